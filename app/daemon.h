@@ -1,0 +1,50 @@
+#pragma once
+
+#include "engine.h"
+#include "enginehost.h"
+
+#include <QObject>
+#include <QTimer>
+
+// The headless host of the engine: logs notifications, prints a status line
+// now and then, feeds demo work with --simulate, and drains on a signal.
+class Daemon final : public QObject, public llmsched::EngineHost
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Daemon)
+
+public:
+    struct Options
+    {
+        llmsched::EngineOptions engine;
+        QString configFile;
+        int drainMs = llmsched::kDefaultDrainMs;
+        int statusIntervalMs = 10'000;
+        double demoRate = 0; // demo tasks per second
+        qint64 exitAfterTasks = 0; // for smoke tests: stop once this many tasks finished
+    };
+
+    explicit Daemon(Options options, QObject* parent = nullptr);
+    ~Daemon() override;
+
+    // Starts the engine and applies the config file; returns an error to print.
+    llmsched::VoidResult start();
+    void requestStop(const QString& why);
+
+    void notify(const llmsched::Notification& notification) override;
+
+signals:
+    void finished(int exitCode);
+
+private:
+    llmsched::VoidResult applyConfig();
+    void printStatus();
+    void feedDemo();
+
+    Options m_options;
+    llmsched::Engine m_engine;
+    QTimer m_statusTimer;
+    QTimer m_demoTimer;
+    bool m_stopping = false;
+    quint64 m_demoCounter = 0;
+};

@@ -1,0 +1,166 @@
+// llm-schedulerd: the headless scheduler daemon.
+
+#include "daemon.h"
+#include "signalwatcher.h"
+
+#include "core/jsonl.h"
+#include "core/logging.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QTextStream>
+
+#include <cstdio>
+
+using namespace llmsched;
+
+namespace {
+
+constexpr int kImportChunk = 1000;
+
+int fail(const QString& message, int code = 2)
+{
+    QTextStream(stderr) << "llm-schedulerd: " << message << '\n';
+    return code;
+}
+
+bool applyLogLevel(const QString& level)
+{
+    static const QStringList levels = { QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error") };
+    const qsizetype idx = levels.indexOf(level.toLower());
+    if (idx < 0)
+        return false;
+    QString rules;
+    // Our categories at the chosen level; Qt's own stay at warning.
+    for (qsizetype i = 0; i < levels.size(); ++i)
+        rules += QStringLiteral("llmsched.*.%1=%2\n").arg(levels.at(i) == QLatin1String("error") ? QStringLiteral("critical") : levels.at(i), i >= idx ? QStringLiteral("true") : QStringLiteral("false"));
+    QLoggingCategory::setFilterRules(rules);
+    return true;
+}
+
+// `llm-schedulerd submit FILE.jsonl`: imports tasks straight into the store.
+int runImport(EngineOptions options, const QString& path)
+{
+    QFile file(path);
+    if (path == QLatin1String("-")) {
+        if (!file.open(stdin, QIODevice::ReadOnly))
+            return fail(QStringLiteral("cannot read standard input"));
+    } else if (!file.open(QIODevice::ReadOnly)) {
+        return fail(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+    }
+    Engine engine(options);
+    if (auto r = engine.start(); !r)
+        return fail(r.error().message);
+    // Import only: nothing runs while we import.
+    engine.setPaused(true).waitForFinished();
+    JsonlReader reader(&file);
+    qint64 imported = 0, duplicates = 0, rejected = 0;
+    QTextStream err(stderr);
+    while (!reader.atEnd()) {
+        JsonlReader::Chunk chunk = reader.next(kImportChunk);
+        for (const JsonlError& e : chunk.errors) {
+            err << path << ": " << e.toString() << '\n';
+            ++rejected;
+        }
+        if (chunk.specs.isEmpty())
+            continue;
+        auto f = engine.submit(chunk.specs);
+        f.waitForFinished();
+        const auto r = f.result();
+        if (!r) {
+            // A whole chunk refused (unknown model, full queue): say which lines.
+            err << path << ": lines " << chunk.lines.constFirst() << "-" << chunk.lines.constLast() << ": "
+                << r.error().toString() << '\n';
+            rejected += chunk.specs.size();
+            continue;
+        }
+        for (const SubmitOutcome& o : *r)
+            (o.duplicate ? duplicates : imported)++;
+    }
+    engine.setPaused(false).waitForFinished();
+    engine.shutdown(0);
+    QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates
+                        << " already present, " << rejected << " lines rejected)\n";
+    return rejected > 0 ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("llm-scheduler"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LLMSCHED_VERSION));
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} %{category}: %{message}"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "LLM Scheduler daemon: queues and runs LLM calls by priority within each endpoint's limits.\n\n"
+        "Commands:\n"
+        "  (none)              run the scheduler until SIGTERM/SIGINT\n"
+        "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption dataDir({ QStringLiteral("d"), QStringLiteral("data-dir") },
+        QStringLiteral("Directory of the database (default: the platform's app data directory)."), QStringLiteral("dir"));
+    const QCommandLineOption database(QStringLiteral("database"), QStringLiteral("Path of the SQLite database file (overrides --data-dir)."), QStringLiteral("file"));
+    const QCommandLineOption config({ QStringLiteral("c"), QStringLiteral("config") }, QStringLiteral("JSON file with models to configure at start."), QStringLiteral("file"));
+    const QCommandLineOption logLevel({ QStringLiteral("l"), QStringLiteral("log-level") }, QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"), QStringLiteral("info"));
+    const QCommandLineOption simulate(QStringLiteral("simulate"), QStringLiteral("Add the simulated 'demo' model and feed it demo tasks (no API key needed)."));
+    const QCommandLineOption demoRate(QStringLiteral("demo-rate"), QStringLiteral("Demo tasks per second with --simulate (default 20; 0 for none)."), QStringLiteral("n"), QStringLiteral("20"));
+    const QCommandLineOption drain(QStringLiteral("drain-timeout"), QStringLiteral("Seconds to let running calls finish on shutdown (default 30)."), QStringLiteral("s"), QStringLiteral("30"));
+    const QCommandLineOption status(QStringLiteral("status-interval"), QStringLiteral("Seconds between status lines (default 10; 0 for none)."), QStringLiteral("s"), QStringLiteral("10"));
+    const QCommandLineOption exitAfter(QStringLiteral("exit-after"), QStringLiteral("Stop after this many tasks finished (smoke tests)."), QStringLiteral("n"), QStringLiteral("0"));
+    parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter });
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl"), QStringLiteral("[submit FILE.jsonl]"));
+    parser.process(app);
+
+    if (!applyLogLevel(parser.value(logLevel)))
+        return fail(QStringLiteral("--log-level must be debug, info, warning or error"));
+    const auto number = [&](const QCommandLineOption& o, double& out) {
+        bool ok = false;
+        out = parser.value(o).toDouble(&ok);
+        return ok && out >= 0;
+    };
+
+    Daemon::Options options;
+    options.engine.dataDir = parser.value(dataDir);
+    options.engine.databasePath = parser.value(database);
+    options.engine.simulate = parser.isSet(simulate);
+    options.configFile = parser.value(config);
+    double v = 0;
+    if (!number(drain, v))
+        return fail(QStringLiteral("--drain-timeout must be a number of seconds"));
+    options.drainMs = static_cast<int>(v * 1000);
+    if (!number(status, v))
+        return fail(QStringLiteral("--status-interval must be a number of seconds"));
+    options.statusIntervalMs = static_cast<int>(v * 1000);
+    if (!number(demoRate, v))
+        return fail(QStringLiteral("--demo-rate must be a number"));
+    options.demoRate = parser.isSet(simulate) ? v : 0;
+    if (!number(exitAfter, v))
+        return fail(QStringLiteral("--exit-after must be a number"));
+    options.exitAfterTasks = static_cast<qint64>(v);
+
+    const QStringList args = parser.positionalArguments();
+    if (!args.isEmpty()) {
+        if (args.at(0) == QLatin1String("submit")) {
+            if (args.size() != 2)
+                return fail(QStringLiteral("usage: llm-schedulerd submit FILE.jsonl"));
+            return runImport(options.engine, args.at(1));
+        }
+        return fail(QStringLiteral("unknown command '%1' (try --help)").arg(args.at(0)));
+    }
+
+    Daemon daemon(options);
+    if (auto r = daemon.start(); !r)
+        return fail(r.error().toString());
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &daemon, [&](int sig) {
+        daemon.requestStop(QStringLiteral("signal %1").arg(sig));
+    });
+    QObject::connect(&daemon, &Daemon::finished, &app, &QCoreApplication::exit);
+    return app.exec();
+}

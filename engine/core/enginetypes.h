@@ -1,0 +1,94 @@
+#pragma once
+
+#include "modelconfig.h"
+#include "result.h"
+#include "task.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+#include <array>
+#include <optional>
+
+namespace llmsched {
+
+// The answer to one submitted task.
+struct SubmitOutcome
+{
+    Ulid id;
+    TaskState state = TaskState::Queued;
+    bool duplicate = false; // an earlier task with the same idempotency key
+};
+
+// A state change of one task, delivered in batches after it is committed.
+struct TaskEvent
+{
+    Ulid id;
+    QString model;
+    TaskState state = TaskState::Queued;
+    TaskState previous = TaskState::Queued;
+    bool created = false; // true for the submit itself
+    int attempts = 0;
+    int priority = 0;
+    qint64 timeMs = 0;
+    QString error;
+};
+using TaskEvents = QList<TaskEvent>;
+
+// A model's live figures.
+struct ModelSnapshot
+{
+    QString name;
+    ModelConfig config;
+    bool paused = false;
+    bool budgetExhausted = false;
+    int concurrency = 0;
+    int inflight = 0;
+    qint64 capacity = 0;
+    std::array<qint64, kTaskStateCount> states {}; // unfinished: current; finished: since start
+    qint64 submittedTotal = 0;
+    qint64 failedAttempts = 0;
+    qint64 retried = 0;
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    double costUsd = 0;
+    double tasksPerSecond = 0;
+    double latencyP50 = 0; // seconds, last few minutes
+    double latencyP95 = 0;
+    double latencyP99 = 0;
+    qint64 queueDepth() const
+    {
+        return states[static_cast<int>(TaskState::Queued)] + states[static_cast<int>(TaskState::Scheduled)]
+            + states[static_cast<int>(TaskState::Blocked)] + states[static_cast<int>(TaskState::RetryWait)];
+    }
+};
+
+// The engine's state at one moment; cheap to copy (published a few times per second).
+struct EngineSnapshot
+{
+    qint64 timeMs = 0;
+    bool running = false;
+    bool paused = false;
+    bool storeHealthy = true;
+    QString storeError;
+    QString nodeId;
+    std::array<qint64, kTaskStateCount> states {};
+    double tasksPerSecond = 0;
+    QList<ModelSnapshot> models;
+};
+
+// Something an operator should hear about (tray notification, log line).
+struct Notification
+{
+    enum class Kind { Info, Warning, Error };
+    Kind kind = Kind::Info;
+    QString title;
+    QString message;
+};
+
+} // namespace llmsched
+
+Q_DECLARE_METATYPE(llmsched::TaskEvents)
+Q_DECLARE_METATYPE(llmsched::EngineSnapshot)
+Q_DECLARE_METATYPE(llmsched::Notification)

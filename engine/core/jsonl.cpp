@@ -1,0 +1,62 @@
+#include "jsonl.h"
+
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace llmsched {
+
+JsonlReader::JsonlReader(QIODevice* device, TaskLimits limits)
+    : m_device(device)
+    , m_limits(limits)
+{
+}
+
+bool JsonlReader::atEnd() const
+{
+    return m_device->atEnd();
+}
+
+JsonlReader::Chunk JsonlReader::next(int maxTasks)
+{
+    Chunk chunk;
+    const qint64 maxLine = m_limits.maxInputBytes + 64 * 1024;
+    while (chunk.specs.size() < maxTasks && !m_device->atEnd()) {
+        QByteArray line = m_device->readLine(maxLine);
+        ++m_line;
+        if (!line.endsWith('\n') && !m_device->atEnd()) {
+            // Longer than any valid task: skip the rest of it.
+            while (!m_device->atEnd() && !line.endsWith('\n'))
+                line = m_device->readLine(maxLine);
+            chunk.errors.append({ m_line, Error::invalid({}, QStringLiteral("line is longer than %1 bytes").arg(maxLine)) });
+            continue;
+        }
+        const QByteArray trimmed = line.trimmed();
+        if (trimmed.isEmpty() || trimmed.startsWith('#'))
+            continue;
+        QJsonParseError perr;
+        const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &perr);
+        if (perr.error != QJsonParseError::NoError) {
+            chunk.errors.append({ m_line, Error::invalid({}, QStringLiteral("invalid JSON at column %1: %2").arg(perr.offset + 1).arg(perr.errorString())) });
+            continue;
+        }
+        if (!doc.isObject()) {
+            chunk.errors.append({ m_line, Error::invalid({}, QStringLiteral("must be a JSON object")) });
+            continue;
+        }
+        auto spec = TaskSpec::fromJson(doc.object(), {}, m_limits);
+        if (!spec) {
+            chunk.errors.append({ m_line, spec.error() });
+            continue;
+        }
+        chunk.specs.append(std::move(*spec));
+        chunk.lines.append(m_line);
+    }
+    return chunk;
+}
+
+QByteArray taskToJsonLine(const Task& task)
+{
+    return QJsonDocument(task.toJson(true)).toJson(QJsonDocument::Compact) + '\n';
+}
+
+} // namespace llmsched

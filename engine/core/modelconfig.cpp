@@ -1,0 +1,241 @@
+#include "modelconfig.h"
+
+#include "jsonreader.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QUrl>
+#include <QSet>
+
+namespace llmsched {
+
+namespace {
+constexpr const char* kDistributionNames[] = { "fixed", "uniform", "lognormal", "exponential" };
+const QStringList kProviders = { QStringLiteral("simulated"), QStringLiteral("openai"),
+    QStringLiteral("anthropic"), QStringLiteral("http") };
+const QStringList kStrategies = { QStringLiteral("round_robin"), QStringLiteral("weighted"),
+    QStringLiteral("least_busy"), QStringLiteral("lowest_latency"), QStringLiteral("session_affinity") };
+} // namespace
+
+bool isValidModelName(const QString& name)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"));
+    return re.match(name).hasMatch() && !name.contains(QLatin1String(".."));
+}
+
+SimulationConfig SimulationConfig::read(ObjectReader& r)
+{
+    SimulationConfig c;
+    const QJsonValue latency = r.value(QStringLiteral("latency_ms"));
+    if (latency.isDouble()) {
+        c.latencyMs = latency.toDouble();
+        if (c.latencyMs < 0)
+            r.fail(QStringLiteral("latency_ms"), QStringLiteral("must not be negative"));
+    } else if (latency.isObject()) {
+        ObjectReader lr(latency.toObject(), r.path(QStringLiteral("latency_ms")));
+        const QString dist = lr.string(QStringLiteral("distribution"), QStringLiteral("fixed"), 32);
+        bool known = false;
+        for (int i = 0; i < 4; ++i) {
+            if (dist == QLatin1String(kDistributionNames[i])) {
+                c.distribution = static_cast<Distribution>(i);
+                known = true;
+            }
+        }
+        if (!known)
+            lr.fail(QStringLiteral("distribution"), QStringLiteral("must be fixed, uniform, lognormal or exponential"));
+        constexpr double kMaxLatency = 3600.0 * 1000;
+        c.latencyMs = lr.number(QStringLiteral("value"), 0, 0, kMaxLatency);
+        c.latencyMs = lr.number(QStringLiteral("median"), c.latencyMs, 0, kMaxLatency);
+        c.latencyMs = lr.number(QStringLiteral("mean"), c.latencyMs, 0, kMaxLatency);
+        c.latencyMinMs = lr.number(QStringLiteral("min"), 0, 0, kMaxLatency);
+        c.latencyMaxMs = lr.number(QStringLiteral("max"), c.latencyMinMs, 0, kMaxLatency);
+        c.sigma = lr.number(QStringLiteral("sigma"), c.sigma, 0, 5);
+        if (c.latencyMaxMs < c.latencyMinMs)
+            lr.fail(QStringLiteral("max"), QStringLiteral("must not be below min"));
+        if (auto err = lr.finish())
+            r.fail(QString(), err->toString());
+    } else if (!latency.isUndefined() && !latency.isNull()) {
+        r.fail(QStringLiteral("latency_ms"), QStringLiteral("must be a number or a distribution object"));
+    }
+    c.failureRate = r.number(QStringLiteral("failure_rate"), 0, 0, 1);
+    c.rate429 = r.number(QStringLiteral("rate_429"), 0, 0, 1);
+    c.retryAfterMs = r.integer(QStringLiteral("retry_after_ms"), c.retryAfterMs, 0, kMaxRetryAfterMs);
+    c.timeoutRate = r.number(QStringLiteral("timeout_rate"), 0, 0, 1);
+    c.completionTokensMin = static_cast<int>(r.integer(QStringLiteral("completion_tokens_min"), c.completionTokensMin, 0, 1'000'000));
+    c.completionTokensMax = static_cast<int>(r.integer(QStringLiteral("completion_tokens_max"), c.completionTokensMax, 0, 1'000'000));
+    if (c.completionTokensMax < c.completionTokensMin)
+        r.fail(QStringLiteral("completion_tokens_max"), QStringLiteral("must not be below completion_tokens_min"));
+    return c;
+}
+
+QJsonObject SimulationConfig::toJson() const
+{
+    QJsonObject latency { { QStringLiteral("distribution"), QLatin1String(kDistributionNames[static_cast<int>(distribution)]) } };
+    switch (distribution) {
+    case Distribution::Fixed: latency.insert(QStringLiteral("value"), latencyMs); break;
+    case Distribution::Exponential: latency.insert(QStringLiteral("mean"), latencyMs); break;
+    case Distribution::LogNormal:
+        latency.insert(QStringLiteral("median"), latencyMs);
+        latency.insert(QStringLiteral("sigma"), sigma);
+        break;
+    case Distribution::Uniform:
+        latency.insert(QStringLiteral("min"), latencyMinMs);
+        latency.insert(QStringLiteral("max"), latencyMaxMs);
+        break;
+    }
+    return {
+        { QStringLiteral("latency_ms"), latency },
+        { QStringLiteral("failure_rate"), failureRate },
+        { QStringLiteral("rate_429"), rate429 },
+        { QStringLiteral("retry_after_ms"), retryAfterMs },
+        { QStringLiteral("timeout_rate"), timeoutRate },
+        { QStringLiteral("completion_tokens_min"), completionTokensMin },
+        { QStringLiteral("completion_tokens_max"), completionTokensMax },
+    };
+}
+
+EndpointConfig EndpointConfig::read(ObjectReader& r)
+{
+    EndpointConfig e;
+    e.name = r.string(QStringLiteral("name"), {}, 128);
+    e.provider = r.string(QStringLiteral("provider"), e.provider, 32);
+    if (!kProviders.contains(e.provider))
+        r.fail(QStringLiteral("provider"), QStringLiteral("must be one of ") + kProviders.join(QStringLiteral(", ")));
+    e.baseUrl = r.string(QStringLiteral("base_url"), {}, 2048);
+    if (e.provider != QLatin1String("simulated") && e.provider != QLatin1String("http")) {
+        const QUrl url(e.baseUrl, QUrl::StrictMode);
+        if (e.baseUrl.isEmpty() || !url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+            r.fail(QStringLiteral("base_url"), QStringLiteral("must be an http:// or https:// URL such as http://127.0.0.1:8000/v1"));
+    }
+    e.apiKeyRef = r.string(QStringLiteral("api_key_ref"), {}, 1024);
+    e.upstreamModel = r.string(QStringLiteral("upstream_model"), {}, 256);
+    e.weight = static_cast<int>(r.integer(QStringLiteral("weight"), e.weight, 1, 1000));
+    e.maxConcurrency = static_cast<int>(r.integer(QStringLiteral("max_concurrency"), 0, 0, 100'000));
+    e.rpm = static_cast<int>(r.integer(QStringLiteral("rpm"), 0, 0, 100'000'000));
+    e.tpm = r.integer(QStringLiteral("tpm"), 0, 0, 10'000'000'000LL);
+    ObjectReader sr(r.object(QStringLiteral("simulation")), r.path(QStringLiteral("simulation")));
+    e.simulation = SimulationConfig::read(sr);
+    if (auto err = sr.finish())
+        r.fail(QString(), err->toString());
+    return e;
+}
+
+QJsonObject EndpointConfig::toJson() const
+{
+    QJsonObject o {
+        { QStringLiteral("name"), name },
+        { QStringLiteral("provider"), provider },
+        { QStringLiteral("weight"), weight },
+        { QStringLiteral("max_concurrency"), maxConcurrency },
+        { QStringLiteral("rpm"), rpm },
+        { QStringLiteral("tpm"), tpm },
+    };
+    if (!baseUrl.isEmpty())
+        o.insert(QStringLiteral("base_url"), baseUrl);
+    if (!apiKeyRef.isEmpty())
+        o.insert(QStringLiteral("api_key_ref"), apiKeyRef);
+    if (!upstreamModel.isEmpty())
+        o.insert(QStringLiteral("upstream_model"), upstreamModel);
+    if (provider == QLatin1String("simulated"))
+        o.insert(QStringLiteral("simulation"), simulation.toJson());
+    return o;
+}
+
+Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString& pathPrefix)
+{
+    ObjectReader r(json, pathPrefix);
+    ModelConfig m;
+    m.name = r.requiredString(QStringLiteral("name"), 128);
+    if (!r.failed() && !isValidModelName(m.name))
+        r.fail(QStringLiteral("name"), QStringLiteral("may contain letters, digits and . _ : / - (at most 128)"));
+    m.description = r.string(QStringLiteral("description"), {}, 1024);
+    m.concurrency = static_cast<int>(r.integer(QStringLiteral("concurrency"), m.concurrency, 1, 100'000));
+    m.capacity = r.integer(QStringLiteral("capacity"), m.capacity, 1, 100'000'000);
+    m.timeoutMs = static_cast<int>(r.integer(QStringLiteral("timeout_ms"), m.timeoutMs, 1, 24 * 3600 * 1000));
+    m.agingIntervalMs = r.integer(QStringLiteral("aging_interval_ms"), m.agingIntervalMs, 0, 7LL * 24 * 3600 * 1000);
+    {
+        ObjectReader rr(r.object(QStringLiteral("retry")), r.path(QStringLiteral("retry")));
+        m.retry = RetryPolicy::read(rr);
+        if (auto err = rr.finish())
+            r.fail(QString(), err->toString());
+    }
+    m.strategy = r.string(QStringLiteral("strategy"), m.strategy, 32);
+    if (!kStrategies.contains(m.strategy))
+        r.fail(QStringLiteral("strategy"), QStringLiteral("must be one of ") + kStrategies.join(QStringLiteral(", ")));
+    const QJsonArray endpoints = r.array(QStringLiteral("endpoints"));
+    QSet<QString> names;
+    for (qsizetype i = 0; i < endpoints.size() && !r.failed(); ++i) {
+        const QString path = r.path(QStringLiteral("endpoints[%1]").arg(i));
+        if (!endpoints.at(i).isObject()) {
+            r.fail(QStringLiteral("endpoints[%1]").arg(i), QStringLiteral("must be an object"));
+            break;
+        }
+        ObjectReader er(endpoints.at(i).toObject(), path);
+        EndpointConfig e = EndpointConfig::read(er);
+        if (e.name.isEmpty())
+            e.name = QStringLiteral("%1-%2").arg(e.provider).arg(i + 1);
+        if (names.contains(e.name))
+            er.fail(QStringLiteral("name"), QStringLiteral("duplicates another endpoint's name"));
+        names.insert(e.name);
+        if (auto err = er.finish()) {
+            r.fail(QString(), err->toString());
+            break;
+        }
+        m.endpoints.append(e);
+    }
+    m.paused = r.boolean(QStringLiteral("paused"), false);
+    m.inputPricePerMTok = r.number(QStringLiteral("input_price_per_mtok"), 0, 0, 1e6);
+    m.outputPricePerMTok = r.number(QStringLiteral("output_price_per_mtok"), 0, 0, 1e6);
+    m.dailyBudgetUsd = r.number(QStringLiteral("daily_budget_usd"), 0, 0, 1e9);
+    if (auto err = r.finish())
+        return *err;
+    return m;
+}
+
+QJsonObject ModelConfig::toJson() const
+{
+    QJsonArray eps;
+    for (const EndpointConfig& e : endpoints)
+        eps.append(e.toJson());
+    return {
+        { QStringLiteral("name"), name },
+        { QStringLiteral("description"), description },
+        { QStringLiteral("concurrency"), concurrency },
+        { QStringLiteral("capacity"), capacity },
+        { QStringLiteral("timeout_ms"), timeoutMs },
+        { QStringLiteral("aging_interval_ms"), agingIntervalMs },
+        { QStringLiteral("retry"), retry.toJson() },
+        { QStringLiteral("strategy"), strategy },
+        { QStringLiteral("endpoints"), eps },
+        { QStringLiteral("paused"), paused },
+        { QStringLiteral("input_price_per_mtok"), inputPricePerMTok },
+        { QStringLiteral("output_price_per_mtok"), outputPricePerMTok },
+        { QStringLiteral("daily_budget_usd"), dailyBudgetUsd },
+    };
+}
+
+ModelConfig ModelConfig::simulatedDemo(const QString& name)
+{
+    ModelConfig m;
+    m.name = name;
+    m.description = QStringLiteral("Simulated model: answers after a short random delay, sometimes fails");
+    m.concurrency = 16;
+    EndpointConfig e;
+    e.name = QStringLiteral("sim-1");
+    e.provider = QStringLiteral("simulated");
+    e.simulation.distribution = SimulationConfig::Distribution::LogNormal;
+    e.simulation.latencyMs = 400;
+    e.simulation.sigma = 0.6;
+    e.simulation.failureRate = 0.03;
+    e.simulation.rate429 = 0.02;
+    e.simulation.retryAfterMs = 500;
+    e.simulation.completionTokensMin = 20;
+    e.simulation.completionTokensMax = 300;
+    m.endpoints.append(e);
+    m.retry.initialDelayMs = 500;
+    m.inputPricePerMTok = 0.15;
+    m.outputPricePerMTok = 0.60;
+    return m;
+}
+
+} // namespace llmsched

@@ -1,0 +1,83 @@
+#pragma once
+
+#include "result.h"
+#include "retrypolicy.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+namespace llmsched {
+
+constexpr int kDefaultModelConcurrency = 16;
+constexpr qint64 kDefaultQueueCapacity = 1'000'000;
+constexpr int kDefaultTimeoutMs = 120'000;
+constexpr qint64 kDefaultAgingIntervalMs = 60'000;
+
+// How the simulated provider behaves: latency distribution, failure mix and
+// token counts. Used by the demo, tests and benchmarks.
+struct SimulationConfig
+{
+    enum class Distribution : quint8 { Fixed, Uniform, LogNormal, Exponential };
+    Distribution distribution = Distribution::Fixed;
+    double latencyMs = 0; // fixed value, exponential mean, or lognormal median
+    double latencyMinMs = 0; // uniform
+    double latencyMaxMs = 0; // uniform
+    double sigma = 0.5; // lognormal shape
+    double failureRate = 0; // answers 500
+    double rate429 = 0; // answers 429 with Retry-After
+    qint64 retryAfterMs = 1000;
+    double timeoutRate = 0; // never answers (the engine's timeout fires)
+    int completionTokensMin = 8;
+    int completionTokensMax = 64;
+
+    static SimulationConfig read(ObjectReader& r);
+    QJsonObject toJson() const;
+};
+
+// One upstream server of a model.
+struct EndpointConfig
+{
+    QString name;
+    QString provider = QStringLiteral("simulated"); // simulated | openai | anthropic | http
+    QString baseUrl;
+    QString apiKeyRef; // keychain:..., env:NAME, file:/path; never the key itself
+    QString upstreamModel; // model name sent upstream; defaults to the model's name
+    int weight = 1;
+    int maxConcurrency = 0; // 0: no per-endpoint limit
+    int rpm = 0; // requests per minute, 0: unlimited
+    qint64 tpm = 0; // tokens per minute, 0: unlimited
+    SimulationConfig simulation;
+
+    static EndpointConfig read(ObjectReader& r);
+    QJsonObject toJson() const;
+};
+
+// A model is a named group of endpoints with its own queue and limits.
+struct ModelConfig
+{
+    QString name;
+    QString description;
+    int concurrency = kDefaultModelConcurrency;
+    qint64 capacity = kDefaultQueueCapacity;
+    int timeoutMs = kDefaultTimeoutMs;
+    qint64 agingIntervalMs = kDefaultAgingIntervalMs;
+    RetryPolicy retry;
+    QString strategy = QStringLiteral("round_robin");
+    QList<EndpointConfig> endpoints;
+    bool paused = false;
+    double inputPricePerMTok = 0;
+    double outputPricePerMTok = 0;
+    double dailyBudgetUsd = 0; // 0: no budget
+
+    static Result<ModelConfig> fromJson(const QJsonObject& json, const QString& pathPrefix = {});
+    QJsonObject toJson() const;
+
+    // A model with one simulated endpoint, used by --simulate and the first-run demo.
+    static ModelConfig simulatedDemo(const QString& name = QStringLiteral("demo"));
+};
+
+// Model names appear in URLs and metric labels.
+bool isValidModelName(const QString& name);
+
+} // namespace llmsched

@@ -1,0 +1,125 @@
+#pragma once
+
+#include "result.h"
+#include "ulid.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace llmsched {
+
+// Task states. Final states are succeeded, dead and cancelled.
+// queued -> running -> succeeded; running -> retry_wait -> queued;
+// running -> dead; scheduled -> queued; blocked -> queued; non-final -> cancelled.
+enum class TaskState : quint8 {
+    Queued = 0,
+    Scheduled = 1, // run_at in the future
+    Blocked = 2, // waiting for dependencies
+    Running = 3,
+    RetryWait = 4,
+    Succeeded = 5,
+    Dead = 6, // the dead-letter queue
+    Cancelled = 7,
+};
+constexpr int kTaskStateCount = 8;
+
+QString taskStateName(TaskState s);
+std::optional<TaskState> taskStateFromName(QStringView name);
+constexpr bool isFinal(TaskState s)
+{
+    return s == TaskState::Succeeded || s == TaskState::Dead || s == TaskState::Cancelled;
+}
+
+enum class TaskKind : quint8 { Chat = 0, Completion = 1, Embedding = 2, Http = 3 };
+QString taskKindName(TaskKind k);
+std::optional<TaskKind> taskKindFromName(QStringView name);
+
+// Priority 0 (most urgent) .. 9; aliases: high = 1, medium = 5, low = 8.
+constexpr int kMinPriority = 0;
+constexpr int kMaxPriority = 9;
+constexpr int kPriorityLevels = 10;
+constexpr int kDefaultPriority = 5;
+// Accepts an integer 0..9 or one of the aliases; nullopt for anything else.
+std::optional<int> parsePriority(const QJsonValue& value);
+
+// Limits applied to submitted tasks.
+struct TaskLimits
+{
+    qsizetype maxInputBytes = 4 * 1024 * 1024;
+};
+
+// What a client submits.
+struct TaskSpec
+{
+    QString model;
+    TaskKind kind = TaskKind::Chat;
+    QByteArray input; // compact JSON object
+    int priority = kDefaultPriority;
+    int maxAttempts = 0; // 0: the model's retry policy decides
+    int timeoutMs = 0; // 0: the model's timeout
+    qint64 runAtMs = 0; // 0: now
+    qint64 deadlineMs = 0; // 0: none
+    QString idempotencyKey;
+    QStringList tags;
+    QJsonObject labels;
+    QString parentId;
+    QStringList dependsOn;
+    QString sessionKey; // for session-affinity balancing
+
+    // Validates and reads a task object; errors name the field under pathPrefix.
+    static Result<TaskSpec> fromJson(const QJsonObject& json, const QString& pathPrefix = {},
+        const TaskLimits& limits = {});
+    QJsonObject toJson() const;
+};
+
+// Token usage reported by the provider.
+struct Usage
+{
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+};
+
+// A stored task as clients see it.
+struct Task
+{
+    qint64 seq = 0; // store row number (internal, sortable)
+    Ulid id;
+    TaskSpec spec;
+    TaskState state = TaskState::Queued;
+    int attempts = 0;
+    int maxAttempts = 0;
+    int timeoutMs = 0;
+    QByteArray output; // compact JSON, empty if none
+    QString error;
+    qint64 createdMs = 0;
+    qint64 queuedMs = 0;
+    qint64 startedMs = 0;
+    qint64 finishedMs = 0;
+    QString endpoint;
+    Usage usage;
+    double costUsd = 0;
+
+    QJsonObject toJson(bool includeInput = true) const;
+};
+
+enum class LogLevel : quint8 { Debug = 0, Info = 1, Warning = 2, Error = 3 };
+QString logLevelName(LogLevel l);
+std::optional<LogLevel> logLevelFromName(QStringView name);
+
+// One entry of a task's timeline.
+struct TaskLogEntry
+{
+    qint64 timeMs = 0;
+    LogLevel level = LogLevel::Info;
+    QString message;
+    QJsonObject data;
+
+    QJsonObject toJson() const;
+};
+
+} // namespace llmsched

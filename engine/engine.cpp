@@ -1,0 +1,355 @@
+#include "engine.h"
+
+#include "core/logging.h"
+#include "core/timeutil.h"
+#include "sched/scheduler.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QHostInfo>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+
+#include <future>
+
+namespace llmsched {
+
+namespace {
+template<typename T>
+QFuture<T> readyFuture(T value)
+{
+    QPromise<T> p;
+    p.start();
+    p.addResult(std::move(value));
+    p.finish();
+    return p.future();
+}
+
+std::optional<Ulid> parseId(const QString& id)
+{
+    return Ulid::fromString(QStringView(id).trimmed());
+}
+
+Error badId(const QString& id)
+{
+    return Error::notFound(QStringLiteral("no task with id '%1' (ids are 26 characters, e.g. 01JD3Q9X5K8V2M4N6P7R8S9T0W)").arg(id.left(64)));
+}
+
+Error notRunning()
+{
+    return Error::unavailable(QStringLiteral("the engine is not running"));
+}
+} // namespace
+
+Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_host(host)
+{
+    qRegisterMetaType<TaskEvents>();
+    qRegisterMetaType<Notification>();
+    qRegisterMetaType<EngineSnapshot>();
+    m_thread.setObjectName(QStringLiteral("engine"));
+    m_snapshot = std::make_shared<EngineSnapshot>();
+    m_databasePath = m_options.databasePath;
+    if (m_databasePath.isEmpty()) {
+        QString dir = m_options.dataDir;
+        if (dir.isEmpty())
+            dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        m_databasePath = QDir(dir).filePath(kDatabaseFileName);
+    }
+    m_nodeId = m_options.nodeId.isEmpty()
+        ? QStringLiteral("%1-%2").arg(QHostInfo::localHostName()).arg(QCoreApplication::applicationPid())
+        : m_options.nodeId;
+}
+
+Engine::~Engine()
+{
+    shutdown(0);
+}
+
+VoidResult Engine::start()
+{
+    if (m_scheduler)
+        return {};
+    auto store = Store::open({ m_databasePath, m_nodeId, 2 });
+    if (!store)
+        return store.error();
+    m_store = std::move(*store);
+
+    // Whatever was running when the last process stopped did not finish.
+    auto recovered = std::make_shared<qint64>(0);
+    m_store->writer().exec([recovered](QSqlDatabase& db) -> VoidResult {
+        auto r = writes::recoverInterrupted(db, QStringLiteral("the scheduler stopped while it ran"));
+        if (!r)
+            return r.error();
+        *recovered = *r;
+        return {};
+    });
+    if (auto r = m_store->writer().flush(); !r) {
+        m_store.reset();
+        return r.error();
+    }
+    if (*recovered > 0)
+        qCInfo(lcCore) << "recovered" << *recovered << "tasks that were running when the scheduler last stopped";
+
+    auto models = m_store->loadModelsNow();
+    if (!models) {
+        m_store.reset();
+        return models.error();
+    }
+    if (m_options.simulate) {
+        const bool hasDemo = std::any_of(models->cbegin(), models->cend(), [](const ModelConfig& m) { return m.name == QLatin1String("demo"); });
+        if (!hasDemo) {
+            const ModelConfig demo = ModelConfig::simulatedDemo();
+            m_store->writer().exec([demo](QSqlDatabase& db) { return writes::upsertModel(db, demo); });
+            if (auto r = m_store->writer().flush(); !r) {
+                m_store.reset();
+                return r.error();
+            }
+            models->append(demo);
+        }
+    }
+    auto active = m_store->loadActiveNow();
+    if (!active) {
+        const Error e = active.error();
+        m_store.reset();
+        return e;
+    }
+    auto lastSeq = m_store->maxSeqNow();
+    auto paused = m_store->settingNow(QStringLiteral("paused"));
+    if (!lastSeq || !paused) {
+        const Error e = !lastSeq ? lastSeq.error() : paused.error();
+        m_store.reset();
+        return e;
+    }
+
+    SchedulerOptions so;
+    so.nodeId = m_nodeId;
+    so.payloadBudgetBytes = m_options.payloadBudgetBytes;
+    so.randomSeed = m_options.randomSeed;
+    auto* scheduler = new Scheduler(*m_store, so, [this](std::shared_ptr<const EngineSnapshot> s) {
+        QMutexLocker lock(&m_snapshotMutex);
+        m_snapshot = std::move(s);
+    });
+    scheduler->moveToThread(&m_thread);
+    connect(scheduler, &Scheduler::taskEvents, this, &Engine::taskEvents);
+    connect(scheduler, &Scheduler::notification, this, [this](const Notification& n) {
+        if (m_host)
+            m_host->notify(n);
+        emit notification(n);
+    });
+    m_thread.start();
+    VoidResult restored;
+    QMetaObject::invokeMethod(scheduler, [&] {
+        restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq);
+    }, Qt::BlockingQueuedConnection);
+    if (!restored) {
+        QMetaObject::invokeMethod(scheduler, [scheduler] { delete scheduler; }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+        m_store.reset();
+        return restored;
+    }
+    m_scheduler = scheduler;
+    qCInfo(lcCore) << "engine started on" << m_databasePath << "as node" << m_nodeId;
+    return {};
+}
+
+template<typename T, typename F>
+QFuture<T> Engine::post(F&& call)
+{
+    if (!m_scheduler)
+        return readyFuture<T>(T(notRunning()));
+    auto reply = makeReply<T>();
+    QFuture<T> future = reply->future();
+    QMetaObject::invokeMethod(m_scheduler, [s = m_scheduler, reply, call = std::forward<F>(call)]() mutable { call(*s, reply); },
+        Qt::QueuedConnection);
+    return future;
+}
+
+QFuture<VoidResult> Engine::stop(int drainMs)
+{
+    if (!m_scheduler)
+        return readyFuture(VoidResult {});
+    return post<VoidResult>([drainMs](Scheduler& s, Reply<VoidResult> r) { s.stop(drainMs, r); });
+}
+
+void Engine::shutdown(int drainMs)
+{
+    if (!m_scheduler)
+        return;
+    QFuture<VoidResult> f = stop(drainMs);
+    f.waitForFinished();
+    Scheduler* s = m_scheduler;
+    m_scheduler = nullptr;
+    QMetaObject::invokeMethod(s, [s] { delete s; }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    m_store.reset();
+    qCInfo(lcCore) << "engine stopped";
+}
+
+qint64 Engine::storeSizeBytes() const
+{
+    return m_store ? m_store->fileSizeBytes() : 0;
+}
+
+QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs)
+{
+    return post<Result<QList<SubmitOutcome>>>([specs = std::move(specs)](Scheduler& s, auto r) mutable { s.submit(std::move(specs), r); });
+}
+
+QFuture<Result<TaskState>> Engine::cancel(const QString& id)
+{
+    const auto u = parseId(id);
+    if (!u)
+        return readyFuture(Result<TaskState>(badId(id)));
+    return post<Result<TaskState>>([u](Scheduler& s, auto r) { s.cancel(*u, r); });
+}
+
+QFuture<VoidResult> Engine::setPriority(const QString& id, int priority)
+{
+    const auto u = parseId(id);
+    if (!u)
+        return readyFuture(VoidResult(badId(id)));
+    return post<VoidResult>([u, priority](Scheduler& s, auto r) { s.setPriority(*u, priority, r); });
+}
+
+QFuture<Result<TaskState>> Engine::retry(const QString& id)
+{
+    const auto u = parseId(id);
+    if (!u)
+        return readyFuture(Result<TaskState>(badId(id)));
+    return post<Result<TaskState>>([u](Scheduler& s, auto r) { s.retry(*u, r); });
+}
+
+QFuture<Result<qint64>> Engine::requeueDead(const QString& model, int limit)
+{
+    return post<Result<qint64>>([model, limit](Scheduler& s, auto r) { s.requeueDead(model, limit, r); });
+}
+
+QFuture<Result<qint64>> Engine::purge(TaskState state, const QString& model, qint64 olderThanMs)
+{
+    return post<Result<qint64>>([state, model, olderThanMs](Scheduler& s, auto r) { s.purge(state, model, olderThanMs, r); });
+}
+
+QFuture<Result<Task>> Engine::task(const QString& id)
+{
+    const auto u = parseId(id);
+    if (!u)
+        return readyFuture(Result<Task>(badId(id)));
+    if (!m_store)
+        return readyFuture(Result<Task>(notRunning()));
+    const QString canonical = u->toString();
+    return m_store->read([canonical](QSqlDatabase& db) { return queries::taskById(db, canonical); });
+}
+
+QFuture<Result<TaskPage>> Engine::tasks(const TaskFilter& filter)
+{
+    if (!m_store)
+        return readyFuture(Result<TaskPage>(notRunning()));
+    return m_store->read([filter](QSqlDatabase& db) { return queries::listTasks(db, filter); });
+}
+
+QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
+{
+    const auto u = parseId(id);
+    if (!u)
+        return readyFuture(Result<QList<TaskLogEntry>>(badId(id)));
+    if (!m_store)
+        return readyFuture(Result<QList<TaskLogEntry>>(notRunning()));
+    const QString canonical = u->toString();
+    return m_store->read([canonical](QSqlDatabase& db) -> Result<QList<TaskLogEntry>> {
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("SELECT seq FROM tasks WHERE id = ?"));
+        q.addBindValue(canonical);
+        if (!q.exec())
+            return Error::store(q.lastError().text());
+        if (!q.next())
+            return Error::notFound(QStringLiteral("no task with id %1").arg(canonical));
+        return queries::taskLog(db, q.value(0).toLongLong());
+    });
+}
+
+QFuture<Result<QList<MinuteStats>>> Engine::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
+{
+    if (!m_store)
+        return readyFuture(Result<QList<MinuteStats>>(notRunning()));
+    return m_store->read([fromMs, toMs, model](QSqlDatabase& db) -> Result<QList<MinuteStats>> {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                                     "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
+                                     "cost_usd, queue_depth FROM stats_minute WHERE minute >= ? AND minute < ?");
+        if (!model.isEmpty())
+            sql += QStringLiteral(" AND model = ?");
+        sql += QStringLiteral(" ORDER BY minute, model");
+        q.prepare(sql);
+        q.addBindValue(fromMs);
+        q.addBindValue(toMs);
+        if (!model.isEmpty())
+            q.addBindValue(model);
+        if (!q.exec())
+            return Error::store(q.lastError().text());
+        QList<MinuteStats> out;
+        while (q.next()) {
+            MinuteStats m;
+            m.minuteMs = q.value(0).toLongLong();
+            m.model = q.value(1).toString();
+            m.counters.submitted = q.value(2).toLongLong();
+            m.counters.succeeded = q.value(3).toLongLong();
+            m.counters.failed = q.value(4).toLongLong();
+            m.counters.retried = q.value(5).toLongLong();
+            m.counters.dead = q.value(6).toLongLong();
+            m.counters.cancelled = q.value(7).toLongLong();
+            m.latency = Histogram::fromJson(QJsonDocument::fromJson(q.value(8).toByteArray()).array(), q.value(9).toDouble() / 1000.0);
+            m.waitSumMs = q.value(10).toDouble();
+            m.counters.promptTokens = q.value(11).toLongLong();
+            m.counters.completionTokens = q.value(12).toLongLong();
+            m.counters.costUsd = q.value(13).toDouble();
+            m.queueDepth = q.value(14).toLongLong();
+            out.append(std::move(m));
+        }
+        return out;
+    });
+}
+
+QList<ModelConfig> Engine::models() const
+{
+    QList<ModelConfig> out;
+    const auto snap = snapshot();
+    for (const ModelSnapshot& m : snap->models)
+        out.append(m.config);
+    return out;
+}
+
+QFuture<Result<ModelConfig>> Engine::upsertModel(const ModelConfig& model)
+{
+    return post<Result<ModelConfig>>([model](Scheduler& s, auto r) { s.upsertModel(model, r); });
+}
+
+QFuture<VoidResult> Engine::removeModel(const QString& name)
+{
+    return post<VoidResult>([name](Scheduler& s, auto r) { s.removeModel(name, r); });
+}
+
+QFuture<VoidResult> Engine::setModelPaused(const QString& name, bool paused)
+{
+    return post<VoidResult>([name, paused](Scheduler& s, auto r) { s.setModelPaused(name, paused, r); });
+}
+
+QFuture<VoidResult> Engine::setPaused(bool paused)
+{
+    return post<VoidResult>([paused](Scheduler& s, auto r) { s.setPaused(paused, r); });
+}
+
+std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
+{
+    QMutexLocker lock(&m_snapshotMutex);
+    return m_snapshot;
+}
+
+} // namespace llmsched

@@ -1,0 +1,108 @@
+#pragma once
+
+#include "enginehost.h"
+
+#include "core/enginetypes.h"
+#include "core/modelconfig.h"
+#include "core/task.h"
+#include "stats/modelstats.h"
+#include "store/store.h"
+
+#include <QFuture>
+#include <QMutex>
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace llmsched {
+
+class Scheduler;
+
+constexpr int kDefaultDrainMs = 30'000;
+const QString kDatabaseFileName = QStringLiteral("llm-scheduler.db");
+
+struct EngineOptions
+{
+    QString dataDir; // the database lives here unless databasePath is set
+    QString databasePath;
+    QString nodeId; // default: host-pid
+    bool simulate = false; // add the simulated "demo" model when missing
+    qint64 payloadBudgetBytes = 64LL * 1024 * 1024;
+    quint32 randomSeed = 0;
+};
+
+// The engine as its clients (GUI, REST server, daemon, tests) see it. Every
+// method is safe to call from any thread and never blocks on the database or
+// on the engine thread: commands return futures that finish on the engine's
+// or a reader's thread (use QFuture::then(context, ...) to come back to yours).
+// Live state is a snapshot, replaced a few times per second, that any thread
+// can read without waiting.
+class Engine final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Engine)
+
+public:
+    explicit Engine(EngineOptions options, EngineHost* host = nullptr, QObject* parent = nullptr);
+    ~Engine() override;
+
+    // Opens the store, recovers interrupted work and starts the engine thread.
+    // Blocks for the duration of start-up; call it before the UI shows, or from a worker.
+    VoidResult start();
+    // Stops dispatching, lets running calls finish for up to drainMs, then
+    // interrupts the rest (they return to the queue) and closes the store.
+    QFuture<VoidResult> stop(int drainMs = kDefaultDrainMs);
+    // stop() and wait; used at exit.
+    void shutdown(int drainMs = kDefaultDrainMs);
+    bool isRunning() const { return m_scheduler != nullptr; }
+
+    QString databasePath() const { return m_databasePath; }
+    QString nodeId() const { return m_nodeId; }
+    qint64 storeSizeBytes() const;
+
+    // Tasks. A submit is answered after its rows are committed.
+    QFuture<Result<QList<SubmitOutcome>>> submit(QList<TaskSpec> specs);
+    QFuture<Result<TaskState>> cancel(const QString& id);
+    QFuture<VoidResult> setPriority(const QString& id, int priority);
+    QFuture<Result<TaskState>> retry(const QString& id);
+    QFuture<Result<qint64>> requeueDead(const QString& model = {}, int limit = 10000);
+    QFuture<Result<qint64>> purge(TaskState state, const QString& model = {}, qint64 olderThanMs = 0);
+
+    // Reads, from the store.
+    QFuture<Result<Task>> task(const QString& id);
+    QFuture<Result<TaskPage>> tasks(const TaskFilter& filter);
+    QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id);
+    QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model = {});
+
+    // Models.
+    QList<ModelConfig> models() const;
+    QFuture<Result<ModelConfig>> upsertModel(const ModelConfig& model);
+    QFuture<VoidResult> removeModel(const QString& name);
+    QFuture<VoidResult> setModelPaused(const QString& name, bool paused);
+    QFuture<VoidResult> setPaused(bool paused);
+
+    std::shared_ptr<const EngineSnapshot> snapshot() const;
+
+signals:
+    // Committed task state changes, in batches; emitted on the Engine's thread.
+    void taskEvents(const llmsched::TaskEvents& events);
+    void notification(const llmsched::Notification& notification);
+
+private:
+    template<typename T, typename F>
+    QFuture<T> post(F&& call);
+
+    EngineOptions m_options;
+    EngineHost* m_host;
+    QString m_databasePath;
+    QString m_nodeId;
+    std::unique_ptr<Store> m_store;
+    QThread m_thread;
+    Scheduler* m_scheduler = nullptr; // lives on m_thread
+
+    mutable QMutex m_snapshotMutex;
+    std::shared_ptr<const EngineSnapshot> m_snapshot; // guarded by m_snapshotMutex
+};
+
+} // namespace llmsched

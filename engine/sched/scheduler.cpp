@@ -1,0 +1,1299 @@
+#include "scheduler.h"
+
+#include "core/logging.h"
+#include "core/timeutil.h"
+
+#include <QFuture>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <algorithm>
+
+namespace llmsched {
+
+namespace {
+constexpr int kRollupCheckMs = 5000;
+const QString kPausedSetting = QStringLiteral("paused");
+
+QString msText(qint64 ms)
+{
+    return ms < 10'000 ? QStringLiteral("%1 ms").arg(ms) : QStringLiteral("%1 s").arg(static_cast<double>(ms) / 1000.0, 0, 'f', 1);
+}
+} // namespace
+
+qint64 Scheduler::ModelRuntime::unfinished() const
+{
+    qint64 n = 0;
+    for (int s = 0; s < kTaskStateCount; ++s)
+        if (!isFinal(static_cast<TaskState>(s)))
+            n += states[static_cast<size_t>(s)];
+    return n;
+}
+
+Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
+    : m_store(store)
+    , m_options(std::move(options))
+    , m_sink(std::move(sink))
+    , m_rng(m_options.randomSeed ? m_options.randomSeed : QRandomGenerator::global()->generate())
+    , m_timer(this)
+    , m_snapshotTimer(this)
+    , m_leaseTimer(this)
+    , m_rollupTimer(this)
+    , m_eventTimer(this)
+    , m_drainTimer(this)
+{
+    m_timer.setSingleShot(true);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &Scheduler::onTimer);
+    m_snapshotTimer.setInterval(kSnapshotIntervalMs);
+    connect(&m_snapshotTimer, &QTimer::timeout, this, &Scheduler::publishSnapshot);
+    m_leaseTimer.setInterval(kLeaseRenewMs);
+    connect(&m_leaseTimer, &QTimer::timeout, this, &Scheduler::renewLease);
+    m_rollupTimer.setInterval(kRollupCheckMs);
+    connect(&m_rollupTimer, &QTimer::timeout, this, [this] { rollupStats(false); });
+    m_eventTimer.setSingleShot(true);
+    m_eventTimer.setInterval(kEventFlushMs);
+    connect(&m_eventTimer, &QTimer::timeout, this, &Scheduler::flushEvents);
+    m_drainTimer.setSingleShot(true);
+    connect(&m_drainTimer, &QTimer::timeout, this, [this] {
+        qCInfo(lcSched) << "drain time is up; interrupting" << m_calls.size() << "running calls";
+        const auto calls = m_calls;
+        for (const RunningCall& c : calls)
+            c.control->abort(FailureKind::Interrupted);
+        checkStopped();
+    });
+    m_store.writer().setStatusListener([this](const WriterStatus& status) {
+        QMetaObject::invokeMethod(this, [this, status] { onWriterStatus(status); }, Qt::QueuedConnection);
+    });
+}
+
+Scheduler::~Scheduler()
+{
+    m_store.writer().setStatusListener({});
+}
+
+// ---- start-up ---------------------------------------------------------------
+
+VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq)
+{
+    m_startedMs = nowMs();
+    m_paused = paused;
+    m_lastSeq = lastSeq;
+    for (const ModelConfig& m : models) {
+        if (auto r = installModel(m); !r)
+            qCWarning(lcSched) << "model" << m.name << "cannot run:" << r.error().toString();
+    }
+    // Queued tasks go back in their original order (enqueue time, then id).
+    std::sort(rows.begin(), rows.end(), [](const ActiveRow& a, const ActiveRow& b) {
+        return a.queuedMs < b.queuedMs || (a.queuedMs == b.queuedMs && a.seq < b.seq);
+    });
+    m_active.reserve(static_cast<qsizetype>(rows.size()));
+    std::vector<std::pair<Ulid, QStringList>> blocked;
+    qint64 orphaned = 0;
+    for (ActiveRow& r : rows) {
+        ModelRuntime* m = modelByName(r.model);
+        if (!m) {
+            TaskUpdate u;
+            u.seq = r.seq;
+            u.fields = TaskUpdate::State | TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+            u.state = TaskState::Dead;
+            u.error = QStringLiteral("model '%1' no longer exists").arg(r.model);
+            u.finishedMs = m_startedMs;
+            m_store.writer().updateWithLog(u, { r.seq, { m_startedMs, LogLevel::Error, u.error, {} } });
+            ++orphaned;
+            continue;
+        }
+        ActiveTask t;
+        t.seq = r.seq;
+        t.model = m_modelIndex.value(r.model);
+        t.state = r.state;
+        t.priority = static_cast<quint8>(r.priority);
+        t.attempts = static_cast<quint8>(std::min(r.attempts, 255));
+        t.maxAttempts = static_cast<quint8>(std::min(r.maxAttempts, 255));
+        t.deadlineMs = r.deadlineMs;
+        t.enqueuedMs = (r.state == TaskState::Scheduled || r.state == TaskState::RetryWait) ? r.runAtMs : r.queuedMs;
+        t.timeoutMs = m->config.timeoutMs;
+        m->states[static_cast<size_t>(r.state)]++;
+        auto it = m_active.insert(r.id, t);
+        if (r.state == TaskState::Blocked)
+            blocked.emplace_back(r.id, std::move(r.dependsOn));
+        else
+            placeByState(r.id, it.value());
+    }
+    for (auto& [id, deps] : blocked)
+        checkDependencies(id, deps);
+    if (orphaned)
+        qCWarning(lcSched) << orphaned << "tasks belonged to models that no longer exist; moved to dead letters";
+    qCInfo(lcSched) << "restored" << m_active.size() << "unfinished tasks across" << m_modelIndex.size() << "models";
+
+    m_snapshotTimer.start();
+    m_leaseTimer.start();
+    m_rollupTimer.start();
+    renewLease();
+    publishSnapshot();
+    armTimer();
+    postDispatch();
+    return {};
+}
+
+Result<quint16> Scheduler::installModel(const ModelConfig& config)
+{
+    auto pool = EndpointPool::create(config);
+    if (!pool)
+        return pool.error();
+    if (auto it = m_modelIndex.find(config.name); it != m_modelIndex.end()) {
+        ModelRuntime& m = *m_models[it.value()];
+        m.config = config;
+        m.endpoints = std::move(*pool);
+        return it.value();
+    }
+    if (m_models.size() >= 0xFFFF)
+        return Error::invalid(QStringLiteral("name"), QStringLiteral("too many models"));
+    auto rt = std::make_unique<ModelRuntime>();
+    rt->config = config;
+    rt->endpoints = std::move(*pool);
+    rt->stats = ModelStats(config.name);
+    const auto index = static_cast<quint16>(m_models.size());
+    m_models.push_back(std::move(rt));
+    m_modelIndex.insert(config.name, index);
+    return index;
+}
+
+Scheduler::ModelRuntime* Scheduler::modelByName(const QString& name)
+{
+    auto it = m_modelIndex.constFind(name);
+    return it == m_modelIndex.constEnd() ? nullptr : m_models[it.value()].get();
+}
+
+// ---- submit -----------------------------------------------------------------
+
+void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply)
+{
+    if (m_stopping)
+        return resolve(reply, Error::unavailable(QStringLiteral("the engine is stopping; submit again after it restarts")));
+    if (specs.isEmpty())
+        return resolve(reply, Error::invalid(QStringLiteral("tasks"), QStringLiteral("must not be empty")));
+    const bool many = specs.size() > 1;
+    const auto field = [many](qsizetype i, const QString& name) {
+        return many ? QStringLiteral("tasks[%1].%2").arg(i).arg(name) : name;
+    };
+
+    QHash<quint16, qint64> perModel;
+    for (qsizetype i = 0; i < specs.size(); ++i) {
+        auto it = m_modelIndex.constFind(specs.at(i).model);
+        if (it == m_modelIndex.constEnd()) {
+            QStringList known = m_modelIndex.keys();
+            known.sort();
+            return resolve(reply,
+                Error::invalid(field(i, QStringLiteral("model")),
+                    QStringLiteral("unknown model '%1'; known models: %2")
+                        .arg(specs.at(i).model, known.isEmpty() ? QStringLiteral("none") : known.join(QStringLiteral(", ")))));
+        }
+        perModel[it.value()]++;
+    }
+    for (auto it = perModel.cbegin(); it != perModel.cend(); ++it) {
+        const ModelRuntime& m = *m_models[it.key()];
+        const qint64 used = m.unfinished() + m.reserved;
+        if (used + it.value() > m.config.capacity) {
+            return resolve(reply,
+                Error { ErrorCode::CapacityExceeded,
+                    QStringLiteral("the queue of model '%1' is full (%2 of %3 tasks); retry later or raise its capacity")
+                        .arg(m.config.name)
+                        .arg(used)
+                        .arg(m.config.capacity),
+                    QStringLiteral("model") });
+        }
+    }
+
+    const qint64 now = nowMs();
+    std::vector<NewTaskRow> rows;
+    rows.reserve(static_cast<size_t>(specs.size()));
+    for (TaskSpec& spec : specs) {
+        ModelRuntime& m = *modelByName(spec.model);
+        NewTaskRow row;
+        row.seq = ++m_lastSeq;
+        row.id = UlidGenerator::next(now);
+        row.state = !spec.dependsOn.isEmpty() ? TaskState::Blocked
+            : spec.runAtMs > now              ? TaskState::Scheduled
+                                              : TaskState::Queued;
+        row.maxAttempts = spec.maxAttempts > 0 ? spec.maxAttempts : m.config.retry.maxAttempts;
+        row.timeoutMs = spec.timeoutMs > 0 ? spec.timeoutMs : m.config.timeoutMs;
+        row.createdMs = now;
+        row.queuedMs = row.state == TaskState::Queued ? now : 0;
+        row.spec = std::move(spec);
+        m.reserved++;
+        rows.push_back(std::move(row));
+    }
+    m_store.writer().insertTasks(std::move(rows), [this, reply](std::vector<NewTaskRow> done, InsertOutcome outcome) {
+        // Writer thread: hand back to the engine thread.
+        QMetaObject::invokeMethod(
+            this,
+            [this, reply, done = std::move(done), outcome = std::move(outcome)]() mutable {
+                onInserted(std::move(done), std::move(outcome), reply);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void Scheduler::onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply)
+{
+    for (const NewTaskRow& row : rows)
+        if (ModelRuntime* m = modelByName(row.spec.model))
+            m->reserved--;
+    if (!outcome.status) {
+        return resolve(reply,
+            Error { ErrorCode::StoreError, QStringLiteral("the tasks were not stored: %1").arg(outcome.status.error().message), {} });
+    }
+    QList<SubmitOutcome> out;
+    out.reserve(static_cast<qsizetype>(rows.size()));
+    const qint64 now = nowMs();
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const InsertOutcome::Item& item = outcome.items[i];
+        NewTaskRow& row = rows[i];
+        if (item.duplicate) {
+            out.append({ item.id, item.state, true });
+            continue;
+        }
+        ModelRuntime* m = modelByName(row.spec.model);
+        if (!m)
+            continue; // removed meanwhile; recovery will report it
+        ActiveTask t;
+        t.seq = row.seq;
+        t.model = m_modelIndex.value(row.spec.model);
+        t.state = row.state;
+        t.priority = static_cast<quint8>(row.spec.priority);
+        t.maxAttempts = static_cast<quint8>(std::min(row.maxAttempts, 255));
+        t.timeoutMs = row.timeoutMs;
+        t.deadlineMs = row.spec.deadlineMs;
+        t.enqueuedMs = row.state == TaskState::Queued ? row.queuedMs : row.spec.runAtMs;
+        m->states[static_cast<size_t>(row.state)]++;
+        m->stats.submitted();
+        auto it = m_active.insert(row.id, t);
+        ActiveTask& at = it.value();
+        at.payload = keepPayload(row.spec.kind, row.spec.input, row.spec.sessionKey);
+        TaskEvent ev;
+        ev.id = row.id;
+        ev.model = row.spec.model;
+        ev.state = row.state;
+        ev.previous = row.state;
+        ev.created = true;
+        ev.priority = row.spec.priority;
+        ev.timeMs = now;
+        m_readyEvents.append(std::move(ev));
+        out.append({ row.id, row.state, false });
+        if (row.state == TaskState::Blocked)
+            checkDependencies(row.id, row.spec.dependsOn);
+        else
+            placeByState(row.id, at);
+    }
+    if (!m_eventTimer.isActive())
+        m_eventTimer.start();
+    resolve(reply, out);
+    armTimer();
+    postDispatch();
+}
+
+std::shared_ptr<Scheduler::TaskPayload> Scheduler::keepPayload(TaskKind kind, const QByteArray& input, const QString& sessionKey)
+{
+    auto p = std::make_shared<TaskPayload>();
+    p->kind = kind;
+    p->input = input;
+    p->sessionKey = sessionKey;
+    if (m_payloadBytes + p->bytes() > m_options.payloadBudgetBytes)
+        return {}; // over budget: read back from the store when it runs
+    m_payloadBytes += p->bytes();
+    return p;
+}
+
+void Scheduler::dropPayload(ActiveTask& t)
+{
+    if (t.payload) {
+        m_payloadBytes -= t.payload->bytes();
+        t.payload.reset();
+    }
+}
+
+void Scheduler::placeByState(const Ulid& id, ActiveTask& t)
+{
+    switch (t.state) {
+    case TaskState::Queued:
+        modelAt(t.model).ready.push(t.priority, { id, t.enqueuedMs });
+        break;
+    case TaskState::Scheduled:
+    case TaskState::RetryWait:
+        m_timers.push(t.enqueuedMs, id, t.gen);
+        break;
+    default:
+        break;
+    }
+}
+
+void Scheduler::enqueueReady(const Ulid& id, ActiveTask& t, qint64 nowMs)
+{
+    t.enqueuedMs = nowMs;
+    modelAt(t.model).ready.push(t.priority, { id, nowMs });
+}
+
+// ---- dependencies -----------------------------------------------------------
+
+void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
+{
+    auto it = m_active.find(id);
+    if (it == m_active.end())
+        return;
+    QList<qint64> unknown;
+    QStringList unknownIds;
+    for (const QString& depText : dependsOn) {
+        const auto dep = Ulid::fromString(depText);
+        if (!dep)
+            continue;
+        if (m_active.contains(*dep)) {
+            m_dependents[*dep].append(id);
+            it->blockedOn++;
+        } else {
+            unknownIds.append(depText.toUpper());
+        }
+    }
+    if (unknownIds.isEmpty()) {
+        if (it->blockedOn == 0) {
+            TaskUpdate u;
+            u.fields = TaskUpdate::QueuedAt;
+            u.queuedMs = nowMs();
+            transition(id, *it, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
+            enqueueReady(id, m_active[id], u.queuedMs);
+            postDispatch();
+        }
+        return;
+    }
+    // Dependencies not in memory have finished (or never existed): ask the store how.
+    it->blockedOn++; // held until the answer arrives
+    m_store
+        .read([unknownIds](QSqlDatabase& db) {
+            QHash<QString, TaskState> states;
+            for (const QString& dep : unknownIds) {
+                auto t = queries::taskById(db, dep);
+                if (t)
+                    states.insert(dep, t->state);
+            }
+            return states;
+        })
+        .then(this, [this, id, unknownIds](const QHash<QString, TaskState>& states) {
+            auto t = m_active.find(id);
+            if (t == m_active.end() || t->state != TaskState::Blocked)
+                return;
+            for (const QString& dep : unknownIds) {
+                auto s = states.constFind(dep);
+                if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
+                    const QString why = s == states.constEnd()
+                        ? QStringLiteral("dependency %1 does not exist").arg(dep)
+                        : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value()));
+                    TaskUpdate u;
+                    u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+                    u.error = why;
+                    u.finishedMs = nowMs();
+                    transition(id, *t, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
+                    return;
+                }
+            }
+            if (--t->blockedOn == 0) {
+                TaskUpdate u;
+                u.fields = TaskUpdate::QueuedAt;
+                u.queuedMs = nowMs();
+                transition(id, *t, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
+                enqueueReady(id, m_active[id], u.queuedMs);
+                postDispatch();
+            }
+        });
+}
+
+void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
+{
+    const QList<Ulid> dependents = m_dependents.take(id);
+    const qint64 now = nowMs();
+    for (const Ulid& d : dependents) {
+        auto it = m_active.find(d);
+        if (it == m_active.end() || it->state != TaskState::Blocked)
+            continue;
+        if (finalState == TaskState::Succeeded) {
+            if (--it->blockedOn == 0) {
+                TaskUpdate u;
+                u.fields = TaskUpdate::QueuedAt;
+                u.queuedMs = now;
+                transition(d, *it, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
+                enqueueReady(d, m_active[d], now);
+            }
+        } else {
+            const QString why = QStringLiteral("dependency %1 ended %2").arg(id.toString(), taskStateName(finalState));
+            TaskUpdate u;
+            u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+            u.error = why;
+            u.finishedMs = now;
+            transition(d, *it, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
+        }
+    }
+    if (!dependents.isEmpty())
+        postDispatch();
+}
+
+// ---- dispatch ---------------------------------------------------------------
+
+bool Scheduler::canDispatch() const
+{
+    return !m_paused && !m_stopping && m_storeHealthy;
+}
+
+void Scheduler::postDispatch()
+{
+    if (m_dispatchPosted)
+        return;
+    m_dispatchPosted = true;
+    QMetaObject::invokeMethod(this, &Scheduler::dispatch, Qt::QueuedConnection);
+}
+
+void Scheduler::dispatch()
+{
+    m_dispatchPosted = false;
+    if (!canDispatch())
+        return;
+    const qint64 now = nowMs();
+    int started = 0;
+    bool progress = true;
+    // One task per model per round, so a busy model cannot starve the others.
+    while (progress && started < kDispatchBatch) {
+        progress = false;
+        for (auto& mp : m_models) {
+            if (!mp || mp->config.paused || mp->inflight >= mp->config.concurrency || mp->ready.empty())
+                continue;
+            ModelRuntime& m = *mp;
+            const int ep = m.endpoints->pick({});
+            if (ep < 0)
+                continue;
+            auto entry = m.ready.pop(now, m.config.agingIntervalMs, [this](const QueueEntry& e, int level) {
+                auto it = m_active.constFind(e.id);
+                return it != m_active.constEnd() && it->state == TaskState::Queued && it->priority == level
+                    && it->enqueuedMs == e.enqueuedMs;
+            });
+            if (!entry)
+                continue;
+            progress = true;
+            ActiveTask& t = m_active[entry->id];
+            if (t.deadlineMs > 0 && now > t.deadlineMs) {
+                TaskUpdate u;
+                u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+                u.error = QStringLiteral("deadline %1 passed before the task could start").arg(msToIso(t.deadlineMs));
+                u.finishedMs = now;
+                m.stats.finished(false, true, false, now);
+                transition(entry->id, t, TaskState::Dead, u, LogLevel::Error, u.error, u.error);
+                continue;
+            }
+            std::shared_ptr<EndpointRuntime> endpoint = m.endpoints->at(ep);
+            if (m.config.strategy == QLatin1String("session_affinity") && t.payload && !t.payload->sessionKey.isEmpty()) {
+                const int affine = m.endpoints->pick(t.payload->sessionKey);
+                if (affine >= 0)
+                    endpoint = m.endpoints->at(affine);
+            }
+            beginAttempt(entry->id, t, m, std::move(endpoint), now);
+            ++started;
+        }
+    }
+    if (started >= kDispatchBatch)
+        postDispatch();
+    loadPayloads();
+}
+
+void Scheduler::beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std::shared_ptr<EndpointRuntime> endpoint, qint64 nowMs)
+{
+    m.stats.waited(static_cast<double>(std::max<qint64>(0, nowMs - t.enqueuedMs)) / 1000.0);
+    t.attempts++;
+    t.startedMs = nowMs;
+    m.inflight++;
+    endpoint->inflight++;
+    TaskUpdate u;
+    u.fields = TaskUpdate::Attempts | TaskUpdate::StartedAt | TaskUpdate::Endpoint | TaskUpdate::Lease;
+    u.attempts = t.attempts;
+    u.startedMs = nowMs;
+    u.endpoint = endpoint->config.name;
+    u.leaseNode = m_options.nodeId;
+    const QString message = QStringLiteral("attempt %1 of %2 started on %3").arg(t.attempts).arg(t.maxAttempts).arg(endpoint->config.name);
+    m_calls.insert(id, { std::make_shared<CallControl>(), std::move(endpoint) });
+    transition(id, t, TaskState::Running, std::move(u), LogLevel::Info, message);
+    ActiveTask& at = m_active[id];
+    if (at.payload)
+        launch(id, at);
+    else
+        m_needPayload.push_back(id);
+}
+
+void Scheduler::launch(const Ulid& id, ActiveTask& t)
+{
+    auto callIt = m_calls.find(id);
+    if (callIt == m_calls.end())
+        return;
+    callIt->launched = true;
+    const RunningCall call = *callIt;
+    const ModelRuntime& m = modelAt(t.model);
+    CallRequest request;
+    request.taskId = id;
+    request.kind = t.payload->kind;
+    request.input = t.payload->input;
+    request.sessionKey = t.payload->sessionKey;
+    request.upstreamModel = call.endpoint->config.upstreamModel.isEmpty() ? m.config.name : call.endpoint->config.upstreamModel;
+    request.attempt = t.attempts;
+    const quint32 gen = t.gen;
+    const qint64 timeoutAt = t.startedMs + t.timeoutMs;
+    runAttempt(id, gen, call.endpoint, call.control, std::move(request));
+    // Only calls still running need a timeout entry; instant answers leave none behind.
+    auto it = m_active.constFind(id);
+    if (it != m_active.constEnd() && it->gen == gen && it->state == TaskState::Running) {
+        m_timeouts.push(timeoutAt, id, gen);
+        if (!m_timer.isActive() || m_timeouts.nextDue() == timeoutAt)
+            armTimer();
+    }
+}
+
+QCoro::Task<void> Scheduler::runAttempt(Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint,
+    std::shared_ptr<CallControl> control, CallRequest request)
+{
+    CallResult result = co_await endpoint->provider->call(std::move(request), control);
+    finishAttempt(id, gen, std::move(result));
+}
+
+void Scheduler::releaseSlot(const Ulid& id, ActiveTask& t)
+{
+    ModelRuntime& m = modelAt(t.model);
+    m.inflight--;
+    auto it = m_calls.find(id);
+    if (it != m_calls.end()) {
+        it->endpoint->inflight--;
+        m_calls.erase(it);
+    }
+    if (m_stopping && m_calls.isEmpty()) {
+        // Let the caller finish the task's transition before the final flush.
+        QMetaObject::invokeMethod(this, &Scheduler::checkStopped, Qt::QueuedConnection);
+    }
+}
+
+void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
+{
+    auto it = m_active.find(id);
+    if (it == m_active.end() || it->gen != gen || it->state != TaskState::Running)
+        return;
+    ActiveTask& t = *it;
+    ModelRuntime& m = modelAt(t.model);
+    const qint64 now = nowMs();
+    const qint64 tookMs = std::max<qint64>(0, now - t.startedMs);
+    const double seconds = static_cast<double>(tookMs) / 1000.0;
+    releaseSlot(id, t);
+    postDispatch();
+
+    if (r.ok) {
+        const double cost = (static_cast<double>(r.usage.promptTokens) * m.config.inputPricePerMTok
+                                + static_cast<double>(r.usage.completionTokens) * m.config.outputPricePerMTok)
+            / 1e6;
+        m.stats.attemptFinished(seconds, true);
+        m.stats.tokens(r.usage.promptTokens, r.usage.completionTokens, cost);
+        m.stats.finished(true, false, false, now);
+        TaskUpdate u;
+        u.fields = TaskUpdate::Output | TaskUpdate::UsageCost | TaskUpdate::FinishedAt | TaskUpdate::Lease | TaskUpdate::ErrorText;
+        u.output = std::move(r.output);
+        u.usage = r.usage;
+        u.costUsd = cost;
+        u.finishedMs = now;
+        transition(id, t, TaskState::Succeeded, std::move(u), LogLevel::Info,
+            QStringLiteral("succeeded in %1 (%2 + %3 tokens)").arg(msText(tookMs)).arg(r.usage.promptTokens).arg(r.usage.completionTokens));
+        return;
+    }
+    if (r.failure == FailureKind::Cancelled) {
+        m.stats.finished(false, false, true, now);
+        TaskUpdate u;
+        u.fields = TaskUpdate::FinishedAt | TaskUpdate::Lease | TaskUpdate::ErrorText;
+        u.finishedMs = now;
+        u.error = QStringLiteral("cancelled while running");
+        transition(id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled while attempt %1 was running").arg(t.attempts));
+        return;
+    }
+    if (r.failure == FailureKind::Interrupted) {
+        // We stopped it, not the task: the attempt does not count.
+        t.attempts--;
+        TaskUpdate u;
+        u.fields = TaskUpdate::Attempts | TaskUpdate::QueuedAt | TaskUpdate::Lease;
+        u.attempts = t.attempts;
+        u.queuedMs = now;
+        transition(id, t, TaskState::Queued, std::move(u), LogLevel::Warning, QStringLiteral("interrupted by shutdown; queued again"));
+        enqueueReady(id, m_active[id], now);
+        return;
+    }
+
+    m.stats.attemptFinished(seconds, false);
+    QString error = r.failure == FailureKind::Timeout ? QStringLiteral("timed out after %1").arg(msText(t.timeoutMs)) : r.error;
+    if (error.isEmpty())
+        error = QStringLiteral("failed");
+    const bool retryable = isRetryable(r.failure, r.httpStatus);
+    if (retryable && t.attempts < t.maxAttempts) {
+        const qint64 delay = m.config.retry.delayMs(t.attempts, m_rng.generateDouble(), r.retryAfterMs);
+        const qint64 due = now + delay;
+        if (t.deadlineMs <= 0 || due <= t.deadlineMs) {
+            m.stats.retried();
+            TaskUpdate u;
+            u.fields = TaskUpdate::ErrorText | TaskUpdate::RunAt | TaskUpdate::Lease;
+            u.error = error;
+            u.runAtMs = due;
+            QString message = QStringLiteral("attempt %1 failed: %2; retrying in %3%4")
+                                  .arg(t.attempts)
+                                  .arg(error, msText(delay), r.retryAfterMs ? QStringLiteral(" (Retry-After)") : QString());
+            transition(id, t, TaskState::RetryWait, std::move(u), LogLevel::Warning, std::move(message), error);
+            ActiveTask& w = m_active[id];
+            w.enqueuedMs = due;
+            m_timers.push(due, id, w.gen);
+            armTimer();
+            return;
+        }
+        error += QStringLiteral(" (the deadline leaves no time for another attempt)");
+    }
+    m.stats.finished(false, true, false, now);
+    TaskUpdate u;
+    u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt | TaskUpdate::Lease;
+    u.error = error;
+    u.finishedMs = now;
+    const QString message = retryable ? QStringLiteral("dead after %1 attempts: %2").arg(t.attempts).arg(error)
+                                      : QStringLiteral("dead: %1 (not retryable)").arg(error);
+    transition(id, t, TaskState::Dead, std::move(u), LogLevel::Error, message, error);
+    emit notification({ Notification::Kind::Warning, tr("Task moved to dead letters"),
+        tr("%1 on %2: %3").arg(id.toString(), m.config.name, error) });
+}
+
+void Scheduler::loadPayloads()
+{
+    if (m_needPayload.empty())
+        return;
+    std::vector<Ulid> ids;
+    ids.swap(m_needPayload);
+    QList<qint64> seqs;
+    QHash<qint64, std::pair<Ulid, quint32>> wanted;
+    for (const Ulid& id : ids) {
+        auto it = m_active.constFind(id);
+        if (it == m_active.constEnd() || it->state != TaskState::Running)
+            continue;
+        seqs.append(it->seq);
+        wanted.insert(it->seq, { id, it->gen });
+    }
+    if (seqs.isEmpty())
+        return;
+    m_store.read([seqs](QSqlDatabase& db) { return queries::tasksBySeq(db, seqs); })
+        .then(this, [this, wanted](const Result<QHash<qint64, Task>>& loaded) {
+            for (auto w = wanted.cbegin(); w != wanted.cend(); ++w) {
+                const auto& [id, gen] = w.value();
+                auto it = m_active.find(id);
+                if (it == m_active.end() || it->gen != gen || it->state != TaskState::Running)
+                    continue;
+                if (!loaded) {
+                    finishAttempt(id, gen, CallResult::failed(FailureKind::Connection,
+                        QStringLiteral("could not read the task from the store: %1").arg(loaded.error().message)));
+                    continue;
+                }
+                auto row = loaded->constFind(w.key());
+                if (row == loaded->constEnd()) {
+                    finishAttempt(id, gen, CallResult::failed(FailureKind::Internal, QStringLiteral("the task row is missing from the store")));
+                    continue;
+                }
+                // Loaded payloads are used once and not kept: memory stays within budget.
+                auto p = std::make_shared<TaskPayload>();
+                p->kind = row->spec.kind;
+                p->input = row->spec.input;
+                p->sessionKey = row->spec.sessionKey;
+                it->payload = std::move(p);
+                launch(id, *it);
+                auto again = m_active.find(id);
+                if (again != m_active.end())
+                    again->payload.reset();
+            }
+        });
+}
+
+// ---- timers -----------------------------------------------------------------
+
+void Scheduler::armTimer()
+{
+    qint64 next = 0;
+    if (!m_timers.empty())
+        next = m_timers.nextDue();
+    if (!m_timeouts.empty())
+        next = next == 0 ? m_timeouts.nextDue() : std::min(next, m_timeouts.nextDue());
+    if (next == 0) {
+        m_timer.stop();
+        return;
+    }
+    const qint64 delay = std::clamp<qint64>(next - nowMs(), 0, 24LL * 3600 * 1000);
+    m_timer.start(static_cast<int>(delay));
+}
+
+void Scheduler::onTimer()
+{
+    const qint64 now = nowMs();
+    std::vector<TimerQueue::Entry> due;
+    m_timers.popDue(now, due, 100'000);
+    for (const TimerQueue::Entry& e : due) {
+        auto it = m_active.find(e.id);
+        if (it == m_active.end() || it->gen != e.tag)
+            continue;
+        if (it->state != TaskState::Scheduled && it->state != TaskState::RetryWait)
+            continue;
+        const bool retry = it->state == TaskState::RetryWait;
+        TaskUpdate u;
+        u.fields = TaskUpdate::QueuedAt;
+        u.queuedMs = now;
+        transition(e.id, *it, TaskState::Queued, u, LogLevel::Info,
+            retry ? QStringLiteral("queued for attempt %1").arg(it->attempts + 1) : QStringLiteral("run_at reached; queued"));
+        enqueueReady(e.id, m_active[e.id], now);
+    }
+    due.clear();
+    m_timeouts.popDue(now, due, 100'000);
+    for (const TimerQueue::Entry& e : due) {
+        auto it = m_active.constFind(e.id);
+        if (it == m_active.constEnd() || it->gen != e.tag || it->state != TaskState::Running)
+            continue;
+        auto call = m_calls.constFind(e.id);
+        if (call != m_calls.constEnd())
+            call->control->abort(FailureKind::Timeout);
+    }
+    armTimer();
+    postDispatch();
+}
+
+// ---- transitions ------------------------------------------------------------
+
+void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpdate update, LogLevel level, QString message, QString error)
+{
+    ModelRuntime& m = modelAt(t.model);
+    const TaskState from = t.state;
+    m.states[static_cast<size_t>(from)]--;
+    m.states[static_cast<size_t>(to)]++;
+    t.state = to;
+    ++t.gen;
+    const qint64 now = nowMs();
+    update.seq = t.seq;
+    update.fields |= TaskUpdate::State;
+    update.state = to;
+    const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
+    TaskEvent ev;
+    ev.id = id;
+    ev.model = m.config.name;
+    ev.state = to;
+    ev.previous = from;
+    ev.attempts = t.attempts;
+    ev.priority = t.priority;
+    ev.timeMs = now;
+    ev.error = std::move(error);
+    m_pendingEvents.push_back({ ticket, std::move(ev) });
+    if (isFinal(to))
+        finalize(id, t, to);
+}
+
+void Scheduler::recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, LogLevel level, QString message)
+{
+    update.seq = t.seq;
+    const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { nowMs(), level, std::move(message), {} } });
+    TaskEvent ev;
+    ev.id = id;
+    ev.model = modelAt(t.model).config.name;
+    ev.state = t.state;
+    ev.previous = t.state;
+    ev.attempts = t.attempts;
+    ev.priority = t.priority;
+    ev.timeMs = nowMs();
+    m_pendingEvents.push_back({ ticket, std::move(ev) });
+}
+
+void Scheduler::finalize(const Ulid& id, ActiveTask& t, TaskState state)
+{
+    dropPayload(t);
+    m_active.remove(id);
+    releaseDependents(id, state);
+    if (auto w = m_cancelWaiters.take(id); !w.isEmpty()) {
+        for (const auto& reply : w)
+            resolve(reply, state);
+    }
+}
+
+// ---- operator actions ---------------------------------------------------------
+
+void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
+{
+    auto it = m_active.find(id);
+    if (it == m_active.end()) {
+        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
+            .then(this, [reply](const Result<Task>& t) {
+                if (!t)
+                    return resolve(reply, t.error());
+                resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2").arg(t->id.toString(), taskStateName(t->state))));
+            });
+        return;
+    }
+    ActiveTask& t = *it;
+    ModelRuntime& m = modelAt(t.model);
+    if (t.state == TaskState::Running) {
+        auto call = m_calls.constFind(id);
+        if (call != m_calls.constEnd() && call->launched) {
+            m_cancelWaiters[id].append(reply);
+            call->control->abort(FailureKind::Cancelled);
+            return;
+        }
+        releaseSlot(id, t);
+    }
+    const qint64 now = nowMs();
+    m.stats.finished(false, false, true, now);
+    TaskUpdate u;
+    u.fields = TaskUpdate::FinishedAt | TaskUpdate::ErrorText | TaskUpdate::Lease;
+    u.finishedMs = now;
+    u.error = QStringLiteral("cancelled by operator");
+    transition(id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled by operator"));
+    resolve(reply, TaskState::Cancelled);
+    postDispatch();
+}
+
+void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
+{
+    if (priority < kMinPriority || priority > kMaxPriority)
+        return resolve(reply, Error::invalid(QStringLiteral("priority"), QStringLiteral("must be an integer 0..9")));
+    auto it = m_active.find(id);
+    if (it == m_active.end()) {
+        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
+            .then(this, [reply](const Result<Task>& t) {
+                if (!t)
+                    return resolve(reply, t.error());
+                resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2; its priority no longer matters")
+                                                   .arg(t->id.toString(), taskStateName(t->state))));
+            });
+        return;
+    }
+    ActiveTask& t = *it;
+    const int old = t.priority;
+    if (old != priority) {
+        t.priority = static_cast<quint8>(priority);
+        // The old queue entry turns stale; the task keeps its place in time.
+        if (t.state == TaskState::Queued)
+            modelAt(t.model).ready.push(priority, { id, t.enqueuedMs });
+        TaskUpdate u;
+        u.fields = TaskUpdate::Priority;
+        u.priority = priority;
+        recordChange(id, t, std::move(u), LogLevel::Info, QStringLiteral("priority changed from %1 to %2").arg(old).arg(priority));
+        postDispatch();
+    }
+    resolve(reply, VoidResult {});
+}
+
+void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
+{
+    auto it = m_active.find(id);
+    if (it != m_active.end()) {
+        ActiveTask& t = *it;
+        if (t.state != TaskState::RetryWait && t.state != TaskState::Scheduled)
+            return resolve(reply, Error::conflict(QStringLiteral("task %1 is %2; only dead, cancelled, waiting or scheduled tasks can be retried")
+                                                      .arg(id.toString(), taskStateName(t.state))));
+        const qint64 now = nowMs();
+        TaskUpdate u;
+        u.fields = TaskUpdate::QueuedAt;
+        u.queuedMs = now;
+        transition(id, t, TaskState::Queued, std::move(u), LogLevel::Info, QStringLiteral("queued now by operator"));
+        enqueueReady(id, m_active[id], now);
+        postDispatch();
+        return resolve(reply, TaskState::Queued);
+    }
+    m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
+        .then(this, [this, reply](const Result<Task>& t) {
+            if (!t)
+                return resolve(reply, t.error());
+            if (m_active.contains(t->id))
+                return resolve(reply, Error::conflict(QStringLiteral("task %1 is not finished").arg(t->id.toString())));
+            if (t->state != TaskState::Dead && t->state != TaskState::Cancelled)
+                return resolve(reply, Error::conflict(QStringLiteral("task %1 %2; only dead or cancelled tasks can be retried")
+                                                          .arg(t->id.toString(), t->state == TaskState::Succeeded ? QStringLiteral("already succeeded") : QStringLiteral("is ") + taskStateName(t->state))));
+            if (!modelByName(t->spec.model))
+                return resolve(reply, Error::conflict(QStringLiteral("model '%1' no longer exists").arg(t->spec.model)));
+            readmit(*t, QStringLiteral("requeued by operator (was %1)").arg(taskStateName(t->state)));
+            postDispatch();
+            resolve(reply, TaskState::Queued);
+        });
+}
+
+void Scheduler::readmit(const Task& task, const QString& reason)
+{
+    ModelRuntime* m = modelByName(task.spec.model);
+    if (!m || m_active.contains(task.id))
+        return;
+    const qint64 now = nowMs();
+    ActiveTask t;
+    t.seq = task.seq;
+    t.model = m_modelIndex.value(task.spec.model);
+    t.state = TaskState::Queued;
+    t.priority = static_cast<quint8>(task.spec.priority);
+    t.maxAttempts = static_cast<quint8>(std::min(task.maxAttempts, 255));
+    t.timeoutMs = task.timeoutMs;
+    t.deadlineMs = 0; // an operator asking for another run overrides the old deadline
+    t.enqueuedMs = now;
+    t.payload = keepPayload(task.spec.kind, task.spec.input, task.spec.sessionKey);
+    m->states[static_cast<size_t>(TaskState::Queued)]++;
+    auto it = m_active.insert(task.id, t);
+    TaskUpdate u;
+    u.seq = task.seq;
+    u.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::QueuedAt | TaskUpdate::FinishedAt | TaskUpdate::ErrorText
+        | TaskUpdate::Output;
+    u.state = TaskState::Queued;
+    u.queuedMs = now;
+    const quint64 ticket = m_store.writer().updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
+    TaskEvent ev;
+    ev.id = task.id;
+    ev.model = task.spec.model;
+    ev.state = TaskState::Queued;
+    ev.previous = task.state;
+    ev.priority = task.spec.priority;
+    ev.timeMs = now;
+    m_pendingEvents.push_back({ ticket, std::move(ev) });
+    m->ready.push(t.priority, { task.id, now });
+    Q_UNUSED(it);
+}
+
+void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> reply)
+{
+    TaskFilter f;
+    f.states = { TaskState::Dead };
+    f.model = model;
+    f.limit = std::clamp(limit, 1, 10000);
+    f.newestFirst = false;
+    f.includeInput = true;
+    m_store.read([f](QSqlDatabase& db) { return queries::listTasks(db, f); })
+        .then(this, [this, reply](const Result<TaskPage>& page) {
+            if (!page)
+                return resolve(reply, page.error());
+            qint64 n = 0;
+            for (const Task& t : page->tasks) {
+                if (!modelByName(t.spec.model) || m_active.contains(t.id))
+                    continue;
+                readmit(t, QStringLiteral("requeued from dead letters by operator"));
+                ++n;
+            }
+            postDispatch();
+            resolve(reply, n);
+        });
+}
+
+void Scheduler::purge(TaskState state, QString model, qint64 olderThanMs, Reply<Result<qint64>> reply)
+{
+    auto count = std::make_shared<qint64>(0);
+    m_store.writer().exec(
+        [=](QSqlDatabase& db) -> VoidResult {
+            auto r = writes::purgeTasks(db, state, model, olderThanMs);
+            if (!r)
+                return r.error();
+            *count = *r;
+            return {};
+        },
+        [reply, count](VoidResult r) {
+            if (!r)
+                return resolve(reply, r.error());
+            resolve(reply, *count);
+        });
+}
+
+// ---- models -------------------------------------------------------------------
+
+QList<ModelConfig> Scheduler::modelConfigs() const
+{
+    QList<ModelConfig> out;
+    for (const auto& m : m_models)
+        if (m)
+            out.append(m->config);
+    return out;
+}
+
+void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidResult)> done)
+{
+    m_store.writer().exec([config](QSqlDatabase& db) { return writes::upsertModel(db, config); },
+        [this, done = std::move(done)](VoidResult r) {
+            QMetaObject::invokeMethod(this, [done, r] { done(r); }, Qt::QueuedConnection);
+        });
+}
+
+void Scheduler::upsertModel(ModelConfig model, Reply<Result<ModelConfig>> reply)
+{
+    if (auto pool = EndpointPool::create(model); !pool)
+        return resolve(reply, pool.error());
+    persistModel(model, [this, model, reply](VoidResult r) {
+        if (!r)
+            return resolve(reply, r.error());
+        if (auto installed = installModel(model); !installed)
+            return resolve(reply, installed.error());
+        publishSnapshot();
+        postDispatch();
+        resolve(reply, model);
+    });
+}
+
+void Scheduler::removeModel(QString name, Reply<VoidResult> reply)
+{
+    ModelRuntime* m = modelByName(name);
+    if (!m)
+        return resolve(reply, Error::notFound(QStringLiteral("no model named '%1'").arg(name)));
+    if (const qint64 n = m->unfinished() + m->reserved; n > 0)
+        return resolve(reply, Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n)));
+    m_store.writer().exec([name](QSqlDatabase& db) { return writes::deleteModel(db, name); },
+        [this, name, reply](VoidResult r) {
+            QMetaObject::invokeMethod(this, [this, name, reply, r] {
+                if (!r)
+                    return resolve(reply, r);
+                auto it = m_modelIndex.find(name);
+                if (it != m_modelIndex.end()) {
+                    ModelRuntime* rt = m_models[it.value()].get();
+                    if (rt && rt->unfinished() + rt->reserved > 0)
+                        return resolve(reply, Error::conflict(QStringLiteral("model '%1' received tasks meanwhile").arg(name)));
+                    m_models[it.value()].reset();
+                    m_modelIndex.erase(it);
+                }
+                publishSnapshot();
+                resolve(reply, VoidResult {});
+            }, Qt::QueuedConnection);
+        });
+}
+
+void Scheduler::setModelPaused(QString name, bool paused, Reply<VoidResult> reply)
+{
+    ModelRuntime* m = modelByName(name);
+    if (!m)
+        return resolve(reply, Error::notFound(QStringLiteral("no model named '%1'").arg(name)));
+    ModelConfig config = m->config;
+    config.paused = paused;
+    persistModel(config, [this, name, paused, reply](VoidResult r) {
+        if (!r)
+            return resolve(reply, r);
+        if (ModelRuntime* rt = modelByName(name))
+            rt->config.paused = paused;
+        qCInfo(lcSched) << "model" << name << (paused ? "paused" : "resumed");
+        publishSnapshot();
+        postDispatch();
+        resolve(reply, VoidResult {});
+    });
+}
+
+void Scheduler::setPaused(bool paused, Reply<VoidResult> reply)
+{
+    m_store.writer().exec(
+        [paused](QSqlDatabase& db) { return writes::setSetting(db, kPausedSetting, paused ? QStringLiteral("1") : QStringLiteral("0")); },
+        [this, paused, reply](VoidResult r) {
+            QMetaObject::invokeMethod(this, [this, paused, reply, r] {
+                if (!r)
+                    return resolve(reply, r);
+                m_paused = paused;
+                qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
+                publishSnapshot();
+                postDispatch();
+                resolve(reply, VoidResult {});
+            }, Qt::QueuedConnection);
+        });
+}
+
+// ---- store feedback, events, snapshots ------------------------------------------
+
+void Scheduler::onWriterStatus(const WriterStatus& status)
+{
+    if (status.healthy != m_storeHealthy) {
+        m_storeHealthy = status.healthy;
+        m_storeError = status.error;
+        if (!status.healthy) {
+            qCCritical(lcSched) << "store writes fail; dispatch paused until they succeed:" << status.error;
+            emit notification({ Notification::Kind::Error, tr("Store writes fail"),
+                tr("Dispatch is paused until the database accepts writes again: %1").arg(status.error) });
+        } else {
+            qCInfo(lcSched) << "store writes succeed again; dispatch resumes";
+            m_storeError.clear();
+            postDispatch();
+        }
+    }
+    if (status.committedTicket > m_committedTicket) {
+        m_committedTicket = status.committedTicket;
+        size_t n = 0;
+        while (n < m_pendingEvents.size() && m_pendingEvents[n].ticket <= m_committedTicket)
+            ++n;
+        if (n > 0) {
+            m_readyEvents.reserve(m_readyEvents.size() + static_cast<qsizetype>(n));
+            for (size_t i = 0; i < n; ++i)
+                m_readyEvents.append(std::move(m_pendingEvents[i].event));
+            m_pendingEvents.erase(m_pendingEvents.begin(), m_pendingEvents.begin() + static_cast<std::ptrdiff_t>(n));
+        }
+        if (!m_readyEvents.isEmpty() && !m_eventTimer.isActive())
+            m_eventTimer.start();
+    }
+    checkStopped();
+}
+
+void Scheduler::flushEvents()
+{
+    if (m_readyEvents.isEmpty())
+        return;
+    TaskEvents events;
+    events.swap(m_readyEvents);
+    emit taskEvents(events);
+}
+
+void Scheduler::publishSnapshot()
+{
+    auto snap = std::make_shared<EngineSnapshot>();
+    const qint64 now = nowMs();
+    snap->timeMs = now;
+    snap->running = !m_stopping;
+    snap->paused = m_paused;
+    snap->storeHealthy = m_storeHealthy;
+    snap->storeError = m_storeError;
+    snap->nodeId = m_options.nodeId;
+    for (const auto& mp : m_models) {
+        if (!mp)
+            continue;
+        const ModelRuntime& m = *mp;
+        ModelSnapshot ms;
+        ms.name = m.config.name;
+        ms.config = m.config;
+        ms.paused = m.config.paused;
+        ms.concurrency = m.config.concurrency;
+        ms.inflight = m.inflight;
+        ms.capacity = m.config.capacity;
+        ms.states = m.states;
+        const StatCounters& c = m.stats.totals();
+        ms.states[static_cast<size_t>(TaskState::Succeeded)] = c.succeeded;
+        ms.states[static_cast<size_t>(TaskState::Dead)] = c.dead;
+        ms.states[static_cast<size_t>(TaskState::Cancelled)] = c.cancelled;
+        ms.submittedTotal = c.submitted;
+        ms.failedAttempts = c.failed;
+        ms.retried = c.retried;
+        ms.promptTokens = c.promptTokens;
+        ms.completionTokens = c.completionTokens;
+        ms.costUsd = c.costUsd;
+        ms.tasksPerSecond = m.stats.ratePerSecond(now);
+        const Histogram recent = m.stats.recentLatency();
+        ms.latencyP50 = recent.quantile(0.50);
+        ms.latencyP95 = recent.quantile(0.95);
+        ms.latencyP99 = recent.quantile(0.99);
+        for (int s = 0; s < kTaskStateCount; ++s)
+            snap->states[static_cast<size_t>(s)] += ms.states[static_cast<size_t>(s)];
+        snap->tasksPerSecond += ms.tasksPerSecond;
+        snap->models.append(std::move(ms));
+    }
+    if (m_sink)
+        m_sink(std::move(snap));
+}
+
+void Scheduler::rollupStats(bool force)
+{
+    const qint64 now = nowMs();
+    std::vector<MinuteStats> rows;
+    for (auto& mp : m_models) {
+        if (!mp)
+            continue;
+        MinuteStats ms;
+        if (mp->stats.takeMinute(now, force, ms)) {
+            ms.queueDepth = mp->unfinished();
+            rows.push_back(std::move(ms));
+        }
+    }
+    if (rows.empty())
+        return;
+    m_store.writer().exec([rows = std::move(rows)](QSqlDatabase& db) -> VoidResult {
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral(
+            "INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
+            "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
+            "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
+            "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
+            "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
+            "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
+            "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+            "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
+            "queue_depth = excluded.queue_depth"));
+        for (const MinuteStats& m : rows) {
+            const StatCounters& c = m.counters;
+            for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded),
+                     QVariant(c.failed), QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled),
+                     QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
+                     QVariant(QJsonDocument(m.latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs),
+                     QVariant(c.promptTokens), QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
+                q.addBindValue(v);
+            if (!q.exec())
+                return Error::store(QStringLiteral("writing statistics: %1").arg(q.lastError().text()));
+        }
+        return {};
+    });
+}
+
+void Scheduler::renewLease()
+{
+    const QString node = m_options.nodeId;
+    const qint64 started = m_startedMs;
+    const qint64 expires = nowMs() + kLeaseMs;
+    m_store.writer().exec([node, started, expires](QSqlDatabase& db) { return writes::heartbeat(db, node, started, expires); });
+}
+
+// ---- shutdown -----------------------------------------------------------------
+
+void Scheduler::stop(int drainMs, Reply<VoidResult> reply)
+{
+    if (m_stopping) {
+        if (!m_stopReply)
+            return resolve(reply, VoidResult {});
+        // A second stop with a shorter drain: interrupt now.
+        if (drainMs == 0)
+            m_drainTimer.start(0);
+        return resolve(reply, VoidResult {});
+    }
+    m_stopping = true;
+    m_stopReply = reply;
+    m_snapshotTimer.stop();
+    qCInfo(lcSched) << "stopping:" << m_calls.size() << "calls running; waiting up to" << drainMs << "ms";
+    // Tasks waiting for their payload have not called anyone yet: put them back now.
+    for (auto it = m_calls.begin(); it != m_calls.end();) {
+        if (!it->launched) {
+            const Ulid id = it.key();
+            it->control->abort(FailureKind::Interrupted);
+            ++it;
+            auto t = m_active.find(id);
+            if (t != m_active.end())
+                finishAttempt(id, t->gen, CallResult::failed(FailureKind::Interrupted, QStringLiteral("interrupted")));
+            it = m_calls.begin();
+            continue;
+        }
+        ++it;
+    }
+    m_drainTimer.start(std::max(0, drainMs));
+    checkStopped();
+}
+
+void Scheduler::checkStopped()
+{
+    if (!m_stopping || !m_stopReply || !m_calls.isEmpty())
+        return;
+    m_drainTimer.stop();
+    m_leaseTimer.stop();
+    m_rollupTimer.stop();
+    m_timer.stop();
+    rollupStats(true);
+    publishSnapshot();
+    auto reply = std::move(m_stopReply);
+    m_stopReply.reset();
+    // The node's lease ends with it; nothing of ours is running any more.
+    const QString node = m_options.nodeId;
+    m_store.writer().exec([node](QSqlDatabase& db) -> VoidResult {
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("DELETE FROM nodes WHERE node_id = ?"));
+        q.addBindValue(node);
+        if (!q.exec())
+            return Error::store(q.lastError().text());
+        return {};
+    }, [this, reply](VoidResult r) {
+        QMetaObject::invokeMethod(this, [this, reply, r] {
+            flushEvents();
+            qCInfo(lcSched) << "stopped";
+            resolve(reply, r);
+        }, Qt::QueuedConnection);
+    });
+}
+
+} // namespace llmsched

@@ -1,0 +1,231 @@
+#pragma once
+
+#include "endpointpool.h"
+#include "readyqueue.h"
+#include "timerqueue.h"
+
+#include "core/enginetypes.h"
+#include "core/modelconfig.h"
+#include "stats/modelstats.h"
+#include "store/store.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPromise>
+#include <QRandomGenerator>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace llmsched {
+
+template<typename T>
+using Reply = std::shared_ptr<QPromise<T>>;
+
+template<typename T>
+Reply<T> makeReply()
+{
+    auto p = std::make_shared<QPromise<T>>();
+    p->start();
+    return p;
+}
+
+template<typename T, typename V>
+void resolve(const Reply<T>& reply, V&& value)
+{
+    reply->addResult(T(std::forward<V>(value)));
+    reply->finish();
+}
+
+constexpr qint64 kDefaultPayloadBudgetBytes = 64LL * 1024 * 1024;
+constexpr int kDispatchBatch = 2048;
+constexpr int kLeaseRenewMs = 10'000;
+constexpr int kLeaseMs = 30'000;
+constexpr int kSnapshotIntervalMs = 200;
+constexpr int kEventFlushMs = 20;
+
+struct SchedulerOptions
+{
+    QString nodeId;
+    qint64 payloadBudgetBytes = kDefaultPayloadBudgetBytes;
+    quint32 randomSeed = 0; // 0: random
+};
+
+// The scheduling engine proper. Owns per-model ready queues, the timer queue,
+// the tasks that are not finished yet (ids and a little state, payloads only
+// while they fit the budget), endpoint pools and statistics. Every method runs
+// on the engine thread; the Engine facade posts calls here and hands back
+// futures. Writes go to the store writer; events are published only after the
+// writer reports them committed.
+class Scheduler final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Scheduler)
+
+public:
+    using SnapshotSink = std::function<void(std::shared_ptr<const EngineSnapshot>)>;
+
+    Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink);
+    ~Scheduler() override;
+
+    // Rebuilds state from the store (models, unfinished tasks); runs once, first.
+    VoidResult restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq);
+
+    void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply);
+    void cancel(Ulid id, Reply<Result<TaskState>> reply);
+    void setPriority(Ulid id, int priority, Reply<VoidResult> reply);
+    // A dead or cancelled task runs again with fresh attempts; a task waiting
+    // for a retry or its run_at runs now.
+    void retry(Ulid id, Reply<Result<TaskState>> reply);
+    // Requeues up to `limit` dead tasks (of one model, or all).
+    void requeueDead(QString model, int limit, Reply<Result<qint64>> reply);
+    void purge(TaskState state, QString model, qint64 olderThanMs, Reply<Result<qint64>> reply);
+
+    void upsertModel(ModelConfig model, Reply<Result<ModelConfig>> reply);
+    void removeModel(QString name, Reply<VoidResult> reply);
+    void setModelPaused(QString name, bool paused, Reply<VoidResult> reply);
+    void setPaused(bool paused, Reply<VoidResult> reply);
+    QList<ModelConfig> modelConfigs() const;
+
+    // Stops dispatching, lets running calls finish for up to drainMs, then
+    // interrupts the rest (they go back to the queue, attempt not counted),
+    // writes the last statistics and flushes the store.
+    void stop(int drainMs, Reply<VoidResult> reply);
+
+signals:
+    void taskEvents(const llmsched::TaskEvents& events);
+    void notification(const llmsched::Notification& notification);
+
+private:
+    struct TaskPayload
+    {
+        TaskKind kind = TaskKind::Chat;
+        QByteArray input;
+        QString sessionKey;
+        qint64 bytes() const { return input.size() + sessionKey.size() * 2 + 64; }
+    };
+
+    // A task that is not finished. Kept small: a million of these fit in ~100 MB.
+    struct ActiveTask
+    {
+        qint64 seq = 0;
+        qint64 enqueuedMs = 0; // queued: since when (FIFO, aging); scheduled/retry_wait: when due
+        qint64 startedMs = 0;
+        qint64 deadlineMs = 0;
+        std::shared_ptr<TaskPayload> payload; // null when not kept in memory
+        quint32 gen = 0; // bumped on every state change; tags timer entries
+        qint32 timeoutMs = 0;
+        quint16 model = 0;
+        TaskState state = TaskState::Queued;
+        quint8 priority = 0;
+        quint8 attempts = 0;
+        quint8 maxAttempts = 0;
+        quint16 blockedOn = 0; // unfinished dependencies
+    };
+
+    struct ModelRuntime
+    {
+        ModelConfig config;
+        std::unique_ptr<EndpointPool> endpoints;
+        ReadyQueue ready;
+        ModelStats stats;
+        std::array<qint64, kTaskStateCount> states {};
+        qint64 reserved = 0; // submits accepted but not yet committed
+        int inflight = 0;
+        qint64 unfinished() const;
+    };
+
+    // A running attempt: how to abort it and which endpoint it holds.
+    struct RunningCall
+    {
+        std::shared_ptr<CallControl> control;
+        std::shared_ptr<EndpointRuntime> endpoint;
+        bool launched = false; // false while its payload is read from the store
+    };
+
+    struct PendingEvent
+    {
+        quint64 ticket;
+        TaskEvent event;
+    };
+
+    ModelRuntime* modelByName(const QString& name);
+    ModelRuntime& modelAt(quint16 index) { return *m_models[index]; }
+    Result<quint16> installModel(const ModelConfig& config);
+
+    void onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply);
+    void admit(const Ulid& id, ActiveTask task, std::shared_ptr<TaskPayload> payload);
+    void enqueueReady(const Ulid& id, ActiveTask& t, qint64 nowMs);
+    void placeByState(const Ulid& id, ActiveTask& t);
+
+    void postDispatch();
+    void dispatch();
+    bool canDispatch() const;
+    void beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std::shared_ptr<EndpointRuntime> endpoint, qint64 nowMs);
+    void launch(const Ulid& id, ActiveTask& t);
+    QCoro::Task<void> runAttempt(Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint,
+        std::shared_ptr<CallControl> control, CallRequest request);
+    void releaseSlot(const Ulid& id, ActiveTask& t);
+    void readmit(const Task& task, const QString& reason);
+    void checkDependencies(const Ulid& id, const QStringList& dependsOn);
+    void recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, LogLevel level, QString message);
+    std::shared_ptr<TaskPayload> keepPayload(TaskKind kind, const QByteArray& input, const QString& sessionKey);
+    void dropPayload(ActiveTask& t);
+    void finishAttempt(const Ulid& id, quint32 gen, CallResult result);
+    void loadPayloads();
+    void onTimer();
+    void armTimer();
+
+    // Moves a task to `to`, writes the row change and a log entry, counts it and
+    // queues the event. Final states remove the task from memory.
+    void transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpdate update, LogLevel level, QString message,
+        QString error = {});
+    void finalize(const Ulid& id, ActiveTask& t, TaskState state);
+    void releaseDependents(const Ulid& id, TaskState finalState);
+
+    void onWriterStatus(const WriterStatus& status);
+    void flushEvents();
+    void publishSnapshot();
+    void rollupStats(bool force);
+    void renewLease();
+    void checkStopped();
+    void persistModel(const ModelConfig& config, std::function<void(VoidResult)> done);
+
+    Store& m_store;
+    SchedulerOptions m_options;
+    SnapshotSink m_sink;
+    QRandomGenerator m_rng;
+
+    std::vector<std::unique_ptr<ModelRuntime>> m_models; // index = ActiveTask::model; null when removed
+    QHash<QString, quint16> m_modelIndex;
+    QHash<Ulid, ActiveTask> m_active;
+    QHash<Ulid, RunningCall> m_calls; // running attempts
+    QHash<Ulid, QList<Ulid>> m_dependents; // unfinished task -> tasks blocked on it
+    QHash<Ulid, QList<Reply<Result<TaskState>>>> m_cancelWaiters;
+    std::vector<Ulid> m_needPayload;
+    TimerQueue m_timers; // run_at, retry back-off (tag = gen)
+    TimerQueue m_timeouts; // attempt timeouts (tag = gen)
+    QTimer m_timer;
+    QTimer m_snapshotTimer;
+    QTimer m_leaseTimer;
+    QTimer m_rollupTimer;
+    QTimer m_eventTimer;
+
+    qint64 m_lastSeq = 0;
+    qint64 m_payloadBytes = 0;
+    qint64 m_startedMs = 0;
+    bool m_paused = false;
+    bool m_dispatchPosted = false;
+    bool m_storeHealthy = true;
+    QString m_storeError;
+    quint64 m_committedTicket = 0;
+    std::vector<PendingEvent> m_pendingEvents;
+    TaskEvents m_readyEvents;
+
+    bool m_stopping = false;
+    Reply<VoidResult> m_stopReply;
+    QTimer m_drainTimer;
+};
+
+} // namespace llmsched

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QJsonArray>
+#include <QtGlobal>
+
+#include <array>
+
+namespace llmsched {
+
+// Latency histogram with fixed bucket bounds (seconds), the same bounds as the
+// Prometheus exposition, so minute rollups can be added and percentiles read.
+class Histogram
+{
+public:
+    static constexpr std::array<double, 17> kBounds = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+        1, 2.5, 5, 10, 30, 60, 120, 300 };
+    static constexpr int kBuckets = static_cast<int>(kBounds.size()) + 1; // + overflow
+
+    void record(double seconds);
+    void add(const Histogram& other);
+    void clear();
+
+    qint64 count() const { return m_count; }
+    double sum() const { return m_sum; }
+    qint64 bucket(int i) const { return m_buckets[static_cast<size_t>(i)]; }
+    // Estimated quantile (0..1) in seconds, interpolated inside the bucket; 0 when empty.
+    double quantile(double q) const;
+
+    QJsonArray toJson() const; // bucket counts
+    static Histogram fromJson(const QJsonArray& counts, double sum);
+
+private:
+    std::array<qint64, kBuckets> m_buckets {};
+    qint64 m_count = 0;
+    double m_sum = 0;
+};
+
+} // namespace llmsched

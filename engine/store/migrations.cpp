@@ -1,0 +1,118 @@
+#include "migrations.h"
+
+#include "core/logging.h"
+#include "core/timeutil.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace llmsched {
+
+const QList<Migration>& migrations()
+{
+    static const QList<Migration> all = {
+        { 1, "initial schema",
+            {
+                QStringLiteral("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                               "applied_at INTEGER NOT NULL)"),
+                QStringLiteral("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+                QStringLiteral("CREATE TABLE models (name TEXT PRIMARY KEY, config TEXT NOT NULL, "
+                               "created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
+                QStringLiteral("CREATE TABLE endpoints (model TEXT NOT NULL REFERENCES models(name) ON DELETE CASCADE, "
+                               "name TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY (model, name))"),
+                // seq is the rowid: appends stay at the end of the table b-tree.
+                QStringLiteral("CREATE TABLE tasks ("
+                               "seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, model TEXT NOT NULL, "
+                               "kind INTEGER NOT NULL, state INTEGER NOT NULL, priority INTEGER NOT NULL, "
+                               "attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, "
+                               "timeout_ms INTEGER NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT, "
+                               "created_at INTEGER NOT NULL, queued_at INTEGER, run_at INTEGER, deadline INTEGER, "
+                               "started_at INTEGER, finished_at INTEGER, idempotency_key TEXT, tags TEXT, "
+                               "labels TEXT, parent TEXT, depends_on TEXT, session_key TEXT, lease_node TEXT, "
+                               "endpoint TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL)"),
+                QStringLiteral("CREATE UNIQUE INDEX tasks_idempotency ON tasks (model, idempotency_key) "
+                               "WHERE idempotency_key IS NOT NULL"),
+                QStringLiteral("CREATE INDEX tasks_state ON tasks (state, seq)"),
+                QStringLiteral("CREATE INDEX tasks_model ON tasks (model, seq)"),
+                QStringLiteral("CREATE TABLE task_logs (task_seq INTEGER NOT NULL, time INTEGER NOT NULL, "
+                               "level INTEGER NOT NULL, message TEXT NOT NULL, data TEXT)"),
+                QStringLiteral("CREATE INDEX task_logs_task ON task_logs (task_seq)"),
+                QStringLiteral("CREATE TABLE stats_minute (minute INTEGER NOT NULL, model TEXT NOT NULL, "
+                               "submitted INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0, "
+                               "failed INTEGER NOT NULL DEFAULT 0, retried INTEGER NOT NULL DEFAULT 0, "
+                               "dead INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0, "
+                               "latency_count INTEGER NOT NULL DEFAULT 0, latency_sum_ms REAL NOT NULL DEFAULT 0, "
+                               "latency_buckets TEXT, wait_sum_ms REAL NOT NULL DEFAULT 0, "
+                               "prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
+                               "cost_usd REAL NOT NULL DEFAULT 0, queue_depth INTEGER NOT NULL DEFAULT 0, "
+                               "PRIMARY KEY (minute, model)) WITHOUT ROWID"),
+                QStringLiteral("CREATE TABLE nodes (node_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, "
+                               "started_at INTEGER NOT NULL, lease_expires INTEGER NOT NULL)"),
+            } },
+    };
+    return all;
+}
+
+int latestSchemaVersion()
+{
+    return migrations().constLast().version;
+}
+
+Result<int> currentSchemaVersion(QSqlDatabase& db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")))
+        return Error::store(q.lastError().text());
+    if (!q.next() || q.value(0).toInt() == 0) {
+        // No version table: either a new database or not ours.
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
+            return Error::store(q.lastError().text());
+        if (q.value(0).toInt() != 0)
+            return Error::store(QStringLiteral("the file holds tables that are not an LLM Scheduler store"));
+        return 0;
+    }
+    if (!q.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM schema_version")) || !q.next())
+        return Error::store(q.lastError().text());
+    return q.value(0).toInt();
+}
+
+VoidResult migrate(QSqlDatabase& db)
+{
+    auto current = currentSchemaVersion(db);
+    if (!current)
+        return current.error();
+    const int latest = latestSchemaVersion();
+    if (*current > latest) {
+        return Error::store(QStringLiteral("the database has schema version %1, newer than this build supports (%2); "
+                                           "use a newer llm-scheduler or another data directory")
+                                .arg(*current)
+                                .arg(latest));
+    }
+    for (const Migration& m : migrations()) {
+        if (m.version <= *current)
+            continue;
+        qCInfo(lcStore) << "applying migration" << m.version << m.description;
+        if (!db.transaction())
+            return Error::store(QStringLiteral("cannot start migration %1: %2").arg(m.version).arg(db.lastError().text()));
+        QSqlQuery q(db);
+        for (const QString& sql : m.statements) {
+            if (!q.exec(sql)) {
+                const QString err = q.lastError().text();
+                db.rollback();
+                return Error::store(QStringLiteral("migration %1 failed: %2").arg(m.version).arg(err));
+            }
+        }
+        q.prepare(QStringLiteral("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"));
+        q.addBindValue(m.version);
+        q.addBindValue(QString::fromLatin1(m.description));
+        q.addBindValue(nowMs());
+        if (!q.exec() || !db.commit()) {
+            const QString err = q.lastError().isValid() ? q.lastError().text() : db.lastError().text();
+            db.rollback();
+            return Error::store(QStringLiteral("migration %1 failed: %2").arg(m.version).arg(err));
+        }
+    }
+    return {};
+}
+
+} // namespace llmsched

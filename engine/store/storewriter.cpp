@@ -1,0 +1,569 @@
+#include "storewriter.h"
+
+#include "sqlite.h"
+
+#include "core/logging.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlError>
+
+#include <algorithm>
+#include <future>
+
+namespace llmsched {
+
+namespace {
+// Multi-row INSERT sizes, largest first: 256 rows x 20 columns stays far below
+// SQLite's 32766 bound parameters, and few statement shapes keep the cache small.
+constexpr int kInsertChunks[] = { 256, 32, 4, 1 };
+constexpr int kLogChunks[] = { 256, 32, 4, 1 };
+constexpr int kTaskColumns = 20;
+constexpr int kRetryDelaysMs[] = { 50, 200, 1000, 5000 };
+
+QVariant nullIfEmpty(const QString& s)
+{
+    return s.isEmpty() ? QVariant() : QVariant(s);
+}
+
+QVariant nullIfZero(qint64 v)
+{
+    return v == 0 ? QVariant() : QVariant(v);
+}
+
+QVariant jsonOrNull(const QJsonObject& o)
+{
+    return o.isEmpty() ? QVariant() : QVariant(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+QVariant listOrNull(const QStringList& l)
+{
+    return l.isEmpty() ? QVariant() : QVariant(QJsonDocument(QJsonArray::fromStringList(l)).toJson(QJsonDocument::Compact));
+}
+
+QString placeholders(int rows, int columns)
+{
+    QString one = QStringLiteral("(?");
+    for (int c = 1; c < columns; ++c)
+        one += QStringLiteral(",?");
+    one += QLatin1Char(')');
+    QStringList all;
+    all.reserve(rows);
+    for (int r = 0; r < rows; ++r)
+        all.append(one);
+    return all.join(QLatin1Char(','));
+}
+
+const QString kInsertTaskPrefix = QStringLiteral(
+    "INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, "
+    "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key, attempts) VALUES ");
+
+void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row)
+{
+    const TaskSpec& s = row.spec;
+    q.bindValue(pos++, row.seq);
+    q.bindValue(pos++, row.id.toString());
+    q.bindValue(pos++, s.model);
+    q.bindValue(pos++, static_cast<int>(s.kind));
+    q.bindValue(pos++, static_cast<int>(row.state));
+    q.bindValue(pos++, s.priority);
+    q.bindValue(pos++, row.maxAttempts);
+    q.bindValue(pos++, row.timeoutMs);
+    q.bindValue(pos++, s.input);
+    q.bindValue(pos++, row.createdMs);
+    q.bindValue(pos++, nullIfZero(row.queuedMs));
+    q.bindValue(pos++, nullIfZero(s.runAtMs));
+    q.bindValue(pos++, nullIfZero(s.deadlineMs));
+    q.bindValue(pos++, nullIfEmpty(s.idempotencyKey));
+    q.bindValue(pos++, listOrNull(s.tags));
+    q.bindValue(pos++, jsonOrNull(s.labels));
+    q.bindValue(pos++, nullIfEmpty(s.parentId));
+    q.bindValue(pos++, listOrNull(s.dependsOn));
+    q.bindValue(pos++, nullIfEmpty(s.sessionKey));
+    q.bindValue(pos++, 0);
+}
+} // namespace
+
+void TaskUpdate::merge(TaskUpdate&& later)
+{
+    const quint32 f = later.fields;
+    if (f & State)
+        state = later.state;
+    if (f & Attempts)
+        attempts = later.attempts;
+    if (f & Priority)
+        priority = later.priority;
+    if (f & Output)
+        output = std::move(later.output);
+    if (f & ErrorText)
+        error = std::move(later.error);
+    if (f & StartedAt)
+        startedMs = later.startedMs;
+    if (f & FinishedAt)
+        finishedMs = later.finishedMs;
+    if (f & QueuedAt)
+        queuedMs = later.queuedMs;
+    if (f & RunAt)
+        runAtMs = later.runAtMs;
+    if (f & UsageCost) {
+        usage = later.usage;
+        costUsd = later.costUsd;
+    }
+    if (f & Endpoint)
+        endpoint = std::move(later.endpoint);
+    if (f & Lease)
+        leaseNode = std::move(later.leaseNode);
+    fields |= f;
+}
+
+qint64 StoreWriter::Batch::size() const
+{
+    qint64 n = static_cast<qint64>(updates.size() + logs.size() + execs.size());
+    for (const InsertOp& op : inserts)
+        n += static_cast<qint64>(op.rows.size());
+    return n;
+}
+
+StoreWriter::StoreWriter(QString databasePath, QString nodeId, QObject* parent)
+    : QThread(parent)
+    , m_path(std::move(databasePath))
+    , m_nodeId(std::move(nodeId))
+    , m_connectionName(QStringLiteral("llmsched-writer-%1").arg(reinterpret_cast<quintptr>(this)))
+{
+    setObjectName(QStringLiteral("store-writer"));
+}
+
+StoreWriter::~StoreWriter()
+{
+    stopWriter();
+}
+
+void StoreWriter::setStatusListener(StatusListener listener)
+{
+    std::lock_guard lock(m_listenerMutex);
+    m_listener = std::move(listener);
+}
+
+VoidResult StoreWriter::startWriter()
+{
+    start();
+    std::unique_lock lock(m_mutex);
+    m_opened.wait(lock, [this] { return m_openResult.has_value(); });
+    VoidResult r = *m_openResult;
+    lock.unlock();
+    if (!r.ok())
+        wait();
+    return r;
+}
+
+void StoreWriter::stopWriter()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_one();
+    wait();
+}
+
+quint64 StoreWriter::enqueue(const std::function<void(Batch&)>& add)
+{
+    bool wake = false;
+    quint64 ticket;
+    {
+        std::lock_guard lock(m_mutex);
+        add(m_pending);
+        ticket = ++m_nextTicket;
+        m_pending.lastTicket = ticket;
+        wake = m_waiting;
+        m_waiting = false;
+    }
+    if (wake)
+        m_wake.notify_one();
+    return ticket;
+}
+
+quint64 StoreWriter::insertTasks(std::vector<NewTaskRow> rows, InsertDone done)
+{
+    return enqueue([&](Batch& b) { b.inserts.push_back({ std::move(rows), std::move(done) }); });
+}
+
+quint64 StoreWriter::update(TaskUpdate update)
+{
+    return enqueue([&](Batch& b) { b.updates.push_back(std::move(update)); });
+}
+
+quint64 StoreWriter::updateWithLog(TaskUpdate update, TaskLogRow log)
+{
+    return enqueue([&](Batch& b) {
+        b.updates.push_back(std::move(update));
+        b.logs.push_back(std::move(log));
+    });
+}
+
+quint64 StoreWriter::appendLog(TaskLogRow log)
+{
+    return enqueue([&](Batch& b) { b.logs.push_back(std::move(log)); });
+}
+
+quint64 StoreWriter::exec(WriteFn fn, WriteDone done)
+{
+    return enqueue([&](Batch& b) { b.execs.push_back({ std::move(fn), std::move(done) }); });
+}
+
+VoidResult StoreWriter::flush()
+{
+    if (!isRunning())
+        return Error::unavailable(QStringLiteral("the store writer is not running"));
+    auto promise = std::make_shared<std::promise<VoidResult>>();
+    auto future = promise->get_future();
+    exec([](QSqlDatabase&) { return VoidResult {}; }, [promise](VoidResult r) { promise->set_value(std::move(r)); });
+    return future.get();
+}
+
+void StoreWriter::run()
+{
+    {
+        auto opened = openSqlite(m_path, m_connectionName, false);
+        std::lock_guard lock(m_mutex);
+        if (opened)
+            m_db = *opened;
+        m_openResult = opened ? VoidResult {} : VoidResult(opened.error());
+        m_opened.notify_all();
+        if (!opened)
+            return;
+    }
+
+    int failures = 0;
+    for (;;) {
+        Batch batch;
+        bool stopping = false;
+        {
+            std::unique_lock lock(m_mutex);
+            const auto hasWork = [&] { return m_stop || !m_pending.empty() || !m_retry.empty(); };
+            if (!hasWork()) {
+                m_waiting = true;
+                m_wake.wait(lock, hasWork);
+            }
+            m_waiting = false;
+            std::swap(batch, m_pending);
+            stopping = m_stop;
+        }
+        if (!m_retry.empty()) {
+            // Updates that failed to commit go first, so their order is kept.
+            const quint64 last = std::max(batch.lastTicket, m_retry.lastTicket);
+            std::move(batch.updates.begin(), batch.updates.end(), std::back_inserter(m_retry.updates));
+            std::move(batch.logs.begin(), batch.logs.end(), std::back_inserter(m_retry.logs));
+            m_retry.inserts = std::move(batch.inserts);
+            m_retry.execs = std::move(batch.execs);
+            batch = std::move(m_retry);
+            batch.lastTicket = last;
+            m_retry = Batch {};
+        }
+        if (!batch.empty())
+            processBatch(batch);
+        if (!m_retry.empty()) {
+            // The disk is full or the file went away: back off, keep the work.
+            const int delay = kRetryDelaysMs[std::min<int>(failures++, std::size(kRetryDelaysMs) - 1)];
+            std::unique_lock lock(m_mutex);
+            if (stopping || m_stop) {
+                qCCritical(lcStore) << "stopping with" << m_retry.updates.size()
+                                    << "task updates not written; they will be recovered at the next start";
+                break;
+            }
+            m_wake.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stop; });
+            continue;
+        }
+        failures = 0;
+        if (stopping) {
+            std::lock_guard lock(m_mutex);
+            if (m_pending.empty())
+                break;
+        }
+    }
+    m_statements.clear();
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+void StoreWriter::processBatch(Batch& batch)
+{
+    QElapsedTimer timer;
+    timer.start();
+    const qint64 ops = batch.size();
+    std::vector<InsertOutcome> outcomes(batch.inserts.size());
+    std::vector<VoidResult> execResults(batch.execs.size());
+
+    VoidResult result;
+    if (!m_db.transaction()) {
+        result = Error::store(QStringLiteral("cannot begin a transaction: %1").arg(m_db.lastError().text()));
+    } else {
+        result = applyInserts(batch.inserts, outcomes);
+        if (result.ok())
+            result = applyUpdates(batch.updates);
+        if (result.ok())
+            result = applyLogs(batch.logs);
+        if (result.ok()) {
+            QSqlQuery sp(m_db);
+            for (size_t i = 0; i < batch.execs.size(); ++i) {
+                // Each piece of work gets a savepoint, so one failing does not undo the batch.
+                sp.exec(QStringLiteral("SAVEPOINT op"));
+                execResults[i] = batch.execs[i].fn(m_db);
+                sp.exec(execResults[i].ok() ? QStringLiteral("RELEASE op") : QStringLiteral("ROLLBACK TO op"));
+                if (!execResults[i].ok())
+                    sp.exec(QStringLiteral("RELEASE op"));
+            }
+        }
+        if (result.ok() && !m_db.commit())
+            result = Error::store(QStringLiteral("commit failed: %1").arg(m_db.lastError().text()));
+        if (!result.ok())
+            m_db.rollback();
+    }
+
+    WriterStatus status;
+    status.committedTicket = batch.lastTicket;
+    status.batchOps = ops;
+    status.commitSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    if (!result.ok()) {
+        qCWarning(lcStore) << "batch of" << ops << "operations failed:" << result.error().message;
+        status.healthy = false;
+        status.error = result.error().message;
+        for (InsertOp& op : batch.inserts)
+            if (op.done)
+                op.done(std::move(op.rows), InsertOutcome { result.error(), {} });
+        for (ExecOp& op : batch.execs)
+            if (op.done)
+                op.done(result.error());
+        // Task updates describe what already happened in memory: keep them.
+        m_retry.updates = std::move(batch.updates);
+        m_retry.logs = std::move(batch.logs);
+        m_retry.lastTicket = batch.lastTicket;
+        // The tickets are not committed: report the last one before this batch.
+        status.committedTicket = 0;
+    } else {
+        for (size_t i = 0; i < batch.inserts.size(); ++i)
+            if (batch.inserts[i].done)
+                batch.inserts[i].done(std::move(batch.inserts[i].rows), std::move(outcomes[i]));
+        for (size_t i = 0; i < batch.execs.size(); ++i)
+            if (batch.execs[i].done)
+                batch.execs[i].done(std::move(execResults[i]));
+    }
+    std::lock_guard lock(m_listenerMutex);
+    if (m_listener)
+        m_listener(status);
+}
+
+QSqlQuery& StoreWriter::prepared(const QString& sql)
+{
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        QSqlQuery q(m_db);
+        q.prepare(sql);
+        it = m_statements.insert(sql, q);
+    }
+    return it.value();
+}
+
+VoidResult StoreWriter::execPrepared(QSqlQuery& q, const char* what)
+{
+    if (q.exec())
+        return {};
+    return Error::store(QStringLiteral("%1 failed: %2").arg(QLatin1String(what), q.lastError().text()));
+}
+
+VoidResult StoreWriter::applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes)
+{
+    for (size_t o = 0; o < ops.size(); ++o) {
+        std::vector<NewTaskRow>& rows = ops[o].rows;
+        InsertOutcome& outcome = outcomes[o];
+        outcome.items.resize(rows.size());
+        // Rows without an idempotency key go in multi-row statements; rows with
+        // one go alone so a duplicate can be told apart and reported.
+        size_t i = 0;
+        while (i < rows.size()) {
+            if (!rows[i].spec.idempotencyKey.isEmpty()) {
+                if (auto r = insertWithKey(rows[i], outcome.items[i]); !r)
+                    return r;
+                ++i;
+                continue;
+            }
+            size_t run = i;
+            while (run < rows.size() && rows[run].spec.idempotencyKey.isEmpty())
+                ++run;
+            int remaining = static_cast<int>(run - i);
+            while (remaining > 0) {
+                int chunk = 1;
+                for (int c : kInsertChunks) {
+                    if (c <= remaining) {
+                        chunk = c;
+                        break;
+                    }
+                }
+                if (auto r = insertRows(&rows[i], chunk); !r)
+                    return r;
+                for (int k = 0; k < chunk; ++k) {
+                    outcome.items[i + k].seq = rows[i + k].seq;
+                    outcome.items[i + k].id = rows[i + k].id;
+                    outcome.items[i + k].state = rows[i + k].state;
+                }
+                i += chunk;
+                remaining -= chunk;
+            }
+        }
+    }
+    return {};
+}
+
+VoidResult StoreWriter::insertRows(const NewTaskRow* rows, int count)
+{
+    QSqlQuery& q = prepared(kInsertTaskPrefix + placeholders(count, kTaskColumns));
+    int pos = 0;
+    for (int k = 0; k < count; ++k)
+        bindTask(q, pos, rows[k]);
+    return execPrepared(q, "inserting tasks");
+}
+
+VoidResult StoreWriter::insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item)
+{
+    QSqlQuery& find = prepared(QStringLiteral("SELECT seq, id, state FROM tasks WHERE model = ? AND idempotency_key = ?"));
+    find.bindValue(0, row.spec.model);
+    find.bindValue(1, row.spec.idempotencyKey);
+    if (auto r = execPrepared(find, "looking up an idempotency key"); !r)
+        return r;
+    if (find.next()) {
+        item.duplicate = true;
+        item.seq = find.value(0).toLongLong();
+        item.id = Ulid::fromString(find.value(1).toString()).value_or(Ulid {});
+        item.state = static_cast<TaskState>(find.value(2).toInt());
+        find.finish();
+        return {};
+    }
+    find.finish();
+    if (auto r = insertRows(&row, 1); !r)
+        return r;
+    item.seq = row.seq;
+    item.id = row.id;
+    item.state = row.state;
+    return {};
+}
+
+VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
+{
+    if (updates.empty())
+        return {};
+    // Merge updates of the same task: a task that started and finished within
+    // one batch costs one row write.
+    QHash<qint64, size_t> index;
+    index.reserve(static_cast<qsizetype>(updates.size()));
+    std::vector<TaskUpdate*> merged;
+    merged.reserve(updates.size());
+    for (TaskUpdate& u : updates) {
+        auto it = index.find(u.seq);
+        if (it == index.end()) {
+            index.insert(u.seq, merged.size());
+            merged.push_back(&u);
+        } else {
+            merged[it.value()]->merge(std::move(u));
+        }
+    }
+
+    for (TaskUpdate* u : merged) {
+        const quint32 f = u->fields;
+        QString sql = QStringLiteral("UPDATE tasks SET ");
+        QStringList sets;
+        if (f & TaskUpdate::State)
+            sets << QStringLiteral("state = ?");
+        if (f & TaskUpdate::Attempts)
+            sets << QStringLiteral("attempts = ?");
+        if (f & TaskUpdate::Priority)
+            sets << QStringLiteral("priority = ?");
+        if (f & TaskUpdate::Output)
+            sets << QStringLiteral("output = ?");
+        if (f & TaskUpdate::ErrorText)
+            sets << QStringLiteral("error = ?");
+        if (f & TaskUpdate::StartedAt)
+            sets << QStringLiteral("started_at = ?");
+        if (f & TaskUpdate::FinishedAt)
+            sets << QStringLiteral("finished_at = ?");
+        if (f & TaskUpdate::QueuedAt)
+            sets << QStringLiteral("queued_at = ?");
+        if (f & TaskUpdate::RunAt)
+            sets << QStringLiteral("run_at = ?");
+        if (f & TaskUpdate::UsageCost)
+            sets << QStringLiteral("prompt_tokens = ?, completion_tokens = ?, cost_usd = ?");
+        if (f & TaskUpdate::Endpoint)
+            sets << QStringLiteral("endpoint = ?");
+        if (f & TaskUpdate::Lease)
+            sets << QStringLiteral("lease_node = ?");
+        if (sets.isEmpty())
+            continue;
+        sql += sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE seq = ?");
+        QSqlQuery& q = prepared(sql);
+        int pos = 0;
+        if (f & TaskUpdate::State)
+            q.bindValue(pos++, static_cast<int>(u->state));
+        if (f & TaskUpdate::Attempts)
+            q.bindValue(pos++, u->attempts);
+        if (f & TaskUpdate::Priority)
+            q.bindValue(pos++, u->priority);
+        if (f & TaskUpdate::Output)
+            q.bindValue(pos++, u->output.isEmpty() ? QVariant() : QVariant(u->output));
+        if (f & TaskUpdate::ErrorText)
+            q.bindValue(pos++, nullIfEmpty(u->error));
+        if (f & TaskUpdate::StartedAt)
+            q.bindValue(pos++, nullIfZero(u->startedMs));
+        if (f & TaskUpdate::FinishedAt)
+            q.bindValue(pos++, nullIfZero(u->finishedMs));
+        if (f & TaskUpdate::QueuedAt)
+            q.bindValue(pos++, nullIfZero(u->queuedMs));
+        if (f & TaskUpdate::RunAt)
+            q.bindValue(pos++, nullIfZero(u->runAtMs));
+        if (f & TaskUpdate::UsageCost) {
+            q.bindValue(pos++, u->usage.promptTokens);
+            q.bindValue(pos++, u->usage.completionTokens);
+            q.bindValue(pos++, u->costUsd);
+        }
+        if (f & TaskUpdate::Endpoint)
+            q.bindValue(pos++, nullIfEmpty(u->endpoint));
+        if (f & TaskUpdate::Lease)
+            q.bindValue(pos++, nullIfEmpty(u->leaseNode));
+        q.bindValue(pos++, u->seq);
+        if (auto r = execPrepared(q, "updating a task"); !r)
+            return r;
+    }
+    return {};
+}
+
+VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
+{
+    size_t i = 0;
+    while (i < logs.size()) {
+        const int remaining = static_cast<int>(logs.size() - i);
+        int chunk = 1;
+        for (int c : kLogChunks) {
+            if (c <= remaining) {
+                chunk = c;
+                break;
+            }
+        }
+        QSqlQuery& q = prepared(QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data) VALUES ")
+            + placeholders(chunk, 5));
+        int pos = 0;
+        for (int k = 0; k < chunk; ++k) {
+            const TaskLogRow& l = logs[i + k];
+            q.bindValue(pos++, l.seq);
+            q.bindValue(pos++, l.entry.timeMs);
+            q.bindValue(pos++, static_cast<int>(l.entry.level));
+            q.bindValue(pos++, l.entry.message);
+            q.bindValue(pos++, jsonOrNull(l.entry.data));
+        }
+        if (auto r = execPrepared(q, "appending task logs"); !r)
+            return r;
+        i += chunk;
+    }
+    return {};
+}
+
+} // namespace llmsched

@@ -1,0 +1,117 @@
+#pragma once
+
+#include "storeops.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QThread>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace llmsched {
+
+// Health of the write path, reported after every batch.
+struct WriterStatus
+{
+    quint64 committedTicket = 0; // every op with a ticket <= this is resolved
+    bool healthy = true;
+    QString error; // why the last batch failed, when !healthy
+    qint64 batchOps = 0;
+    double commitSeconds = 0;
+};
+
+// Owns the single write connection and its thread. Producers on any thread
+// queue operations; the thread takes everything queued, applies it in one
+// transaction (group commit) and then resolves callbacks. While one batch
+// commits the next one gathers, so batches grow with load by themselves.
+//
+// Thread-safety: the public methods may be called from any thread. Callbacks
+// and the status listener run on the writer thread; they must only post work.
+class StoreWriter final : public QThread
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(StoreWriter)
+
+public:
+    using StatusListener = std::function<void(const WriterStatus&)>;
+
+    StoreWriter(QString databasePath, QString nodeId, QObject* parent = nullptr);
+    ~StoreWriter() override;
+
+    // Called after every batch, on the writer thread. May be changed at any time.
+    void setStatusListener(StatusListener listener);
+    // Opens the connection on the writer thread and starts the loop; returns the
+    // open error, if any.
+    VoidResult startWriter();
+    // Finishes what is queued, then stops the thread.
+    void stopWriter();
+
+    // done gets the rows back (moved), so callers need not copy them.
+    using InsertDone = std::function<void(std::vector<NewTaskRow> rows, InsertOutcome outcome)>;
+    quint64 insertTasks(std::vector<NewTaskRow> rows, InsertDone done);
+    quint64 update(TaskUpdate update);
+    quint64 updateWithLog(TaskUpdate update, TaskLogRow log);
+    quint64 appendLog(TaskLogRow log);
+    quint64 exec(WriteFn fn, WriteDone done = {});
+
+    // Blocks the caller until everything queued before the call is committed.
+    VoidResult flush();
+
+protected:
+    void run() override;
+
+private:
+    struct InsertOp
+    {
+        std::vector<NewTaskRow> rows;
+        InsertDone done;
+    };
+    struct ExecOp
+    {
+        WriteFn fn;
+        WriteDone done;
+    };
+    struct Batch
+    {
+        std::vector<InsertOp> inserts;
+        std::vector<TaskUpdate> updates;
+        std::vector<TaskLogRow> logs;
+        std::vector<ExecOp> execs;
+        quint64 lastTicket = 0;
+        bool empty() const { return inserts.empty() && updates.empty() && logs.empty() && execs.empty(); }
+        qint64 size() const;
+    };
+
+    quint64 enqueue(const std::function<void(Batch&)>& add);
+    void processBatch(Batch& batch);
+    VoidResult applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes);
+    VoidResult insertRows(const NewTaskRow* rows, int count);
+    VoidResult insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item);
+    VoidResult applyUpdates(std::vector<TaskUpdate>& updates);
+    VoidResult applyLogs(const std::vector<TaskLogRow>& logs);
+    QSqlQuery& prepared(const QString& sql);
+    VoidResult execPrepared(QSqlQuery& q, const char* what);
+
+    const QString m_path;
+    const QString m_nodeId;
+    const QString m_connectionName;
+    QSqlDatabase m_db; // writer thread only
+    QHash<QString, QSqlQuery> m_statements; // writer thread only
+
+    std::mutex m_mutex; // guards m_pending, m_nextTicket, m_stop, m_openResult
+    std::condition_variable m_wake;
+    std::condition_variable m_opened;
+    Batch m_pending;
+    Batch m_retry; // updates of a failed batch, retried first (writer thread only)
+    quint64 m_nextTicket = 0;
+    bool m_stop = false;
+    bool m_waiting = false;
+    std::optional<VoidResult> m_openResult;
+    std::mutex m_listenerMutex; // held while the listener runs, so resetting it waits for a call in progress
+    StatusListener m_listener; // guarded by m_listenerMutex
+};
+
+} // namespace llmsched
