@@ -52,7 +52,12 @@ VoidResult Daemon::applyConfig()
 {
     if (m_options.configFile.isEmpty())
         return {};
-    QFile f(m_options.configFile);
+    return applyConfigFile(m_engine, m_options.configFile);
+}
+
+VoidResult applyConfigFile(Engine& engine, const QString& path)
+{
+    QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return Error::invalid(QStringLiteral("--config"), QStringLiteral("cannot read %1: %2").arg(f.fileName(), f.errorString()));
     QJsonParseError perr;
@@ -69,7 +74,7 @@ VoidResult Daemon::applyConfig()
         auto m = ModelConfig::fromJson(models.at(i).toObject(), QStringLiteral("models[%1]").arg(i));
         if (!m)
             return Error::invalid(m.error().field, QStringLiteral("%1 (in %2)").arg(m.error().message, f.fileName()));
-        QFuture<Result<ModelConfig>> saved = m_engine.upsertModel(*m);
+        QFuture<Result<ModelConfig>> saved = engine.upsertModel(*m);
         saved.waitForFinished();
         if (!saved.result())
             return saved.result().error();

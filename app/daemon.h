@@ -6,6 +6,9 @@
 #include <QObject>
 #include <QTimer>
 
+// Configures the models listed in a JSON config file ({"models": [...]}).
+llmsched::VoidResult applyConfigFile(llmsched::Engine& engine, const QString& path);
+
 // The headless host of the engine: logs notifications, prints a status line
 // now and then, feeds demo work with --simulate, and drains on a signal.
 class Daemon final : public QObject, public llmsched::EngineHost

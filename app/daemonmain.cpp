@@ -41,7 +41,7 @@ bool applyLogLevel(const QString& level)
 }
 
 // `llm-schedulerd submit FILE.jsonl`: imports tasks straight into the store.
-int runImport(EngineOptions options, const QString& path)
+int runImport(EngineOptions options, const QString& configFile, const QString& path)
 {
     QFile file(path);
     if (path == QLatin1String("-")) {
@@ -50,11 +50,15 @@ int runImport(EngineOptions options, const QString& path)
     } else if (!file.open(QIODevice::ReadOnly)) {
         return fail(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
     }
+    // Import only: the tasks are stored, the daemon runs them.
+    options.dispatch = false;
     Engine engine(options);
     if (auto r = engine.start(); !r)
         return fail(r.error().message);
-    // Import only: nothing runs while we import.
-    engine.setPaused(true).waitForFinished();
+    if (!configFile.isEmpty()) {
+        if (auto r = applyConfigFile(engine, configFile); !r)
+            return fail(r.error().toString());
+    }
     JsonlReader reader(&file);
     qint64 imported = 0, duplicates = 0, rejected = 0;
     QTextStream err(stderr);
@@ -79,7 +83,6 @@ int runImport(EngineOptions options, const QString& path)
         for (const SubmitOutcome& o : *r)
             (o.duplicate ? duplicates : imported)++;
     }
-    engine.setPaused(false).waitForFinished();
     engine.shutdown(0);
     QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates
                         << " already present, " << rejected << " lines rejected)\n";
@@ -149,7 +152,7 @@ int main(int argc, char** argv)
         if (args.at(0) == QLatin1String("submit")) {
             if (args.size() != 2)
                 return fail(QStringLiteral("usage: llm-schedulerd submit FILE.jsonl"));
-            return runImport(options.engine, args.at(1));
+            return runImport(options.engine, options.configFile, args.at(1));
         }
         return fail(QStringLiteral("unknown command '%1' (try --help)").arg(args.at(0)));
     }

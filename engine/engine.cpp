@@ -130,6 +130,7 @@ VoidResult Engine::start()
     so.nodeId = m_nodeId;
     so.payloadBudgetBytes = m_options.payloadBudgetBytes;
     so.randomSeed = m_options.randomSeed;
+    so.dispatch = m_options.dispatch;
     auto* scheduler = new Scheduler(*m_store, so, [this](std::shared_ptr<const EngineSnapshot> s) {
         QMutexLocker lock(&m_snapshotMutex);
         m_snapshot = std::move(s);

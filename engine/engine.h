@@ -30,6 +30,7 @@ struct EngineOptions
     bool simulate = false; // add the simulated "demo" model when missing
     qint64 payloadBudgetBytes = 64LL * 1024 * 1024;
     quint32 randomSeed = 0;
+    bool dispatch = true; // false: accept and store tasks but run none (imports, maintenance)
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every

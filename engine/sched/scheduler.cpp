@@ -440,7 +440,7 @@ void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
 
 bool Scheduler::canDispatch() const
 {
-    return !m_paused && !m_stopping && m_storeHealthy;
+    return m_options.dispatch && !m_paused && !m_stopping && m_storeHealthy;
 }
 
 void Scheduler::postDispatch()

@@ -50,6 +50,7 @@ struct SchedulerOptions
     QString nodeId;
     qint64 payloadBudgetBytes = kDefaultPayloadBudgetBytes;
     quint32 randomSeed = 0; // 0: random
+    bool dispatch = true;
 };
 
 // The scheduling engine proper. Owns per-model ready queues, the timer queue,

@@ -95,13 +95,8 @@ Store::~Store()
     // Reader connections belong to pool threads that still exist; no queries
     // are alive, so removing them here is safe.
     QMutexLocker lock(&m_readerNamesMutex);
-    for (const QString& name : std::as_const(m_readerNames)) {
-        {
-            QSqlDatabase db = QSqlDatabase::database(name, false);
-            db.close();
-        }
+    for (const QString& name : std::as_const(m_readerNames))
         QSqlDatabase::removeDatabase(name);
-    }
     if (m_startup.isValid()) {
         const QString name = m_startup.connectionName();
         m_startup.close();

@@ -1,0 +1,146 @@
+#pragma once
+
+// Shared helpers for tests that run a real Engine on a real SQLite file.
+
+#include "engine.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QFuture>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace testutil {
+
+using namespace llmsched;
+
+// Processes events until the future is done (the engine answers on its own
+// thread; queued events to this thread keep flowing meanwhile).
+template<typename T>
+T await(QFuture<T> f, int timeoutMs = 20000)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!f.isFinished() && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    if (!f.isFinished())
+        qFatal("timed out waiting for the engine");
+    return f.result();
+}
+
+inline QByteArray chatInput(const QString& text)
+{
+    return QJsonDocument(QJsonObject { { QStringLiteral("messages"),
+                             QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                                 { QStringLiteral("content"), text } } } } })
+        .toJson(QJsonDocument::Compact);
+}
+
+inline TaskSpec spec(const QString& model, int priority = 5, const QString& text = QStringLiteral("hi"))
+{
+    TaskSpec s;
+    s.model = model;
+    s.priority = priority;
+    s.input = chatInput(text);
+    return s;
+}
+
+inline ModelConfig simModel(const QString& name, double latencyMs = 0, int concurrency = 4)
+{
+    ModelConfig m;
+    m.name = name;
+    m.concurrency = concurrency;
+    m.retry.initialDelayMs = 20;
+    m.retry.maxDelayMs = 200;
+    EndpointConfig e;
+    e.name = QStringLiteral("sim");
+    e.simulation.latencyMs = latencyMs;
+    m.endpoints.append(e);
+    return m;
+}
+
+// An engine on a fresh data directory that records every event it emits.
+class EngineFixture
+{
+public:
+    explicit EngineFixture(QString dir = {})
+        : m_dirPath(dir.isEmpty() ? m_dir.path() : dir)
+    {
+    }
+    ~EngineFixture() { stop(); }
+
+    bool start()
+    {
+        EngineOptions o;
+        o.dataDir = m_dirPath;
+        o.randomSeed = 42;
+        engine = std::make_unique<Engine>(o);
+        QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
+        const VoidResult r = engine->start();
+        if (!r)
+            qWarning() << "engine start failed:" << r.error().message;
+        return r.ok();
+    }
+    void stop()
+    {
+        if (engine) {
+            engine->shutdown(0);
+            engine.reset();
+        }
+    }
+    QString dir() const { return m_dirPath; }
+    QString dbPath() const { return m_dirPath + QStringLiteral("/llm-scheduler.db"); }
+
+    bool addModel(const ModelConfig& m) { return await(engine->upsertModel(m)).ok(); }
+    QList<SubmitOutcome> submit(QList<TaskSpec> specs)
+    {
+        auto r = await(engine->submit(std::move(specs)));
+        if (!r)
+            qWarning() << "submit failed:" << r.error().toString();
+        return r ? *r : QList<SubmitOutcome> {};
+    }
+    Ulid submitOne(const TaskSpec& s)
+    {
+        const auto out = submit({ s });
+        return out.isEmpty() ? Ulid {} : out.constFirst().id;
+    }
+    // Events of one task, in order.
+    QList<TaskEvent> eventsOf(const Ulid& id) const
+    {
+        QList<TaskEvent> out;
+        for (const TaskEvent& e : events)
+            if (e.id == id)
+                out.append(e);
+        return out;
+    }
+    QList<TaskState> statesOf(const Ulid& id) const
+    {
+        QList<TaskState> out;
+        for (const TaskEvent& e : eventsOf(id))
+            out.append(e.state);
+        return out;
+    }
+    TaskState lastState(const Ulid& id) const
+    {
+        const auto evs = eventsOf(id);
+        return evs.isEmpty() ? TaskState::Queued : evs.constLast().state;
+    }
+    qint64 countFinal() const
+    {
+        qint64 n = 0;
+        for (const TaskEvent& e : events)
+            n += isFinal(e.state) ? 1 : 0;
+        return n;
+    }
+
+    std::unique_ptr<Engine> engine;
+    TaskEvents events;
+
+private:
+    QTemporaryDir m_dir;
+    QString m_dirPath;
+};
+
+} // namespace testutil

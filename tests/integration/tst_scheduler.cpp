@@ -1,0 +1,515 @@
+// The scheduler end to end: a real Engine, a real SQLite file, the simulated provider.
+
+#include "enginetestutil.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QtTest>
+
+using namespace llmsched;
+using namespace testutil;
+
+class TestScheduler : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void priorityOrderAndFifo();
+    void agingLetsOldLowPriorityWorkRun();
+    void happyPathTransitionsAndLog();
+    void retryThenDeadWithBackoff();
+    void retryAfterIsRespected();
+    void scheduledTaskWaitsForRunAt();
+    void blockedTaskWaitsForDependency();
+    void failedDependencyCancelsDependent();
+    void timeoutCountsAsRetryableFailure();
+    void capacityRefusesAndStoresNothing();
+    void unknownModelIsRefused();
+    void cancelQueuedTask();
+    void cancelRunningTaskAbortsCall();
+    void cancelFinishedTaskIsConflict();
+    void idempotentResubmit();
+    void concurrencyNeverAboveLimit();
+    void pauseAndResumeModel();
+    void deadLettersRequeueAndPurge();
+    void changePriorityOfQueuedTask();
+    void gracefulDrainLetsCallsFinish();
+    void stopWithoutDrainRequeuesRunningWork();
+};
+
+// With one slot and the model paused while submitting, the run order is the
+// queue order: priority first, FIFO within a level.
+void TestScheduler::priorityOrderAndFifo()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"), 0, 1);
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    const QList<int> priorities = { 5, 1, 9, 1, 5, 0, 9, 3 };
+    QList<Ulid> ids;
+    for (int i = 0; i < priorities.size(); ++i)
+        ids.append(f.submitOne(spec(m.name, priorities[i], QString::number(i))));
+    QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(priorities.size()), 10000);
+
+    QList<Ulid> runOrder;
+    for (const TaskEvent& e : f.events)
+        if (e.state == TaskState::Running)
+            runOrder.append(e.id);
+    // Expected: stable sort of submit order by priority.
+    QList<int> order(priorities.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return priorities[a] < priorities[b]; });
+    QList<Ulid> expected;
+    for (int i : order)
+        expected.append(ids[i]);
+    QCOMPARE(runOrder, expected);
+}
+
+// Aging: with a short aging interval a priority-9 task that has waited beats
+// a fresh priority-0 task.
+void TestScheduler::agingLetsOldLowPriorityWorkRun()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"), 0, 1);
+    m.paused = true;
+    m.agingIntervalMs = 10;
+    QVERIFY(f.addModel(m));
+    const Ulid old = f.submitOne(spec(m.name, 9));
+    // Wait (on the clock, not a sleep-for-sync: the condition is elapsed time) for 10 intervals.
+    QDeadlineTimer aged(150);
+    while (!aged.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    const Ulid fresh = f.submitOne(spec(m.name, 0));
+    QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(2), 10000);
+    QList<Ulid> runOrder;
+    for (const TaskEvent& e : f.events)
+        if (e.state == TaskState::Running)
+            runOrder.append(e.id);
+    QCOMPARE(runOrder, (QList<Ulid> { old, fresh }));
+}
+
+void TestScheduler::happyPathTransitionsAndLog()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"))));
+    const Ulid id = f.submitOne(spec(QStringLiteral("m")));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Succeeded, 10000);
+    QCOMPARE(f.statesOf(id), (QList<TaskState> { TaskState::Queued, TaskState::Running, TaskState::Succeeded }));
+
+    const Task t = *await(f.engine->task(id.toString()));
+    QCOMPARE(t.state, TaskState::Succeeded);
+    QCOMPARE(t.attempts, 1);
+    QVERIFY(t.usage.completionTokens > 0);
+    QVERIFY(!t.output.isEmpty());
+    QVERIFY(t.finishedMs >= t.startedMs && t.startedMs >= t.createdMs);
+    const auto log = *await(f.engine->taskLog(id.toString()));
+    QCOMPARE(log.size(), 2); // started, succeeded (the submit is the row itself)
+    QVERIFY(log.at(0).message.contains(QLatin1String("attempt 1 of 3 started")));
+    QVERIFY(log.at(1).message.startsWith(QLatin1String("succeeded")));
+}
+
+void TestScheduler::retryThenDeadWithBackoff()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.endpoints[0].simulation.failureRate = 1.0;
+    m.retry.maxAttempts = 3;
+    m.retry.initialDelayMs = 40;
+    m.retry.factor = 2;
+    m.retry.jitter = 0;
+    QVERIFY(f.addModel(m));
+    const Ulid id = f.submitOne(spec(m.name));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Dead, 10000);
+    QCOMPARE(f.statesOf(id),
+        (QList<TaskState> { TaskState::Queued, TaskState::Running, TaskState::RetryWait, TaskState::Queued, TaskState::Running,
+            TaskState::RetryWait, TaskState::Queued, TaskState::Running, TaskState::Dead }));
+    // Back-off: 40 ms after attempt 1, 80 ms after attempt 2 (event times are
+    // read at millisecond granularity, so allow one millisecond of rounding).
+    const auto evs = f.eventsOf(id);
+    QList<qint64> waits;
+    for (int i = 0; i + 1 < evs.size(); ++i)
+        if (evs[i].state == TaskState::RetryWait)
+            waits.append(evs[i + 1].timeMs - evs[i].timeMs);
+    QCOMPARE(waits.size(), 2);
+    QVERIFY2(waits[0] >= 39 && waits[0] < 1000, qPrintable(QString::number(waits[0])));
+    QVERIFY2(waits[1] >= 79 && waits[1] < 1000, qPrintable(QString::number(waits[1])));
+    const Task t = *await(f.engine->task(id.toString()));
+    QCOMPARE(t.attempts, 3);
+    QVERIFY(t.error.contains(QLatin1String("500")));
+}
+
+void TestScheduler::retryAfterIsRespected()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.endpoints[0].simulation.rate429 = 1.0;
+    m.endpoints[0].simulation.retryAfterMs = 300;
+    m.retry.maxAttempts = 2;
+    m.retry.initialDelayMs = 1; // would retry at once without Retry-After
+    QVERIFY(f.addModel(m));
+    const Ulid id = f.submitOne(spec(m.name));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Dead, 10000);
+    const auto evs = f.eventsOf(id);
+    qint64 waitedFrom = 0, ranAgain = 0;
+    for (const TaskEvent& e : evs) {
+        if (e.state == TaskState::RetryWait)
+            waitedFrom = e.timeMs;
+        if (e.state == TaskState::Queued && waitedFrom && !ranAgain)
+            ranAgain = e.timeMs;
+    }
+    QVERIFY2(ranAgain - waitedFrom >= 299, qPrintable(QString::number(ranAgain - waitedFrom)));
+}
+
+void TestScheduler::scheduledTaskWaitsForRunAt()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"))));
+    TaskSpec s = spec(QStringLiteral("m"));
+    const qint64 runAt = QDateTime::currentMSecsSinceEpoch() + 250;
+    s.runAtMs = runAt;
+    const Ulid id = f.submitOne(s);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Succeeded, 10000);
+    QCOMPARE(f.statesOf(id), (QList<TaskState> { TaskState::Scheduled, TaskState::Queued, TaskState::Running, TaskState::Succeeded }));
+    QVERIFY(f.eventsOf(id).at(1).timeMs >= runAt);
+}
+
+void TestScheduler::blockedTaskWaitsForDependency()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"), 30)));
+    const Ulid first = f.submitOne(spec(QStringLiteral("m")));
+    TaskSpec s = spec(QStringLiteral("m"));
+    s.dependsOn = { first.toString() };
+    const Ulid second = f.submitOne(s);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(second), TaskState::Succeeded, 10000);
+    QCOMPARE(f.statesOf(second).constFirst(), TaskState::Blocked);
+    // It started only after its dependency succeeded.
+    qint64 firstDone = 0, secondStart = 0;
+    for (const TaskEvent& e : f.events) {
+        if (e.id == first && e.state == TaskState::Succeeded)
+            firstDone = e.timeMs;
+        if (e.id == second && e.state == TaskState::Running)
+            secondStart = e.timeMs;
+    }
+    QVERIFY(firstDone > 0 && secondStart >= firstDone);
+
+    // A dependency that already finished earlier (not in memory) is looked up in the store.
+    TaskSpec third = spec(QStringLiteral("m"));
+    third.dependsOn = { first.toString() };
+    const Ulid id3 = f.submitOne(third);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id3), TaskState::Succeeded, 10000);
+}
+
+void TestScheduler::failedDependencyCancelsDependent()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig bad = simModel(QStringLiteral("bad"));
+    bad.endpoints[0].simulation.failureRate = 1.0;
+    bad.retry.maxAttempts = 1;
+    QVERIFY(f.addModel(bad));
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"))));
+    const Ulid dep = f.submitOne(spec(QStringLiteral("bad")));
+    TaskSpec s = spec(QStringLiteral("m"));
+    s.dependsOn = { dep.toString() };
+    const Ulid id = f.submitOne(s);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Cancelled, 10000);
+    QVERIFY(f.eventsOf(id).constLast().error.contains(QLatin1String("ended dead")));
+    // Unknown dependency ids cancel too.
+    TaskSpec ghost = spec(QStringLiteral("m"));
+    ghost.dependsOn = { UlidGenerator::next().toString() };
+    const Ulid g = f.submitOne(ghost);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(g), TaskState::Cancelled, 10000);
+}
+
+void TestScheduler::timeoutCountsAsRetryableFailure()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.endpoints[0].simulation.timeoutRate = 1.0;
+    m.retry.maxAttempts = 2;
+    m.timeoutMs = 50;
+    QVERIFY(f.addModel(m));
+    const Ulid id = f.submitOne(spec(m.name));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Dead, 10000);
+    QVERIFY(f.statesOf(id).contains(TaskState::RetryWait));
+    const Task t = *await(f.engine->task(id.toString()));
+    QCOMPARE(t.attempts, 2);
+    QVERIFY2(t.error.contains(QLatin1String("timed out")), qPrintable(t.error));
+}
+
+void TestScheduler::capacityRefusesAndStoresNothing()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.capacity = 3;
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    QCOMPARE(f.submit({ spec(m.name), spec(m.name) }).size(), 2);
+    // Two more would exceed 3: the whole batch is refused, nothing stored.
+    const auto refused = await(f.engine->submit({ spec(m.name), spec(m.name) }));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, ErrorCode::CapacityExceeded);
+    QVERIFY(refused.error().message.contains(QLatin1String("full")));
+    QCOMPARE(f.submit({ spec(m.name) }).size(), 1);
+    const auto page = *await(f.engine->tasks(TaskFilter {}));
+    QCOMPARE(page.tasks.size(), 3);
+}
+
+void TestScheduler::unknownModelIsRefused()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"))));
+    const auto r = await(f.engine->submit({ spec(QStringLiteral("m")), spec(QStringLiteral("nope")) }));
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+    QCOMPARE(r.error().field, QStringLiteral("tasks[1].model"));
+    QVERIFY(r.error().message.contains(QLatin1String("nope")));
+    QCOMPARE(await(f.engine->tasks(TaskFilter {}))->tasks.size(), 0);
+}
+
+void TestScheduler::cancelQueuedTask()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    const Ulid id = f.submitOne(spec(m.name));
+    const auto r = await(f.engine->cancel(id.toString()));
+    QVERIFY(r.ok());
+    QCOMPARE(*r, TaskState::Cancelled);
+    QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Cancelled, 5000);
+    QVERIFY(!f.statesOf(id).contains(TaskState::Running));
+    QCOMPARE(await(f.engine->task(id.toString()))->state, TaskState::Cancelled);
+}
+
+void TestScheduler::cancelRunningTaskAbortsCall()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"), 60'000)));
+    const Ulid id = f.submitOne(spec(QStringLiteral("m")));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Running, 5000);
+    QElapsedTimer t;
+    t.start();
+    const auto r = await(f.engine->cancel(id.toString()));
+    QVERIFY(r.ok());
+    QCOMPARE(*r, TaskState::Cancelled);
+    QVERIFY(t.elapsed() < 30'000); // answered long before the 60 s call would have ended
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Cancelled, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(f.engine->snapshot()->models.value(0).inflight, 0, 5000);
+}
+
+void TestScheduler::cancelFinishedTaskIsConflict()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"))));
+    const Ulid id = f.submitOne(spec(QStringLiteral("m")));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Succeeded, 5000);
+    const auto r = await(f.engine->cancel(id.toString()));
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, ErrorCode::Conflict);
+    const auto missing = await(f.engine->cancel(UlidGenerator::next().toString()));
+    QCOMPARE(missing.error().code, ErrorCode::NotFound);
+    const auto garbage = await(f.engine->cancel(QStringLiteral("not-an-id")));
+    QCOMPARE(garbage.error().code, ErrorCode::NotFound);
+}
+
+void TestScheduler::idempotentResubmit()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    TaskSpec s = spec(m.name);
+    s.idempotencyKey = QStringLiteral("order-42");
+    const auto first = f.submit({ s });
+    QCOMPARE(first.size(), 1);
+    QVERIFY(!first[0].duplicate);
+    // Same key again, alone and inside a batch with a new task.
+    const auto again = f.submit({ s });
+    QVERIFY(again[0].duplicate);
+    QCOMPARE(again[0].id, first[0].id);
+    const auto mixed = f.submit({ spec(m.name), s });
+    QVERIFY(!mixed[0].duplicate);
+    QVERIFY(mixed[1].duplicate);
+    QCOMPARE(mixed[1].id, first[0].id);
+    QCOMPARE(await(f.engine->tasks(TaskFilter {}))->tasks.size(), 2);
+    // The same key on another model is another task.
+    QVERIFY(f.addModel(simModel(QStringLiteral("other"))));
+    s.model = QStringLiteral("other");
+    QVERIFY(!f.submit({ s })[0].duplicate);
+}
+
+void TestScheduler::concurrencyNeverAboveLimit()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"), 0, 4);
+    m.endpoints[0].simulation.distribution = SimulationConfig::Distribution::Uniform;
+    m.endpoints[0].simulation.latencyMinMs = 0;
+    m.endpoints[0].simulation.latencyMaxMs = 4;
+    m.endpoints[0].simulation.failureRate = 0.1;
+    QVERIFY(f.addModel(m));
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 600; ++i)
+        specs.append(spec(m.name, i % 10));
+    QCOMPARE(f.submit(specs).size(), 600);
+    int running = 0, peak = 0, peakSnapshot = 0;
+    qsizetype seen = 0;
+    QDeadlineTimer deadline(60'000);
+    while (f.countFinal() < 600 && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        peakSnapshot = std::max(peakSnapshot, f.engine->snapshot()->models.value(0).inflight);
+        for (; seen < f.events.size(); ++seen) {
+            const TaskEvent& e = f.events[seen];
+            if (e.state == TaskState::Running && e.previous != TaskState::Running)
+                ++running;
+            else if (e.previous == TaskState::Running && e.state != TaskState::Running)
+                --running;
+            peak = std::max(peak, running);
+        }
+    }
+    QCOMPARE(f.countFinal(), qint64(600));
+    QVERIFY2(peak <= 4, qPrintable(QString::number(peak)));
+    QVERIFY(peak >= 2); // it did run in parallel
+    QVERIFY(peakSnapshot <= 4);
+}
+
+void TestScheduler::pauseAndResumeModel()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"))));
+    QVERIFY(await(f.engine->setModelPaused(QStringLiteral("m"), true)).ok());
+    const Ulid id = f.submitOne(spec(QStringLiteral("m")));
+    QTRY_VERIFY_WITH_TIMEOUT(f.engine->snapshot()->models.value(0).paused, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(f.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Queued)], qint64(1), 5000);
+    QCOMPARE(f.lastState(id), TaskState::Queued);
+    // Global pause holds it too, even after the model resumes.
+    QVERIFY(await(f.engine->setPaused(true)).ok());
+    QVERIFY(await(f.engine->setModelPaused(QStringLiteral("m"), false)).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(f.engine->snapshot()->paused, 5000);
+    QCOMPARE(f.lastState(id), TaskState::Queued);
+    QVERIFY(await(f.engine->setPaused(false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Succeeded, 5000);
+}
+
+void TestScheduler::deadLettersRequeueAndPurge()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.endpoints[0].simulation.failureRate = 1.0;
+    m.retry.maxAttempts = 1;
+    QVERIFY(f.addModel(m));
+    const auto out = f.submit({ spec(m.name), spec(m.name), spec(m.name) });
+    QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(3), 10000);
+    TaskFilter dead;
+    dead.states = { TaskState::Dead };
+    QCOMPARE(await(f.engine->tasks(dead))->tasks.size(), 3);
+
+    // One retried by hand, the model fixed, the rest requeued in bulk.
+    m.endpoints[0].simulation.failureRate = 0;
+    QVERIFY(f.addModel(m));
+    QCOMPARE(*await(f.engine->retry(out[0].id.toString())), TaskState::Queued);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(out[0].id), TaskState::Succeeded, 10000);
+    QCOMPARE(*await(f.engine->requeueDead(m.name)), qint64(2));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(out[2].id), TaskState::Succeeded, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(out[1].id), TaskState::Succeeded, 10000);
+    const Task t = *await(f.engine->task(out[1].id.toString()));
+    QCOMPARE(t.attempts, 1);
+    QVERIFY(t.error.isEmpty());
+
+    // Purge: only finished tasks, and only the state asked for.
+    QCOMPARE(*await(f.engine->purge(TaskState::Dead)), qint64(0));
+    QCOMPARE(*await(f.engine->purge(TaskState::Succeeded, m.name)), qint64(3));
+    QCOMPARE(await(f.engine->tasks(TaskFilter {}))->tasks.size(), 0);
+    QCOMPARE(await(f.engine->purge(TaskState::Queued)).error().code, ErrorCode::InvalidArgument);
+}
+
+void TestScheduler::changePriorityOfQueuedTask()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"), 0, 1);
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    const Ulid a = f.submitOne(spec(m.name, 5));
+    const Ulid b = f.submitOne(spec(m.name, 5));
+    QVERIFY(await(f.engine->setPriority(b.toString(), 0)).ok());
+    QCOMPARE(await(f.engine->setPriority(b.toString(), 12)).error().field, QStringLiteral("priority"));
+    QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(2), 5000);
+    QList<Ulid> runOrder;
+    for (const TaskEvent& e : f.events)
+        if (e.state == TaskState::Running)
+            runOrder.append(e.id);
+    QCOMPARE(runOrder, (QList<Ulid> { b, a }));
+    QCOMPARE(await(f.engine->task(b.toString()))->spec.priority, 0);
+}
+
+void TestScheduler::gracefulDrainLetsCallsFinish()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"), 150, 4)));
+    const auto out = f.submit({ spec(QStringLiteral("m")), spec(QStringLiteral("m")) });
+    QTRY_VERIFY_WITH_TIMEOUT(f.lastState(out[0].id) == TaskState::Running && f.lastState(out[1].id) == TaskState::Running, 5000);
+    QVERIFY(await(f.engine->stop(10'000)).ok());
+    f.engine->shutdown(0);
+    // Both finished before the store closed.
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("drain-check"));
+    db.setDatabaseName(f.dbPath());
+    QVERIFY(db.open());
+    QSqlQuery q(db);
+    QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE state = 5")));
+    QVERIFY(q.next());
+    QCOMPARE(q.value(0).toInt(), 2);
+    q = QSqlQuery();
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("drain-check"));
+}
+
+void TestScheduler::stopWithoutDrainRequeuesRunningWork()
+{
+    QTemporaryDir dir;
+    Ulid id;
+    {
+        EngineFixture f(dir.path());
+        QVERIFY(f.start());
+        QVERIFY(f.addModel(simModel(QStringLiteral("m"), 60'000)));
+        id = f.submitOne(spec(QStringLiteral("m")));
+        QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Running, 5000);
+        QVERIFY(await(f.engine->stop(0)).ok());
+    }
+    EngineFixture again(dir.path());
+    QVERIFY(again.start());
+    const Task t = *await(again.engine->task(id.toString()));
+    // Interrupted by us: back in the queue, the attempt not counted.
+    QCOMPARE(t.state, TaskState::Queued);
+    QCOMPARE(t.attempts, 0);
+    QCOMPARE(again.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Queued)]
+            + again.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Running)],
+        qint64(1));
+}
+
+QTEST_GUILESS_MAIN(TestScheduler)
+#include "tst_scheduler.moc"

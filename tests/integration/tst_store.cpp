@@ -1,0 +1,203 @@
+// Opening the store: refusals leave the file untouched and say why.
+
+#include "enginetestutil.h"
+
+#include "store/migrations.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QtTest>
+
+using namespace llmsched;
+using namespace testutil;
+
+namespace {
+QByteArray fileHash(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+QString startError(const QString& dir)
+{
+    EngineOptions o;
+    o.dataDir = dir;
+    Engine e(o);
+    const VoidResult r = e.start();
+    return r ? QString() : r.error().message;
+}
+
+// Creates a store with a few tasks and closes it cleanly.
+void makeStore(const QString& dir, int tasks)
+{
+    EngineFixture f(dir);
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    QList<TaskSpec> specs;
+    for (int i = 0; i < tasks; ++i)
+        specs.append(spec(m.name, i % 10, QStringLiteral("some text to fill pages %1").arg(i).repeated(8)));
+    QCOMPARE(f.submit(specs).size(), tasks);
+}
+} // namespace
+
+class TestStore : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void freshStoreIsMigrated();
+    void reopenKeepsTasks();
+    void garbageFileIsRefusedUntouched();
+    void corruptPagesAreRefusedUntouched();
+    void newerSchemaIsRefusedUntouched();
+    void secondEngineOnSameStoreIsRefused();
+    void storeLockedByAnotherProgramIsRefused();
+};
+
+void TestStore::freshStoreIsMigrated()
+{
+    QTemporaryDir dir;
+    EngineFixture f(dir.path());
+    QVERIFY(f.start());
+    f.stop();
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+    db.setDatabaseName(f.dbPath());
+    QVERIFY(db.open());
+    {
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("SELECT max(version) FROM schema_version")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), latestSchemaVersion());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+        for (const char* table : { "models", "endpoints", "tasks", "task_logs", "stats_minute", "schema_version" }) {
+            QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%1'").arg(QLatin1String(table))));
+            QVERIFY(q.next());
+            QVERIFY2(q.value(0).toInt() == 1, table);
+        }
+    }
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("check"));
+}
+
+void TestStore::reopenKeepsTasks()
+{
+    QTemporaryDir dir;
+    makeStore(dir.path(), 50);
+    EngineFixture f(dir.path());
+    QVERIFY(f.start());
+    QCOMPARE(f.engine->models().size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(f.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Queued)], qint64(50), 5000);
+    QVERIFY(await(f.engine->setModelPaused(QStringLiteral("m"), false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(50), 10000);
+}
+
+void TestStore::garbageFileIsRefusedUntouched()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QByteArray junk(8192, 'x');
+        f.write("this is not a database\n" + junk);
+    }
+    const QByteArray before = fileHash(path);
+    const QString error = startError(dir.path());
+    QVERIFY2(error.contains(QLatin1String("not an SQLite database")), qPrintable(error));
+    QVERIFY(error.contains(path));
+    QCOMPARE(fileHash(path), before);
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+}
+
+void TestStore::corruptPagesAreRefusedUntouched()
+{
+    QTemporaryDir dir;
+    makeStore(dir.path(), 400);
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")) || QFileInfo(path + QStringLiteral("-wal")).size() == 0);
+    {
+        // Scribble over b-tree pages in the middle of the file; the header stays valid.
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.size() > 16 * 4096);
+        for (qint64 page = 2; page < f.size() / 4096; page += 3) {
+            f.seek(page * 4096);
+            f.write(QByteArray(64, '\xA5'));
+        }
+    }
+    const QByteArray before = fileHash(path);
+    const QString error = startError(dir.path());
+    QVERIFY2(error.contains(QLatin1String("corrupt")), qPrintable(error));
+    QCOMPARE(fileHash(path), before);
+}
+
+void TestStore::newerSchemaIsRefusedUntouched()
+{
+    QTemporaryDir dir;
+    makeStore(dir.path(), 1);
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version VALUES (999, 'from the future', 0)")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")));
+        q = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bump"));
+    const QByteArray before = fileHash(path);
+    const QString error = startError(dir.path());
+    QVERIFY2(error.contains(QLatin1String("newer than this build")), qPrintable(error));
+    QCOMPARE(fileHash(path), before);
+}
+
+void TestStore::secondEngineOnSameStoreIsRefused()
+{
+    QTemporaryDir dir;
+    EngineFixture first(dir.path());
+    QVERIFY(first.start());
+    QVERIFY(first.addModel(simModel(QStringLiteral("m"))));
+    const QString error = startError(dir.path());
+    QVERIFY2(error.contains(QLatin1String("in use by another process")), qPrintable(error));
+    // The first one is unaffected.
+    const Ulid id = first.submitOne(spec(QStringLiteral("m")));
+    QTRY_COMPARE_WITH_TIMEOUT(first.lastState(id), TaskState::Succeeded, 5000);
+}
+
+void TestStore::storeLockedByAnotherProgramIsRefused()
+{
+    QTemporaryDir dir;
+    makeStore(dir.path(), 1);
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    // Another program (not ours, so no lock file) holds an exclusive lock.
+    QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+    other.setDatabaseName(path);
+    QVERIFY(other.open());
+    QSqlQuery q(other);
+    QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode = DELETE")));
+    QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+    QVERIFY(q.exec(QStringLiteral("UPDATE tasks SET priority = priority")));
+    const QString error = startError(dir.path());
+    QVERIFY2(error.contains(QLatin1String("locked")), qPrintable(error));
+    QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+    q = QSqlQuery();
+    other.close();
+    other = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("other"));
+    // Once released, it opens.
+    QCOMPARE(startError(dir.path()), QString());
+}
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"
