@@ -3,6 +3,7 @@
 //
 //   bench_engine [--tasks 100000] [--batch 1000] [--concurrency 256] [--latency-ms 0]
 
+#include "benchutil.h"
 #include "engine.h"
 
 #include <QCommandLineParser>
@@ -18,18 +19,6 @@
 
 using namespace llmsched;
 
-namespace {
-qint64 rssKb(const char* field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith(field))
-            return line.mid(static_cast<qsizetype>(qstrlen(field))).trimmed().split(' ').value(0).toLongLong();
-    return 0;
-}
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -128,7 +117,7 @@ int main(int argc, char** argv)
     out << "engine tasks=" << total << " batch=" << batch << " concurrency=" << model.concurrency
         << " latency_ms=" << e.simulation.latencyMs << " succeeded=" << succeeded << " other=" << otherFinal
         << " submit_per_s=" << qRound64(total / (static_cast<double>(submitDoneNs) / 1e9))
-        << " seconds=" << seconds << " peak_rss_mb=" << rssKb("VmHWM:") / 1024 << '\n';
+        << " seconds=" << seconds << " peak_rss_mb=" << procStatusKb("VmHWM:") / 1024 << '\n';
     out << "tasks_per_s=" << qRound64(total / seconds) << '\n';
     return 0;
 }

@@ -127,6 +127,15 @@ public:
         const auto evs = eventsOf(id);
         return evs.isEmpty() ? TaskState::Queued : evs.constLast().state;
     }
+    // Tasks in the order they started running.
+    QList<Ulid> runOrder() const
+    {
+        QList<Ulid> out;
+        for (const TaskEvent& e : events)
+            if (e.state == TaskState::Running)
+                out.append(e.id);
+        return out;
+    }
     qint64 countFinal() const
     {
         qint64 n = 0;

@@ -53,10 +53,7 @@ void TestScheduler::priorityOrderAndFifo()
     QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
     QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(priorities.size()), 10000);
 
-    QList<Ulid> runOrder;
-    for (const TaskEvent& e : f.events)
-        if (e.state == TaskState::Running)
-            runOrder.append(e.id);
+    const QList<Ulid> runOrder = f.runOrder();
     // Expected: stable sort of submit order by priority.
     QList<int> order(priorities.size());
     std::iota(order.begin(), order.end(), 0);
@@ -85,10 +82,7 @@ void TestScheduler::agingLetsOldLowPriorityWorkRun()
     const Ulid fresh = f.submitOne(spec(m.name, 0));
     QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
     QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(2), 10000);
-    QList<Ulid> runOrder;
-    for (const TaskEvent& e : f.events)
-        if (e.state == TaskState::Running)
-            runOrder.append(e.id);
+    const QList<Ulid> runOrder = f.runOrder();
     QCOMPARE(runOrder, (QList<Ulid> { old, fresh }));
 }
 
@@ -457,10 +451,7 @@ void TestScheduler::changePriorityOfQueuedTask()
     QCOMPARE(await(f.engine->setPriority(b.toString(), 12)).error().field, QStringLiteral("priority"));
     QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
     QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(2), 5000);
-    QList<Ulid> runOrder;
-    for (const TaskEvent& e : f.events)
-        if (e.state == TaskState::Running)
-            runOrder.append(e.id);
+    const QList<Ulid> runOrder = f.runOrder();
     QCOMPARE(runOrder, (QList<Ulid> { b, a }));
     QCOMPARE(await(f.engine->task(b.toString()))->spec.priority, 0);
 }
