@@ -27,6 +27,12 @@ void ObjectReader::fail(const QString& key, const QString& message)
         m_error = Error::invalid(key.isEmpty() ? m_path : path(key), message);
 }
 
+void ObjectReader::fail(const Error& nested)
+{
+    if (!m_error)
+        m_error = nested;
+}
+
 QString ObjectReader::string(const QString& key, const QString& fallback, int maxLength)
 {
     const QJsonValue v = take(key);

@@ -34,6 +34,8 @@ public:
 
     // Records an error for key (the first error wins).
     void fail(const QString& key, const QString& message);
+    // Adopts the error of a nested reader, whose field already carries the full path.
+    void fail(const Error& nested);
     bool failed() const { return m_error.has_value(); }
 
     // The first error, or an "unknown field" error for any key never read.

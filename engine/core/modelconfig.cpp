@@ -19,7 +19,8 @@ const QStringList kStrategies = { QStringLiteral("round_robin"), QStringLiteral(
 
 bool isValidModelName(const QString& name)
 {
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"));
+    static const QRegularExpression re(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")));
     return re.match(name).hasMatch() && !name.contains(QLatin1String(".."));
 }
 
@@ -53,7 +54,7 @@ SimulationConfig SimulationConfig::read(ObjectReader& r)
         if (c.latencyMaxMs < c.latencyMinMs)
             lr.fail(QStringLiteral("max"), QStringLiteral("must not be below min"));
         if (auto err = lr.finish())
-            r.fail(QString(), err->toString());
+            r.fail(*err);
     } else if (!latency.isUndefined() && !latency.isNull()) {
         r.fail(QStringLiteral("latency_ms"), QStringLiteral("must be a number or a distribution object"));
     }
@@ -116,7 +117,7 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
     ObjectReader sr(r.object(QStringLiteral("simulation")), r.path(QStringLiteral("simulation")));
     e.simulation = SimulationConfig::read(sr);
     if (auto err = sr.finish())
-        r.fail(QString(), err->toString());
+        r.fail(*err);
     return e;
 }
 
@@ -157,7 +158,7 @@ Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString
         ObjectReader rr(r.object(QStringLiteral("retry")), r.path(QStringLiteral("retry")));
         m.retry = RetryPolicy::read(rr);
         if (auto err = rr.finish())
-            r.fail(QString(), err->toString());
+            r.fail(*err);
     }
     m.strategy = r.string(QStringLiteral("strategy"), m.strategy, 32);
     if (!kStrategies.contains(m.strategy))
@@ -178,7 +179,7 @@ Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString
             er.fail(QStringLiteral("name"), QStringLiteral("duplicates another endpoint's name"));
         names.insert(e.name);
         if (auto err = er.finish()) {
-            r.fail(QString(), err->toString());
+            r.fail(*err);
             break;
         }
         m.endpoints.append(e);

@@ -1,0 +1,285 @@
+// Unit tests for the fixed-bucket latency Histogram.
+#include "stats/histogram.h"
+
+#include <QRandomGenerator>
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+using namespace llmsched;
+
+namespace {
+
+// Index of the bucket a value belongs to: the first bound >= value (Prometheus "le").
+int bucketOf(double v)
+{
+    for (int i = 0; i < static_cast<int>(Histogram::kBounds.size()); ++i)
+        if (v <= Histogram::kBounds[static_cast<size_t>(i)])
+            return i;
+    return Histogram::kBuckets - 1;
+}
+
+double lowerBound(int bucket)
+{
+    return bucket == 0 ? 0.0 : Histogram::kBounds[static_cast<size_t>(bucket - 1)];
+}
+
+double upperBound(int bucket)
+{
+    // The overflow bucket is reported up to twice the last bound.
+    return bucket < static_cast<int>(Histogram::kBounds.size()) ? Histogram::kBounds[static_cast<size_t>(bucket)]
+                                                                  : Histogram::kBounds.back() * 2;
+}
+
+std::vector<double> samples(const QString& kind)
+{
+    std::vector<double> v;
+    QRandomGenerator rng(2024);
+    if (kind == QLatin1String("constant")) {
+        v.assign(500, 0.003);
+    } else if (kind == QLatin1String("uniform 1..100 ms")) {
+        for (int i = 1; i <= 100; ++i)
+            v.push_back(i / 1000.0);
+    } else if (kind == QLatin1String("exponential mean 0.4 s")) {
+        for (int i = 0; i < 5000; ++i)
+            v.push_back(-0.4 * std::log(1.0 - rng.generateDouble()));
+    } else if (kind == QLatin1String("bimodal")) {
+        for (int i = 0; i < 900; ++i)
+            v.push_back(0.02 + rng.generateDouble() * 0.01);
+        for (int i = 0; i < 100; ++i)
+            v.push_back(20 + rng.generateDouble() * 5);
+    } else if (kind == QLatin1String("overflow")) {
+        for (int i = 0; i < 50; ++i)
+            v.push_back(301 + i);
+        v.push_back(0.5);
+    } else if (kind == QLatin1String("exact bounds")) {
+        for (double b : Histogram::kBounds)
+            v.push_back(b);
+    } else if (kind == QLatin1String("single")) {
+        v.push_back(7.0);
+    }
+    return v;
+}
+
+} // namespace
+
+class TestHistogram : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void empty();
+    void recordCountSum_data();
+    void recordCountSum();
+    void bucketBoundaries_data();
+    void bucketBoundaries();
+    void quantileWithinBucket_data();
+    void quantileWithinBucket();
+    void quantileMonotonic();
+    void quantileInterpolates();
+    void addMerges();
+    void jsonRoundTrip();
+    void fromJsonShortArray();
+    void clear();
+};
+
+void TestHistogram::empty()
+{
+    const Histogram h;
+    QCOMPARE(h.count(), qint64(0));
+    QCOMPARE(h.sum(), 0.0);
+    for (double q : { 0.0, 0.5, 0.99, 1.0 })
+        QCOMPARE(h.quantile(q), 0.0);
+    for (int i = 0; i < Histogram::kBuckets; ++i)
+        QCOMPARE(h.bucket(i), qint64(0));
+    QCOMPARE(h.toJson().size(), Histogram::kBuckets);
+}
+
+void TestHistogram::recordCountSum_data()
+{
+    QTest::addColumn<QList<double>>("values");
+    QTest::newRow("one") << QList<double> { 0.2 };
+    QTest::newRow("several") << QList<double> { 0.001, 0.5, 2, 30, 0.0001 };
+    QTest::newRow("zeros") << QList<double> { 0, 0, 0 };
+    QTest::newRow("huge") << QList<double> { 1e6, 400 };
+}
+
+void TestHistogram::recordCountSum()
+{
+    QFETCH(QList<double>, values);
+    Histogram h;
+    double sum = 0;
+    for (double v : values) {
+        h.record(v);
+        sum += v;
+    }
+    QCOMPARE(h.count(), qint64(values.size()));
+    QCOMPARE(h.sum(), sum);
+    qint64 inBuckets = 0;
+    for (int i = 0; i < Histogram::kBuckets; ++i)
+        inBuckets += h.bucket(i);
+    QCOMPARE(inBuckets, h.count());
+    for (double v : values)
+        QVERIFY(h.bucket(bucketOf(v)) > 0);
+}
+
+void TestHistogram::bucketBoundaries_data()
+{
+    QTest::addColumn<double>("value");
+    QTest::addColumn<int>("bucket");
+    QTest::newRow("0") << 0.0 << 0;
+    QTest::newRow("negative") << -1.0 << 0;
+    QTest::newRow("exactly 1 ms") << 0.001 << 0;
+    QTest::newRow("just above 1 ms") << 0.0011 << 1;
+    QTest::newRow("exactly 1 s") << 1.0 << 9;
+    QTest::newRow("1.5 s") << 1.5 << 10;
+    QTest::newRow("exactly 300 s") << 300.0 << 16;
+    QTest::newRow("overflow") << 300.5 << 17;
+}
+
+void TestHistogram::bucketBoundaries()
+{
+    QFETCH(double, value);
+    QFETCH(int, bucket);
+    Histogram h;
+    h.record(value);
+    QCOMPARE(h.bucket(bucket), qint64(1));
+    QCOMPARE(bucketOf(std::max(value, 0.0)), bucket);
+}
+
+void TestHistogram::quantileWithinBucket_data()
+{
+    QTest::addColumn<QString>("distribution");
+    for (const char* d : { "constant", "uniform 1..100 ms", "exponential mean 0.4 s", "bimodal", "overflow",
+             "exact bounds", "single" })
+        QTest::newRow(d) << QString::fromLatin1(d);
+}
+
+void TestHistogram::quantileWithinBucket()
+{
+    // The estimate lies inside the bucket holding the true sample at that rank.
+    QFETCH(QString, distribution);
+    std::vector<double> v = samples(distribution);
+    QVERIFY(!v.empty());
+    Histogram h;
+    for (double x : v)
+        h.record(x);
+    std::sort(v.begin(), v.end());
+
+    for (double q : { 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0 }) {
+        const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+        const double truth = v[std::max<size_t>(rank, 1) - 1];
+        const int b = bucketOf(truth);
+        const double est = h.quantile(q);
+        QVERIFY2(est >= lowerBound(b) && est <= upperBound(b),
+            qPrintable(QStringLiteral("q=%1: estimate %2, true %3 in (%4, %5]")
+                           .arg(q).arg(est).arg(truth).arg(lowerBound(b)).arg(upperBound(b))));
+    }
+}
+
+void TestHistogram::quantileMonotonic()
+{
+    Histogram h;
+    for (double x : samples(QStringLiteral("exponential mean 0.4 s")))
+        h.record(x);
+    double previous = -1;
+    for (int i = 0; i <= 100; ++i) {
+        const double est = h.quantile(i / 100.0);
+        QVERIFY2(est >= previous, qPrintable(QStringLiteral("q=%1").arg(i / 100.0)));
+        previous = est;
+    }
+    // Out of range q is clamped.
+    QCOMPARE(h.quantile(-1), h.quantile(0));
+    QCOMPARE(h.quantile(2), h.quantile(1));
+}
+
+void TestHistogram::quantileInterpolates()
+{
+    // 100 values in (0.05, 0.1]: quantiles interpolate linearly inside the bucket.
+    Histogram h;
+    for (int i = 0; i < 100; ++i)
+        h.record(0.07);
+    QCOMPARE(h.quantile(0.5), 0.075);
+    QCOMPARE(h.quantile(1.0), 0.1);
+    QCOMPARE(h.quantile(0.0), 0.05);
+}
+
+void TestHistogram::addMerges()
+{
+    Histogram a;
+    Histogram b;
+    Histogram both;
+    QRandomGenerator rng(5);
+    for (int i = 0; i < 1000; ++i) {
+        const double x = rng.generateDouble() * rng.generateDouble() * 100;
+        (i % 3 ? a : b).record(x);
+        both.record(x);
+    }
+    Histogram merged = a;
+    merged.add(b);
+    QCOMPARE(merged.count(), a.count() + b.count());
+    QCOMPARE(merged.count(), qint64(1000));
+    QCOMPARE(merged.sum(), a.sum() + b.sum());
+    QVERIFY(qAbs(merged.sum() - both.sum()) < 1e-9 * both.sum());
+    for (int i = 0; i < Histogram::kBuckets; ++i)
+        QCOMPARE(merged.bucket(i), both.bucket(i));
+    for (double q : { 0.5, 0.9, 0.99 })
+        QCOMPARE(merged.quantile(q), both.quantile(q));
+
+    // Adding an empty histogram changes nothing.
+    Histogram same = a;
+    same.add(Histogram {});
+    QCOMPARE(same.count(), a.count());
+    QCOMPARE(same.sum(), a.sum());
+}
+
+void TestHistogram::jsonRoundTrip()
+{
+    Histogram h;
+    for (double x : samples(QStringLiteral("bimodal")))
+        h.record(x);
+    h.record(1000);
+    const QJsonArray json = h.toJson();
+    QCOMPARE(json.size(), Histogram::kBuckets);
+    const Histogram back = Histogram::fromJson(json, h.sum());
+    QCOMPARE(back.count(), h.count());
+    QCOMPARE(back.sum(), h.sum());
+    for (int i = 0; i < Histogram::kBuckets; ++i) {
+        QCOMPARE(back.bucket(i), h.bucket(i));
+        QCOMPARE(json.at(i).toInteger(), h.bucket(i));
+    }
+    for (double q : { 0.0, 0.5, 0.95, 1.0 })
+        QCOMPARE(back.quantile(q), h.quantile(q));
+}
+
+void TestHistogram::fromJsonShortArray()
+{
+    // Rollups written with fewer buckets (or more) still load; missing buckets are 0.
+    const Histogram h = Histogram::fromJson(QJsonArray { 1, 2, 3 }, 0.5);
+    QCOMPARE(h.count(), qint64(6));
+    QCOMPARE(h.bucket(2), qint64(3));
+    QCOMPARE(h.bucket(3), qint64(0));
+    QCOMPARE(h.sum(), 0.5);
+
+    QJsonArray longer;
+    for (int i = 0; i < Histogram::kBuckets + 5; ++i)
+        longer.append(1);
+    QCOMPARE(Histogram::fromJson(longer, 0).count(), qint64(Histogram::kBuckets));
+}
+
+void TestHistogram::clear()
+{
+    Histogram h;
+    h.record(1);
+    h.record(2);
+    h.clear();
+    QCOMPARE(h.count(), qint64(0));
+    QCOMPARE(h.sum(), 0.0);
+    QCOMPARE(h.quantile(0.5), 0.0);
+    QCOMPARE(h.bucket(9), qint64(0));
+}
+
+QTEST_GUILESS_MAIN(TestHistogram)
+#include "tst_histogram.moc"
