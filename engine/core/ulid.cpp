@@ -76,7 +76,7 @@ Ulid UlidGenerator::next(qint64 nowMs)
     static Ulid last;
     std::lock_guard lock(mutex);
     const auto ts = static_cast<quint64>(nowMs) & 0xFFFFFFFFFFFFull;
-    if (ts > last.timestampMs()) {
+    if (ts > static_cast<quint64>(last.timestampMs())) {
         last.hi = (ts << 16) | (QRandomGenerator::global()->generate() & 0x7FFF); // headroom for increments
         last.lo = QRandomGenerator::global()->generate64();
     } else {
