@@ -10,6 +10,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -60,6 +62,49 @@ inline ModelConfig simModel(const QString& name, double latencyMs = 0, int concu
     m.endpoints.append(e);
     return m;
 }
+
+// A plain SQLite connection of the test's own (not the engine's), removed when
+// it goes out of scope. Queries made from it must not outlive it.
+class RawConnection
+{
+public:
+    explicit RawConnection(const QString& path, const QString& options = {})
+        : m_name(QStringLiteral("raw-%1").arg(++s_counter))
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(options);
+        m_open = db.open();
+    }
+    ~RawConnection()
+    {
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    bool isOpen() const { return m_open; }
+    QSqlDatabase db() const { return QSqlDatabase::database(m_name, false); }
+    bool exec(const QString& sql) const
+    {
+        QSqlQuery q(db());
+        return q.exec(sql);
+    }
+    // The first column of the first row; invalid when the query fails or has no row.
+    QVariant scalar(const QString& sql) const
+    {
+        QSqlQuery q(db());
+        if (!q.exec(sql) || !q.next())
+            return {};
+        return q.value(0);
+    }
+
+private:
+    static inline int s_counter = 0;
+    QString m_name;
+    bool m_open = false;
+};
 
 // An engine on a fresh data directory that records every event it emits.
 class EngineFixture

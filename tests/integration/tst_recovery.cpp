@@ -17,20 +17,9 @@ constexpr int kTasks = 3000;
 // Counts rows with a short-lived read-only connection of its own.
 qint64 count(const QString& dbPath, const QString& where)
 {
-    const QString name = QStringLiteral("probe");
-    qint64 n = -1;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(dbPath);
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"));
-        if (db.open()) {
-            QSqlQuery q(db);
-            if (q.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE ") + where) && q.next())
-                n = q.value(0).toLongLong();
-        }
-    }
-    QSqlDatabase::removeDatabase(name);
-    return n;
+    RawConnection raw(dbPath, QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"));
+    const QVariant n = raw.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE ") + where);
+    return n.isValid() ? n.toLongLong() : -1;
 }
 } // namespace
 
@@ -98,17 +87,10 @@ void TestRecovery::sigkillMidRunLosesNothing()
     QCOMPARE(count(dbPath, QStringLiteral("1")), qint64(kTasks));
     if (runningAtKill > 0) {
         // The interrupted attempts are on record.
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("logs"));
-        db.setDatabaseName(dbPath);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE '%was interrupted%'")));
-        QVERIFY(q.next());
-        QCOMPARE(q.value(0).toLongLong(), runningAtKill);
-        q = QSqlQuery();
-        db.close();
-        db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(QStringLiteral("logs"));
+        RawConnection raw(dbPath);
+        QVERIFY(raw.isOpen());
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE '%was interrupted%'")).toLongLong(),
+            runningAtKill);
     }
     qInfo() << "killed with" << runningAtKill << "running and" << finishedAtKill << "finished of" << kTasks;
 }

@@ -466,17 +466,9 @@ void TestScheduler::gracefulDrainLetsCallsFinish()
     QVERIFY(await(f.engine->stop(10'000)).ok());
     f.engine->shutdown(0);
     // Both finished before the store closed.
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("drain-check"));
-    db.setDatabaseName(f.dbPath());
-    QVERIFY(db.open());
-    QSqlQuery q(db);
-    QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE state = 5")));
-    QVERIFY(q.next());
-    QCOMPARE(q.value(0).toInt(), 2);
-    q = QSqlQuery();
-    db.close();
-    db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(QStringLiteral("drain-check"));
+    RawConnection raw(f.dbPath());
+    QVERIFY(raw.isOpen());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE state = 5")).toInt(), 2);
 }
 
 void TestScheduler::stopWithoutDrainRequeuesRunningWork()

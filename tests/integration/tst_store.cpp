@@ -66,26 +66,14 @@ void TestStore::freshStoreIsMigrated()
     EngineFixture f(dir.path());
     QVERIFY(f.start());
     f.stop();
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
-    db.setDatabaseName(f.dbPath());
-    QVERIFY(db.open());
-    {
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("SELECT max(version) FROM schema_version")));
-        QVERIFY(q.next());
-        QCOMPARE(q.value(0).toInt(), latestSchemaVersion());
-        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")));
-        QVERIFY(q.next());
-        QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
-        for (const char* table : { "models", "endpoints", "tasks", "task_logs", "stats_minute", "schema_version" }) {
-            QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%1'").arg(QLatin1String(table))));
-            QVERIFY(q.next());
-            QVERIFY2(q.value(0).toInt() == 1, table);
-        }
+    RawConnection raw(f.dbPath());
+    QVERIFY(raw.isOpen());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT max(version) FROM schema_version")).toInt(), latestSchemaVersion());
+    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
+    for (const char* table : { "models", "endpoints", "tasks", "task_logs", "stats_minute", "schema_version" }) {
+        const QVariant n = raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%1'").arg(QLatin1String(table)));
+        QVERIFY2(n.toInt() == 1, table);
     }
-    db.close();
-    db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(QStringLiteral("check"));
 }
 
 void TestStore::reopenKeepsTasks()
@@ -146,16 +134,11 @@ void TestStore::newerSchemaIsRefusedUntouched()
     makeStore(dir.path(), 1);
     const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version VALUES (999, 'from the future', 0)")));
-        QVERIFY(q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")));
-        q = QSqlQuery();
-        db.close();
+        RawConnection raw(path);
+        QVERIFY(raw.isOpen());
+        QVERIFY(raw.exec(QStringLiteral("INSERT INTO schema_version VALUES (999, 'from the future', 0)")));
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")));
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("bump"));
     const QByteArray before = fileHash(path);
     const QString error = startError(dir.path());
     QVERIFY2(error.contains(QLatin1String("newer than this build")), qPrintable(error));
@@ -181,20 +164,16 @@ void TestStore::storeLockedByAnotherProgramIsRefused()
     makeStore(dir.path(), 1);
     const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
     // Another program (not ours, so no lock file) holds an exclusive lock.
-    QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
-    other.setDatabaseName(path);
-    QVERIFY(other.open());
-    QSqlQuery q(other);
-    QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode = DELETE")));
-    QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-    QVERIFY(q.exec(QStringLiteral("UPDATE tasks SET priority = priority")));
-    const QString error = startError(dir.path());
-    QVERIFY2(error.contains(QLatin1String("locked")), qPrintable(error));
-    QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
-    q = QSqlQuery();
-    other.close();
-    other = QSqlDatabase();
-    QSqlDatabase::removeDatabase(QStringLiteral("other"));
+    {
+        RawConnection other(path);
+        QVERIFY(other.isOpen());
+        QVERIFY(other.exec(QStringLiteral("PRAGMA journal_mode = DELETE")));
+        QVERIFY(other.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+        QVERIFY(other.exec(QStringLiteral("UPDATE tasks SET priority = priority")));
+        const QString error = startError(dir.path());
+        QVERIFY2(error.contains(QLatin1String("locked")), qPrintable(error));
+        QVERIFY(other.exec(QStringLiteral("ROLLBACK")));
+    }
     // Once released, it opens.
     QCOMPARE(startError(dir.path()), QString());
 }
