@@ -94,7 +94,7 @@ int runImport(EngineOptions options, const QString& configFile, const QString& p
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("llm-scheduler"));
+    QCoreApplication::setApplicationName(QStringLiteral("llm-schedulerd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LLMSCHED_VERSION));
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} %{category}: %{message}"));
 
@@ -107,7 +107,7 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dataDir({ QStringLiteral("d"), QStringLiteral("data-dir") },
-        QStringLiteral("Directory of the database (default: the platform's app data directory)."), QStringLiteral("dir"));
+        QStringLiteral("Directory of the database (default: %1).").arg(defaultDataDir()), QStringLiteral("dir"));
     const QCommandLineOption database(QStringLiteral("database"), QStringLiteral("Path of the SQLite database file (overrides --data-dir)."), QStringLiteral("file"));
     const QCommandLineOption config({ QStringLiteral("c"), QStringLiteral("config") }, QStringLiteral("JSON file with models to configure at start."), QStringLiteral("file"));
     const QCommandLineOption logLevel({ QStringLiteral("l"), QStringLiteral("log-level") }, QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"), QStringLiteral("info"));

@@ -43,6 +43,11 @@ Error notRunning()
 }
 } // namespace
 
+QString defaultDataDir()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)).filePath(QStringLiteral("llm-scheduler"));
+}
+
 Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
     : QObject(parent)
     , m_options(std::move(options))
@@ -57,7 +62,7 @@ Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
     if (m_databasePath.isEmpty()) {
         QString dir = m_options.dataDir;
         if (dir.isEmpty())
-            dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+            dir = defaultDataDir();
         m_databasePath = QDir(dir).filePath(kDatabaseFileName);
     }
     m_nodeId = m_options.nodeId.isEmpty()

@@ -22,6 +22,10 @@ class Scheduler;
 constexpr int kDefaultDrainMs = 30'000;
 const QString kDatabaseFileName = QStringLiteral("llm-scheduler.db");
 
+// The data directory shared by the GUI and the daemon when none is given:
+// e.g. ~/.local/share/llm-scheduler on Linux, whatever the executable's name.
+QString defaultDataDir();
+
 struct EngineOptions
 {
     QString dataDir; // the database lives here unless databasePath is set
