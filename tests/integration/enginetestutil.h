@@ -116,11 +116,13 @@ public:
     }
     ~EngineFixture() { stop(); }
 
-    bool start()
+    // dispatch = false: the engine stores and recovers but runs nothing.
+    bool start(bool dispatch = true)
     {
         EngineOptions o;
         o.dataDir = m_dirPath;
         o.randomSeed = 42;
+        o.dispatch = dispatch;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
         const VoidResult r = engine->start();

@@ -483,15 +483,14 @@ void TestScheduler::stopWithoutDrainRequeuesRunningWork()
         QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Running, 5000);
         QVERIFY(await(f.engine->stop(0)).ok());
     }
+    // Restart without dispatch, so what we read is what the stop left behind.
     EngineFixture again(dir.path());
-    QVERIFY(again.start());
+    QVERIFY(again.start(false));
     const Task t = *await(again.engine->task(id.toString()));
     // Interrupted by us: back in the queue, the attempt not counted.
     QCOMPARE(t.state, TaskState::Queued);
     QCOMPARE(t.attempts, 0);
-    QCOMPARE(again.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Queued)]
-            + again.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Running)],
-        qint64(1));
+    QCOMPARE(again.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Queued)], qint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestScheduler)
