@@ -38,21 +38,16 @@ VoidResult Daemon::start()
 {
     if (auto r = m_engine.start(); !r)
         return r;
-    if (auto r = applyConfig(); !r)
-        return r;
+    if (!m_options.configFile.isEmpty()) {
+        if (auto r = applyConfigFile(m_engine, m_options.configFile); !r)
+            return r;
+    }
     if (m_options.statusIntervalMs > 0)
         m_statusTimer.start(m_options.statusIntervalMs);
     if (m_options.demoRate > 0)
         m_demoTimer.start(kDemoTickMs);
     qCInfo(lcCore).noquote() << "llm-schedulerd" << LLMSCHED_VERSION << "ready; database" << m_engine.databasePath();
     return {};
-}
-
-VoidResult Daemon::applyConfig()
-{
-    if (m_options.configFile.isEmpty())
-        return {};
-    return applyConfigFile(m_engine, m_options.configFile);
 }
 
 VoidResult applyConfigFile(Engine& engine, const QString& path)

@@ -40,7 +40,6 @@ signals:
     void finished(int exitCode);
 
 private:
-    llmsched::VoidResult applyConfig();
     void printStatus();
     void feedDemo();
 

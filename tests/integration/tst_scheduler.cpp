@@ -2,8 +2,6 @@
 
 #include "enginetestutil.h"
 
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QtTest>
 
 using namespace llmsched;
