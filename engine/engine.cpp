@@ -125,8 +125,9 @@ VoidResult Engine::start()
     }
     auto lastSeq = m_store->maxSeqNow();
     auto paused = m_store->settingNow(QStringLiteral("paused"));
-    if (!lastSeq || !paused) {
-        const Error e = !lastSeq ? lastSeq.error() : paused.error();
+    auto spent = m_store->costSinceNow(utcDayStartMs(nowMs()));
+    if (!lastSeq || !paused || !spent) {
+        const Error e = !lastSeq ? lastSeq.error() : !paused ? paused.error() : spent.error();
         m_store.reset();
         return e;
     }
@@ -150,7 +151,7 @@ VoidResult Engine::start()
     m_thread.start();
     VoidResult restored;
     QMetaObject::invokeMethod(scheduler, [&] {
-        restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq);
+        restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq, *spent);
     }, Qt::BlockingQueuedConnection);
     if (!restored) {
         QMetaObject::invokeMethod(scheduler, [scheduler] { delete scheduler; }, Qt::BlockingQueuedConnection);

@@ -12,7 +12,7 @@ packages=(
   qt6-l10n-tools linguist-qt6 qt6-translations-l10n libqt6opengl6-dev libgl-dev libvulkan-dev
   qcoro-qt6-dev qtkeychain-qt6-dev
   # tests, screenshots and packaging checks
-  xvfb xauth fonts-noto-cjk sqlite3 file lintian rpm desktop-file-utils appstream
+  xvfb xauth fonts-noto-cjk sqlite3 file lintian rpm desktop-file-utils appstream dbus gnome-keyring
 )
 
 missing=()

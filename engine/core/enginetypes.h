@@ -36,6 +36,31 @@ struct TaskEvent
 };
 using TaskEvents = QList<TaskEvent>;
 
+// An endpoint's live figures.
+struct EndpointSnapshot
+{
+    QString name;
+    QString provider;
+    QString baseUrl;
+    QString circuit; // closed, open, half_open
+    qint64 circuitOpenUntilMs = 0;
+    bool healthy = true;
+    int inflight = 0;
+    int limit = 0; // adaptive concurrency limit now
+    int maxConcurrency = 0; // configured (0: the model's)
+    int rpm = 0;
+    int rpmUsed = 0; // starts in the last minute
+    qint64 tpm = 0;
+    qint64 tpmUsed = 0; // tokens reserved or used in the last minute
+    double latencyMs = 0; // EWMA of successful calls
+    qint64 calls = 0;
+    qint64 failures = 0;
+    QString lastError;
+    qint64 lastErrorMs = 0;
+    qint64 cooldownUntilMs = 0; // Retry-After
+    qint64 lastHealthMs = 0;
+};
+
 // A model's live figures.
 struct ModelSnapshot
 {
@@ -57,6 +82,8 @@ struct ModelSnapshot
     double latencyP50 = 0; // seconds, last few minutes
     double latencyP95 = 0;
     double latencyP99 = 0;
+    double spentTodayUsd = 0; // since 00:00 UTC, for the daily budget
+    QList<EndpointSnapshot> endpoints;
     qint64 queueDepth() const
     {
         return states[static_cast<int>(TaskState::Queued)] + states[static_cast<int>(TaskState::Scheduled)]

@@ -1,6 +1,7 @@
 #include "modelconfig.h"
 
 #include "jsonreader.h"
+#include "secrets.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -95,6 +96,30 @@ QJsonObject SimulationConfig::toJson() const
     };
 }
 
+CircuitConfig CircuitConfig::read(ObjectReader& r)
+{
+    CircuitConfig c;
+    c.failureThreshold = static_cast<int>(r.integer(QStringLiteral("failure_threshold"), c.failureThreshold, 1, 10'000));
+    c.errorRate = r.number(QStringLiteral("error_rate"), c.errorRate, 0.01, 1);
+    c.minRequests = static_cast<int>(r.integer(QStringLiteral("min_requests"), c.minRequests, 1, 1'000'000));
+    c.windowMs = r.integer(QStringLiteral("window_ms"), c.windowMs, 1000, 3600LL * 1000);
+    c.openMs = r.integer(QStringLiteral("open_ms"), c.openMs, 100, 3600LL * 1000);
+    c.halfOpenProbes = static_cast<int>(r.integer(QStringLiteral("half_open_probes"), c.halfOpenProbes, 1, 1000));
+    return c;
+}
+
+QJsonObject CircuitConfig::toJson() const
+{
+    return {
+        { QStringLiteral("failure_threshold"), failureThreshold },
+        { QStringLiteral("error_rate"), errorRate },
+        { QStringLiteral("min_requests"), minRequests },
+        { QStringLiteral("window_ms"), windowMs },
+        { QStringLiteral("open_ms"), openMs },
+        { QStringLiteral("half_open_probes"), halfOpenProbes },
+    };
+}
+
 EndpointConfig EndpointConfig::read(ObjectReader& r)
 {
     EndpointConfig e;
@@ -103,17 +128,53 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
     if (!kProviders.contains(e.provider))
         r.fail(QStringLiteral("provider"), QStringLiteral("must be one of ") + kProviders.join(QStringLiteral(", ")));
     e.baseUrl = r.string(QStringLiteral("base_url"), {}, 2048);
-    if (e.provider != QLatin1String("simulated") && e.provider != QLatin1String("http")) {
+    // Optional for http endpoints (tasks then give absolute URLs), required by the LLM dialects.
+    if (e.provider != QLatin1String("simulated") && (e.provider != QLatin1String("http") || !e.baseUrl.isEmpty())) {
         const QUrl url(e.baseUrl, QUrl::StrictMode);
         if (e.baseUrl.isEmpty() || !url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
             r.fail(QStringLiteral("base_url"), QStringLiteral("must be an http:// or https:// URL such as http://127.0.0.1:8000/v1"));
     }
+    if (r.has(QStringLiteral("api_key"))) {
+        r.value(QStringLiteral("api_key"));
+        r.fail(QStringLiteral("api_key"),
+            QStringLiteral("keys are not stored in the configuration; store the key in the keychain or the environment "
+                           "and set api_key_ref to keychain:NAME, env:NAME or file:/path"));
+    }
     e.apiKeyRef = r.string(QStringLiteral("api_key_ref"), {}, 1024);
+    if (auto problem = checkSecretRef(e.apiKeyRef))
+        r.fail(QStringLiteral("api_key_ref"), *problem);
     e.upstreamModel = r.string(QStringLiteral("upstream_model"), {}, 256);
     e.weight = static_cast<int>(r.integer(QStringLiteral("weight"), e.weight, 1, 1000));
     e.maxConcurrency = static_cast<int>(r.integer(QStringLiteral("max_concurrency"), 0, 0, 100'000));
     e.rpm = static_cast<int>(r.integer(QStringLiteral("rpm"), 0, 0, 100'000'000));
     e.tpm = r.integer(QStringLiteral("tpm"), 0, 0, 10'000'000'000LL);
+    e.adaptiveConcurrency = r.boolean(QStringLiteral("adaptive_concurrency"), e.adaptiveConcurrency);
+    e.minConcurrency = static_cast<int>(r.integer(QStringLiteral("min_concurrency"), e.minConcurrency, 1, 100'000));
+    if (e.maxConcurrency > 0 && e.minConcurrency > e.maxConcurrency)
+        r.fail(QStringLiteral("min_concurrency"), QStringLiteral("must not be above max_concurrency"));
+    {
+        ObjectReader cr(r.object(QStringLiteral("circuit")), r.path(QStringLiteral("circuit")));
+        e.circuit = CircuitConfig::read(cr);
+        if (auto err = cr.finish())
+            r.fail(*err);
+    }
+    e.healthCheckIntervalMs = r.integer(QStringLiteral("health_check_interval_ms"), e.healthCheckIntervalMs, 0, 24LL * 3600 * 1000);
+    if (e.healthCheckIntervalMs > 0 && e.healthCheckIntervalMs < 100)
+        r.fail(QStringLiteral("health_check_interval_ms"), QStringLiteral("must be 0 (off) or at least 100"));
+    e.healthPath = r.string(QStringLiteral("health_path"), {}, 1024);
+    if (!e.healthPath.isEmpty() && !e.healthPath.startsWith(QLatin1Char('/')))
+        r.fail(QStringLiteral("health_path"), QStringLiteral("must start with '/', e.g. /health"));
+    const QJsonArray statuses = r.array(QStringLiteral("success_statuses"));
+    for (const QJsonValue& v : statuses) {
+        const int code = v.toInt(-1);
+        if (!v.isDouble() || code < 100 || code > 599) {
+            r.fail(QStringLiteral("success_statuses"), QStringLiteral("must be HTTP status codes 100..599"));
+            break;
+        }
+        e.successStatuses.append(code);
+    }
+    e.defaultMaxTokens = static_cast<int>(r.integer(QStringLiteral("default_max_tokens"), e.defaultMaxTokens, 1, 10'000'000));
+    e.anthropicVersion = r.string(QStringLiteral("anthropic_version"), e.anthropicVersion, 64);
     ObjectReader sr(r.object(QStringLiteral("simulation")), r.path(QStringLiteral("simulation")));
     e.simulation = SimulationConfig::read(sr);
     if (auto err = sr.finish())
@@ -137,6 +198,22 @@ QJsonObject EndpointConfig::toJson() const
         o.insert(QStringLiteral("api_key_ref"), apiKeyRef);
     if (!upstreamModel.isEmpty())
         o.insert(QStringLiteral("upstream_model"), upstreamModel);
+    o.insert(QStringLiteral("adaptive_concurrency"), adaptiveConcurrency);
+    o.insert(QStringLiteral("min_concurrency"), minConcurrency);
+    o.insert(QStringLiteral("circuit"), circuit.toJson());
+    o.insert(QStringLiteral("health_check_interval_ms"), healthCheckIntervalMs);
+    if (!healthPath.isEmpty())
+        o.insert(QStringLiteral("health_path"), healthPath);
+    if (provider == QLatin1String("http")) {
+        QJsonArray codes;
+        for (int c : successStatuses)
+            codes.append(c);
+        o.insert(QStringLiteral("success_statuses"), codes);
+    }
+    if (provider == QLatin1String("anthropic")) {
+        o.insert(QStringLiteral("default_max_tokens"), defaultMaxTokens);
+        o.insert(QStringLiteral("anthropic_version"), anthropicVersion);
+    }
     if (provider == QLatin1String("simulated"))
         o.insert(QStringLiteral("simulation"), simulation.toJson());
     return o;

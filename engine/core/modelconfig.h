@@ -35,6 +35,23 @@ struct SimulationConfig
     QJsonObject toJson() const;
 };
 
+// When an endpoint's circuit opens (stops receiving calls) and how it recovers.
+struct CircuitConfig
+{
+    int failureThreshold = 5; // consecutive failures that open the circuit
+    double errorRate = 0.5; // or this share of failures in the window...
+    int minRequests = 20; // ...once the window holds at least this many calls
+    qint64 windowMs = 30'000;
+    qint64 openMs = 30'000; // how long it stays open before a half-open probe
+    int halfOpenProbes = 1; // calls let through while half-open
+
+    static CircuitConfig read(ObjectReader& r);
+    QJsonObject toJson() const;
+};
+
+constexpr qint64 kDefaultHealthCheckIntervalMs = 30'000;
+constexpr int kDefaultAnthropicMaxTokens = 1024;
+
 // One upstream server of a model.
 struct EndpointConfig
 {
@@ -47,6 +64,14 @@ struct EndpointConfig
     int maxConcurrency = 0; // 0: no per-endpoint limit
     int rpm = 0; // requests per minute, 0: unlimited
     qint64 tpm = 0; // tokens per minute, 0: unlimited
+    bool adaptiveConcurrency = true; // cut the limit on 429/503, grow it back on success
+    int minConcurrency = 1; // the adaptive limit's floor
+    CircuitConfig circuit;
+    qint64 healthCheckIntervalMs = kDefaultHealthCheckIntervalMs; // 0: no health checks
+    QString healthPath; // overrides the provider's health request path (http provider: required for checks)
+    QList<int> successStatuses; // http provider: statuses that count as success besides 2xx
+    int defaultMaxTokens = kDefaultAnthropicMaxTokens; // anthropic: max_tokens when the task gives none
+    QString anthropicVersion = QStringLiteral("2023-06-01");
     SimulationConfig simulation;
 
     static EndpointConfig read(ObjectReader& r);

@@ -11,6 +11,14 @@ namespace llmsched {
 // stores is in this unit.
 qint64 nowMs();
 
+constexpr qint64 kDayMs = 24LL * 3600 * 1000;
+
+// Midnight UTC of the day that contains ms (daily budgets reset then).
+constexpr qint64 utcDayStartMs(qint64 ms)
+{
+    return ms - ((ms % kDayMs) + kDayMs) % kDayMs;
+}
+
 // ISO 8601 UTC with milliseconds, e.g. "2026-11-23T08:04:00.123Z"; empty for 0.
 QString msToIso(qint64 ms);
 

@@ -84,6 +84,24 @@ private:
     FailureKind m_reason = FailureKind::None;
 };
 
+// How a health check went.
+struct HealthResult
+{
+    bool ok = true;
+    QString error; // why not, for operators; never contains secrets
+    qint64 latencyMs = 0;
+};
+
+class HttpClientPool;
+class SecretStore;
+
+// What providers share on the engine thread.
+struct ProviderContext
+{
+    HttpClientPool* http = nullptr;
+    SecretStore* secrets = nullptr;
+};
+
 // A client for one kind of upstream. One instance per endpoint, living on the
 // engine thread. call() must return soon after control->aborted() fires, with
 // failure set to control->abortReason().
@@ -92,6 +110,14 @@ class Provider
 public:
     virtual ~Provider() = default;
     virtual QCoro::Task<CallResult> call(CallRequest request, std::shared_ptr<CallControl> control) = 0;
+    // A cheap request that tells whether the endpoint answers (and accepts the key).
+    virtual QCoro::Task<HealthResult> checkHealth(std::shared_ptr<CallControl> control)
+    {
+        Q_UNUSED(control);
+        co_return HealthResult {};
+    }
+    // Whether periodic health checks mean anything for this endpoint.
+    virtual bool hasHealthCheck() const { return false; }
 };
 
 } // namespace llmsched

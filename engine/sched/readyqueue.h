@@ -3,6 +3,7 @@
 #include "core/task.h"
 #include "core/ulid.h"
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <optional>
@@ -31,6 +32,13 @@ class ReadyQueue
 {
 public:
     void push(int priority, const QueueEntry& entry);
+    // Puts back an entry pop() just returned (it could not start after all),
+    // so it keeps its place ahead of later arrivals.
+    void pushFront(int priority, const QueueEntry& entry)
+    {
+        m_levels[std::clamp(priority, 0, kPriorityLevels - 1)].push_front(entry);
+        ++m_size;
+    }
 
     // Removes and returns the best valid entry. isValid(entry, priority) says
     // whether the entry still describes a queued task.

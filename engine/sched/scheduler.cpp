@@ -14,6 +14,9 @@ namespace llmsched {
 
 namespace {
 constexpr int kRollupCheckMs = 5000;
+constexpr int kHealthTickMs = 1000;
+constexpr int kHealthTimeoutMs = 10'000;
+constexpr qint64 kDefaultCompletionEstimate = 256;
 const QString kPausedSetting = QStringLiteral("paused");
 
 QString msText(qint64 ms)
@@ -34,6 +37,9 @@ qint64 Scheduler::ModelRuntime::unfinished() const
 Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
     : m_store(store)
     , m_options(std::move(options))
+    , m_http(new HttpClientPool(this))
+    , m_secrets(new SecretStore(this))
+    , m_providers { m_http, m_secrets }
     , m_sink(std::move(sink))
     , m_rng(m_options.randomSeed ? m_options.randomSeed : QRandomGenerator::global()->generate())
     , m_timer(this)
@@ -41,8 +47,18 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
     , m_leaseTimer(this)
     , m_rollupTimer(this)
     , m_eventTimer(this)
+    , m_wakeTimer(this)
+    , m_healthTimer(this)
     , m_drainTimer(this)
 {
+    m_wakeTimer.setSingleShot(true);
+    m_wakeTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_wakeTimer, &QTimer::timeout, this, [this] {
+        m_wakeAt = 0;
+        postDispatch();
+    });
+    m_healthTimer.setInterval(kHealthTickMs);
+    connect(&m_healthTimer, &QTimer::timeout, this, &Scheduler::checkHealthDue);
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &Scheduler::onTimer);
@@ -75,7 +91,8 @@ Scheduler::~Scheduler()
 
 // ---- start-up ---------------------------------------------------------------
 
-VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq)
+VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
+    const QHash<QString, double>& spentToday)
 {
     m_startedMs = nowMs();
     m_paused = paused;
@@ -83,6 +100,8 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
     for (const ModelConfig& m : models) {
         if (auto r = installModel(m); !r)
             qCWarning(lcSched) << "model" << m.name << "cannot run:" << r.error().toString();
+        else if (ModelRuntime* rt = modelByName(m.name))
+            rt->spentTodayUsd = spentToday.value(m.name);
     }
     // Queued tasks go back in their original order (enqueue time, then id).
     std::sort(rows.begin(), rows.end(), [](const ActiveRow& a, const ActiveRow& b) {
@@ -130,6 +149,8 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
     m_snapshotTimer.start();
     m_leaseTimer.start();
     m_rollupTimer.start();
+    m_healthTimer.start();
+    checkHealthDue();
     renewLease();
     publishSnapshot();
     armTimer();
@@ -139,13 +160,19 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
 
 Result<quint16> Scheduler::installModel(const ModelConfig& config)
 {
-    auto pool = EndpointPool::create(config);
+    auto pool = EndpointPool::create(config, m_providers);
     if (!pool)
         return pool.error();
     if (auto it = m_modelIndex.find(config.name); it != m_modelIndex.end()) {
         ModelRuntime& m = *m_models[it.value()];
         m.config = config;
+        if (m.endpoints) {
+            (*pool)->adoptStateFrom(*m.endpoints);
+            m.endpoints->retire();
+        }
         m.endpoints = std::move(*pool);
+        if (config.dailyBudgetUsd <= 0 || m.spentTodayUsd < config.dailyBudgetUsd)
+            m.budgetNotified = false;
         return it.value();
     }
     if (m_models.size() >= 0xFFFF)
@@ -154,6 +181,7 @@ Result<quint16> Scheduler::installModel(const ModelConfig& config)
     rt->config = config;
     rt->endpoints = std::move(*pool);
     rt->stats = ModelStats(config.name);
+    rt->budgetDayMs = utcDayStartMs(nowMs());
     const auto index = static_cast<quint16>(m_models.size());
     m_models.push_back(std::move(rt));
     m_modelIndex.insert(config.name, index);
@@ -459,6 +487,7 @@ void Scheduler::dispatch()
     const qint64 now = nowMs();
     int started = 0;
     bool progress = true;
+    qint64 wakeAt = kNever;
     // One task per model per round, so a busy model cannot starve the others.
     while (progress && started < kDispatchBatch) {
         progress = false;
@@ -466,8 +495,7 @@ void Scheduler::dispatch()
             if (!mp || mp->config.paused || mp->inflight >= mp->config.concurrency || mp->ready.empty())
                 continue;
             ModelRuntime& m = *mp;
-            const int ep = m.endpoints->pick({});
-            if (ep < 0)
+            if (budgetBlocked(m, now) || !m.endpoints->anyAvailable(now, &wakeAt))
                 continue;
             auto entry = m.ready.pop(now, m.config.agingIntervalMs, [this](const QueueEntry& e, int level) {
                 auto it = m_active.constFind(e.id);
@@ -476,9 +504,9 @@ void Scheduler::dispatch()
             });
             if (!entry)
                 continue;
-            progress = true;
             ActiveTask& t = m_active[entry->id];
             if (t.deadlineMs > 0 && now > t.deadlineMs) {
+                progress = true;
                 TaskUpdate u;
                 u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
                 u.error = QStringLiteral("deadline %1 passed before the task could start").arg(msToIso(t.deadlineMs));
@@ -487,28 +515,101 @@ void Scheduler::dispatch()
                 transition(entry->id, t, TaskState::Dead, u, LogLevel::Error, u.error, u.error);
                 continue;
             }
-            std::shared_ptr<EndpointRuntime> endpoint = m.endpoints->at(ep);
-            if (m.config.strategy == QLatin1String("session_affinity") && t.payload && !t.payload->sessionKey.isEmpty()) {
-                const int affine = m.endpoints->pick(t.payload->sessionKey);
-                if (affine >= 0)
-                    endpoint = m.endpoints->at(affine);
+            const qint64 tokens = m.endpoints->limitsTokens() ? estimateTokens(t, *m.endpoints) : 0;
+            const int ep = m.endpoints->pick(now, t.payload ? t.payload->sessionKey : QString(), t.lastEndpoint, tokens, &wakeAt);
+            if (ep < 0) {
+                // Nothing admits this task right now (e.g. its tokens do not fit): it keeps its place.
+                m.ready.pushFront(t.priority, *entry);
+                continue;
             }
-            beginAttempt(entry->id, t, m, std::move(endpoint), now);
+            progress = true;
+            beginAttempt(entry->id, t, m, m.endpoints->at(ep), tokens, now);
             ++started;
         }
     }
     if (started >= kDispatchBatch)
         postDispatch();
+    if (wakeAt != kNever)
+        noteWake(wakeAt);
     loadPayloads();
 }
 
-void Scheduler::beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std::shared_ptr<EndpointRuntime> endpoint, qint64 nowMs)
+void Scheduler::noteWake(qint64 atMs)
+{
+    if (m_wakeAt != 0 && m_wakeAt <= atMs && m_wakeTimer.isActive())
+        return;
+    m_wakeAt = atMs;
+    m_wakeTimer.start(static_cast<int>(std::clamp<qint64>(atMs - nowMs(), 0, 24LL * 3600 * 1000)));
+}
+
+bool Scheduler::budgetBlocked(ModelRuntime& m, qint64 nowMs)
+{
+    const qint64 day = utcDayStartMs(nowMs);
+    if (day != m.budgetDayMs) {
+        if (m.config.dailyBudgetUsd > 0 && m.spentTodayUsd >= m.config.dailyBudgetUsd)
+            qCInfo(lcSched) << "model" << m.config.name << "starts a new budget day; dispatch resumes";
+        m.budgetDayMs = day;
+        m.spentTodayUsd = 0;
+        m.budgetNotified = false;
+    }
+    if (m.config.dailyBudgetUsd <= 0 || m.spentTodayUsd < m.config.dailyBudgetUsd)
+        return false;
+    if (!m.budgetNotified) {
+        m.budgetNotified = true;
+        const QString text = tr("Model %1 spent $%2 of its $%3 daily budget; its queue waits until 00:00 UTC or until the budget is raised")
+                                 .arg(m.config.name)
+                                 .arg(m.spentTodayUsd, 0, 'f', 4)
+                                 .arg(m.config.dailyBudgetUsd, 0, 'f', 2);
+        qCWarning(lcSched).noquote() << text;
+        emit notification({ Notification::Kind::Warning, tr("Daily budget reached"), text });
+    }
+    noteWake(m.budgetDayMs + kDayMs);
+    return true;
+}
+
+qint64 Scheduler::estimateTokens(const ActiveTask& t, const EndpointPool& pool) const
+{
+    // Prompt: about four bytes of JSON per token (an overestimate for plain
+    // text, which keeps the limiter on the safe side). Completion: the task's
+    // max_tokens when it gives one, else twice what this model's answers
+    // have needed lately.
+    if (!t.payload)
+        return kDefaultCompletionEstimate * 2;
+    const QByteArray& in = t.payload->input;
+    qint64 completion = 0;
+    for (const char* key : { "\"max_tokens\"", "\"max_completion_tokens\"" }) {
+        const qsizetype at = in.indexOf(key);
+        if (at < 0)
+            continue;
+        qsizetype i = in.indexOf(':', at) + 1;
+        while (i > 0 && i < in.size() && (in[i] == ' ' || in[i] == '\t'))
+            ++i;
+        qint64 n = 0;
+        while (i > 0 && i < in.size() && in[i] >= '0' && in[i] <= '9' && n < 100'000'000)
+            n = n * 10 + (in[i++] - '0');
+        completion = std::max(completion, n);
+    }
+    if (completion == 0) {
+        double observed = 0;
+        for (int i = 0; i < pool.size(); ++i)
+            observed = std::max(observed, pool.at(i)->completionTokens.value());
+        completion = observed > 0 ? static_cast<qint64>(observed * 2) : kDefaultCompletionEstimate;
+    }
+    return in.size() / 4 + 1 + completion;
+}
+
+void Scheduler::beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std::shared_ptr<EndpointRuntime> endpoint, qint64 tokens, qint64 nowMs)
 {
     m.stats.waited(static_cast<double>(std::max<qint64>(0, nowMs - t.enqueuedMs)) / 1000.0);
     t.attempts++;
     t.startedMs = nowMs;
+    t.lastEndpoint = static_cast<qint16>(endpoint->index);
     m.inflight++;
     endpoint->inflight++;
+    endpoint->rpm.consume(nowMs);
+    endpoint->circuit.onStart(nowMs);
+    RunningCall call { std::make_shared<CallControl>(), endpoint, 0, tokens, false };
+    call.tpmTicket = endpoint->tpm.reserve(nowMs, tokens);
     TaskUpdate u;
     u.fields = TaskUpdate::Attempts | TaskUpdate::StartedAt | TaskUpdate::Endpoint | TaskUpdate::Lease;
     u.attempts = t.attempts;
@@ -516,7 +617,7 @@ void Scheduler::beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std
     u.endpoint = endpoint->config.name;
     u.leaseNode = m_options.nodeId;
     const QString message = QStringLiteral("attempt %1 of %2 started on %3").arg(t.attempts).arg(t.maxAttempts).arg(endpoint->config.name);
-    m_calls.insert(id, { std::make_shared<CallControl>(), std::move(endpoint) });
+    m_calls.insert(id, std::move(call));
     transition(id, t, TaskState::Running, std::move(u), LogLevel::Info, message);
     ActiveTask& at = m_active[id];
     if (at.payload)
@@ -559,13 +660,15 @@ QCoro::Task<void> Scheduler::runAttempt(Ulid id, quint32 gen, std::shared_ptr<En
     finishAttempt(id, gen, std::move(result));
 }
 
-void Scheduler::releaseSlot(const Ulid& id, ActiveTask& t)
+void Scheduler::releaseSlot(const Ulid& id, ActiveTask& t, const CallResult* result)
 {
     ModelRuntime& m = modelAt(t.model);
     m.inflight--;
     auto it = m_calls.find(id);
     if (it != m_calls.end()) {
+        const qint64 now = nowMs();
         it->endpoint->inflight--;
+        endpointFeedback(m.config.name, *it, it->launched ? result : nullptr, std::max<qint64>(0, now - t.startedMs), now);
         m_calls.erase(it);
     }
     if (m_stopping && m_calls.isEmpty()) {
@@ -584,7 +687,11 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     const qint64 now = nowMs();
     const qint64 tookMs = std::max<qint64>(0, now - t.startedMs);
     const double seconds = static_cast<double>(tookMs) / 1000.0;
-    releaseSlot(id, t);
+    const int endpointIndex = t.lastEndpoint;
+    QString endpointName;
+    if (auto c = m_calls.constFind(id); c != m_calls.constEnd())
+        endpointName = c->endpoint->config.name;
+    releaseSlot(id, t, &r);
     postDispatch();
 
     if (r.ok) {
@@ -594,6 +701,8 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         m.stats.attemptFinished(seconds, true);
         m.stats.tokens(r.usage.promptTokens, r.usage.completionTokens, cost);
         m.stats.finished(true, false, false, now);
+        budgetBlocked(m, now); // rolls the budget day over first
+        m.spentTodayUsd += cost;
         TaskUpdate u;
         u.fields = TaskUpdate::Output | TaskUpdate::UsageCost | TaskUpdate::FinishedAt | TaskUpdate::Lease | TaskUpdate::ErrorText;
         u.output = std::move(r.output);
@@ -631,7 +740,10 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         error = QStringLiteral("failed");
     const bool retryable = isRetryable(r.failure, r.httpStatus);
     if (retryable && t.attempts < t.maxAttempts) {
-        const qint64 delay = m.config.retry.delayMs(t.attempts, m_rng.generateDouble(), r.retryAfterMs);
+        // Another healthy endpoint takes the next attempt at once; with none,
+        // back off (Retry-After from the endpoint wins).
+        const bool failover = m.endpoints && m.endpoints->size() > 1 && m.endpoints->hasAlternative(now, endpointIndex);
+        const qint64 delay = failover ? 0 : m.config.retry.delayMs(t.attempts, m_rng.generateDouble(), r.retryAfterMs);
         const qint64 due = now + delay;
         if (t.deadlineMs <= 0 || due <= t.deadlineMs) {
             m.stats.retried();
@@ -639,9 +751,11 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
             u.fields = TaskUpdate::ErrorText | TaskUpdate::RunAt | TaskUpdate::Lease;
             u.error = error;
             u.runAtMs = due;
-            QString message = QStringLiteral("attempt %1 failed: %2; retrying in %3%4")
-                                  .arg(t.attempts)
-                                  .arg(error, msText(delay), r.retryAfterMs ? QStringLiteral(" (Retry-After)") : QString());
+            QString message = failover
+                ? QStringLiteral("attempt %1 failed on %2: %3; failing over to another endpoint").arg(t.attempts).arg(endpointName, error)
+                : QStringLiteral("attempt %1 failed: %2; retrying in %3%4")
+                      .arg(t.attempts)
+                      .arg(error, msText(delay), r.retryAfterMs ? QStringLiteral(" (Retry-After)") : QString());
             transition(id, t, TaskState::RetryWait, std::move(u), LogLevel::Warning, std::move(message), error);
             ActiveTask& w = m_active[id];
             w.enqueuedMs = due;
@@ -709,6 +823,138 @@ void Scheduler::loadPayloads()
                     again->payload.reset();
             }
         });
+}
+
+// ---- endpoints: feedback, circuits, health ------------------------------------
+
+void Scheduler::endpointFeedback(const QString& model, const RunningCall& call, const CallResult* r, qint64 tookMs, qint64 nowMs)
+{
+    EndpointRuntime& e = *call.endpoint;
+    if (!r) {
+        // Never reached the endpoint, or we stopped it: no verdict on its health.
+        e.tpm.settle(call.tpmTicket, call.tokensReserved);
+        e.circuit.onResult(nowMs, true, false);
+        return;
+    }
+    const bool stoppedByUs = r->failure == FailureKind::Cancelled || r->failure == FailureKind::Interrupted;
+    const int status = r->failure == FailureKind::HttpStatus ? r->httpStatus : 0;
+    const bool overload = status == 429 || status == 503 || status == 529;
+    ++e.calls;
+    if (r->ok) {
+        const qint64 used = r->usage.promptTokens + r->usage.completionTokens;
+        e.tpm.settle(call.tpmTicket, used > 0 ? used : call.tokensReserved);
+        if (r->usage.completionTokens > 0)
+            e.completionTokens.add(static_cast<double>(r->usage.completionTokens));
+        e.latencyMs.add(static_cast<double>(tookMs));
+        e.adaptive.onSuccess();
+        e.circuit.onResult(nowMs, true);
+    } else {
+        // A refused request (4xx, 429) used no tokens; anything else may have.
+        e.tpm.settle(call.tpmTicket, status >= 400 && status < 500 && status != 408 ? 0 : call.tokensReserved);
+        if (!stoppedByUs) {
+            ++e.failures;
+            e.lastError = r->error;
+            e.lastErrorMs = nowMs;
+        }
+        if (overload) {
+            const int before = e.limit();
+            e.adaptive.onOverload(nowMs);
+            if (e.limit() != before)
+                qCInfo(lcSched) << "endpoint" << e.config.name << "of" << model << "is overloaded (HTTP" << status
+                                << "); concurrency limit" << before << "->" << e.limit();
+            if (r->retryAfterMs && *r->retryAfterMs > 0)
+                e.cooldownUntilMs = std::max(e.cooldownUntilMs, nowMs + *r->retryAfterMs);
+        }
+        // Health verdict: server errors, broken connections, timeouts and
+        // garbage count against the endpoint; rate limits and client errors
+        // (the request's fault) do not.
+        const bool counted = !stoppedByUs && status != 429 && r->failure != FailureKind::Configuration;
+        const bool endpointFault = r->failure == FailureKind::Connection || r->failure == FailureKind::Timeout
+            || r->failure == FailureKind::MalformedResponse || status == 408 || status >= 500;
+        e.circuit.onResult(nowMs, !endpointFault, counted);
+    }
+    announceCircuit(model, e, nowMs);
+}
+
+void Scheduler::announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs)
+{
+    if (!e.circuit.takeChanged() || e.retired)
+        return;
+    const CircuitBreaker::State s = e.circuit.state(nowMs);
+    e.circuit.takeChanged(); // state() may have moved it on
+    if (s == CircuitBreaker::State::Open) {
+        const QString text = tr("Endpoint %1 of model %2 stops receiving calls for %3 s after %4 failures; last error: %5")
+                                 .arg(e.config.name, model)
+                                 .arg(static_cast<double>(e.circuit.openUntilMs() - nowMs) / 1000.0, 0, 'f', 1)
+                                 .arg(e.circuit.consecutiveFailures())
+                                 .arg(e.lastError.isEmpty() ? tr("health check failed") : e.lastError);
+        qCWarning(lcSched).noquote() << "circuit open:" << text;
+        emit notification({ Notification::Kind::Warning, tr("Endpoint circuit opened"), text });
+        noteWake(e.circuit.openUntilMs());
+    } else if (s == CircuitBreaker::State::Closed) {
+        qCInfo(lcSched) << "circuit closed: endpoint" << e.config.name << "of" << model << "answers again";
+        emit notification({ Notification::Kind::Info, tr("Endpoint recovered"),
+            tr("Endpoint %1 of model %2 answers again").arg(e.config.name, model) });
+        postDispatch();
+    } else {
+        qCInfo(lcSched) << "circuit half-open: probing endpoint" << e.config.name << "of" << model;
+        postDispatch();
+    }
+}
+
+void Scheduler::checkHealthDue()
+{
+    if (m_stopping)
+        return;
+    const qint64 now = nowMs();
+    for (auto& mp : m_models) {
+        if (!mp || !mp->endpoints)
+            continue;
+        for (int i = 0; i < mp->endpoints->size(); ++i) {
+            const std::shared_ptr<EndpointRuntime>& e = mp->endpoints->at(i);
+            if (e->healthChecking || e->config.healthCheckIntervalMs <= 0 || !e->provider->hasHealthCheck() || now < e->nextHealthMs)
+                continue;
+            runHealthCheck(mp->config.name, e);
+        }
+        // An open circuit whose time is up turns half-open here even when no task asks.
+        for (int i = 0; i < mp->endpoints->size(); ++i)
+            announceCircuit(mp->config.name, *mp->endpoints->at(i), now);
+    }
+}
+
+QCoro::Task<void> Scheduler::runHealthCheck(QString model, std::shared_ptr<EndpointRuntime> e)
+{
+    e->healthChecking = true;
+    auto control = std::make_shared<CallControl>();
+    m_healthChecks.insert(control.get(), control);
+    QTimer::singleShot(kHealthTimeoutMs, control.get(), [c = control.get()] { c->abort(FailureKind::Timeout); });
+    const HealthResult h = co_await e->provider->checkHealth(control);
+    m_healthChecks.remove(control.get());
+    const qint64 now = nowMs();
+    e->healthChecking = false;
+    e->lastHealthMs = now;
+    e->healthLatencyMs = h.latencyMs;
+    e->nextHealthMs = now + e->config.healthCheckIntervalMs;
+    if (m_stopping) {
+        checkStopped();
+        co_return;
+    }
+    if (e->retired)
+        co_return;
+    if (h.ok) {
+        if (!e->healthy)
+            qCInfo(lcSched) << "endpoint" << e->config.name << "of" << model << "passes its health check again";
+        e->healthy = true;
+        e->circuit.healthy(now);
+    } else {
+        if (e->healthy)
+            qCWarning(lcSched).noquote() << "endpoint" << e->config.name << "of" << model << "fails its health check:" << h.error;
+        e->healthy = false;
+        e->lastError = h.error;
+        e->lastErrorMs = now;
+        e->circuit.forceOpen(now);
+    }
+    announceCircuit(model, *e, now);
 }
 
 // ---- timers -----------------------------------------------------------------
@@ -1017,7 +1263,11 @@ void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidR
 
 void Scheduler::upsertModel(ModelConfig model, Reply<Result<ModelConfig>> reply)
 {
-    if (auto pool = EndpointPool::create(model); !pool)
+    // Callers may build the struct by hand (GUI, tests): validate it as if it came as JSON.
+    auto checked = ModelConfig::fromJson(model.toJson());
+    if (!checked)
+        return resolve(reply, checked.error());
+    if (auto pool = EndpointPool::create(model, m_providers); !pool)
         return resolve(reply, pool.error());
     persistModel(model, [this, model, reply](VoidResult r) {
         if (!r)
@@ -1172,6 +1422,34 @@ void Scheduler::publishSnapshot()
         ms.latencyP50 = recent.quantile(0.50);
         ms.latencyP95 = recent.quantile(0.95);
         ms.latencyP99 = recent.quantile(0.99);
+        ms.spentTodayUsd = m.spentTodayUsd;
+        ms.budgetExhausted = m.config.dailyBudgetUsd > 0 && m.spentTodayUsd >= m.config.dailyBudgetUsd
+            && utcDayStartMs(now) == m.budgetDayMs;
+        for (int i = 0; m.endpoints && i < m.endpoints->size(); ++i) {
+            EndpointRuntime& e = *m.endpoints->at(i);
+            EndpointSnapshot es;
+            es.name = e.config.name;
+            es.provider = e.config.provider;
+            es.baseUrl = e.config.baseUrl;
+            es.circuit = CircuitBreaker::stateName(e.circuit.state(now));
+            es.circuitOpenUntilMs = e.circuit.state(now) == CircuitBreaker::State::Open ? e.circuit.openUntilMs() : 0;
+            es.healthy = e.healthy;
+            es.inflight = e.inflight;
+            es.limit = e.limit();
+            es.maxConcurrency = e.config.maxConcurrency;
+            es.rpm = e.config.rpm;
+            es.rpmUsed = e.rpm.usedLastMinute(now);
+            es.tpm = e.config.tpm;
+            es.tpmUsed = e.tpm.used(now);
+            es.latencyMs = e.latencyMs.value();
+            es.calls = e.calls;
+            es.failures = e.failures;
+            es.lastError = e.lastError;
+            es.lastErrorMs = e.lastErrorMs;
+            es.cooldownUntilMs = e.cooldownUntilMs > now ? e.cooldownUntilMs : 0;
+            es.lastHealthMs = e.lastHealthMs;
+            ms.endpoints.append(std::move(es));
+        }
         for (int s = 0; s < kTaskStateCount; ++s)
             snap->states[static_cast<size_t>(s)] += ms.states[static_cast<size_t>(s)];
         snap->tasksPerSecond += ms.tasksPerSecond;
@@ -1247,6 +1525,11 @@ void Scheduler::stop(int drainMs, Reply<VoidResult> reply)
     m_stopping = true;
     m_stopReply = reply;
     m_snapshotTimer.stop();
+    m_healthTimer.stop();
+    m_wakeTimer.stop();
+    const auto checks = m_healthChecks; // aborting completes them, which edits the hash
+    for (const auto& c : checks)
+        c->abort(FailureKind::Interrupted);
     qCInfo(lcSched) << "stopping:" << m_calls.size() << "calls running; waiting up to" << drainMs << "ms";
     // Tasks waiting for their payload have not called anyone yet: put them back now.
     for (auto it = m_calls.begin(); it != m_calls.end();) {
@@ -1268,7 +1551,7 @@ void Scheduler::stop(int drainMs, Reply<VoidResult> reply)
 
 void Scheduler::checkStopped()
 {
-    if (!m_stopping || !m_stopReply || !m_calls.isEmpty())
+    if (!m_stopping || !m_stopReply || !m_calls.isEmpty() || !m_healthChecks.isEmpty())
         return;
     m_drainTimer.stop();
     m_leaseTimer.stop();

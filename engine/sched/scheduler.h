@@ -5,6 +5,8 @@
 #include "timerqueue.h"
 
 #include "core/enginetypes.h"
+#include "core/secrets.h"
+#include "providers/httpclientpool.h"
 #include "core/modelconfig.h"
 #include "stats/modelstats.h"
 #include "store/store.h"
@@ -71,7 +73,9 @@ public:
     ~Scheduler() override;
 
     // Rebuilds state from the store (models, unfinished tasks); runs once, first.
-    VoidResult restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq);
+    // spentToday: each model's cost since midnight UTC, for daily budgets.
+    VoidResult restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
+        const QHash<QString, double>& spentToday = {});
 
     void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply);
     void cancel(Ulid id, Reply<Result<TaskState>> reply);
@@ -88,6 +92,8 @@ public:
     void setModelPaused(QString name, bool paused, Reply<VoidResult> reply);
     void setPaused(bool paused, Reply<VoidResult> reply);
     QList<ModelConfig> modelConfigs() const;
+    SecretStore& secrets() { return *m_secrets; }
+    HttpClientPool& http() { return *m_http; }
 
     // Stops dispatching, lets running calls finish for up to drainMs, then
     // interrupts the rest (they go back to the queue, attempt not counted),
@@ -123,6 +129,7 @@ private:
         quint8 attempts = 0;
         quint8 maxAttempts = 0;
         quint16 blockedOn = 0; // unfinished dependencies
+        qint16 lastEndpoint = -1; // where the last attempt ran: failover avoids it
     };
 
     struct ModelRuntime
@@ -134,6 +141,9 @@ private:
         std::array<qint64, kTaskStateCount> states {};
         qint64 reserved = 0; // submits accepted but not yet committed
         int inflight = 0;
+        double spentTodayUsd = 0; // since budgetDayMs (midnight UTC)
+        qint64 budgetDayMs = 0;
+        bool budgetNotified = false;
         qint64 unfinished() const;
     };
 
@@ -142,6 +152,8 @@ private:
     {
         std::shared_ptr<CallControl> control;
         std::shared_ptr<EndpointRuntime> endpoint;
+        TpmLimiter::Ticket tpmTicket = 0;
+        qint64 tokensReserved = 0;
         bool launched = false; // false while its payload is read from the store
     };
 
@@ -163,11 +175,21 @@ private:
     void postDispatch();
     void dispatch();
     bool canDispatch() const;
-    void beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std::shared_ptr<EndpointRuntime> endpoint, qint64 nowMs);
+    void beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std::shared_ptr<EndpointRuntime> endpoint, qint64 tokens, qint64 nowMs);
+    qint64 estimateTokens(const ActiveTask& t, const EndpointPool& pool) const;
+    bool budgetBlocked(ModelRuntime& m, qint64 nowMs);
+    void noteWake(qint64 atMs);
+    // What a finished call tells about its endpoint: limiters, circuit, latency, cooldown.
+    void endpointFeedback(const QString& model, const RunningCall& call, const CallResult* result, qint64 tookMs, qint64 nowMs);
+    void checkHealthDue();
+    QCoro::Task<void> runHealthCheck(QString model, std::shared_ptr<EndpointRuntime> endpoint);
+    void announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs);
     void launch(const Ulid& id, ActiveTask& t);
     QCoro::Task<void> runAttempt(Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint,
         std::shared_ptr<CallControl> control, CallRequest request);
-    void releaseSlot(const Ulid& id, ActiveTask& t);
+    // Frees the model and endpoint slot; result (null: the call never reached
+    // the endpoint or was stopped by us) feeds the endpoint's limiters and circuit.
+    void releaseSlot(const Ulid& id, ActiveTask& t, const CallResult* result = nullptr);
     void readmit(const Task& task, const QString& reason);
     void checkDependencies(const Ulid& id, const QStringList& dependsOn);
     void recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, LogLevel level, QString message);
@@ -195,6 +217,9 @@ private:
 
     Store& m_store;
     SchedulerOptions m_options;
+    HttpClientPool* m_http; // children: they move to the engine thread with us
+    SecretStore* m_secrets;
+    ProviderContext m_providers;
     SnapshotSink m_sink;
     QRandomGenerator m_rng;
 
@@ -212,6 +237,10 @@ private:
     QTimer m_leaseTimer;
     QTimer m_rollupTimer;
     QTimer m_eventTimer;
+    QTimer m_wakeTimer; // an endpoint's limiter, cooldown or circuit frees up
+    qint64 m_wakeAt = 0;
+    QTimer m_healthTimer;
+    QHash<CallControl*, std::shared_ptr<CallControl>> m_healthChecks; // running health checks
 
     qint64 m_lastSeq = 0;
     qint64 m_payloadBytes = 0;

@@ -277,6 +277,19 @@ Result<QString> Store::settingNow(const QString& key)
     return q.next() ? q.value(0).toString() : QString();
 }
 
+Result<QHash<QString, double>> Store::costSinceNow(qint64 sinceMs)
+{
+    QSqlQuery q(startupConnection());
+    q.prepare(QStringLiteral("SELECT model, SUM(cost_usd) FROM stats_minute WHERE minute >= ? GROUP BY model"));
+    q.addBindValue(sinceMs);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading today's cost"));
+    QHash<QString, double> out;
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toDouble());
+    return out;
+}
+
 namespace queries {
 
 Result<Task> taskById(QSqlDatabase& db, const QString& id)

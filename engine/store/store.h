@@ -94,6 +94,8 @@ public:
     Result<std::vector<ActiveRow>> loadActiveNow();
     Result<qint64> maxSeqNow();
     Result<QString> settingNow(const QString& key);
+    // Cost per model rolled up since sinceMs (daily budgets after a restart).
+    Result<QHash<QString, double>> costSinceNow(qint64 sinceMs);
 
     qint64 fileSizeBytes() const;
 

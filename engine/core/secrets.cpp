@@ -1,0 +1,352 @@
+#include "secrets.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QtGlobal>
+
+#include <QCoro/QCoroSignal>
+#include <qt6keychain/keychain.h>
+
+#include <chrono>
+#include <memory>
+
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#include "logging.h"
+
+namespace llmsched {
+
+namespace {
+
+const QString kEnvPrefix = QStringLiteral("env:");
+const QString kFilePrefix = QStringLiteral("file:");
+const QString kKeychainPrefix = QStringLiteral("keychain:");
+
+constexpr qsizetype kMaxKeychainNameLength = 128;
+// Longer first lines are not API keys; refuse rather than read a huge file.
+constexpr qint64 kMaxSecretFileLine = 64 * 1024;
+// Secrets shorter than this are not redacted: replacing every "ab" would only garble logs.
+constexpr qsizetype kMinRedactLength = 4;
+// A run that starts with this many characters of the key is treated as a (truncated) copy of it.
+constexpr qsizetype kRedactPrefixLength = 8;
+constexpr qsizetype kMaskMinLength = 12;
+constexpr qsizetype kMaskHead = 3;
+constexpr qsizetype kMaskTail = 4;
+
+const QString kRedacted = QStringLiteral("***");
+
+bool isEnvName(QStringView name)
+{
+    if (name.isEmpty())
+        return false;
+    const auto isAlpha = [](QChar c) {
+        return (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
+            || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')) || c == QLatin1Char('_');
+    };
+    if (!isAlpha(name.front()))
+        return false;
+    for (QChar c : name)
+        if (!isAlpha(c) && !(c >= QLatin1Char('0') && c <= QLatin1Char('9')))
+            return false;
+    return true;
+}
+
+bool isKeychainName(QStringView name)
+{
+    if (name.isEmpty() || name.size() > kMaxKeychainNameLength)
+        return false;
+    for (QChar c : name) {
+        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
+            || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
+            || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || QStringView(u"._:/@-").contains(c);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool endsRedactedRun(QChar c)
+{
+    return c.isSpace() || c == QLatin1Char('"') || c == QLatin1Char('\'') || c == QLatin1Char('`');
+}
+
+qint64 monotonicMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+Error badRef(const QString& message)
+{
+    return Error { ErrorCode::InvalidArgument, message, {} };
+}
+
+// Deletes a keychain job later: the coroutine resumes inside the job's finished() emission.
+struct DeleteLater
+{
+    void operator()(QObject* o) const { o->deleteLater(); }
+};
+template<typename Job>
+using JobPtr = std::unique_ptr<Job, DeleteLater>;
+
+template<typename Job>
+JobPtr<Job> makeJob(const QString& name)
+{
+    JobPtr<Job> job(new Job(QString::fromLatin1(kKeychainService)));
+    job->setAutoDelete(false);
+    job->setKey(name);
+    return job;
+}
+
+// Starts the job and waits for finished(). The signal is connected before start()
+// so a job that finishes at once is not missed.
+QCoro::Task<> runJob(QKeychain::Job* job)
+{
+    auto finished = qCoro(job, &QKeychain::Job::finished);
+    job->start();
+    co_await finished;
+}
+
+// The user-facing text for a failed keychain job on `ref`.
+QString keychainFailure(const QString& ref, const QString& name, const QKeychain::Job& job)
+{
+    switch (job.error()) {
+    case QKeychain::EntryNotFound:
+        return ref + QStringLiteral(": no keychain entry named ") + name;
+    case QKeychain::AccessDeniedByUser:
+        return ref + QStringLiteral(": access to the keychain was denied (") + job.errorString()
+            + QStringLiteral(")");
+    default:
+        return ref + QStringLiteral(": no keychain service available on this host (") + job.errorString()
+            + QStringLiteral("); use env: or file:");
+    }
+}
+
+Result<QByteArray> readEnv(const QString& ref, const QString& name)
+{
+    if (!qEnvironmentVariableIsSet(name.toLocal8Bit().constData()))
+        return Error::unavailable(ref + QStringLiteral(": the variable is not set"));
+    const QByteArray value = qEnvironmentVariable(name.toLocal8Bit().constData()).trimmed().toUtf8();
+    if (value.isEmpty())
+        return Error::unavailable(ref + QStringLiteral(": the variable is empty"));
+    return value;
+}
+
+#ifdef Q_OS_UNIX
+// Refuses anything but a regular file of the current user that no one else may access.
+std::optional<QString> checkSecretFileStat(const QString& ref, const struct stat& st)
+{
+    if (!S_ISREG(st.st_mode))
+        return ref + QStringLiteral(": not a regular file");
+    if (st.st_uid != ::geteuid())
+        return ref
+            + QStringLiteral(
+                ": owned by another user (uid %1); it must belong to the user running llm-scheduler")
+                  .arg(st.st_uid);
+    const auto mode = static_cast<unsigned>(st.st_mode & 07777);
+    if ((mode & 077) != 0) {
+        const QString modeText = QStringLiteral("0%1").arg(mode, 3, 8, QLatin1Char('0'));
+        const QString what = (mode & 044) != 0 ? QStringLiteral("readable by others")
+                                               : QStringLiteral("accessible by group or others");
+        return ref + QStringLiteral(": ") + what + QStringLiteral(" (mode ") + modeText
+            + QStringLiteral("); chmod 600 it");
+    }
+    return std::nullopt;
+}
+#endif
+
+Result<QByteArray> readFile(const QString& ref, const QString& path)
+{
+#ifdef Q_OS_UNIX
+    struct stat st = {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return Error::unavailable(ref + QStringLiteral(": no such file"));
+        return Error::unavailable(
+            ref + QStringLiteral(": cannot read it (") + qt_error_string(errno) + QStringLiteral(")"));
+    }
+    // Checked before opening, so a FIFO or device is never opened (that could block).
+    if (auto problem = checkSecretFileStat(ref, st))
+        return Error::unavailable(*problem);
+#else
+    const QFileInfo info(path);
+    if (!info.exists())
+        return Error::unavailable(ref + QStringLiteral(": no such file"));
+    if (!info.isFile())
+        return Error::unavailable(ref + QStringLiteral(": not a regular file"));
+#endif
+
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error::unavailable(
+            ref + QStringLiteral(": cannot read it (") + file.errorString() + QStringLiteral(")"));
+#ifdef Q_OS_UNIX
+    // Checked again on the open file: it may have been replaced in between.
+    if (::fstat(file.handle(), &st) != 0)
+        return Error::unavailable(ref + QStringLiteral(": cannot read it"));
+    if (auto problem = checkSecretFileStat(ref, st))
+        return Error::unavailable(*problem);
+#endif
+
+    QByteArray line = file.readLine(kMaxSecretFileLine);
+    if (!line.endsWith('\n') && !file.atEnd())
+        return Error::unavailable(
+            ref + QStringLiteral(": the first line is longer than %1 bytes").arg(kMaxSecretFileLine));
+    line = line.trimmed();
+    if (line.isEmpty())
+        return Error::unavailable(ref + QStringLiteral(": the first line is empty"));
+    return line;
+}
+
+} // namespace
+
+std::optional<QString> checkSecretRef(const QString& ref)
+{
+    if (ref.isEmpty())
+        return std::nullopt;
+    if (ref.startsWith(kEnvPrefix)) {
+        if (!isEnvName(QStringView(ref).sliced(kEnvPrefix.size())))
+            return QStringLiteral(
+                "env: needs a variable name of letters, digits and '_' that does not start with a digit");
+        return std::nullopt;
+    }
+    if (ref.startsWith(kFilePrefix)) {
+        const QString path = ref.sliced(kFilePrefix.size());
+        if (path.isEmpty() || !QDir::isAbsolutePath(path))
+            return QStringLiteral(
+                "file: needs an absolute path, e.g. file:/home/me/.config/llm-scheduler/openai.key");
+        return std::nullopt;
+    }
+    if (ref.startsWith(kKeychainPrefix)) {
+        if (!isKeychainName(QStringView(ref).sliced(kKeychainPrefix.size())))
+            return QStringLiteral("keychain: needs a name of 1 to %1 letters, digits or . _ : / @ -")
+                .arg(kMaxKeychainNameLength);
+        return std::nullopt;
+    }
+    return QStringLiteral(
+        "must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)");
+}
+
+QString redactSecret(const QString& text, const QByteArray& secret)
+{
+    if (secret.size() < kMinRedactLength || text.isEmpty())
+        return text;
+    const QString key = QString::fromUtf8(secret);
+    QString result = text;
+    result.replace(key, kRedacted);
+    if (key.size() < kRedactPrefixLength)
+        return result;
+
+    // Upstream error bodies often echo a truncated or partly starred key: drop
+    // anything that starts like the key, up to the next space or quote.
+    const QStringView prefix = QStringView(key).first(kRedactPrefixLength);
+    qsizetype from = 0;
+    while ((from = result.indexOf(prefix, from)) >= 0) {
+        qsizetype end = from + prefix.size();
+        while (end < result.size() && !endsRedactedRun(result.at(end)))
+            ++end;
+        result.replace(from, end - from, kRedacted);
+        from += kRedacted.size();
+    }
+    return result;
+}
+
+QString maskSecret(const QByteArray& secret)
+{
+    if (secret.isEmpty())
+        return {};
+    const QString key = QString::fromUtf8(secret);
+    if (key.size() < kMaskMinLength)
+        return kRedacted;
+    return key.first(kMaskHead) + QChar(0x2026) + key.last(kMaskTail);
+}
+
+SecretStore::SecretStore(QObject* parent)
+    : QObject(parent)
+{
+}
+
+SecretStore::~SecretStore() = default;
+
+QCoro::Task<Result<QByteArray>> SecretStore::resolve(QString ref)
+{
+    if (ref.isEmpty())
+        co_return QByteArray {}; // no key (local servers)
+    if (auto problem = checkSecretRef(ref))
+        co_return badRef(*problem);
+
+    if (m_cacheMs > 0) {
+        const auto it = m_cache.constFind(ref);
+        if (it != m_cache.cend() && monotonicMs() - it->atMs < m_cacheMs)
+            co_return it->value;
+    }
+
+    Result<QByteArray> result;
+    if (ref.startsWith(kEnvPrefix)) {
+        result = readEnv(ref, ref.sliced(kEnvPrefix.size()));
+    } else if (ref.startsWith(kFilePrefix)) {
+        result = readFile(ref, ref.sliced(kFilePrefix.size()));
+    } else {
+        const QString name = ref.sliced(kKeychainPrefix.size());
+        const auto job = makeJob<QKeychain::ReadPasswordJob>(name);
+        co_await runJob(job.get());
+        if (job->error() != QKeychain::NoError) {
+            qCDebug(lcCore) << "keychain read failed for" << ref << job->error() << job->errorString();
+            result = Error::unavailable(keychainFailure(ref, name, *job));
+        } else if (job->binaryData().trimmed().isEmpty()) {
+            result = Error::unavailable(ref + QStringLiteral(": the keychain entry is empty"));
+        } else {
+            result = job->binaryData().trimmed();
+        }
+    }
+
+    if (result.ok() && m_cacheMs > 0)
+        m_cache.insert(ref, Cached { result.value(), monotonicMs() });
+    else
+        m_cache.remove(ref);
+    co_return result;
+}
+
+QCoro::Task<VoidResult> SecretStore::storeInKeychain(QString name, QByteArray key)
+{
+    const QString ref = kKeychainPrefix + name;
+    if (!isKeychainName(name))
+        co_return badRef(*checkSecretRef(ref));
+    if (key.trimmed().isEmpty())
+        co_return Error::invalid(QStringLiteral("key"), QStringLiteral("the key is empty"));
+
+    m_cache.remove(ref);
+    const auto job = makeJob<QKeychain::WritePasswordJob>(name);
+    job->setBinaryData(key.trimmed());
+    co_await runJob(job.get());
+    m_cache.remove(ref); // again: a read queued before this job may have cached the old value
+    if (job->error() != QKeychain::NoError) {
+        qCDebug(lcCore) << "keychain write failed for" << ref << job->error() << job->errorString();
+        co_return Error::unavailable(keychainFailure(ref, name, *job));
+    }
+    co_return VoidResult {};
+}
+
+QCoro::Task<VoidResult> SecretStore::removeFromKeychain(QString name)
+{
+    const QString ref = kKeychainPrefix + name;
+    if (!isKeychainName(name))
+        co_return badRef(*checkSecretRef(ref));
+
+    m_cache.remove(ref);
+    const auto job = makeJob<QKeychain::DeletePasswordJob>(name);
+    co_await runJob(job.get());
+    m_cache.remove(ref); // again: a read queued before this job may have cached the old value
+    if (job->error() != QKeychain::NoError) {
+        qCDebug(lcCore) << "keychain delete failed for" << ref << job->error() << job->errorString();
+        co_return Error::unavailable(keychainFailure(ref, name, *job));
+    }
+    co_return VoidResult {};
+}
+
+} // namespace llmsched

@@ -1,0 +1,278 @@
+#include "anthropicprovider.h"
+
+#include "openaiprovider.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace llmsched {
+
+namespace {
+QString finishReason(const QString& stopReason)
+{
+    if (stopReason == QLatin1String("max_tokens"))
+        return QStringLiteral("length");
+    if (stopReason == QLatin1String("tool_use"))
+        return QStringLiteral("tool_calls");
+    return QStringLiteral("stop"); // end_turn, stop_sequence
+}
+
+// OpenAI content (string or parts) -> Anthropic content (string or blocks).
+QJsonValue contentOf(const QJsonValue& content)
+{
+    if (!content.isArray())
+        return content.isString() ? content : QJsonValue(content.toString());
+    QJsonArray blocks;
+    for (const QJsonValue& pv : content.toArray()) {
+        const QJsonObject part = pv.toObject();
+        const QString type = part.value(QLatin1String("type")).toString();
+        if (type == QLatin1String("text"))
+            blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), part.value(QLatin1String("text")) } });
+        else
+            blocks.append(part); // already an Anthropic block (image, document, tool_result...)
+    }
+    return blocks;
+}
+
+Usage usageOf(const QJsonObject& u)
+{
+    Usage usage;
+    usage.promptTokens = u.value(QLatin1String("input_tokens")).toInteger() + u.value(QLatin1String("cache_creation_input_tokens")).toInteger()
+        + u.value(QLatin1String("cache_read_input_tokens")).toInteger();
+    usage.completionTokens = u.value(QLatin1String("output_tokens")).toInteger();
+    return usage;
+}
+
+QJsonObject usageJson(const Usage& u)
+{
+    return { { QStringLiteral("prompt_tokens"), u.promptTokens }, { QStringLiteral("completion_tokens"), u.completionTokens },
+        { QStringLiteral("total_tokens"), u.promptTokens + u.completionTokens } };
+}
+} // namespace
+
+QJsonObject AnthropicProvider::translateRequest(const QJsonObject& in, TaskKind kind, const QString& model, int defaultMaxTokens)
+{
+    QJsonObject out;
+    out.insert(QStringLiteral("model"), model);
+    QStringList system;
+    if (in.value(QLatin1String("system")).isString())
+        system.append(in.value(QLatin1String("system")).toString());
+    QJsonArray messages;
+    if (kind == TaskKind::Completion) {
+        messages.append(QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), in.value(QLatin1String("prompt")).toString() } });
+    } else {
+        for (const QJsonValue& mv : in.value(QLatin1String("messages")).toArray()) {
+            const QJsonObject m = mv.toObject();
+            const QString role = m.value(QLatin1String("role")).toString();
+            if (role == QLatin1String("system") || role == QLatin1String("developer")) {
+                const QJsonValue c = m.value(QLatin1String("content"));
+                if (c.isString()) {
+                    system.append(c.toString());
+                } else {
+                    for (const QJsonValue& p : c.toArray())
+                        system.append(p.toObject().value(QLatin1String("text")).toString());
+                }
+                continue;
+            }
+            messages.append(QJsonObject { { QStringLiteral("role"), role == QLatin1String("assistant") ? role : QStringLiteral("user") },
+                { QStringLiteral("content"), contentOf(m.value(QLatin1String("content"))) } });
+        }
+    }
+    out.insert(QStringLiteral("messages"), messages);
+    if (!system.isEmpty())
+        out.insert(QStringLiteral("system"), system.join(QStringLiteral("\n\n")));
+    qint64 maxTokens = defaultMaxTokens;
+    for (const QString& k : { QStringLiteral("max_tokens"), QStringLiteral("max_completion_tokens") })
+        if (in.value(k).isDouble())
+            maxTokens = in.value(k).toInteger();
+    out.insert(QStringLiteral("max_tokens"), maxTokens);
+    for (const QString& k : { QStringLiteral("temperature"), QStringLiteral("top_p"), QStringLiteral("top_k"), QStringLiteral("stream"),
+             QStringLiteral("tools"), QStringLiteral("tool_choice"), QStringLiteral("metadata"), QStringLiteral("stop_sequences"),
+             QStringLiteral("thinking") })
+        if (in.contains(k))
+            out.insert(k, in.value(k));
+    const QJsonValue stop = in.value(QLatin1String("stop"));
+    if (stop.isString())
+        out.insert(QStringLiteral("stop_sequences"), QJsonArray { stop });
+    else if (stop.isArray())
+        out.insert(QStringLiteral("stop_sequences"), stop);
+    if (in.value(QLatin1String("user")).isString() && !out.contains(QLatin1String("metadata")))
+        out.insert(QStringLiteral("metadata"), QJsonObject { { QStringLiteral("user_id"), in.value(QLatin1String("user")) } });
+    return out;
+}
+
+QJsonObject AnthropicProvider::translateResponse(const QJsonObject& m)
+{
+    QString text;
+    QJsonArray toolCalls;
+    for (const QJsonValue& bv : m.value(QLatin1String("content")).toArray()) {
+        const QJsonObject b = bv.toObject();
+        const QString type = b.value(QLatin1String("type")).toString();
+        if (type == QLatin1String("text")) {
+            text += b.value(QLatin1String("text")).toString();
+        } else if (type == QLatin1String("tool_use")) {
+            toolCalls.append(QJsonObject { { QStringLiteral("id"), b.value(QLatin1String("id")) }, { QStringLiteral("type"), QStringLiteral("function") },
+                { QStringLiteral("function"),
+                    QJsonObject { { QStringLiteral("name"), b.value(QLatin1String("name")) },
+                        { QStringLiteral("arguments"), QString::fromUtf8(QJsonDocument(b.value(QLatin1String("input")).toObject()).toJson(QJsonDocument::Compact)) } } } });
+        }
+    }
+    QJsonObject message { { QStringLiteral("role"), QStringLiteral("assistant") }, { QStringLiteral("content"), text } };
+    if (!toolCalls.isEmpty())
+        message.insert(QStringLiteral("tool_calls"), toolCalls);
+    return {
+        { QStringLiteral("id"), m.value(QLatin1String("id")) },
+        { QStringLiteral("object"), QStringLiteral("chat.completion") },
+        { QStringLiteral("model"), m.value(QLatin1String("model")) },
+        { QStringLiteral("choices"),
+            QJsonArray { QJsonObject { { QStringLiteral("index"), 0 }, { QStringLiteral("message"), message },
+                { QStringLiteral("finish_reason"), finishReason(m.value(QLatin1String("stop_reason")).toString()) } } } },
+        { QStringLiteral("usage"), usageJson(usageOf(m.value(QLatin1String("usage")).toObject())) },
+    };
+}
+
+HeaderList AnthropicProvider::authHeaders(const QByteArray& key) const
+{
+    HeaderList h { { QByteArrayLiteral("anthropic-version"), m_config.anthropicVersion.toUtf8() } };
+    if (!key.isEmpty())
+        h.append({ QByteArrayLiteral("x-api-key"), key });
+    return h;
+}
+
+QUrl AnthropicProvider::messagesUrl() const
+{
+    return endpointUrl(m_config.baseUrl.endsWith(QLatin1String("/v1")) || m_config.baseUrl.endsWith(QLatin1String("/v1/"))
+            ? QStringLiteral("/messages")
+            : QStringLiteral("/v1/messages"));
+}
+
+QUrl AnthropicProvider::healthUrl() const
+{
+    if (!m_config.healthPath.isEmpty())
+        return endpointUrl(m_config.healthPath);
+    return endpointUrl(m_config.baseUrl.endsWith(QLatin1String("/v1")) ? QStringLiteral("/models") : QStringLiteral("/v1/models"));
+}
+
+QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared_ptr<CallControl> control)
+{
+    if (request.kind == TaskKind::Embedding || request.kind == TaskKind::Http)
+        co_return CallResult::failed(FailureKind::Configuration,
+            QStringLiteral("%1: Anthropic endpoints serve chat and completion tasks, not %2").arg(name(), taskKindName(request.kind)));
+    auto k = co_await key();
+    if (!k)
+        co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: %2").arg(name(), k.error().message));
+    const QByteArray secret = *k;
+    const QJsonObject body = translateRequest(QJsonDocument::fromJson(request.input).object(), request.kind, request.upstreamModel,
+        m_config.defaultMaxTokens);
+    const bool stream = body.value(QLatin1String("stream")).toBool();
+
+    HttpRequestSpec spec;
+    spec.url = messagesUrl();
+    spec.headers = authHeaders(secret);
+    spec.headers.append({ QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json") });
+    if (stream)
+        spec.headers.append({ QByteArrayLiteral("Accept"), QByteArrayLiteral("text/event-stream") });
+    spec.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    spec.stream = stream;
+
+    // Streaming state: rebuilt as an Anthropic message, then translated once.
+    QJsonObject message;
+    QString text;
+    QJsonArray blocks;
+    QString toolJson;
+    QJsonObject toolBlock;
+    Usage usage;
+    bool stopped = false;
+    int overloaded = 0;
+    SseSink sink;
+    if (stream) {
+        sink = [&](const SseEvent& e, QString* error) {
+            QJsonParseError err {};
+            const QJsonObject d = QJsonDocument::fromJson(e.data, &err).object();
+            if (err.error != QJsonParseError::NoError) {
+                *error = QStringLiteral("stream event '%1' is not JSON (%2)").arg(QString::fromUtf8(e.event), err.errorString());
+                return false;
+            }
+            const QString type = d.value(QLatin1String("type")).toString();
+            if (type == QLatin1String("message_start")) {
+                message = d.value(QLatin1String("message")).toObject();
+                usage = usageOf(message.value(QLatin1String("usage")).toObject());
+            } else if (type == QLatin1String("content_block_start")) {
+                const QJsonObject b = d.value(QLatin1String("content_block")).toObject();
+                if (b.value(QLatin1String("type")).toString() == QLatin1String("tool_use")) {
+                    toolBlock = b;
+                    toolJson.clear();
+                }
+            } else if (type == QLatin1String("content_block_delta")) {
+                const QJsonObject delta = d.value(QLatin1String("delta")).toObject();
+                const QString dt = delta.value(QLatin1String("type")).toString();
+                if (dt == QLatin1String("text_delta")) {
+                    const QString piece = delta.value(QLatin1String("text")).toString();
+                    text += piece;
+                    const QJsonObject chunk { { QStringLiteral("id"), message.value(QLatin1String("id")) },
+                        { QStringLiteral("object"), QStringLiteral("chat.completion.chunk") },
+                        { QStringLiteral("model"), message.value(QLatin1String("model")) },
+                        { QStringLiteral("choices"),
+                            QJsonArray { QJsonObject { { QStringLiteral("index"), 0 },
+                                { QStringLiteral("delta"), QJsonObject { { QStringLiteral("content"), piece } } },
+                                { QStringLiteral("finish_reason"), QJsonValue() } } } } };
+                    emit control->delta(QJsonDocument(chunk).toJson(QJsonDocument::Compact));
+                } else if (dt == QLatin1String("input_json_delta")) {
+                    toolJson += delta.value(QLatin1String("partial_json")).toString();
+                }
+            } else if (type == QLatin1String("content_block_stop")) {
+                if (!toolBlock.isEmpty()) {
+                    toolBlock.insert(QStringLiteral("input"), QJsonDocument::fromJson(toolJson.toUtf8()).object());
+                    blocks.append(toolBlock);
+                    toolBlock = {};
+                }
+            } else if (type == QLatin1String("message_delta")) {
+                const QJsonObject delta = d.value(QLatin1String("delta")).toObject();
+                if (delta.contains(QLatin1String("stop_reason")))
+                    message.insert(QStringLiteral("stop_reason"), delta.value(QLatin1String("stop_reason")));
+                const QJsonObject u = d.value(QLatin1String("usage")).toObject();
+                if (u.contains(QLatin1String("output_tokens")))
+                    usage.completionTokens = u.value(QLatin1String("output_tokens")).toInteger();
+            } else if (type == QLatin1String("message_stop")) {
+                stopped = true;
+            } else if (type == QLatin1String("error")) {
+                const QJsonObject er = d.value(QLatin1String("error")).toObject();
+                if (er.value(QLatin1String("type")).toString() == QLatin1String("overloaded_error")) {
+                    overloaded = 529;
+                    return true;
+                }
+                *error = QStringLiteral("the stream reported an error: %1").arg(er.value(QLatin1String("message")).toString());
+                return false;
+            }
+            return true;
+        };
+    }
+    const HttpOutcome o = co_await httpExchange(*m_context.http, std::move(spec), control, sink);
+    if (o.aborted || o.transportFailed() || o.status < 200 || o.status >= 300 || o.sinkRejected || o.tooLarge)
+        co_return failureFrom(o, *control, name(), secret);
+    if (stream) {
+        if (overloaded)
+            co_return CallResult::failed(FailureKind::HttpStatus, QStringLiteral("%1: overloaded (stream error)").arg(name()), overloaded);
+        if (message.isEmpty())
+            co_return malformed(name(), QStringLiteral("the event stream carried no message_start"), o.body, secret);
+        if (!stopped)
+            co_return CallResult::failed(FailureKind::Connection, QStringLiteral("%1: the event stream ended before message_stop").arg(name()));
+        if (!text.isEmpty())
+            blocks.prepend(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), text } });
+        message.insert(QStringLiteral("content"), blocks);
+        message.insert(QStringLiteral("usage"),
+            QJsonObject { { QStringLiteral("input_tokens"), usage.promptTokens }, { QStringLiteral("output_tokens"), usage.completionTokens } });
+        co_return CallResult::success(QJsonDocument(translateResponse(message)).toJson(QJsonDocument::Compact), usage);
+    }
+    QJsonParseError err {};
+    const QJsonDocument doc = QJsonDocument::fromJson(o.body, &err);
+    if (err.error != QJsonParseError::NoError || !doc.isObject())
+        co_return malformed(name(), QStringLiteral("not JSON (%1 at offset %2)").arg(err.errorString()).arg(err.offset), o.body, secret);
+    const QJsonObject answer = doc.object();
+    if (!answer.value(QLatin1String("content")).isArray())
+        co_return malformed(name(), QStringLiteral("no \"content\" array"), o.body, secret);
+    co_return CallResult::success(QJsonDocument(translateResponse(answer)).toJson(QJsonDocument::Compact),
+        usageOf(answer.value(QLatin1String("usage")).toObject()));
+}
+
+} // namespace llmsched

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+#include <vector>
+
+class QNetworkAccessManager;
+
+namespace llmsched {
+
+// QNetworkAccessManager opens at most 6 HTTP/1.1 connections per origin (and
+// Qt 6.4 cannot raise that), so thousands of calls in flight to one local
+// server need many managers: each has its own connection cache. The pool hands
+// out the manager with spare connections for an origin, creating managers as
+// load grows (up to a cap), and reuses recently freed ones first so warm
+// keep-alive connections carry the next calls. Origins that answered over
+// HTTP/2 multiplex up to 100 streams on one connection, so one manager carries
+// 100 calls there. Engine thread only.
+class HttpClientPool final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpClientPool)
+
+public:
+    static constexpr int kHttp1PerManager = 6;
+    static constexpr int kHttp2PerManager = 100;
+    static constexpr int kDefaultMaxManagers = 2048;
+
+    explicit HttpClientPool(QObject* parent = nullptr);
+    ~HttpClientPool() override;
+
+    // A manager for one request to url's origin; give it back with release().
+    QNetworkAccessManager* acquire(const QUrl& url);
+    void release(QNetworkAccessManager* manager, const QUrl& url);
+    // The origin answered over HTTP/2: pack more requests per manager.
+    void noteHttp2(const QUrl& url);
+
+    int managerCount() const { return static_cast<int>(m_managers.size()); }
+    int inflight() const { return m_inflight; }
+    void setMaxManagers(int n) { m_maxManagers = n; }
+
+private:
+    struct Origin
+    {
+        std::vector<int> load; // per manager index
+        std::vector<int> spare; // manager indices below the per-manager limit (stack)
+        std::vector<bool> inSpare;
+        bool http2 = false;
+    };
+    static QString originKey(const QUrl& url);
+    int perManager(const Origin& o) const { return o.http2 ? kHttp2PerManager : kHttp1PerManager; }
+    void grow(Origin& o);
+
+    std::vector<QNetworkAccessManager*> m_managers;
+    QHash<QNetworkAccessManager*, int> m_index;
+    QHash<QString, Origin> m_origins;
+    int m_maxManagers = kDefaultMaxManagers;
+    int m_inflight = 0;
+};
+
+} // namespace llmsched

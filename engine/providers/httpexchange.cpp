@@ -1,0 +1,213 @@
+#include "httpexchange.h"
+
+#include "httpclientpool.h"
+
+#include "core/retrypolicy.h"
+#include "core/secrets.h"
+#include "core/timeutil.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkRequest>
+
+#include <QCoro/QCoroSignal>
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmsched {
+
+namespace {
+constexpr qsizetype kMaxSseLine = 8 * 1024 * 1024;
+constexpr int kMaxErrorText = 400;
+
+QString clip(QString s)
+{
+    s = s.simplified();
+    if (s.size() > kMaxErrorText)
+        s = s.left(kMaxErrorText) + QStringLiteral("…");
+    return s;
+}
+} // namespace
+
+bool HttpOutcome::transportFailed() const
+{
+    // Network-layer errors are 1..199 in QNetworkReply::NetworkError; HTTP
+    // statuses come as 200+ codes with the status attribute set.
+    const int e = static_cast<int>(error);
+    return status == 0 || (e > 0 && e < 200);
+}
+
+QByteArray HttpOutcome::header(const QByteArray& lowerName) const
+{
+    for (const auto& [name, value] : headers)
+        if (name.compare(lowerName, Qt::CaseInsensitive) == 0)
+            return value;
+    return {};
+}
+
+std::optional<qint64> parseRetryAfter(const QByteArray& retryAfter, const QByteArray& retryAfterMs, qint64 nowMs)
+{
+    bool ok = false;
+    if (!retryAfterMs.isEmpty()) {
+        const double ms = retryAfterMs.trimmed().toDouble(&ok);
+        if (ok && ms >= 0 && std::isfinite(ms))
+            return std::min<qint64>(kMaxRetryAfterMs, static_cast<qint64>(std::ceil(ms)));
+    }
+    const QByteArray v = retryAfter.trimmed();
+    if (v.isEmpty())
+        return std::nullopt;
+    const double seconds = v.toDouble(&ok);
+    if (ok && seconds >= 0 && std::isfinite(seconds))
+        return std::min<qint64>(kMaxRetryAfterMs, static_cast<qint64>(std::ceil(seconds * 1000)));
+    const QDateTime when = QDateTime::fromString(QString::fromLatin1(v), Qt::RFC2822Date);
+    if (when.isValid())
+        return std::clamp<qint64>(when.toMSecsSinceEpoch() - nowMs, 0, kMaxRetryAfterMs);
+    return std::nullopt;
+}
+
+QString upstreamErrorText(const QByteArray& body)
+{
+    QJsonParseError err {};
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &err);
+    if (err.error == QJsonParseError::NoError && doc.isObject()) {
+        const QJsonObject o = doc.object();
+        const QJsonValue e = o.value(QLatin1String("error"));
+        if (e.isObject()) {
+            const QString m = e.toObject().value(QLatin1String("message")).toString();
+            if (!m.isEmpty())
+                return clip(m);
+        }
+        if (e.isString())
+            return clip(e.toString());
+        const QString m = o.value(QLatin1String("message")).toString();
+        if (!m.isEmpty())
+            return clip(m);
+    }
+    return clip(QString::fromUtf8(body));
+}
+
+CallResult malformed(const QString& endpoint, const QString& what, const QByteArray& body, const QByteArray& secret)
+{
+    QString start = QString::fromUtf8(body.left(160)).simplified();
+    if (body.size() > 160)
+        start += QStringLiteral("…");
+    return CallResult::failed(FailureKind::MalformedResponse,
+        redactSecret(QStringLiteral("%1: malformed answer: %2; body starts: %3").arg(endpoint, what, start), secret));
+}
+
+CallResult failureFrom(const HttpOutcome& o, const CallControl& control, const QString& endpoint, const QByteArray& secret)
+{
+    if (o.aborted || control.isAborted())
+        return CallResult::failed(control.abortReason() == FailureKind::None ? FailureKind::Cancelled : control.abortReason(),
+            QStringLiteral("aborted"));
+    if (o.tooLarge)
+        return CallResult::failed(FailureKind::MalformedResponse, QStringLiteral("%1: the answer is larger than the limit").arg(endpoint));
+    if (o.sinkRejected)
+        return malformed(endpoint, o.sinkError, {}, secret);
+    if (o.transportFailed()) {
+        QString what = o.errorString.isEmpty() ? QStringLiteral("connection failed") : o.errorString;
+        if (o.status > 0)
+            what = QStringLiteral("the connection broke after HTTP %1 headers: %2").arg(o.status).arg(what);
+        CallResult r = CallResult::failed(FailureKind::Connection, redactSecret(QStringLiteral("%1: %2").arg(endpoint, what), secret));
+        return r;
+    }
+    CallResult r = CallResult::failed(FailureKind::HttpStatus,
+        redactSecret(QStringLiteral("%1: HTTP %2: %3").arg(endpoint).arg(o.status).arg(upstreamErrorText(o.body)), secret),
+        o.status);
+    r.retryAfterMs = o.retryAfterMs;
+    return r;
+}
+
+QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec, std::shared_ptr<CallControl> control, SseSink sink)
+{
+    HttpOutcome out;
+    if (control->isAborted()) {
+        out.aborted = true;
+        co_return out;
+    }
+    QElapsedTimer clock;
+    clock.start();
+    QNetworkRequest request(spec.url);
+    for (const auto& [name, value] : spec.headers)
+        request.setRawHeader(name, value);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+
+    QNetworkAccessManager* nam = pool.acquire(spec.url);
+    QNetworkReply* reply = spec.body.isEmpty() && spec.method == "GET" ? nam->get(request)
+                                                                       : nam->sendCustomRequest(request, spec.method, spec.body);
+    SseParser parser;
+    std::vector<SseEvent> events;
+    bool streaming = false; // decided on the first bytes: 2xx and a sink
+    const auto onData = [&] {
+        if (out.aborted || out.tooLarge || out.sinkRejected)
+            return;
+        if (!streaming && sink && out.body.isEmpty()) {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            streaming = status >= 200 && status < 300;
+        }
+        const QByteArray chunk = reply->readAll();
+        if (!streaming) {
+            if (out.body.size() + chunk.size() > spec.maxBodyBytes) {
+                out.tooLarge = true;
+                reply->abort();
+                return;
+            }
+            out.body += chunk;
+            return;
+        }
+        events.clear();
+        parser.feed(chunk, events);
+        for (const SseEvent& e : events) {
+            QString error;
+            if (!sink(e, &error)) {
+                out.sinkRejected = true;
+                out.sinkError = error;
+                reply->abort();
+                return;
+            }
+        }
+        if (parser.pendingBytes() > kMaxSseLine) {
+            out.sinkRejected = true;
+            out.sinkError = QStringLiteral("an event-stream line is longer than 8 MiB");
+            reply->abort();
+        }
+    };
+    QObject::connect(reply, &QNetworkReply::readyRead, reply, onData);
+    QObject::connect(control.get(), &CallControl::aborted, reply, [&out, reply] {
+        out.aborted = true;
+        reply->abort();
+    });
+    if (!reply->isFinished())
+        co_await qCoro(reply, &QNetworkReply::finished);
+    onData();
+    if (streaming && !out.aborted && !out.sinkRejected)
+        parser.finish();
+
+    out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    out.error = reply->error();
+    if (out.error != QNetworkReply::NoError)
+        out.errorString = reply->errorString();
+    out.http2 = reply->attribute(QNetworkRequest::Http2WasUsedAttribute).toBool();
+    for (const auto& pair : reply->rawHeaderPairs())
+        out.headers.append(pair);
+    if (out.status == 429 || out.status == 503 || out.status == 529)
+        out.retryAfterMs = parseRetryAfter(reply->rawHeader("Retry-After"), reply->rawHeader("retry-after-ms"), nowMs());
+    out.elapsedMs = clock.elapsed();
+    if (control->isAborted())
+        out.aborted = true;
+    reply->disconnect();
+    control->disconnect(reply);
+    reply->deleteLater();
+    if (out.http2)
+        pool.noteHttp2(spec.url);
+    pool.release(nam, spec.url);
+    co_return out;
+}
+
+} // namespace llmsched

@@ -1,0 +1,552 @@
+// Unit tests for secret references: checkSecretRef, redactSecret, maskSecret and
+// SecretStore (env:, file: and keychain: resolution, caching, keychain writes).
+#include "core/secrets.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <QCoro/QCoroTask>
+
+using namespace llmsched;
+
+namespace {
+
+const QString kPastedKey = QStringLiteral("sk-proj-abc123DEF456ghi789JKL012mno345PQR678");
+
+// Everything logged while a test runs, to prove keys never reach the log.
+QStringList g_log;
+QtMessageHandler g_previousHandler = nullptr;
+
+void captureMessage(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    g_log.append(message);
+    if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
+
+bool logMentions(const QByteArray& secret)
+{
+    for (const QString& line : std::as_const(g_log))
+        if (line.contains(QString::fromUtf8(secret)))
+            return true;
+    return false;
+}
+
+Result<QByteArray> resolveNow(SecretStore& store, const QString& ref)
+{
+    return QCoro::waitFor(store.resolve(ref));
+}
+
+bool writeFile(const QString& path, const QByteArray& content, QFile::Permissions permissions)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size())
+        return false;
+    file.close();
+    return QFile::setPermissions(path, permissions);
+}
+
+constexpr QFile::Permissions kOwnerOnly = QFile::ReadOwner | QFile::WriteOwner;
+
+bool keyringTestRequested()
+{
+    return qEnvironmentVariableIntValue("LLMSCHED_TEST_KEYRING") == 1;
+}
+
+} // namespace
+
+class TestSecrets : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+
+    void checkSecretRef_data();
+    void checkSecretRef();
+    void pastedKeyIsNotEchoed();
+    void redact_data();
+    void redact();
+    void mask_data();
+    void mask();
+
+    void emptyRefMeansNoKey();
+    void invalidRefIsRejected();
+    void envResolves();
+    void envUnsetOrEmpty();
+    void fileResolves_data();
+    void fileResolves();
+    void fileRefused_data();
+    void fileRefused();
+    void fileMissingOrEmpty();
+    void cacheKeepsValueWithinCacheMs();
+    void cacheDisabledWithZero();
+    void errorsAreNotCached();
+
+    void keychainWithoutServiceFailsCleanly();
+    void keychainBadNames();
+    void keychainRoundTrip();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestSecrets::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    if (!keyringTestRequested()) {
+        // Play a host without a secret service, so the developer's own keyring is
+        // never touched (or asked to unlock): no session bus, no display to autolaunch one.
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        qunsetenv("DISPLAY");
+        qunsetenv("WAYLAND_DISPLAY");
+        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(m_dir.path()));
+    }
+    QLoggingCategory::setFilterRules(QStringLiteral("llmsched.*.debug=true"));
+    g_previousHandler = qInstallMessageHandler(captureMessage);
+}
+
+void TestSecrets::cleanupTestCase()
+{
+    qInstallMessageHandler(g_previousHandler);
+}
+
+void TestSecrets::init()
+{
+    g_log.clear();
+}
+
+void TestSecrets::checkSecretRef_data()
+{
+    QTest::addColumn<QString>("ref");
+    QTest::addColumn<bool>("valid");
+
+    QTest::newRow("empty") << QString() << true;
+    QTest::newRow("env") << QStringLiteral("env:OPENAI_API_KEY") << true;
+    QTest::newRow("env underscore start") << QStringLiteral("env:_key1") << true;
+    QTest::newRow("env single letter") << QStringLiteral("env:K") << true;
+    QTest::newRow("file") << QStringLiteral("file:/home/me/.config/llm-scheduler/openai.key") << true;
+    QTest::newRow("file root") << QStringLiteral("file:/k") << true;
+    QTest::newRow("keychain") << QStringLiteral("keychain:openai") << true;
+    QTest::newRow("keychain all chars") << QStringLiteral("keychain:A-z_0.9:x/y@host") << true;
+    QTest::newRow("keychain 128 chars")
+        << QStringLiteral("keychain:") + QString(128, QLatin1Char('k')) << true;
+
+    QTest::newRow("pasted key") << kPastedKey << false;
+    QTest::newRow("bearer header") << QStringLiteral("Bearer ") + kPastedKey << false;
+    QTest::newRow("env empty name") << QStringLiteral("env:") << false;
+    QTest::newRow("env digit start") << QStringLiteral("env:1KEY") << false;
+    QTest::newRow("env dash") << QStringLiteral("env:MY-KEY") << false;
+    QTest::newRow("env space") << QStringLiteral("env:MY KEY") << false;
+    QTest::newRow("env dollar") << QStringLiteral("env:$KEY") << false;
+    QTest::newRow("env uppercase prefix") << QStringLiteral("ENV:KEY") << false;
+    QTest::newRow("leading space") << QStringLiteral(" env:KEY") << false;
+    QTest::newRow("file empty") << QStringLiteral("file:") << false;
+    QTest::newRow("file relative") << QStringLiteral("file:keys/openai.key") << false;
+    QTest::newRow("file tilde") << QStringLiteral("file:~/openai.key") << false;
+    QTest::newRow("keychain empty") << QStringLiteral("keychain:") << false;
+    QTest::newRow("keychain 129 chars")
+        << QStringLiteral("keychain:") + QString(129, QLatin1Char('k')) << false;
+    QTest::newRow("keychain space") << QStringLiteral("keychain:my key") << false;
+    QTest::newRow("keychain non-ASCII") << QStringLiteral("keychain:cl\u00e9") << false;
+    QTest::newRow("url") << QStringLiteral("https://api.openai.com") << false;
+}
+
+void TestSecrets::checkSecretRef()
+{
+    QFETCH(QString, ref);
+    QFETCH(bool, valid);
+    const std::optional<QString> problem = llmsched::checkSecretRef(ref);
+    QCOMPARE(!problem.has_value(), valid);
+    if (problem)
+        QVERIFY(!problem->isEmpty());
+}
+
+void TestSecrets::pastedKeyIsNotEchoed()
+{
+    for (const QString& ref : QStringList {
+             kPastedKey, QStringLiteral("Bearer ") + kPastedKey, QStringLiteral("\"") + kPastedKey }) {
+        const std::optional<QString> problem = llmsched::checkSecretRef(ref);
+        QVERIFY(problem.has_value());
+        QVERIFY2(!problem->contains(QStringLiteral("abc123")), qPrintable(*problem));
+        QVERIFY2(!problem->contains(QStringLiteral("sk-")), qPrintable(*problem));
+        QCOMPARE(*problem,
+            QStringLiteral(
+                "must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)"));
+    }
+}
+
+void TestSecrets::redact_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QByteArray>("secret");
+    QTest::addColumn<QString>("expected");
+
+    const QByteArray key = "sk-abcdefghijklmnop";
+    QTest::newRow("whole key") << QStringLiteral("error: key sk-abcdefghijklmnop is invalid") << key
+                               << QStringLiteral("error: key *** is invalid");
+    QTest::newRow("twice") << QStringLiteral("sk-abcdefghijklmnop,sk-abcdefghijklmnop") << key
+                           << QStringLiteral("***,***");
+    QTest::newRow("twice with space")
+        << QStringLiteral("sk-abcdefghijklmnop sk-abcdefghijklmnop") << key << QStringLiteral("*** ***");
+    QTest::newRow("starred echo (OpenAI)")
+        << QStringLiteral(
+               "Incorrect API key provided: sk-abcde**********mnop. You can find your API key at ...")
+        << key << QStringLiteral("Incorrect API key provided: *** You can find your API key at ...");
+    QTest::newRow("truncated echo in JSON")
+        << QStringLiteral(R"({"error":"bad key 'sk-abcdefgh...'","key":"sk-abcdef"})") << key
+        << QStringLiteral(R"({"error":"bad key '***'","key":"***"})");
+    QTest::newRow("prefix of 7 kept")
+        << QStringLiteral("sk-abcd is not it") << key << QStringLiteral("sk-abcd is not it");
+    QTest::newRow("key inside a word")
+        << QStringLiteral("Bearer=sk-abcdefghijklmnop;next") << key << QStringLiteral("Bearer=***;next");
+    QTest::newRow("no key in text") << QStringLiteral("rate limited, retry in 20s") << key
+                                    << QStringLiteral("rate limited, retry in 20s");
+    QTest::newRow("short secret (4) replaced whole")
+        << QStringLiteral("xabcdx abcd") << QByteArray("abcd") << QStringLiteral("x***x ***");
+    QTest::newRow("secret of 3 left alone")
+        << QStringLiteral("abc abc") << QByteArray("abc") << QStringLiteral("abc abc");
+    QTest::newRow("secret of 1 left alone")
+        << QStringLiteral("a b") << QByteArray("a") << QStringLiteral("a b");
+    QTest::newRow("empty secret") << QStringLiteral("anything") << QByteArray() << QStringLiteral("anything");
+    QTest::newRow("empty text") << QString() << key << QString();
+}
+
+void TestSecrets::redact()
+{
+    QFETCH(QString, text);
+    QFETCH(QByteArray, secret);
+    QFETCH(QString, expected);
+    QCOMPARE(redactSecret(text, secret), expected);
+}
+
+void TestSecrets::mask_data()
+{
+    QTest::addColumn<QByteArray>("secret");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("empty") << QByteArray() << QString();
+    QTest::newRow("3 chars") << QByteArray("abc") << QStringLiteral("***");
+    QTest::newRow("11 chars") << QByteArray("abcdefghijk") << QStringLiteral("***");
+    QTest::newRow("12 chars") << QByteArray("abcdefghijkl") << QStringLiteral("abc\u2026ijkl");
+    QTest::newRow("OpenAI key") << kPastedKey.toUtf8() << QStringLiteral("sk-\u2026R678");
+}
+
+void TestSecrets::mask()
+{
+    QFETCH(QByteArray, secret);
+    QFETCH(QString, expected);
+    QCOMPARE(maskSecret(secret), expected);
+}
+
+void TestSecrets::emptyRefMeansNoKey()
+{
+    SecretStore store;
+    const auto r = resolveNow(store, QString());
+    QVERIFY(r.ok());
+    QVERIFY(r.value().isEmpty());
+}
+
+void TestSecrets::invalidRefIsRejected()
+{
+    SecretStore store;
+    const auto r = resolveNow(store, kPastedKey);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+    QVERIFY(!r.error().toString().contains(QStringLiteral("abc123")));
+    QVERIFY(!logMentions(kPastedKey.toUtf8()));
+}
+
+void TestSecrets::envResolves()
+{
+    SecretStore store;
+    const QByteArray key = "sk-env-key-0123456789";
+    qputenv("LLMSCHED_TEST_ENV_KEY", key);
+    auto r = resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_ENV_KEY"));
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
+    QCOMPARE(r.value(), key);
+
+    // A trailing newline from `export KEY=$(cat file)` style set-ups is dropped.
+    store.clearCache();
+    qputenv("LLMSCHED_TEST_ENV_KEY", key + "\n");
+    r = resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_ENV_KEY"));
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), key);
+    QVERIFY(!logMentions(key));
+    qunsetenv("LLMSCHED_TEST_ENV_KEY");
+}
+
+void TestSecrets::envUnsetOrEmpty()
+{
+    SecretStore store;
+    qunsetenv("LLMSCHED_TEST_UNSET");
+    auto r = resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_UNSET"));
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    QCOMPARE(r.error().message, QStringLiteral("env:LLMSCHED_TEST_UNSET: the variable is not set"));
+
+    qputenv("LLMSCHED_TEST_UNSET", QByteArray());
+    r = resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_UNSET"));
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    QVERIFY2(r.error().message.startsWith(QStringLiteral("env:LLMSCHED_TEST_UNSET: ")),
+        qPrintable(r.error().message));
+    qunsetenv("LLMSCHED_TEST_UNSET");
+}
+
+void TestSecrets::fileResolves_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<int>("permissions");
+    QTest::addColumn<QByteArray>("expected");
+
+    const int rw = int(kOwnerOnly);
+    QTest::newRow("one line") << QByteArray("sk-file-key-123") << rw << QByteArray("sk-file-key-123");
+    QTest::newRow("trailing newline")
+        << QByteArray("sk-file-key-123\n") << rw << QByteArray("sk-file-key-123");
+    QTest::newRow("CRLF and spaces") << QByteArray("  sk-file-key-123 \r\n") << rw
+                                     << QByteArray("sk-file-key-123");
+    QTest::newRow("first line only") << QByteArray("sk-first\nsk-second\n") << rw << QByteArray("sk-first");
+    QTest::newRow("mode 0400") << QByteArray("sk-read-only") << int(QFile::ReadOwner)
+                               << QByteArray("sk-read-only");
+}
+
+void TestSecrets::fileResolves()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(int, permissions);
+    QFETCH(QByteArray, expected);
+    const QString path = m_dir.filePath(QStringLiteral("ok.key"));
+    QFile::remove(path);
+    QVERIFY(writeFile(path, content, QFile::Permissions(permissions)));
+
+    SecretStore store;
+    const auto r = resolveNow(store, QStringLiteral("file:") + path);
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
+    QCOMPARE(r.value(), expected);
+    QVERIFY(!logMentions(expected));
+}
+
+void TestSecrets::fileRefused_data()
+{
+    QTest::addColumn<int>("permissions");
+    QTest::addColumn<QString>("mode");
+
+    QTest::newRow("0644") << int(kOwnerOnly | QFile::ReadGroup | QFile::ReadOther) << QStringLiteral("0644");
+    QTest::newRow("0640") << int(kOwnerOnly | QFile::ReadGroup) << QStringLiteral("0640");
+    QTest::newRow("0604") << int(kOwnerOnly | QFile::ReadOther) << QStringLiteral("0604");
+    QTest::newRow("0620") << int(kOwnerOnly | QFile::WriteGroup) << QStringLiteral("0620");
+    QTest::newRow("0601") << int(kOwnerOnly | QFile::ExeOther) << QStringLiteral("0601");
+}
+
+void TestSecrets::fileRefused()
+{
+#ifndef Q_OS_UNIX
+    QSKIP("file modes are only checked on Unix");
+#endif
+    QFETCH(int, permissions);
+    QFETCH(QString, mode);
+    const QString path = m_dir.filePath(QStringLiteral("open.key"));
+    QFile::remove(path);
+    QVERIFY(writeFile(path, "sk-exposed-key", QFile::Permissions(permissions)));
+
+    SecretStore store;
+    const auto r = resolveNow(store, QStringLiteral("file:") + path);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    const QString message = r.error().message;
+    QVERIFY2(message.startsWith(QStringLiteral("file:") + path + QStringLiteral(": ")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("(mode ") + mode + QLatin1Char(')')), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("chmod 600")), qPrintable(message));
+    QVERIFY(!message.contains(QStringLiteral("sk-exposed-key")));
+    QVERIFY(!logMentions("sk-exposed-key"));
+}
+
+void TestSecrets::fileMissingOrEmpty()
+{
+    SecretStore store;
+    const QString missing = m_dir.filePath(QStringLiteral("missing.key"));
+    auto r = resolveNow(store, QStringLiteral("file:") + missing);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    QCOMPARE(r.error().message, QStringLiteral("file:") + missing + QStringLiteral(": no such file"));
+
+    const QString empty = m_dir.filePath(QStringLiteral("empty.key"));
+    QVERIFY(writeFile(empty, QByteArray(), kOwnerOnly));
+    r = resolveNow(store, QStringLiteral("file:") + empty);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    QVERIFY2(r.error().message.contains(QStringLiteral("empty")), qPrintable(r.error().message));
+
+    const QString blankFirst = m_dir.filePath(QStringLiteral("blank.key"));
+    QVERIFY(writeFile(blankFirst, "  \nsk-on-line-two\n", kOwnerOnly));
+    r = resolveNow(store, QStringLiteral("file:") + blankFirst);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.contains(QStringLiteral("empty")), qPrintable(r.error().message));
+
+#ifdef Q_OS_UNIX
+    const QString dir = m_dir.filePath(QStringLiteral("adir"));
+    QVERIFY(QDir().mkpath(dir));
+    QVERIFY(QFile::setPermissions(dir, kOwnerOnly | QFile::ExeOwner));
+    r = resolveNow(store, QStringLiteral("file:") + dir);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().message, QStringLiteral("file:") + dir + QStringLiteral(": not a regular file"));
+#endif
+}
+
+void TestSecrets::cacheKeepsValueWithinCacheMs()
+{
+    SecretStore store;
+    store.setCacheMs(60'000);
+    const QString ref = QStringLiteral("env:LLMSCHED_TEST_CACHED");
+    qputenv("LLMSCHED_TEST_CACHED", "sk-first-value");
+    auto r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-first-value"));
+
+    qputenv("LLMSCHED_TEST_CACHED", "sk-rotated-value");
+    r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-first-value"));
+
+    store.clearCache();
+    r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-rotated-value"));
+    qunsetenv("LLMSCHED_TEST_CACHED");
+}
+
+void TestSecrets::cacheDisabledWithZero()
+{
+    SecretStore store;
+    store.setCacheMs(0);
+    const QString ref = QStringLiteral("env:LLMSCHED_TEST_UNCACHED");
+    qputenv("LLMSCHED_TEST_UNCACHED", "sk-one");
+    auto r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-one"));
+
+    qputenv("LLMSCHED_TEST_UNCACHED", "sk-two");
+    r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-two"));
+
+    // Also when the file behind a reference is rotated.
+    const QString path = m_dir.filePath(QStringLiteral("rotated.key"));
+    QVERIFY(writeFile(path, "sk-file-one", kOwnerOnly));
+    r = resolveNow(store, QStringLiteral("file:") + path);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-file-one"));
+    QVERIFY(writeFile(path, "sk-file-two", kOwnerOnly));
+    r = resolveNow(store, QStringLiteral("file:") + path);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-file-two"));
+    qunsetenv("LLMSCHED_TEST_UNCACHED");
+}
+
+void TestSecrets::errorsAreNotCached()
+{
+    SecretStore store;
+    store.setCacheMs(60'000);
+    const QString ref = QStringLiteral("env:LLMSCHED_TEST_LATE");
+    qunsetenv("LLMSCHED_TEST_LATE");
+    QVERIFY(!resolveNow(store, ref).ok());
+    qputenv("LLMSCHED_TEST_LATE", "sk-late");
+    const auto r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-late"));
+    qunsetenv("LLMSCHED_TEST_LATE");
+}
+
+void TestSecrets::keychainWithoutServiceFailsCleanly()
+{
+    if (keyringTestRequested())
+        QSKIP("a keyring is running (LLMSCHED_TEST_KEYRING=1)");
+
+    SecretStore store;
+    const QString ref = QStringLiteral("keychain:llmsched-test-absent");
+    const auto r = resolveNow(store, ref);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    const QString message = r.error().message;
+    QVERIFY2(message.startsWith(ref + QStringLiteral(": no keychain service available on this host (")),
+        qPrintable(message));
+    QVERIFY2(message.endsWith(QStringLiteral("); use env: or file:")), qPrintable(message));
+
+    // Writes fail the same way, without a crash.
+    const auto stored
+        = QCoro::waitFor(store.storeInKeychain(QStringLiteral("llmsched-test-absent"), "sk-never-0123"));
+    QVERIFY(!stored.ok());
+    QCOMPARE(stored.error().code, ErrorCode::Unavailable);
+    QVERIFY2(stored.error().message.contains(QStringLiteral("no keychain service available")),
+        qPrintable(stored.error().message));
+    const auto removed = QCoro::waitFor(store.removeFromKeychain(QStringLiteral("llmsched-test-absent")));
+    QVERIFY(!removed.ok());
+    QCOMPARE(removed.error().code, ErrorCode::Unavailable);
+    QVERIFY(!logMentions("sk-never-0123"));
+}
+
+void TestSecrets::keychainBadNames()
+{
+    SecretStore store;
+    const auto stored = QCoro::waitFor(store.storeInKeychain(QStringLiteral("bad name"), "sk-x-123456"));
+    QVERIFY(!stored.ok());
+    QCOMPARE(stored.error().code, ErrorCode::InvalidArgument);
+    const auto empty = QCoro::waitFor(store.storeInKeychain(QStringLiteral("good"), QByteArray()));
+    QVERIFY(!empty.ok());
+    QCOMPARE(empty.error().code, ErrorCode::InvalidArgument);
+    const auto removed = QCoro::waitFor(store.removeFromKeychain(QString()));
+    QVERIFY(!removed.ok());
+    QCOMPARE(removed.error().code, ErrorCode::InvalidArgument);
+}
+
+void TestSecrets::keychainRoundTrip()
+{
+    if (!keyringTestRequested())
+        QSKIP("set LLMSCHED_TEST_KEYRING=1 and run inside a session with a secret service "
+              "(run_with_keyring.sh)");
+
+    SecretStore store;
+    store.setCacheMs(60'000);
+    const QString name = QStringLiteral("llmsched-test-%1")
+                             .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    const QString ref = QStringLiteral("keychain:") + name;
+    const QByteArray first = "sk-keyring-first-0123456789";
+    const QByteArray second = "sk-keyring-second-9876543210";
+
+    auto missing = resolveNow(store, ref);
+    QVERIFY(!missing.ok());
+    QCOMPARE(missing.error().message, ref + QStringLiteral(": no keychain entry named ") + name);
+
+    auto stored = QCoro::waitFor(store.storeInKeychain(name, first));
+    QVERIFY2(stored.ok(), qPrintable(stored.ok() ? QString() : stored.error().message));
+    auto r = resolveNow(store, ref);
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
+    QCOMPARE(r.value(), first);
+
+    // Storing again replaces the entry and drops the cached value.
+    stored = QCoro::waitFor(store.storeInKeychain(name, second));
+    QVERIFY(stored.ok());
+    r = resolveNow(store, ref);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), second);
+
+    const auto removed = QCoro::waitFor(store.removeFromKeychain(name));
+    QVERIFY2(removed.ok(), qPrintable(removed.ok() ? QString() : removed.error().message));
+    r = resolveNow(store, ref);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::Unavailable);
+    QCOMPARE(r.error().message, ref + QStringLiteral(": no keychain entry named ") + name);
+
+    QVERIFY(!logMentions(first));
+    QVERIFY(!logMentions(second));
+}
+
+QTEST_GUILESS_MAIN(TestSecrets)
+#include "tst_secrets.moc"
