@@ -6,6 +6,7 @@ namespace llmsched {
 
 HttpClientPool::HttpClientPool(QObject* parent)
     : QObject(parent)
+    , m_http1(new Http1Pool(this))
 {
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "http1pool.h"
+
 #include <QHash>
 #include <QObject>
 #include <QString>
@@ -18,7 +20,10 @@ namespace llmsched {
 // load grows (up to a cap), and reuses recently freed ones first so warm
 // keep-alive connections carry the next calls. Origins that answered over
 // HTTP/2 multiplex up to 100 streams on one connection, so one manager carries
-// 100 calls there. Engine thread only.
+// 100 calls there. Cleartext http:// origins (local model servers, where
+// thousands of calls are in flight) skip the managers and their per-manager
+// thread hops: Http1Pool speaks keep-alive HTTP/1.1 on the engine thread.
+// Engine thread only.
 class HttpClientPool final : public QObject
 {
     Q_OBJECT
@@ -39,6 +44,8 @@ public:
     void noteHttp2(const QUrl& url);
 
     int managerCount() const { return static_cast<int>(m_managers.size()); }
+    // Cleartext origins go through this direct keep-alive client instead of a manager.
+    Http1Pool& http1() { return *m_http1; }
     int inflight() const { return m_inflight; }
     void setMaxManagers(int n) { m_maxManagers = n; }
 
@@ -54,6 +61,7 @@ private:
     int perManager(const Origin& o) const { return o.http2 ? kHttp2PerManager : kHttp1PerManager; }
     void grow(Origin& o);
 
+    Http1Pool* m_http1;
     std::vector<QNetworkAccessManager*> m_managers;
     QHash<QNetworkAccessManager*, int> m_index;
     QHash<QString, Origin> m_origins;

@@ -122,6 +122,87 @@ CallResult failureFrom(const HttpOutcome& o, const CallControl& control, const Q
     return r;
 }
 
+namespace {
+// The cleartext path: Http1Pool on the engine thread.
+QCoro::Task<HttpOutcome> http1Exchange(HttpClientPool& pool, HttpRequestSpec spec, std::shared_ptr<CallControl> control, SseSink sink)
+{
+    HttpOutcome out;
+    QElapsedTimer clock;
+    clock.start();
+    auto call = std::make_shared<Http1Call>();
+    call->method = spec.method;
+    call->host = spec.url.host();
+    call->port = static_cast<quint16>(spec.url.port(80));
+    call->target = spec.url.path(QUrl::FullyEncoded).toLatin1();
+    if (call->target.isEmpty())
+        call->target = QByteArrayLiteral("/");
+    if (spec.url.hasQuery())
+        call->target += '?' + spec.url.query(QUrl::FullyEncoded).toLatin1();
+    call->headers = std::move(spec.headers);
+    call->body = std::move(spec.body);
+
+    SseParser parser;
+    std::vector<SseEvent> events;
+    bool streaming = false;
+    Http1Call* raw = call.get();
+    call->onHeaders = [&](Http1Call& c) { streaming = sink && c.status >= 200 && c.status < 300; };
+    call->onData = [&, raw](Http1Call&, const QByteArray& chunk) {
+        if (out.tooLarge || out.sinkRejected)
+            return;
+        if (!streaming) {
+            if (out.body.size() + chunk.size() > spec.maxBodyBytes) {
+                out.tooLarge = true;
+                raw->abort();
+                return;
+            }
+            out.body += chunk;
+            return;
+        }
+        events.clear();
+        parser.feed(chunk, events);
+        for (const SseEvent& e : events) {
+            QString error;
+            if (!sink(e, &error)) {
+                out.sinkRejected = true;
+                out.sinkError = error;
+                raw->abort();
+                return;
+            }
+        }
+        if (parser.pendingBytes() > kMaxSseLine) {
+            out.sinkRejected = true;
+            out.sinkError = QStringLiteral("an event-stream line is longer than 8 MiB");
+            raw->abort();
+        }
+    };
+    QObject::connect(control.get(), &CallControl::aborted, raw, [&out, raw] {
+        out.aborted = true;
+        raw->abort();
+    });
+    pool.http1().send(call);
+    if (!call->done)
+        co_await qCoro(raw, &Http1Call::finished);
+    control->disconnect(raw);
+    call->onData = {};
+    call->onHeaders = {};
+    if (streaming && !out.aborted && !out.sinkRejected)
+        parser.finish();
+    out.status = call->status;
+    out.headers = call->responseHeaders;
+    if (call->failed && !out.tooLarge && !out.sinkRejected && !out.aborted) {
+        out.error = call->connectFailed ? QNetworkReply::ConnectionRefusedError : QNetworkReply::RemoteHostClosedError;
+        out.errorString = call->connectFailed ? QStringLiteral("cannot connect to %1:%2: %3").arg(call->host).arg(call->port).arg(call->error)
+                                              : call->error;
+    }
+    if (out.status == 429 || out.status == 503 || out.status == 529)
+        out.retryAfterMs = parseRetryAfter(out.header("retry-after"), out.header("retry-after-ms"), nowMs());
+    if (control->isAborted())
+        out.aborted = true;
+    out.elapsedMs = clock.elapsed();
+    co_return out;
+}
+} // namespace
+
 QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec, std::shared_ptr<CallControl> control, SseSink sink)
 {
     HttpOutcome out;
@@ -129,6 +210,8 @@ QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec
         out.aborted = true;
         co_return out;
     }
+    if (spec.url.scheme() == QLatin1String("http"))
+        co_return co_await http1Exchange(pool, std::move(spec), std::move(control), std::move(sink));
     QElapsedTimer clock;
     clock.start();
     QNetworkRequest request(spec.url);
