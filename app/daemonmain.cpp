@@ -14,6 +14,10 @@
 
 #include <cstdio>
 
+#ifdef Q_OS_UNIX
+#include <sys/resource.h>
+#endif
+
 using namespace llmsched;
 
 namespace {
@@ -89,11 +93,26 @@ int runImport(EngineOptions options, const QString& configFile, const QString& p
     return rejected > 0 ? 1 : 0;
 }
 
+// Every call in flight to a local server holds a socket: allow as many as the
+// hard limit permits (the soft default of 1024 would cap it well below the
+// thousands a vLLM box takes).
+void raiseOpenFileLimit()
+{
+#ifdef Q_OS_UNIX
+    rlimit rl {};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+#endif
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
+    raiseOpenFileLimit();
     QCoreApplication::setApplicationName(QStringLiteral("llm-schedulerd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LLMSCHED_VERSION));
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} %{category}: %{message}"));

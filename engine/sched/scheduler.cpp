@@ -883,11 +883,13 @@ void Scheduler::announceCircuit(const QString& model, EndpointRuntime& e, qint64
     const CircuitBreaker::State s = e.circuit.state(nowMs);
     e.circuit.takeChanged(); // state() may have moved it on
     if (s == CircuitBreaker::State::Open) {
-        const QString text = tr("Endpoint %1 of model %2 stops receiving calls for %3 s after %4 failures; last error: %5")
+        const QString why = e.circuit.consecutiveFailures() > 0 ? tr("after %1 failures").arg(e.circuit.consecutiveFailures())
+            : !e.healthy                                         ? tr("after a failed health check")
+                                                                 : tr("after too many failures");
+        const QString text = tr("Endpoint %1 of model %2 stops receiving calls for %3 s %4; last error: %5")
                                  .arg(e.config.name, model)
                                  .arg(static_cast<double>(e.circuit.openUntilMs() - nowMs) / 1000.0, 0, 'f', 1)
-                                 .arg(e.circuit.consecutiveFailures())
-                                 .arg(e.lastError.isEmpty() ? tr("health check failed") : e.lastError);
+                                 .arg(why, e.lastError.isEmpty() ? tr("none recorded") : e.lastError);
         qCWarning(lcSched).noquote() << "circuit open:" << text;
         emit notification({ Notification::Kind::Warning, tr("Endpoint circuit opened"), text });
         noteWake(e.circuit.openUntilMs());
