@@ -41,6 +41,8 @@ void raiseFileLimit()
 
 int main(int argc, char** argv)
 {
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1"); // as llm-schedulerd does
     QCoreApplication app(argc, argv);
     QCommandLineParser p;
     const QCommandLineOption tasksOpt(QStringLiteral("tasks"), QStringLiteral("tasks"), QStringLiteral("n"), QStringLiteral("50000"));

@@ -118,6 +118,7 @@ private slots:
     void cancelAbortsTheSocket();
     void malformedJsonIsAClearTaskError();
     void truncatedStreamIsRetried();
+    void slowStreamTimesOut();
     void failoverReachesHealthyEndpoint();
     void circuitOpensAndRecovers();
     void healthCheckOpensCircuitAndRecovers();
@@ -521,6 +522,24 @@ void TestProviders::truncatedStreamIsRetried()
     const Ulid id = m_f->submitOne(chat(QStringLiteral("gpt"), { { QStringLiteral("stream"), true } }));
     QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(id), TaskState::Succeeded, 10000);
     QCOMPARE(m_server->requestCount(), 2);
+}
+
+void TestProviders::slowStreamTimesOut()
+{
+    // A stream that trickles past the task's timeout is cut off, and the socket with it.
+    ModelConfig m = model(QStringLiteral("gpt"), { endpoint(QStringLiteral("oa"), QStringLiteral("openai"), *m_server) });
+    m.timeoutMs = 400;
+    m.retry.maxAttempts = 1;
+    QVERIFY(m_f->addModel(m));
+    FakeReply slow;
+    slow.text = QStringLiteral("one two three four five six seven eight nine ten eleven twelve");
+    slow.chunkDelayMs = 100;
+    m_server->setDefaultReply(slow);
+    const Ulid id = m_f->submitOne(chat(QStringLiteral("gpt"), { { QStringLiteral("stream"), true } }));
+    QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(id), TaskState::Dead, 10000);
+    QTRY_COMPARE(m_server->clientAborts(), 1);
+    const auto task = await(m_f->engine->task(id.toString()));
+    QVERIFY2(task->error.contains(QLatin1String("timed out after 400 ms")), qPrintable(task->error));
 }
 
 void TestProviders::failoverReachesHealthyEndpoint()
