@@ -42,6 +42,11 @@ VoidResult Daemon::start()
         if (auto r = applyConfigFile(m_engine, m_options.configFile); !r)
             return r;
     }
+    if (m_options.api) {
+        m_api = std::make_unique<ApiHost>(m_engine, *m_options.api);
+        if (auto r = m_api->start(); !r)
+            return r.error();
+    }
     if (m_options.statusIntervalMs > 0)
         m_statusTimer.start(m_options.statusIntervalMs);
     if (m_options.demoRate > 0)
@@ -86,6 +91,8 @@ void Daemon::requestStop(const QString& why)
     m_demoTimer.stop();
     m_statusTimer.stop();
     qCInfo(lcCore).noquote() << "stopping (" << why << "); draining running calls for up to" << m_options.drainMs / 1000 << "s";
+    if (m_api)
+        m_api->stop(); // no new requests while draining
     m_engine.stop(m_options.drainMs).then(this, [this](const VoidResult& r) {
         printStatus();
         m_engine.shutdown(0);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/apiserver.h"
 #include "engine.h"
 #include "enginehost.h"
 
@@ -25,6 +26,7 @@ public:
         int statusIntervalMs = 10'000;
         double demoRate = 0; // demo tasks per second
         qint64 exitAfterTasks = 0; // for smoke tests: stop once this many tasks finished
+        std::optional<llmsched::ApiOptions> api; // the REST server; none: not served
     };
 
     explicit Daemon(Options options, QObject* parent = nullptr);
@@ -45,6 +47,7 @@ private:
 
     Options m_options;
     llmsched::Engine m_engine;
+    std::unique_ptr<llmsched::ApiHost> m_api;
     QTimer m_statusTimer;
     QTimer m_demoTimer;
     bool m_stopping = false;

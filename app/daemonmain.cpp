@@ -5,6 +5,7 @@
 
 #include "core/jsonl.h"
 #include "core/logging.h"
+#include "core/timeutil.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -127,7 +128,11 @@ int main(int argc, char** argv)
         "LLM Scheduler daemon: queues and runs LLM calls by priority within each endpoint's limits.\n\n"
         "Commands:\n"
         "  (none)              run the scheduler until SIGTERM/SIGINT\n"
-        "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit"));
+        "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit\n"
+        "  token create        create an API token (--role, --name); prints it once\n"
+        "  token list          list API tokens (never their secrets)\n"
+        "  token revoke ID     revoke an API token\n"
+        "Token commands work while the daemon is stopped; while it runs, use POST /api/v1/tokens."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dataDir({ QStringLiteral("d"), QStringLiteral("data-dir") },
@@ -140,8 +145,20 @@ int main(int argc, char** argv)
     const QCommandLineOption drain(QStringLiteral("drain-timeout"), QStringLiteral("Seconds to let running calls finish on shutdown (default 30)."), QStringLiteral("s"), QStringLiteral("30"));
     const QCommandLineOption status(QStringLiteral("status-interval"), QStringLiteral("Seconds between status lines (default 10; 0 for none)."), QStringLiteral("s"), QStringLiteral("10"));
     const QCommandLineOption exitAfter(QStringLiteral("exit-after"), QStringLiteral("Stop after this many tasks finished (smoke tests)."), QStringLiteral("n"), QStringLiteral("0"));
-    parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl"), QStringLiteral("[submit FILE.jsonl]"));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address of the REST API (default 127.0.0.1)."), QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port of the REST API (default 8787)."), QStringLiteral("port"), QStringLiteral("8787"));
+    const QCommandLineOption noApi(QStringLiteral("no-api"), QStringLiteral("Do not serve the REST API."));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), QStringLiteral("PEM certificate (chain) for HTTPS."), QStringLiteral("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), QStringLiteral("PEM private key for HTTPS."), QStringLiteral("file"));
+    const QCommandLineOption allow(QStringLiteral("allow"), QStringLiteral("Client subnets allowed to connect, e.g. 10.0.0.0/8 (repeatable; default: any that can reach the address)."), QStringLiteral("cidr"));
+    const QCommandLineOption rateLimit(QStringLiteral("rate-limit"), QStringLiteral("Requests per second per token (default 0: no limit)."), QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption maxBody(QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
+    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("token create: viewer, operator or admin."), QStringLiteral("role"), QStringLiteral("operator"));
+    const QCommandLineOption tokenName(QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
+    parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
+        allow, rateLimit, maxBody, role, tokenName });
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"),
+        QStringLiteral("[command]"));
     parser.process(app);
 
     if (!applyLogLevel(parser.value(logLevel)))
@@ -171,7 +188,89 @@ int main(int argc, char** argv)
         return fail(QStringLiteral("--exit-after must be a number"));
     options.exitAfterTasks = static_cast<qint64>(v);
 
+    if (!parser.isSet(noApi)) {
+        ApiOptions api;
+        api.address = QHostAddress(parser.value(listen));
+        if (api.address.isNull())
+            return fail(QStringLiteral("--listen must be an IP address such as 127.0.0.1 or 0.0.0.0"));
+        bool ok = false;
+        const int p = parser.value(port).toInt(&ok);
+        if (!ok || p < 0 || p > 65535)
+            return fail(QStringLiteral("--port must be 0..65535"));
+        api.port = static_cast<quint16>(p);
+        api.tlsCertificate = parser.value(tlsCert);
+        api.tlsKey = parser.value(tlsKey);
+        for (const QString& cidr : parser.values(allow)) {
+            const auto subnet = QHostAddress::parseSubnet(cidr);
+            if (subnet.first.isNull())
+                return fail(QStringLiteral("--allow %1 is not a subnet such as 10.0.0.0/8").arg(cidr));
+            api.allowlist.append(subnet);
+        }
+        if (!number(rateLimit, v))
+            return fail(QStringLiteral("--rate-limit must be a number"));
+        api.rateLimitPerSecond = v;
+        if (!number(maxBody, v) || v < 0.001)
+            return fail(QStringLiteral("--max-body-mb must be a positive number"));
+        api.maxBodyBytes = static_cast<qint64>(v * 1024 * 1024);
+        if (!api.address.isLoopback() && api.allowlist.isEmpty() && api.tlsCertificate.isEmpty())
+            qCWarning(lcCore).noquote() << "the REST API listens on" << api.address.toString()
+                                        << "without TLS or --allow; tokens cross the network in clear text";
+        options.api = api;
+    }
+
     const QStringList args = parser.positionalArguments();
+    if (!args.isEmpty() && args.at(0) == QLatin1String("token")) {
+        const QString sub = args.value(1);
+        EngineOptions eo = options.engine;
+        eo.dispatch = false;
+        eo.simulate = false;
+        Engine engine(eo);
+        if (auto r = engine.start(); !r)
+            return fail(r.error().message.contains(QLatin1String("in use by another process"))
+                    ? QStringLiteral("%1\n(the daemon is running: create tokens with POST /api/v1/tokens and an admin token)").arg(r.error().message)
+                    : r.error().toString());
+        int rc = 0;
+        QTextStream out(stdout);
+        if (sub == QLatin1String("create") && args.size() == 2) {
+            const auto r = roleFromName(parser.value(role));
+            if (!r) {
+                rc = fail(QStringLiteral("--role must be viewer, operator or admin"));
+            } else {
+                auto created = engine.createToken(parser.value(tokenName), *r);
+                created.waitForFinished();
+                const auto t = created.result();
+                if (!t) {
+                    rc = fail(t.error().toString());
+                } else {
+                    out << t->secret << Qt::endl;
+                    QTextStream(stderr) << "created " << roleName(t->token.role) << " token " << t->token.id << " ('" << t->token.name
+                                        << "'); it is shown only now, store it safely\n";
+                }
+            }
+        } else if (sub == QLatin1String("list") && args.size() == 2) {
+            auto listed = engine.apiTokens();
+            listed.waitForFinished();
+            const auto tokens = listed.result();
+            if (!tokens) {
+                rc = fail(tokens.error().toString());
+            } else {
+                for (const ApiToken& t : *tokens)
+                    out << t.id << '\t' << roleName(t.role) << '\t' << t.name << '\t' << msToIso(t.createdMs) << '\t'
+                        << (t.revokedMs ? QStringLiteral("revoked ") + msToIso(t.revokedMs) : QStringLiteral("active")) << Qt::endl;
+            }
+        } else if (sub == QLatin1String("revoke") && args.size() == 3) {
+            auto revoked = engine.revokeToken(args.at(2));
+            revoked.waitForFinished();
+            if (const auto r = revoked.result(); !r)
+                rc = fail(r.error().toString());
+            else
+                QTextStream(stderr) << "revoked " << args.at(2) << "\n";
+        } else {
+            rc = fail(QStringLiteral("usage: llm-schedulerd token create [--role R] [--name N] | token list | token revoke ID"));
+        }
+        engine.shutdown(0);
+        return rc;
+    }
     if (!args.isEmpty()) {
         if (args.at(0) == QLatin1String("submit")) {
             if (args.size() != 2)

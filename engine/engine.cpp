@@ -360,3 +360,84 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
 }
 
 } // namespace llmsched
+
+namespace llmsched {
+
+namespace {
+// A write through the store writer, answered as a future.
+template<typename T, typename F>
+QFuture<Result<T>> writeFuture(Store* store, F&& fn)
+{
+    if (!store)
+        return readyFuture(Result<T>(notRunning()));
+    auto promise = std::make_shared<QPromise<Result<T>>>();
+    promise->start();
+    auto out = std::make_shared<std::optional<Result<T>>>();
+    store->writer().exec(
+        [fn = std::forward<F>(fn), out](QSqlDatabase& db) -> VoidResult {
+            Result<T> r = fn(db);
+            const VoidResult status = r ? VoidResult {} : VoidResult(r.error());
+            *out = std::move(r);
+            return status;
+        },
+        [promise, out](VoidResult status) {
+            promise->addResult(out->has_value() ? std::move(**out) : Result<T>(status.error()));
+            promise->finish();
+        });
+    return promise->future();
+}
+} // namespace
+
+QFuture<Result<NewToken>> Engine::createToken(const QString& name, Role role)
+{
+    return writeFuture<NewToken>(m_store.get(), [name, role](QSqlDatabase& db) { return tokens::create(db, name, role); });
+}
+
+QFuture<Result<QList<ApiToken>>> Engine::apiTokens()
+{
+    if (!m_store)
+        return readyFuture(Result<QList<ApiToken>>(notRunning()));
+    return m_store->read([](QSqlDatabase& db) { return tokens::list(db); });
+}
+
+QFuture<VoidResult> Engine::revokeToken(const QString& id)
+{
+    if (!m_store)
+        return readyFuture(VoidResult(notRunning()));
+    auto promise = std::make_shared<QPromise<VoidResult>>();
+    promise->start();
+    m_store->writer().exec([id](QSqlDatabase& db) { return tokens::revoke(db, id); },
+        [promise](VoidResult r) {
+            promise->addResult(r);
+            promise->finish();
+        });
+    return promise->future();
+}
+
+QFuture<Result<QHash<QByteArray, ApiToken>>> Engine::activeTokens()
+{
+    if (!m_store)
+        return readyFuture(Result<QHash<QByteArray, ApiToken>>(notRunning()));
+    return m_store->read([](QSqlDatabase& db) { return tokens::active(db); });
+}
+
+void Engine::recordTokenUse(const QHash<QString, qint64>& lastUsed)
+{
+    if (m_store && !lastUsed.isEmpty())
+        m_store->writer().exec([lastUsed](QSqlDatabase& db) { return tokens::touch(db, lastUsed); });
+}
+
+void Engine::audit(const QList<AuditEntry>& entries)
+{
+    if (m_store && !entries.isEmpty())
+        m_store->writer().exec([entries](QSqlDatabase& db) { return tokens::audit(db, entries); });
+}
+
+QFuture<Result<QList<AuditEntry>>> Engine::auditLog(qint64 sinceMs, int limit)
+{
+    if (!m_store)
+        return readyFuture(Result<QList<AuditEntry>>(notRunning()));
+    return m_store->read([sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
+}
+
+} // namespace llmsched

@@ -2,6 +2,7 @@
 
 #include "enginehost.h"
 
+#include "api/tokens.h"
 #include "core/enginetypes.h"
 #include "core/modelconfig.h"
 #include "core/task.h"
@@ -88,6 +89,15 @@ public:
     QFuture<VoidResult> setPaused(bool paused);
 
     std::shared_ptr<const EngineSnapshot> snapshot() const;
+
+    // API access tokens and the audit log (the REST server's, kept in the store).
+    QFuture<Result<NewToken>> createToken(const QString& name, Role role);
+    QFuture<Result<QList<ApiToken>>> apiTokens();
+    QFuture<VoidResult> revokeToken(const QString& id);
+    QFuture<Result<QHash<QByteArray, ApiToken>>> activeTokens();
+    void recordTokenUse(const QHash<QString, qint64>& lastUsed);
+    void audit(const QList<AuditEntry>& entries);
+    QFuture<Result<QList<AuditEntry>>> auditLog(qint64 sinceMs, int limit);
 
 signals:
     // Committed task state changes, in batches; emitted on the Engine's thread.

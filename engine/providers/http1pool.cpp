@@ -2,6 +2,7 @@
 
 #include "core/timeutil.h"
 
+#include <QPointer>
 #include <QTcpSocket>
 
 #include <algorithm>
@@ -29,6 +30,8 @@ public:
     }
     ~Http1Connection()
     {
+        if (m_call)
+            m_call->m_connection = nullptr; // the pool went away under the call: abort() must not reach us
         m_socket->disconnect();
         m_socket->abort();
         delete m_socket;
@@ -56,6 +59,7 @@ public:
     {
         if (!m_call)
             return;
+        m_connecting = false; // an abort is not a connect failure
         closeWith(QStringLiteral("aborted"), false);
     }
 
@@ -132,11 +136,10 @@ private:
             switch (m_phase) {
             case Phase::Headers: {
                 const qsizetype end = m_in.indexOf("\r\n\r\n");
-                if (end < 0) {
-                    if (m_in.size() > Http1Pool::kMaxHeaderBytes)
-                        return closeWith(QStringLiteral("the response headers are larger than 64 KiB"), false);
+                if ((end < 0 ? m_in.size() : end) > Http1Pool::kMaxHeaderBytes)
+                    return closeWith(QStringLiteral("the response headers are larger than 64 KiB"), false);
+                if (end < 0)
                     return;
-                }
                 if (!parseHead(QByteArrayView(m_in).first(end)))
                     return;
                 m_in.remove(0, end + 4);
@@ -145,8 +148,10 @@ private:
                     m_call->responseHeaders.clear();
                     continue;
                 }
-                if (m_call->onHeaders)
-                    m_call->onHeaders(*m_call);
+                if (m_call->onHeaders) {
+                    const std::shared_ptr<Http1Call> keep = m_call; // the callback may abort, and the owner let go
+                    keep->onHeaders(*keep);
+                }
                 if (!m_call)
                     return;
                 if (m_noBody)
@@ -282,8 +287,10 @@ private:
     {
         const QByteArray piece = m_in.left(n);
         m_in.remove(0, n);
-        if (m_call->onData)
-            m_call->onData(*m_call, piece);
+        if (m_call->onData) {
+            const std::shared_ptr<Http1Call> keep = m_call; // the callback may abort, and the owner let go
+            keep->onData(*keep, piece);
+        }
     }
 
     void complete()
@@ -365,9 +372,12 @@ void Http1Call::abort()
 {
     if (done)
         return;
+    // Closing the connection finishes us, and a finished() slot may drop the
+    // last owner: touch nothing once we are gone.
+    const QPointer<Http1Call> self(this);
     if (m_connection)
         m_connection->abortCall();
-    if (!done)
+    if (self && !done)
         finish(false, QStringLiteral("aborted"));
 }
 

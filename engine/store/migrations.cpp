@@ -49,6 +49,16 @@ const QList<Migration>& migrations()
                 QStringLiteral("CREATE TABLE nodes (node_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, "
                                "started_at INTEGER NOT NULL, lease_expires INTEGER NOT NULL)"),
             } },
+        { 2, "api tokens and audit log",
+            {
+                // Tokens are stored as SHA-256 of the secret; the secret is shown once.
+                QStringLiteral("CREATE TABLE api_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, "
+                               "hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, "
+                               "revoked_at INTEGER)"),
+                QStringLiteral("CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, token_id TEXT, "
+                               "method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, remote TEXT, summary TEXT)"),
+                QStringLiteral("CREATE INDEX audit_log_time ON audit_log (time)"),
+            } },
     };
     return all;
 }
