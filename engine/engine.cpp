@@ -56,6 +56,7 @@ Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
     qRegisterMetaType<TaskEvents>();
     qRegisterMetaType<Notification>();
     qRegisterMetaType<EngineSnapshot>();
+    qRegisterMetaType<TaskOutcome>();
     m_thread.setObjectName(QStringLiteral("engine"));
     m_snapshot = std::make_shared<EngineSnapshot>();
     m_databasePath = m_options.databasePath;
@@ -143,6 +144,9 @@ VoidResult Engine::start()
     });
     scheduler->moveToThread(&m_thread);
     connect(scheduler, &Scheduler::taskEvents, this, &Engine::taskEvents);
+    // Straight from the engine thread: a waiting HTTP caller gets them with one hop.
+    connect(scheduler, &Scheduler::taskDelta, this, &Engine::taskDelta, Qt::DirectConnection);
+    connect(scheduler, &Scheduler::taskFinished, this, &Engine::taskFinished, Qt::DirectConnection);
     connect(scheduler, &Scheduler::notification, this, [this](const Notification& n) {
         if (m_host)
             m_host->notify(n);
@@ -204,9 +208,10 @@ qint64 Engine::storeSizeBytes() const
     return m_store ? m_store->fileSizeBytes() : 0;
 }
 
-QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs)
+QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs, bool watch)
 {
-    return post<Result<QList<SubmitOutcome>>>([specs = std::move(specs)](Scheduler& s, auto r) mutable { s.submit(std::move(specs), r); });
+    return post<Result<QList<SubmitOutcome>>>(
+        [specs = std::move(specs), watch](Scheduler& s, auto r) mutable { s.submit(std::move(specs), r, watch); });
 }
 
 QFuture<Result<TaskState>> Engine::cancel(const QString& id)

@@ -68,7 +68,10 @@ public:
     qint64 storeSizeBytes() const;
 
     // Tasks. A submit is answered after its rows are committed.
-    QFuture<Result<QList<SubmitOutcome>>> submit(QList<TaskSpec> specs);
+    // watch: the engine emits taskDelta for the tasks' streamed chunks and
+    // taskFinished once their final state is committed (the OpenAI facade's
+    // callers wait on these).
+    QFuture<Result<QList<SubmitOutcome>>> submit(QList<TaskSpec> specs, bool watch = false);
     QFuture<Result<TaskState>> cancel(const QString& id);
     QFuture<VoidResult> setPriority(const QString& id, int priority);
     QFuture<Result<TaskState>> retry(const QString& id);
@@ -103,6 +106,9 @@ signals:
     // Committed task state changes, in batches; emitted on the Engine's thread.
     void taskEvents(const llmsched::TaskEvents& events);
     void notification(const llmsched::Notification& notification);
+    // For watched tasks only; emitted on the engine thread (connect queued).
+    void taskDelta(const QString& id, const QByteArray& chunk);
+    void taskFinished(const llmsched::TaskOutcome& outcome);
 
 private:
     template<typename T, typename F>

@@ -118,6 +118,22 @@ private:
     void createToken(const std::shared_ptr<Call>& c);
     void revokeToken(const std::shared_ptr<Call>& c);
     void events(const std::shared_ptr<Call>& c);
+    // OpenAI-compatible facade (openaifacade.cpp)
+    struct FacadeWait
+    {
+        std::shared_ptr<Call> call;
+        TaskKind kind = TaskKind::Chat;
+        bool stream = false;
+        bool sentDelta = false;
+        QString model;
+    };
+    void facadeModels(const std::shared_ptr<Call>& c);
+    void facadeCall(const std::shared_ptr<Call>& c, TaskKind kind);
+    void facadeFail(const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param = {},
+        const QString& code = {});
+    void onTaskDelta(const QString& id, const QByteArray& chunk);
+    void onTaskFinished(const TaskOutcome& outcome);
+    QHash<QString, FacadeWait> m_waits; // facade calls waiting for their task, by task id
 
     Engine& m_engine;
     ApiOptions m_options;

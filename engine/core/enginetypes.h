@@ -105,6 +105,18 @@ struct EngineSnapshot
     QList<ModelSnapshot> models;
 };
 
+// How a watched task ended (see Engine::submit(..., watch)), published once
+// its final state is committed; carries what a caller waiting on the call needs.
+struct TaskOutcome
+{
+    QString id;
+    TaskState state = TaskState::Succeeded;
+    QByteArray output;
+    QString error;
+    int httpStatus = 0; // the upstream's, when the last attempt failed with one
+    Usage usage;
+};
+
 // Something an operator should hear about (tray notification, log line).
 struct Notification
 {
@@ -119,3 +131,4 @@ struct Notification
 Q_DECLARE_METATYPE(llmsched::TaskEvents)
 Q_DECLARE_METATYPE(llmsched::EngineSnapshot)
 Q_DECLARE_METATYPE(llmsched::Notification)
+Q_DECLARE_METATYPE(llmsched::TaskOutcome)

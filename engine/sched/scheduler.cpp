@@ -196,7 +196,7 @@ Scheduler::ModelRuntime* Scheduler::modelByName(const QString& name)
 
 // ---- submit -----------------------------------------------------------------
 
-void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply)
+void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch)
 {
     if (m_stopping)
         return resolve(reply, Error::unavailable(QStringLiteral("the engine is stopping; submit again after it restarts")));
@@ -253,18 +253,18 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
         m.reserved++;
         rows.push_back(std::move(row));
     }
-    m_store.writer().insertTasks(std::move(rows), [this, reply](std::vector<NewTaskRow> done, InsertOutcome outcome) {
+    m_store.writer().insertTasks(std::move(rows), [this, reply, watch](std::vector<NewTaskRow> done, InsertOutcome outcome) {
         // Writer thread: hand back to the engine thread.
         QMetaObject::invokeMethod(
             this,
-            [this, reply, done = std::move(done), outcome = std::move(outcome)]() mutable {
-                onInserted(std::move(done), std::move(outcome), reply);
+            [this, reply, watch, done = std::move(done), outcome = std::move(outcome)]() mutable {
+                onInserted(std::move(done), std::move(outcome), reply, watch);
             },
             Qt::QueuedConnection);
     });
 }
 
-void Scheduler::onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply)
+void Scheduler::onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply, bool watch)
 {
     for (const NewTaskRow& row : rows)
         if (ModelRuntime* m = modelByName(row.spec.model))
@@ -310,6 +310,8 @@ void Scheduler::onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, 
         ev.timeMs = now;
         m_readyEvents.append(std::move(ev));
         out.append({ row.id, row.state, false });
+        if (watch)
+            m_watched.insert(row.id); // before it can run: no delta or outcome is missed
         if (row.state == TaskState::Blocked)
             checkDependencies(row.id, row.spec.dependsOn);
         else
@@ -643,6 +645,10 @@ void Scheduler::launch(const Ulid& id, ActiveTask& t)
     request.attempt = t.attempts;
     const quint32 gen = t.gen;
     const qint64 timeoutAt = t.startedMs + t.timeoutMs;
+    if (m_watched.contains(id)) {
+        const QString idText = id.toString();
+        connect(call.control.get(), &CallControl::delta, this, [this, idText](const QByteArray& chunk) { emit taskDelta(idText, chunk); });
+    }
     runAttempt(id, gen, call.endpoint, call.control, std::move(request));
     // Only calls still running need a timeout entry; instant answers leave none behind.
     auto it = m_active.constFind(id);
@@ -688,6 +694,7 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     const qint64 tookMs = std::max<qint64>(0, now - t.startedMs);
     const double seconds = static_cast<double>(tookMs) / 1000.0;
     const int endpointIndex = t.lastEndpoint;
+    m_lastHttpStatus = r.ok ? 0 : r.httpStatus;
     QString endpointName;
     if (auto c = m_calls.constFind(id); c != m_calls.constEnd())
         endpointName = c->endpoint->config.name;
@@ -1023,7 +1030,19 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     update.seq = t.seq;
     update.fields |= TaskUpdate::State;
     update.state = to;
+    std::optional<TaskOutcome> outcome;
+    if (isFinal(to) && m_watched.remove(id)) {
+        outcome.emplace();
+        outcome->id = id.toString();
+        outcome->state = to;
+        outcome->output = update.output;
+        outcome->error = update.error;
+        outcome->usage = update.usage;
+        outcome->httpStatus = m_lastHttpStatus;
+    }
     const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
+    if (outcome)
+        m_pendingOutcomes.push_back({ ticket, std::move(*outcome) });
     TaskEvent ev;
     ev.id = id;
     ev.model = m.config.name;
@@ -1363,6 +1382,12 @@ void Scheduler::onWriterStatus(const WriterStatus& status)
     }
     if (status.committedTicket > m_committedTicket) {
         m_committedTicket = status.committedTicket;
+        if (!m_pendingOutcomes.empty()) {
+            size_t k = 0;
+            while (k < m_pendingOutcomes.size() && m_pendingOutcomes[k].ticket <= m_committedTicket)
+                emit taskFinished(m_pendingOutcomes[k++].outcome);
+            m_pendingOutcomes.erase(m_pendingOutcomes.begin(), m_pendingOutcomes.begin() + static_cast<std::ptrdiff_t>(k));
+        }
         size_t n = 0;
         while (n < m_pendingEvents.size() && m_pendingEvents[n].ticket <= m_committedTicket)
             ++n;

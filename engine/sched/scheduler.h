@@ -12,6 +12,7 @@
 #include "store/store.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QPromise>
 #include <QRandomGenerator>
@@ -77,7 +78,7 @@ public:
     VoidResult restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
         const QHash<QString, double>& spentToday = {});
 
-    void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply);
+    void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch = false);
     void cancel(Ulid id, Reply<Result<TaskState>> reply);
     void setPriority(Ulid id, int priority, Reply<VoidResult> reply);
     // A dead or cancelled task runs again with fresh attempts; a task waiting
@@ -102,6 +103,8 @@ public:
 
 signals:
     void taskEvents(const llmsched::TaskEvents& events);
+    void taskDelta(const QString& id, const QByteArray& chunk);
+    void taskFinished(const llmsched::TaskOutcome& outcome);
     void notification(const llmsched::Notification& notification);
 
 private:
@@ -167,7 +170,7 @@ private:
     ModelRuntime& modelAt(quint16 index) { return *m_models[index]; }
     Result<quint16> installModel(const ModelConfig& config);
 
-    void onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply);
+    void onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply, bool watch);
     void admit(const Ulid& id, ActiveTask task, std::shared_ptr<TaskPayload> payload);
     void enqueueReady(const Ulid& id, ActiveTask& t, qint64 nowMs);
     void placeByState(const Ulid& id, ActiveTask& t);
@@ -251,6 +254,14 @@ private:
     QString m_storeError;
     quint64 m_committedTicket = 0;
     std::vector<PendingEvent> m_pendingEvents;
+    int m_lastHttpStatus = 0; // of the attempt being finished, for TaskOutcome
+    QSet<Ulid> m_watched; // tasks whose deltas and outcome someone waits for
+    struct PendingOutcome
+    {
+        quint64 ticket;
+        TaskOutcome outcome;
+    };
+    std::vector<PendingOutcome> m_pendingOutcomes;
     TaskEvents m_readyEvents;
 
     bool m_stopping = false;
