@@ -1,0 +1,259 @@
+// The OpenAI-compatible facade over real sockets, against an in-process fake
+// upstream: plain and streamed answers, errors, priorities, and a client that
+// leaves cancelling its task.
+
+#include "api/apiserver.h"
+#include "enginetestutil.h"
+#include "fakellmserver.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSignalSpy>
+
+using namespace llmsched;
+using namespace llmsched::test;
+using namespace testutil;
+
+namespace {
+struct Response
+{
+    int status = 0;
+    QByteArray body;
+    QJsonObject json;
+    QByteArray taskId;
+};
+} // namespace
+
+class TestFacade : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void plainChatCompletion();
+    void streamedChatCompletion();
+    void embeddingsAndModels();
+    void errorsInOpenAiShape();
+    void priorityHeader();
+    void clientLeavingCancelsTheTask();
+
+private:
+    Response post(const QString& path, const QJsonObject& body, const QByteArray& token, const QByteArray& priority = {});
+    std::unique_ptr<FakeLlmServer> m_upstream;
+    std::unique_ptr<EngineFixture> m_f;
+    std::unique_ptr<ApiHost> m_api;
+    QNetworkAccessManager m_nam;
+    QString m_base;
+    QByteArray m_operator;
+    QByteArray m_viewer;
+};
+
+void TestFacade::init()
+{
+    m_upstream = std::make_unique<FakeLlmServer>();
+    QVERIFY(m_upstream->listen());
+    m_f = std::make_unique<EngineFixture>();
+    QVERIFY(m_f->start());
+    ModelConfig m;
+    m.name = QStringLiteral("gpt-local");
+    m.concurrency = 8;
+    m.retry.maxAttempts = 1;
+    EndpointConfig e;
+    e.name = QStringLiteral("up");
+    e.provider = QStringLiteral("openai");
+    e.baseUrl = m_upstream->baseUrl() + QStringLiteral("/v1");
+    e.healthCheckIntervalMs = 0;
+    m.endpoints.append(e);
+    QVERIFY(m_f->addModel(m));
+    m_operator = await(m_f->engine->createToken(QStringLiteral("op"), Role::Operator))->secret.toLatin1();
+    m_viewer = await(m_f->engine->createToken(QStringLiteral("view"), Role::Viewer))->secret.toLatin1();
+    ApiOptions o;
+    o.port = 0;
+    m_api = std::make_unique<ApiHost>(*m_f->engine, o);
+    const auto port = m_api->start();
+    QVERIFY(port);
+    m_base = QStringLiteral("http://127.0.0.1:%1").arg(*port);
+}
+
+void TestFacade::cleanup()
+{
+    m_api.reset();
+    m_f.reset();
+    m_upstream.reset();
+}
+
+Response TestFacade::post(const QString& path, const QJsonObject& body, const QByteArray& token, const QByteArray& priority)
+{
+    QNetworkRequest req(QUrl(m_base + path));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    if (!token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + token);
+    if (!priority.isEmpty())
+        req.setRawHeader("X-Priority", priority);
+    QNetworkReply* reply = m_nam.post(req, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        done.wait(15000);
+    Response r;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    r.body = reply->readAll();
+    r.json = QJsonDocument::fromJson(r.body).object();
+    r.taskId = reply->rawHeader("X-Task-Id");
+    reply->deleteLater();
+    return r;
+}
+
+static QJsonObject chatBody(bool stream = false)
+{
+    QJsonObject b { { QStringLiteral("model"), QStringLiteral("gpt-local") },
+        { QStringLiteral("messages"), QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hello") } } } } };
+    if (stream)
+        b.insert(QStringLiteral("stream"), true);
+    return b;
+}
+
+void TestFacade::plainChatCompletion()
+{
+    FakeReply reply;
+    reply.text = QStringLiteral("Relayed through the queue");
+    reply.promptTokens = 7;
+    reply.completionTokens = 4;
+    m_upstream->setDefaultReply(reply);
+    const Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QLatin1String("object")).toString(), QStringLiteral("chat.completion"));
+    QCOMPARE(r.json.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(),
+        reply.text);
+    QCOMPARE(r.json.value(QLatin1String("usage")).toObject().value(QLatin1String("total_tokens")).toInt(), 11);
+    // It was a real task, stored with its answer.
+    QVERIFY(!r.taskId.isEmpty());
+    const auto task = await(m_f->engine->task(QString::fromLatin1(r.taskId)));
+    QVERIFY(task);
+    QCOMPARE(task->state, TaskState::Succeeded);
+    QCOMPARE(task->spec.priority, 1); // high by default
+    QCOMPARE(m_upstream->requestCount(), 1);
+}
+
+void TestFacade::streamedChatCompletion()
+{
+    FakeReply reply;
+    reply.text = QStringLiteral("one two three four five six");
+    reply.chunkBytes = 7;
+    reply.chunkDelayMs = 1;
+    m_upstream->setDefaultReply(reply);
+    const Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(true), m_operator);
+    QCOMPARE(r.status, 200);
+    QString text;
+    bool done = false;
+    bool usage = false;
+    int chunks = 0;
+    for (const QByteArray& line : r.body.split('\n')) {
+        if (!line.startsWith("data: "))
+            continue;
+        const QByteArray data = line.mid(6);
+        if (data == "[DONE]") {
+            done = true;
+            continue;
+        }
+        QVERIFY2(!done, "data after [DONE]");
+        const QJsonObject chunk = QJsonDocument::fromJson(data).object();
+        QCOMPARE(chunk.value(QLatin1String("object")).toString(), QStringLiteral("chat.completion.chunk"));
+        ++chunks;
+        usage = usage || chunk.contains(QLatin1String("usage"));
+        for (const QJsonValue& c : chunk.value(QLatin1String("choices")).toArray())
+            text += c.toObject().value(QLatin1String("delta")).toObject().value(QLatin1String("content")).toString();
+    }
+    QVERIFY(done);
+    QCOMPARE(text, reply.text);
+    QVERIFY(chunks >= 6); // one per word, relayed as they came
+    QVERIFY(usage);
+    const auto task = await(m_f->engine->task(QString::fromLatin1(r.taskId)));
+    QCOMPARE(task->state, TaskState::Succeeded);
+}
+
+void TestFacade::embeddingsAndModels()
+{
+    const Response e = post(QStringLiteral("/v1/embeddings"),
+        { { QStringLiteral("model"), QStringLiteral("gpt-local") }, { QStringLiteral("input"), QStringLiteral("vector") } }, m_operator);
+    QCOMPARE(e.status, 200);
+    QVERIFY(e.json.value(QLatin1String("data")).isArray());
+    QNetworkRequest req(QUrl(m_base + QStringLiteral("/v1/models")));
+    req.setRawHeader("Authorization", "Bearer " + m_viewer);
+    QNetworkReply* reply = m_nam.get(req);
+    QSignalSpy spy(reply, &QNetworkReply::finished);
+    QVERIFY(spy.wait(5000));
+    const QJsonObject list = QJsonDocument::fromJson(reply->readAll()).object();
+    reply->deleteLater();
+    QCOMPARE(list.value(QLatin1String("object")).toString(), QStringLiteral("list"));
+    QCOMPARE(list.value(QLatin1String("data")).toArray().at(0).toObject().value(QLatin1String("id")).toString(), QStringLiteral("gpt-local"));
+}
+
+void TestFacade::errorsInOpenAiShape()
+{
+    QJsonObject unknown = chatBody();
+    unknown.insert(QStringLiteral("model"), QStringLiteral("gpt-99"));
+    Response r = post(QStringLiteral("/v1/chat/completions"), unknown, m_operator);
+    QCOMPARE(r.status, 404);
+    const QJsonObject err = r.json.value(QLatin1String("error")).toObject();
+    QCOMPARE(err.value(QLatin1String("code")).toString(), QStringLiteral("model_not_found"));
+    QCOMPARE(err.value(QLatin1String("param")).toString(), QStringLiteral("model"));
+    QCOMPARE(err.value(QLatin1String("type")).toString(), QStringLiteral("invalid_request_error"));
+
+    QJsonObject noMessages { { QStringLiteral("model"), QStringLiteral("gpt-local") } };
+    r = post(QStringLiteral("/v1/chat/completions"), noMessages, m_operator);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("param")).toString(), QStringLiteral("messages"));
+
+    QCOMPARE(post(QStringLiteral("/v1/chat/completions"), chatBody(), {}).status, 401);
+    QCOMPARE(post(QStringLiteral("/v1/chat/completions"), chatBody(), m_viewer).status, 403);
+
+    // The upstream refuses the request: its 400 and message come back.
+    FakeReply refuse;
+    refuse.status = 400;
+    refuse.body = R"({"error":{"message":"max_tokens is too large","type":"invalid_request_error"}})";
+    m_upstream->setDefaultReply(refuse);
+    r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(QLatin1String("max_tokens is too large")),
+        r.body.constData());
+    // A broken upstream is a bad gateway.
+    FakeReply broken;
+    broken.status = 500;
+    m_upstream->setDefaultReply(broken);
+    QCOMPARE(post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator).status, 502);
+}
+
+void TestFacade::priorityHeader()
+{
+    Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator, QByteArrayLiteral("low"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(await(m_f->engine->task(QString::fromLatin1(r.taskId)))->spec.priority, 8);
+    r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator, QByteArrayLiteral("42"));
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("param")).toString(), QStringLiteral("X-Priority"));
+}
+
+void TestFacade::clientLeavingCancelsTheTask()
+{
+    FakeReply hang;
+    hang.action = FakeReply::Action::Hang;
+    m_upstream->setDefaultReply(hang);
+    QSignalSpy received(m_upstream.get(), &FakeLlmServer::requestReceived);
+    QNetworkRequest req(QUrl(m_base + QStringLiteral("/v1/chat/completions")));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    req.setRawHeader("Authorization", "Bearer " + m_operator);
+    QNetworkReply* reply = m_nam.post(req, QJsonDocument(chatBody()).toJson(QJsonDocument::Compact));
+    QVERIFY(received.wait(10000)); // the call reached the upstream
+    reply->abort();
+    reply->deleteLater();
+    // The task is cancelled and its upstream call aborted.
+    QTRY_COMPARE_WITH_TIMEOUT(m_upstream->clientAborts(), 1, 10000);
+    TaskFilter f;
+    f.states = { TaskState::Cancelled };
+    QTRY_VERIFY_WITH_TIMEOUT(await(m_f->engine->tasks(f))->tasks.size() == 1, 10000);
+}
+
+QTEST_GUILESS_MAIN(TestFacade)
+#include "tst_facade.moc"
