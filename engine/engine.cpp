@@ -393,6 +393,16 @@ QFuture<Result<T>> writeFuture(Store* store, F&& fn)
 }
 } // namespace
 
+QFuture<VoidResult> Engine::storeSecret(const QString& name, const QByteArray& value)
+{
+    return post<VoidResult>([name, value](Scheduler& s, auto r) { s.storeSecret(name, value, r); });
+}
+
+QFuture<VoidResult> Engine::removeSecret(const QString& name)
+{
+    return post<VoidResult>([name](Scheduler& s, auto r) { s.removeSecret(name, r); });
+}
+
 QFuture<Result<NewToken>> Engine::createToken(const QString& name, Role role)
 {
     return writeFuture<NewToken>(m_store.get(), [name, role](QSqlDatabase& db) { return tokens::create(db, name, role); });
@@ -440,9 +450,10 @@ void Engine::audit(const QList<AuditEntry>& entries)
 
 QFuture<Result<QList<AuditEntry>>> Engine::auditLog(qint64 sinceMs, int limit)
 {
-    if (!m_store)
-        return readyFuture(Result<QList<AuditEntry>>(notRunning()));
-    return m_store->read([sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
+    // Read through the writer, not a reader connection: audit() only queues its
+    // rows, and a reader could run before they commit, so the REST server's
+    // flush-then-read would miss the latest changes.
+    return writeFuture<QList<AuditEntry>>(m_store.get(), [sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
 }
 
 } // namespace llmsched

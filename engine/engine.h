@@ -93,6 +93,10 @@ public:
 
     std::shared_ptr<const EngineSnapshot> snapshot() const;
 
+    // Provider keys into / out of the OS keychain as keychain:NAME (write-only).
+    QFuture<VoidResult> storeSecret(const QString& name, const QByteArray& value);
+    QFuture<VoidResult> removeSecret(const QString& name);
+
     // API access tokens and the audit log (the REST server's, kept in the store).
     QFuture<Result<NewToken>> createToken(const QString& name, Role role);
     QFuture<Result<QList<ApiToken>>> apiTokens();

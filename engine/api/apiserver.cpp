@@ -3,6 +3,7 @@
 #include "engine.h"
 
 #include "core/jsonreader.h"
+#include "core/secrets.h"
 #include "core/logging.h"
 #include "core/timeutil.h"
 
@@ -21,6 +22,7 @@ constexpr int kFlushMs = 1000;
 constexpr int kKeepAliveMs = 15'000;
 constexpr int kStatsEventMs = 1000;
 constexpr size_t kMaxLogs = 500;
+constexpr qint64 kTokenReloadMs = 1000;
 const double kLatencyBounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 
 QByteArray compact(const QJsonValue& v)
@@ -243,6 +245,7 @@ Result<quint16> ApiServer::start()
     if (!tokens)
         return tokens.error();
     m_tokens = *tokens;
+    m_tokensLoadedMs = -kTokenReloadMs; // the first unknown token may reload at once
     auto port = m_http->listen(m_options.address, m_options.port, m_options.tlsCertificate, m_options.tlsKey);
     if (!port)
         return port;
@@ -318,6 +321,8 @@ void ApiServer::registerRoutes()
     addRoute("POST", QStringLiteral("/api/v1/tokens"), admin, true, [this](C c) { createToken(c); });
     addRoute("DELETE", QStringLiteral("/api/v1/tokens/{id}"), admin, true, [this](C c) { revokeToken(c); });
     addRoute("GET", QStringLiteral("/api/v1/events"), viewer, false, [this](C c) { events(c); });
+    addRoute("PUT", QStringLiteral("/api/v1/secrets/{name}"), admin, true, [this](C c) { putSecret(c); });
+    addRoute("DELETE", QStringLiteral("/api/v1/secrets/{name}"), admin, true, [this](C c) { deleteSecret(c); });
     addRoute("GET", QStringLiteral("/v1/models"), viewer, false, [this](C c) { facadeModels(c); });
     addRoute("POST", QStringLiteral("/v1/chat/completions"), op, false, [this](C c) { facadeCall(c, TaskKind::Chat); });
     addRoute("POST", QStringLiteral("/v1/completions"), op, false, [this](C c) { facadeCall(c, TaskKind::Completion); });
@@ -338,12 +343,23 @@ bool ApiServer::allowed(const QHostAddress& address) const
 
 std::optional<ApiToken> ApiServer::authenticate(const QByteArray& header)
 {
-    if (!header.startsWith("Bearer ") && !header.startsWith("bearer "))
+    if (header.size() < 7 || qstrnicmp(header.constData(), "bearer ", 7) != 0) // the scheme is case-insensitive (RFC 7235)
         return std::nullopt;
     const QByteArray secret = header.mid(7).trimmed();
     if (secret.isEmpty() || secret.size() > 256)
         return std::nullopt;
-    auto it = m_tokens.constFind(hashTokenSecret(QString::fromLatin1(secret)));
+    const QByteArray hash = hashTokenSecret(QString::fromLatin1(secret));
+    auto it = m_tokens.constFind(hash);
+    if (it == m_tokens.constEnd() && m_clock.elapsed() - m_tokensLoadedMs >= kTokenReloadMs) {
+        // A token made elsewhere (the GUI, another engine client) since we loaded
+        // them: reload, at most once a second so bad tokens cannot hammer the store.
+        m_tokensLoadedMs = m_clock.elapsed();
+        auto loaded = m_engine.activeTokens();
+        loaded.waitForFinished(); // a small read on a reader connection; this is the API thread, not the GUI's
+        if (const auto tokens = loaded.result())
+            m_tokens = *tokens;
+        it = m_tokens.constFind(hash);
+    }
     if (it == m_tokens.constEnd())
         return std::nullopt;
     m_tokenUse.insert(it->id, nowMs());
@@ -1286,6 +1302,44 @@ void ApiServer::onTaskFinished(const TaskOutcome& o)
     // Dead: the upstream's own 4xx goes back as is (the request's fault); anything else is a bad gateway.
     const int status = o.httpStatus >= 400 && o.httpStatus < 500 && o.httpStatus != 408 && o.httpStatus != 429 ? o.httpStatus : 502;
     facadeFail(c, status, status == 502 ? QStringLiteral("upstream_error") : QStringLiteral("invalid_request_error"), o.error);
+}
+
+} // namespace llmsched
+
+// ---- secrets (write-only) ------------------------------------------------------------------
+
+namespace llmsched {
+
+void ApiServer::putSecret(const std::shared_ptr<Call>& c)
+{
+    auto body = c->bodyObject();
+    if (!body)
+        return;
+    const QString name = c->param(0);
+    if (auto problem = checkSecretRef(QStringLiteral("keychain:") + name))
+        return c->fail(422, QStringLiteral("invalid_argument"), QStringLiteral("the name %1").arg(*problem), QStringLiteral("name"));
+    ObjectReader r(*body);
+    const QString value = r.requiredString(QStringLiteral("value"), 8192);
+    if (auto err = r.finish())
+        return c->fail(*err); // never echoes the value: the reader names fields, not contents
+    const QByteArray key = value.toUtf8();
+    c->summary = QStringLiteral("stored secret keychain:%1").arg(name);
+    m_engine.storeSecret(name, key).then(this, [c, name, key](const VoidResult& res) {
+        if (!res)
+            return c->fail(res.error());
+        c->json(200, QJsonObject { { QStringLiteral("ref"), QString(QStringLiteral("keychain:") + name) }, { QStringLiteral("masked"), maskSecret(key) } });
+    });
+}
+
+void ApiServer::deleteSecret(const std::shared_ptr<Call>& c)
+{
+    const QString name = c->param(0);
+    c->summary = QStringLiteral("removed secret keychain:%1").arg(name);
+    m_engine.removeSecret(name).then(this, [c](const VoidResult& res) {
+        if (!res)
+            return c->fail(res.error());
+        c->respond(204, {});
+    });
 }
 
 } // namespace llmsched

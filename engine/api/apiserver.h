@@ -127,6 +127,8 @@ private:
         bool sentDelta = false;
         QString model;
     };
+    void putSecret(const std::shared_ptr<Call>& c);
+    void deleteSecret(const std::shared_ptr<Call>& c);
     void facadeModels(const std::shared_ptr<Call>& c);
     void facadeCall(const std::shared_ptr<Call>& c, TaskKind kind);
     void facadeFail(const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param = {},
@@ -140,6 +142,7 @@ private:
     HttpServer* m_http;
     std::vector<Route> m_routes;
     QHash<QByteArray, ApiToken> m_tokens; // by hash
+    qint64 m_tokensLoadedMs = 0;
     QHash<QString, qint64> m_tokenUse; // id -> last use, flushed periodically
     QHash<QString, Bucket> m_buckets;
     QList<AuditEntry> m_auditPending;

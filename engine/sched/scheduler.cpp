@@ -966,6 +966,22 @@ QCoro::Task<void> Scheduler::runHealthCheck(QString model, std::shared_ptr<Endpo
     announceCircuit(model, *e, now);
 }
 
+void Scheduler::storeSecret(QString name, QByteArray value, Reply<VoidResult> reply)
+{
+    runSecretJob(std::move(name), std::move(value), true, std::move(reply));
+}
+
+void Scheduler::removeSecret(QString name, Reply<VoidResult> reply)
+{
+    runSecretJob(std::move(name), {}, false, std::move(reply));
+}
+
+QCoro::Task<void> Scheduler::runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply)
+{
+    const VoidResult r = store ? co_await m_secrets->storeInKeychain(name, value) : co_await m_secrets->removeFromKeychain(name);
+    resolve(reply, r);
+}
+
 // ---- timers -----------------------------------------------------------------
 
 void Scheduler::armTimer()

@@ -93,6 +93,9 @@ public:
     void setModelPaused(QString name, bool paused, Reply<VoidResult> reply);
     void setPaused(bool paused, Reply<VoidResult> reply);
     QList<ModelConfig> modelConfigs() const;
+    // Keychain writes (write-only: keys never come back out through the engine).
+    void storeSecret(QString name, QByteArray value, Reply<VoidResult> reply);
+    void removeSecret(QString name, Reply<VoidResult> reply);
     SecretStore& secrets() { return *m_secrets; }
     HttpClientPool& http() { return *m_http; }
 
@@ -186,6 +189,7 @@ private:
     void endpointFeedback(const QString& model, const RunningCall& call, const CallResult* result, qint64 tookMs, qint64 nowMs);
     void checkHealthDue();
     QCoro::Task<void> runHealthCheck(QString model, std::shared_ptr<EndpointRuntime> endpoint);
+    QCoro::Task<void> runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply);
     void announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs);
     void launch(const Ulid& id, ActiveTask& t);
     QCoro::Task<void> runAttempt(Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint,

@@ -38,6 +38,7 @@ private slots:
     void errorsInOpenAiShape();
     void priorityHeader();
     void clientLeavingCancelsTheTask();
+    void secretsAreWriteOnly();
 
 private:
     Response post(const QString& path, const QJsonObject& body, const QByteArray& token, const QByteArray& priority = {});
@@ -253,6 +254,38 @@ void TestFacade::clientLeavingCancelsTheTask()
     TaskFilter f;
     f.states = { TaskState::Cancelled };
     QTRY_VERIFY_WITH_TIMEOUT(await(m_f->engine->tasks(f))->tasks.size() == 1, 10000);
+}
+
+void TestFacade::secretsAreWriteOnly()
+{
+    // No keychain service reachable (as on a headless host): a clear 503, and
+    // the value never comes back in any answer.
+    qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+    qunsetenv("DISPLAY");
+    qunsetenv("WAYLAND_DISPLAY");
+    const QByteArray admin = await(m_f->engine->createToken(QStringLiteral("admin"), Role::Admin))->secret.toLatin1();
+    const QJsonObject body { { QStringLiteral("value"), QStringLiteral("sk-secret-value-0123456789") } };
+    const auto put = [&](const QByteArray& token) {
+        QNetworkRequest req(QUrl(m_base + QStringLiteral("/api/v1/secrets/openai")));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        req.setRawHeader("Authorization", "Bearer " + token);
+        QNetworkReply* reply = m_nam.put(req, QJsonDocument(body).toJson(QJsonDocument::Compact));
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        done.wait(15000);
+        Response r;
+        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        r.body = reply->readAll();
+        reply->deleteLater();
+        return r;
+    };
+    QCOMPARE(put(m_operator).status, 403);
+    const Response r = put(admin);
+    QVERIFY2(r.status == 503 || r.status == 200, r.body.constData());
+    QVERIFY(!r.body.contains("sk-secret-value"));
+    if (r.status == 503)
+        QVERIFY2(r.body.contains("keychain"), r.body.constData());
+    else
+        QVERIFY(r.body.contains("keychain:openai"));
 }
 
 QTEST_GUILESS_MAIN(TestFacade)
