@@ -7,6 +7,7 @@ namespace llmsched {
 HttpClientPool::HttpClientPool(QObject* parent)
     : QObject(parent)
     , m_http1(new Http1Pool(this))
+    , m_cleartextDirect(qEnvironmentVariable("LLMSCHED_HTTP_CLIENT") != QLatin1String("qnam"))
 {
 }
 

@@ -46,6 +46,9 @@ public:
     int managerCount() const { return static_cast<int>(m_managers.size()); }
     // Cleartext origins go through this direct keep-alive client instead of a manager.
     Http1Pool& http1() { return *m_http1; }
+    // False when LLMSCHED_HTTP_CLIENT=qnam: every origin goes through the
+    // managers (the test suite runs the provider tests both ways).
+    bool cleartextDirect() const { return m_cleartextDirect; }
     int inflight() const { return m_inflight; }
     void setMaxManagers(int n) { m_maxManagers = n; }
 
@@ -62,6 +65,7 @@ private:
     void grow(Origin& o);
 
     Http1Pool* m_http1;
+    bool m_cleartextDirect = true;
     std::vector<QNetworkAccessManager*> m_managers;
     QHash<QNetworkAccessManager*, int> m_index;
     QHash<QString, Origin> m_origins;

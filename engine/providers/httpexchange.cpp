@@ -31,6 +31,66 @@ QString clip(QString s)
         s = s.left(kMaxErrorText) + QStringLiteral("…");
     return s;
 }
+
+// Where the bytes of an answer go, whichever client received them: into the
+// body (bounded) or, for a streamed 2xx answer, through the SSE parser to the
+// sink. Returns false when the exchange must be aborted (too large, rejected).
+class BodyReceiver
+{
+public:
+    BodyReceiver(HttpOutcome& out, const SseSink& sink, qint64 maxBodyBytes)
+        : m_out(out)
+        , m_sink(sink)
+        , m_maxBodyBytes(maxBodyBytes)
+    {
+    }
+    void setStatus(int status) { m_streaming = m_sink && status >= 200 && status < 300; }
+    bool streaming() const { return m_streaming; }
+    bool stopped() const { return m_out.tooLarge || m_out.sinkRejected; }
+
+    bool receive(const QByteArray& chunk)
+    {
+        if (stopped())
+            return false;
+        if (!m_streaming) {
+            if (m_out.body.size() + chunk.size() > m_maxBodyBytes) {
+                m_out.tooLarge = true;
+                return false;
+            }
+            m_out.body += chunk;
+            return true;
+        }
+        m_events.clear();
+        m_parser.feed(chunk, m_events);
+        for (const SseEvent& e : m_events) {
+            QString error;
+            if (!m_sink(e, &error)) {
+                m_out.sinkRejected = true;
+                m_out.sinkError = error;
+                return false;
+            }
+        }
+        if (m_parser.pendingBytes() > kMaxSseLine) {
+            m_out.sinkRejected = true;
+            m_out.sinkError = QStringLiteral("an event-stream line is longer than 8 MiB");
+            return false;
+        }
+        return true;
+    }
+    void finish()
+    {
+        if (m_streaming && !m_out.aborted && !stopped())
+            m_parser.finish();
+    }
+
+private:
+    HttpOutcome& m_out;
+    const SseSink& m_sink;
+    qint64 m_maxBodyBytes;
+    SseParser m_parser;
+    std::vector<SseEvent> m_events;
+    bool m_streaming = false;
+};
 } // namespace
 
 bool HttpOutcome::transportFailed() const
@@ -141,39 +201,12 @@ QCoro::Task<HttpOutcome> http1Exchange(HttpClientPool& pool, HttpRequestSpec spe
     call->headers = std::move(spec.headers);
     call->body = std::move(spec.body);
 
-    SseParser parser;
-    std::vector<SseEvent> events;
-    bool streaming = false;
+    BodyReceiver body(out, sink, spec.maxBodyBytes);
     Http1Call* raw = call.get();
-    call->onHeaders = [&](Http1Call& c) { streaming = sink && c.status >= 200 && c.status < 300; };
-    call->onData = [&, raw](Http1Call&, const QByteArray& chunk) {
-        if (out.tooLarge || out.sinkRejected)
-            return;
-        if (!streaming) {
-            if (out.body.size() + chunk.size() > spec.maxBodyBytes) {
-                out.tooLarge = true;
-                raw->abort();
-                return;
-            }
-            out.body += chunk;
-            return;
-        }
-        events.clear();
-        parser.feed(chunk, events);
-        for (const SseEvent& e : events) {
-            QString error;
-            if (!sink(e, &error)) {
-                out.sinkRejected = true;
-                out.sinkError = error;
-                raw->abort();
-                return;
-            }
-        }
-        if (parser.pendingBytes() > kMaxSseLine) {
-            out.sinkRejected = true;
-            out.sinkError = QStringLiteral("an event-stream line is longer than 8 MiB");
+    call->onHeaders = [&body](Http1Call& c) { body.setStatus(c.status); };
+    call->onData = [&body, raw](Http1Call&, const QByteArray& chunk) {
+        if (!body.stopped() && !body.receive(chunk))
             raw->abort();
-        }
     };
     QObject::connect(control.get(), &CallControl::aborted, raw, [&out, raw] {
         out.aborted = true;
@@ -185,8 +218,7 @@ QCoro::Task<HttpOutcome> http1Exchange(HttpClientPool& pool, HttpRequestSpec spe
     control->disconnect(raw);
     call->onData = {};
     call->onHeaders = {};
-    if (streaming && !out.aborted && !out.sinkRejected)
-        parser.finish();
+    body.finish();
     out.status = call->status;
     out.headers = call->responseHeaders;
     if (call->failed && !out.tooLarge && !out.sinkRejected && !out.aborted) {
@@ -210,7 +242,7 @@ QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec
         out.aborted = true;
         co_return out;
     }
-    if (spec.url.scheme() == QLatin1String("http"))
+    if (spec.url.scheme() == QLatin1String("http") && pool.cleartextDirect())
         co_return co_await http1Exchange(pool, std::move(spec), std::move(control), std::move(sink));
     QElapsedTimer clock;
     clock.start();
@@ -224,42 +256,17 @@ QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec
     QNetworkAccessManager* nam = pool.acquire(spec.url);
     QNetworkReply* reply = spec.body.isEmpty() && spec.method == "GET" ? nam->get(request)
                                                                        : nam->sendCustomRequest(request, spec.method, spec.body);
-    SseParser parser;
-    std::vector<SseEvent> events;
-    bool streaming = false; // decided on the first bytes: 2xx and a sink
+    BodyReceiver body(out, sink, spec.maxBodyBytes);
+    bool sawStatus = false;
     const auto onData = [&] {
-        if (out.aborted || out.tooLarge || out.sinkRejected)
+        if (out.aborted || body.stopped())
             return;
-        if (!streaming && sink && out.body.isEmpty()) {
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            streaming = status >= 200 && status < 300;
+        if (!sawStatus) {
+            sawStatus = true;
+            body.setStatus(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
         }
-        const QByteArray chunk = reply->readAll();
-        if (!streaming) {
-            if (out.body.size() + chunk.size() > spec.maxBodyBytes) {
-                out.tooLarge = true;
-                reply->abort();
-                return;
-            }
-            out.body += chunk;
-            return;
-        }
-        events.clear();
-        parser.feed(chunk, events);
-        for (const SseEvent& e : events) {
-            QString error;
-            if (!sink(e, &error)) {
-                out.sinkRejected = true;
-                out.sinkError = error;
-                reply->abort();
-                return;
-            }
-        }
-        if (parser.pendingBytes() > kMaxSseLine) {
-            out.sinkRejected = true;
-            out.sinkError = QStringLiteral("an event-stream line is longer than 8 MiB");
+        if (!body.receive(reply->readAll()))
             reply->abort();
-        }
     };
     QObject::connect(reply, &QNetworkReply::readyRead, reply, onData);
     QObject::connect(control.get(), &CallControl::aborted, reply, [&out, reply] {
@@ -269,8 +276,7 @@ QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec
     if (!reply->isFinished())
         co_await qCoro(reply, &QNetworkReply::finished);
     onData();
-    if (streaming && !out.aborted && !out.sinkRejected)
-        parser.finish();
+    body.finish();
 
     out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     out.error = reply->error();
