@@ -183,6 +183,8 @@ struct ApiServer::Call
             return QJsonValue(doc.object());
         return QJsonValue(doc.array());
     }
+    // No body at all counts as {} (optional parameters).
+    std::optional<QJsonObject> optionalBodyObject() { return request.body.isEmpty() ? std::optional<QJsonObject>(QJsonObject {}) : bodyObject(); }
     std::optional<QJsonObject> bodyObject()
     {
         auto v = body();
@@ -807,14 +809,10 @@ void ApiServer::taskLog(const std::shared_ptr<Call>& c)
 
 void ApiServer::requeueDead(const std::shared_ptr<Call>& c)
 {
-    QJsonObject body;
-    if (!c->request.body.isEmpty()) {
-        auto b = c->bodyObject();
-        if (!b)
-            return;
-        body = *b;
-    }
-    ObjectReader r(body);
+    const auto body = c->optionalBodyObject();
+    if (!body)
+        return;
+    ObjectReader r(*body);
     const QString model = r.string(QStringLiteral("model"), {}, 128);
     const int limit = static_cast<int>(r.integer(QStringLiteral("limit"), 10'000, 1, 10'000));
     if (auto err = r.finish())
@@ -829,14 +827,10 @@ void ApiServer::requeueDead(const std::shared_ptr<Call>& c)
 
 void ApiServer::purgeDead(const std::shared_ptr<Call>& c)
 {
-    QJsonObject body;
-    if (!c->request.body.isEmpty()) {
-        auto b = c->bodyObject();
-        if (!b)
-            return;
-        body = *b;
-    }
-    ObjectReader r(body);
+    const auto body = c->optionalBodyObject();
+    if (!body)
+        return;
+    ObjectReader r(*body);
     const QString model = r.string(QStringLiteral("model"), {}, 128);
     const QString olderThan = r.string(QStringLiteral("older_than"), {}, 64);
     if (auto err = r.finish())
