@@ -329,7 +329,12 @@ HttpServer::HttpServer(QObject* parent)
 {
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer()
+{
+    // Connections count themselves out of m_connections when destroyed: delete
+    // them while this object is still whole, not later in ~QObject (UB).
+    qDeleteAll(findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly));
+}
 
 Result<quint16> HttpServer::listen(const QHostAddress& address, quint16 port, const QString& certificatePath, const QString& keyPath)
 {

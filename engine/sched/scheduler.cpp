@@ -978,7 +978,13 @@ void Scheduler::removeSecret(QString name, Reply<VoidResult> reply)
 
 QCoro::Task<void> Scheduler::runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply)
 {
-    const VoidResult r = store ? co_await m_secrets->storeInKeychain(name, value) : co_await m_secrets->removeFromKeychain(name);
+    // Not `store ? co_await a : co_await b`: GCC 12 destroys the awaited result
+    // of a conditional co_await before it is used (heap use-after-free).
+    VoidResult r;
+    if (store)
+        r = co_await m_secrets->storeInKeychain(name, value);
+    else
+        r = co_await m_secrets->removeFromKeychain(name);
     resolve(reply, r);
 }
 
