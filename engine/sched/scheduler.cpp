@@ -1063,6 +1063,7 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
         outcome->httpStatus = m_lastHttpStatus;
     }
     const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
+    m_lastTicket = ticket;
     if (outcome)
         m_pendingOutcomes.push_back({ ticket, std::move(*outcome) });
     TaskEvent ev;
@@ -1083,6 +1084,7 @@ void Scheduler::recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, L
 {
     update.seq = t.seq;
     const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { nowMs(), level, std::move(message), {} } });
+    m_lastTicket = ticket;
     TaskEvent ev;
     ev.id = id;
     ev.model = modelAt(t.model).config.name;
@@ -1100,9 +1102,18 @@ void Scheduler::finalize(const Ulid& id, ActiveTask& t, TaskState state)
     m_active.remove(id);
     releaseDependents(id, state);
     if (auto w = m_cancelWaiters.take(id); !w.isEmpty()) {
-        for (const auto& reply : w)
-            resolve(reply, state);
+        afterCommit([w, state] {
+            for (const auto& reply : w)
+                resolve(reply, state);
+        });
     }
+}
+
+void Scheduler::afterCommit(std::function<void()> fn)
+{
+    if (m_lastTicket <= m_committedTicket)
+        return fn();
+    m_afterCommit.emplace_back(m_lastTicket, std::move(fn));
 }
 
 // ---- operator actions ---------------------------------------------------------
@@ -1137,7 +1148,7 @@ void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
     u.finishedMs = now;
     u.error = QStringLiteral("cancelled by operator");
     transition(id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled by operator"));
-    resolve(reply, TaskState::Cancelled);
+    afterCommit([reply] { resolve(reply, TaskState::Cancelled); });
     postDispatch();
 }
 
@@ -1169,7 +1180,7 @@ void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
         recordChange(id, t, std::move(u), LogLevel::Info, QStringLiteral("priority changed from %1 to %2").arg(old).arg(priority));
         postDispatch();
     }
-    resolve(reply, VoidResult {});
+    afterCommit([reply] { resolve(reply, VoidResult {}); });
 }
 
 void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
@@ -1187,7 +1198,8 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
         transition(id, t, TaskState::Queued, std::move(u), LogLevel::Info, QStringLiteral("queued now by operator"));
         enqueueReady(id, m_active[id], now);
         postDispatch();
-        return resolve(reply, TaskState::Queued);
+        afterCommit([reply] { resolve(reply, TaskState::Queued); });
+        return;
     }
     m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
         .then(this, [this, reply](const Result<Task>& t) {
@@ -1202,7 +1214,7 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
                 return resolve(reply, Error::conflict(QStringLiteral("model '%1' no longer exists").arg(t->spec.model)));
             readmit(*t, QStringLiteral("requeued by operator (was %1)").arg(taskStateName(t->state)));
             postDispatch();
-            resolve(reply, TaskState::Queued);
+            afterCommit([reply] { resolve(reply, TaskState::Queued); });
         });
 }
 
@@ -1231,6 +1243,7 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     u.state = TaskState::Queued;
     u.queuedMs = now;
     const quint64 ticket = m_store.writer().updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
+    m_lastTicket = ticket;
     TaskEvent ev;
     ev.id = task.id;
     ev.model = task.spec.model;
@@ -1263,7 +1276,7 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
                 ++n;
             }
             postDispatch();
-            resolve(reply, n);
+            afterCommit([reply, n] { resolve(reply, n); });
         });
 }
 
@@ -1404,6 +1417,16 @@ void Scheduler::onWriterStatus(const WriterStatus& status)
     }
     if (status.committedTicket > m_committedTicket) {
         m_committedTicket = status.committedTicket;
+        if (!m_afterCommit.empty()) {
+            size_t k = 0;
+            while (k < m_afterCommit.size() && m_afterCommit[k].first <= m_committedTicket)
+                ++k;
+            std::vector<std::pair<quint64, std::function<void()>>> ready(std::make_move_iterator(m_afterCommit.begin()),
+                std::make_move_iterator(m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k)));
+            m_afterCommit.erase(m_afterCommit.begin(), m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k));
+            for (auto& [ticket, fn] : ready)
+                fn();
+        }
         if (!m_pendingOutcomes.empty()) {
             size_t k = 0;
             while (k < m_pendingOutcomes.size() && m_pendingOutcomes[k].ticket <= m_committedTicket)

@@ -258,6 +258,10 @@ private:
     QString m_storeError;
     quint64 m_committedTicket = 0;
     std::vector<PendingEvent> m_pendingEvents;
+    // Operator actions are answered once what they wrote is committed, as submits are.
+    void afterCommit(std::function<void()> fn);
+    quint64 m_lastTicket = 0; // of the latest task write
+    std::vector<std::pair<quint64, std::function<void()>>> m_afterCommit;
     int m_lastHttpStatus = 0; // of the attempt being finished, for TaskOutcome
     QSet<Ulid> m_watched; // tasks whose deltas and outcome someone waits for
     struct PendingOutcome
