@@ -15,6 +15,11 @@ packages=(
   xvfb xauth fonts-noto-cjk sqlite3 file lintian rpm desktop-file-utils appstream dbus gnome-keyring
 )
 
+# Node.js and npm run the OpenAI SDK conformance test; machines that already
+# have a node (e.g. from NodeSource) keep theirs.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
