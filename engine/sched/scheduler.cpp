@@ -694,7 +694,13 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     const qint64 tookMs = std::max<qint64>(0, now - t.startedMs);
     const double seconds = static_cast<double>(tookMs) / 1000.0;
     const int endpointIndex = t.lastEndpoint;
+    // Read by transition() for a watched task's outcome; only valid during this call.
     m_lastHttpStatus = r.ok ? 0 : r.httpStatus;
+    struct ResetStatus
+    {
+        int& status;
+        ~ResetStatus() { status = 0; }
+    } resetStatus { m_lastHttpStatus };
     QString endpointName;
     if (auto c = m_calls.constFind(id); c != m_calls.constEnd())
         endpointName = c->endpoint->config.name;
