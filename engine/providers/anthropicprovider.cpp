@@ -166,14 +166,7 @@ QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared
         m_config.defaultMaxTokens);
     const bool stream = body.value(QLatin1String("stream")).toBool();
 
-    HttpRequestSpec spec;
-    spec.url = messagesUrl();
-    spec.headers = authHeaders(secret);
-    spec.headers.append({ QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json") });
-    if (stream)
-        spec.headers.append({ QByteArrayLiteral("Accept"), QByteArrayLiteral("text/event-stream") });
-    spec.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-    spec.stream = stream;
+    HttpRequestSpec spec = jsonRequest(messagesUrl(), secret, body, stream);
 
     // Streaming state: rebuilt as an Anthropic message, then translated once.
     QJsonObject message;

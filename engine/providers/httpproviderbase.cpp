@@ -4,6 +4,8 @@
 
 #include "core/secrets.h"
 
+#include <QJsonDocument>
+
 namespace llmsched {
 
 HttpProviderBase::HttpProviderBase(EndpointConfig config, ProviderContext context)
@@ -19,6 +21,19 @@ QCoro::Task<Result<QByteArray>> HttpProviderBase::key()
     if (!m_context.secrets)
         co_return Error::unavailable(QStringLiteral("no secret store"));
     co_return co_await m_context.secrets->resolve(m_config.apiKeyRef);
+}
+
+HttpRequestSpec HttpProviderBase::jsonRequest(const QUrl& url, const QByteArray& key, const QJsonObject& body, bool stream) const
+{
+    HttpRequestSpec spec;
+    spec.url = url;
+    spec.headers = authHeaders(key);
+    spec.headers.append({ QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json") });
+    if (stream)
+        spec.headers.append({ QByteArrayLiteral("Accept"), QByteArrayLiteral("text/event-stream") });
+    spec.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    spec.stream = stream;
+    return spec;
 }
 
 QUrl HttpProviderBase::endpointUrl(const QString& path) const

@@ -5,6 +5,8 @@
 
 #include "core/modelconfig.h"
 
+#include <QJsonObject>
+
 namespace llmsched {
 
 // What the HTTP-speaking providers share: the endpoint's settings, the pool,
@@ -23,6 +25,8 @@ protected:
     // Headers that carry the key for this dialect.
     virtual HeaderList authHeaders(const QByteArray& key) const = 0;
     virtual QUrl healthUrl() const = 0;
+    // A POST of a JSON body with this dialect's auth headers; streamed answers are asked for as SSE.
+    HttpRequestSpec jsonRequest(const QUrl& url, const QByteArray& key, const QJsonObject& body, bool stream) const;
     // base_url joined with a path ("/chat/completions"), without doubled slashes.
     QUrl endpointUrl(const QString& path) const;
     QString name() const { return m_config.name; }

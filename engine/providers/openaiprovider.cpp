@@ -148,14 +148,7 @@ QCoro::Task<CallResult> OpenAiProvider::call(CallRequest request, std::shared_pt
         options.insert(QStringLiteral("include_usage"), true);
         body.insert(QStringLiteral("stream_options"), options);
     }
-    HttpRequestSpec spec;
-    spec.url = endpointUrl(pathFor(request.kind));
-    spec.headers = authHeaders(secret);
-    spec.headers.append({ QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json") });
-    if (stream)
-        spec.headers.append({ QByteArrayLiteral("Accept"), QByteArrayLiteral("text/event-stream") });
-    spec.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-    spec.stream = stream;
+    HttpRequestSpec spec = jsonRequest(endpointUrl(pathFor(request.kind)), secret, body, stream);
 
     OpenAiStreamAssembler assembler(request.kind);
     SseSink sink;
