@@ -59,21 +59,8 @@ int main(int argc, char** argv)
     }
 
     // Inputs prepared up front so the clock measures the engine, not JSON building.
-    QList<QList<TaskSpec>> batches;
-    for (int i = 0; i < total; i += batch) {
-        QList<TaskSpec> specs;
-        for (int j = i; j < std::min(total, i + batch); ++j) {
-            TaskSpec s;
-            s.model = model.name;
-            s.priority = 1 + j % 3;
-            s.input = QJsonDocument(QJsonObject { { QStringLiteral("messages"),
-                                        QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-                                            { QStringLiteral("content"), QStringLiteral("task %1").arg(j) } } } } })
-                          .toJson(QJsonDocument::Compact);
-            specs.append(std::move(s));
-        }
-        batches.append(std::move(specs));
-    }
+    const auto batches = chatBatches(
+        model.name, total, batch, [](int j) { return QStringLiteral("task %1").arg(j); }, [](int j) { return 1 + j % 3; });
 
     qint64 succeeded = 0, otherFinal = 0;
     qint64 submitDoneNs = 0;

@@ -102,20 +102,8 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    QList<QList<TaskSpec>> batches;
-    for (int i = 0; i < total; i += batch) {
-        QList<TaskSpec> specs;
-        for (int j = i; j < std::min(total, i + batch); ++j) {
-            TaskSpec s;
-            s.model = model.name;
-            s.input = QJsonDocument(QJsonObject { { QStringLiteral("messages"),
-                                        QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-                                            { QStringLiteral("content"), QStringLiteral("question %1").arg(j) } } } } })
-                          .toJson(QJsonDocument::Compact);
-            specs.append(std::move(s));
-        }
-        batches.append(std::move(specs));
-    }
+    const auto batches = chatBatches(
+        model.name, total, batch, [](int j) { return QStringLiteral("question %1").arg(j); }, [](int) { return kDefaultPriority; });
 
     qint64 succeeded = 0, failed = 0;
     qint64 at10 = 0, at90 = 0;
