@@ -266,6 +266,13 @@ QFuture<Result<TaskPage>> Engine::tasks(const TaskFilter& filter)
     return m_store->read([filter](QSqlDatabase& db) { return queries::listTasks(db, filter); });
 }
 
+QFuture<Result<qint64>> Engine::countTasks(const TaskFilter& filter)
+{
+    if (!m_store)
+        return readyFuture(Result<qint64>(notRunning()));
+    return m_store->read([filter](QSqlDatabase& db) { return queries::countTasks(db, filter); });
+}
+
 QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
 {
     const auto u = parseId(id);
@@ -392,6 +399,11 @@ QFuture<Result<T>> writeFuture(Store* store, F&& fn)
     return promise->future();
 }
 } // namespace
+
+QFuture<Result<QList<EndpointTestResult>>> Engine::testConnection(const ModelConfig& model)
+{
+    return post<Result<QList<EndpointTestResult>>>([model](Scheduler& s, auto r) { s.testConnection(model, r); });
+}
 
 QFuture<VoidResult> Engine::storeSecret(const QString& name, const QByteArray& value)
 {

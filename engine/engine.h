@@ -81,6 +81,8 @@ public:
     // Reads, from the store.
     QFuture<Result<Task>> task(const QString& id);
     QFuture<Result<TaskPage>> tasks(const TaskFilter& filter);
+    // How many tasks match (cursor, offset and limit ignored).
+    QFuture<Result<qint64>> countTasks(const TaskFilter& filter);
     QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id);
     QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model = {});
 
@@ -90,6 +92,9 @@ public:
     QFuture<VoidResult> removeModel(const QString& name);
     QFuture<VoidResult> setModelPaused(const QString& name, bool paused);
     QFuture<VoidResult> setPaused(bool paused);
+    // Asks each endpoint of `model` (not yet saved, e.g. from an editor)
+    // whether it answers with the given URL and key.
+    QFuture<Result<QList<EndpointTestResult>>> testConnection(const ModelConfig& model);
 
     std::shared_ptr<const EngineSnapshot> snapshot() const;
 

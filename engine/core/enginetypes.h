@@ -117,6 +117,16 @@ struct TaskOutcome
     Usage usage;
 };
 
+// The answer of one endpoint to Engine::testConnection.
+struct EndpointTestResult
+{
+    QString endpoint;
+    bool ok = false;
+    bool checked = false; // false: the provider has no request to test with (simulated)
+    QString message; // why not, or what answered; never contains secrets
+    qint64 latencyMs = 0;
+};
+
 // Something an operator should hear about (tray notification, log line).
 struct Notification
 {

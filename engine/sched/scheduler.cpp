@@ -972,6 +972,52 @@ QCoro::Task<void> Scheduler::runHealthCheck(QString model, std::shared_ptr<Endpo
     announceCircuit(model, *e, now);
 }
 
+void Scheduler::testConnection(ModelConfig model, Reply<Result<QList<EndpointTestResult>>> reply)
+{
+    auto checked = ModelConfig::fromJson(model.toJson());
+    if (!checked)
+        return resolve(reply, checked.error());
+    auto pool = EndpointPool::create(*checked, m_providers);
+    if (!pool)
+        return resolve(reply, pool.error());
+    runConnectionTest(std::shared_ptr<EndpointPool>(std::move(*pool)), std::move(reply));
+}
+
+QCoro::Task<void> Scheduler::runConnectionTest(std::shared_ptr<EndpointPool> pool, Reply<Result<QList<EndpointTestResult>>> reply)
+{
+    QList<EndpointTestResult> results;
+    for (int i = 0; i < pool->size(); ++i) {
+        const std::shared_ptr<EndpointRuntime> e = pool->at(i);
+        EndpointTestResult r;
+        r.endpoint = e->config.name;
+        if (!e->provider->hasHealthCheck()) {
+            r.ok = true;
+            r.message = tr("nothing to contact: the %1 provider answers locally").arg(e->config.provider);
+            results.append(r);
+            continue;
+        }
+        if (m_stopping)
+            break;
+        auto control = std::make_shared<CallControl>();
+        m_healthChecks.insert(control.get(), control);
+        QTimer::singleShot(kHealthTimeoutMs, control.get(), [c = control.get()] { c->abort(FailureKind::Timeout); });
+        const HealthResult h = co_await e->provider->checkHealth(control);
+        m_healthChecks.remove(control.get());
+        r.checked = true;
+        r.ok = h.ok;
+        r.latencyMs = h.latencyMs;
+        r.message = h.ok ? tr("answered in %1 ms").arg(h.latencyMs) : h.error;
+        results.append(r);
+    }
+    pool->retire();
+    if (m_stopping) {
+        checkStopped();
+        resolve(reply, Error::unavailable(QStringLiteral("the engine is stopping")));
+        co_return;
+    }
+    resolve(reply, results);
+}
+
 void Scheduler::storeSecret(QString name, QByteArray value, Reply<VoidResult> reply)
 {
     runSecretJob(std::move(name), std::move(value), true, std::move(reply));

@@ -95,6 +95,9 @@ public:
     QList<ModelConfig> modelConfigs() const;
     // Keychain writes (write-only: keys never come back out through the engine).
     void storeSecret(QString name, QByteArray value, Reply<VoidResult> reply);
+    // Builds the model's endpoint clients without installing them and asks
+    // each endpoint whether it answers (its health check), in order.
+    void testConnection(ModelConfig model, Reply<Result<QList<EndpointTestResult>>> reply);
     void removeSecret(QString name, Reply<VoidResult> reply);
     SecretStore& secrets() { return *m_secrets; }
     HttpClientPool& http() { return *m_http; }
@@ -189,6 +192,7 @@ private:
     void endpointFeedback(const QString& model, const RunningCall& call, const CallResult* result, qint64 tookMs, qint64 nowMs);
     void checkHealthDue();
     QCoro::Task<void> runHealthCheck(QString model, std::shared_ptr<EndpointRuntime> endpoint);
+    QCoro::Task<void> runConnectionTest(std::shared_ptr<EndpointPool> pool, Reply<Result<QList<EndpointTestResult>>> reply);
     QCoro::Task<void> runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply);
     void announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs);
     void launch(const Ulid& id, ActiveTask& t);

@@ -336,61 +336,94 @@ Result<QHash<qint64, Task>> tasksBySeq(QSqlDatabase& db, const QList<qint64>& se
     return out;
 }
 
-Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& f)
+namespace {
+
+// The WHERE clause of a task filter (without cursor), with its bound values.
+struct TaskWhere
 {
     QStringList where;
     QVariantList binds;
+};
+
+TaskWhere taskWhere(const TaskFilter& f)
+{
+    TaskWhere w;
     if (!f.states.isEmpty()) {
         QStringList s;
         for (TaskState st : f.states)
             s.append(QString::number(static_cast<int>(st)));
-        where << QStringLiteral("state IN (%1)").arg(s.join(QLatin1Char(',')));
+        w.where << QStringLiteral("state IN (%1)").arg(s.join(QLatin1Char(',')));
     }
     if (!f.model.isEmpty()) {
-        where << QStringLiteral("model = ?");
-        binds << f.model;
+        w.where << QStringLiteral("model = ?");
+        w.binds << f.model;
     }
     if (f.priority >= 0) {
-        where << QStringLiteral("priority = ?");
-        binds << f.priority;
+        w.where << QStringLiteral("priority = ?");
+        w.binds << f.priority;
     }
     if (!f.tag.isEmpty()) {
-        where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ?)");
-        binds << f.tag;
+        w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ?)");
+        w.binds << f.tag;
     }
     if (!f.text.isEmpty()) {
-        where << QStringLiteral("(id LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\' OR CAST(input AS TEXT) LIKE ? ESCAPE '\\')");
+        w.where << QStringLiteral("(id LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\' OR CAST(input AS TEXT) LIKE ? ESCAPE '\\')");
         QString pattern = f.text;
         pattern.replace(QLatin1String("\\"), QLatin1String("\\\\"))
             .replace(QLatin1String("%"), QLatin1String("\\%"))
             .replace(QLatin1String("_"), QLatin1String("\\_"));
         pattern = QLatin1Char('%') + pattern + QLatin1Char('%');
-        binds << pattern << pattern << pattern;
+        w.binds << pattern << pattern << pattern;
     }
     if (f.fromMs > 0) {
-        where << QStringLiteral("created_at >= ?");
-        binds << f.fromMs;
+        w.where << QStringLiteral("created_at >= ?");
+        w.binds << f.fromMs;
     }
     if (f.toMs > 0) {
-        where << QStringLiteral("created_at < ?");
-        binds << f.toMs;
+        w.where << QStringLiteral("created_at < ?");
+        w.binds << f.toMs;
     }
-    if (f.cursor > 0) {
-        where << (f.newestFirst ? QStringLiteral("seq < ?") : QStringLiteral("seq > ?"));
-        binds << f.cursor;
+    return w;
+}
+
+bool execWhere(QSqlQuery& q, QString sql, const TaskWhere& w)
+{
+    if (!w.where.isEmpty())
+        sql.replace(QLatin1String("%WHERE%"), QStringLiteral(" WHERE ") + w.where.join(QStringLiteral(" AND ")));
+    else
+        sql.replace(QLatin1String("%WHERE%"), QString());
+    q.setForwardOnly(true);
+    if (!q.prepare(sql))
+        return false;
+    for (qsizetype i = 0; i < w.binds.size(); ++i)
+        q.bindValue(static_cast<int>(i), w.binds.at(i));
+    return q.exec();
+}
+
+} // namespace
+
+Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& f)
+{
+    TaskWhere w = taskWhere(f);
+    const bool bySeq = f.order == TaskFilter::Order::Seq;
+    if (f.cursor > 0 && bySeq) {
+        w.where << (f.newestFirst ? QStringLiteral("seq < ?") : QStringLiteral("seq > ?"));
+        w.binds << f.cursor;
     }
     const int limit = std::clamp(f.limit, 1, 10000);
-    QString sql = QStringLiteral("SELECT %1%2 FROM tasks").arg(kTaskColumns, f.includeInput ? QStringLiteral(", input") : QString());
-    if (!where.isEmpty())
-        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
-    sql += f.newestFirst ? QStringLiteral(" ORDER BY seq DESC") : QStringLiteral(" ORDER BY seq ASC");
-    sql += QStringLiteral(" LIMIT %1").arg(limit + 1);
+    const QLatin1String dir = f.newestFirst ? QLatin1String(" DESC") : QLatin1String(" ASC");
+    QString order = QStringLiteral(" ORDER BY ");
+    if (f.order == TaskFilter::Order::State)
+        order += QLatin1String("state") + dir + QLatin1String(", ");
+    else if (f.order == TaskFilter::Order::Model)
+        order += QLatin1String("model") + dir + QLatin1String(", ");
+    order += QLatin1String("seq") + dir;
+    QString sql = QStringLiteral("SELECT %1%2 FROM tasks%WHERE%").arg(kTaskColumns, f.includeInput ? QStringLiteral(", input") : QString());
+    sql += order + QStringLiteral(" LIMIT %1").arg(limit + 1);
+    if (f.offset > 0 && (f.cursor <= 0 || !bySeq))
+        sql += QStringLiteral(" OFFSET %1").arg(f.offset);
     QSqlQuery q(db);
-    q.setForwardOnly(true);
-    q.prepare(sql);
-    for (qsizetype i = 0; i < binds.size(); ++i)
-        q.bindValue(static_cast<int>(i), binds.at(i));
-    if (!q.exec())
+    if (!execWhere(q, sql, w))
         return queryError(q, QStringLiteral("listing tasks"));
     TaskPage page;
     while (q.next()) {
@@ -401,6 +434,14 @@ Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& f)
         page.tasks.append(taskFromQuery(q, f.includeInput));
     }
     return page;
+}
+
+Result<qint64> countTasks(QSqlDatabase& db, const TaskFilter& f)
+{
+    QSqlQuery q(db);
+    if (!execWhere(q, QStringLiteral("SELECT count(*) FROM tasks%WHERE%"), taskWhere(f)) || !q.next())
+        return queryError(q, QStringLiteral("counting tasks"));
+    return q.value(0).toLongLong();
 }
 
 Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq)

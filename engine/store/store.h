@@ -36,6 +36,9 @@ struct TaskFilter
     qint64 fromMs = 0; // created_at >= from
     qint64 toMs = 0; // created_at < to
     qint64 cursor = 0; // continue after (before, when newestFirst) this seq
+    qint64 offset = 0; // rows to skip (random access for views; cursor is cheaper)
+    enum class Order : quint8 { Seq, State, Model };
+    Order order = Order::Seq; // then by seq; State and Model use their indexes
     int limit = 100;
     bool newestFirst = true;
     bool includeInput = false;
@@ -118,6 +121,7 @@ namespace queries {
 Result<Task> taskById(QSqlDatabase& db, const QString& id);
 Result<Task> taskBySeq(QSqlDatabase& db, qint64 seq);
 Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& filter);
+Result<qint64> countTasks(QSqlDatabase& db, const TaskFilter& filter);
 Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq);
 // Counts per (model, state) over the whole table.
 Result<QHash<QString, QHash<TaskState, qint64>>> countsByModelAndState(QSqlDatabase& db);

@@ -1,0 +1,63 @@
+#include "livestate.h"
+
+#include "engine.h"
+
+namespace llmsched::ui {
+
+LiveState::LiveState(Engine& engine, QObject* parent, int intervalMs)
+    : QObject(parent)
+    , m_engine(engine)
+{
+    connect(&engine, &Engine::taskEvents, this, &LiveState::onEngineEvents, Qt::QueuedConnection);
+    connect(&engine, &Engine::notification, this, &LiveState::notified, Qt::QueuedConnection);
+    m_timer.setInterval(intervalMs);
+    connect(&m_timer, &QTimer::timeout, this, &LiveState::tick);
+    m_timer.start();
+    m_snapshot = engine.snapshot();
+}
+
+void LiveState::onEngineEvents(const TaskEvents& events)
+{
+    for (const TaskEvent& e : events) {
+        if (e.created)
+            ++m_pendingCreated;
+        const QString id = e.id.toString();
+        auto it = m_pendingIndex.constFind(id);
+        if (it == m_pendingIndex.constEnd()) {
+            m_pendingIndex.insert(id, m_pending.size());
+            m_pending.append(e);
+        } else {
+            TaskEvent& kept = m_pending[it.value()];
+            const bool created = kept.created || e.created;
+            const TaskState first = kept.previous;
+            kept = e;
+            kept.created = created;
+            kept.previous = first;
+        }
+    }
+}
+
+void LiveState::flush()
+{
+    tick();
+}
+
+void LiveState::tick()
+{
+    auto snap = m_engine.snapshot();
+    if (snap && snap != m_snapshot) {
+        m_snapshot = snap;
+        m_finishedRate = snap->tasksPerSecond;
+        emit snapshotChanged(m_snapshot);
+    }
+    if (!m_pending.isEmpty() || m_pendingCreated > 0) {
+        TaskEvents out;
+        out.swap(m_pending);
+        const qint64 created = m_pendingCreated;
+        m_pendingIndex.clear();
+        m_pendingCreated = 0;
+        emit tasksChanged(out, created);
+    }
+}
+
+} // namespace llmsched::ui

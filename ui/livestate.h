@@ -1,0 +1,58 @@
+#pragma once
+
+#include "core/enginetypes.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+namespace llmsched {
+class Engine;
+}
+
+namespace llmsched::ui {
+
+// The GUI thread's one window on the running engine. It collects task events
+// (arriving queued from the engine thread) and reads the engine's snapshot,
+// and hands both to the views at most `intervalMs` apart (default 100 ms, so
+// about 10 updates a second however fast the engine runs). Views connect to
+// it instead of the engine, so nothing reaches them faster than they can paint.
+class LiveState final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LiveState)
+
+public:
+    explicit LiveState(Engine& engine, QObject* parent = nullptr, int intervalMs = 100);
+
+    Engine& engine() const { return m_engine; }
+    std::shared_ptr<const EngineSnapshot> snapshot() const { return m_snapshot; }
+    // Tasks per second finishing, averaged over the last few seconds.
+    double finishedPerSecond() const { return m_finishedRate; }
+
+    // Publishes now instead of on the next tick (tests, first paint).
+    void flush();
+
+signals:
+    // A newer engine snapshot (models, endpoints, counters).
+    void snapshotChanged(const std::shared_ptr<const llmsched::EngineSnapshot>& snapshot);
+    // Task state changes since the last tick, one per task (its latest);
+    // `created` counts submits among them (their tasks may have moved on since).
+    void tasksChanged(const llmsched::TaskEvents& latest, qint64 created);
+    void notified(const llmsched::Notification& notification);
+
+private:
+    void onEngineEvents(const TaskEvents& events);
+    void tick();
+
+    Engine& m_engine;
+    QTimer m_timer;
+    std::shared_ptr<const EngineSnapshot> m_snapshot;
+    QHash<QString, qsizetype> m_pendingIndex; // id -> index in m_pending
+    TaskEvents m_pending;
+    qint64 m_pendingCreated = 0;
+    double m_finishedRate = 0;
+};
+
+} // namespace llmsched::ui

@@ -1,0 +1,104 @@
+#include "uiutil.h"
+
+#include <QDateTime>
+#include <QLocale>
+
+namespace llmsched::ui {
+
+QString Text::state(TaskState s)
+{
+    switch (s) {
+    case TaskState::Queued: return tr("queued");
+    case TaskState::Scheduled: return tr("scheduled");
+    case TaskState::Blocked: return tr("blocked");
+    case TaskState::Running: return tr("running");
+    case TaskState::RetryWait: return tr("retry wait");
+    case TaskState::Succeeded: return tr("succeeded");
+    case TaskState::Dead: return tr("dead");
+    case TaskState::Cancelled: return tr("cancelled");
+    }
+    return {};
+}
+
+QString Text::priority(int p)
+{
+    if (p == 0)
+        return tr("0 (high)");
+    if (p == 5)
+        return tr("5 (normal)");
+    if (p == 9)
+        return tr("9 (low)");
+    return QString::number(p);
+}
+
+QString Text::count(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+QString Text::rate(double perSecond)
+{
+    if (perSecond > 0 && perSecond < 10)
+        return tr("%1/s").arg(QLocale().toString(perSecond, 'f', 1));
+    return tr("%1/s").arg(QLocale().toString(qRound64(perSecond)));
+}
+
+QString Text::bytes(qint64 n)
+{
+    return QLocale().formattedDataSize(n, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString Text::duration(qint64 ms)
+{
+    const QLocale l;
+    if (ms < 1000)
+        return tr("%1 ms").arg(ms);
+    if (ms < 60'000)
+        return tr("%1 s").arg(l.toString(ms / 1000.0, 'f', 1));
+    if (ms < 3'600'000)
+        return tr("%1 min %2 s").arg(ms / 60'000).arg((ms / 1000) % 60);
+    return tr("%1 h %2 min").arg(ms / 3'600'000).arg((ms / 60'000) % 60);
+}
+
+QString Text::money(double usd)
+{
+    const QLocale l;
+    if (usd == 0)
+        return QStringLiteral("$0");
+    return QLatin1Char('$') + l.toString(usd, 'f', usd < 1 ? 4 : 2);
+}
+
+QString Text::time(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+QString Text::circuit(const QString& circuit)
+{
+    if (circuit == QLatin1String("closed"))
+        return tr("closed");
+    if (circuit == QLatin1String("open"))
+        return tr("open");
+    if (circuit == QLatin1String("half_open"))
+        return tr("half-open");
+    return circuit;
+}
+
+QColor stateColor(TaskState s)
+{
+    switch (s) {
+    case TaskState::Queued: return QColor(0x5b, 0x8d, 0xd9);
+    case TaskState::Scheduled: return QColor(0x8e, 0x7c, 0xc3);
+    case TaskState::Blocked: return QColor(0x9a, 0x9a, 0x9a);
+    case TaskState::Running: return QColor(0x2e, 0xa3, 0xb0);
+    case TaskState::RetryWait: return QColor(0xe0, 0x9b, 0x2d);
+    case TaskState::Succeeded: return QColor(0x3c, 0xa5, 0x5c);
+    case TaskState::Dead: return QColor(0xd6, 0x45, 0x45);
+    case TaskState::Cancelled: return QColor(0x8a, 0x8a, 0x8a);
+    }
+    return {};
+}
+
+} // namespace llmsched::ui

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "core/task.h"
+
+#include <QColor>
+#include <QCoreApplication>
+#include <QString>
+
+namespace llmsched::ui {
+
+// Words and formats every view shares, so a state or a number reads the same
+// everywhere (and is translated once).
+class Text
+{
+    Q_DECLARE_TR_FUNCTIONS(Text)
+
+public:
+    static QString state(TaskState s);
+    static QString priority(int p); // "0 (high)"...
+    static QString count(qint64 n); // locale-grouped: 1,234,567
+    static QString rate(double perSecond); // "1,234/s"
+    static QString bytes(qint64 n); // "12.3 MB"
+    static QString duration(qint64 ms); // "850 ms", "12.4 s", "3 min 5 s", "2 h 10 min"
+    static QString money(double usd); // "$0.0123"
+    static QString time(qint64 ms); // local date and time, to the second
+    static QString circuit(const QString& circuit); // closed / open / half_open
+};
+
+// A colour per state that reads on light and dark backgrounds.
+QColor stateColor(TaskState s);
+
+} // namespace llmsched::ui
