@@ -11,16 +11,15 @@
 using namespace llmsched;
 
 namespace {
-constexpr int kDemoTickMs = 100;
 } // namespace
 
 Daemon::Daemon(Options options, QObject* parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_engine(m_options.engine, this)
+    , m_demo(m_engine)
 {
     connect(&m_statusTimer, &QTimer::timeout, this, &Daemon::printStatus);
-    connect(&m_demoTimer, &QTimer::timeout, this, &Daemon::feedDemo);
     if (m_options.exitAfterTasks > 0) {
         connect(&m_engine, &Engine::taskEvents, this, [this](const TaskEvents&) {
             const auto snap = m_engine.snapshot();
@@ -50,7 +49,7 @@ VoidResult Daemon::start()
     if (m_options.statusIntervalMs > 0)
         m_statusTimer.start(m_options.statusIntervalMs);
     if (m_options.demoRate > 0)
-        m_demoTimer.start(kDemoTickMs);
+        m_demo.setRate(m_options.demoRate);
     qCInfo(lcCore).noquote() << "llm-schedulerd" << LLMSCHED_VERSION << "ready; database" << m_engine.databasePath();
     return {};
 }
@@ -88,7 +87,7 @@ void Daemon::requestStop(const QString& why)
     if (m_stopping)
         return;
     m_stopping = true;
-    m_demoTimer.stop();
+    m_demo.setRate(0);
     m_statusTimer.stop();
     qCInfo(lcCore).noquote() << "stopping (" << why << "); draining running calls for up to" << m_options.drainMs / 1000 << "s";
     if (m_api)
@@ -124,26 +123,3 @@ void Daemon::printStatus()
                                     .arg(s->storeHealthy ? QString() : QStringLiteral("  STORE: ") + s->storeError);
 }
 
-void Daemon::feedDemo()
-{
-    // A steady trickle of mixed-priority work for the demo model.
-    const double perTick = m_options.demoRate * kDemoTickMs / 1000.0;
-    int n = static_cast<int>(perTick);
-    if (static_cast<double>(m_demoCounter % 10) < (perTick - n) * 10)
-        ++n;
-    QList<TaskSpec> specs;
-    for (int i = 0; i < n; ++i) {
-        TaskSpec s;
-        s.model = QStringLiteral("demo");
-        const quint64 k = ++m_demoCounter;
-        s.priority = static_cast<int>((k * 7) % 10);
-        s.input = QJsonDocument(QJsonObject { { QStringLiteral("messages"),
-                                    QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-                                        { QStringLiteral("content"), QStringLiteral("Demo question #%1").arg(k) } } } } })
-                      .toJson(QJsonDocument::Compact);
-        s.tags = { QStringLiteral("demo") };
-        specs.append(std::move(s));
-    }
-    if (!specs.isEmpty())
-        m_engine.submit(std::move(specs));
-}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/apiserver.h"
+#include "demofeeder.h"
 #include "engine.h"
 #include "enginehost.h"
 
@@ -43,13 +44,11 @@ signals:
 
 private:
     void printStatus();
-    void feedDemo();
 
     Options m_options;
     llmsched::Engine m_engine;
     std::unique_ptr<llmsched::ApiHost> m_api;
     QTimer m_statusTimer;
-    QTimer m_demoTimer;
+    llmsched::DemoFeeder m_demo;
     bool m_stopping = false;
-    quint64 m_demoCounter = 0;
 };

@@ -1,10 +1,8 @@
-// llm-scheduler: the desktop control center. Embeds the engine (and, when
-// enabled, the REST server) and shows it in the main window.
+// llm-scheduler: the desktop control center. Embeds the engine and the REST
+// server and shows them in the main window (ui/).
 
-#include "livestate.h"
+#include "controlcenter.h"
 #include "mainwindow.h"
-
-#include "engine.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -19,27 +17,37 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("llm-scheduler"));
     QApplication::setApplicationDisplayName(QStringLiteral("LLM Scheduler"));
     QApplication::setApplicationVersion(QStringLiteral(LLMSCHED_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.llm_scheduler.LLMScheduler"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("llm-scheduler"), QIcon(QStringLiteral(":/icons/llm-scheduler.svg"))));
+    QApplication::setQuitOnLastWindowClosed(true);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("LLM Scheduler desktop control center"));
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Where the database lives."), QStringLiteral("DIR"));
-    parser.addOption(dataDir);
+    QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Where the database lives (default: the platform's app data directory)."), QStringLiteral("DIR"));
+    QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Feed the simulated demo model with tasks."));
+    QCommandLineOption noApi(QStringLiteral("no-api"), QStringLiteral("Do not serve the REST API."));
+    QCommandLineOption language(QStringLiteral("language"), QStringLiteral("Interface language: en, zh_CN or system."), QStringLiteral("LANG"));
+    parser.addOptions({ dataDir, demo, noApi, language });
     parser.process(app);
 
-    EngineOptions options;
-    options.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
-    options.simulate = true;
-    Engine engine(options);
-    if (auto r = engine.start(); !r) {
-        QMessageBox::critical(nullptr, QObject::tr("LLM Scheduler"), r.error().message);
+    ui::ControlCenter::Options options;
+    options.settings = ui::Settings::load();
+    options.dataDirOverride = parser.value(dataDir);
+    options.forceDemo = parser.isSet(demo);
+    options.noApi = parser.isSet(noApi);
+    ui::installTranslations(app, parser.isSet(language) ? parser.value(language) : options.settings.language);
+    ui::applyTheme(app, options.settings.theme);
+
+    ui::ControlCenter center(options);
+    if (auto r = center.start(); !r) {
+        QMessageBox::critical(nullptr, QStringLiteral("LLM Scheduler"),
+            ui::MainWindow::tr("The engine could not start:\n\n%1").arg(r.error().message));
         return 1;
     }
-    ui::LiveState live(engine);
-    ui::MainWindow window(live);
-    window.show();
+    center.window()->show();
     const int code = QApplication::exec();
-    engine.shutdown(5000);
+    center.shutdown();
     return code;
 }

@@ -1,16 +1,37 @@
 #pragma once
 
+#include "settings.h"
+
 #include <QMainWindow>
 
+#include <memory>
+
+class QAction;
+class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QSystemTrayIcon;
+
+namespace llmsched {
+class DemoFeeder;
+struct EngineSnapshot;
+struct Notification;
+}
 
 namespace llmsched::ui {
 
+class CounterStrip;
+class DeadLettersView;
 class LiveState;
+class LogsView;
+class ModelsView;
+class QueueView;
+class StatisticsView;
 
-// The control center's main window: a counter strip over a navigation list
-// and the views (Queue, Models, Statistics, Dead letters, Logs).
+// The control center's main window: the counter strip over a navigation list
+// and the views (Queue, Models, Statistics, Dead letters, Logs), with menus,
+// a toolbar, a status line (engine state, REST address, store size) and a
+// tray icon for notifications.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -19,15 +40,67 @@ class MainWindow final : public QMainWindow
 public:
     enum class View { Queue, Models, Statistics, DeadLetters, Logs };
 
-    explicit MainWindow(LiveState& live, QWidget* parent = nullptr);
+    struct Context
+    {
+        QString restAddress; // empty: not serving
+        QString restError; // why not, when it failed to start
+        DemoFeeder* demo = nullptr;
+        Settings settings;
+    };
+
+    MainWindow(LiveState& live, Context context, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     void showView(View view);
+    View currentView() const;
     QWidget* view(View view) const;
+    QueueView* queueView() const { return m_queue; }
+    ModelsView* modelsView() const { return m_models; }
+    StatisticsView* statisticsView() const { return m_stats; }
+    DeadLettersView* deadLettersView() const { return m_dead; }
+    LogsView* logsView() const { return m_logs; }
+    CounterStrip* counterStrip() const { return m_counters; }
+
+    void openSubmitDialog();
+    void openImport(const QString& path = {});
+    void openTask(const QString& id);
+    void openSettings();
+
+    void saveLayout() const;
+    void restoreLayout();
+
+signals:
+    // The operator changed preferences (already saved).
+    void settingsChanged(const llmsched::ui::Settings& settings);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
+    void buildMenus();
+    void updateStatus(const std::shared_ptr<const EngineSnapshot>& snapshot);
+    void onNotification(const Notification& n);
+    void togglePause();
+    void deliverStatus(const QString& message);
+
     LiveState& m_live;
+    Context m_context;
+    CounterStrip* m_counters = nullptr;
     QListWidget* m_nav = nullptr;
     QStackedWidget* m_stack = nullptr;
+    QueueView* m_queue = nullptr;
+    ModelsView* m_models = nullptr;
+    StatisticsView* m_stats = nullptr;
+    DeadLettersView* m_dead = nullptr;
+    LogsView* m_logs = nullptr;
+    QLabel* m_engineState = nullptr;
+    QLabel* m_restState = nullptr;
+    QLabel* m_storeSize = nullptr;
+    QAction* m_pause = nullptr;
+    QAction* m_demo = nullptr;
+    QSystemTrayIcon* m_tray = nullptr;
+    qint64 m_lastDead = -1;
+    qint64 m_lastDeadNotifyMs = 0;
 };
 
 } // namespace llmsched::ui

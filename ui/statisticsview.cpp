@@ -1,13 +1,646 @@
 #include "statisticsview.h"
 
+#include "engine.h"
 #include "livestate.h"
+#include "uiutil.h"
+
+#include <QAreaSeries>
+#include <QButtonGroup>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QEvent>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLineSeries>
+#include <QLocale>
+#include <QPushButton>
+#include <QValueAxis>
+#include <QVBoxLayout>
 
 namespace llmsched::ui {
 
+namespace {
+
+constexpr int kRefreshMs = 1000; // charts take new figures at most this often
+constexpr qint64 kTailQueryMs = 5000; // how often to look for newly rolled-up minutes
+constexpr int kChartMinWidth = 320;
+constexpr int kChartMinHeight = 200;
+constexpr int kAreaAlpha = 170;
+constexpr double kLineWidth = 1.5;
+constexpr double kSlowLatencySeconds = 10; // above this the latency axis reads in seconds
+
+const QColor kP50Color(0x4c, 0x8b, 0xd6);
+const QColor kP95Color(0x9b, 0x6f, 0xd0);
+const QColor kP99Color(0xd0, 0x4f, 0x6a);
+const QColor kPromptColor(0x2e, 0xa3, 0xb0);
+const QColor kCompletionColor(0x8e, 0x7c, 0xc3);
+const QColor kCostColor(0xe0, 0x9b, 0x2d);
+
+// Object names, for tests and style sheets.
+const std::array<const char*, kStatsRangeCount> kRangeNames = { "range15m", "range1h", "range24h", "range7d" };
+
+QString timeFormat(StatsRange range)
+{
+    return range == StatsRange::Week ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("HH:mm");
+}
+
+int timeTicks(StatsRange range)
+{
+    switch (range) {
+    case StatsRange::Minutes15: return 6; // every 3 min
+    case StatsRange::Hour: return 7; // every 10 min
+    case StatsRange::Day: return 7; // every 4 h
+    case StatsRange::Week: return 8; // every day
+    }
+    return 6;
+}
+
+// printf-style tick labels for values divided by `divisor`; k and M are the
+// SI-style symbols, read the same in every language.
+QString countFormat(double divisor, int decimals)
+{
+    const QString suffix = divisor >= 1'000'000 ? QStringLiteral("M") : divisor >= 1'000 ? QStringLiteral("k") : QString();
+    return QStringLiteral("%.%1f").arg(decimals) + suffix;
+}
+
+void setAxisRange(QValueAxis* axis, double max, bool integral, const QString& format)
+{
+    const AxisRange r = niceAxisRange(max, integral);
+    axis->setRange(0, r.max);
+    axis->setTickCount(r.ticks);
+    axis->setLabelFormat(format.arg(r.decimals));
+}
+
+// A value axis of counts: values divided so labels stay short.
+double setCountAxis(QValueAxis* axis, double max)
+{
+    const double divisor = axisDivisor(max);
+    const AxisRange r = niceAxisRange(max / divisor, divisor == 1);
+    axis->setRange(0, r.max);
+    axis->setTickCount(r.ticks);
+    axis->setLabelFormat(countFormat(divisor, r.decimals));
+    return divisor;
+}
+
+QString rateText(double perSecond)
+{
+    constexpr double kPerMinuteBelow = 0.1; // "0.0/s" says nothing; per minute does
+    if (perSecond > 0 && perSecond < kPerMinuteBelow)
+        return StatisticsView::tr("%1/min").arg(QLocale().toString(perSecond * 60, 'f', 1));
+    return Text::rate(perSecond);
+}
+
+} // namespace
+
 StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     : QWidget(parent)
+    , m_live(live)
 {
-    Q_UNUSED(live);
+    auto* layout = new QVBoxLayout(this);
+
+    auto* controls = new QHBoxLayout;
+    m_rangeLabel = new QLabel(this);
+    controls->addWidget(m_rangeLabel);
+    m_rangeGroup = new QButtonGroup(this);
+    for (int i = 0; i < kStatsRangeCount; ++i) {
+        auto* b = new QPushButton(this);
+        b->setCheckable(true);
+        b->setObjectName(QLatin1String(kRangeNames[static_cast<size_t>(i)]));
+        m_rangeGroup->addButton(b, i);
+        controls->addWidget(b);
+        m_rangeButtons[static_cast<size_t>(i)] = b;
+    }
+    controls->addSpacing(fontMetrics().averageCharWidth() * 3);
+    m_modelLabel = new QLabel(this);
+    m_modelBox = new QComboBox(this);
+    m_modelBox->setObjectName(QStringLiteral("modelFilter"));
+    m_modelBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_modelBox->addItem(QString(), QString());
+    m_modelLabel->setBuddy(m_modelBox);
+    controls->addWidget(m_modelLabel);
+    controls->addWidget(m_modelBox);
+    controls->addStretch(1);
+    layout->addLayout(controls);
+
+    auto* summary = new QHBoxLayout;
+    static const std::array<const char*, SummaryCount> kSummaryNames = { "summarySucceeded", "summaryFailed",
+        "summaryDead", "summaryTokens", "summaryCost", "summaryRate" };
+    for (int i = 0; i < SummaryCount; ++i) {
+        SummaryItem& item = m_summary[static_cast<size_t>(i)];
+        item.caption = new QLabel(this);
+        item.caption->setForegroundRole(QPalette::PlaceholderText);
+        item.value = new QLabel(this);
+        item.value->setObjectName(QLatin1String(kSummaryNames[static_cast<size_t>(i)]));
+        QFont bold = item.value->font();
+        bold.setBold(true);
+        item.value->setFont(bold);
+        item.value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        summary->addWidget(item.caption);
+        summary->addWidget(item.value);
+        summary->addSpacing(fontMetrics().averageCharWidth() * 3);
+    }
+    summary->addStretch(1);
+    layout->addLayout(summary);
+
+    auto* grid = new QGridLayout;
+    buildCharts();
+    grid->addWidget(m_views[Throughput], 0, 0);
+    grid->addWidget(m_views[Latency], 0, 1);
+    grid->addWidget(m_views[QueueDepth], 1, 0);
+    grid->addWidget(m_views[Tokens], 1, 1);
+    // Over the charts (same cells, added last so it is on top).
+    m_empty = new QLabel(this);
+    m_empty->setObjectName(QStringLiteral("emptyNote"));
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_empty->setForegroundRole(QPalette::PlaceholderText);
+    m_empty->setMargin(fontMetrics().height());
+    m_empty->setAutoFillBackground(true);
+    grid->addWidget(m_empty, 0, 0, 2, 2, Qt::AlignCenter);
+    layout->addLayout(grid, 1);
+
+    retranslate();
+    applyPalette();
+
+    connect(m_rangeGroup, &QButtonGroup::idClicked, this, [this](int id) { setRange(static_cast<StatsRange>(id)); });
+    connect(m_modelBox, &QComboBox::currentIndexChanged, this, [this] {
+        m_dirty = true;
+        refresh();
+    });
+    connect(&live, &LiveState::snapshotChanged, this, &StatisticsView::onSnapshot);
+    m_tick.setInterval(kRefreshMs);
+    connect(&m_tick, &QTimer::timeout, this, &StatisticsView::tick);
+    m_tick.start();
+
+    if (const auto snapshot = live.snapshot())
+        m_series.addSnapshot(*snapshot); // the live edge's baseline
+    m_rangeButtons[static_cast<size_t>(m_range)]->setChecked(true);
+    queryHistory();
+    updateModels();
+    refresh();
+}
+
+StatisticsView::~StatisticsView() = default;
+
+void StatisticsView::buildCharts()
+{
+    QChart* throughput = addChart(Throughput, QStringLiteral("throughputChart"));
+    const std::array<QColor, OutcomeCount> outcomeColors = { stateColor(TaskState::Succeeded),
+        stateColor(TaskState::RetryWait), stateColor(TaskState::Dead), stateColor(TaskState::Cancelled) };
+    const std::array<const char*, OutcomeCount> outcomeNames = { "succeeded", "retried", "dead", "cancelled" };
+    for (int i = 0; i < OutcomeCount; ++i) {
+        // Stacked: each area spans from the one below to its own running total.
+        auto* upper = new QLineSeries;
+        auto* lower = i == 0 ? nullptr : new QLineSeries;
+        auto* area = new QAreaSeries(upper, lower);
+        area->setObjectName(QLatin1String(outcomeNames[static_cast<size_t>(i)]));
+        QColor fill = outcomeColors[static_cast<size_t>(i)];
+        area->setPen(QPen(fill, kLineWidth));
+        fill.setAlpha(kAreaAlpha);
+        area->setBrush(fill);
+        throughput->addSeries(area);
+        // The area does not own its lines; keep them with it.
+        upper->setParent(area);
+        if (lower)
+            lower->setParent(area);
+        area->attachAxis(m_timeAxes[Throughput]);
+        area->attachAxis(m_valueAxes[Throughput]);
+        m_outcomeAreas[static_cast<size_t>(i)] = area;
+        m_outcomeUpper[static_cast<size_t>(i)] = upper;
+        m_outcomeLower[static_cast<size_t>(i)] = lower;
+    }
+
+    addChart(Latency, QStringLiteral("latencyChart"));
+    const std::array<QColor, 3> latencyColors = { kP50Color, kP95Color, kP99Color };
+    const std::array<const char*, 3> latencyNames = { "p50", "p95", "p99" };
+    for (size_t i = 0; i < m_latency.size(); ++i) {
+        m_latency[i] = addLine(Latency, latencyColors[i]);
+        m_latency[i]->setObjectName(QLatin1String(latencyNames[i]));
+    }
+
+    QChart* depth = addChart(QueueDepth, QStringLiteral("queueDepthChart"));
+    m_depth = new QLineSeries;
+    m_depthArea = new QAreaSeries(m_depth);
+    m_depthArea->setObjectName(QStringLiteral("queueDepth"));
+    QColor depthColor = stateColor(TaskState::Queued);
+    m_depthArea->setPen(QPen(depthColor, kLineWidth));
+    depthColor.setAlpha(kAreaAlpha);
+    m_depthArea->setBrush(depthColor);
+    depth->addSeries(m_depthArea);
+    m_depth->setParent(m_depthArea);
+    m_depthArea->attachAxis(m_timeAxes[QueueDepth]);
+    m_depthArea->attachAxis(m_valueAxes[QueueDepth]);
+    depth->legend()->hide();
+
+    QChart* tokens = addChart(Tokens, QStringLiteral("tokensChart"));
+    m_promptTokens = addLine(Tokens, kPromptColor);
+    m_promptTokens->setObjectName(QStringLiteral("promptTokens"));
+    m_completionTokens = addLine(Tokens, kCompletionColor);
+    m_completionTokens->setObjectName(QStringLiteral("completionTokens"));
+    m_costAxis = addValueAxis(tokens, Qt::AlignRight);
+    m_costAxis->setGridLineVisible(false);
+    m_cost = new QLineSeries;
+    m_cost->setObjectName(QStringLiteral("cost"));
+    m_cost->setPen(QPen(kCostColor, kLineWidth + 0.5, Qt::DashLine));
+    tokens->addSeries(m_cost);
+    m_cost->attachAxis(m_timeAxes[Tokens]);
+    m_cost->attachAxis(m_costAxis);
+}
+
+QChart* StatisticsView::addChart(Chart which, const QString& name)
+{
+    auto* chart = new QChart;
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setBackgroundRoundness(0);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    QFont title = font();
+    title.setBold(true);
+    chart->setTitleFont(title);
+    chart->legend()->setFont(font());
+
+    auto* view = new QChartView(chart, this);
+    view->setObjectName(name);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setFrameShape(QFrame::NoFrame);
+    view->setMinimumSize(kChartMinWidth, kChartMinHeight);
+    m_views[which] = view;
+
+    auto* time = new QDateTimeAxis;
+    time->setLabelsFont(font());
+    chart->addAxis(time, Qt::AlignBottom);
+    m_timeAxes[which] = time;
+    m_valueAxes[which] = addValueAxis(chart, Qt::AlignLeft);
+    return chart;
+}
+
+QValueAxis* StatisticsView::addValueAxis(QChart* chart, Qt::Alignment side)
+{
+    auto* axis = new QValueAxis;
+    axis->setLabelsFont(font());
+    axis->setRange(0, 1);
+    axis->setLabelFormat(QStringLiteral("%.0f"));
+    chart->addAxis(axis, side);
+    return axis;
+}
+
+QLineSeries* StatisticsView::addLine(Chart which, const QColor& color)
+{
+    auto* line = new QLineSeries;
+    line->setPen(QPen(color, kLineWidth));
+    m_views[which]->chart()->addSeries(line);
+    line->attachAxis(m_timeAxes[which]);
+    line->attachAxis(m_valueAxes[which]);
+    return line;
+}
+
+void StatisticsView::retranslate()
+{
+    if (!m_empty)
+        return; // still being built
+    m_rangeLabel->setText(tr("Range:"));
+    const std::array<QString, kStatsRangeCount> ranges = { tr("15 min"), tr("1 h"), tr("24 h"), tr("7 days") };
+    const std::array<QString, kStatsRangeCount> tips = { tr("The last 15 minutes, per minute"),
+        tr("The last hour, per minute"), tr("The last 24 hours, per 5 minutes"), tr("The last 7 days, per hour") };
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        m_rangeButtons[i]->setText(ranges[i]);
+        m_rangeButtons[i]->setToolTip(tips[i]);
+    }
+    m_modelLabel->setText(tr("&Model:"));
+    m_modelBox->setItemText(0, tr("All models"));
+
+    m_summary[SumSucceeded].caption->setText(tr("Succeeded"));
+    m_summary[SumFailed].caption->setText(tr("Failed attempts"));
+    m_summary[SumDead].caption->setText(tr("Dead"));
+    m_summary[SumTokens].caption->setText(tr("Tokens"));
+    m_summary[SumCost].caption->setText(tr("Cost"));
+    m_summary[SumRate].caption->setText(tr("Mean throughput"));
+    m_summary[SumFailed].value->setToolTip(tr("Attempts that failed, whether retried or not"));
+    m_summary[SumRate].value->setToolTip(tr("Finished tasks over the whole range"));
+
+    m_outcomeAreas[Succeeded]->setName(Text::state(TaskState::Succeeded));
+    m_outcomeAreas[Retried]->setName(tr("failed, retried"));
+    m_outcomeAreas[Dead]->setName(Text::state(TaskState::Dead));
+    m_outcomeAreas[Cancelled]->setName(Text::state(TaskState::Cancelled));
+    m_latency[0]->setName(tr("p50"));
+    m_latency[1]->setName(tr("p95"));
+    m_latency[2]->setName(tr("p99"));
+    m_depthArea->setName(tr("waiting tasks"));
+    m_promptTokens->setName(tr("prompt tokens"));
+    m_completionTokens->setName(tr("completion tokens"));
+    m_cost->setName(tr("cost (right axis)"));
+    m_views[QueueDepth]->chart()->setTitle(tr("Queue depth (tasks waiting)"));
+    updateAxes();
+    m_dirty = true;
+}
+
+void StatisticsView::applyPalette()
+{
+    if (!m_empty)
+        return; // still being built
+    const QPalette pal = palette();
+    const QColor text = pal.color(QPalette::Text);
+    QColor grid = text;
+    grid.setAlphaF(0.15);
+    QColor line = text;
+    line.setAlphaF(0.35);
+    for (QChartView* view : m_views) {
+        QChart* chart = view->chart();
+        view->setBackgroundBrush(pal.base());
+        chart->setBackgroundBrush(pal.base());
+        chart->setBackgroundPen(Qt::NoPen);
+        chart->setPlotAreaBackgroundVisible(false);
+        chart->setTitleBrush(text);
+        chart->legend()->setLabelColor(text);
+        const auto axes = chart->axes();
+        for (QAbstractAxis* axis : axes) {
+            axis->setLabelsColor(text);
+            axis->setTitleBrush(text);
+            axis->setGridLineColor(grid);
+            axis->setLinePenColor(line);
+        }
+    }
+    m_empty->setBackgroundRole(QPalette::Base);
+}
+
+void StatisticsView::changeEvent(QEvent* event)
+{
+    switch (event->type()) {
+    case QEvent::LanguageChange:
+        retranslate();
+        refresh();
+        break;
+    case QEvent::PaletteChange:
+        applyPalette();
+        break;
+    case QEvent::LocaleChange:
+        m_dirty = true;
+        refresh();
+        break;
+    default:
+        break;
+    }
+    QWidget::changeEvent(event);
+}
+
+void StatisticsView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_dirty)
+        refresh();
+}
+
+void StatisticsView::setRange(StatsRange range)
+{
+    m_rangeButtons[static_cast<size_t>(range)]->setChecked(true);
+    if (range == m_range)
+        return;
+    m_range = range;
+    queryHistory();
+    refresh();
+}
+
+QString StatisticsView::model() const
+{
+    return m_modelBox->currentData().toString();
+}
+
+void StatisticsView::setModel(const QString& model)
+{
+    const int index = m_modelBox->findData(model);
+    if (index >= 0)
+        m_modelBox->setCurrentIndex(index);
+}
+
+void StatisticsView::onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapshot)
+{
+    if (!snapshot)
+        return;
+    m_series.addSnapshot(*snapshot);
+    m_dirty = true;
+}
+
+void StatisticsView::queryHistory()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_window = StatsWindow::of(m_range, now);
+    m_series.reset(m_window.bucketMs);
+    const quint64 generation = ++m_generation;
+    m_historyPending = true;
+    m_tailPending = false;
+    m_dirty = true;
+    // Up to the minute after now: the engine's clock may run a little ahead.
+    m_live.engine()
+        .statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs)
+        .then(this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+            if (generation != m_generation)
+                return;
+            m_historyPending = false;
+            m_historyError = rows ? QString() : rows.error().message;
+            if (rows)
+                m_series.addMinutes(*rows);
+            m_dirty = true;
+            updateModels();
+            refresh();
+        });
+}
+
+void StatisticsView::queryTail()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_historyPending || m_tailPending || now - m_lastTailMs < kTailQueryMs)
+        return;
+    const auto from = m_series.tailQueryFrom(m_window.fromMs, now);
+    if (!from)
+        return;
+    m_lastTailMs = now;
+    m_tailPending = true;
+    const quint64 generation = m_generation;
+    m_live.engine().statsMinutes(*from, now + kStatsMinuteMs).then(this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+        if (generation != m_generation)
+            return;
+        m_tailPending = false;
+        if (!rows)
+            return; // the next tick asks again
+        m_series.addMinutes(*rows);
+        m_dirty = true;
+    });
+}
+
+void StatisticsView::tick()
+{
+    const StatsWindow window = StatsWindow::of(m_range, QDateTime::currentMSecsSinceEpoch());
+    if (window.fromMs != m_window.fromMs) {
+        m_series.prune(window.fromMs);
+        m_dirty = true;
+    }
+    queryTail();
+    updateModels();
+    if (m_dirty && isVisible())
+        refresh();
+}
+
+void StatisticsView::updateModels()
+{
+    QStringList names = m_series.models();
+    if (const auto snapshot = m_live.snapshot()) {
+        for (const ModelSnapshot& m : snapshot->models)
+            if (!names.contains(m.name))
+                names.append(m.name);
+    }
+    names.sort();
+    if (names == m_models)
+        return;
+    const QString current = model();
+    const QSignalBlocker block(m_modelBox);
+    while (m_modelBox->count() > 1)
+        m_modelBox->removeItem(1);
+    for (const QString& name : names)
+        m_modelBox->addItem(name, name);
+    m_models = names;
+    const int index = m_modelBox->findData(current);
+    m_modelBox->setCurrentIndex(std::max(index, 0));
+    if (index < 0 && !current.isEmpty())
+        m_dirty = true; // the chosen model is gone: back to all
+}
+
+void StatisticsView::refresh()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_window = StatsWindow::of(m_range, now);
+    m_buckets = m_series.buckets(m_window, model());
+
+    const qsizetype n = m_buckets.size();
+    std::array<QList<QPointF>, OutcomeCount> stacked;
+    for (auto& s : stacked)
+        s.reserve(n);
+    std::array<QList<QPointF>, 3> latency;
+    QList<QPointF> depth, prompt, completion, cost;
+    double maxThroughput = 0, maxLatency = 0, maxDepth = 0, maxTokens = 0, maxCost = 0;
+    bool active = false;
+    for (qsizetype i = 0; i < n; ++i) {
+        const StatsBucket& b = m_buckets[i];
+        active = active || b.hasActivity();
+        // Each point sits in the middle of its bucket.
+        const double x = static_cast<double>(m_window.startOf(static_cast<int>(i)) + m_window.bucketMs / 2);
+        const std::array<qint64, OutcomeCount> outcome = { b.counters.succeeded, b.counters.retried, b.counters.dead,
+            b.counters.cancelled };
+        double total = 0;
+        for (int o = 0; o < OutcomeCount; ++o) {
+            total += static_cast<double>(outcome[static_cast<size_t>(o)]);
+            stacked[static_cast<size_t>(o)].append(QPointF(x, total));
+        }
+        maxThroughput = std::max(maxThroughput, total);
+        if (const auto q = b.quantiles()) {
+            latency[0].append(QPointF(x, q->p50));
+            latency[1].append(QPointF(x, q->p95));
+            latency[2].append(QPointF(x, q->p99));
+            maxLatency = std::max(maxLatency, q->p99);
+        }
+        if (b.hasQueueDepth()) {
+            depth.append(QPointF(x, static_cast<double>(b.queueDepth)));
+            maxDepth = std::max(maxDepth, static_cast<double>(b.queueDepth));
+        }
+        prompt.append(QPointF(x, static_cast<double>(b.counters.promptTokens)));
+        completion.append(QPointF(x, static_cast<double>(b.counters.completionTokens)));
+        cost.append(QPointF(x, b.counters.costUsd));
+        maxTokens = std::max({ maxTokens, static_cast<double>(b.counters.promptTokens),
+                                 static_cast<double>(b.counters.completionTokens) });
+        maxCost = std::max(maxCost, b.counters.costUsd);
+    }
+
+    // Counts are scaled to the axis' unit so labels stay short.
+    const double throughputDivisor = setCountAxis(m_valueAxes[Throughput], maxThroughput);
+    for (int o = 0; o < OutcomeCount; ++o) {
+        QList<QPointF>& points = stacked[static_cast<size_t>(o)];
+        for (QPointF& p : points)
+            p.setY(p.y() / throughputDivisor);
+        m_outcomeUpper[static_cast<size_t>(o)]->replace(points);
+        if (o + 1 < OutcomeCount)
+            m_outcomeLower[static_cast<size_t>(o) + 1]->replace(points);
+    }
+
+    m_latencyDivisor = maxLatency >= kSlowLatencySeconds ? 1 : 0.001; // seconds or milliseconds
+    for (size_t i = 0; i < latency.size(); ++i) {
+        for (QPointF& p : latency[i])
+            p.setY(p.y() / m_latencyDivisor);
+        m_latency[i]->replace(latency[i]);
+    }
+    setAxisRange(m_valueAxes[Latency], maxLatency / m_latencyDivisor, false, QStringLiteral("%.%1f"));
+
+    const double depthDivisor = setCountAxis(m_valueAxes[QueueDepth], maxDepth);
+    for (QPointF& p : depth)
+        p.setY(p.y() / depthDivisor);
+    m_depth->replace(depth);
+
+    const double tokenDivisor = setCountAxis(m_valueAxes[Tokens], maxTokens);
+    for (QPointF& p : prompt)
+        p.setY(p.y() / tokenDivisor);
+    for (QPointF& p : completion)
+        p.setY(p.y() / tokenDivisor);
+    m_promptTokens->replace(prompt);
+    m_completionTokens->replace(completion);
+    m_cost->replace(cost);
+    setAxisRange(m_costAxis, maxCost, false, QStringLiteral("$%.%1f"));
+
+    updateAxes();
+    updateSummary();
+
+    if (!m_historyError.isEmpty()) {
+        m_empty->setText(tr("Statistics could not be read: %1").arg(m_historyError));
+        m_empty->show();
+    } else if (m_historyPending && !active) {
+        m_empty->setText(tr("Loading statistics…"));
+        m_empty->show();
+    } else {
+        m_empty->setText(tr("No data yet for this range"));
+        m_empty->setVisible(!active);
+    }
+    m_dirty = false;
+    emit refreshed();
+}
+
+void StatisticsView::updateAxes()
+{
+    const QString format = timeFormat(m_range);
+    for (QDateTimeAxis* axis : m_timeAxes) {
+        axis->setFormat(format);
+        axis->setTickCount(timeTicks(m_range));
+        axis->setRange(QDateTime::fromMSecsSinceEpoch(m_window.fromMs), QDateTime::fromMSecsSinceEpoch(m_window.toMs));
+    }
+    QString per;
+    switch (m_range) {
+    case StatsRange::Minutes15:
+    case StatsRange::Hour: per = tr("per minute"); break;
+    case StatsRange::Day: per = tr("per 5 minutes"); break;
+    case StatsRange::Week: per = tr("per hour"); break;
+    }
+    m_views[Throughput]->chart()->setTitle(tr("Tasks by outcome, %1").arg(per));
+    m_views[Latency]->chart()->setTitle(
+        m_latencyDivisor == 1 ? tr("Attempt latency (s)") : tr("Attempt latency (ms)"));
+    m_views[Tokens]->chart()->setTitle(tr("Tokens and cost, %1").arg(per));
+}
+
+void StatisticsView::updateSummary()
+{
+    StatCounters total;
+    for (const StatsBucket& b : std::as_const(m_buckets))
+        total.add(b.counters);
+    const double seconds = std::max<qint64>(1, QDateTime::currentMSecsSinceEpoch() - m_window.fromMs) / 1000.0;
+    const double finished = static_cast<double>(total.succeeded + total.dead + total.cancelled);
+    m_summary[SumSucceeded].value->setText(Text::count(total.succeeded));
+    m_summary[SumFailed].value->setText(Text::count(total.failed));
+    m_summary[SumDead].value->setText(Text::count(total.dead));
+    m_summary[SumTokens].value->setText(Text::count(total.promptTokens + total.completionTokens));
+    m_summary[SumTokens].value->setToolTip(tr("Prompt %1, completion %2")
+                                               .arg(Text::count(total.promptTokens), Text::count(total.completionTokens)));
+    m_summary[SumCost].value->setText(Text::money(total.costUsd));
+    m_summary[SumRate].value->setText(rateText(finished / seconds));
 }
 
 } // namespace llmsched::ui

@@ -1,12 +1,37 @@
 #pragma once
 
+#include "core/enginetypes.h"
+#include "statsseries.h"
+
+#include <QTimer>
 #include <QWidget>
+
+#include <array>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QAbstractButton;
+class QButtonGroup;
+class QComboBox;
+class QLabel;
+class QAreaSeries;
+class QChart;
+class QChartView;
+class QDateTimeAxis;
+class QLineSeries;
+class QValueAxis;
+QT_END_NAMESPACE
 
 namespace llmsched::ui {
 
 class LiveState;
 
-// Placeholder until the view lands.
+// The Statistics view: throughput by outcome, latency percentiles, queue depth
+// and tokens/cost over a chosen range (15 min, 1 h, 24 h, 7 days), for one
+// model or all. History comes asynchronously from Engine::statsMinutes, the
+// live edge from LiveState's snapshots (see StatsSeries); the charts are built
+// once and only their series' points and axes change, at most once a second
+// and only while the view is visible. GUI thread.
 class StatisticsView final : public QWidget
 {
     Q_OBJECT
@@ -14,6 +39,87 @@ class StatisticsView final : public QWidget
 
 public:
     explicit StatisticsView(LiveState& live, QWidget* parent = nullptr);
+    ~StatisticsView() override;
+
+    StatsRange range() const { return m_range; }
+    void setRange(StatsRange range);
+    // Empty: all models.
+    QString model() const;
+    void setModel(const QString& model);
+    // The buckets on screen (tests, and anyone curious).
+    const QList<StatsBucket>& buckets() const { return m_buckets; }
+    StatsWindow window() const { return m_window; }
+
+signals:
+    // After the charts took new figures.
+    void refreshed();
+
+protected:
+    void changeEvent(QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
+private:
+    enum Chart { Throughput, Latency, QueueDepth, Tokens, ChartCount };
+    enum Outcome { Succeeded, Retried, Dead, Cancelled, OutcomeCount };
+
+    void buildCharts();
+    QChart* addChart(Chart which, const QString& name);
+    QValueAxis* addValueAxis(QChart* chart, Qt::Alignment side);
+    QLineSeries* addLine(Chart which, const QColor& color);
+    void retranslate();
+    void applyPalette();
+
+    void onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapshot);
+    void queryHistory();
+    void queryTail();
+    void tick();
+    void refresh();
+    void updateModels();
+    void updateSummary();
+    void updateAxes();
+
+    LiveState& m_live;
+    StatsSeries m_series;
+    StatsRange m_range = StatsRange::Hour;
+    StatsWindow m_window;
+    QList<StatsBucket> m_buckets;
+    QStringList m_models; // in the filter, after "All models"
+    quint64 m_generation = 0; // of the history; older answers are dropped
+    bool m_historyPending = false;
+    QString m_historyError; // why the last history query failed
+    bool m_tailPending = false;
+    qint64 m_lastTailMs = 0;
+    bool m_dirty = true;
+    double m_latencyDivisor = 1; // seconds -> shown unit
+
+    QTimer m_tick; // chart refresh and tail queries
+    QButtonGroup* m_rangeGroup = nullptr;
+    std::array<QAbstractButton*, kStatsRangeCount> m_rangeButtons {};
+    QLabel* m_rangeLabel = nullptr;
+    QLabel* m_modelLabel = nullptr;
+    QComboBox* m_modelBox = nullptr;
+    struct SummaryItem
+    {
+        QLabel* caption = nullptr;
+        QLabel* value = nullptr;
+    };
+    enum Summary { SumSucceeded, SumFailed, SumDead, SumTokens, SumCost, SumRate, SummaryCount };
+    std::array<SummaryItem, SummaryCount> m_summary {};
+    QLabel* m_empty = nullptr;
+
+    std::array<QChartView*, ChartCount> m_views {};
+    std::array<QDateTimeAxis*, ChartCount> m_timeAxes {};
+    std::array<QValueAxis*, ChartCount> m_valueAxes {};
+    QValueAxis* m_costAxis = nullptr;
+    std::array<QAreaSeries*, OutcomeCount> m_outcomeAreas {};
+    std::array<QLineSeries*, OutcomeCount> m_outcomeUpper {};
+    std::array<QLineSeries*, OutcomeCount> m_outcomeLower {};
+    std::array<QLineSeries*, 3> m_latency {}; // p50, p95, p99
+    QAreaSeries* m_depthArea = nullptr;
+    QLineSeries* m_depth = nullptr;
+    QLineSeries* m_promptTokens = nullptr;
+    QLineSeries* m_completionTokens = nullptr;
+    QLineSeries* m_cost = nullptr;
 };
 
 } // namespace llmsched::ui

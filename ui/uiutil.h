@@ -3,6 +3,7 @@
 #include "core/task.h"
 
 #include <QColor>
+#include <QFuture>
 #include <QCoreApplication>
 #include <QString>
 
@@ -24,6 +25,15 @@ public:
     static QString money(double usd); // "$0.0123"
     static QString time(qint64 ms); // local date and time, to the second
     static QString circuit(const QString& circuit); // closed / open / half_open
+};
+
+// The T of a QFuture<T> (continuations need the exact argument type).
+template<typename F>
+struct FutureValue;
+template<typename T>
+struct FutureValue<QFuture<T>>
+{
+    using type = T;
 };
 
 // A colour per state that reads on light and dark backgrounds.

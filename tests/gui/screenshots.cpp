@@ -1,0 +1,126 @@
+// Renders every view and the main dialogs of llm-scheduler to PNG files, over
+// a live engine fed with demo work: docs/screenshots/ (scripts/screenshots.sh).
+// Usage: llm-scheduler-screenshots OUTDIR [LANGUAGE]
+
+#include "controlcenter.h"
+#include "livestate.h"
+#include "mainwindow.h"
+#include "queueview.h"
+#include "settingsdialog.h"
+#include "submitdialog.h"
+#include "taskdetaildialog.h"
+#include "tasktablemodel.h"
+
+#include "enginetestutil.h"
+
+#include <QApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+
+using namespace llmsched;
+
+namespace {
+
+void pump(int ms)
+{
+    QDeadlineTimer t(ms);
+    while (!t.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+
+bool save(QWidget* w, const QString& path)
+{
+    const bool ok = w->grab().save(path);
+    QTextStream(stdout) << (ok ? "wrote " : "FAILED ") << path << '\n';
+    return ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QStandardPaths::setTestModeEnabled(true); // never touch the user's settings
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("llm-scheduler-screenshots"));
+    QApplication::setApplicationName(QStringLiteral("llm-scheduler"));
+    if (argc < 2) {
+        QTextStream(stderr) << "usage: llm-scheduler-screenshots OUTDIR [LANGUAGE]\n";
+        return 2;
+    }
+    const QString out = QString::fromLocal8Bit(argv[1]);
+    const QString language = argc > 2 ? QString::fromLocal8Bit(argv[2]) : QStringLiteral("en");
+    QDir().mkpath(out);
+    QSettings().clear();
+    ui::installTranslations(app, language);
+    QTemporaryDir dir;
+
+    ui::ControlCenter::Options o;
+    o.settings.demoRate = 40;
+    o.settings.apiPort = 0;
+    o.dataDirOverride = dir.path();
+    o.forceDemo = true;
+    ui::ControlCenter center(o);
+    if (auto r = center.start(); !r) {
+        QTextStream(stderr) << r.error().message << '\n';
+        return 1;
+    }
+    // A second, real-looking model (its endpoint is simulated so nothing leaves the machine).
+    ModelConfig m = testutil::simModel(QStringLiteral("gpt-4o-mini"), 120, 32);
+    m.endpoints[0].name = QStringLiteral("openai-east");
+    EndpointConfig e2 = m.endpoints[0];
+    e2.name = QStringLiteral("openai-west");
+    e2.simulation.failureRate = 0.15;
+    m.endpoints.append(e2);
+    m.inputPricePerMTok = 0.15;
+    m.outputPricePerMTok = 0.6;
+    testutil::await(center.engine().upsertModel(m));
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 3000; ++i)
+        specs.append(testutil::spec(QStringLiteral("gpt-4o-mini"), i % 10, QStringLiteral("Summarise ticket #%1").arg(i)));
+    testutil::await(center.engine().submit(specs));
+
+    ui::MainWindow* w = center.window();
+    w->resize(1360, 840);
+    w->show();
+    pump(8000);
+    const QString suffix = language == QLatin1String("en") ? QString() : QLatin1Char('_') + language;
+    bool ok = true;
+    const QStringList names = { QStringLiteral("queue"), QStringLiteral("models"), QStringLiteral("statistics"), QStringLiteral("dead-letters"), QStringLiteral("logs") };
+    for (int i = 0; i < names.size(); ++i) {
+        w->showView(static_cast<ui::MainWindow::View>(i));
+        if (i == 0)
+            w->queueView()->model()->refresh();
+        pump(1200);
+        ok &= save(w, QStringLiteral("%1/%2%3.png").arg(out, names.at(i), suffix));
+    }
+
+    w->showView(ui::MainWindow::View::Queue);
+    pump(500);
+    {
+        ui::SubmitDialog d(center.live(), w);
+        d.setPrompt(QStringLiteral("Write a haiku about queues."));
+        d.show();
+        pump(300);
+        ok &= save(&d, QStringLiteral("%1/submit%2.png").arg(out, suffix));
+    }
+    const QString id = w->queueView()->model()->taskId(0);
+    if (!id.isEmpty()) {
+        auto* d = new ui::TaskDetailDialog(center.live(), id, w);
+        d->show();
+        pump(800);
+        ok &= save(d, QStringLiteral("%1/task-detail%2.png").arg(out, suffix));
+        d->close();
+    }
+    {
+        ui::SettingsDialog d(center.live(), ui::Settings::load(), center.restAddress(), w);
+        d.show();
+        pump(300);
+        ok &= save(&d, QStringLiteral("%1/settings%2.png").arg(out, suffix));
+    }
+    center.shutdown();
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,619 @@
+// The Models view and the model editor, driven offscreen over a real engine.
+
+#include "fakellmserver.h"
+#include "guitestutil.h"
+#include "modeleditordialog.h"
+#include "modelsview.h"
+#include "modeltreemodel.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLibraryInfo>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QJsonDocument>
+#include <QMessageBox>
+#include <QPointer>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTcpServer>
+#include <QTest>
+#include <QTranslator>
+#include <QTreeView>
+
+using namespace llmsched;
+using namespace llmsched::ui;
+using guitest::EngineFixture;
+
+namespace {
+
+// Stands in for the Chinese translation until the .ts files are filled: every
+// English word becomes as many CJK characters (about twice as wide), keeping
+// placeholders, so a label that only fits in English shows up as clipped.
+class LongChineseTranslator final : public QTranslator
+{
+public:
+    bool isEmpty() const override { return false; }
+    QString translate(const char* context, const char* sourceText, const char* disambiguation, int n) const override
+    {
+        Q_UNUSED(disambiguation);
+        Q_UNUSED(n);
+        if (!sourceText || qstrcmp(context, "QShortcut") == 0)
+            return {};
+        static const QRegularExpression words(QStringLiteral("(%(?:\\d+|n))|([A-Za-z]+)"));
+        static const QString glyphs = QStringLiteral("模型端点配置延迟成本队列状态连接测试保存删除暂停恢复");
+        const QString source = QString::fromUtf8(sourceText);
+        QString out;
+        qsizetype pos = 0;
+        int g = 0;
+        for (auto it = words.globalMatch(source); it.hasNext();) {
+            const auto m = it.next();
+            out += source.mid(pos, m.capturedStart() - pos);
+            if (m.capturedLength(1) > 0) {
+                out += m.captured(1);
+            } else {
+                for (qsizetype i = 0; i < m.capturedLength(2); ++i)
+                    out += glyphs.at(g++ % glyphs.size());
+            }
+            pos = m.capturedEnd();
+        }
+        return out + source.mid(pos);
+    }
+};
+
+ModelConfig twoEndpointModel()
+{
+    ModelConfig m = testutil::simModel(QStringLiteral("pair"), 1, 8);
+    m.endpoints[0].name = QStringLiteral("first");
+    m.endpoints[0].rpm = 600;
+    EndpointConfig second = m.endpoints[0];
+    second.name = QStringLiteral("second");
+    second.tpm = 50'000;
+    m.endpoints.append(second);
+    m.dailyBudgetUsd = 5;
+    return m;
+}
+
+QString cell(const QAbstractItemModel* model, const QModelIndex& row, int column)
+{
+    return model->index(row.row(), column, row.parent()).data().toString();
+}
+
+template<typename T>
+T* child(QWidget* parent, const char* name)
+{
+    T* w = parent->findChild<T*>(QString::fromLatin1(name));
+    if (!w)
+        qFatal("no child %s", name);
+    return w;
+}
+
+QJsonObject configJson(Engine& engine, const QString& name)
+{
+    for (const ModelConfig& m : engine.models()) {
+        if (m.name == name)
+            return m.toJson();
+    }
+    return {};
+}
+
+// Every label and button the user can see shows its whole text.
+void checkNothingClipped(QWidget* top)
+{
+    QApplication::processEvents();
+    const auto labels = top->findChildren<QLabel*>();
+    for (QLabel* l : labels) {
+        if (!l->isVisibleTo(top) || l->wordWrap() || l->text().isEmpty())
+            continue;
+        QVERIFY2(l->width() >= l->sizeHint().width(),
+            qPrintable(QStringLiteral("label \"%1\": %2 < %3").arg(l->text()).arg(l->width()).arg(l->sizeHint().width())));
+    }
+    const auto buttons = top->findChildren<QAbstractButton*>();
+    for (QAbstractButton* b : buttons) {
+        if (!b->isVisibleTo(top) || b->text().isEmpty())
+            continue;
+        QVERIFY2(b->width() >= b->sizeHint().width(),
+            qPrintable(QStringLiteral("button \"%1\": %2 < %3").arg(b->text()).arg(b->width()).arg(b->sizeHint().width())));
+    }
+    const auto tabBars = top->findChildren<QTabBar*>();
+    for (QTabBar* t : tabBars) {
+        if (t->isVisibleTo(top))
+            QVERIFY2(t->width() >= t->sizeHint().width(), "tab titles do not fit");
+    }
+}
+
+void saveScreenshot(QWidget* w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("LLMSCHED_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        w->grab().save(QDir(dir).filePath(name));
+}
+
+} // namespace
+
+class TestModelsView : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init() { QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates)); }
+
+    void listsModelsAndEndpointsLive();
+    void updatesInPlace();
+    void pauseAndResume();
+    void deleteRefusedWithUnfinishedTasks();
+    void badUrlIsRefused_data();
+    void badUrlIsRefused();
+    void invalidFieldsAreRefused();
+    void validEditSavesAndShows();
+    void newModelSavesAndShows();
+    void testConnectionSucceeds();
+    void testConnectionFailsOnClosedPort();
+    void neverShowsStoredKey();
+    void rendersWithoutClipping_data();
+    void rendersWithoutClipping();
+};
+
+void TestModelsView::listsModelsAndEndpointsLive()
+{
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 300, 4), twoEndpointModel() });
+    ModelsView view(*f.live);
+    view.resize(1100, 500);
+    view.show();
+    const QAbstractItemModel* model = view.tree()->model();
+    QTRY_COMPARE(model->rowCount(), 2);
+    const QModelIndex sim = view.treeModel()->indexOfModel(QStringLiteral("sim"));
+    const QModelIndex pair = view.treeModel()->indexOfModel(QStringLiteral("pair"));
+    QVERIFY(sim.isValid() && pair.isValid());
+    QCOMPARE(model->rowCount(sim), 1);
+    QCOMPARE(model->rowCount(pair), 2);
+    QCOMPARE(cell(model, model->index(1, 0, pair), ModelTreeModel::NameColumn), QStringLiteral("second"));
+    QCOMPARE(cell(model, pair, ModelTreeModel::StatusColumn), QStringLiteral("running"));
+    QCOMPARE(cell(model, pair, ModelTreeModel::CostColumn), QStringLiteral("$0 / $5.00"));
+    const QModelIndex first = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("first"));
+    QCOMPARE(cell(model, first, ModelTreeModel::RpmColumn), QStringLiteral("0 / 600"));
+    QCOMPARE(cell(model, first, ModelTreeModel::CircuitColumn), QStringLiteral("closed"));
+    QCOMPARE(cell(model, first, ModelTreeModel::StatusColumn), QStringLiteral("healthy"));
+    QVERIFY(view.tree()->isExpanded(pair));
+
+    // Ten tasks of 300 ms on a model that runs four at a time.
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 10; ++i)
+        specs.append(testutil::spec(QStringLiteral("sim")));
+    QVERIFY(testutil::await(f.engine->submit(specs)).ok());
+    const QModelIndex simEndpoint = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("sim"));
+    QTRY_COMPARE(cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("4 / 4"));
+    QTRY_VERIFY(cell(model, simEndpoint, ModelTreeModel::InflightColumn).startsWith(QStringLiteral("4 / ")));
+    QTRY_VERIFY(cell(model, simEndpoint, ModelTreeModel::RpmColumn).toInt() >= 4);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, sim, ModelTreeModel::QueuedColumn), QStringLiteral("0"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 4"), 10000);
+    QVERIFY(!cell(model, simEndpoint, ModelTreeModel::LatencyColumn).isEmpty());
+}
+
+void TestModelsView::updatesInPlace()
+{
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 50, 2), twoEndpointModel() });
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 2);
+    const QModelIndex second = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
+    view.tree()->setCurrentIndex(second);
+    view.tree()->collapse(view.treeModel()->indexOfModel(QStringLiteral("sim")));
+
+    QSignalSpy resets(view.treeModel(), &QAbstractItemModel::modelReset);
+    QSignalSpy removed(view.treeModel(), &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changed(view.treeModel(), &QAbstractItemModel::dataChanged);
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 6; ++i)
+        specs.append(testutil::spec(QStringLiteral("sim")));
+    QVERIFY(testutil::await(f.engine->submit(specs)).ok());
+    QTRY_VERIFY(changed.count() >= 3);
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(view.currentModel(), QStringLiteral("pair"));
+    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(), QStringLiteral("second"));
+    QVERIFY(!view.tree()->isExpanded(view.treeModel()->indexOfModel(QStringLiteral("sim"))));
+
+    // A new endpoint is inserted under its model; the rest stays where it is.
+    ModelConfig sim = testutil::simModel(QStringLiteral("sim"), 50, 2);
+    EndpointConfig extra = sim.endpoints[0];
+    extra.name = QStringLiteral("extra");
+    sim.endpoints.append(extra);
+    QSignalSpy inserted(view.treeModel(), &QAbstractItemModel::rowsInserted);
+    QVERIFY(testutil::await(f.engine->upsertModel(sim)).ok());
+    QTRY_VERIFY(view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("extra")).isValid());
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(), QStringLiteral("second"));
+}
+
+void TestModelsView::pauseAndResume()
+{
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    QVERIFY(!view.pauseAction()->isEnabled());
+    view.selectModel(QStringLiteral("sim"));
+    QVERIFY(view.pauseAction()->isEnabled());
+    QCOMPARE(view.pauseAction()->text(), QStringLiteral("&Pause"));
+
+    view.pauseAction()->trigger();
+    QTRY_VERIFY(f.engine->snapshot()->models.at(0).paused);
+    const QModelIndex sim = view.treeModel()->indexOfModel(QStringLiteral("sim"));
+    QTRY_COMPARE(cell(view.treeModel(), sim, ModelTreeModel::StatusColumn), QStringLiteral("paused"));
+    QTRY_COMPARE(view.pauseAction()->text(), QStringLiteral("&Resume"));
+
+    view.pauseAction()->trigger();
+    QTRY_VERIFY(!f.engine->snapshot()->models.at(0).paused);
+    QTRY_COMPARE(cell(view.treeModel(), sim, ModelTreeModel::StatusColumn), QStringLiteral("running"));
+    QTRY_COMPARE(view.pauseAction()->text(), QStringLiteral("&Pause"));
+}
+
+void TestModelsView::deleteRefusedWithUnfinishedTasks()
+{
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    QVERIFY(testutil::await(f.engine->setModelPaused(QStringLiteral("sim"), true)).ok());
+    QVERIFY(testutil::await(f.engine->submit({ testutil::spec(QStringLiteral("sim")) })).ok());
+    view.selectModel(QStringLiteral("sim"));
+
+    view.deleteAction()->trigger();
+    QMessageBox* box = view.findChild<QMessageBox*>(QStringLiteral("confirmDelete"));
+    QVERIFY(box);
+    QAbstractButton* remove = nullptr;
+    for (QAbstractButton* b : box->buttons()) {
+        if (box->buttonRole(b) == QMessageBox::DestructiveRole)
+            remove = b;
+    }
+    QVERIFY(remove);
+    remove->click();
+    QTRY_VERIFY(view.message().contains(QStringLiteral("unfinished")));
+    QCOMPARE(f.engine->models().size(), 1);
+
+    // Cancelling the confirmation deletes nothing.
+    view.deleteAction()->trigger();
+    box = view.findChild<QMessageBox*>(QStringLiteral("confirmDelete"));
+    QVERIFY(box);
+    box->button(QMessageBox::Cancel)->click();
+    QApplication::processEvents();
+    QCOMPARE(f.engine->models().size(), 1);
+}
+
+void TestModelsView::badUrlIsRefused_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::newRow("ftp") << QStringLiteral("ftp://x");
+    QTest::newRow("no host") << QStringLiteral("http://");
+    QTest::newRow("not a url") << QStringLiteral("not a url");
+    QTest::newRow("empty") << QString();
+}
+
+void TestModelsView::badUrlIsRefused()
+{
+    QFETCH(QString, url);
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    const QJsonObject before = configJson(*f.engine, QStringLiteral("sim"));
+
+    QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("sim"), QStringLiteral("sim"));
+    QVERIFY(dialog);
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+    auto* provider = child<QComboBox>(dialog, "provider");
+    provider->setCurrentIndex(provider->findData(QStringLiteral("openai")));
+    auto* baseUrl = child<QLineEdit>(dialog, "baseUrl");
+    baseUrl->setText(url);
+    dialog->save();
+
+    QVERIFY2(dialog->message().contains(QStringLiteral("URL")), qPrintable(dialog->message()));
+    QVERIFY(child<QLabel>(dialog, "message")->isVisible());
+    QCOMPARE(dialog->focusWidget(), baseUrl);
+    QVERIFY(!dialog->isBusy());
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(saved.count(), 0);
+    QCOMPARE(configJson(*f.engine, QStringLiteral("sim")), before);
+
+    // Correcting the field lets it through.
+    baseUrl->setText(QStringLiteral("http://127.0.0.1:9/v1"));
+    dialog->save();
+    QTRY_COMPARE(saved.count(), 1);
+    QTRY_VERIFY(!dialog);
+    QCOMPARE(f.engine->models().at(0).endpoints.at(0).baseUrl, QStringLiteral("http://127.0.0.1:9/v1"));
+}
+
+void TestModelsView::invalidFieldsAreRefused()
+{
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+
+    QPointer<ModelEditorDialog> dialog = view.openEditor();
+    QVERIFY(dialog && dialog->isNewModel());
+    auto* name = child<QLineEdit>(dialog, "modelName");
+    QVERIFY(!name->isReadOnly());
+    QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+
+    name->setText(QStringLiteral("bad name!"));
+    dialog->save();
+    QVERIFY(dialog->message().contains(QStringLiteral("model name")));
+    QCOMPARE(dialog->focusWidget(), name);
+
+    name->setText(QStringLiteral("sim"));
+    dialog->save();
+    QVERIFY(dialog->message().contains(QStringLiteral("already exists")));
+
+    name->setText(QStringLiteral("fresh"));
+    child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("http://127.0.0.1:9/v1"));
+    child<QPushButton>(dialog, "addEndpoint")->click();
+    auto* endpointName = child<QLineEdit>(dialog, "endpointName");
+    endpointName->setText(QStringLiteral("main"));
+    dialog->save();
+    QVERIFY2(dialog->message().contains(QStringLiteral("“main”")), qPrintable(dialog->message()));
+    QCOMPARE(dialog->focusWidget(), endpointName);
+
+    endpointName->setText(QString());
+    dialog->save();
+    QVERIFY(dialog->message().contains(QStringLiteral("needs a name")));
+
+    child<QPushButton>(dialog, "removeEndpoint")->click();
+    child<QLineEdit>(dialog, "keyRef")->setText(QStringLiteral("sk-pasted-key-1234567890"));
+    dialog->save();
+    QVERIFY2(dialog->message().contains(QStringLiteral("env:NAME")), qPrintable(dialog->message()));
+    QVERIFY(!dialog->message().contains(QStringLiteral("sk-pasted")));
+
+    child<QPushButton>(dialog, "removeEndpoint")->click();
+    dialog->save();
+    QVERIFY(dialog->message().contains(QStringLiteral("at least one endpoint")));
+    QCOMPARE(saved.count(), 0);
+    QCOMPARE(f.engine->models().size(), 1);
+}
+
+void TestModelsView::validEditSavesAndShows()
+{
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    view.selectModel(QStringLiteral("sim"));
+    view.editAction()->trigger();
+    QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
+    QVERIFY(dialog);
+    QVERIFY(child<QLineEdit>(dialog, "modelName")->isReadOnly());
+    child<QSpinBox>(dialog, "concurrency")->setValue(7);
+    child<QLineEdit>(dialog, "description")->setText(QStringLiteral("edited"));
+    child<QPushButton>(dialog, "addEndpoint")->click();
+    child<QLineEdit>(dialog, "endpointName")->setText(QStringLiteral("hook"));
+    auto* provider = child<QComboBox>(dialog, "provider");
+    provider->setCurrentIndex(provider->findData(QStringLiteral("http")));
+    child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("https://hooks.example.com/api"));
+    child<QSpinBox>(dialog, "rpm")->setValue(120);
+    child<QPushButton>(dialog, "save")->click();
+    QTRY_VERIFY(!dialog);
+
+    const ModelConfig saved = f.engine->models().at(0);
+    QCOMPARE(saved.concurrency, 7);
+    QCOMPARE(saved.description, QStringLiteral("edited"));
+    QCOMPARE(saved.endpoints.size(), 2);
+    QCOMPARE(saved.endpoints.at(1).name, QStringLiteral("hook"));
+    QCOMPARE(saved.endpoints.at(1).provider, QStringLiteral("http"));
+    QCOMPARE(saved.endpoints.at(1).rpm, 120);
+    const QModelIndex sim = view.treeModel()->indexOfModel(QStringLiteral("sim"));
+    QTRY_COMPARE(cell(view.treeModel(), sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 7"));
+    const QModelIndex hook = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("hook"));
+    QVERIFY(hook.isValid());
+    QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::BaseUrlColumn), QStringLiteral("https://hooks.example.com/api"));
+    QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::RpmColumn), QStringLiteral("0 / 120"));
+}
+
+void TestModelsView::newModelSavesAndShows()
+{
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    view.addModelAction()->trigger();
+    QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
+    QVERIFY(dialog && dialog->isNewModel());
+    child<QLineEdit>(dialog, "modelName")->setText(QStringLiteral("local/llama"));
+    child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("http://127.0.0.1:11434/v1"));
+    child<QLineEdit>(dialog, "keyRef")->setText(QStringLiteral("env:LLAMA_KEY"));
+    auto* strategy = child<QComboBox>(dialog, "strategy");
+    strategy->setCurrentIndex(strategy->findData(QStringLiteral("least_busy")));
+    child<QDoubleSpinBox>(dialog, "inputPrice")->setValue(0.5);
+    child<QSpinBox>(dialog, "maxAttempts")->setValue(5);
+    dialog->save();
+    QTRY_VERIFY(!dialog);
+    QTRY_VERIFY(view.treeModel()->indexOfModel(QStringLiteral("local/llama")).isValid());
+    QTRY_COMPARE(view.currentModel(), QStringLiteral("local/llama"));
+    ModelConfig saved;
+    for (const ModelConfig& m : f.engine->models()) {
+        if (m.name == QStringLiteral("local/llama"))
+            saved = m;
+    }
+    QCOMPARE(saved.strategy, QStringLiteral("least_busy"));
+    QCOMPARE(saved.inputPricePerMTok, 0.5);
+    QCOMPARE(saved.retry.maxAttempts, 5);
+    QCOMPARE(saved.endpoints.size(), 1);
+    QCOMPARE(saved.endpoints.at(0).provider, QStringLiteral("openai"));
+    QCOMPARE(saved.endpoints.at(0).apiKeyRef, QStringLiteral("env:LLAMA_KEY"));
+}
+
+void TestModelsView::testConnectionSucceeds()
+{
+    test::FakeLlmServer server;
+    QVERIFY(server.listen());
+    EngineFixture f;
+    ModelsView view(*f.live);
+    ModelEditorDialog* dialog = view.openEditor();
+    child<QLineEdit>(dialog, "modelName")->setText(QStringLiteral("remote"));
+    child<QLineEdit>(dialog, "baseUrl")->setText(server.baseUrl() + QStringLiteral("/v1"));
+    QSignalSpy finished(dialog, &ModelEditorDialog::testFinished);
+    auto* button = child<QPushButton>(dialog, "testConnection");
+    button->click();
+    QVERIFY(dialog->isBusy());
+    QVERIFY(!button->isEnabled());
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.at(0).at(0).toBool(), true);
+    QVERIFY(button->isEnabled());
+    QCOMPARE(dialog->lastTestResults().size(), 1);
+    QVERIFY(dialog->lastTestResults().at(0).checked);
+    QVERIFY(dialog->lastTestResults().at(0).ok);
+    QVERIFY2(dialog->message().contains(QStringLiteral("main: answered")), qPrintable(dialog->message()));
+    QVERIFY(server.requestCount() >= 1);
+    QVERIFY(server.requests().at(0).path.endsWith("/v1/models"));
+    // A test saves nothing.
+    QCOMPARE(f.engine->models().size(), 1);
+}
+
+void TestModelsView::testConnectionFailsOnClosedPort()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        port = probe.serverPort();
+    }
+    EngineFixture f;
+    ModelsView view(*f.live);
+    ModelEditorDialog* dialog = view.openEditor(QStringLiteral("sim"));
+    auto* provider = child<QComboBox>(dialog, "provider");
+    provider->setCurrentIndex(provider->findData(QStringLiteral("openai")));
+    child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("http://127.0.0.1:%1/v1").arg(port));
+    QSignalSpy finished(dialog, &ModelEditorDialog::testFinished);
+    dialog->testConnection();
+    QVERIFY(finished.wait(15000));
+    QCOMPARE(finished.at(0).at(0).toBool(), false);
+    QCOMPARE(dialog->lastTestResults().size(), 1);
+    const EndpointTestResult r = dialog->lastTestResults().at(0);
+    QVERIFY(!r.ok);
+    QVERIFY(!r.message.isEmpty());
+    QVERIFY2(dialog->message().contains(r.message), qPrintable(dialog->message()));
+    QVERIFY(dialog->isVisible());
+    // Not saved: the engine still has the simulated endpoint.
+    QCOMPARE(f.engine->models().at(0).endpoints.at(0).provider, QStringLiteral("simulated"));
+}
+
+void TestModelsView::neverShowsStoredKey()
+{
+    const QByteArray secret = "sk-test-secret-0123456789abcdef";
+    qputenv("LLMSCHED_TST_MODELSVIEW_KEY", secret);
+    test::FakeLlmServer server;
+    QVERIFY(server.listen());
+    ModelConfig m = testutil::simModel(QStringLiteral("keyed"));
+    m.endpoints[0].provider = QStringLiteral("openai");
+    m.endpoints[0].baseUrl = server.baseUrl() + QStringLiteral("/v1");
+    m.endpoints[0].apiKeyRef = QStringLiteral("env:LLMSCHED_TST_MODELSVIEW_KEY");
+    m.endpoints[0].healthCheckIntervalMs = 0;
+    EngineFixture f({ m });
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+
+    ModelEditorDialog* dialog = view.openEditor(QStringLiteral("keyed"), QStringLiteral("sim"));
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    auto* key = child<QLineEdit>(dialog, "apiKey");
+    QCOMPARE(key->echoMode(), QLineEdit::Password);
+    QVERIFY(key->text().isEmpty());
+    QCOMPARE(child<QLineEdit>(dialog, "keyRef")->text(), QStringLiteral("env:LLMSCHED_TST_MODELSVIEW_KEY"));
+
+    QSignalSpy finished(dialog, &ModelEditorDialog::testFinished);
+    dialog->testConnection();
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(dialog->message()));
+    // The key did reach the server...
+    QCOMPARE(server.requests().at(0).headers.value("authorization"), "Bearer " + secret);
+    // ...and nowhere in the dialog.
+    const auto edits = dialog->findChildren<QLineEdit*>();
+    for (QLineEdit* e : edits)
+        QVERIFY(!e->text().contains(QString::fromLatin1(secret)));
+    const auto labels = dialog->findChildren<QLabel*>();
+    for (QLabel* l : labels)
+        QVERIFY(!l->text().contains(QString::fromLatin1(secret)));
+    QVERIFY(!dialog->message().contains(QString::fromLatin1(secret)));
+
+    // A reference typed into the key field becomes the reference; a key typed there never
+    // reaches the configuration.
+    key->setText(QStringLiteral("env:OTHER_KEY"));
+    QCOMPARE(dialog->formConfig().endpoints.at(0).apiKeyRef, QStringLiteral("env:OTHER_KEY"));
+    key->setText(QStringLiteral("sk-typed-but-not-stored-123"));
+    const QJsonObject json = dialog->formConfig().toJson();
+    QVERIFY(!QJsonDocument(json).toJson().contains("sk-typed"));
+    QVERIFY(child<QLabel>(dialog, "keyHint")->text().contains(QStringLiteral("keychain:keyed/sim")));
+    qunsetenv("LLMSCHED_TST_MODELSVIEW_KEY");
+}
+
+void TestModelsView::rendersWithoutClipping_data()
+{
+    QTest::addColumn<QString>("locale");
+    QTest::newRow("en") << QStringLiteral("en_US");
+    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+}
+
+void TestModelsView::rendersWithoutClipping()
+{
+    QFETCH(QString, locale);
+    QLocale::setDefault(QLocale(locale));
+    QTranslator qtTranslator;
+    LongChineseTranslator ours;
+    const bool chinese = locale == QLatin1String("zh_CN");
+    if (chinese) {
+        if (qtTranslator.load(QLocale(locale), QStringLiteral("qtbase"), QStringLiteral("_"),
+                QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QCoreApplication::installTranslator(&qtTranslator);
+        QCoreApplication::installTranslator(&ours);
+    }
+    auto cleanup = qScopeGuard([&] {
+        QCoreApplication::removeTranslator(&ours);
+        QCoreApplication::removeTranslator(&qtTranslator);
+    });
+
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 300, 4), twoEndpointModel() });
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 8; ++i)
+        specs.append(testutil::spec(QStringLiteral("sim")));
+    QVERIFY(testutil::await(f.engine->submit(specs)).ok());
+
+    ModelsView view(*f.live);
+    view.resize(1100, 420);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 2);
+    QTRY_VERIFY(cell(view.treeModel(), view.treeModel()->indexOfModel(QStringLiteral("sim")), ModelTreeModel::InflightColumn)
+                    .startsWith(QStringLiteral("4 ")));
+    view.selectModel(QStringLiteral("pair"));
+    checkNothingClipped(&view);
+    QHeaderView* header = view.tree()->header();
+    for (int c = 0; c < ModelTreeModel::ColumnCount - 1; ++c)
+        QVERIFY2(header->sectionSize(c) >= header->sectionSizeHint(c), qPrintable(QString::number(c)));
+    saveScreenshot(&view, QStringLiteral("modelsview-%1.png").arg(locale));
+
+    ModelEditorDialog* dialog = view.openEditor(QStringLiteral("pair"));
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    auto* tabs = dialog->findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    for (int page = 0; page < tabs->count(); ++page) {
+        tabs->setCurrentIndex(page);
+        checkNothingClipped(dialog);
+        if (QTest::currentTestFailed())
+            qWarning("clipped on page %d", page);
+        saveScreenshot(dialog, QStringLiteral("modeleditor-%1-%2.png").arg(locale).arg(page));
+    }
+    dialog->close();
+}
+
+QTEST_MAIN(TestModelsView)
+#include "tst_modelsview.moc"

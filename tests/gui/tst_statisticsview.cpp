@@ -1,0 +1,659 @@
+// The Statistics view, driven offscreen over a real engine, and the data
+// shaping behind it (StatsSeries) on its own.
+
+#include "guitestutil.h"
+#include "statisticsview.h"
+#include "statsseries.h"
+#include "uiutil.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QAreaSeries>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QDateTimeAxis>
+#include <QDir>
+#include <QLabel>
+#include <QLineSeries>
+#include <QTest>
+#include <QTranslator>
+#include <QValueAxis>
+
+using namespace llmsched;
+using namespace llmsched::ui;
+using guitest::EngineFixture;
+
+namespace {
+
+constexpr qint64 kMinute = kStatsMinuteMs;
+constexpr qint64 kHour = 60 * kMinute;
+constexpr qint64 kNoon = 1'714'564'800'000; // 2024-05-01 12:00 UTC, a whole minute and hour
+constexpr int kWaitMs = 20'000;
+
+MinuteStats minuteOf(const QString& model, qint64 minuteMs, qint64 succeeded, double latencySeconds = 0.01, qint64 depth = 0)
+{
+    MinuteStats m;
+    m.model = model;
+    m.minuteMs = minuteMs;
+    m.counters.submitted = succeeded;
+    m.counters.succeeded = succeeded;
+    for (qint64 i = 0; i < succeeded; ++i)
+        m.latency.record(latencySeconds);
+    m.queueDepth = depth;
+    return m;
+}
+
+ModelSnapshot modelSnapshot(const QString& name, qint64 succeeded, qint64 queued = 0, double p50 = 0.02)
+{
+    ModelSnapshot m;
+    m.name = name;
+    m.states[static_cast<size_t>(TaskState::Succeeded)] = succeeded;
+    m.states[static_cast<size_t>(TaskState::Queued)] = queued;
+    m.submittedTotal = succeeded + queued;
+    m.latencyP50 = p50;
+    m.latencyP95 = p50 * 2;
+    m.latencyP99 = p50 * 3;
+    return m;
+}
+
+EngineSnapshot snapshotAt(qint64 timeMs, QList<ModelSnapshot> models)
+{
+    EngineSnapshot s;
+    s.timeMs = timeMs;
+    s.running = true;
+    s.models = std::move(models);
+    return s;
+}
+
+qint64 succeededIn(const QList<StatsBucket>& buckets)
+{
+    qint64 n = 0;
+    for (const StatsBucket& b : buckets)
+        n += b.counters.succeeded;
+    return n;
+}
+
+QChart* chartOf(const StatisticsView& view, const char* name)
+{
+    auto* chartView = view.findChild<QChartView*>(QLatin1String(name));
+    return chartView ? chartView->chart() : nullptr;
+}
+
+template<typename T>
+T* seriesOf(const StatisticsView& view, const char* chart, const char* name)
+{
+    QChart* c = chartOf(view, chart);
+    if (!c)
+        return nullptr;
+    const auto all = c->series();
+    for (QAbstractSeries* s : all)
+        if (s->objectName() == QLatin1String(name))
+            return qobject_cast<T*>(s);
+    return nullptr;
+}
+
+QString summaryOf(const StatisticsView& view, const char* name)
+{
+    auto* label = view.findChild<QLabel*>(QLatin1String(name));
+    return label ? label->text() : QStringLiteral("<no %1>").arg(QLatin1String(name));
+}
+
+double sumOfY(const QXYSeries* series)
+{
+    double sum = 0;
+    const auto points = series->points();
+    for (const QPointF& p : points)
+        sum += p.y();
+    return sum;
+}
+
+double maxOfY(const QXYSeries* series)
+{
+    double max = 0;
+    const auto points = series->points();
+    for (const QPointF& p : points)
+        max = std::max(max, p.y());
+    return max;
+}
+
+qint64 timeSpanOf(const StatisticsView& view, const char* chart)
+{
+    const auto axes = chartOf(view, chart)->axes(Qt::Horizontal);
+    auto* axis = axes.isEmpty() ? nullptr : qobject_cast<QDateTimeAxis*>(axes.constFirst());
+    return axis ? axis->min().msecsTo(axis->max()) : -1;
+}
+
+QList<TaskSpec> specs(const QString& model, int n)
+{
+    QList<TaskSpec> out;
+    for (int i = 0; i < n; ++i)
+        out.append(testutil::spec(model));
+    return out;
+}
+
+// Labels, buttons and combo boxes on screen narrower than their text needs.
+QStringList clippedIn(const QWidget& root)
+{
+    QStringList out;
+    const auto widgets = root.findChildren<QWidget*>();
+    for (QWidget* w : widgets) {
+        if (!w->isVisibleTo(&root))
+            continue;
+        QString text;
+        if (auto* l = qobject_cast<QLabel*>(w))
+            text = l->text();
+        else if (auto* b = qobject_cast<QAbstractButton*>(w))
+            text = b->text();
+        else if (auto* c = qobject_cast<QComboBox*>(w))
+            text = c->currentText();
+        else
+            continue;
+        if (w->width() < w->sizeHint().width())
+            out.append(QStringLiteral("%1 '%2': %3 < %4").arg(w->objectName(), text).arg(w->width()).arg(w->sizeHint().width()));
+    }
+    return out;
+}
+
+// Simplified Chinese for the view's words (also what the zh_CN .ts should say).
+class ChineseTranslator final : public QTranslator
+{
+public:
+    bool isEmpty() const override { return false; }
+    QString translate(const char* context, const char* sourceText, const char* disambiguation, int n) const override
+    {
+        Q_UNUSED(context);
+        Q_UNUSED(disambiguation);
+        Q_UNUSED(n);
+        static const QHash<QString, QString> words = {
+            { QStringLiteral("Range:"), QStringLiteral("时间范围：") },
+            { QStringLiteral("15 min"), QStringLiteral("15 分钟") },
+            { QStringLiteral("1 h"), QStringLiteral("1 小时") },
+            { QStringLiteral("24 h"), QStringLiteral("24 小时") },
+            { QStringLiteral("7 days"), QStringLiteral("7 天") },
+            { QStringLiteral("&Model:"), QStringLiteral("模型(&M)：") },
+            { QStringLiteral("All models"), QStringLiteral("全部模型") },
+            { QStringLiteral("Succeeded"), QStringLiteral("成功") },
+            { QStringLiteral("Failed attempts"), QStringLiteral("失败尝试") },
+            { QStringLiteral("Dead"), QStringLiteral("死信") },
+            { QStringLiteral("Tokens"), QStringLiteral("令牌数") },
+            { QStringLiteral("Cost"), QStringLiteral("费用") },
+            { QStringLiteral("Mean throughput"), QStringLiteral("平均吞吐量") },
+            { QStringLiteral("succeeded"), QStringLiteral("成功") },
+            { QStringLiteral("failed, retried"), QStringLiteral("失败后重试") },
+            { QStringLiteral("dead"), QStringLiteral("死信") },
+            { QStringLiteral("cancelled"), QStringLiteral("已取消") },
+            { QStringLiteral("waiting tasks"), QStringLiteral("等待中的任务") },
+            { QStringLiteral("prompt tokens"), QStringLiteral("提示令牌") },
+            { QStringLiteral("completion tokens"), QStringLiteral("补全令牌") },
+            { QStringLiteral("cost (right axis)"), QStringLiteral("费用（右轴）") },
+            { QStringLiteral("Queue depth (tasks waiting)"), QStringLiteral("队列深度（等待中的任务）") },
+            { QStringLiteral("per minute"), QStringLiteral("每分钟") },
+            { QStringLiteral("per 5 minutes"), QStringLiteral("每 5 分钟") },
+            { QStringLiteral("per hour"), QStringLiteral("每小时") },
+            { QStringLiteral("Tasks by outcome, %1"), QStringLiteral("按结果统计的任务，%1") },
+            { QStringLiteral("Attempt latency (ms)"), QStringLiteral("尝试延迟（毫秒）") },
+            { QStringLiteral("Attempt latency (s)"), QStringLiteral("尝试延迟（秒）") },
+            { QStringLiteral("Tokens and cost, %1"), QStringLiteral("令牌与费用，%1") },
+            { QStringLiteral("No data yet for this range"), QStringLiteral("此时间范围内尚无数据") },
+            { QStringLiteral("%1/s"), QStringLiteral("%1/秒") },
+            { QStringLiteral("%1/min"), QStringLiteral("%1/分钟") },
+        };
+        return words.value(QString::fromUtf8(sourceText));
+    }
+};
+
+} // namespace
+
+class TestStatisticsView : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    // Data shaping, no engine.
+    void windows_data();
+    void windows();
+    void bucketBoundaries();
+    void histogramsMergeAcrossModels();
+    void emptyRange();
+    void liveEdgeGivesWayToRollups();
+    void liveEdgeSurvivesRangeSwitchAndRestart();
+    void niceAxes_data();
+    void niceAxes();
+
+    // The view over a real engine.
+    void chartsReceivePoints();
+    void queueDepthFollowsTheQueue();
+    void rangeSwitchQueriesAgain();
+    void modelFilterNarrows();
+    void historyFromRollups();
+    void rendersInEnglishAndChineseUnclipped();
+    void followsThePalette();
+};
+
+void TestStatisticsView::windows_data()
+{
+    QTest::addColumn<StatsRange>("range");
+    QTest::addColumn<qint64>("bucketMs");
+    QTest::addColumn<int>("buckets");
+    QTest::newRow("15 min") << StatsRange::Minutes15 << kMinute << 15;
+    QTest::newRow("1 h") << StatsRange::Hour << kMinute << 60;
+    QTest::newRow("24 h") << StatsRange::Day << 5 * kMinute << 288;
+    QTest::newRow("7 days") << StatsRange::Week << kHour << 168;
+}
+
+void TestStatisticsView::windows()
+{
+    QFETCH(StatsRange, range);
+    QFETCH(qint64, bucketMs);
+    QFETCH(int, buckets);
+    const qint64 now = kNoon + 7 * kMinute + 12'345;
+    const StatsWindow w = StatsWindow::of(range, now);
+    QCOMPARE(w.bucketMs, bucketMs);
+    QCOMPARE(w.buckets, buckets);
+    QCOMPARE(w.spanMs(), StatsWindow::spanMsOf(range));
+    QCOMPARE(w.fromMs % bucketMs, 0);
+    QVERIFY(now >= w.toMs - bucketMs && now < w.toMs); // the last bucket holds now
+    QCOMPARE(w.indexOf(w.fromMs), 0);
+    QCOMPARE(w.indexOf(w.fromMs - 1), -1);
+    QCOMPARE(w.indexOf(w.toMs - 1), buckets - 1);
+    QCOMPARE(w.indexOf(w.toMs), -1);
+    QCOMPARE(w.indexOf(now), buckets - 1);
+    // A whole bucket later everything moves by one.
+    const StatsWindow later = StatsWindow::of(range, now + bucketMs);
+    QCOMPARE(later.fromMs, w.fromMs + bucketMs);
+}
+
+void TestStatisticsView::bucketBoundaries()
+{
+    // 24 h: 5-minute buckets. 12:00..12:04 fall in one, 12:05 starts the next.
+    StatsSeries s;
+    s.reset(5 * kMinute);
+    s.addMinutes({ minuteOf(QStringLiteral("m"), kNoon, 1, 0.01, 4), minuteOf(QStringLiteral("m"), kNoon + 4 * kMinute, 2, 0.01, 9),
+        minuteOf(QStringLiteral("m"), kNoon + 5 * kMinute, 4, 0.01, 1) });
+    const StatsWindow w = StatsWindow::of(StatsRange::Day, kNoon + 5 * kMinute + 30'000);
+    const QList<StatsBucket> b = s.buckets(w);
+    QCOMPARE(b.size(), 288);
+    const int first = w.indexOf(kNoon);
+    QCOMPARE(first, 286);
+    QCOMPARE(b[first].counters.succeeded, 3);
+    QCOMPARE(b[first].queueDepth, 9); // at the bucket's end: its latest minute
+    QCOMPARE(b[first + 1].counters.succeeded, 4);
+    QCOMPARE(b[first + 1].queueDepth, 1);
+    QCOMPARE(succeededIn(b), 7);
+    // A minute before the window is not in it.
+    const StatsWindow later = StatsWindow::of(StatsRange::Day, kNoon + 24 * kHour + 60'000);
+    s.prune(later.fromMs);
+    QCOMPARE(succeededIn(s.buckets(later)), 4);
+}
+
+void TestStatisticsView::histogramsMergeAcrossModels()
+{
+    StatsSeries s;
+    s.reset(kMinute);
+    // Same minute, two models: 100 fast calls (8 ms) and 100 slow ones (800 ms).
+    s.addMinutes({ minuteOf(QStringLiteral("fast"), kNoon, 100, 0.008, 3), minuteOf(QStringLiteral("slow"), kNoon, 100, 0.8, 5) });
+    const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 10'000);
+    const int i = w.indexOf(kNoon);
+
+    const StatsBucket all = s.buckets(w).at(i);
+    QCOMPARE(all.latency.count(), 200);
+    QCOMPARE(all.counters.succeeded, 200);
+    QCOMPARE(all.queueDepth, 8); // both models' queues
+    const auto q = all.quantiles();
+    QVERIFY(q);
+    QVERIFY2(q->p50 > 0.005 && q->p50 <= 1.0, qPrintable(QString::number(q->p50)));
+    QVERIFY2(q->p99 > 0.5 && q->p99 <= 1.0, qPrintable(QString::number(q->p99))); // the slow half dominates the tail
+    QVERIFY(q->p50 <= q->p95 && q->p95 <= q->p99);
+
+    const auto fast = s.buckets(w, QStringLiteral("fast")).at(i).quantiles();
+    QVERIFY(fast);
+    QVERIFY2(fast->p99 <= 0.010, qPrintable(QString::number(fast->p99)));
+    QCOMPARE(s.buckets(w, QStringLiteral("slow")).at(i).queueDepth, 5);
+    QCOMPARE(s.models(), (QStringList { QStringLiteral("fast"), QStringLiteral("slow") }));
+    QVERIFY(!s.buckets(w, QStringLiteral("nobody")).at(i).quantiles());
+}
+
+void TestStatisticsView::emptyRange()
+{
+    StatsSeries s;
+    s.reset(kHour);
+    s.addMinutes({});
+    const StatsWindow w = StatsWindow::of(StatsRange::Week, kNoon);
+    const QList<StatsBucket> b = s.buckets(w);
+    QCOMPARE(b.size(), 168);
+    for (const StatsBucket& bucket : b) {
+        QVERIFY(!bucket.hasActivity());
+        QVERIFY(!bucket.quantiles());
+        QVERIFY(!bucket.hasQueueDepth());
+    }
+    QVERIFY(s.models().isEmpty());
+    QVERIFY(!s.tailQueryFrom(w.fromMs, kNoon));
+}
+
+void TestStatisticsView::liveEdgeGivesWayToRollups()
+{
+    StatsSeries s;
+    s.reset(kMinute);
+    const QString sim = QStringLiteral("sim");
+    s.addSnapshot(snapshotAt(kNoon + 1'000, { modelSnapshot(sim, 0) })); // the baseline
+    s.addSnapshot(snapshotAt(kNoon + 20'000, { modelSnapshot(sim, 5, 2) }));
+    StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 30'000);
+    QList<StatsBucket> b = s.buckets(w);
+    QCOMPARE(b.constLast().counters.succeeded, 5);
+    QCOMPARE(b.constLast().queueDepth, 2);
+    QVERIFY(b.constLast().quantiles());
+    QCOMPARE(b.constLast().quantiles()->p50, 0.02);
+    QVERIFY(!s.tailQueryFrom(w.fromMs, kNoon + 30'000)); // nothing finished waits for a rollup yet
+
+    // Two more in the next minute's first seconds (before the engine's rollup
+    // check took the minute), three later on.
+    s.addSnapshot(snapshotAt(kNoon + kMinute + 2'000, { modelSnapshot(sim, 7) }));
+    s.addSnapshot(snapshotAt(kNoon + kMinute + 30'000, { modelSnapshot(sim, 10) }));
+    w = StatsWindow::of(StatsRange::Minutes15, kNoon + kMinute + 31'000);
+    QCOMPARE(succeededIn(s.buckets(w)), 10);
+    const auto waiting = s.tailQueryFrom(w.fromMs, kNoon + kMinute + 31'000);
+    QVERIFY(waiting);
+    QCOMPARE(*waiting, w.fromMs);
+
+    // The rollup of 12:00 counted those two as well: nothing is counted twice.
+    s.addMinutes({ minuteOf(sim, kNoon, 7) });
+    b = s.buckets(w);
+    QCOMPARE(succeededIn(b), 10);
+    QCOMPARE(b[w.indexOf(kNoon)].counters.succeeded, 7);
+    QCOMPARE(b[w.indexOf(kNoon + kMinute)].counters.succeeded, 3);
+    QVERIFY(!s.tailQueryFrom(w.fromMs, kNoon + kMinute + 31'000));
+    const auto next = s.tailQueryFrom(w.fromMs, kNoon + 2 * kMinute + 1'000);
+    QVERIFY(next);
+    QCOMPARE(*next, kNoon + kMinute);
+
+    // Its own rollup replaces the live minute; answers that overlap change nothing.
+    s.addMinutes({ minuteOf(sim, kNoon + kMinute, 3) });
+    QCOMPARE(succeededIn(s.buckets(w)), 10);
+    s.addMinutes({ minuteOf(sim, kNoon, 7), minuteOf(sim, kNoon + kMinute, 3) });
+    QCOMPARE(succeededIn(s.buckets(w)), 10);
+}
+
+void TestStatisticsView::liveEdgeSurvivesRangeSwitchAndRestart()
+{
+    StatsSeries s;
+    s.reset(kMinute);
+    const QString sim = QStringLiteral("sim");
+    s.addSnapshot(snapshotAt(kNoon + 1'000, { modelSnapshot(sim, 0) }));
+    s.addSnapshot(snapshotAt(kNoon + 10'000, { modelSnapshot(sim, 4) }));
+    s.addMinutes({ minuteOf(sim, kNoon - kMinute, 6) });
+    s.addSnapshot(snapshotAt(kNoon + 20'000, { modelSnapshot(sim, 5) }));
+
+    // Another range: history again from the store, the live minute stays.
+    s.reset(5 * kMinute);
+    s.addMinutes({ minuteOf(sim, kNoon - 3 * kMinute, 1), minuteOf(sim, kNoon - kMinute, 6) });
+    const StatsWindow w = StatsWindow::of(StatsRange::Day, kNoon + 30'000);
+    QCOMPARE(succeededIn(s.buckets(w)), 1 + 6 + 5);
+
+    // The engine started over (its since-start counters drop): a new baseline, not a negative step.
+    s.addSnapshot(snapshotAt(kNoon + 40'000, { modelSnapshot(sim, 1) }));
+    QCOMPARE(succeededIn(s.buckets(w)), 12);
+    s.addSnapshot(snapshotAt(kNoon + 50'000, { modelSnapshot(sim, 4) }));
+    QCOMPARE(succeededIn(s.buckets(w)), 15);
+}
+
+void TestStatisticsView::niceAxes_data()
+{
+    QTest::addColumn<double>("max");
+    QTest::addColumn<bool>("integral");
+    QTest::addColumn<double>("axisMax");
+    QTest::addColumn<int>("ticks");
+    QTest::addColumn<int>("decimals");
+    QTest::newRow("nothing") << 0.0 << true << 1.0 << 2 << 0;
+    QTest::newRow("three tasks") << 3.0 << true << 3.0 << 4 << 0;
+    QTest::newRow("seven tasks") << 7.0 << true << 8.0 << 5 << 0;
+    QTest::newRow("many tasks") << 930.0 << true << 1000.0 << 6 << 0;
+    QTest::newRow("ms") << 2.3 << false << 2.5 << 6 << 1;
+    QTest::newRow("quarters") << 1.1 << false << 1.25 << 6 << 2;
+    QTest::newRow("cents") << 0.012 << false << 0.0125 << 6 << 4;
+}
+
+void TestStatisticsView::niceAxes()
+{
+    QFETCH(double, max);
+    QFETCH(bool, integral);
+    QFETCH(double, axisMax);
+    QFETCH(int, ticks);
+    QFETCH(int, decimals);
+    const AxisRange r = niceAxisRange(max, integral);
+    QCOMPARE(r.max, axisMax);
+    QCOMPARE(r.ticks, ticks);
+    QCOMPARE(r.decimals, decimals);
+    QCOMPARE(axisDivisor(9'999), 1.0);
+    QCOMPARE(axisDivisor(12'000), 1'000.0);
+    QCOMPARE(axisDivisor(25'000'000), 1'000'000.0);
+}
+
+void TestStatisticsView::chartsReceivePoints()
+{
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 5, 4) });
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QTRY_VERIFY(view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible());
+
+    const auto submitted = testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 20)));
+    QVERIFY(submitted);
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(20), kWaitMs);
+    QCOMPARE(summaryOf(view, "summaryDead"), Text::count(0));
+    QVERIFY(!view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible());
+
+    // Throughput: one point per bucket, the succeeded ones adding up to 20.
+    auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
+    QVERIFY(succeeded);
+    QCOMPARE(succeeded->upperSeries()->count(), view.window().buckets);
+    QCOMPARE(sumOfY(succeeded->upperSeries()), 20.0);
+    auto* dead = seriesOf<QAreaSeries>(view, "throughputChart", "dead");
+    QVERIFY(dead && dead->lowerSeries());
+    QCOMPARE(sumOfY(dead->upperSeries()) - sumOfY(dead->lowerSeries()), 0.0);
+
+    // Latency in milliseconds, about the simulated 5 ms.
+    auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
+    auto* p99 = seriesOf<QLineSeries>(view, "latencyChart", "p99");
+    QVERIFY(p50 && p99);
+    QTRY_VERIFY(p50->count() >= 1);
+    const double ms = maxOfY(p50);
+    QVERIFY2(ms > 1 && ms < 100, qPrintable(QString::number(ms)));
+    QVERIFY(maxOfY(p99) >= ms);
+
+    // Queue depth sampled, tokens counted.
+    auto* depth = seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth");
+    QVERIFY(depth);
+    QVERIFY(depth->upperSeries()->count() >= 1);
+    auto* completion = seriesOf<QLineSeries>(view, "tokensChart", "completionTokens");
+    QVERIFY(completion);
+    QVERIFY(sumOfY(completion) > 0);
+    QVERIFY(summaryOf(view, "summaryTokens") != Text::count(0));
+}
+
+void TestStatisticsView::queueDepthFollowsTheQueue()
+{
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false); // stores tasks, runs none
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 7))));
+    auto* depth = seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth");
+    QVERIFY(depth);
+    QTRY_COMPARE_WITH_TIMEOUT(depth->upperSeries()->count() > 0 ? depth->upperSeries()->points().constLast().y() : -1.0, 7.0, kWaitMs);
+    QVERIFY(!view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible());
+    QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
+}
+
+void TestStatisticsView::rangeSwitchQueriesAgain()
+{
+    EngineFixture f;
+    // A minute three hours ago, as an earlier run left it: 42 successes of
+    // 100-250 ms each and 3 tasks waiting.
+    const qint64 past = (QDateTime::currentMSecsSinceEpoch() - 3 * kHour) / kMinute * kMinute;
+    {
+        testutil::RawConnection db(f.dataDir() + QStringLiteral("/") + kDatabaseFileName, QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        QVERIFY(db.isOpen());
+        QVERIFY(db.exec(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, latency_count, latency_sum_ms, "
+                                       "latency_buckets, queue_depth) VALUES (%1, 'sim', 42, 42, 42, 7350, "
+                                       "'[0,0,0,0,0,0,0,42,0,0,0,0,0,0,0,0,0,0]', 3)")
+                            .arg(past)));
+    }
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QCOMPARE(view.range(), StatsRange::Hour);
+    QTRY_COMPARE(timeSpanOf(view, "throughputChart"), kHour);
+    QCOMPARE(view.window().buckets, 60);
+    QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
+
+    auto* day = view.findChild<QAbstractButton*>(QStringLiteral("range24h"));
+    QVERIFY(day);
+    day->click();
+    QCOMPARE(view.range(), StatsRange::Day);
+    QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
+    QCOMPARE(timeSpanOf(view, "throughputChart"), 24 * kHour);
+    QCOMPARE(timeSpanOf(view, "latencyChart"), 24 * kHour);
+    QCOMPARE(view.window().buckets, 288);
+    auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
+    QCOMPARE(succeeded->upperSeries()->count(), 288);
+    QCOMPARE(maxOfY(succeeded->upperSeries()), 42.0);
+    auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
+    QCOMPARE(p50->count(), 1);
+    QVERIFY2(p50->at(0).y() > 100 && p50->at(0).y() <= 250, qPrintable(QString::number(p50->at(0).y())));
+    QCOMPARE(maxOfY(seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth")->upperSeries()), 3.0);
+
+    // The keyboard reaches the range buttons too.
+    auto* week = view.findChild<QAbstractButton*>(QStringLiteral("range7d"));
+    QVERIFY(week->focusPolicy() & Qt::TabFocus);
+    week->setFocus();
+    QTest::keyClick(week, Qt::Key_Space);
+    QCOMPARE(view.range(), StatsRange::Week);
+    QTRY_COMPARE(timeSpanOf(view, "throughputChart"), 7 * 24 * kHour);
+    QTRY_COMPARE(succeeded->upperSeries()->count(), 168);
+    QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
+
+    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    QTRY_COMPARE(timeSpanOf(view, "throughputChart"), 15 * kMinute);
+    QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
+    QCOMPARE(succeeded->upperSeries()->count(), 15);
+}
+
+void TestStatisticsView::modelFilterNarrows()
+{
+    EngineFixture f({ testutil::simModel(QStringLiteral("alpha"), 1), testutil::simModel(QStringLiteral("beta"), 1) });
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("alpha"), 3) + specs(QStringLiteral("beta"), 5))));
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(8), kWaitMs);
+
+    auto* box = view.findChild<QComboBox*>(QStringLiteral("modelFilter"));
+    QVERIFY(box);
+    QTRY_COMPARE(box->count(), 3);
+    QCOMPARE(box->itemData(0).toString(), QString());
+    auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
+
+    box->setCurrentIndex(box->findData(QStringLiteral("alpha")));
+    QCOMPARE(view.model(), QStringLiteral("alpha"));
+    QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(3));
+    QCOMPARE(sumOfY(succeeded->upperSeries()), 3.0);
+
+    view.setModel(QStringLiteral("beta"));
+    QCOMPARE(box->currentText(), QStringLiteral("beta"));
+    QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(5));
+    QCOMPARE(sumOfY(succeeded->upperSeries()), 5.0);
+
+    box->setCurrentIndex(0);
+    QCOMPARE(view.model(), QString());
+    QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(8));
+}
+
+void TestStatisticsView::historyFromRollups()
+{
+    QTemporaryDir dir;
+    EngineOptions options;
+    options.dataDir = dir.path();
+    {
+        // A first run whose minute is rolled up as it stops.
+        Engine engine(options);
+        QVERIFY(engine.start());
+        QVERIFY(testutil::await(engine.upsertModel(testutil::simModel(QStringLiteral("sim"), 2))));
+        QVERIFY(testutil::await(engine.submit(specs(QStringLiteral("sim"), 12))));
+        QTRY_COMPARE_WITH_TIMEOUT(engine.snapshot()->states[static_cast<size_t>(TaskState::Succeeded)], qint64(12), kWaitMs);
+        engine.shutdown(2000);
+    }
+    Engine engine(options);
+    QVERIFY(engine.start());
+    ui::LiveState live(engine);
+    StatisticsView view(live);
+    view.resize(1100, 700);
+    view.show();
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(12), kWaitMs);
+    auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
+    QTRY_VERIFY(p50->count() >= 1);
+    QVERIFY2(maxOfY(p50) > 0.5 && maxOfY(p50) < 50, qPrintable(QString::number(maxOfY(p50)))); // ms, from the minute's histogram
+    engine.shutdown(2000);
+}
+
+void TestStatisticsView::rendersInEnglishAndChineseUnclipped()
+{
+    ModelConfig slow = testutil::simModel(QStringLiteral("a-model-with-a-rather-long-name"), 40, 2);
+    slow.endpoints[0].simulation.failureRate = 0.3;
+    slow.retry.maxAttempts = 2;
+    slow.outputPricePerMTok = 15;
+    slow.inputPricePerMTok = 3;
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 5), slow });
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 30) + specs(slow.name, 30))));
+    QTRY_VERIFY_WITH_TIMEOUT(summaryOf(view, "summarySucceeded") != Text::count(0), kWaitMs);
+    QTRY_COMPARE(clippedIn(view), QStringList());
+
+    const QString shots = qEnvironmentVariable("LLMSCHED_SCREENSHOT_DIR");
+    if (!shots.isEmpty())
+        QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("statistics-en.png"))));
+
+    ChineseTranslator zh;
+    QLocale::setDefault(QLocale(QLocale::Chinese, QLocale::China));
+    QVERIFY(qApp->installTranslator(&zh));
+    auto* week = view.findChild<QAbstractButton*>(QStringLiteral("range7d"));
+    QTRY_COMPARE(week->text(), QStringLiteral("7 天"));
+    QTRY_COMPARE(view.findChild<QComboBox*>(QStringLiteral("modelFilter"))->itemText(0), QStringLiteral("全部模型"));
+    QTRY_COMPARE(clippedIn(view), QStringList());
+    QCOMPARE(chartOf(view, "throughputChart")->title(), QStringLiteral("按结果统计的任务，每分钟"));
+    if (!shots.isEmpty())
+        QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("statistics-zh.png"))));
+
+    qApp->removeTranslator(&zh);
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    QTRY_COMPARE(week->text(), QStringLiteral("7 days"));
+}
+
+void TestStatisticsView::followsThePalette()
+{
+    EngineFixture f;
+    StatisticsView view(*f.live);
+    QPalette dark = view.palette();
+    dark.setColor(QPalette::Base, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
+    dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    view.setPalette(dark);
+    const auto names = { "throughputChart", "latencyChart", "queueDepthChart", "tokensChart" };
+    for (const char* name : names) {
+        QChart* chart = chartOf(view, name);
+        QCOMPARE(chart->backgroundBrush().color(), QColor(0x20, 0x22, 0x25));
+        QCOMPARE(chart->titleBrush().color(), QColor(0xe8, 0xe8, 0xe8));
+        const auto axes = chart->axes();
+        for (QAbstractAxis* axis : axes)
+            QCOMPARE(axis->labelsBrush().color(), QColor(0xe8, 0xe8, 0xe8));
+        QCOMPARE(chart->animationOptions(), QChart::NoAnimation);
+    }
+}
+
+QTEST_MAIN(TestStatisticsView)
+#include "tst_statisticsview.moc"

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "core/enginetypes.h"
+
+#include <QWidget>
+
+#include <array>
+#include <memory>
+
+class QLabel;
+class QToolButton;
+
+namespace llmsched::ui {
+
+class LiveState;
+
+// The row of big live numbers at the top of the window: queued, running,
+// succeeded, failed attempts, dead, and tasks per second now. Clicking a
+// counter asks to show those tasks.
+class CounterStrip final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CounterStrip)
+
+public:
+    enum Counter { Queued, Running, Succeeded, Failed, Dead, Rate, CounterCount };
+
+    explicit CounterStrip(LiveState& live, QWidget* parent = nullptr);
+
+    QString valueText(Counter c) const;
+
+signals:
+    // The queue's state filter key (see QueueView::showStates).
+    void showStates(const QString& key);
+
+private:
+    void update(const std::shared_ptr<const EngineSnapshot>& snapshot);
+
+    std::array<QToolButton*, CounterCount> m_buttons {};
+    std::array<QLabel*, CounterCount> m_values {};
+};
+
+} // namespace llmsched::ui

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QString>
+
+class QApplication;
+
+namespace llmsched::ui {
+
+// The GUI's preferences, kept in QSettings (one place for keys and defaults).
+struct Settings
+{
+    QString dataDir; // empty: the platform default
+    bool apiEnabled = true;
+    QString apiAddress = QStringLiteral("127.0.0.1");
+    int apiPort = 8787;
+    QString theme = QStringLiteral("system"); // system | light | dark
+    QString language = QStringLiteral("system"); // system | en | zh_CN
+    bool demoFeed = true; // feed the simulated demo model (on until turned off)
+    double demoRate = 8;
+    bool trayNotifications = true;
+    bool firstRun = true;
+
+    static Settings load();
+    void save() const;
+};
+
+// Installs Qt's and our translations for `language` ("system": the locale's)
+// and makes it the default locale for number and date formats.
+void installTranslations(QApplication& app, const QString& language);
+
+// Applies light/dark: "system" keeps the platform's palette (Qt follows the
+// desktop's colour scheme), the others use Fusion with a fixed palette.
+void applyTheme(QApplication& app, const QString& theme);
+
+} // namespace llmsched::ui
