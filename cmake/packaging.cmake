@@ -107,6 +107,7 @@ if(UNIX AND NOT APPLE)
     set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE "${_linux}/rpm/preun.sh")
     set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE "${_linux}/rpm/postun.sh")
     set(CPACK_RPM_USER_FILELIST "%config(noreplace) /etc/llm-scheduler/config.json")
+    set(CPACK_RPM_PACKAGE_RELOCATABLE OFF)
     set(CPACK_RPM_SPEC_MORE_DEFINE "%define _build_id_links none")
     # Directories other packages (filesystem, systemd, hicolor-icon-theme) own.
     set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION

@@ -19,12 +19,18 @@ const QString kClosed = QStringLiteral("closed");
 const QString kOpen = QStringLiteral("open");
 const QString kHalfOpen = QStringLiteral("half_open");
 
-// "used / limit", or only "used" when there is no limit.
+const QString kNotCounted = QStringLiteral("–");
+
+// "used / limit"
 QString usedOf(qint64 used, qint64 limit)
 {
-    if (limit <= 0)
-        return Text::count(used);
     return ModelTreeModel::tr("%1 / %2").arg(Text::count(used), Text::count(limit));
+}
+
+// The engine counts requests and tokens only against a limit.
+QString limitedUse(qint64 used, qint64 limit)
+{
+    return limit > 0 ? usedOf(used, limit) : kNotCounted;
 }
 
 QString firstLine(const QString& text)
@@ -190,6 +196,7 @@ ModelTreeModel::Cells ModelTreeModel::modelCells(const ModelSnapshot& m) const
     int open = 0;
     int halfOpen = 0;
     qint64 rpmUsed = 0, rpm = 0, tpmUsed = 0, tpm = 0;
+    // Summed only when every endpoint has the limit: unlimited ones are not counted.
     bool rpmLimited = !m.endpoints.isEmpty();
     bool tpmLimited = !m.endpoints.isEmpty();
     QStringList providers;
@@ -215,8 +222,8 @@ ModelTreeModel::Cells ModelTreeModel::modelCells(const ModelSnapshot& m) const
     c[RateColumn] = Text::rate(m.tasksPerSecond);
     if (m.latencyP95 > 0)
         c[LatencyColumn] = Text::duration(qRound64(m.latencyP95 * 1000));
-    c[RpmColumn] = usedOf(rpmUsed, rpmLimited ? rpm : 0);
-    c[TpmColumn] = usedOf(tpmUsed, tpmLimited ? tpm : 0);
+    c[RpmColumn] = limitedUse(rpmUsed, rpmLimited ? rpm : 0);
+    c[TpmColumn] = limitedUse(tpmUsed, tpmLimited ? tpm : 0);
     c[CostColumn] = m.config.dailyBudgetUsd > 0
         ? tr("%1 / %2").arg(Text::money(m.spentTodayUsd), Text::money(m.config.dailyBudgetUsd))
         : Text::money(m.spentTodayUsd);
@@ -238,8 +245,8 @@ ModelTreeModel::Cells ModelTreeModel::endpointCells(const EndpointSnapshot& e) c
     c[InflightColumn] = usedOf(e.inflight, e.limit);
     if (e.latencyMs > 0)
         c[LatencyColumn] = Text::duration(qRound64(e.latencyMs));
-    c[RpmColumn] = usedOf(e.rpmUsed, e.rpm);
-    c[TpmColumn] = usedOf(e.tpmUsed, e.tpm);
+    c[RpmColumn] = limitedUse(e.rpmUsed, e.rpm);
+    c[TpmColumn] = limitedUse(e.tpmUsed, e.tpm);
     c[ProviderColumn] = providerDisplayName(e.provider);
     c[BaseUrlColumn] = e.baseUrl;
     c[LastErrorColumn] = firstLine(e.lastError);
@@ -472,10 +479,10 @@ QVariant ModelTreeModel::endpointData(const ModelRow& model, const EndpointRow& 
                 .arg(e.maxConcurrency > 0 ? e.maxConcurrency : model.snap.concurrency);
         case RpmColumn:
             return e.rpm > 0 ? tr("Requests started in the last minute, of %1 allowed").arg(Text::count(e.rpm))
-                             : tr("Requests started in the last minute (no limit)");
+                             : tr("No requests-per-minute limit");
         case TpmColumn:
             return e.tpm > 0 ? tr("Tokens used or reserved in the last minute, of %1 allowed").arg(Text::count(e.tpm))
-                             : tr("Tokens used or reserved in the last minute (no limit)");
+                             : tr("No tokens-per-minute limit");
         case BaseUrlColumn: return e.baseUrl;
         case LastErrorColumn:
             if (e.lastError.isEmpty())

@@ -383,8 +383,12 @@ void QueueView::exportSelected()
     if (ids.isEmpty())
         return;
     const QString path = QFileDialog::getSaveFileName(this, tr("Export tasks"), QStringLiteral("tasks.jsonl"), tr("JSON Lines (*.jsonl);;All files (*)"));
-    if (path.isEmpty())
-        return;
+    if (!path.isEmpty())
+        exportTo(ids, path);
+}
+
+void QueueView::exportTo(const QStringList& ids, const QString& path)
+{
     struct Export
     {
         int pending = 0;
@@ -416,6 +420,7 @@ void QueueView::exportSelected()
                     emit statusMessage(tr("Exported %n task(s) to %1; %2 could not be read", nullptr, static_cast<int>(n)).arg(path).arg(errors.size()));
                 else
                     emit statusMessage(tr("Exported %n task(s) to %1", nullptr, static_cast<int>(n)).arg(path));
+                emit exported(error.isEmpty() ? static_cast<int>(n) : -1, path);
             });
         });
     }

@@ -42,6 +42,8 @@ public:
     QAction* findAction() const { return m_find; }
 
     QStringList selectedTaskIds() const;
+    // Writes these tasks (with input and output) as JSONL, off the GUI thread.
+    void exportTo(const QStringList& ids, const QString& path);
     // Sets the state filter by its combo index data (for the counter strip's shortcuts).
     void showStates(const QString& key);
 
@@ -51,6 +53,8 @@ public:
 signals:
     void statusMessage(const QString& message);
     void openTask(const QString& id);
+    // count -1: the file could not be written.
+    void exported(int count, const QString& path);
 
 private:
     void applyFilter();

@@ -32,6 +32,7 @@ constexpr int kChartMinWidth = 320;
 constexpr int kChartMinHeight = 200;
 constexpr int kAreaAlpha = 170;
 constexpr double kLineWidth = 1.5;
+constexpr qsizetype kMarkedPointsMax = 30; // sparser lines show their points
 constexpr double kSlowLatencySeconds = 10; // above this the latency axis reads in seconds
 
 const QColor kP50Color(0x4c, 0x8b, 0xd6);
@@ -110,6 +111,7 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     for (int i = 0; i < kStatsRangeCount; ++i) {
         auto* b = new QPushButton(this);
         b->setCheckable(true);
+        b->setFocusPolicy(Qt::StrongFocus); // reachable with Tab whatever the style says
         b->setObjectName(QLatin1String(kRangeNames[static_cast<size_t>(i)]));
         m_rangeGroup->addButton(b, i);
         controls->addWidget(b);
@@ -515,40 +517,54 @@ void StatisticsView::refresh()
     m_window = StatsWindow::of(m_range, now);
     m_buckets = m_series.buckets(m_window, model());
 
+    // Per-bucket quantities (tasks, tokens, cost) are drawn as steps, one flat
+    // segment across each bucket; samples (latency, queue depth) as lines
+    // through their points.
     const qsizetype n = m_buckets.size();
     std::array<QList<QPointF>, OutcomeCount> stacked;
     for (auto& s : stacked)
-        s.reserve(n);
+        s.reserve(2 * n);
     std::array<QList<QPointF>, 3> latency;
     QList<QPointF> depth, prompt, completion, cost;
+    prompt.reserve(2 * n);
+    completion.reserve(2 * n);
+    cost.reserve(2 * n);
     double maxThroughput = 0, maxLatency = 0, maxDepth = 0, maxTokens = 0, maxCost = 0;
     bool active = false;
+    const auto step = [](QList<QPointF>& points, double from, double to, double y) {
+        points.append(QPointF(from, y));
+        points.append(QPointF(to, y));
+    };
     for (qsizetype i = 0; i < n; ++i) {
         const StatsBucket& b = m_buckets[i];
         active = active || b.hasActivity();
-        // Each point sits in the middle of its bucket.
-        const double x = static_cast<double>(m_window.startOf(static_cast<int>(i)) + m_window.bucketMs / 2);
+        const qint64 startMs = m_window.startOf(static_cast<int>(i));
+        const auto start = static_cast<double>(startMs);
+        const auto end = static_cast<double>(startMs + m_window.bucketMs);
         const std::array<qint64, OutcomeCount> outcome = { b.counters.succeeded, b.counters.retried, b.counters.dead,
             b.counters.cancelled };
         double total = 0;
         for (int o = 0; o < OutcomeCount; ++o) {
             total += static_cast<double>(outcome[static_cast<size_t>(o)]);
-            stacked[static_cast<size_t>(o)].append(QPointF(x, total));
+            step(stacked[static_cast<size_t>(o)], start, end, total);
         }
         maxThroughput = std::max(maxThroughput, total);
         if (const auto q = b.quantiles()) {
-            latency[0].append(QPointF(x, q->p50));
-            latency[1].append(QPointF(x, q->p95));
-            latency[2].append(QPointF(x, q->p99));
+            const double middle = (start + end) / 2;
+            latency[0].append(QPointF(middle, q->p50));
+            latency[1].append(QPointF(middle, q->p95));
+            latency[2].append(QPointF(middle, q->p99));
             maxLatency = std::max(maxLatency, q->p99);
         }
         if (b.hasQueueDepth()) {
-            depth.append(QPointF(x, static_cast<double>(b.queueDepth)));
+            // Where it was sampled: a minute's end, or now for the live edge.
+            const auto at = static_cast<double>(std::clamp(b.depthAtMs, startMs, startMs + m_window.bucketMs));
+            depth.append(QPointF(at, static_cast<double>(b.queueDepth)));
             maxDepth = std::max(maxDepth, static_cast<double>(b.queueDepth));
         }
-        prompt.append(QPointF(x, static_cast<double>(b.counters.promptTokens)));
-        completion.append(QPointF(x, static_cast<double>(b.counters.completionTokens)));
-        cost.append(QPointF(x, b.counters.costUsd));
+        step(prompt, start, end, static_cast<double>(b.counters.promptTokens));
+        step(completion, start, end, static_cast<double>(b.counters.completionTokens));
+        step(cost, start, end, b.counters.costUsd);
         maxTokens = std::max({ maxTokens, static_cast<double>(b.counters.promptTokens),
                                  static_cast<double>(b.counters.completionTokens) });
         maxCost = std::max(maxCost, b.counters.costUsd);
@@ -569,6 +585,8 @@ void StatisticsView::refresh()
     for (size_t i = 0; i < latency.size(); ++i) {
         for (QPointF& p : latency[i])
             p.setY(p.y() / m_latencyDivisor);
+        // A lone point draws no line: show the points while they are few.
+        m_latency[i]->setPointsVisible(latency[i].size() <= kMarkedPointsMax);
         m_latency[i]->replace(latency[i]);
     }
     setAxisRange(m_valueAxes[Latency], maxLatency / m_latencyDivisor, false, QStringLiteral("%.%1f"));
@@ -576,6 +594,7 @@ void StatisticsView::refresh()
     const double depthDivisor = setCountAxis(m_valueAxes[QueueDepth], maxDepth);
     for (QPointF& p : depth)
         p.setY(p.y() / depthDivisor);
+    m_depthArea->setPointsVisible(depth.size() <= kMarkedPointsMax);
     m_depth->replace(depth);
 
     const double tokenDivisor = setCountAxis(m_valueAxes[Tokens], maxTokens);

@@ -113,7 +113,7 @@ void SubmitDialog::setPriority(int priority)
 
 QString SubmitDialog::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void SubmitDialog::submit()

@@ -65,6 +65,8 @@ QString Text::money(double usd)
     const QLocale l;
     if (usd == 0)
         return QStringLiteral("$0");
+    if (usd < 0.0001)
+        return QStringLiteral("<$0.0001");
     return QLatin1Char('$') + l.toString(usd, 'f', usd < 1 ? 4 : 2);
 }
 

@@ -5,6 +5,7 @@
 
 #include "enginetestutil.h"
 #include "livestate.h"
+#include "uiutil.h"
 
 #include <QTemporaryDir>
 

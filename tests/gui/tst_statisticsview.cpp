@@ -99,12 +99,13 @@ QString summaryOf(const StatisticsView& view, const char* name)
     return label ? label->text() : QStringLiteral("<no %1>").arg(QLatin1String(name));
 }
 
-double sumOfY(const QXYSeries* series)
+// Per-bucket quantities are drawn as steps: two points per bucket.
+double sumOfSteps(const QXYSeries* series)
 {
     double sum = 0;
     const auto points = series->points();
-    for (const QPointF& p : points)
-        sum += p.y();
+    for (qsizetype i = 0; i < points.size(); i += 2)
+        sum += points[i].y();
     return sum;
 }
 
@@ -447,11 +448,11 @@ void TestStatisticsView::chartsReceivePoints()
     // Throughput: one point per bucket, the succeeded ones adding up to 20.
     auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
     QVERIFY(succeeded);
-    QCOMPARE(succeeded->upperSeries()->count(), view.window().buckets);
-    QCOMPARE(sumOfY(succeeded->upperSeries()), 20.0);
+    QCOMPARE(succeeded->upperSeries()->count(), 2 * view.window().buckets);
+    QCOMPARE(sumOfSteps(succeeded->upperSeries()), 20.0);
     auto* dead = seriesOf<QAreaSeries>(view, "throughputChart", "dead");
     QVERIFY(dead && dead->lowerSeries());
-    QCOMPARE(sumOfY(dead->upperSeries()) - sumOfY(dead->lowerSeries()), 0.0);
+    QCOMPARE(sumOfSteps(dead->upperSeries()) - sumOfSteps(dead->lowerSeries()), 0.0);
 
     // Latency in milliseconds, about the simulated 5 ms.
     auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
@@ -468,7 +469,7 @@ void TestStatisticsView::chartsReceivePoints()
     QVERIFY(depth->upperSeries()->count() >= 1);
     auto* completion = seriesOf<QLineSeries>(view, "tokensChart", "completionTokens");
     QVERIFY(completion);
-    QVERIFY(sumOfY(completion) > 0);
+    QVERIFY(sumOfSteps(completion) > 0);
     QVERIFY(summaryOf(view, "summaryTokens") != Text::count(0));
 }
 
@@ -517,7 +518,7 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
     QCOMPARE(timeSpanOf(view, "latencyChart"), 24 * kHour);
     QCOMPARE(view.window().buckets, 288);
     auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
-    QCOMPARE(succeeded->upperSeries()->count(), 288);
+    QCOMPARE(succeeded->upperSeries()->count(), 2 * 288);
     QCOMPARE(maxOfY(succeeded->upperSeries()), 42.0);
     auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
     QCOMPARE(p50->count(), 1);
@@ -531,13 +532,13 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
     QTest::keyClick(week, Qt::Key_Space);
     QCOMPARE(view.range(), StatsRange::Week);
     QTRY_COMPARE(timeSpanOf(view, "throughputChart"), 7 * 24 * kHour);
-    QTRY_COMPARE(succeeded->upperSeries()->count(), 168);
+    QTRY_COMPARE(succeeded->upperSeries()->count(), 2 * 168);
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
 
     view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
     QTRY_COMPARE(timeSpanOf(view, "throughputChart"), 15 * kMinute);
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
-    QCOMPARE(succeeded->upperSeries()->count(), 15);
+    QCOMPARE(succeeded->upperSeries()->count(), 2 * 15);
 }
 
 void TestStatisticsView::modelFilterNarrows()
@@ -558,12 +559,12 @@ void TestStatisticsView::modelFilterNarrows()
     box->setCurrentIndex(box->findData(QStringLiteral("alpha")));
     QCOMPARE(view.model(), QStringLiteral("alpha"));
     QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(3));
-    QCOMPARE(sumOfY(succeeded->upperSeries()), 3.0);
+    QCOMPARE(sumOfSteps(succeeded->upperSeries()), 3.0);
 
     view.setModel(QStringLiteral("beta"));
     QCOMPARE(box->currentText(), QStringLiteral("beta"));
     QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(5));
-    QCOMPARE(sumOfY(succeeded->upperSeries()), 5.0);
+    QCOMPARE(sumOfSteps(succeeded->upperSeries()), 5.0);
 
     box->setCurrentIndex(0);
     QCOMPARE(view.model(), QString());

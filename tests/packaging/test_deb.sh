@@ -39,25 +39,6 @@ STATE_EXISTED=0
 getent passwd llm-scheduler >/dev/null && USER_EXISTED=1
 [ -d /var/lib/llm-scheduler ] && STATE_EXISTED=1
 
-cleanup() {
-  local rc=$?
-  if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-    kill -KILL "$DAEMON_PID" 2>/dev/null || true
-    wait "$DAEMON_PID" 2>/dev/null || true
-  fi
-  if [ "$INSTALLED_BY_US" -eq 1 ] && dpkg-query -W -f='${Status}' "$PACKAGE" 2>/dev/null | grep -q "installed"; then
-    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$PACKAGE" >/dev/null 2>&1 || true
-  fi
-  if [ "$INSTALLED_BY_US" -eq 1 ]; then
-    [ "$USER_EXISTED" -eq 1 ] || userdel llm-scheduler 2>/dev/null || true
-    [ "$USER_EXISTED" -eq 1 ] || groupdel llm-scheduler 2>/dev/null || true
-    [ "$STATE_EXISTED" -eq 1 ] || rm -rf /var/lib/llm-scheduler
-  fi
-  rm -rf "$WORK"
-  [ $rc -eq 0 ] || echo "test_deb.sh: failed (exit $rc); see the messages above" >&2
-}
-trap cleanup EXIT
-
 # Processes running the installed daemon (not the build tree's copies that
 # other tests may run at the same time).
 installed_daemons() {
@@ -68,6 +49,40 @@ installed_daemons() {
   done
 }
 
+# dpkg's state of the package: installed, config-files, not-installed, ... or empty.
+package_status() { dpkg-query -W -f='${db:Status-Status}' "$PACKAGE" 2>/dev/null || true; }
+
+cleanup() {
+  local rc=$?
+  if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+    kill -KILL "$DAEMON_PID" 2>/dev/null || true
+    wait "$DAEMON_PID" 2>/dev/null || true
+  fi
+  local pid killed=0
+  for pid in $(installed_daemons); do
+    if grep -qF "$WORK" "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+      killed=1
+    fi
+  done
+  [ "$killed" -eq 0 ] || sleep 1
+  if [ "$INSTALLED_BY_US" -eq 1 ] && [ -n "$(package_status)" ] && [ "$(package_status)" != "not-installed" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$PACKAGE" >/dev/null 2>&1 || true
+  fi
+  if [ "$INSTALLED_BY_US" -eq 1 ]; then
+    if [ "$USER_EXISTED" -eq 0 ] && getent passwd llm-scheduler >/dev/null; then
+      userdel llm-scheduler || echo "test_deb.sh: could not delete the user llm-scheduler" >&2
+    fi
+    if [ "$USER_EXISTED" -eq 0 ] && getent group llm-scheduler >/dev/null; then
+      groupdel llm-scheduler || echo "test_deb.sh: could not delete the group llm-scheduler" >&2
+    fi
+    [ "$STATE_EXISTED" -eq 1 ] || rm -rf /var/lib/llm-scheduler
+  fi
+  rm -rf "$WORK"
+  [ $rc -eq 0 ] || echo "test_deb.sh: failed (exit $rc); see the messages above" >&2
+}
+trap cleanup EXIT
+
 step "building the .deb from $BUILD_DIR"
 cpack --config "$BUILD_DIR/CPackConfig.cmake" -G DEB -B "$WORK/pkg" >"$WORK/cpack.log" 2>&1 \
   || { cat "$WORK/cpack.log" >&2; fail "cpack -G DEB failed"; }
@@ -77,7 +92,7 @@ PACKAGE=$(dpkg-deb -f "$DEB" Package)
 VERSION=$(dpkg-deb -f "$DEB" Version)
 echo "$(basename "$DEB"): $(du -h "$DEB" | cut -f1)"
 echo "Depends: $(dpkg-deb -f "$DEB" Depends)"
-if dpkg-query -W -f='${Status}' "$PACKAGE" 2>/dev/null | grep -q "installed"; then
+if [ "$(package_status)" = "installed" ]; then
   fail "$PACKAGE is already installed on this machine: remove it first (apt-get purge $PACKAGE)"
 fi
 
@@ -129,11 +144,12 @@ step "smoke run of the installed daemon as llm-scheduler"
 DATA="$WORK/data"
 mkdir -p "$DATA"
 chown llm-scheduler:llm-scheduler "$DATA"
-as_service_user() { setpriv --reuid=llm-scheduler --regid=llm-scheduler --init-groups env HOME=/var/lib/llm-scheduler "$@"; }
-TOKEN=$(as_service_user /usr/bin/llm-schedulerd token create --data-dir "$DATA" --role admin --name packaging-test 2>"$WORK/token.err") \
+# setpriv and env exec, so $! below is the daemon itself.
+as_service_user=(setpriv --reuid=llm-scheduler --regid=llm-scheduler --init-groups env HOME=/var/lib/llm-scheduler)
+TOKEN=$("${as_service_user[@]}" /usr/bin/llm-schedulerd token create --data-dir "$DATA" --role admin --name packaging-test 2>"$WORK/token.err") \
   || { cat "$WORK/token.err" >&2; fail "llm-schedulerd token create failed"; }
 [ -n "$TOKEN" ] || fail "llm-schedulerd token create printed no token"
-as_service_user /usr/bin/llm-schedulerd --data-dir "$DATA" --config /etc/llm-scheduler/config.json \
+"${as_service_user[@]}" /usr/bin/llm-schedulerd --data-dir "$DATA" --config /etc/llm-scheduler/config.json \
   --simulate --demo-rate 0 --port 0 --status-interval 0 >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 PORT=""

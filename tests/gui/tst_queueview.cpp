@@ -1,0 +1,236 @@
+// The Queue view over a real engine: rows come from the store in pages, the
+// submit dialog adds rows, the context menu cancels, filters narrow, the
+// priority menu and export act on the selection.
+
+#include "guitestutil.h"
+
+#include "queueview.h"
+#include "submitdialog.h"
+#include "tasktablemodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QFile>
+#include <QLineEdit>
+#include <QMenu>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <QTimer>
+
+using namespace llmsched;
+using guitest::EngineFixture;
+using testutil::await;
+
+class TestQueueView : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QStringList submit(Engine& engine, const QString& model, int n, const QString& text = QStringLiteral("hi"))
+    {
+        QList<TaskSpec> specs;
+        for (int i = 0; i < n; ++i)
+            specs.append(testutil::spec(model, 5, text));
+        const auto r = await(engine.submit(specs));
+        QStringList ids;
+        for (const SubmitOutcome& o : *r)
+            ids.append(o.id.toString());
+        return ids;
+    }
+
+    static TaskState stateOfRow(ui::TaskTableModel* m, int row)
+    {
+        return static_cast<TaskState>(m->data(m->index(row, 0), ui::TaskTableModel::StateRole).toInt());
+    }
+
+    static void selectRow(ui::QueueView& view, int row)
+    {
+        view.table()->selectionModel()->select(view.model()->index(row, 0),
+            QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void pagesLoadFromTheStore()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        const QStringList ids = submit(*f.engine, QStringLiteral("sim"), 450);
+        ui::QueueView view(*f.live);
+        view.resize(1000, 600);
+        view.show();
+        ui::TaskTableModel* m = view.model();
+        QTRY_COMPARE(m->rowCount(), 450);
+        // Newest first: the last submitted task is row 0.
+        QTRY_COMPARE(m->taskId(0), ids.constLast());
+        // A row on a page not fetched yet shows a placeholder, then its task.
+        QCOMPARE(m->data(m->index(449, 0)).toString(), QStringLiteral("…"));
+        QTRY_COMPARE(m->taskId(449), ids.constFirst());
+        QCOMPARE(m->data(m->index(449, ui::TaskTableModel::Model)).toString(), QStringLiteral("sim"));
+        QCOMPARE(m->data(m->index(449, ui::TaskTableModel::State)).toString(), ui::Text::state(TaskState::Queued));
+        // Oldest first reverses the order.
+        m->sort(ui::TaskTableModel::Id, Qt::AscendingOrder);
+        QTRY_COMPARE(m->taskId(0), ids.constFirst());
+    }
+
+    void submittingFromTheDialogAddsARow()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        submit(*f.engine, QStringLiteral("sim"), 3);
+        ui::QueueView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->rowCount(), 3);
+
+        ui::SubmitDialog dialog(*f.live);
+        QSignalSpy submitted(&dialog, &ui::SubmitDialog::submitted);
+        dialog.setModel(QStringLiteral("sim"));
+        dialog.setPrompt(QStringLiteral("What is a queue?"));
+        dialog.setPriority(2);
+        dialog.submit();
+        QTRY_COMPARE(submitted.count(), 1);
+        const QString id = submitted.at(0).at(0).toStringList().constFirst();
+        // Following the top, the new task appears without a refresh by hand.
+        QTRY_COMPARE(view.model()->rowCount(), 4);
+        QTRY_COMPARE(view.model()->taskId(0), id);
+        QCOMPARE(view.model()->data(view.model()->index(0, ui::TaskTableModel::Priority)).toString(), ui::Text::priority(2));
+        const auto task = await(f.engine->task(id));
+        QVERIFY(task);
+        QVERIFY(task->spec.input.contains("What is a queue?"));
+    }
+
+    void theSubmitDialogShowsTheEnginesError()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        ui::SubmitDialog dialog(*f.live);
+        QSignalSpy submitted(&dialog, &ui::SubmitDialog::submitted);
+        dialog.setRawJson(true);
+        dialog.setPrompt(QStringLiteral("{\"messages\": "));
+        dialog.submit();
+        QVERIFY(dialog.errorText().contains(QStringLiteral("not valid JSON")));
+        dialog.setPrompt(QStringLiteral("{\"messages\": []}"));
+        dialog.submit();
+        QVERIFY2(dialog.errorText().contains(QStringLiteral("input.messages")), qPrintable(dialog.errorText()));
+        QCOMPARE(submitted.count(), 0);
+        QCOMPARE(*await(f.engine->countTasks({})), 0);
+    }
+
+    void cancelFromTheContextMenuChangesTheState()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        const QStringList ids = submit(*f.engine, QStringLiteral("sim"), 3);
+        ui::QueueView view(*f.live);
+        view.show();
+        ui::TaskTableModel* m = view.model();
+        QTRY_COMPARE(m->taskId(0), ids.constLast());
+        selectRow(view, 0);
+        bool triggered = false;
+        QTimer::singleShot(0, this, [&triggered] {
+            auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget());
+            QVERIFY(menu);
+            for (QAction* a : menu->actions()) {
+                if (a->text() == ui::QueueView::tr("&Cancel tasks")) {
+                    QVERIFY(a->isEnabled());
+                    a->trigger();
+                    triggered = true;
+                }
+            }
+            menu->close();
+        });
+        emit view.table()->customContextMenuRequested(view.table()->visualRect(m->index(0, 1)).center());
+        QVERIFY(triggered);
+        // The row changes in place from the engine's event, without a reload.
+        QTRY_COMPARE(stateOfRow(m, 0), TaskState::Cancelled);
+        QCOMPARE(await(f.engine->task(ids.constLast()))->state, TaskState::Cancelled);
+        QCOMPARE(await(f.engine->task(ids.constFirst()))->state, TaskState::Queued);
+    }
+
+    void filtersNarrowTheRows()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("alpha")), testutil::simModel(QStringLiteral("beta")) }, false);
+        submit(*f.engine, QStringLiteral("alpha"), 5);
+        submit(*f.engine, QStringLiteral("beta"), 3);
+        const QStringList needle = submit(*f.engine, QStringLiteral("beta"), 1, QStringLiteral("needle-in-haystack"));
+        ui::QueueView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->rowCount(), 9);
+        f.live->flush();
+        auto* models = view.findChildren<QComboBox*>().at(1);
+        QTRY_VERIFY(models->findData(QStringLiteral("beta")) > 0);
+        models->setCurrentIndex(models->findData(QStringLiteral("beta")));
+        emit models->activated(models->currentIndex());
+        QTRY_COMPARE(view.model()->rowCount(), 4);
+        auto* states = view.findChildren<QComboBox*>().at(0);
+        states->setCurrentIndex(states->findData(taskStateName(TaskState::Succeeded)));
+        emit states->activated(states->currentIndex());
+        QTRY_COMPARE(view.model()->rowCount(), 0);
+        states->setCurrentIndex(0);
+        emit states->activated(0);
+        QTRY_COMPARE(view.model()->rowCount(), 4);
+        auto* text = view.findChild<QLineEdit*>();
+        text->setText(QStringLiteral("needle-in"));
+        emit text->returnPressed();
+        QTRY_COMPARE(view.model()->rowCount(), 1);
+        QTRY_COMPARE(view.model()->taskId(0), needle.constFirst());
+        // A wildcard character is matched literally.
+        text->setText(QStringLiteral("needle%haystack"));
+        emit text->returnPressed();
+        QTRY_COMPARE(view.model()->rowCount(), 0);
+    }
+
+    void priorityMenuAndExportActOnTheSelection()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        const QStringList ids = submit(*f.engine, QStringLiteral("sim"), 4);
+        ui::QueueView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->taskId(3), ids.constFirst());
+        view.table()->selectAll();
+        QCOMPARE(view.selectedTaskIds().size(), 4);
+        QSignalSpy status(&view, &ui::QueueView::statusMessage);
+        view.priorityMenu()->actions().at(1)->trigger(); // priority 1
+        QTRY_COMPARE(status.count(), 1);
+        for (const QString& id : ids)
+            QCOMPARE(await(f.engine->task(id))->spec.priority, 1);
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("out.jsonl"));
+        QSignalSpy exported(&view, &ui::QueueView::exported);
+        view.exportTo(view.selectedTaskIds(), path);
+        QTRY_COMPARE(exported.count(), 1);
+        QCOMPARE(exported.at(0).at(0).toInt(), 4);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        QCOMPARE(lines.size(), 5); // 4 lines and the final newline
+        for (const QString& id : ids)
+            QVERIFY(std::any_of(lines.begin(), lines.end(), [&id](const QByteArray& l) { return l.contains(id.toUtf8()); }));
+        // Writing to a directory that does not exist reports a failure.
+        view.exportTo(ids, dir.filePath(QStringLiteral("missing/out.jsonl")));
+        QTRY_COMPARE(exported.count(), 2);
+        QCOMPARE(exported.at(1).at(0).toInt(), -1);
+    }
+
+    void liveRowsFollowTheEngine()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 1, 8) });
+        ui::QueueView view(*f.live);
+        view.show();
+        const QStringList ids = submit(*f.engine, QStringLiteral("sim"), 20);
+        QTRY_COMPARE(view.model()->rowCount(), 20);
+        // Every row ends succeeded, updated in place from task events.
+        QTRY_VERIFY_WITH_TIMEOUT(([&view] {
+            for (int r = 0; r < 20; ++r) {
+                if (stateOfRow(view.model(), r) != TaskState::Succeeded)
+                    return false;
+            }
+            return true;
+        }()),
+            10000);
+    }
+};
+
+QTEST_MAIN(TestQueueView)
+#include "tst_queueview.moc"
