@@ -95,6 +95,7 @@ if(UNIX AND NOT APPLE)
     set(CPACK_RPM_PACKAGE_LICENSE "Apache-2.0")
     set(CPACK_RPM_PACKAGE_URL "${PROJECT_HOMEPAGE_URL}")
     set(CPACK_RPM_PACKAGE_SUMMARY "Schedules large volumes of LLM calls")
+    set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
     set(CPACK_RPM_PACKAGE_RELEASE 1)
     set(CPACK_RPM_PACKAGE_REQUIRES "qt6-qtbase >= 6.4")
     if(TARGET llm-scheduler)
@@ -107,7 +108,8 @@ if(UNIX AND NOT APPLE)
     set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE "${_linux}/rpm/preun.sh")
     set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE "${_linux}/rpm/postun.sh")
     set(CPACK_RPM_USER_FILELIST "%config(noreplace) /etc/llm-scheduler/config.json")
-    set(CPACK_RPM_PACKAGE_RELOCATABLE OFF)
+    # Not relocatable: the unit and the maintainer scripts name /usr and /etc.
+    set(CPACK_PACKAGE_RELOCATABLE OFF)
     set(CPACK_RPM_SPEC_MORE_DEFINE "%define _build_id_links none")
     # Directories other packages (filesystem, systemd, hicolor-icon-theme) own.
     set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION

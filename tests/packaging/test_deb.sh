@@ -97,7 +97,7 @@ if [ "$(package_status)" = "installed" ]; then
 fi
 
 step "lintian"
-lintian --no-tag-display-limit "$DEB" >"$WORK/lintian.txt" 2>&1 || true
+lintian --tag-display-limit 0 "$DEB" >"$WORK/lintian.txt" 2>&1 || true
 grep -E '^[EW]: ' "$WORK/lintian.txt" || true
 if grep -q '^E: ' "$WORK/lintian.txt"; then
   fail "lintian reports errors for $(basename "$DEB")"
@@ -106,7 +106,7 @@ echo "lintian: no errors, $(grep -c '^W: ' "$WORK/lintian.txt" || true) warnings
 
 step "installing with apt-get"
 INSTALLED_BY_US=1
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$DEB" >"$WORK/apt.log" 2>&1 \
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$DEB" >"$WORK/apt.log" 2>&1 \
   || { cat "$WORK/apt.log" >&2; fail "apt-get install $DEB failed"; }
 [ -x /usr/bin/llm-schedulerd ] || fail "/usr/bin/llm-schedulerd is not installed"
 got=$(/usr/bin/llm-schedulerd --version) || fail "llm-schedulerd --version exited with $?"
@@ -133,11 +133,23 @@ if [ "$PACKAGE" = "llm-scheduler" ]; then
     echo "desktop-file-validate not installed: skipped"
   fi
   if command -v appstreamcli >/dev/null; then
-    appstreamcli validate --no-net "$metainfo" || fail "appstreamcli validate $metainfo"
+    appstreamcli validate --no-net "$metainfo" >"$WORK/appstream.txt" 2>&1 \
+      || { cat "$WORK/appstream.txt" >&2; fail "appstreamcli validate $metainfo"; }
+    echo "appstreamcli validate: ok"
   else
     echo "appstreamcli not installed: skipped"
   fi
   [ -f /usr/share/icons/hicolor/256x256/apps/llm-scheduler.png ] || fail "the hicolor icons are not installed"
+  # Starts QApplication, so this needs the platform plugins the package depends on.
+  got=$(QT_QPA_PLATFORM=offscreen /usr/bin/llm-scheduler --version 2>"$WORK/gui.err") \
+    || { cat "$WORK/gui.err" >&2; fail "llm-scheduler --version exited with an error"; }
+  echo "$got"
+fi
+
+if command -v systemd-analyze >/dev/null; then
+  systemd-analyze verify --man=no /usr/lib/systemd/system/llm-schedulerd.service \
+    || fail "systemd-analyze verify llm-schedulerd.service"
+  echo "systemd-analyze verify: ok"
 fi
 
 step "smoke run of the installed daemon as llm-scheduler"
