@@ -18,7 +18,10 @@ int main(int argc, char** argv)
     QApplication::setApplicationDisplayName(QStringLiteral("LLM Scheduler"));
     QApplication::setApplicationVersion(QStringLiteral(LLMSCHED_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.llm_scheduler.LLMScheduler"));
-    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("llm-scheduler"), QIcon(QStringLiteral(":/icons/llm-scheduler.svg"))));
+    QIcon icon;
+    icon.addFile(QStringLiteral(":/icons/llm-scheduler-32.png"));
+    icon.addFile(QStringLiteral(":/icons/llm-scheduler-256.png"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("llm-scheduler"), icon));
     QApplication::setQuitOnLastWindowClosed(true);
 
     QCommandLineParser parser;

@@ -1562,163 +1562,163 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <name>llmsched::ui::StatisticsView</name>
     <message>
         <source>%1/min</source>
-        <translation type="unfinished"></translation>
+        <translation>%1/分钟</translation>
     </message>
     <message>
         <source>Range:</source>
-        <translation type="unfinished"></translation>
+        <translation>时间范围：</translation>
     </message>
     <message>
         <source>15 min</source>
-        <translation type="unfinished"></translation>
+        <translation>15 分钟</translation>
     </message>
     <message>
         <source>1 h</source>
-        <translation type="unfinished"></translation>
+        <translation>1 小时</translation>
     </message>
     <message>
         <source>24 h</source>
-        <translation type="unfinished"></translation>
+        <translation>24 小时</translation>
     </message>
     <message>
         <source>7 days</source>
-        <translation type="unfinished"></translation>
+        <translation>7 天</translation>
     </message>
     <message>
         <source>The last 15 minutes, per minute</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 15 分钟，按分钟</translation>
     </message>
     <message>
         <source>The last hour, per minute</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 1 小时，按分钟</translation>
     </message>
     <message>
         <source>The last 24 hours, per 5 minutes</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 24 小时，按 5 分钟</translation>
     </message>
     <message>
         <source>The last 7 days, per hour</source>
-        <translation type="unfinished"></translation>
+        <translation>最近 7 天，按小时</translation>
     </message>
     <message>
         <source>&amp;Model:</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)：</translation>
     </message>
     <message>
         <source>All models</source>
-        <translation type="unfinished"></translation>
+        <translation>全部模型</translation>
     </message>
     <message>
         <source>Succeeded</source>
-        <translation type="unfinished"></translation>
+        <translation>成功</translation>
     </message>
     <message>
         <source>Failed attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>失败尝试</translation>
     </message>
     <message>
         <source>Dead</source>
-        <translation type="unfinished"></translation>
+        <translation>死信</translation>
     </message>
     <message>
         <source>Tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>令牌数</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>费用</translation>
     </message>
     <message>
         <source>Mean throughput</source>
-        <translation type="unfinished"></translation>
+        <translation>平均吞吐量</translation>
     </message>
     <message>
         <source>Attempts that failed, whether retried or not</source>
-        <translation type="unfinished"></translation>
+        <translation>失败的尝试（无论是否重试）</translation>
     </message>
     <message>
         <source>Finished tasks over the whole range</source>
-        <translation type="unfinished"></translation>
+        <translation>整个时间范围内完成的任务</translation>
     </message>
     <message>
         <source>failed, retried</source>
-        <translation type="unfinished"></translation>
+        <translation>失败后重试</translation>
     </message>
     <message>
         <source>p50</source>
-        <translation type="unfinished"></translation>
+        <translation>p50</translation>
     </message>
     <message>
         <source>p95</source>
-        <translation type="unfinished"></translation>
+        <translation>p95</translation>
     </message>
     <message>
         <source>p99</source>
-        <translation type="unfinished"></translation>
+        <translation>p99</translation>
     </message>
     <message>
         <source>waiting tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>等待中的任务</translation>
     </message>
     <message>
         <source>prompt tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>提示令牌</translation>
     </message>
     <message>
         <source>completion tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>补全令牌</translation>
     </message>
     <message>
         <source>cost (right axis)</source>
-        <translation type="unfinished"></translation>
+        <translation>费用（右轴）</translation>
     </message>
     <message>
         <source>Queue depth (tasks waiting)</source>
-        <translation type="unfinished"></translation>
+        <translation>队列深度（等待中的任务）</translation>
     </message>
     <message>
         <source>Statistics could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取统计数据：%1</translation>
     </message>
     <message>
         <source>Loading statistics…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载统计数据…</translation>
     </message>
     <message>
         <source>No data yet for this range</source>
-        <translation type="unfinished"></translation>
+        <translation>此时间范围内尚无数据</translation>
     </message>
     <message>
         <source>per minute</source>
-        <translation type="unfinished"></translation>
+        <translation>每分钟</translation>
     </message>
     <message>
         <source>per 5 minutes</source>
-        <translation type="unfinished"></translation>
+        <translation>每 5 分钟</translation>
     </message>
     <message>
         <source>per hour</source>
-        <translation type="unfinished"></translation>
+        <translation>每小时</translation>
     </message>
     <message>
         <source>Tasks by outcome, %1</source>
-        <translation type="unfinished"></translation>
+        <translation>按结果统计的任务，%1</translation>
     </message>
     <message>
         <source>Attempt latency (s)</source>
-        <translation type="unfinished"></translation>
+        <translation>尝试延迟（秒）</translation>
     </message>
     <message>
         <source>Attempt latency (ms)</source>
-        <translation type="unfinished"></translation>
+        <translation>尝试延迟（毫秒）</translation>
     </message>
     <message>
         <source>Tokens and cost, %1</source>
-        <translation type="unfinished"></translation>
+        <translation>令牌与费用，%1</translation>
     </message>
     <message>
         <source>Prompt %1, completion %2</source>
-        <translation type="unfinished"></translation>
+        <translation>提示 %1，补全 %2</translation>
     </message>
 </context>
 <context>

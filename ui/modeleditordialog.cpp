@@ -9,6 +9,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -17,6 +18,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QSet>
 #include <QSpinBox>
 #include <QStyle>
@@ -42,11 +44,13 @@ constexpr double kMaxPrice = 1e6;
 constexpr double kMaxBudget = 1e9;
 constexpr int kKeychainNameMax = 128;
 constexpr int kProgressWidth = 80;
-constexpr int kEndpointListWidth = 170;
+constexpr int kEndpointListMinWidth = 140;
+constexpr int kEndpointListMaxWidth = 220;
+constexpr QSize kDefaultSize(760, 480);
 
 const QString kKeychainPrefix = QStringLiteral("keychain:");
 
-enum Page { GeneralPage, EndpointsPage, RetryCostPage };
+enum Page { GeneralPage, EndpointsPage };
 
 bool isSecretRef(const QString& text)
 {
@@ -91,7 +95,8 @@ int clampToInt(qint64 v)
 
 } // namespace
 
-ModelEditorDialog::ModelEditorDialog(Engine& engine, const std::optional<ModelConfig>& existing, QWidget* parent)
+ModelEditorDialog::ModelEditorDialog(
+    Engine& engine, const std::optional<ModelConfig>& existing, QWidget* parent)
     : QDialog(parent)
     , m_engine(engine)
     , m_original(existing)
@@ -102,7 +107,6 @@ ModelEditorDialog::ModelEditorDialog(Engine& engine, const std::optional<ModelCo
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(buildGeneralPage(), tr("General"));
     m_tabs->addTab(buildEndpointsPage(), tr("Endpoints"));
-    m_tabs->addTab(buildRetryCostPage(), tr("Retries and cost"));
 
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 0);
@@ -120,7 +124,8 @@ ModelEditorDialog::ModelEditorDialog(Engine& engine, const std::optional<ModelCo
 
     m_testButton = new QPushButton(tr("&Test connection"), this);
     m_testButton->setObjectName(QStringLiteral("testConnection"));
-    m_testButton->setToolTip(tr("Asks every endpoint whether it answers with this URL and key, without saving"));
+    m_testButton->setToolTip(
+        tr("Asks every endpoint whether it answers with this URL and key, without saving"));
     m_testButton->setAutoDefault(false);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     m_saveButton = buttons->button(QDialogButtonBox::Save);
@@ -150,10 +155,18 @@ ModelEditorDialog::ModelEditorDialog(Engine& engine, const std::optional<ModelCo
         loadModel(fresh);
     }
     m_name->setReadOnly(existing.has_value());
-    if (existing)
+    if (existing) {
+        m_name->setToolTip(
+            tr("The name of an existing model cannot change: its tasks and statistics refer to it"));
         m_description->setFocus();
-    else
+    } else {
         m_name->setFocus();
+    }
+
+    QSize size = sizeHint().expandedTo(kDefaultSize);
+    if (const QScreen* s = parent ? parent->screen() : screen())
+        size = size.boundedTo(s->availableGeometry().size());
+    resize(size.expandedTo(minimumSizeHint()));
 }
 
 ModelEditorDialog::~ModelEditorDialog() = default;
@@ -166,7 +179,12 @@ QWidget* ModelEditorDialog::buildGeneralPage()
     m_name->setToolTip(tr("Used in the API and in metrics: letters, digits and . _ : / -"));
     m_description = lineEdit(page, QStringLiteral("description"));
     m_description->setPlaceholderText(tr("optional"));
-    m_strategy = new QComboBox(page);
+    auto* top = new QFormLayout;
+    top->addRow(tr("&Name:"), m_name);
+    top->addRow(tr("&Description:"), m_description);
+
+    auto* dispatch = new QGroupBox(tr("Dispatch"), page);
+    m_strategy = new QComboBox(dispatch);
     m_strategy->setObjectName(QStringLiteral("strategy"));
     const QList<std::pair<QString, QString>> strategies = {
         { QStringLiteral("round_robin"), tr("Round robin") },
@@ -186,21 +204,66 @@ QWidget* ModelEditorDialog::buildGeneralPage()
         m_strategy->addItem(strategies.at(i).second, strategies.at(i).first);
         m_strategy->setItemData(int(i), strategyTips.at(i), Qt::ToolTipRole);
     }
+    m_strategy->setToolTip(tr("How the model picks an endpoint for each call"));
     connect(m_strategy, &QComboBox::currentIndexChanged, this, &ModelEditorDialog::onStrategyChanged);
-    m_concurrency = spinBox(page, QStringLiteral("concurrency"), 1, kMaxConcurrencyLimit);
+    m_concurrency = spinBox(dispatch, QStringLiteral("concurrency"), 1, kMaxConcurrencyLimit);
     m_concurrency->setToolTip(tr("Calls of this model in flight at most, over all its endpoints"));
-    m_capacity = spinBox(page, QStringLiteral("capacity"), 1, kMaxQueueCapacity);
+    m_capacity = spinBox(dispatch, QStringLiteral("capacity"), 1, kMaxQueueCapacity);
     m_capacity->setToolTip(tr("Unfinished tasks the queue accepts before refusing submits"));
-    m_timeout = spinBox(page, QStringLiteral("timeout"), 1, kMaxTimeoutMs, tr(" ms"));
+    m_timeout = spinBox(dispatch, QStringLiteral("timeout"), 1, kMaxTimeoutMs, tr(" ms"));
     m_timeout->setToolTip(tr("How long one call may take before it is abandoned and retried"));
+    auto* dispatchForm = new QFormLayout(dispatch);
+    dispatchForm->addRow(tr("&Strategy:"), m_strategy);
+    dispatchForm->addRow(tr("&Concurrency:"), m_concurrency);
+    dispatchForm->addRow(tr("&Queue capacity:"), m_capacity);
+    dispatchForm->addRow(tr("&Timeout per call:"), m_timeout);
 
-    auto* form = new QFormLayout(page);
-    form->addRow(tr("&Name:"), m_name);
-    form->addRow(tr("&Description:"), m_description);
-    form->addRow(tr("&Strategy:"), m_strategy);
-    form->addRow(tr("&Concurrency:"), m_concurrency);
-    form->addRow(tr("&Queue capacity:"), m_capacity);
-    form->addRow(tr("&Timeout per call:"), m_timeout);
+    auto* retry = new QGroupBox(tr("Retries"), page);
+    m_maxAttempts = spinBox(retry, QStringLiteral("maxAttempts"), 1, kMaxAttemptsLimit);
+    m_maxAttempts->setToolTip(
+        tr("Attempts per task, the first included, before it goes to the dead letters"));
+    m_initialDelay = spinBox(retry, QStringLiteral("initialDelay"), 0, kMaxRetryDelayMs, tr(" ms"));
+    m_initialDelay->setToolTip(tr("The wait before the first retry"));
+    m_factor = new QDoubleSpinBox(retry);
+    m_factor->setObjectName(QStringLiteral("backoffFactor"));
+    m_factor->setRange(1.0, 10.0);
+    m_factor->setDecimals(2);
+    m_factor->setSingleStep(0.5);
+    m_factor->setPrefix(QStringLiteral("×"));
+    m_factor->setToolTip(tr("Each further retry waits this many times longer"));
+    m_maxDelay = spinBox(retry, QStringLiteral("maxDelay"), 0, kMaxRetryDelayMs, tr(" ms"));
+    m_maxDelay->setToolTip(tr("No retry waits longer than this, unless the endpoint asks to (Retry-After)"));
+    m_jitter = spinBox(retry, QStringLiteral("jitter"), 0, 100, tr(" %"));
+    m_jitter->setToolTip(
+        tr("Delays are shortened by a random share up to this, so retries do not arrive together"));
+    auto* retryForm = new QFormLayout(retry);
+    retryForm->addRow(tr("Max &attempts:"), m_maxAttempts);
+    retryForm->addRow(tr("&First delay:"), m_initialDelay);
+    retryForm->addRow(tr("&Backoff factor:"), m_factor);
+    retryForm->addRow(tr("Max &delay:"), m_maxDelay);
+    retryForm->addRow(tr("&Jitter:"), m_jitter);
+
+    auto* cost = new QGroupBox(tr("Cost"), page);
+    m_inputPrice = moneyBox(cost, QStringLiteral("inputPrice"), kMaxPrice, 4);
+    m_inputPrice->setToolTip(tr("USD per million prompt tokens"));
+    m_outputPrice = moneyBox(cost, QStringLiteral("outputPrice"), kMaxPrice, 4);
+    m_outputPrice->setToolTip(tr("USD per million completion tokens"));
+    m_dailyBudget = moneyBox(cost, QStringLiteral("dailyBudget"), kMaxBudget, 2);
+    m_dailyBudget->setSpecialValueText(tr("no budget"));
+    m_dailyBudget->setToolTip(tr("Dispatch stops for the day (UTC) once the model has spent this much"));
+    auto* costForm = new QFormLayout(cost);
+    costForm->addRow(tr("&Input per 1M tokens:"), m_inputPrice);
+    costForm->addRow(tr("&Output per 1M tokens:"), m_outputPrice);
+    costForm->addRow(tr("Daily b&udget:"), m_dailyBudget);
+
+    auto* grid = new QGridLayout(page);
+    grid->addLayout(top, 0, 0, 1, 2);
+    grid->addWidget(dispatch, 1, 0);
+    grid->addWidget(retry, 1, 1, 2, 1);
+    grid->addWidget(cost, 2, 0);
+    grid->setRowStretch(3, 1);
+    grid->setColumnStretch(0, 1);
+    grid->setColumnStretch(1, 1);
     return page;
 }
 
@@ -209,8 +272,8 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     auto* page = new QWidget(this);
     m_endpointList = new QListWidget(page);
     m_endpointList->setObjectName(QStringLiteral("endpointList"));
-    m_endpointList->setMinimumWidth(kEndpointListWidth);
-    m_endpointList->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Expanding);
+    m_endpointList->setMinimumWidth(kEndpointListMinWidth);
+    m_endpointList->setMaximumWidth(kEndpointListMaxWidth);
     connect(m_endpointList, &QListWidget::currentRowChanged, this, &ModelEditorDialog::onEndpointRowChanged);
     m_addEndpoint = new QPushButton(tr("&Add"), page);
     m_addEndpoint->setObjectName(QStringLiteral("addEndpoint"));
@@ -237,8 +300,8 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     });
     m_provider = new QComboBox(m_endpointForm);
     m_provider->setObjectName(QStringLiteral("provider"));
-    for (const QString& p :
-        { QStringLiteral("openai"), QStringLiteral("anthropic"), QStringLiteral("http"), QStringLiteral("simulated") })
+    for (const QString& p : { QStringLiteral("openai"), QStringLiteral("anthropic"), QStringLiteral("http"),
+             QStringLiteral("simulated") })
         m_provider->addItem(providerDisplayName(p), p);
     connect(m_provider, &QComboBox::currentIndexChanged, this, &ModelEditorDialog::onProviderChanged);
     m_baseUrl = lineEdit(m_endpointForm, QStringLiteral("baseUrl"));
@@ -252,15 +315,18 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     connect(m_apiKey, &QLineEdit::textChanged, this, &ModelEditorDialog::updateKeyHint);
     m_keyRef = lineEdit(m_endpointForm, QStringLiteral("keyRef"));
     m_keyRef->setPlaceholderText(tr("none, or env:NAME, file:/path, keychain:NAME"));
-    m_keyRef->setToolTip(tr("Where the engine reads the key when a call needs it; the key itself is never shown"));
+    m_keyRef->setToolTip(
+        tr("Where the engine reads the key when a call needs it; the key itself is never shown"));
     connect(m_keyRef, &QLineEdit::textChanged, this, &ModelEditorDialog::updateKeyHint);
     m_keyHint = new QLabel(m_endpointForm);
     m_keyHint->setObjectName(QStringLiteral("keyHint"));
     m_keyHint->setWordWrap(true);
+    m_keyHint->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_keyHint->setForegroundRole(QPalette::PlaceholderText);
     m_maxConcurrency = spinBox(m_endpointForm, QStringLiteral("maxConcurrency"), 0, kMaxConcurrencyLimit);
     m_maxConcurrency->setSpecialValueText(tr("the model's"));
-    m_maxConcurrency->setToolTip(tr("Calls in flight at most on this endpoint; the engine lowers it on 429/503"));
+    m_maxConcurrency->setToolTip(
+        tr("Calls in flight at most on this endpoint; the engine lowers it on 429/503"));
     m_rpm = spinBox(m_endpointForm, QStringLiteral("rpm"), 0, kMaxRpm);
     m_rpm->setSpecialValueText(tr("unlimited"));
     m_tpm = spinBox(m_endpointForm, QStringLiteral("tpm"), 0, std::numeric_limits<int>::max());
@@ -284,48 +350,6 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     auto* layout = new QHBoxLayout(page);
     layout->addLayout(left);
     layout->addWidget(m_endpointForm, 1);
-    return page;
-}
-
-QWidget* ModelEditorDialog::buildRetryCostPage()
-{
-    auto* page = new QWidget(this);
-    auto* retry = new QGroupBox(tr("Retry policy"), page);
-    m_maxAttempts = spinBox(retry, QStringLiteral("maxAttempts"), 1, kMaxAttemptsLimit);
-    m_maxAttempts->setToolTip(tr("Attempts per task, the first included, before it goes to the dead letters"));
-    m_initialDelay = spinBox(retry, QStringLiteral("initialDelay"), 0, kMaxRetryDelayMs, tr(" ms"));
-    m_factor = new QDoubleSpinBox(retry);
-    m_factor->setObjectName(QStringLiteral("backoffFactor"));
-    m_factor->setRange(1.0, 10.0);
-    m_factor->setDecimals(2);
-    m_factor->setSingleStep(0.5);
-    m_factor->setPrefix(QStringLiteral("×"));
-    m_factor->setToolTip(tr("Each further retry waits this many times longer"));
-    m_maxDelay = spinBox(retry, QStringLiteral("maxDelay"), 0, kMaxRetryDelayMs, tr(" ms"));
-    m_jitter = spinBox(retry, QStringLiteral("jitter"), 0, 100, tr(" %"));
-    m_jitter->setToolTip(tr("Delays are shortened by a random share up to this, so retries do not arrive together"));
-    auto* retryForm = new QFormLayout(retry);
-    retryForm->addRow(tr("Max &attempts:"), m_maxAttempts);
-    retryForm->addRow(tr("&First delay:"), m_initialDelay);
-    retryForm->addRow(tr("&Backoff factor:"), m_factor);
-    retryForm->addRow(tr("Max &delay:"), m_maxDelay);
-    retryForm->addRow(tr("&Jitter:"), m_jitter);
-
-    auto* cost = new QGroupBox(tr("Cost"), page);
-    m_inputPrice = moneyBox(cost, QStringLiteral("inputPrice"), kMaxPrice, 4);
-    m_outputPrice = moneyBox(cost, QStringLiteral("outputPrice"), kMaxPrice, 4);
-    m_dailyBudget = moneyBox(cost, QStringLiteral("dailyBudget"), kMaxBudget, 2);
-    m_dailyBudget->setSpecialValueText(tr("no budget"));
-    m_dailyBudget->setToolTip(tr("Dispatch stops for the day (UTC) once the model has spent this much"));
-    auto* costForm = new QFormLayout(cost);
-    costForm->addRow(tr("&Input per 1M tokens:"), m_inputPrice);
-    costForm->addRow(tr("&Output per 1M tokens:"), m_outputPrice);
-    costForm->addRow(tr("Daily b&udget:"), m_dailyBudget);
-
-    auto* layout = new QVBoxLayout(page);
-    layout->addWidget(retry);
-    layout->addWidget(cost);
-    layout->addStretch(1);
     return page;
 }
 
@@ -515,8 +539,9 @@ void ModelEditorDialog::updateKeyHint()
     const QString typed = m_apiKey->text().trimmed();
     m_keyRef->setEnabled(typed.isEmpty());
     if (!typed.isEmpty() && !isSecretRef(typed)) {
-        m_keyHint->setText(tr("The key goes to the OS keychain as %1 when you save or test; it is never shown again.")
-                               .arg(kKeychainPrefix + keychainNameFor(m_endpointName->text().trimmed())));
+        m_keyHint->setText(
+            tr("The key goes to the OS keychain as %1 when you save or test; it is never shown again.")
+                .arg(kKeychainPrefix + keychainNameFor(m_endpointName->text().trimmed())));
     } else if (const QString ref = isSecretRef(typed) ? typed : m_keyRef->text().trimmed(); !ref.isEmpty()) {
         m_keyHint->setText(tr("The engine reads the key from %1 when a call needs it.").arg(ref));
     } else {
@@ -571,7 +596,8 @@ std::optional<QString> checkBaseUrl(const QString& text, const QString& provider
     if (!url.isValid())
         return ModelEditorDialog::tr("“%1” is not a valid URL (%2).").arg(text, url.errorString());
     if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        return ModelEditorDialog::tr("The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
+        return ModelEditorDialog::tr(
+            "The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
     if (url.host().isEmpty())
         return ModelEditorDialog::tr("The base URL has no host name, e.g. http://127.0.0.1:8000/v1.");
     return std::nullopt;
@@ -591,7 +617,8 @@ bool ModelEditorDialog::fail(QWidget* field, const QString& message, int endpoin
         }
     }
     if (auto* edit = qobject_cast<QLineEdit*>(field)) {
-        auto* mark = edit->addAction(style()->standardIcon(QStyle::SP_MessageBoxWarning), QLineEdit::TrailingPosition);
+        auto* mark = edit->addAction(
+            style()->standardIcon(QStyle::SP_MessageBoxWarning), QLineEdit::TrailingPosition);
         mark->setObjectName(QStringLiteral("problemMark"));
         mark->setToolTip(message);
         m_marked.append(edit);
@@ -607,7 +634,7 @@ void ModelEditorDialog::clearProblems()
     for (QWidget* w : std::as_const(m_marked)) {
         for (QAction* a : w->actions()) {
             if (a->objectName() == QLatin1String("problemMark"))
-                a->deleteLater();
+                delete a;
         }
     }
     m_marked.clear();
@@ -629,12 +656,15 @@ bool ModelEditorDialog::validate()
         if (const auto snap = m_engine.snapshot()) {
             for (const ModelSnapshot& m : snap->models) {
                 if (m.name == name)
-                    return fail(m_name, tr("A model named “%1” already exists; choose another name or edit that model.").arg(name));
+                    return fail(m_name,
+                        tr("A model named “%1” already exists; choose another name or edit that model.")
+                            .arg(name));
             }
         }
     }
     if (m_drafts.isEmpty())
-        return fail(m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
+        return fail(
+            m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
     QSet<QString> names;
     for (qsizetype i = 0; i < m_drafts.size(); ++i) {
         const EndpointDraft& d = m_drafts.at(i);
@@ -643,7 +673,8 @@ bool ModelEditorDialog::validate()
         if (e.name.isEmpty())
             return fail(m_endpointName, tr("Every endpoint needs a name."), row);
         if (names.contains(e.name))
-            return fail(m_endpointName, tr("Two endpoints are named “%1”; give each its own name.").arg(e.name), row);
+            return fail(
+                m_endpointName, tr("Two endpoints are named “%1”; give each its own name.").arg(e.name), row);
         names.insert(e.name);
         if (auto problem = checkBaseUrl(e.baseUrl, e.provider))
             return fail(m_baseUrl, tr("Endpoint “%1”: %2").arg(e.name, *problem), row);
@@ -678,7 +709,8 @@ void ModelEditorDialog::storeTypedKeys(const std::function<void()>& then)
     storeEndpoint();
     qsizetype row = -1;
     for (qsizetype i = 0; i < m_drafts.size() && row < 0; ++i) {
-        if (!m_drafts.at(i).typedKey.isEmpty() && m_drafts.at(i).config.provider != QLatin1String("simulated"))
+        if (!m_drafts.at(i).typedKey.isEmpty()
+            && m_drafts.at(i).config.provider != QLatin1String("simulated"))
             row = i;
     }
     if (row < 0)
@@ -693,8 +725,9 @@ void ModelEditorDialog::storeTypedKeys(const std::function<void()>& then)
             if (!r) {
                 setBusy(false);
                 fail(m_apiKey,
-                    tr("The key of “%1” could not be stored in the OS keychain: %2 Enter a reference such as "
-                       "env:OPENAI_API_KEY or file:/path under Key reference instead, and clear the key field.")
+                    tr("The key of “%1” could not be stored: %2. Clear the API key field and give a "
+                       "reference "
+                       "such as env:OPENAI_API_KEY under Key reference instead.")
                         .arg(endpoint, r.error().message),
                     int(row));
                 return;
@@ -740,7 +773,8 @@ void ModelEditorDialog::runTest()
             return;
         }
         showTestResults(*r);
-        emit testFinished(std::all_of(r->cbegin(), r->cend(), [](const EndpointTestResult& t) { return t.ok; }));
+        emit testFinished(
+            std::all_of(r->cbegin(), r->cend(), [](const EndpointTestResult& t) { return t.ok; }));
     });
 }
 
@@ -754,9 +788,9 @@ void ModelEditorDialog::showEngineError(const QString& what, const Error& error)
         const int row = match.captured(1).toInt();
         const QString field = match.captured(2);
         QWidget* widget = field == QLatin1String("base_url") ? static_cast<QWidget*>(m_baseUrl)
-            : field == QLatin1String("api_key_ref")           ? m_keyRef
-            : field == QLatin1String("name")                  ? static_cast<QWidget*>(m_endpointName)
-                                                              : m_endpointList;
+            : field == QLatin1String("api_key_ref")          ? m_keyRef
+            : field == QLatin1String("name")                 ? static_cast<QWidget*>(m_endpointName)
+                                                             : m_endpointList;
         if (row < m_drafts.size()) {
             fail(widget, text, row);
             return;
@@ -771,11 +805,18 @@ void ModelEditorDialog::showTestResults(const QList<EndpointTestResult>& results
     QStringList html;
     QStringList plain;
     for (const EndpointTestResult& t : results) {
-        const QColor color = !t.checked ? palette().color(QPalette::PlaceholderText) : t.ok ? okColor() : errorColor();
-        const QString mark = !t.checked ? QStringLiteral("–") : t.ok ? QStringLiteral("✓") : QStringLiteral("✗");
+        const QColor color = !t.checked ? palette().color(QPalette::PlaceholderText)
+            : t.ok                      ? okColor()
+                                        : errorColor();
+        const QString mark = !t.checked ? QStringLiteral("–")
+            : t.ok                      ? QStringLiteral("✓")
+                                        : QStringLiteral("✗");
+        // Engine errors name the endpoint already ("oa: cannot connect ...").
+        const QString prefix = t.endpoint + QStringLiteral(": ");
+        const QString text = t.message.startsWith(prefix) ? t.message.mid(prefix.size()) : t.message;
         html << QStringLiteral("<span style=\"color:%1\">%2</span> <b>%3</b>: %4")
-                    .arg(color.name(), mark, t.endpoint.toHtmlEscaped(), t.message.toHtmlEscaped());
-        plain << tr("%1: %2").arg(t.endpoint, t.message);
+                    .arg(color.name(), mark, t.endpoint.toHtmlEscaped(), text.toHtmlEscaped());
+        plain << tr("%1: %2").arg(t.endpoint, text);
         for (int i = 0; i < m_endpointList->count(); ++i) {
             if (m_endpointList->item(i)->text() == t.endpoint)
                 m_endpointList->item(i)->setIcon(dotIcon(color));
@@ -806,7 +847,8 @@ void ModelEditorDialog::setMessage(const QString& html, const QString& plain, bo
 {
     m_messageText = plain;
     if (error && !html.isEmpty())
-        m_message->setText(QStringLiteral("<span style=\"color:%1\">%2</span>").arg(errorColor().name(), html));
+        m_message->setText(
+            QStringLiteral("<span style=\"color:%1\">%2</span>").arg(errorColor().name(), html));
     else
         m_message->setText(html);
 }

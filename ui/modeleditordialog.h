@@ -70,7 +70,6 @@ private:
 
     QWidget* buildGeneralPage();
     QWidget* buildEndpointsPage();
-    QWidget* buildRetryCostPage();
     void loadModel(const ModelConfig& model);
     void loadEndpoint(int row);
     void storeEndpoint();
@@ -127,7 +126,6 @@ private:
     QSpinBox* m_rpm = nullptr;
     QSpinBox* m_tpm = nullptr;
     QSpinBox* m_weight = nullptr;
-    // Retries and cost
     QSpinBox* m_maxAttempts = nullptr;
     QSpinBox* m_initialDelay = nullptr;
     QDoubleSpinBox* m_factor = nullptr;

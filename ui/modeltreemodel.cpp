@@ -66,8 +66,9 @@ ModelTreeModel::ModelTreeModel(QObject* parent)
 
 ModelTreeModel::~ModelTreeModel() = default;
 
-template<typename Row, typename Item, typename Make, typename Update>
-void ModelTreeModel::syncRows(const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update)
+template <typename Row, typename Item, typename Make, typename Update>
+void ModelTreeModel::syncRows(
+    const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update)
 {
     QSet<QString> names;
     for (const Item& item : items)
@@ -145,7 +146,8 @@ void ModelTreeModel::updateModelRow(int row, const ModelSnapshot& snap, bool res
 {
     const QModelIndex parent = index(row, 0);
     syncRows(
-        parent, m_rows[row].endpoints, snap.endpoints, [this](const EndpointSnapshot& e) { return makeEndpointRow(e); },
+        parent, m_rows[row].endpoints, snap.endpoints,
+        [this](const EndpointSnapshot& e) { return makeEndpointRow(e); },
         [this, row, parent](int r, const EndpointSnapshot& e) {
             EndpointRow& er = m_rows[row].endpoints[r];
             const Cells text = endpointCells(e);
@@ -165,7 +167,8 @@ void ModelTreeModel::updateModelRow(int row, const ModelSnapshot& snap, bool res
     mr.style = style;
 }
 
-void ModelTreeModel::emitChanged(const QModelIndex& parent, int row, const Cells& before, const Cells& after, bool whole)
+void ModelTreeModel::emitChanged(
+    const QModelIndex& parent, int row, const Cells& before, const Cells& after, bool whole)
 {
     int first = -1;
     int last = -1;
@@ -366,8 +369,10 @@ bool isNumeric(int column)
     case ModelTreeModel::LatencyColumn:
     case ModelTreeModel::RpmColumn:
     case ModelTreeModel::TpmColumn:
-    case ModelTreeModel::CostColumn: return true;
-    default: return false;
+    case ModelTreeModel::CostColumn:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -377,12 +382,17 @@ QVariant ModelTreeModel::modelData(const ModelRow& row, int column, int role) co
 {
     const ModelSnapshot& m = row.snap;
     switch (role) {
-    case Qt::DisplayRole: return row.text[column];
-    case ModelNameRole: return m.name;
-    case EndpointNameRole: return QString();
-    case PausedRole: return m.paused;
+    case Qt::DisplayRole:
+        return row.text[column];
+    case ModelNameRole:
+        return m.name;
+    case EndpointNameRole:
+        return QString();
+    case PausedRole:
+        return m.paused;
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::FontRole:
         if (column == NameColumn) {
             QFont f;
@@ -404,44 +414,59 @@ QVariant ModelTreeModel::modelData(const ModelRow& row, int column, int role) co
     case Qt::ToolTipRole:
         switch (column) {
         case NameColumn: {
-            const QString tip = m.config.description.isEmpty() ? m.name : m.name + QLatin1Char('\n') + m.config.description;
+            const QString tip
+                = m.config.description.isEmpty() ? m.name : m.name + QLatin1Char('\n') + m.config.description;
             return QString(tip + QLatin1Char('\n')
-                + tr("%n endpoint(s), strategy %1", nullptr, int(row.endpoints.size())).arg(m.config.strategy));
+                + tr("%n endpoint(s), strategy %1", nullptr, int(row.endpoints.size()))
+                      .arg(m.config.strategy));
         }
         case StatusColumn:
             if (m.budgetExhausted)
-                return tr("Today's spend reached the daily budget: queued work waits until 00:00 UTC or a higher budget.");
+                return tr("Today's spend reached the daily budget: queued work waits until 00:00 UTC or a "
+                          "higher budget.");
             if (m.paused)
                 return tr("Paused: queued work waits until the model is resumed.");
             return {};
-        case InflightColumn: return tr("%1 calls running; at most %2 at once").arg(m.inflight).arg(m.concurrency);
+        case InflightColumn:
+            return tr("%1 calls running; at most %2 at once").arg(m.inflight).arg(m.concurrency);
         case QueuedColumn:
-            return tr("Queued or waiting: %1 of at most %2").arg(Text::count(m.queueDepth()), Text::count(m.capacity));
+            return tr("Queued or waiting: %1 of at most %2")
+                .arg(Text::count(m.queueDepth()), Text::count(m.capacity));
         case LatencyColumn:
             return tr("Recent tasks: p50 %1, p95 %2, p99 %3")
-                .arg(Text::duration(qRound64(m.latencyP50 * 1000)), Text::duration(qRound64(m.latencyP95 * 1000)),
+                .arg(Text::duration(qRound64(m.latencyP50 * 1000)),
+                    Text::duration(qRound64(m.latencyP95 * 1000)),
                     Text::duration(qRound64(m.latencyP99 * 1000)));
         case CostColumn:
-            return tr("Today (UTC): %1\nDaily budget: %2\nSince start: %3 (%4 prompt and %5 completion tokens)")
+            return tr(
+                "Today (UTC): %1\nDaily budget: %2\nSince start: %3 (%4 prompt and %5 completion tokens)")
                 .arg(Text::money(m.spentTodayUsd),
                     m.config.dailyBudgetUsd > 0 ? Text::money(m.config.dailyBudgetUsd) : tr("none"),
                     Text::money(m.costUsd), Text::count(m.promptTokens), Text::count(m.completionTokens));
-        default: return {};
+        default:
+            return {};
         }
-    default: return {};
+    default:
+        return {};
     }
 }
 
-QVariant ModelTreeModel::endpointData(const ModelRow& model, const EndpointRow& row, int column, int role) const
+QVariant ModelTreeModel::endpointData(
+    const ModelRow& model, const EndpointRow& row, int column, int role) const
 {
     const EndpointSnapshot& e = row.snap;
     switch (role) {
-    case Qt::DisplayRole: return row.text[column];
-    case ModelNameRole: return model.name;
-    case EndpointNameRole: return e.name;
-    case PausedRole: return model.snap.paused;
+    case Qt::DisplayRole:
+        return row.text[column];
+    case ModelNameRole:
+        return model.name;
+    case EndpointNameRole:
+        return e.name;
+    case PausedRole:
+        return model.snap.paused;
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DecorationRole:
         if (column == CircuitColumn)
             return dotIcon(circuitColor(e.circuit));
@@ -461,7 +486,8 @@ QVariant ModelTreeModel::endpointData(const ModelRow& model, const EndpointRow& 
         case StatusColumn: {
             QStringList lines;
             if (isCooling(e, m_timeMs))
-                lines << tr("The endpoint asked to wait (Retry-After) until %1.").arg(Text::time(e.cooldownUntilMs));
+                lines << tr("The endpoint asked to wait (Retry-After) until %1.")
+                             .arg(Text::time(e.cooldownUntilMs));
             if (e.lastHealthMs > 0)
                 lines << tr("Last health check: %1").arg(Text::time(e.lastHealthMs));
             return lines.isEmpty() ? QVariant() : QVariant(lines.join(QLatin1Char('\n')));
@@ -478,19 +504,24 @@ QVariant ModelTreeModel::endpointData(const ModelRow& model, const EndpointRow& 
                 .arg(e.limit)
                 .arg(e.maxConcurrency > 0 ? e.maxConcurrency : model.snap.concurrency);
         case RpmColumn:
-            return e.rpm > 0 ? tr("Requests started in the last minute, of %1 allowed").arg(Text::count(e.rpm))
-                             : tr("No requests-per-minute limit");
+            return e.rpm > 0
+                ? tr("Requests started in the last minute, of %1 allowed").arg(Text::count(e.rpm))
+                : tr("No requests-per-minute limit");
         case TpmColumn:
-            return e.tpm > 0 ? tr("Tokens used or reserved in the last minute, of %1 allowed").arg(Text::count(e.tpm))
-                             : tr("No tokens-per-minute limit");
-        case BaseUrlColumn: return e.baseUrl;
+            return e.tpm > 0
+                ? tr("Tokens used or reserved in the last minute, of %1 allowed").arg(Text::count(e.tpm))
+                : tr("No tokens-per-minute limit");
+        case BaseUrlColumn:
+            return e.baseUrl;
         case LastErrorColumn:
             if (e.lastError.isEmpty())
                 return {};
             return tr("%1\n%2").arg(Text::time(e.lastErrorMs), e.lastError);
-        default: return {};
+        default:
+            return {};
         }
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -499,36 +530,59 @@ QVariant ModelTreeModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
     if (role == Qt::TextAlignmentRole)
-        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole) {
         switch (section) {
-        case InflightColumn: return tr("Calls running now, of the limit (models: concurrency; endpoints: adaptive limit)");
-        case QueuedColumn: return tr("Tasks waiting for a free slot, including retries waiting out their delay");
-        case RateColumn: return tr("Tasks finished per second, recently");
-        case LatencyColumn: return tr("Models: 95th percentile of recent tasks; endpoints: average of recent calls");
-        case RpmColumn: return tr("Requests per minute: used / limit");
-        case TpmColumn: return tr("Tokens per minute: used / limit");
-        case CostColumn: return tr("Spent today (UTC) / daily budget");
-        default: return {};
+        case InflightColumn:
+            return tr("Calls running now, of the limit (models: concurrency; endpoints: adaptive limit)");
+        case QueuedColumn:
+            return tr("Tasks waiting for a free slot, including retries waiting out their delay");
+        case RateColumn:
+            return tr("Tasks finished per second, recently");
+        case LatencyColumn:
+            return tr("Models: 95th percentile of recent tasks; endpoints: average of recent calls");
+        case RpmColumn:
+            return tr("Requests per minute: used / limit");
+        case TpmColumn:
+            return tr("Tokens per minute: used / limit");
+        case CostColumn:
+            return tr("Spent today (UTC) / daily budget");
+        default:
+            return {};
         }
     }
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case NameColumn: return tr("Name");
-    case StatusColumn: return tr("Status");
-    case CircuitColumn: return tr("Circuit");
-    case InflightColumn: return tr("In flight");
-    case QueuedColumn: return tr("Queued");
-    case RateColumn: return tr("Tasks/s");
-    case LatencyColumn: return tr("Latency");
-    case RpmColumn: return tr("RPM");
-    case TpmColumn: return tr("TPM");
-    case CostColumn: return tr("Cost today");
-    case ProviderColumn: return tr("Provider");
-    case BaseUrlColumn: return tr("Base URL");
-    case LastErrorColumn: return tr("Last error");
-    default: return {};
+    case NameColumn:
+        return tr("Name");
+    case StatusColumn:
+        return tr("Status");
+    case CircuitColumn:
+        return tr("Circuit");
+    case InflightColumn:
+        return tr("In flight");
+    case QueuedColumn:
+        return tr("Queued");
+    case RateColumn:
+        return tr("Tasks/s");
+    case LatencyColumn:
+        return tr("Latency");
+    case RpmColumn:
+        return tr("RPM");
+    case TpmColumn:
+        return tr("TPM");
+    case CostColumn:
+        return tr("Cost today");
+    case ProviderColumn:
+        return tr("Provider");
+    case BaseUrlColumn:
+        return tr("Base URL");
+    case LastErrorColumn:
+        return tr("Last error");
+    default:
+        return {};
     }
 }
 

@@ -81,8 +81,9 @@ private:
         QList<EndpointRow> endpoints;
     };
 
-    template<typename Row, typename Item, typename Make, typename Update>
-    void syncRows(const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update);
+    template <typename Row, typename Item, typename Make, typename Update>
+    void syncRows(
+        const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update);
     void updateModelRow(int row, const ModelSnapshot& snap, bool restyle);
     ModelRow makeModelRow(const ModelSnapshot& snap);
     EndpointRow makeEndpointRow(const EndpointSnapshot& snap) const;

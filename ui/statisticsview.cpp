@@ -6,11 +6,11 @@
 
 #include <QAreaSeries>
 #include <QButtonGroup>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
 #include <QDateTime>
-#include <QDateTimeAxis>
 #include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -43,48 +43,44 @@ const QColor kCompletionColor(0x8e, 0x7c, 0xc3);
 const QColor kCostColor(0xe0, 0x9b, 0x2d);
 
 // Object names, for tests and style sheets.
-const std::array<const char*, kStatsRangeCount> kRangeNames = { "range15m", "range1h", "range24h", "range7d" };
+const std::array<const char*, kStatsRangeCount> kRangeNames
+    = { "range15m", "range1h", "range24h", "range7d" };
 
 QString timeFormat(StatsRange range)
 {
-    return range == StatsRange::Week ? QStringLiteral("MM-dd HH:mm") : QStringLiteral("HH:mm");
-}
-
-int timeTicks(StatsRange range)
-{
-    switch (range) {
-    case StatsRange::Minutes15: return 6; // every 3 min
-    case StatsRange::Hour: return 7; // every 10 min
-    case StatsRange::Day: return 7; // every 4 h
-    case StatsRange::Week: return 8; // every day
-    }
-    return 6;
+    return range == StatsRange::Week ? QStringLiteral("MM-dd") : QStringLiteral("HH:mm");
 }
 
 // printf-style tick labels for values divided by `divisor`; k and M are the
 // SI-style symbols, read the same in every language.
 QString countFormat(double divisor, int decimals)
 {
-    const QString suffix = divisor >= 1'000'000 ? QStringLiteral("M") : divisor >= 1'000 ? QStringLiteral("k") : QString();
+    const QString suffix = divisor >= 1'000'000 ? QStringLiteral("M")
+        : divisor >= 1'000                      ? QStringLiteral("k")
+                                                : QString();
     return QStringLiteral("%.%1f").arg(decimals) + suffix;
 }
 
-void setAxisRange(QValueAxis* axis, double max, bool integral, const QString& format)
+void applyAxisRange(QValueAxis* axis, const AxisRange& range, const QString& labelFormat)
 {
-    const AxisRange r = niceAxisRange(max, integral);
-    axis->setRange(0, r.max);
-    axis->setTickCount(r.ticks);
-    axis->setLabelFormat(format.arg(r.decimals));
+    axis->setRange(0, range.max);
+    axis->setTickCount(range.ticks);
+    axis->setLabelFormat(labelFormat);
 }
 
-// A value axis of counts: values divided so labels stay short.
+// A value axis of amounts; `format` takes the decimals as %1.
+void setAxisRange(QValueAxis* axis, double max, const QString& format)
+{
+    const AxisRange r = niceAxisRange(max, false);
+    applyAxisRange(axis, r, format.arg(r.decimals));
+}
+
+// A value axis of counts: values divided so labels stay short; returns the divisor.
 double setCountAxis(QValueAxis* axis, double max)
 {
     const double divisor = axisDivisor(max);
     const AxisRange r = niceAxisRange(max / divisor, divisor == 1);
-    axis->setRange(0, r.max);
-    axis->setTickCount(r.ticks);
-    axis->setLabelFormat(countFormat(divisor, r.decimals));
+    applyAxisRange(axis, r, countFormat(divisor, r.decimals));
     return divisor;
 }
 
@@ -111,7 +107,6 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     for (int i = 0; i < kStatsRangeCount; ++i) {
         auto* b = new QPushButton(this);
         b->setCheckable(true);
-        b->setFocusPolicy(Qt::StrongFocus); // reachable with Tab whatever the style says
         b->setObjectName(QLatin1String(kRangeNames[static_cast<size_t>(i)]));
         m_rangeGroup->addButton(b, i);
         controls->addWidget(b);
@@ -169,7 +164,8 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     retranslate();
     applyPalette();
 
-    connect(m_rangeGroup, &QButtonGroup::idClicked, this, [this](int id) { setRange(static_cast<StatsRange>(id)); });
+    connect(m_rangeGroup, &QButtonGroup::idClicked, this,
+        [this](int id) { setRange(static_cast<StatsRange>(id)); });
     connect(m_modelBox, &QComboBox::currentIndexChanged, this, [this] {
         m_dirty = true;
         refresh();
@@ -194,7 +190,8 @@ void StatisticsView::buildCharts()
     QChart* throughput = addChart(Throughput, QStringLiteral("throughputChart"));
     const std::array<QColor, OutcomeCount> outcomeColors = { stateColor(TaskState::Succeeded),
         stateColor(TaskState::RetryWait), stateColor(TaskState::Dead), stateColor(TaskState::Cancelled) };
-    const std::array<const char*, OutcomeCount> outcomeNames = { "succeeded", "retried", "dead", "cancelled" };
+    const std::array<const char*, OutcomeCount> outcomeNames
+        = { "succeeded", "retried", "dead", "cancelled" };
     for (int i = 0; i < OutcomeCount; ++i) {
         // Stacked: each area spans from the one below to its own running total.
         auto* upper = new QLineSeries;
@@ -273,7 +270,8 @@ QChart* StatisticsView::addChart(Chart which, const QString& name)
     view->setMinimumSize(kChartMinWidth, kChartMinHeight);
     m_views[which] = view;
 
-    auto* time = new QDateTimeAxis;
+    auto* time = new QCategoryAxis;
+    time->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     time->setLabelsFont(font());
     chart->addAxis(time, Qt::AlignBottom);
     m_timeAxes[which] = time;
@@ -306,9 +304,11 @@ void StatisticsView::retranslate()
     if (!m_empty)
         return; // still being built
     m_rangeLabel->setText(tr("Range:"));
-    const std::array<QString, kStatsRangeCount> ranges = { tr("15 min"), tr("1 h"), tr("24 h"), tr("7 days") };
-    const std::array<QString, kStatsRangeCount> tips = { tr("The last 15 minutes, per minute"),
-        tr("The last hour, per minute"), tr("The last 24 hours, per 5 minutes"), tr("The last 7 days, per hour") };
+    const std::array<QString, kStatsRangeCount> ranges
+        = { tr("15 min"), tr("1 h"), tr("24 h"), tr("7 days") };
+    const std::array<QString, kStatsRangeCount> tips
+        = { tr("The last 15 minutes, per minute"), tr("The last hour, per minute"),
+              tr("The last 24 hours, per 5 minutes"), tr("The last 7 days, per hour") };
     for (size_t i = 0; i < ranges.size(); ++i) {
         m_rangeButtons[i]->setText(ranges[i]);
         m_rangeButtons[i]->setToolTip(tips[i]);
@@ -336,6 +336,7 @@ void StatisticsView::retranslate()
     m_promptTokens->setName(tr("prompt tokens"));
     m_completionTokens->setName(tr("completion tokens"));
     m_cost->setName(tr("cost (right axis)"));
+    m_relabelTime = true;
     m_views[QueueDepth]->chart()->setTitle(tr("Queue depth (tasks waiting)"));
     updateAxes();
     m_dirty = true;
@@ -381,6 +382,7 @@ void StatisticsView::changeEvent(QEvent* event)
         applyPalette();
         break;
     case QEvent::LocaleChange:
+        m_relabelTime = true;
         m_dirty = true;
         refresh();
         break;
@@ -448,7 +450,8 @@ void StatisticsView::queryHistory()
                 m_series.addMinutes(*rows);
             m_dirty = true;
             updateModels();
-            refresh();
+            if (isVisible())
+                refresh(); // else when shown
         });
 }
 
@@ -463,15 +466,17 @@ void StatisticsView::queryTail()
     m_lastTailMs = now;
     m_tailPending = true;
     const quint64 generation = m_generation;
-    m_live.engine().statsMinutes(*from, now + kStatsMinuteMs).then(this, [this, generation](const Result<QList<MinuteStats>>& rows) {
-        if (generation != m_generation)
-            return;
-        m_tailPending = false;
-        if (!rows)
-            return; // the next tick asks again
-        m_series.addMinutes(*rows);
-        m_dirty = true;
-    });
+    m_live.engine()
+        .statsMinutes(*from, now + kStatsMinuteMs)
+        .then(this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+            if (generation != m_generation)
+                return;
+            m_tailPending = false;
+            if (!rows)
+                return; // the next tick asks again
+            m_series.addMinutes(*rows);
+            m_dirty = true;
+        });
 }
 
 void StatisticsView::tick()
@@ -541,8 +546,8 @@ void StatisticsView::refresh()
         const qint64 startMs = m_window.startOf(static_cast<int>(i));
         const auto start = static_cast<double>(startMs);
         const auto end = static_cast<double>(startMs + m_window.bucketMs);
-        const std::array<qint64, OutcomeCount> outcome = { b.counters.succeeded, b.counters.retried, b.counters.dead,
-            b.counters.cancelled };
+        const std::array<qint64, OutcomeCount> outcome
+            = { b.counters.succeeded, b.counters.retried, b.counters.dead, b.counters.cancelled };
         double total = 0;
         for (int o = 0; o < OutcomeCount; ++o) {
             total += static_cast<double>(outcome[static_cast<size_t>(o)]);
@@ -558,7 +563,8 @@ void StatisticsView::refresh()
         }
         if (b.hasQueueDepth()) {
             // Where it was sampled: a minute's end, or now for the live edge.
-            const auto at = static_cast<double>(std::clamp(b.depthAtMs, startMs, startMs + m_window.bucketMs));
+            const auto at
+                = static_cast<double>(std::clamp(b.depthAtMs, startMs, startMs + m_window.bucketMs));
             depth.append(QPointF(at, static_cast<double>(b.queueDepth)));
             maxDepth = std::max(maxDepth, static_cast<double>(b.queueDepth));
         }
@@ -566,7 +572,7 @@ void StatisticsView::refresh()
         step(completion, start, end, static_cast<double>(b.counters.completionTokens));
         step(cost, start, end, b.counters.costUsd);
         maxTokens = std::max({ maxTokens, static_cast<double>(b.counters.promptTokens),
-                                 static_cast<double>(b.counters.completionTokens) });
+            static_cast<double>(b.counters.completionTokens) });
         maxCost = std::max(maxCost, b.counters.costUsd);
     }
 
@@ -589,7 +595,7 @@ void StatisticsView::refresh()
         m_latency[i]->setPointsVisible(latency[i].size() <= kMarkedPointsMax);
         m_latency[i]->replace(latency[i]);
     }
-    setAxisRange(m_valueAxes[Latency], maxLatency / m_latencyDivisor, false, QStringLiteral("%.%1f"));
+    setAxisRange(m_valueAxes[Latency], maxLatency / m_latencyDivisor, QStringLiteral("%.%1f"));
 
     const double depthDivisor = setCountAxis(m_valueAxes[QueueDepth], maxDepth);
     for (QPointF& p : depth)
@@ -605,7 +611,7 @@ void StatisticsView::refresh()
     m_promptTokens->replace(prompt);
     m_completionTokens->replace(completion);
     m_cost->replace(cost);
-    setAxisRange(m_costAxis, maxCost, false, QStringLiteral("$%.%1f"));
+    setAxisRange(m_costAxis, maxCost, QStringLiteral("$%.%1f"));
 
     updateAxes();
     updateSummary();
@@ -626,18 +632,40 @@ void StatisticsView::refresh()
 
 void StatisticsView::updateAxes()
 {
-    const QString format = timeFormat(m_range);
-    for (QDateTimeAxis* axis : m_timeAxes) {
-        axis->setFormat(format);
-        axis->setTickCount(timeTicks(m_range));
-        axis->setRange(QDateTime::fromMSecsSinceEpoch(m_window.fromMs), QDateTime::fromMSecsSinceEpoch(m_window.toMs));
+    // Labels sit on round local times; they change only as the window moves on.
+    const QList<qint64> ticks = timeTicks(m_range, m_window);
+    const bool relabel = ticks != m_ticks || m_relabelTime;
+    QStringList labels;
+    if (relabel) {
+        const QString format = timeFormat(m_range);
+        for (const qint64 t : ticks)
+            labels.append(QLocale().toString(QDateTime::fromMSecsSinceEpoch(t), format));
     }
+    for (QCategoryAxis* axis : m_timeAxes) {
+        if (relabel) {
+            const QStringList old = axis->categoriesLabels();
+            for (const QString& label : old)
+                axis->remove(label);
+            for (qsizetype i = 0; i < ticks.size(); ++i)
+                axis->append(labels[i], static_cast<double>(ticks[i]));
+        }
+        axis->setStartValue(static_cast<double>(m_window.fromMs));
+        axis->setRange(static_cast<double>(m_window.fromMs), static_cast<double>(m_window.toMs));
+    }
+    m_ticks = ticks;
+    m_relabelTime = false;
     QString per;
     switch (m_range) {
     case StatsRange::Minutes15:
-    case StatsRange::Hour: per = tr("per minute"); break;
-    case StatsRange::Day: per = tr("per 5 minutes"); break;
-    case StatsRange::Week: per = tr("per hour"); break;
+    case StatsRange::Hour:
+        per = tr("per minute");
+        break;
+    case StatsRange::Day:
+        per = tr("per 5 minutes");
+        break;
+    case StatsRange::Week:
+        per = tr("per hour");
+        break;
     }
     m_views[Throughput]->chart()->setTitle(tr("Tasks by outcome, %1").arg(per));
     m_views[Latency]->chart()->setTitle(
@@ -650,14 +678,16 @@ void StatisticsView::updateSummary()
     StatCounters total;
     for (const StatsBucket& b : std::as_const(m_buckets))
         total.add(b.counters);
-    const double seconds = std::max<qint64>(1, QDateTime::currentMSecsSinceEpoch() - m_window.fromMs) / 1000.0;
+    const double seconds
+        = std::max<qint64>(1, QDateTime::currentMSecsSinceEpoch() - m_window.fromMs) / 1000.0;
     const double finished = static_cast<double>(total.succeeded + total.dead + total.cancelled);
     m_summary[SumSucceeded].value->setText(Text::count(total.succeeded));
     m_summary[SumFailed].value->setText(Text::count(total.failed));
     m_summary[SumDead].value->setText(Text::count(total.dead));
     m_summary[SumTokens].value->setText(Text::count(total.promptTokens + total.completionTokens));
-    m_summary[SumTokens].value->setToolTip(tr("Prompt %1, completion %2")
-                                               .arg(Text::count(total.promptTokens), Text::count(total.completionTokens)));
+    m_summary[SumTokens].value->setToolTip(
+        tr("Prompt %1, completion %2")
+            .arg(Text::count(total.promptTokens), Text::count(total.completionTokens)));
     m_summary[SumCost].value->setText(Text::money(total.costUsd));
     m_summary[SumRate].value->setText(rateText(finished / seconds));
 }

@@ -15,9 +15,9 @@ class QButtonGroup;
 class QComboBox;
 class QLabel;
 class QAreaSeries;
+class QCategoryAxis;
 class QChart;
 class QChartView;
-class QDateTimeAxis;
 class QLineSeries;
 class QValueAxis;
 QT_END_NAMESPACE
@@ -108,7 +108,9 @@ private:
     QLabel* m_empty = nullptr;
 
     std::array<QChartView*, ChartCount> m_views {};
-    std::array<QDateTimeAxis*, ChartCount> m_timeAxes {};
+    std::array<QCategoryAxis*, ChartCount> m_timeAxes {}; // labels on round local times
+    QList<qint64> m_ticks; // where those labels are now
+    bool m_relabelTime = true; // the labels' words or format changed
     std::array<QValueAxis*, ChartCount> m_valueAxes {};
     QValueAxis* m_costAxis = nullptr;
     std::array<QAreaSeries*, OutcomeCount> m_outcomeAreas {};

@@ -1,5 +1,7 @@
 #include "statsseries.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 #include <cmath>
 
@@ -19,8 +21,7 @@ constexpr qint64 kTailGiveUpMs = 3 * kStatsMinuteMs;
 constexpr qint64 kHourMs = 60 * kStatsMinuteMs;
 
 // Calls f(a.field, b.field) for every field of two counter sets.
-template<typename A, typename B, typename F>
-void forEachField(A& a, B& b, F&& f)
+template <typename A, typename B, typename F> void forEachField(A& a, B& b, F&& f)
 {
     f(a.submitted, b.submitted);
     f(a.succeeded, b.succeeded);
@@ -59,10 +60,14 @@ qint64 floorTo(qint64 timeMs, qint64 stepMs)
 qint64 StatsWindow::bucketMsOf(StatsRange range)
 {
     switch (range) {
-    case StatsRange::Minutes15: return kStatsMinuteMs;
-    case StatsRange::Hour: return kStatsMinuteMs;
-    case StatsRange::Day: return 5 * kStatsMinuteMs;
-    case StatsRange::Week: return kHourMs;
+    case StatsRange::Minutes15:
+        return kStatsMinuteMs;
+    case StatsRange::Hour:
+        return kStatsMinuteMs;
+    case StatsRange::Day:
+        return 5 * kStatsMinuteMs;
+    case StatsRange::Week:
+        return kHourMs;
     }
     return kStatsMinuteMs;
 }
@@ -70,10 +75,14 @@ qint64 StatsWindow::bucketMsOf(StatsRange range)
 qint64 StatsWindow::spanMsOf(StatsRange range)
 {
     switch (range) {
-    case StatsRange::Minutes15: return 15 * kStatsMinuteMs;
-    case StatsRange::Hour: return kHourMs;
-    case StatsRange::Day: return 24 * kHourMs;
-    case StatsRange::Week: return 7 * 24 * kHourMs;
+    case StatsRange::Minutes15:
+        return 15 * kStatsMinuteMs;
+    case StatsRange::Hour:
+        return kHourMs;
+    case StatsRange::Day:
+        return 24 * kHourMs;
+    case StatsRange::Week:
+        return 7 * 24 * kHourMs;
     }
     return kHourMs;
 }
@@ -94,6 +103,31 @@ int StatsWindow::indexOf(qint64 timeMs) const
     if (timeMs < fromMs || timeMs >= toMs)
         return -1;
     return static_cast<int>((timeMs - fromMs) / bucketMs);
+}
+
+QList<qint64> timeTicks(StatsRange range, const StatsWindow& window)
+{
+    QList<qint64> out;
+    if (range == StatsRange::Week) {
+        const QDateTime from = QDateTime::fromMSecsSinceEpoch(window.fromMs);
+        for (QDate day = from.date(); true; day = day.addDays(1)) {
+            const qint64 midnight = day.startOfDay().toMSecsSinceEpoch();
+            if (midnight >= window.toMs)
+                break;
+            if (midnight >= window.fromMs)
+                out.append(midnight);
+        }
+        return out;
+    }
+    const qint64 step = range == StatsRange::Minutes15 ? 5 * kStatsMinuteMs
+        : range == StatsRange::Hour                    ? 10 * kStatsMinuteMs
+                                                       : 4 * kHourMs;
+    // Round in local time: the offset from UTC decides where a 4-hour step falls.
+    const qint64 offset = QDateTime::fromMSecsSinceEpoch(window.fromMs).offsetFromUtc() * 1000LL;
+    for (qint64 t = floorTo(window.fromMs + offset, step) - offset; t < window.toMs; t += step)
+        if (t >= window.fromMs)
+            out.append(t);
+    return out;
 }
 
 void StatsBucket::addLater(const StatsBucket& later)
@@ -150,8 +184,8 @@ std::optional<LatencyQuantiles> StatsBucket::quantiles() const
 bool StatsBucket::hasActivity() const
 {
     const StatCounters& c = counters;
-    return c.submitted > 0 || c.succeeded > 0 || c.failed > 0 || c.retried > 0 || c.dead > 0 || c.cancelled > 0
-        || c.promptTokens > 0 || c.completionTokens > 0 || c.costUsd > 0 || queueDepth > 0;
+    return c.submitted > 0 || c.succeeded > 0 || c.failed > 0 || c.retried > 0 || c.dead > 0
+        || c.cancelled > 0 || c.promptTokens > 0 || c.completionTokens > 0 || c.costUsd > 0 || queueDepth > 0;
 }
 
 StatCounters subtractClamped(const StatCounters& a, const StatCounters& b)
@@ -235,7 +269,8 @@ void StatsSeries::addSnapshot(const EngineSnapshot& snapshot)
         d.lastTotals = now;
         d.hasTotals = true;
 
-        const qint64 minute = std::max(floorTo(snapshot.timeMs, kStatsMinuteMs), d.rolledUpThrough + kStatsMinuteMs);
+        const qint64 minute
+            = std::max(floorTo(snapshot.timeMs, kStatsMinuteMs), d.rolledUpThrough + kStatsMinuteMs);
         LiveMinute& live = d.live[minute];
         live.counters.add(delta);
         if (snapshot.timeMs - minute < kRollupLagMs)
@@ -282,7 +317,8 @@ QList<StatsBucket> StatsSeries::buckets(const StatsWindow& window, const QString
             continue;
         const ModelData& d = it.value();
         std::fill(mine.begin(), mine.end(), StatsBucket {});
-        for (auto b = d.buckets.lowerBound(window.fromMs); b != d.buckets.cend() && b.key() < window.toMs; ++b)
+        for (auto b = d.buckets.lowerBound(window.fromMs); b != d.buckets.cend() && b.key() < window.toMs;
+             ++b)
             mine[window.indexOf(b.key())].addLater(b.value());
         for (auto l = d.live.lowerBound(window.fromMs); l != d.live.cend() && l.key() < window.toMs; ++l)
             mine[window.indexOf(l.key())].addLater(liveBucket(l.value()));
@@ -322,7 +358,7 @@ std::optional<qint64> StatsSeries::tailQueryFrom(qint64 fromMs, qint64 nowMs) co
 
 double axisDivisor(double max)
 {
-    if (max >= 10'000'000)
+    if (max >= 1'000'000)
         return 1'000'000;
     if (max >= 10'000)
         return 1'000;

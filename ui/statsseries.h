@@ -39,6 +39,10 @@ struct StatsWindow
     qint64 startOf(int index) const { return fromMs + index * bucketMs; }
 };
 
+// Round local times for a time axis inside [fromMs, toMs): every 5 min
+// (15 min), 10 min (1 h), 4 h (24 h) or each midnight (7 days).
+QList<qint64> timeTicks(StatsRange range, const StatsWindow& window);
+
 // Latency percentiles, in seconds.
 struct LatencyQuantiles
 {
@@ -69,7 +73,6 @@ struct StatsBucket
     // From the histograms and the live figures together; none without attempts.
     std::optional<LatencyQuantiles> quantiles() const;
     bool hasQueueDepth() const { return depthAtMs >= 0; }
-    qint64 finished() const { return counters.succeeded + counters.dead + counters.cancelled; }
     // Anything worth a chart: tasks moved, tokens spent or work waiting.
     bool hasActivity() const;
 };

@@ -42,7 +42,8 @@ class LongChineseTranslator final : public QTranslator
 {
 public:
     bool isEmpty() const override { return false; }
-    QString translate(const char* context, const char* sourceText, const char* disambiguation, int n) const override
+    QString translate(
+        const char* context, const char* sourceText, const char* disambiguation, int n) const override
     {
         Q_UNUSED(disambiguation);
         Q_UNUSED(n);
@@ -76,6 +77,7 @@ ModelConfig twoEndpointModel()
     m.endpoints[0].rpm = 600;
     EndpointConfig second = m.endpoints[0];
     second.name = QStringLiteral("second");
+    second.rpm = 0;
     second.tpm = 50'000;
     m.endpoints.append(second);
     m.dailyBudgetUsd = 5;
@@ -87,8 +89,7 @@ QString cell(const QAbstractItemModel* model, const QModelIndex& row, int column
     return model->index(row.row(), column, row.parent()).data().toString();
 }
 
-template<typename T>
-T* child(QWidget* parent, const char* name)
+template <typename T> T* child(QWidget* parent, const char* name)
 {
     T* w = parent->findChild<T*>(QString::fromLatin1(name));
     if (!w)
@@ -114,14 +115,20 @@ void checkNothingClipped(QWidget* top)
         if (!l->isVisibleTo(top) || l->wordWrap() || l->text().isEmpty())
             continue;
         QVERIFY2(l->width() >= l->sizeHint().width(),
-            qPrintable(QStringLiteral("label \"%1\": %2 < %3").arg(l->text()).arg(l->width()).arg(l->sizeHint().width())));
+            qPrintable(QStringLiteral("label \"%1\": %2 < %3")
+                           .arg(l->text())
+                           .arg(l->width())
+                           .arg(l->sizeHint().width())));
     }
     const auto buttons = top->findChildren<QAbstractButton*>();
     for (QAbstractButton* b : buttons) {
         if (!b->isVisibleTo(top) || b->text().isEmpty())
             continue;
         QVERIFY2(b->width() >= b->sizeHint().width(),
-            qPrintable(QStringLiteral("button \"%1\": %2 < %3").arg(b->text()).arg(b->width()).arg(b->sizeHint().width())));
+            qPrintable(QStringLiteral("button \"%1\": %2 < %3")
+                           .arg(b->text())
+                           .arg(b->width())
+                           .arg(b->sizeHint().width())));
     }
     const auto tabBars = top->findChildren<QTabBar*>();
     for (QTabBar* t : tabBars) {
@@ -146,9 +153,11 @@ class TestModelsView : public QObject
 private slots:
     void init() { QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates)); }
 
+    void emptyStateOffersAdd();
     void listsModelsAndEndpointsLive();
     void updatesInPlace();
     void pauseAndResume();
+    void keyboardDrivesTheActions();
     void deleteRefusedWithUnfinishedTasks();
     void badUrlIsRefused_data();
     void badUrlIsRefused();
@@ -158,13 +167,40 @@ private slots:
     void testConnectionSucceeds();
     void testConnectionFailsOnClosedPort();
     void neverShowsStoredKey();
+    void typedKeyGoesToKeychainOrIsExplained();
     void rendersWithoutClipping_data();
     void rendersWithoutClipping();
 };
 
+void TestModelsView::emptyStateOffersAdd()
+{
+    EngineFixture f(QList<ModelConfig> {});
+    ModelsView view(*f.live);
+    view.resize(800, 400);
+    view.show();
+    QVERIFY(!view.tree()->isVisible());
+    QPushButton* add = nullptr;
+    for (QPushButton* b : view.findChildren<QPushButton*>()) {
+        if (b->isVisible())
+            add = b;
+    }
+    QVERIFY(add);
+    saveScreenshot(&view, QStringLiteral("modelsview-empty.png"));
+    add->click();
+    QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
+    QVERIFY(dialog && dialog->isNewModel());
+    child<QLineEdit>(dialog, "modelName")->setText(QStringLiteral("first"));
+    auto* provider = child<QComboBox>(dialog, "provider");
+    provider->setCurrentIndex(provider->findData(QStringLiteral("simulated")));
+    dialog->save();
+    QTRY_VERIFY(!dialog);
+    QTRY_VERIFY(view.tree()->isVisible());
+    QCOMPARE(view.tree()->model()->rowCount(), 1);
+}
+
 void TestModelsView::listsModelsAndEndpointsLive()
 {
-    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 300, 4), twoEndpointModel() });
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 600, 4), twoEndpointModel() });
     ModelsView view(*f.live);
     view.resize(1100, 500);
     view.show();
@@ -178,7 +214,8 @@ void TestModelsView::listsModelsAndEndpointsLive()
     QCOMPARE(cell(model, model->index(1, 0, pair), ModelTreeModel::NameColumn), QStringLiteral("second"));
     QCOMPARE(cell(model, pair, ModelTreeModel::StatusColumn), QStringLiteral("running"));
     QCOMPARE(cell(model, pair, ModelTreeModel::CostColumn), QStringLiteral("$0 / $5.00"));
-    const QModelIndex first = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("first"));
+    const QModelIndex first
+        = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("first"));
     QCOMPARE(cell(model, first, ModelTreeModel::RpmColumn), QStringLiteral("0 / 600"));
     QCOMPARE(cell(model, first, ModelTreeModel::CircuitColumn), QStringLiteral("closed"));
     QCOMPARE(cell(model, first, ModelTreeModel::StatusColumn), QStringLiteral("healthy"));
@@ -189,17 +226,22 @@ void TestModelsView::listsModelsAndEndpointsLive()
     for (int i = 0; i < 10; ++i)
         specs.append(testutil::spec(QStringLiteral("sim")));
     QVERIFY(testutil::await(f.engine->submit(specs)).ok());
-    const QModelIndex simEndpoint = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("sim"));
+    const QModelIndex simEndpoint
+        = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("sim"));
     QTRY_COMPARE(cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("4 / 4"));
     QTRY_VERIFY(cell(model, simEndpoint, ModelTreeModel::InflightColumn).startsWith(QStringLiteral("4 / ")));
     QCOMPARE(cell(model, simEndpoint, ModelTreeModel::RpmColumn), QStringLiteral("–"));
     QTRY_COMPARE_WITH_TIMEOUT(cell(model, sim, ModelTreeModel::QueuedColumn), QStringLiteral("0"), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 4"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 4"), 10000);
     QVERIFY(!cell(model, simEndpoint, ModelTreeModel::LatencyColumn).isEmpty());
 
     // Requests and tokens per minute count against the endpoints' limits.
-    QVERIFY(testutil::await(f.engine->submit({ testutil::spec(QStringLiteral("pair")), testutil::spec(QStringLiteral("pair")) })).ok());
-    const QModelIndex second = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
+    QVERIFY(testutil::await(
+        f.engine->submit({ testutil::spec(QStringLiteral("pair")), testutil::spec(QStringLiteral("pair")) }))
+                .ok());
+    const QModelIndex second
+        = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
     QTRY_COMPARE(cell(model, first, ModelTreeModel::RpmColumn), QStringLiteral("1 / 600"));
     QTRY_VERIFY(cell(model, second, ModelTreeModel::TpmColumn).endsWith(QStringLiteral(" / 50,000")));
     QVERIFY(!cell(model, second, ModelTreeModel::TpmColumn).startsWith(QStringLiteral("0 ")));
@@ -213,7 +255,8 @@ void TestModelsView::updatesInPlace()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 2);
-    const QModelIndex second = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
+    const QModelIndex second
+        = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
     view.tree()->setCurrentIndex(second);
     view.tree()->collapse(view.treeModel()->indexOfModel(QStringLiteral("sim")));
 
@@ -228,7 +271,8 @@ void TestModelsView::updatesInPlace()
     QCOMPARE(resets.count(), 0);
     QCOMPARE(removed.count(), 0);
     QCOMPARE(view.currentModel(), QStringLiteral("pair"));
-    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(), QStringLiteral("second"));
+    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(),
+        QStringLiteral("second"));
     QVERIFY(!view.tree()->isExpanded(view.treeModel()->indexOfModel(QStringLiteral("sim"))));
 
     // A new endpoint is inserted under its model; the rest stays where it is.
@@ -241,7 +285,8 @@ void TestModelsView::updatesInPlace()
     QTRY_VERIFY(view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("extra")).isValid());
     QCOMPARE(inserted.count(), 1);
     QCOMPARE(resets.count(), 0);
-    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(), QStringLiteral("second"));
+    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(),
+        QStringLiteral("second"));
 }
 
 void TestModelsView::pauseAndResume()
@@ -267,6 +312,53 @@ void TestModelsView::pauseAndResume()
     QTRY_COMPARE(view.pauseAction()->text(), QStringLiteral("&Pause"));
 }
 
+void TestModelsView::keyboardDrivesTheActions()
+{
+    EngineFixture f({ twoEndpointModel() });
+    ModelsView view(*f.live);
+    view.show();
+    view.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&view));
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    view.tree()->setFocus();
+    view.selectModel(QStringLiteral("pair"));
+
+    QTest::keyClick(view.tree(), Qt::Key_P, Qt::ControlModifier);
+    QTRY_VERIFY(f.engine->snapshot()->models.at(0).paused);
+    QTRY_COMPARE(view.pauseAction()->text(), QStringLiteral("&Resume"));
+    QTest::keyClick(view.tree(), Qt::Key_P, Qt::ControlModifier);
+    QTRY_VERIFY(!f.engine->snapshot()->models.at(0).paused);
+
+    // Enter on an endpoint opens the editor at that endpoint.
+    view.tree()->setCurrentIndex(
+        view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second")));
+    QTest::keyClick(view.tree(), Qt::Key_Return);
+    QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
+    QVERIFY(dialog);
+    QCOMPARE(child<QLineEdit>(dialog, "endpointName")->text(), QStringLiteral("second"));
+    QVERIFY(child<QLineEdit>(dialog, "endpointName")->isVisible());
+    dialog->reject();
+    QTRY_VERIFY(!dialog);
+
+    // Del asks first.
+    view.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&view));
+    view.tree()->setFocus();
+    QTest::keyClick(view.tree(), Qt::Key_Delete);
+    QTRY_VERIFY(view.findChild<QMessageBox*>(QStringLiteral("confirmDelete")));
+    view.findChild<QMessageBox*>(QStringLiteral("confirmDelete"))->reject();
+
+    // Ctrl+Shift+N adds.
+    QTRY_VERIFY(!view.findChild<QMessageBox*>(QStringLiteral("confirmDelete")));
+    view.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&view));
+    view.tree()->setFocus();
+    QTest::keyClick(view.tree(), Qt::Key_N, Qt::ControlModifier | Qt::ShiftModifier);
+    dialog = view.findChild<ModelEditorDialog*>();
+    QVERIFY(dialog && dialog->isNewModel());
+    dialog->reject();
+}
+
 void TestModelsView::deleteRefusedWithUnfinishedTasks()
 {
     EngineFixture f;
@@ -288,6 +380,7 @@ void TestModelsView::deleteRefusedWithUnfinishedTasks()
     QVERIFY(remove);
     remove->click();
     QTRY_VERIFY(view.message().contains(QStringLiteral("unfinished")));
+    saveScreenshot(&view, QStringLiteral("modelsview-delete-refused.png"));
     QCOMPARE(f.engine->models().size(), 1);
 
     // Cancelling the confirmation deletes nothing.
@@ -328,6 +421,8 @@ void TestModelsView::badUrlIsRefused()
     dialog->save();
 
     QVERIFY2(dialog->message().contains(QStringLiteral("URL")), qPrintable(dialog->message()));
+    if (url == QLatin1String("ftp://x"))
+        saveScreenshot(dialog, QStringLiteral("modeleditor-bad-url.png"));
     QVERIFY(child<QLabel>(dialog, "message")->isVisible());
     QCOMPARE(dialog->focusWidget(), baseUrl);
     QVERIFY(!dialog->isBusy());
@@ -424,7 +519,8 @@ void TestModelsView::validEditSavesAndShows()
     QTRY_COMPARE(cell(view.treeModel(), sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 7"));
     const QModelIndex hook = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("hook"));
     QVERIFY(hook.isValid());
-    QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::BaseUrlColumn), QStringLiteral("https://hooks.example.com/api"));
+    QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::BaseUrlColumn),
+        QStringLiteral("https://hooks.example.com/api"));
     QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::RpmColumn), QStringLiteral("0 / 120"));
 }
 
@@ -475,13 +571,14 @@ void TestModelsView::testConnectionSucceeds()
     button->click();
     QVERIFY(dialog->isBusy());
     QVERIFY(!button->isEnabled());
-    QVERIFY(finished.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
     QCOMPARE(finished.at(0).at(0).toBool(), true);
     QVERIFY(button->isEnabled());
     QCOMPARE(dialog->lastTestResults().size(), 1);
     QVERIFY(dialog->lastTestResults().at(0).checked);
     QVERIFY(dialog->lastTestResults().at(0).ok);
     QVERIFY2(dialog->message().contains(QStringLiteral("main: answered")), qPrintable(dialog->message()));
+    saveScreenshot(dialog, QStringLiteral("modeleditor-test-ok.png"));
     QVERIFY(server.requestCount() >= 1);
     QVERIFY(server.requests().at(0).path.endsWith("/v1/models"));
     // A test saves nothing.
@@ -504,13 +601,14 @@ void TestModelsView::testConnectionFailsOnClosedPort()
     child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("http://127.0.0.1:%1/v1").arg(port));
     QSignalSpy finished(dialog, &ModelEditorDialog::testFinished);
     dialog->testConnection();
-    QVERIFY2(finished.wait(15000), qPrintable(dialog->message()));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
     QCOMPARE(finished.at(0).at(0).toBool(), false);
     QCOMPARE(dialog->lastTestResults().size(), 1);
     const EndpointTestResult r = dialog->lastTestResults().at(0);
     QVERIFY(!r.ok);
     QVERIFY(!r.message.isEmpty());
     QVERIFY2(dialog->message().contains(r.message), qPrintable(dialog->message()));
+    saveScreenshot(dialog, QStringLiteral("modeleditor-test-failed.png"));
     QVERIFY(dialog->isVisible());
     // Not saved: the engine still has the simulated endpoint.
     QCOMPARE(f.engine->models().at(0).endpoints.at(0).provider, QStringLiteral("simulated"));
@@ -541,7 +639,7 @@ void TestModelsView::neverShowsStoredKey()
 
     QSignalSpy finished(dialog, &ModelEditorDialog::testFinished);
     dialog->testConnection();
-    QVERIFY(finished.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
     QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(dialog->message()));
     // The key did reach the server...
     QCOMPARE(server.requests().at(0).headers.value("authorization"), "Bearer " + secret);
@@ -565,50 +663,93 @@ void TestModelsView::neverShowsStoredKey()
     qunsetenv("LLMSCHED_TST_MODELSVIEW_KEY");
 }
 
+void TestModelsView::typedKeyGoesToKeychainOrIsExplained()
+{
+    EngineFixture f;
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    QPointer<ModelEditorDialog> dialog = view.openEditor();
+    child<QLineEdit>(dialog, "modelName")->setText(QStringLiteral("keyed"));
+    child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("https://api.example.com/v1"));
+    const QString key = QStringLiteral("sk-typed-0123456789abcdef");
+    child<QLineEdit>(dialog, "apiKey")->setText(key);
+    QVERIFY(!child<QLineEdit>(dialog, "keyRef")->isEnabled());
+    QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+    dialog->save();
+    // Either the host has a keychain (the model saves with a reference to it) or the
+    // dialog says why the key could not be stored and saves nothing.
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog || (!dialog->isBusy() && !dialog->message().isEmpty()), 30000);
+    if (dialog) {
+        QVERIFY2(dialog->message().contains(QStringLiteral("keychain")), qPrintable(dialog->message()));
+        QVERIFY(!dialog->message().contains(key));
+        QCOMPARE(saved.count(), 0);
+        QCOMPARE(f.engine->models().size(), 1);
+        QCOMPARE(dialog->focusWidget(), child<QLineEdit>(dialog, "apiKey"));
+    } else {
+        QCOMPARE(saved.count(), 1);
+        const ModelConfig m = saved.at(0).at(0).value<ModelConfig>();
+        QCOMPARE(m.endpoints.at(0).apiKeyRef, QStringLiteral("keychain:keyed/main"));
+        QVERIFY(testutil::await(f.engine->removeSecret(QStringLiteral("keyed/main"))).ok());
+    }
+}
+
 void TestModelsView::rendersWithoutClipping_data()
 {
     QTest::addColumn<QString>("locale");
-    QTest::newRow("en") << QStringLiteral("en_US");
-    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    QTest::addColumn<bool>("longText");
+    QTest::newRow("en") << QStringLiteral("en_US") << false;
+    // The shipped Chinese translation, where the build has one.
+    QTest::newRow("zh_CN") << QStringLiteral("zh_CN") << false;
+    // Every string about twice as wide as in English.
+    QTest::newRow("zh_CN long") << QStringLiteral("zh_CN") << true;
 }
 
 void TestModelsView::rendersWithoutClipping()
 {
     QFETCH(QString, locale);
+    QFETCH(bool, longText);
     QLocale::setDefault(QLocale(locale));
     QTranslator qtTranslator;
-    LongChineseTranslator ours;
-    const bool chinese = locale == QLatin1String("zh_CN");
-    if (chinese) {
+    QTranslator shipped;
+    LongChineseTranslator pseudo;
+    if (locale != QLatin1String("en_US")) {
         if (qtTranslator.load(QLocale(locale), QStringLiteral("qtbase"), QStringLiteral("_"),
                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
             QCoreApplication::installTranslator(&qtTranslator);
-        QCoreApplication::installTranslator(&ours);
+        if (longText)
+            QCoreApplication::installTranslator(&pseudo);
+        else if (shipped.load(QLocale(locale), QStringLiteral("llm-scheduler"), QStringLiteral("_"),
+                     QStringLiteral(":/i18n")))
+            QCoreApplication::installTranslator(&shipped);
     }
     auto cleanup = qScopeGuard([&] {
-        QCoreApplication::removeTranslator(&ours);
+        QCoreApplication::removeTranslator(&pseudo);
+        QCoreApplication::removeTranslator(&shipped);
         QCoreApplication::removeTranslator(&qtTranslator);
     });
+    const QString tag
+        = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
 
-    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 300, 4), twoEndpointModel() });
-    QList<TaskSpec> specs;
-    for (int i = 0; i < 8; ++i)
-        specs.append(testutil::spec(QStringLiteral("sim")));
-    QVERIFY(testutil::await(f.engine->submit(specs)).ok());
-
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 1000, 4), twoEndpointModel() });
     ModelsView view(*f.live);
     view.resize(1100, 420);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QTRY_COMPARE(view.tree()->model()->rowCount(), 2);
-    QTRY_VERIFY(cell(view.treeModel(), view.treeModel()->indexOfModel(QStringLiteral("sim")), ModelTreeModel::InflightColumn)
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 8; ++i)
+        specs.append(testutil::spec(QStringLiteral("sim")));
+    QVERIFY(testutil::await(f.engine->submit(specs)).ok());
+    QTRY_VERIFY(cell(view.treeModel(), view.treeModel()->indexOfModel(QStringLiteral("sim")),
+        ModelTreeModel::InflightColumn)
                     .startsWith(QStringLiteral("4 ")));
     view.selectModel(QStringLiteral("pair"));
     checkNothingClipped(&view);
     QHeaderView* header = view.tree()->header();
     for (int c = 0; c < ModelTreeModel::ColumnCount - 1; ++c)
         QVERIFY2(header->sectionSize(c) >= header->sectionSizeHint(c), qPrintable(QString::number(c)));
-    saveScreenshot(&view, QStringLiteral("modelsview-%1.png").arg(locale));
+    saveScreenshot(&view, QStringLiteral("modelsview-%1.png").arg(tag));
 
     ModelEditorDialog* dialog = view.openEditor(QStringLiteral("pair"));
     QVERIFY(QTest::qWaitForWindowExposed(dialog));
@@ -619,7 +760,7 @@ void TestModelsView::rendersWithoutClipping()
         checkNothingClipped(dialog);
         if (QTest::currentTestFailed())
             qWarning("clipped on page %d", page);
-        saveScreenshot(dialog, QStringLiteral("modeleditor-%1-%2.png").arg(locale).arg(page));
+        saveScreenshot(dialog, QStringLiteral("modeleditor-%1-%2.png").arg(tag).arg(page));
     }
     dialog->close();
 }

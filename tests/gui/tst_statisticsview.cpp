@@ -12,13 +12,17 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
-#include <QDateTimeAxis>
+#include <QCategoryAxis>
 #include <QDir>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineSeries>
+#include <QSqlQuery>
 #include <QTest>
 #include <QTranslator>
 #include <QValueAxis>
+
+#include <cmath>
 
 using namespace llmsched;
 using namespace llmsched::ui;
@@ -31,7 +35,8 @@ constexpr qint64 kHour = 60 * kMinute;
 constexpr qint64 kNoon = 1'714'564'800'000; // 2024-05-01 12:00 UTC, a whole minute and hour
 constexpr int kWaitMs = 20'000;
 
-MinuteStats minuteOf(const QString& model, qint64 minuteMs, qint64 succeeded, double latencySeconds = 0.01, qint64 depth = 0)
+MinuteStats minuteOf(
+    const QString& model, qint64 minuteMs, qint64 succeeded, double latencySeconds = 0.01, qint64 depth = 0)
 {
     MinuteStats m;
     m.model = model;
@@ -80,8 +85,7 @@ QChart* chartOf(const StatisticsView& view, const char* name)
     return chartView ? chartView->chart() : nullptr;
 }
 
-template<typename T>
-T* seriesOf(const StatisticsView& view, const char* chart, const char* name)
+template <typename T> T* seriesOf(const StatisticsView& view, const char* chart, const char* name)
 {
     QChart* c = chartOf(view, chart);
     if (!c)
@@ -121,8 +125,8 @@ double maxOfY(const QXYSeries* series)
 qint64 timeSpanOf(const StatisticsView& view, const char* chart)
 {
     const auto axes = chartOf(view, chart)->axes(Qt::Horizontal);
-    auto* axis = axes.isEmpty() ? nullptr : qobject_cast<QDateTimeAxis*>(axes.constFirst());
-    return axis ? axis->min().msecsTo(axis->max()) : -1;
+    auto* axis = axes.isEmpty() ? nullptr : qobject_cast<QValueAxis*>(axes.constFirst());
+    return axis ? qRound64(axis->max() - axis->min()) : -1;
 }
 
 QList<TaskSpec> specs(const QString& model, int n)
@@ -131,6 +135,46 @@ QList<TaskSpec> specs(const QString& model, int n)
     for (int i = 0; i < n; ++i)
         out.append(testutil::spec(model));
     return out;
+}
+
+// Rolled-up minutes as an earlier run would have left them: a day of traffic
+// that rises and falls, with some failures, latency around `latencySeconds`
+// and a queue that builds up in the busy hours.
+bool insertHistory(
+    const QString& dbPath, const QString& model, qint64 untilMs, double perMinute, double latencySeconds)
+{
+    testutil::RawConnection raw(dbPath, QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    QSqlDatabase db = raw.db();
+    if (!raw.isOpen() || !db.transaction())
+        return false;
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
+        "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
+        "queue_depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    constexpr int kMinutes = 24 * 60;
+    const qint64 last = untilMs / kMinute * kMinute - kMinute;
+    for (int i = 0; i < kMinutes; ++i) {
+        const qint64 minute = last - (kMinutes - 1 - i) * kMinute;
+        const double wave = 0.55 + 0.45 * std::sin(i / 180.0) * std::cos(i / 47.0);
+        const auto succeeded = static_cast<qint64>(perMinute * wave);
+        const qint64 retried = succeeded / 20 + (i % 7 == 0 ? succeeded / 8 : 0);
+        const qint64 dead = i % 31 == 0 ? succeeded / 40 : 0;
+        const qint64 cancelled = i % 53 == 0 ? succeeded / 30 : 0;
+        Histogram h;
+        for (qint64 k = 0; k < succeeded + retried; ++k)
+            h.record(latencySeconds * (0.6 + 0.8 * wave) * (k % 50 == 0 ? 4 : 1 + (k % 7) / 10.0));
+        for (const QVariant& v : { QVariant(minute), QVariant(model), QVariant(succeeded + dead + cancelled),
+                 QVariant(succeeded), QVariant(retried + dead), QVariant(retried), QVariant(dead),
+                 QVariant(cancelled), QVariant(h.count()), QVariant(h.sum() * 1000),
+                 QVariant(QJsonDocument(h.toJson()).toJson(QJsonDocument::Compact)),
+                 QVariant(succeeded * 120), QVariant(succeeded * 380), QVariant(succeeded * 0.0009),
+                 QVariant(static_cast<qint64>(perMinute * 3 * wave * wave)) })
+            q.addBindValue(v);
+        if (!q.exec())
+            return false;
+    }
+    return db.commit();
 }
 
 // Labels, buttons and combo boxes on screen narrower than their text needs.
@@ -151,7 +195,10 @@ QStringList clippedIn(const QWidget& root)
         else
             continue;
         if (w->width() < w->sizeHint().width())
-            out.append(QStringLiteral("%1 '%2': %3 < %4").arg(w->objectName(), text).arg(w->width()).arg(w->sizeHint().width()));
+            out.append(QStringLiteral("%1 '%2': %3 < %4")
+                           .arg(w->objectName(), text)
+                           .arg(w->width())
+                           .arg(w->sizeHint().width()));
     }
     return out;
 }
@@ -161,7 +208,8 @@ class ChineseTranslator final : public QTranslator
 {
 public:
     bool isEmpty() const override { return false; }
-    QString translate(const char* context, const char* sourceText, const char* disambiguation, int n) const override
+    QString translate(
+        const char* context, const char* sourceText, const char* disambiguation, int n) const override
     {
         Q_UNUSED(context);
         Q_UNUSED(disambiguation);
@@ -221,6 +269,8 @@ private slots:
     void liveEdgeSurvivesRangeSwitchAndRestart();
     void niceAxes_data();
     void niceAxes();
+    void roundTimeTicks_data();
+    void roundTimeTicks();
 
     // The view over a real engine.
     void chartsReceivePoints();
@@ -270,7 +320,8 @@ void TestStatisticsView::bucketBoundaries()
     // 24 h: 5-minute buckets. 12:00..12:04 fall in one, 12:05 starts the next.
     StatsSeries s;
     s.reset(5 * kMinute);
-    s.addMinutes({ minuteOf(QStringLiteral("m"), kNoon, 1, 0.01, 4), minuteOf(QStringLiteral("m"), kNoon + 4 * kMinute, 2, 0.01, 9),
+    s.addMinutes({ minuteOf(QStringLiteral("m"), kNoon, 1, 0.01, 4),
+        minuteOf(QStringLiteral("m"), kNoon + 4 * kMinute, 2, 0.01, 9),
         minuteOf(QStringLiteral("m"), kNoon + 5 * kMinute, 4, 0.01, 1) });
     const StatsWindow w = StatsWindow::of(StatsRange::Day, kNoon + 5 * kMinute + 30'000);
     const QList<StatsBucket> b = s.buckets(w);
@@ -293,7 +344,8 @@ void TestStatisticsView::histogramsMergeAcrossModels()
     StatsSeries s;
     s.reset(kMinute);
     // Same minute, two models: 100 fast calls (8 ms) and 100 slow ones (800 ms).
-    s.addMinutes({ minuteOf(QStringLiteral("fast"), kNoon, 100, 0.008, 3), minuteOf(QStringLiteral("slow"), kNoon, 100, 0.8, 5) });
+    s.addMinutes({ minuteOf(QStringLiteral("fast"), kNoon, 100, 0.008, 3),
+        minuteOf(QStringLiteral("slow"), kNoon, 100, 0.8, 5) });
     const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 10'000);
     const int i = w.indexOf(kNoon);
 
@@ -304,7 +356,8 @@ void TestStatisticsView::histogramsMergeAcrossModels()
     const auto q = all.quantiles();
     QVERIFY(q);
     QVERIFY2(q->p50 > 0.005 && q->p50 <= 1.0, qPrintable(QString::number(q->p50)));
-    QVERIFY2(q->p99 > 0.5 && q->p99 <= 1.0, qPrintable(QString::number(q->p99))); // the slow half dominates the tail
+    QVERIFY2(q->p99 > 0.5 && q->p99 <= 1.0,
+        qPrintable(QString::number(q->p99))); // the slow half dominates the tail
     QVERIFY(q->p50 <= q->p95 && q->p95 <= q->p99);
 
     const auto fast = s.buckets(w, QStringLiteral("fast")).at(i).quantiles();
@@ -427,7 +480,40 @@ void TestStatisticsView::niceAxes()
     QCOMPARE(r.decimals, decimals);
     QCOMPARE(axisDivisor(9'999), 1.0);
     QCOMPARE(axisDivisor(12'000), 1'000.0);
-    QCOMPARE(axisDivisor(25'000'000), 1'000'000.0);
+    QCOMPARE(axisDivisor(999'999), 1'000.0);
+    QCOMPARE(axisDivisor(1'200'000), 1'000'000.0);
+}
+
+void TestStatisticsView::roundTimeTicks_data()
+{
+    QTest::addColumn<StatsRange>("range");
+    QTest::addColumn<int>("ticks");
+    QTest::addColumn<int>("everyMinutes"); // 0: at midnight
+    QTest::newRow("15 min") << StatsRange::Minutes15 << 3 << 5;
+    QTest::newRow("1 h") << StatsRange::Hour << 6 << 10;
+    QTest::newRow("24 h") << StatsRange::Day << 6 << 240;
+    QTest::newRow("7 days") << StatsRange::Week << 7 << 0;
+}
+
+void TestStatisticsView::roundTimeTicks()
+{
+    QFETCH(StatsRange, range);
+    QFETCH(int, ticks);
+    QFETCH(int, everyMinutes);
+    // Local time, away from daylight-saving changes.
+    const qint64 now = QDateTime(QDate(2024, 1, 17), QTime(13, 37, 12)).toMSecsSinceEpoch();
+    const StatsWindow w = StatsWindow::of(range, now);
+    const QList<qint64> t = timeTicks(range, w);
+    QCOMPARE(t.size(), ticks);
+    for (const qint64 tick : t) {
+        QVERIFY(tick >= w.fromMs && tick < w.toMs);
+        const QTime local = QDateTime::fromMSecsSinceEpoch(tick).time();
+        QCOMPARE(local.second(), 0);
+        if (everyMinutes == 0)
+            QCOMPARE(local, QTime(0, 0));
+        else
+            QCOMPARE((local.hour() * 60 + local.minute()) % everyMinutes, 0);
+    }
 }
 
 void TestStatisticsView::chartsReceivePoints()
@@ -482,7 +568,9 @@ void TestStatisticsView::queueDepthFollowsTheQueue()
     QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 7))));
     auto* depth = seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth");
     QVERIFY(depth);
-    QTRY_COMPARE_WITH_TIMEOUT(depth->upperSeries()->count() > 0 ? depth->upperSeries()->points().constLast().y() : -1.0, 7.0, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        depth->upperSeries()->count() > 0 ? depth->upperSeries()->points().constLast().y() : -1.0, 7.0,
+        kWaitMs);
     QVERIFY(!view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible());
     QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
 }
@@ -494,11 +582,13 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
     // 100-250 ms each and 3 tasks waiting.
     const qint64 past = (QDateTime::currentMSecsSinceEpoch() - 3 * kHour) / kMinute * kMinute;
     {
-        testutil::RawConnection db(f.dataDir() + QStringLiteral("/") + kDatabaseFileName, QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        testutil::RawConnection db(f.dataDir() + QStringLiteral("/") + kDatabaseFileName,
+            QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
         QVERIFY(db.isOpen());
-        QVERIFY(db.exec(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, latency_count, latency_sum_ms, "
-                                       "latency_buckets, queue_depth) VALUES (%1, 'sim', 42, 42, 42, 7350, "
-                                       "'[0,0,0,0,0,0,0,42,0,0,0,0,0,0,0,0,0,0]', 3)")
+        QVERIFY(db.exec(QStringLiteral(
+            "INSERT INTO stats_minute (minute, model, submitted, succeeded, latency_count, latency_sum_ms, "
+            "latency_buckets, queue_depth) VALUES (%1, 'sim', 42, 42, 42, 7350, "
+            "'[0,0,0,0,0,0,0,42,0,0,0,0,0,0,0,0,0,0]', 3)")
                             .arg(past)));
     }
     StatisticsView view(*f.live);
@@ -525,11 +615,16 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
     QVERIFY2(p50->at(0).y() > 100 && p50->at(0).y() <= 250, qPrintable(QString::number(p50->at(0).y())));
     QCOMPARE(maxOfY(seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth")->upperSeries()), 3.0);
 
-    // The keyboard reaches the range buttons too.
+    // The keyboard reaches the range buttons too: Tab lands on the chosen
+    // one, the arrow keys move along the group (as with radio buttons).
+    view.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&view));
+    day->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY(day->hasFocus());
+    QVERIFY(day->focusPolicy() & Qt::TabFocus);
+    QTest::keyClick(day, Qt::Key_Right);
     auto* week = view.findChild<QAbstractButton*>(QStringLiteral("range7d"));
-    QVERIFY(week->focusPolicy() & Qt::TabFocus);
-    week->setFocus();
-    QTest::keyClick(week, Qt::Key_Space);
+    QVERIFY(week->hasFocus());
     QCOMPARE(view.range(), StatsRange::Week);
     QTRY_COMPARE(timeSpanOf(view, "throughputChart"), 7 * 24 * kHour);
     QTRY_COMPARE(succeeded->upperSeries()->count(), 2 * 168);
@@ -543,11 +638,13 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
 
 void TestStatisticsView::modelFilterNarrows()
 {
-    EngineFixture f({ testutil::simModel(QStringLiteral("alpha"), 1), testutil::simModel(QStringLiteral("beta"), 1) });
+    EngineFixture f(
+        { testutil::simModel(QStringLiteral("alpha"), 1), testutil::simModel(QStringLiteral("beta"), 1) });
     StatisticsView view(*f.live);
     view.resize(1100, 700);
     view.show();
-    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("alpha"), 3) + specs(QStringLiteral("beta"), 5))));
+    QVERIFY(testutil::await(
+        f.engine->submit(specs(QStringLiteral("alpha"), 3) + specs(QStringLiteral("beta"), 5))));
     QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(8), kWaitMs);
 
     auto* box = view.findChild<QComboBox*>(QStringLiteral("modelFilter"));
@@ -582,7 +679,8 @@ void TestStatisticsView::historyFromRollups()
         QVERIFY(engine.start());
         QVERIFY(testutil::await(engine.upsertModel(testutil::simModel(QStringLiteral("sim"), 2))));
         QVERIFY(testutil::await(engine.submit(specs(QStringLiteral("sim"), 12))));
-        QTRY_COMPARE_WITH_TIMEOUT(engine.snapshot()->states[static_cast<size_t>(TaskState::Succeeded)], qint64(12), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            engine.snapshot()->states[static_cast<size_t>(TaskState::Succeeded)], qint64(12), kWaitMs);
         engine.shutdown(2000);
     }
     Engine engine(options);
@@ -594,7 +692,8 @@ void TestStatisticsView::historyFromRollups()
     QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(12), kWaitMs);
     auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
     QTRY_VERIFY(p50->count() >= 1);
-    QVERIFY2(maxOfY(p50) > 0.5 && maxOfY(p50) < 50, qPrintable(QString::number(maxOfY(p50)))); // ms, from the minute's histogram
+    QVERIFY2(maxOfY(p50) > 0.5 && maxOfY(p50) < 50,
+        qPrintable(QString::number(maxOfY(p50)))); // ms, from the minute's histogram
     engine.shutdown(2000);
 }
 
@@ -606,6 +705,10 @@ void TestStatisticsView::rendersInEnglishAndChineseUnclipped()
     slow.outputPricePerMTok = 15;
     slow.inputPricePerMTok = 3;
     EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 5), slow });
+    const QString dbPath = f.dataDir() + QStringLiteral("/") + kDatabaseFileName;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(insertHistory(dbPath, QStringLiteral("sim"), now, 1800, 0.004));
+    QVERIFY(insertHistory(dbPath, slow.name, now, 240, 0.9));
     StatisticsView view(*f.live);
     view.resize(1100, 700);
     view.show();
@@ -615,19 +718,50 @@ void TestStatisticsView::rendersInEnglishAndChineseUnclipped()
     QTRY_COMPARE(clippedIn(view), QStringList());
 
     const QString shots = qEnvironmentVariable("LLMSCHED_SCREENSHOT_DIR");
-    if (!shots.isEmpty())
+    if (!shots.isEmpty()) {
+        QCoreApplication::processEvents();
         QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("statistics-en.png"))));
+    }
+    const auto ranges = { "range15m", "range24h", "range7d", "range1h" };
+    for (const char* range : ranges) {
+        view.findChild<QAbstractButton*>(QLatin1String(range))->click();
+        QTRY_COMPARE(view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible(), false);
+        QTRY_COMPARE(clippedIn(view), QStringList());
+        if (!shots.isEmpty()) {
+            QCoreApplication::processEvents(); // the charts lay their titles and axes out in posted events
+            QVERIFY(view.grab().save(
+                QDir(shots).filePath(QStringLiteral("statistics-%1-en.png").arg(QLatin1String(range)))));
+        }
+    }
+
+    if (!shots.isEmpty()) {
+        const QPalette light = view.palette();
+        QPalette dark = light;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1f, 0x22));
+        dark.setColor(QPalette::Button, QColor(0x3c, 0x3f, 0x41));
+        for (const auto role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+            dark.setColor(role, QColor(0xdf, 0xe1, 0xe5));
+        dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9d, 0xa3));
+        view.setPalette(dark);
+        QCoreApplication::processEvents();
+        QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("statistics-dark.png"))));
+        view.setPalette(light);
+    }
 
     ChineseTranslator zh;
     QLocale::setDefault(QLocale(QLocale::Chinese, QLocale::China));
     QVERIFY(qApp->installTranslator(&zh));
     auto* week = view.findChild<QAbstractButton*>(QStringLiteral("range7d"));
     QTRY_COMPARE(week->text(), QStringLiteral("7 天"));
-    QTRY_COMPARE(view.findChild<QComboBox*>(QStringLiteral("modelFilter"))->itemText(0), QStringLiteral("全部模型"));
+    QTRY_COMPARE(
+        view.findChild<QComboBox*>(QStringLiteral("modelFilter"))->itemText(0), QStringLiteral("全部模型"));
     QTRY_COMPARE(clippedIn(view), QStringList());
     QCOMPARE(chartOf(view, "throughputChart")->title(), QStringLiteral("按结果统计的任务，每分钟"));
-    if (!shots.isEmpty())
+    if (!shots.isEmpty()) {
+        QCoreApplication::processEvents();
         QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("statistics-zh.png"))));
+    }
 
     qApp->removeTranslator(&zh);
     QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));

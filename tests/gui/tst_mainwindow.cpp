@@ -1,0 +1,279 @@
+// The main window and its smaller views over a real engine: counters, import
+// with a per-line report, logs, dead letters, task detail, remembered layout,
+// and every view laid out in English and Chinese without clipped text.
+
+#include "guitestutil.h"
+
+#include "controlcenter.h"
+#include "counterstrip.h"
+#include "deadlettersview.h"
+#include "importdialog.h"
+#include "logsview.h"
+#include "mainwindow.h"
+#include "queueview.h"
+#include "taskdetaildialog.h"
+#include "tasktablemodel.h"
+
+#include "core/logging.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <QTranslator>
+#include <QTreeWidget>
+
+using namespace llmsched;
+using guitest::EngineFixture;
+using testutil::await;
+
+namespace {
+
+// Widgets whose text does not fit the room the layout gave them.
+QStringList clippedWidgets(QWidget* root)
+{
+    QStringList out;
+    const auto check = [&out](QWidget* w, const QString& text) {
+        if (!w->isVisible() || text.isEmpty() || w->width() <= 0)
+            return;
+        if (w->width() + 1 < w->sizeHint().width())
+            out << QStringLiteral("%1 \"%2\": %3 < %4").arg(QString::fromLatin1(w->metaObject()->className()), text).arg(w->width()).arg(w->sizeHint().width());
+    };
+    for (QLabel* l : root->findChildren<QLabel*>()) {
+        if (!l->wordWrap())
+            check(l, l->text());
+    }
+    for (QAbstractButton* b : root->findChildren<QAbstractButton*>())
+        check(b, b->text());
+    for (QComboBox* c : root->findChildren<QComboBox*>())
+        check(c, c->currentText());
+    return out;
+}
+
+ModelConfig failingModel(const QString& name)
+{
+    ModelConfig m = testutil::simModel(name);
+    m.endpoints[0].simulation.failureRate = 1.0;
+    m.retry.maxAttempts = 1;
+    return m;
+}
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
+    void countersFollowTheEngine()
+    {
+        EngineFixture f;
+        ui::CounterStrip strip(*f.live);
+        QList<TaskSpec> specs;
+        for (int i = 0; i < 12; ++i)
+            specs.append(testutil::spec(QStringLiteral("sim")));
+        await(f.engine->submit(specs));
+        QTRY_COMPARE(strip.valueText(ui::CounterStrip::Succeeded), QStringLiteral("12"));
+        QCOMPARE(strip.valueText(ui::CounterStrip::Running), QStringLiteral("0"));
+        QCOMPARE(strip.valueText(ui::CounterStrip::Dead), QStringLiteral("0"));
+    }
+
+    void importReportsBadLinesAndImportsTheRest()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("tasks.jsonl"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 5; ++i)
+            file.write(R"({"model": "sim", "input": {"messages": [{"role": "user", "content": "q"}]}})"
+                       "\n");
+        file.write("{not json\n");
+        file.write(R"({"model": "sim", "priority": 42, "input": {"messages": [{"role": "user", "content": "q"}]}})"
+                   "\n");
+        file.close();
+        ui::ImportDialog dialog(*f.live, path);
+        QSignalSpy finished(&dialog, &ui::ImportDialog::finished);
+        dialog.show();
+        dialog.start();
+        QTRY_COMPARE(finished.count(), 1);
+        const ui::ImportReport r = dialog.report();
+        QCOMPARE(r.imported, 5);
+        QCOMPARE(r.rejected, 2);
+        QCOMPARE(r.errors.size(), 2);
+        QVERIFY2(r.errors.at(0).startsWith(QStringLiteral("line 6")), qPrintable(r.errors.at(0)));
+        QVERIFY2(r.errors.at(1).startsWith(QStringLiteral("line 7")) && r.errors.at(1).contains(QStringLiteral("priority")), qPrintable(r.errors.at(1)));
+        QVERIFY(dialog.findChild<QPlainTextEdit*>()->toPlainText().contains(QStringLiteral("line 7")));
+        QCOMPARE(*await(f.engine->countTasks({})), 5);
+    }
+
+    void importOfAMissingFileSaysSo()
+    {
+        EngineFixture f;
+        ui::ImportDialog dialog(*f.live, QStringLiteral("/nonexistent/tasks.jsonl"));
+        QSignalSpy finished(&dialog, &ui::ImportDialog::finished);
+        dialog.start();
+        QTRY_COMPARE(finished.count(), 1);
+        QVERIFY(dialog.report().fatal.contains(QStringLiteral("/nonexistent/tasks.jsonl")));
+        QCOMPARE(*await(f.engine->countTasks({})), 0);
+    }
+
+    void logsFollowAndFilter()
+    {
+        ui::LogsView view;
+        view.show();
+        qCInfo(lcSched) << "marker-info-line";
+        qCWarning(lcSched) << "marker-warning-line";
+        view.poll();
+        QTRY_VERIFY(view.text()->toPlainText().contains(QStringLiteral("marker-warning-line")));
+        QVERIFY(view.text()->toPlainText().contains(QStringLiteral("marker-info-line")));
+        view.setMinimumLevel(2); // warnings and errors
+        QVERIFY(!view.text()->toPlainText().contains(QStringLiteral("marker-info-line")));
+        QVERIFY(view.text()->toPlainText().contains(QStringLiteral("marker-warning-line")));
+        view.setMinimumLevel(0);
+        view.setFilterText(QStringLiteral("MARKER-INFO"));
+        QVERIFY(view.text()->toPlainText().contains(QStringLiteral("marker-info-line")));
+        QVERIFY(!view.text()->toPlainText().contains(QStringLiteral("marker-warning-line")));
+    }
+
+    void deadLettersRequeueAndPurge()
+    {
+        EngineFixture f({ failingModel(QStringLiteral("broken")) });
+        ui::DeadLettersView view(*f.live);
+        view.show();
+        QList<TaskSpec> specs;
+        for (int i = 0; i < 4; ++i)
+            specs.append(testutil::spec(QStringLiteral("broken")));
+        await(f.engine->submit(specs));
+        QTRY_COMPARE(view.model()->rowCount(), 4);
+        QTRY_VERIFY(!view.model()->data(view.model()->index(0, ui::TaskTableModel::Error)).toString().isEmpty());
+        QVERIFY(view.requeueAllAction()->isEnabled());
+        await(f.engine->setModelPaused(QStringLiteral("broken"), true));
+        QSignalSpy status(&view, &ui::DeadLettersView::statusMessage);
+        view.requeueAllAction()->trigger();
+        QTRY_COMPARE(status.count(), 1);
+        QVERIFY2(status.at(0).at(0).toString().contains(QStringLiteral("4")), qPrintable(status.at(0).at(0).toString()));
+        QTRY_COMPARE(view.model()->rowCount(), 0);
+        // Let them die again, then purge for good.
+        await(f.engine->setModelPaused(QStringLiteral("broken"), false));
+        QTRY_COMPARE(view.model()->rowCount(), 4);
+        view.purgeNow();
+        QTRY_COMPARE(view.model()->rowCount(), 0);
+        TaskFilter dead;
+        dead.states = { TaskState::Dead };
+        QCOMPARE(*await(f.engine->countTasks(dead)), 0);
+    }
+
+    void taskDetailShowsInputOutputAndTimeline()
+    {
+        EngineFixture f;
+        const auto r = await(f.engine->submit({ testutil::spec(QStringLiteral("sim"), 5, QStringLiteral("detail-probe")) }));
+        const QString id = r->constFirst().id.toString();
+        QTRY_COMPARE(await(f.engine->task(id))->state, TaskState::Succeeded);
+        auto* d = new ui::TaskDetailDialog(*f.live, id);
+        QSignalSpy loaded(d, &ui::TaskDetailDialog::loaded);
+        d->show();
+        QTRY_VERIFY(loaded.count() >= 1);
+        const auto edits = d->findChildren<QPlainTextEdit*>();
+        QCOMPARE(edits.size(), 2);
+        QVERIFY(edits.at(0)->toPlainText().contains(QStringLiteral("detail-probe")));
+        QVERIFY(edits.at(1)->toPlainText().contains(QStringLiteral("choices")));
+        QVERIFY(d->findChild<QTreeWidget*>()->topLevelItemCount() >= 2);
+        d->close();
+    }
+
+    void windowRemembersItsLayout()
+    {
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.dataDirOverride = dir.path();
+        o.noApi = true;
+        o.settings.demoFeed = false;
+        {
+            ui::ControlCenter c(o);
+            QVERIFY(c.start());
+            c.window()->show();
+            c.window()->queueView()->table()->setColumnWidth(ui::TaskTableModel::Model, 321);
+            c.window()->showView(ui::MainWindow::View::Logs);
+            c.window()->saveLayout();
+        }
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        QCOMPARE(c.window()->queueView()->table()->columnWidth(ui::TaskTableModel::Model), 321);
+        QCOMPARE(c.window()->currentView(), ui::MainWindow::View::Logs);
+    }
+
+    void firstRunShowsTheDemoWorking()
+    {
+        QSettings().clear();
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.settings = ui::Settings::load();
+        QVERIFY(o.settings.firstRun);
+        o.dataDirOverride = dir.path();
+        o.noApi = true;
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        // The demo model exists and tasks flow through it with no configuration.
+        QTRY_VERIFY_WITH_TIMEOUT(c.live().snapshot() && !c.live().snapshot()->models.isEmpty(), 5000);
+        QCOMPARE(c.live().snapshot()->models.constFirst().name, QStringLiteral("demo"));
+        QTRY_VERIFY_WITH_TIMEOUT(c.live().snapshot()->states[static_cast<int>(TaskState::Succeeded)] > 0, 15000);
+        QVERIFY(!ui::Settings::load().firstRun);
+    }
+
+    void viewsFitTheirTextInEnglishAndChinese_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+
+    void viewsFitTheirTextInEnglishAndChinese()
+    {
+        QFETCH(QString, language);
+        QTranslator translator;
+        if (language != QLatin1String("en")) {
+            QVERIFY2(translator.load(QLocale(language), QStringLiteral("llm-scheduler"), QStringLiteral("_"), QStringLiteral(":/i18n")),
+                "the Chinese translation is built into the binary");
+            QApplication::installTranslator(&translator);
+        }
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.dataDirOverride = dir.path();
+        o.noApi = true;
+        o.forceDemo = true;
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        ui::MainWindow* w = c.window();
+        w->resize(1280, 800);
+        w->show();
+        QVERIFY(QTest::qWaitForWindowExposed(w));
+        if (language != QLatin1String("en"))
+            QCOMPARE(w->menuBar()->actions().constFirst()->text().contains(QStringLiteral("文件")), true);
+        for (int v = 0; v < 5; ++v) {
+            w->showView(static_cast<ui::MainWindow::View>(v));
+            c.live().flush();
+            QApplication::processEvents();
+            const QStringList clipped = clippedWidgets(w);
+            QVERIFY2(clipped.isEmpty(), qPrintable(QStringLiteral("view %1: ").arg(v) + clipped.join(QStringLiteral("; "))));
+        }
+        QApplication::removeTranslator(&translator);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
