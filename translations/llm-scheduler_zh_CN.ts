@@ -5,1385 +5,1412 @@
     <name>Text</name>
     <message>
         <source>queued</source>
-        <translation type="unfinished"></translation>
+        <translation>排队中</translation>
     </message>
     <message>
         <source>scheduled</source>
-        <translation type="unfinished"></translation>
+        <translation>已计划</translation>
     </message>
     <message>
         <source>blocked</source>
-        <translation type="unfinished"></translation>
+        <translation>已阻塞</translation>
     </message>
     <message>
         <source>running</source>
-        <translation type="unfinished"></translation>
+        <translation>运行中</translation>
     </message>
     <message>
         <source>retry wait</source>
-        <translation type="unfinished"></translation>
+        <translation>等待重试</translation>
     </message>
     <message>
         <source>succeeded</source>
-        <translation type="unfinished"></translation>
+        <translation>成功</translation>
     </message>
     <message>
         <source>dead</source>
-        <translation type="unfinished"></translation>
+        <translation>死信</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>已取消</translation>
     </message>
     <message>
         <source>0 (high)</source>
-        <translation type="unfinished"></translation>
+        <translation>0（高）</translation>
     </message>
     <message>
         <source>5 (normal)</source>
-        <translation type="unfinished"></translation>
+        <translation>5（普通）</translation>
     </message>
     <message>
         <source>9 (low)</source>
-        <translation type="unfinished"></translation>
+        <translation>9（低）</translation>
     </message>
     <message>
         <source>%1/s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1/秒</translation>
     </message>
     <message>
         <source>%1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ms</translation>
     </message>
     <message>
         <source>%1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 秒</translation>
     </message>
     <message>
         <source>%1 min %2 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 分 %2 秒</translation>
     </message>
     <message>
         <source>%1 h %2 min</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 小时 %2 分</translation>
     </message>
     <message>
         <source>closed</source>
-        <translation type="unfinished"></translation>
+        <translation>闭合</translation>
     </message>
     <message>
         <source>open</source>
-        <translation type="unfinished"></translation>
+        <translation>断开</translation>
     </message>
     <message>
         <source>half-open</source>
-        <translation type="unfinished"></translation>
+        <translation>半开</translation>
     </message>
 </context>
 <context>
     <name>llmsched::Scheduler</name>
     <message>
         <source>Model %1 spent $%2 of its $%3 daily budget; its queue waits until 00:00 UTC or until the budget is raised</source>
-        <translation type="unfinished"></translation>
+        <translation>模型 %1 已花费每日预算 $%3 中的 $%2；其队列将等待至 UTC 00:00 或预算调高之后</translation>
     </message>
     <message>
         <source>Daily budget reached</source>
-        <translation type="unfinished"></translation>
+        <translation>已达每日预算</translation>
     </message>
     <message>
         <source>Task moved to dead letters</source>
-        <translation type="unfinished"></translation>
+        <translation>任务已移入死信队列</translation>
     </message>
     <message>
         <source>%1 on %2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1（模型 %2）：%3</translation>
     </message>
     <message>
         <source>after %1 failures</source>
-        <translation type="unfinished"></translation>
+        <translation>连续失败 %1 次后</translation>
     </message>
     <message>
         <source>after a failed health check</source>
-        <translation type="unfinished"></translation>
+        <translation>健康检查失败后</translation>
     </message>
     <message>
         <source>after too many failures</source>
-        <translation type="unfinished"></translation>
+        <translation>失败次数过多后</translation>
     </message>
     <message>
         <source>Endpoint %1 of model %2 stops receiving calls for %3 s %4; last error: %5</source>
-        <translation type="unfinished"></translation>
+        <translation>模型 %2 的端点 %1 在%4停止接收调用 %3 秒；最近错误：%5</translation>
     </message>
     <message>
         <source>none recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>无记录</translation>
     </message>
     <message>
         <source>Endpoint circuit opened</source>
-        <translation type="unfinished"></translation>
+        <translation>端点熔断器已断开</translation>
     </message>
     <message>
         <source>Endpoint recovered</source>
-        <translation type="unfinished"></translation>
+        <translation>端点已恢复</translation>
     </message>
     <message>
         <source>Endpoint %1 of model %2 answers again</source>
-        <translation type="unfinished"></translation>
+        <translation>模型 %2 的端点 %1 已恢复响应</translation>
     </message>
     <message>
         <source>nothing to contact: the %1 provider answers locally</source>
-        <translation type="unfinished"></translation>
+        <translation>无需连接：%1 提供商在本地应答</translation>
     </message>
     <message>
         <source>answered in %1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>响应用时 %1 ms</translation>
     </message>
     <message>
         <source>Store writes fail</source>
-        <translation type="unfinished"></translation>
+        <translation>存储写入失败</translation>
     </message>
     <message>
         <source>Dispatch is paused until the database accepts writes again: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>调度已暂停，直到数据库恢复写入：%1</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::CounterStrip</name>
     <message>
         <source>Queued</source>
-        <translation type="unfinished"></translation>
+        <translation>排队中</translation>
     </message>
     <message>
         <source>Running</source>
-        <translation type="unfinished"></translation>
+        <translation>运行中</translation>
     </message>
     <message>
         <source>Succeeded</source>
-        <translation type="unfinished"></translation>
+        <translation>成功</translation>
     </message>
     <message>
         <source>Failed attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>失败尝试</translation>
     </message>
     <message>
         <source>Dead</source>
-        <translation type="unfinished"></translation>
+        <translation>死信</translation>
     </message>
     <message>
         <source>Throughput</source>
-        <translation type="unfinished"></translation>
+        <translation>吞吐量</translation>
     </message>
     <message>
         <source>Tasks waiting: queued, scheduled, blocked or waiting to retry. Click to show them.</source>
-        <translation type="unfinished"></translation>
+        <translation>等待中的任务：排队中、已计划、已阻塞或等待重试。点击以显示。</translation>
     </message>
     <message>
         <source>Calls in flight now. Click to show them.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前进行中的调用。点击以显示。</translation>
     </message>
     <message>
         <source>Tasks that succeeded since the engine started. Click to show them.</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎启动以来成功的任务。点击以显示。</translation>
     </message>
     <message>
         <source>Attempts that failed since the engine started (retried or dead). Click to show tasks waiting to retry.</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎启动以来失败的尝试（已重试或已进入死信）。点击以显示等待重试的任务。</translation>
     </message>
     <message>
         <source>Tasks in the dead-letter queue. Click to show them.</source>
-        <translation type="unfinished"></translation>
+        <translation>死信队列中的任务。点击以显示。</translation>
     </message>
     <message>
         <source>Tasks finishing per second, now</source>
-        <translation type="unfinished"></translation>
+        <translation>当前每秒完成的任务数</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::DeadLettersView</name>
     <message>
         <source>All models</source>
-        <translation type="unfinished"></translation>
+        <translation>全部模型</translation>
     </message>
     <message>
         <source>&amp;Requeue selected</source>
-        <translation type="unfinished"></translation>
+        <translation>重新入队所选(&amp;R)</translation>
     </message>
     <message>
         <source>Requeue &amp;all</source>
-        <translation type="unfinished"></translation>
+        <translation>全部重新入队(&amp;A)</translation>
     </message>
     <message>
         <source>&amp;Purge…</source>
-        <translation type="unfinished"></translation>
+        <translation>清除(&amp;P)…</translation>
     </message>
     <message>
         <source>%1 dead tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 个死信任务</translation>
     </message>
     <message numerus="yes">
         <source>Requeued %n task(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已重新入队 %n 个任务</numerusform>
         </translation>
     </message>
     <message>
         <source>Requeued %1 dead tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>已重新入队 %1 个死信任务</translation>
     </message>
     <message>
         <source>Requeue failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>重新入队失败：%1</translation>
     </message>
     <message>
         <source>all models</source>
-        <translation type="unfinished"></translation>
+        <translation>全部模型</translation>
     </message>
     <message>
         <source>Purge dead letters</source>
-        <translation type="unfinished"></translation>
+        <translation>清除死信</translation>
     </message>
     <message>
         <source>Delete the %1 dead tasks of %2 for good? Their input, output and logs are removed.</source>
-        <translation type="unfinished"></translation>
+        <translation>要永久删除 %2 中的 %1 个死信任务吗？其输入、输出和日志将一并移除。</translation>
     </message>
     <message>
         <source>Purged %1 dead tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>已清除 %1 个死信任务</translation>
     </message>
     <message>
         <source>Purge failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>清除失败：%1</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::ImportDialog</name>
     <message>
         <source>Cannot read %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取 %1：%2</translation>
     </message>
     <message>
         <source>%1 imported · %2 rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>已导入 %1 · 已拒绝 %2</translation>
     </message>
     <message>
         <source>Import %1</source>
-        <translation type="unfinished"></translation>
+        <translation>导入 %1</translation>
     </message>
     <message>
         <source>Importing %1…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在导入 %1…</translation>
     </message>
     <message>
         <source>Lines that could not be imported are listed here.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法导入的行将列在此处。</translation>
     </message>
     <message>
         <source>Imported %1 tasks, %2 duplicates skipped, %3 lines rejected.</source>
-        <translation type="unfinished"></translation>
+        <translation>已导入 %1 个任务，跳过 %2 个重复项，拒绝 %3 行。</translation>
     </message>
     <message>
         <source>Stopped. </source>
-        <translation type="unfinished"></translation>
+        <translation>已停止。</translation>
     </message>
     <message>
         <source>Import stopped: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>导入已停止：%1</translation>
     </message>
     <message>
         <source>… and %1 more</source>
-        <translation type="unfinished"></translation>
+        <translation>…另有 %1 行</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::LogsView</name>
     <message>
         <source>Debug and above</source>
-        <translation type="unfinished"></translation>
+        <translation>调试及以上</translation>
     </message>
     <message>
         <source>Info and above</source>
-        <translation type="unfinished"></translation>
+        <translation>信息及以上</translation>
     </message>
     <message>
         <source>Warnings and errors</source>
-        <translation type="unfinished"></translation>
+        <translation>警告和错误</translation>
     </message>
     <message>
         <source>Errors only</source>
-        <translation type="unfinished"></translation>
+        <translation>仅错误</translation>
     </message>
     <message>
         <source>Filter lines</source>
-        <translation type="unfinished"></translation>
+        <translation>筛选行</translation>
     </message>
     <message>
         <source>Follow</source>
-        <translation type="unfinished"></translation>
+        <translation>跟随</translation>
     </message>
     <message>
         <source>Scroll to new lines as they arrive</source>
-        <translation type="unfinished"></translation>
+        <translation>有新行时自动滚动到新行</translation>
     </message>
     <message>
         <source>No log lines yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>暂无日志。</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::MainWindow</name>
     <message>
         <source>LLM Scheduler</source>
-        <translation type="unfinished"></translation>
+        <translation>LLM Scheduler</translation>
     </message>
     <message>
         <source>Queue</source>
-        <translation type="unfinished"></translation>
+        <translation>队列</translation>
     </message>
     <message>
         <source>Models</source>
-        <translation type="unfinished"></translation>
+        <translation>模型</translation>
     </message>
     <message>
         <source>Statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>统计</translation>
     </message>
     <message>
         <source>Dead letters</source>
-        <translation type="unfinished"></translation>
+        <translation>死信</translation>
     </message>
     <message>
         <source>Logs</source>
-        <translation type="unfinished"></translation>
+        <translation>日志</translation>
     </message>
     <message>
         <source>%1 (Ctrl+%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1（Ctrl+%2）</translation>
     </message>
     <message>
         <source>REST: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>REST：%1</translation>
     </message>
     <message>
         <source>REST API and OpenAI-compatible endpoint (%1/v1)</source>
-        <translation type="unfinished"></translation>
+        <translation>REST API 和 OpenAI 兼容端点（%1/v1）</translation>
     </message>
     <message>
         <source>REST: off</source>
-        <translation type="unfinished"></translation>
+        <translation>REST：关闭</translation>
     </message>
     <message>
         <source>REST: not serving</source>
-        <translation type="unfinished"></translation>
+        <translation>REST：未提供服务</translation>
     </message>
     <message>
         <source>Show window</source>
-        <translation type="unfinished"></translation>
+        <translation>显示窗口</translation>
     </message>
     <message>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出</translation>
     </message>
     <message>
         <source>&amp;Submit task…</source>
-        <translation type="unfinished"></translation>
+        <translation>提交任务(&amp;S)…</translation>
     </message>
     <message>
         <source>&amp;Import JSONL…</source>
-        <translation type="unfinished"></translation>
+        <translation>导入 JSONL(&amp;I)…</translation>
     </message>
     <message>
         <source>Se&amp;ttings…</source>
-        <translation type="unfinished"></translation>
+        <translation>设置(&amp;T)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
         <source>&amp;Pause all</source>
-        <translation type="unfinished"></translation>
+        <translation>全部暂停(&amp;P)</translation>
     </message>
     <message>
         <source>&amp;Demo feed</source>
-        <translation type="unfinished"></translation>
+        <translation>演示投放(&amp;D)</translation>
     </message>
     <message>
         <source>Keep feeding the simulated demo model with tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>持续向模拟演示模型投放任务</translation>
     </message>
     <message>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
         <source>&amp;Tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>任务(&amp;T)</translation>
     </message>
     <message>
         <source>&amp;Engine</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎(&amp;E)</translation>
     </message>
     <message>
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
         <source>&amp;Queue</source>
-        <translation type="unfinished"></translation>
+        <translation>队列(&amp;Q)</translation>
     </message>
     <message>
         <source>&amp;Models</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)</translation>
     </message>
     <message>
         <source>&amp;Statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>统计(&amp;S)</translation>
     </message>
     <message>
         <source>&amp;Dead letters</source>
-        <translation type="unfinished"></translation>
+        <translation>死信(&amp;D)</translation>
     </message>
     <message>
         <source>&amp;Logs</source>
-        <translation type="unfinished"></translation>
+        <translation>日志(&amp;L)</translation>
     </message>
     <message>
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
+        <translation>帮助(&amp;H)</translation>
     </message>
     <message>
         <source>&amp;Keyboard shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>键盘快捷键</translation>
     </message>
     <message>
         <source>&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Queue, Models, Statistics, Dead letters, Logs&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+N&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Submit a task&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Import tasks from JSONL&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Search the queue&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Open the selected task&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Delete&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Cancel the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Retry / requeue the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+E&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Export the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Refresh the queue&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Pause or resume all dispatching&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+1…5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;队列、模型、统计、死信、日志&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+N&lt;/b&gt;&lt;/td&gt;&lt;td&gt;提交任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从 JSONL 导入任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;搜索队列&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;打开所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Delete&lt;/b&gt;&lt;/td&gt;&lt;td&gt;取消所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;重试 / 重新入队所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+E&lt;/b&gt;&lt;/td&gt;&lt;td&gt;导出所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;刷新队列&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;暂停或恢复全部调度&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
     <message>
         <source>&amp;About LLM Scheduler</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 LLM Scheduler(&amp;A)</translation>
     </message>
     <message>
         <source>About LLM Scheduler</source>
-        <translation type="unfinished"></translation>
+        <translation>关于 LLM Scheduler</translation>
     </message>
     <message>
         <source>&lt;h3&gt;LLM Scheduler %1&lt;/h3&gt;&lt;p&gt;Queues, schedules and runs large volumes of LLM calls within each endpoint&apos;s limits.&lt;/p&gt;&lt;p&gt;Database: %2&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h3&gt;LLM Scheduler %1&lt;/h3&gt;&lt;p&gt;在各端点的限制范围内，对大量 LLM 调用进行排队、调度和执行。&lt;/p&gt;&lt;p&gt;数据库：%2&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Main</source>
-        <translation type="unfinished"></translation>
+        <translation>主工具栏</translation>
     </message>
     <message>
         <source>Store error: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>存储错误：%1</translation>
     </message>
     <message>
         <source>Paused</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>Running · %1</source>
-        <translation type="unfinished"></translation>
+        <translation>运行中 · %1</translation>
     </message>
     <message>
         <source>Store: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>存储：%1</translation>
     </message>
     <message>
         <source>&amp;Resume all</source>
-        <translation type="unfinished"></translation>
+        <translation>全部恢复(&amp;R)</translation>
     </message>
     <message>
         <source>Dead letters growing</source>
-        <translation type="unfinished"></translation>
+        <translation>死信正在增加</translation>
     </message>
     <message numerus="yes">
         <source>%n task(s) moved to the dead-letter queue</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个任务已移入死信队列</numerusform>
         </translation>
     </message>
     <message>
         <source>Dispatching paused; running calls finish</source>
-        <translation type="unfinished"></translation>
+        <translation>调度已暂停；运行中的调用将继续完成</translation>
     </message>
     <message>
         <source>Dispatching resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>调度已恢复</translation>
     </message>
     <message numerus="yes">
         <source>Submitted %n task(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已提交 %n 个任务</numerusform>
         </translation>
     </message>
     <message>
         <source>Import tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>导入任务</translation>
     </message>
     <message>
         <source>JSON Lines (*.jsonl *.ndjson *.json);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>JSON Lines (*.jsonl *.ndjson *.json);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Imported %1 tasks, %2 lines rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>已导入 %1 个任务，拒绝 %2 行</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::ModelEditorDialog</name>
     <message>
         <source>Edit model “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑模型“%1”</translation>
     </message>
     <message>
         <source>Add model</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型</translation>
     </message>
     <message>
         <source>General</source>
-        <translation type="unfinished"></translation>
+        <translation>常规</translation>
     </message>
     <message>
         <source>Endpoints</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retries and cost</source>
-        <translation type="unfinished"></translation>
+        <translation>端点</translation>
     </message>
     <message>
         <source>&amp;Test connection</source>
-        <translation type="unfinished"></translation>
+        <translation>测试连接(&amp;T)</translation>
     </message>
     <message>
         <source>Asks every endpoint whether it answers with this URL and key, without saving</source>
-        <translation type="unfinished"></translation>
+        <translation>使用当前 URL 和密钥测试各端点能否响应，不保存设置</translation>
     </message>
     <message>
         <source>e.g. gpt-4o-mini or local/llama3</source>
-        <translation type="unfinished"></translation>
+        <translation>例如 gpt-4o-mini 或 local/llama3</translation>
     </message>
     <message>
         <source>Used in the API and in metrics: letters, digits and . _ : / -</source>
-        <translation type="unfinished"></translation>
+        <translation>用于 API 和指标：可含字母、数字及 . _ : / -</translation>
     </message>
     <message>
         <source>optional</source>
-        <translation type="unfinished"></translation>
+        <translation>可选</translation>
     </message>
     <message>
         <source>Round robin</source>
-        <translation type="unfinished"></translation>
+        <translation>轮询</translation>
     </message>
     <message>
         <source>Weighted</source>
-        <translation type="unfinished"></translation>
+        <translation>加权</translation>
     </message>
     <message>
         <source>Least busy</source>
-        <translation type="unfinished"></translation>
+        <translation>最空闲</translation>
     </message>
     <message>
         <source>Lowest latency</source>
-        <translation type="unfinished"></translation>
+        <translation>最低延迟</translation>
     </message>
     <message>
         <source>Session affinity</source>
-        <translation type="unfinished"></translation>
+        <translation>会话亲和</translation>
     </message>
     <message>
         <source>Each endpoint in turn</source>
-        <translation type="unfinished"></translation>
+        <translation>依次使用每个端点</translation>
     </message>
     <message>
         <source>In proportion to each endpoint&apos;s weight</source>
-        <translation type="unfinished"></translation>
+        <translation>按各端点的权重比例分配</translation>
     </message>
     <message>
         <source>The fewest calls in flight relative to the endpoint&apos;s limit</source>
-        <translation type="unfinished"></translation>
+        <translation>进行中调用占端点上限比例最低的端点</translation>
     </message>
     <message>
         <source>The endpoint with the lowest recent latency</source>
-        <translation type="unfinished"></translation>
+        <translation>近期延迟最低的端点</translation>
     </message>
     <message>
         <source>The same endpoint for the same session key while it can take the call</source>
-        <translation type="unfinished"></translation>
+        <translation>同一会话键始终使用同一端点（只要该端点可接受调用）</translation>
     </message>
     <message>
         <source>Calls of this model in flight at most, over all its endpoints</source>
-        <translation type="unfinished"></translation>
+        <translation>此模型在其所有端点上进行中调用数的上限</translation>
     </message>
     <message>
         <source>Unfinished tasks the queue accepts before refusing submits</source>
-        <translation type="unfinished"></translation>
+        <translation>队列可容纳的未完成任务数，超出后拒绝提交</translation>
     </message>
     <message>
         <source> ms</source>
-        <translation type="unfinished"></translation>
+        <translation> ms</translation>
     </message>
     <message>
         <source>How long one call may take before it is abandoned and retried</source>
-        <translation type="unfinished"></translation>
+        <translation>单次调用超过此时长即放弃并重试</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>名称(&amp;N)：</translation>
     </message>
     <message>
         <source>&amp;Description:</source>
-        <translation type="unfinished"></translation>
+        <translation>描述(&amp;D)：</translation>
     </message>
     <message>
         <source>&amp;Strategy:</source>
-        <translation type="unfinished"></translation>
+        <translation>策略(&amp;S)：</translation>
     </message>
     <message>
         <source>&amp;Concurrency:</source>
-        <translation type="unfinished"></translation>
+        <translation>并发(&amp;C)：</translation>
     </message>
     <message>
         <source>&amp;Queue capacity:</source>
-        <translation type="unfinished"></translation>
+        <translation>队列容量(&amp;Q)：</translation>
     </message>
     <message>
         <source>&amp;Timeout per call:</source>
-        <translation type="unfinished"></translation>
+        <translation>单次调用超时(&amp;T)：</translation>
     </message>
     <message>
         <source>&amp;Add</source>
-        <translation type="unfinished"></translation>
+        <translation>添加(&amp;A)</translation>
     </message>
     <message>
         <source>&amp;Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>移除(&amp;R)</translation>
     </message>
     <message>
         <source>same as the model&apos;s name</source>
-        <translation type="unfinished"></translation>
+        <translation>与模型名称相同</translation>
     </message>
     <message>
         <source>The model name sent upstream, e.g. gpt-4o-mini or llama3.1:8b</source>
-        <translation type="unfinished"></translation>
+        <translation>发送给上游的模型名称，例如 gpt-4o-mini 或 llama3.1:8b</translation>
     </message>
     <message>
         <source>paste a new key to store it in the keychain</source>
-        <translation type="unfinished"></translation>
+        <translation>粘贴新密钥以存入钥匙串</translation>
     </message>
     <message>
         <source>none, or env:NAME, file:/path, keychain:NAME</source>
-        <translation type="unfinished"></translation>
+        <translation>无，或 env:NAME、file:/path、keychain:NAME</translation>
     </message>
     <message>
         <source>Where the engine reads the key when a call needs it; the key itself is never shown</source>
-        <translation type="unfinished"></translation>
+        <translation>调用需要密钥时引擎从何处读取；密钥本身从不显示</translation>
     </message>
     <message>
         <source>the model&apos;s</source>
-        <translation type="unfinished"></translation>
+        <translation>沿用模型</translation>
     </message>
     <message>
         <source>Calls in flight at most on this endpoint; the engine lowers it on 429/503</source>
-        <translation type="unfinished"></translation>
+        <translation>此端点进行中调用数的上限；遇到 429/503 时引擎会自动调低</translation>
     </message>
     <message>
         <source>unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <source>Na&amp;me:</source>
-        <translation type="unfinished"></translation>
+        <translation>名称(&amp;M)：</translation>
     </message>
     <message>
         <source>&amp;Provider:</source>
-        <translation type="unfinished"></translation>
+        <translation>提供商(&amp;P)：</translation>
     </message>
     <message>
         <source>&amp;Base URL:</source>
-        <translation type="unfinished"></translation>
+        <translation>基础 URL(&amp;B)：</translation>
     </message>
     <message>
         <source>&amp;Upstream model:</source>
-        <translation type="unfinished"></translation>
+        <translation>上游模型(&amp;U)：</translation>
     </message>
     <message>
         <source>API &amp;key:</source>
-        <translation type="unfinished"></translation>
+        <translation>API 密钥(&amp;K)：</translation>
     </message>
     <message>
         <source>Key &amp;reference:</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥引用(&amp;R)：</translation>
     </message>
     <message>
         <source>Max &amp;concurrency:</source>
-        <translation type="unfinished"></translation>
+        <translation>最大并发(&amp;C)：</translation>
     </message>
     <message>
         <source>Requests per &amp;minute:</source>
-        <translation type="unfinished"></translation>
+        <translation>每分钟请求数(&amp;M)：</translation>
     </message>
     <message>
         <source>T&amp;okens per minute:</source>
-        <translation type="unfinished"></translation>
+        <translation>每分钟令牌数(&amp;O)：</translation>
     </message>
     <message>
         <source>&amp;Weight:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retry policy</source>
-        <translation type="unfinished"></translation>
+        <translation>权重(&amp;W)：</translation>
     </message>
     <message>
         <source>Attempts per task, the first included, before it goes to the dead letters</source>
-        <translation type="unfinished"></translation>
+        <translation>每个任务的尝试次数（含首次），用尽后移入死信队列</translation>
     </message>
     <message>
         <source>Each further retry waits this many times longer</source>
-        <translation type="unfinished"></translation>
+        <translation>每次后续重试的等待时间乘以此倍数</translation>
     </message>
     <message>
         <source> %</source>
-        <translation type="unfinished"></translation>
+        <translation> %</translation>
     </message>
     <message>
         <source>Delays are shortened by a random share up to this, so retries do not arrive together</source>
-        <translation type="unfinished"></translation>
+        <translation>延迟随机缩短，最多缩短此比例，以免重试同时到达</translation>
     </message>
     <message>
         <source>Max &amp;attempts:</source>
-        <translation type="unfinished"></translation>
+        <translation>最大尝试次数(&amp;A)：</translation>
     </message>
     <message>
         <source>&amp;First delay:</source>
-        <translation type="unfinished"></translation>
+        <translation>首次延迟(&amp;F)：</translation>
     </message>
     <message>
         <source>&amp;Backoff factor:</source>
-        <translation type="unfinished"></translation>
+        <translation>退避系数(&amp;B)：</translation>
     </message>
     <message>
         <source>Max &amp;delay:</source>
-        <translation type="unfinished"></translation>
+        <translation>最大延迟(&amp;D)：</translation>
     </message>
     <message>
         <source>&amp;Jitter:</source>
-        <translation type="unfinished"></translation>
+        <translation>抖动(&amp;J)：</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>成本</translation>
     </message>
     <message>
         <source>no budget</source>
-        <translation type="unfinished"></translation>
+        <translation>无预算</translation>
     </message>
     <message>
         <source>Dispatch stops for the day (UTC) once the model has spent this much</source>
-        <translation type="unfinished"></translation>
+        <translation>模型当日（UTC）花费达到此金额后停止调度</translation>
     </message>
     <message>
         <source>&amp;Input per 1M tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>每百万输入令牌(&amp;I)：</translation>
     </message>
     <message>
         <source>&amp;Output per 1M tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>每百万输出令牌(&amp;O)：</translation>
     </message>
     <message>
         <source>Daily b&amp;udget:</source>
-        <translation type="unfinished"></translation>
+        <translation>每日预算(&amp;U)：</translation>
     </message>
     <message>
         <source>e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1</source>
-        <translation type="unfinished"></translation>
+        <translation>例如 https://api.openai.com/v1 或 http://127.0.0.1:8000/v1</translation>
     </message>
     <message>
         <source>e.g. https://api.anthropic.com</source>
-        <translation type="unfinished"></translation>
+        <translation>例如 https://api.anthropic.com</translation>
     </message>
     <message>
         <source>optional: tasks may give absolute URLs</source>
-        <translation type="unfinished"></translation>
+        <translation>可选：任务可使用绝对 URL</translation>
     </message>
     <message>
         <source>not used: answers are simulated</source>
-        <translation type="unfinished"></translation>
+        <translation>不使用：响应为模拟生成</translation>
     </message>
     <message>
         <source>This endpoint&apos;s share of the calls, relative to the others</source>
-        <translation type="unfinished"></translation>
+        <translation>此端点相对于其他端点所承担的调用份额</translation>
     </message>
     <message>
         <source>Used by the weighted strategy only</source>
-        <translation type="unfinished"></translation>
+        <translation>仅用于加权策略</translation>
     </message>
     <message>
         <source>Simulated endpoints need no key.</source>
-        <translation type="unfinished"></translation>
+        <translation>模拟端点无需密钥。</translation>
     </message>
     <message>
         <source>The key goes to the OS keychain as %1 when you save or test; it is never shown again.</source>
-        <translation type="unfinished"></translation>
+        <translation>保存或测试时，密钥将以 %1 存入系统钥匙串，之后不再显示。</translation>
     </message>
     <message>
         <source>The engine reads the key from %1 when a call needs it.</source>
-        <translation type="unfinished"></translation>
+        <translation>调用需要密钥时，引擎将从 %1 读取。</translation>
     </message>
     <message>
         <source>No key: for servers that need none.</source>
-        <translation type="unfinished"></translation>
+        <translation>无密钥：适用于不需要密钥的服务器。</translation>
     </message>
     <message>
         <source>Enter the base URL of the server, e.g. http://127.0.0.1:8000/v1.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入服务器的基础 URL，例如 http://127.0.0.1:8000/v1。</translation>
     </message>
     <message>
         <source>“%1” is not a valid URL (%2).</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”不是有效的 URL（%2）。</translation>
     </message>
     <message>
         <source>The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.</source>
-        <translation type="unfinished"></translation>
+        <translation>基础 URL 必须以 http:// 或 https:// 开头，例如 http://127.0.0.1:8000/v1。</translation>
     </message>
     <message>
         <source>The base URL has no host name, e.g. http://127.0.0.1:8000/v1.</source>
-        <translation type="unfinished"></translation>
+        <translation>基础 URL 缺少主机名，例如 http://127.0.0.1:8000/v1。</translation>
     </message>
     <message>
         <source>Give the model a name.</source>
-        <translation type="unfinished"></translation>
+        <translation>请为模型命名。</translation>
     </message>
     <message>
         <source>A model name starts with a letter or digit and may contain letters, digits and . _ : / - (at most 128 characters).</source>
-        <translation type="unfinished"></translation>
+        <translation>模型名称须以字母或数字开头，可包含字母、数字及 . _ : / -（最多 128 个字符）。</translation>
     </message>
     <message>
         <source>A model named “%1” already exists; choose another name or edit that model.</source>
-        <translation type="unfinished"></translation>
+        <translation>已存在名为“%1”的模型；请换一个名称，或编辑该模型。</translation>
     </message>
     <message>
         <source>Add at least one endpoint: the model&apos;s tasks need a server to go to.</source>
-        <translation type="unfinished"></translation>
+        <translation>请至少添加一个端点：模型的任务需要发送到某个服务器。</translation>
     </message>
     <message>
         <source>Every endpoint needs a name.</source>
-        <translation type="unfinished"></translation>
+        <translation>每个端点都需要名称。</translation>
     </message>
     <message>
         <source>Two endpoints are named “%1”; give each its own name.</source>
-        <translation type="unfinished"></translation>
+        <translation>有两个端点都名为“%1”；请为每个端点分别命名。</translation>
     </message>
     <message>
         <source>Endpoint “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>端点“%1”：%2</translation>
     </message>
     <message>
         <source>Endpoint “%1”: the key reference %2</source>
-        <translation type="unfinished"></translation>
+        <translation>端点“%1”：密钥引用 %2</translation>
     </message>
     <message>
         <source>Saving…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在保存…</translation>
     </message>
     <message>
         <source>Testing the connection…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在测试连接…</translation>
     </message>
     <message>
         <source>Storing the key of “%1” in the OS keychain…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The key of “%1” could not be stored in the OS keychain: %2 Enter a reference such as env:OPENAI_API_KEY or file:/path under Key reference instead, and clear the key field.</source>
-        <translation type="unfinished"></translation>
+        <translation>正在将“%1”的密钥存入系统钥匙串…</translation>
     </message>
     <message>
         <source>The engine did not take the model</source>
-        <translation type="unfinished"></translation>
+        <translation>引擎未接受该模型</translation>
     </message>
     <message>
         <source>The test did not run</source>
-        <translation type="unfinished"></translation>
+        <translation>测试未能运行</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1：%2</translation>
     </message>
     <message>
         <source>No endpoint to test.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可测试的端点。</translation>
+    </message>
+    <message>
+        <source>The name of an existing model cannot change: its tasks and statistics refer to it</source>
+        <translation>已有模型的名称不可更改：其任务和统计数据都引用该名称</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>调度</translation>
+    </message>
+    <message>
+        <source>How the model picks an endpoint for each call</source>
+        <translation>模型为每次调用选择端点的方式</translation>
+    </message>
+    <message>
+        <source>Retries</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>The wait before the first retry</source>
+        <translation>首次重试前的等待时间</translation>
+    </message>
+    <message>
+        <source>No retry waits longer than this, unless the endpoint asks to (Retry-After)</source>
+        <translation>重试等待不超过此时长，除非端点要求更久（Retry-After）</translation>
+    </message>
+    <message>
+        <source>USD per million prompt tokens</source>
+        <translation>每百万提示令牌的价格（美元）</translation>
+    </message>
+    <message>
+        <source>USD per million completion tokens</source>
+        <translation>每百万补全令牌的价格（美元）</translation>
+    </message>
+    <message>
+        <source>The key of “%1” could not be stored: %2. Clear the API key field and give a reference such as env:OPENAI_API_KEY under Key reference instead.</source>
+        <translation>无法存储“%1”的密钥：%2。请清空“API 密钥”字段，改为在“密钥引用”中填写引用，例如 env:OPENAI_API_KEY。</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::ModelTreeModel</name>
     <message>
         <source>%1 / %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 / %2</translation>
     </message>
     <message>
         <source>OpenAI-compatible</source>
-        <translation type="unfinished"></translation>
+        <translation>OpenAI 兼容</translation>
     </message>
     <message>
         <source>Anthropic</source>
-        <translation type="unfinished"></translation>
+        <translation>Anthropic</translation>
     </message>
     <message>
         <source>HTTP</source>
-        <translation type="unfinished"></translation>
+        <translation>HTTP</translation>
     </message>
     <message>
         <source>Simulated</source>
-        <translation type="unfinished"></translation>
+        <translation>模拟</translation>
     </message>
     <message>
         <source>paused</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>budget exhausted</source>
-        <translation type="unfinished"></translation>
+        <translation>预算已用尽</translation>
     </message>
     <message>
         <source>paused (all)</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停（全部）</translation>
     </message>
     <message>
         <source>running</source>
-        <translation type="unfinished"></translation>
+        <translation>运行中</translation>
     </message>
     <message numerus="yes">
         <source>%n open</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个断开</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n half-open</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个半开</numerusform>
         </translation>
     </message>
     <message>
         <source>unhealthy</source>
-        <translation type="unfinished"></translation>
+        <translation>不健康</translation>
     </message>
     <message>
         <source>cooling down</source>
-        <translation type="unfinished"></translation>
+        <translation>冷却中</translation>
     </message>
     <message>
         <source>healthy</source>
-        <translation type="unfinished"></translation>
+        <translation>健康</translation>
     </message>
     <message numerus="yes">
         <source>%n endpoint(s), strategy %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个端点，策略：%1</numerusform>
         </translation>
     </message>
     <message>
         <source>Today&apos;s spend reached the daily budget: queued work waits until 00:00 UTC or a higher budget.</source>
-        <translation type="unfinished"></translation>
+        <translation>今日花费已达每日预算：排队的任务将等待至 UTC 00:00 或预算调高之后。</translation>
     </message>
     <message>
         <source>Paused: queued work waits until the model is resumed.</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停：排队的任务将等待至模型恢复。</translation>
     </message>
     <message>
         <source>%1 calls running; at most %2 at once</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 个调用运行中；最多同时 %2 个</translation>
     </message>
     <message>
         <source>Queued or waiting: %1 of at most %2</source>
-        <translation type="unfinished"></translation>
+        <translation>排队或等待中：%1，上限 %2</translation>
     </message>
     <message>
         <source>Recent tasks: p50 %1, p95 %2, p99 %3</source>
-        <translation type="unfinished"></translation>
+        <translation>近期任务：p50 %1，p95 %2，p99 %3</translation>
     </message>
     <message>
         <source>Today (UTC): %1
 Daily budget: %2
 Since start: %3 (%4 prompt and %5 completion tokens)</source>
-        <translation type="unfinished"></translation>
+        <translation>今日（UTC）：%1
+每日预算：%2
+启动以来：%3（提示令牌 %4，补全令牌 %5）</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>无</translation>
     </message>
     <message>
         <source>%1 calls, %2 failed</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 次调用，%2 次失败</translation>
     </message>
     <message>
         <source>The endpoint asked to wait (Retry-After) until %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>端点要求等待（Retry-After）至 %1。</translation>
     </message>
     <message>
         <source>Last health check: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>最近健康检查：%1</translation>
     </message>
     <message>
         <source>Open: no calls until %1, then one probe.</source>
-        <translation type="unfinished"></translation>
+        <translation>断开：%1 前不发送调用，之后发送一次探测。</translation>
     </message>
     <message>
         <source>Half-open: a probe call decides whether it closes again.</source>
-        <translation type="unfinished"></translation>
+        <translation>半开：由一次探测调用决定是否重新闭合。</translation>
     </message>
     <message>
         <source>Closed: calls flow normally.</source>
-        <translation type="unfinished"></translation>
+        <translation>闭合：调用正常进行。</translation>
     </message>
     <message>
         <source>%1 calls running; adaptive limit %2 (configured maximum %3)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 个调用运行中；自适应上限 %2（配置上限 %3）</translation>
     </message>
     <message>
         <source>Requests started in the last minute, of %1 allowed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Requests started in the last minute (no limit)</source>
-        <translation type="unfinished"></translation>
+        <translation>最近一分钟内发起的请求数，上限 %1</translation>
     </message>
     <message>
         <source>Tokens used or reserved in the last minute, of %1 allowed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Tokens used or reserved in the last minute (no limit)</source>
-        <translation type="unfinished"></translation>
+        <translation>最近一分钟内已用或预留的令牌数，上限 %1</translation>
     </message>
     <message>
         <source>%1
 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+%2</translation>
     </message>
     <message>
         <source>Calls running now, of the limit (models: concurrency; endpoints: adaptive limit)</source>
-        <translation type="unfinished"></translation>
+        <translation>当前运行中的调用数 / 上限（模型：并发数；端点：自适应上限）</translation>
     </message>
     <message>
         <source>Tasks waiting for a free slot, including retries waiting out their delay</source>
-        <translation type="unfinished"></translation>
+        <translation>等待空闲槽位的任务，包括等待重试延迟结束的任务</translation>
     </message>
     <message>
         <source>Tasks finished per second, recently</source>
-        <translation type="unfinished"></translation>
+        <translation>近期每秒完成的任务数</translation>
     </message>
     <message>
         <source>Models: 95th percentile of recent tasks; endpoints: average of recent calls</source>
-        <translation type="unfinished"></translation>
+        <translation>模型：近期任务的第 95 百分位；端点：近期调用的平均值</translation>
     </message>
     <message>
         <source>Requests per minute: used / limit</source>
-        <translation type="unfinished"></translation>
+        <translation>每分钟请求数：已用 / 上限</translation>
     </message>
     <message>
         <source>Tokens per minute: used / limit</source>
-        <translation type="unfinished"></translation>
+        <translation>每分钟令牌数：已用 / 上限</translation>
     </message>
     <message>
         <source>Spent today (UTC) / daily budget</source>
-        <translation type="unfinished"></translation>
+        <translation>今日（UTC）花费 / 每日预算</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Circuit</source>
-        <translation type="unfinished"></translation>
+        <translation>熔断器</translation>
     </message>
     <message>
         <source>In flight</source>
-        <translation type="unfinished"></translation>
+        <translation>进行中</translation>
     </message>
     <message>
         <source>Queued</source>
-        <translation type="unfinished"></translation>
+        <translation>排队中</translation>
     </message>
     <message>
         <source>Tasks/s</source>
-        <translation type="unfinished"></translation>
+        <translation>任务/秒</translation>
     </message>
     <message>
         <source>Latency</source>
-        <translation type="unfinished"></translation>
+        <translation>延迟</translation>
     </message>
     <message>
         <source>RPM</source>
-        <translation type="unfinished"></translation>
+        <translation>RPM</translation>
     </message>
     <message>
         <source>TPM</source>
-        <translation type="unfinished"></translation>
+        <translation>TPM</translation>
     </message>
     <message>
         <source>Cost today</source>
-        <translation type="unfinished"></translation>
+        <translation>今日成本</translation>
     </message>
     <message>
         <source>Provider</source>
-        <translation type="unfinished"></translation>
+        <translation>提供商</translation>
     </message>
     <message>
         <source>Base URL</source>
-        <translation type="unfinished"></translation>
+        <translation>基础 URL</translation>
     </message>
     <message>
         <source>Last error</source>
-        <translation type="unfinished"></translation>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>No requests-per-minute limit</source>
+        <translation>无每分钟请求数限制</translation>
+    </message>
+    <message>
+        <source>No tokens-per-minute limit</source>
+        <translation>无每分钟令牌数限制</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::ModelsView</name>
     <message>
         <source>&amp;Add model…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型(&amp;A)…</translation>
     </message>
     <message>
         <source>Add a model and its endpoints (Ctrl+Shift+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型及其端点（Ctrl+Shift+N）</translation>
     </message>
     <message>
         <source>&amp;Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑(&amp;E)…</translation>
     </message>
     <message>
         <source>Edit the selected model (Enter or double-click)</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑所选模型（Enter 或双击）</translation>
     </message>
     <message>
         <source>&amp;Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>删除(&amp;D)…</translation>
     </message>
     <message>
         <source>Delete the selected model (Del)</source>
-        <translation type="unfinished"></translation>
+        <translation>删除所选模型（Del）</translation>
     </message>
     <message>
         <source>Dismiss</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <source>No models yet. A model is a queue with one or more endpoints (servers) to send its tasks to.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无模型。每个模型是一个队列，配有一个或多个端点（服务器）来接收其任务。</translation>
     </message>
     <message>
         <source>Add a model…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型…</translation>
     </message>
     <message>
         <source>&amp;Resume</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复(&amp;R)</translation>
     </message>
     <message>
         <source>Resume dispatching the selected model&apos;s tasks (Ctrl+P)</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复调度所选模型的任务（Ctrl+P）</translation>
     </message>
     <message>
         <source>&amp;Pause</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停(&amp;P)</translation>
     </message>
     <message>
         <source>Stop dispatching the selected model&apos;s tasks; running calls finish (Ctrl+P)</source>
-        <translation type="unfinished"></translation>
+        <translation>停止调度所选模型的任务；运行中的调用将继续完成（Ctrl+P）</translation>
     </message>
     <message>
         <source>The model “%1” no longer exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型“%1”已不存在。</translation>
     </message>
     <message>
         <source>Could not pause “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法暂停“%1”：%2</translation>
     </message>
     <message>
         <source>Could not resume “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法恢复“%1”：%2</translation>
     </message>
     <message>
         <source>Delete model</source>
-        <translation type="unfinished"></translation>
+        <translation>删除模型</translation>
     </message>
     <message>
         <source>Delete the model “%1”?</source>
-        <translation type="unfinished"></translation>
+        <translation>要删除模型“%1”吗？</translation>
     </message>
     <message>
         <source>Its settings and endpoints are removed. A model with unfinished tasks cannot be deleted: cancel them or let them finish first.</source>
-        <translation type="unfinished"></translation>
+        <translation>其设置和端点将被移除。有未完成任务的模型无法删除：请先取消这些任务或等待其完成。</translation>
     </message>
     <message>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
     <message>
         <source>Could not delete “%1”: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法删除“%1”：%2</translation>
     </message>
     <message>
         <source>Expand all</source>
-        <translation type="unfinished"></translation>
+        <translation>全部展开</translation>
     </message>
     <message>
         <source>Collapse all</source>
-        <translation type="unfinished"></translation>
+        <translation>全部折叠</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::QueueView</name>
     <message>
         <source>All states</source>
-        <translation type="unfinished"></translation>
+        <translation>全部状态</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>活动</translation>
     </message>
     <message>
         <source>Show tasks in this state</source>
-        <translation type="unfinished"></translation>
+        <translation>显示处于此状态的任务</translation>
     </message>
     <message>
         <source>All models</source>
-        <translation type="unfinished"></translation>
+        <translation>全部模型</translation>
     </message>
     <message>
         <source>Any priority</source>
-        <translation type="unfinished"></translation>
+        <translation>任意优先级</translation>
     </message>
     <message>
         <source>Priority %1</source>
-        <translation type="unfinished"></translation>
+        <translation>优先级 %1</translation>
     </message>
     <message>
         <source>Search ID, error or input (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索 ID、错误或输入（Ctrl+F）</translation>
     </message>
     <message>
         <source>Follow new tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>跟随新任务</translation>
     </message>
     <message>
         <source>While the list is scrolled to the top and nothing is selected, show new tasks as they arrive</source>
-        <translation type="unfinished"></translation>
+        <translation>列表位于顶部且未选中任何项时，新任务到达即显示</translation>
     </message>
     <message>
         <source>&amp;Details…</source>
-        <translation type="unfinished"></translation>
+        <translation>详情(&amp;D)…</translation>
     </message>
     <message>
         <source>&amp;Cancel tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>取消任务(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Retry tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>重试任务(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;Export selected…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出所选(&amp;E)…</translation>
     </message>
     <message>
         <source>Re&amp;fresh</source>
-        <translation type="unfinished"></translation>
+        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>&amp;Find</source>
-        <translation type="unfinished"></translation>
+        <translation>查找(&amp;F)</translation>
     </message>
     <message>
         <source>Change &amp;priority</source>
-        <translation type="unfinished"></translation>
+        <translation>更改优先级(&amp;P)</translation>
     </message>
     <message>
         <source>Tasks can be sorted by ID, created time, model or state</source>
-        <translation type="unfinished"></translation>
+        <translation>任务可按 ID、创建时间、模型或状态排序</translation>
     </message>
     <message>
         <source>Could not read tasks: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取任务：%1</translation>
     </message>
     <message numerus="yes">
         <source>%n task(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个任务</numerusform>
         </translation>
     </message>
     <message>
         <source>loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载…</translation>
     </message>
     <message>
         <source>%1 new · show (F5)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 个新任务 · 显示（F5）</translation>
     </message>
     <message>
         <source>Copy ID</source>
-        <translation type="unfinished"></translation>
+        <translation>复制 ID</translation>
     </message>
     <message numerus="yes">
         <source>%n failed: %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个失败：%1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Cancelled %n task(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已取消 %n 个任务</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Queued %n task(s) again</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已将 %n 个任务重新入队</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Set priority %1 on %n task(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已将 %n 个任务的优先级设为 %1</numerusform>
         </translation>
     </message>
     <message>
         <source>Export tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>导出任务</translation>
     </message>
     <message>
         <source>JSON Lines (*.jsonl);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>JSON Lines (*.jsonl);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Could not write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法写入 %1：%2</translation>
     </message>
     <message numerus="yes">
         <source>Exported %n task(s) to %1; %2 could not be read</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已将 %n 个任务导出到 %1；%2 个无法读取</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Exported %n task(s) to %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已将 %n 个任务导出到 %1</numerusform>
         </translation>
     </message>
 </context>
@@ -1391,171 +1418,171 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <name>llmsched::ui::SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>设置</translation>
     </message>
     <message>
         <source>Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>浏览…</translation>
     </message>
     <message>
         <source>Data directory</source>
-        <translation type="unfinished"></translation>
+        <translation>数据目录</translation>
     </message>
     <message>
         <source>System language</source>
-        <translation type="unfinished"></translation>
+        <translation>系统语言</translation>
     </message>
     <message>
         <source>Follow the system</source>
-        <translation type="unfinished"></translation>
+        <translation>跟随系统</translation>
     </message>
     <message>
         <source>Light</source>
-        <translation type="unfinished"></translation>
+        <translation>浅色</translation>
     </message>
     <message>
         <source>Dark</source>
-        <translation type="unfinished"></translation>
+        <translation>深色</translation>
     </message>
     <message>
         <source>Feed the simulated demo model with tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>向模拟演示模型投放任务</translation>
     </message>
     <message>
         <source> tasks/s</source>
-        <translation type="unfinished"></translation>
+        <translation> 任务/秒</translation>
     </message>
     <message>
         <source>Notify about failures and dead-letter growth</source>
-        <translation type="unfinished"></translation>
+        <translation>失败及死信增加时发出通知</translation>
     </message>
     <message>
         <source>The data directory and language take effect after a restart.</source>
-        <translation type="unfinished"></translation>
+        <translation>数据目录和语言在重启后生效。</translation>
     </message>
     <message>
         <source>&amp;Data directory:</source>
-        <translation type="unfinished"></translation>
+        <translation>数据目录(&amp;D)：</translation>
     </message>
     <message>
         <source>&amp;Language:</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)：</translation>
     </message>
     <message>
         <source>&amp;Theme:</source>
-        <translation type="unfinished"></translation>
+        <translation>主题(&amp;T)：</translation>
     </message>
     <message>
         <source>Demo:</source>
-        <translation type="unfinished"></translation>
+        <translation>演示：</translation>
     </message>
     <message>
         <source>Demo &amp;rate:</source>
-        <translation type="unfinished"></translation>
+        <translation>演示速率(&amp;R)：</translation>
     </message>
     <message>
         <source>Notifications:</source>
-        <translation type="unfinished"></translation>
+        <translation>通知：</translation>
     </message>
     <message>
         <source>General</source>
-        <translation type="unfinished"></translation>
+        <translation>常规</translation>
     </message>
     <message>
         <source>Serve the REST API and the OpenAI-compatible endpoint</source>
-        <translation type="unfinished"></translation>
+        <translation>提供 REST API 和 OpenAI 兼容端点</translation>
     </message>
     <message>
         <source>Not serving now.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前未提供服务。</translation>
     </message>
     <message>
         <source>Serving now at %1</source>
-        <translation type="unfinished"></translation>
+        <translation>正在 %1 提供服务</translation>
     </message>
     <message>
         <source>Token</source>
-        <translation type="unfinished"></translation>
+        <translation>令牌</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>角色</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>创建时间</translation>
     </message>
     <message>
         <source>Last used</source>
-        <translation type="unfinished"></translation>
+        <translation>最近使用</translation>
     </message>
     <message>
         <source>&amp;New token…</source>
-        <translation type="unfinished"></translation>
+        <translation>新建令牌(&amp;N)…</translation>
     </message>
     <message>
         <source>&amp;Revoke</source>
-        <translation type="unfinished"></translation>
+        <translation>吊销(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;Address:</source>
-        <translation type="unfinished"></translation>
+        <translation>地址(&amp;A)：</translation>
     </message>
     <message>
         <source>&amp;Port:</source>
-        <translation type="unfinished"></translation>
+        <translation>端口(&amp;P)：</translation>
     </message>
     <message>
         <source>Access tokens (clients send them as &quot;Authorization: Bearer …&quot;):</source>
-        <translation type="unfinished"></translation>
+        <translation>访问令牌（客户端以 &quot;Authorization: Bearer …&quot; 形式发送）：</translation>
     </message>
     <message>
         <source>REST API</source>
-        <translation type="unfinished"></translation>
+        <translation>REST API</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not an IP address (for example 127.0.0.1 or 0.0.0.0).</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”不是 IP 地址（例如 127.0.0.1 或 0.0.0.0）。</translation>
     </message>
     <message>
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>从未</translation>
     </message>
     <message>
         <source>New token</source>
-        <translation type="unfinished"></translation>
+        <translation>新建令牌</translation>
     </message>
     <message>
         <source>Name (who or what uses it):</source>
-        <translation type="unfinished"></translation>
+        <translation>名称（使用者或用途）：</translation>
     </message>
     <message>
         <source>viewer: read only</source>
-        <translation type="unfinished"></translation>
+        <translation>viewer：只读</translation>
     </message>
     <message>
         <source>operator: submit and manage tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>operator：提交和管理任务</translation>
     </message>
     <message>
         <source>admin: everything, including models and tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>admin：全部权限，包括模型和令牌</translation>
     </message>
     <message>
         <source>Role:</source>
-        <translation type="unfinished"></translation>
+        <translation>角色：</translation>
     </message>
     <message>
         <source>New token %1 — copy it now, it is not shown again:&lt;br&gt;&lt;b&gt;%2&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>新令牌 %1 — 请立即复制，之后不会再显示：&lt;br&gt;&lt;b&gt;%2&lt;/b&gt;</translation>
     </message>
     <message>
         <source>Revoked %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>已吊销 %1。</translation>
     </message>
 </context>
 <context>
@@ -1626,7 +1653,7 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     </message>
     <message>
         <source>Cost</source>
-        <translation>费用</translation>
+        <translation>成本</translation>
     </message>
     <message>
         <source>Mean throughput</source>
@@ -1670,7 +1697,7 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     </message>
     <message>
         <source>cost (right axis)</source>
-        <translation>费用（右轴）</translation>
+        <translation>成本（右轴）</translation>
     </message>
     <message>
         <source>Queue depth (tasks waiting)</source>
@@ -1714,7 +1741,7 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     </message>
     <message>
         <source>Tokens and cost, %1</source>
-        <translation>令牌与费用，%1</translation>
+        <translation>令牌与成本，%1</translation>
     </message>
     <message>
         <source>Prompt %1, completion %2</source>
@@ -1725,201 +1752,201 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <name>llmsched::ui::SubmitDialog</name>
     <message>
         <source>Submit task</source>
-        <translation type="unfinished"></translation>
+        <translation>提交任务</translation>
     </message>
     <message>
         <source>0 is the most urgent, 9 the least</source>
-        <translation type="unfinished"></translation>
+        <translation>0 最紧急，9 最不紧急</translation>
     </message>
     <message>
         <source>Submit this many identical tasks (load tests, demos)</source>
-        <translation type="unfinished"></translation>
+        <translation>提交指定数量的相同任务（用于负载测试、演示）</translation>
     </message>
     <message>
         <source>comma-separated, optional</source>
-        <translation type="unfinished"></translation>
+        <translation>以逗号分隔，可选</translation>
     </message>
     <message>
         <source>Raw JSON input</source>
-        <translation type="unfinished"></translation>
+        <translation>原始 JSON 输入</translation>
     </message>
     <message>
         <source>Give the task&apos;s input object as JSON instead of a prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>以 JSON 形式给出任务的输入对象，而非提示词</translation>
     </message>
     <message>
         <source>Prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>提示词</translation>
     </message>
     <message>
         <source>&amp;Model:</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)：</translation>
     </message>
     <message>
         <source>&amp;Kind:</source>
-        <translation type="unfinished"></translation>
+        <translation>类型(&amp;K)：</translation>
     </message>
     <message>
         <source>&amp;Priority:</source>
-        <translation type="unfinished"></translation>
+        <translation>优先级(&amp;P)：</translation>
     </message>
     <message>
         <source>&amp;Copies:</source>
-        <translation type="unfinished"></translation>
+        <translation>份数(&amp;C)：</translation>
     </message>
     <message>
         <source>&amp;Tags:</source>
-        <translation type="unfinished"></translation>
+        <translation>标签(&amp;T)：</translation>
     </message>
     <message>
         <source>&amp;Submit</source>
-        <translation type="unfinished"></translation>
+        <translation>提交(&amp;S)</translation>
     </message>
     <message>
         <source>The input is not valid JSON: %1 (at character %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>输入不是有效的 JSON：%1（位于第 %2 个字符）</translation>
     </message>
     <message>
         <source>The input must be a JSON object</source>
-        <translation type="unfinished"></translation>
+        <translation>输入必须是 JSON 对象</translation>
     </message>
     <message>
         <source>Enter the URL to call</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入要调用的 URL</translation>
     </message>
     <message>
         <source>Enter a prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入提示词</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::TaskDetailDialog</name>
     <message>
         <source>Task %1</source>
-        <translation type="unfinished"></translation>
+        <translation>任务 %1</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载…</translation>
     </message>
     <message>
         <source>Input</source>
-        <translation type="unfinished"></translation>
+        <translation>输入</translation>
     </message>
     <message>
         <source>Output</source>
-        <translation type="unfinished"></translation>
+        <translation>输出</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Level</source>
-        <translation type="unfinished"></translation>
+        <translation>级别</translation>
     </message>
     <message>
         <source>Event</source>
-        <translation type="unfinished"></translation>
+        <translation>事件</translation>
     </message>
     <message>
         <source>Cancel task</source>
-        <translation type="unfinished"></translation>
+        <translation>取消任务</translation>
     </message>
     <message>
         <source>Retry</source>
-        <translation type="unfinished"></translation>
+        <translation>重试</translation>
     </message>
     <message>
         <source>Copy ID</source>
-        <translation type="unfinished"></translation>
+        <translation>复制 ID</translation>
     </message>
     <message>
         <source>Could not load the task: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法加载任务：%1</translation>
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; · model &lt;b&gt;%2&lt;/b&gt; · priority %3 · attempt %4 of %5</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt; · 模型 &lt;b&gt;%2&lt;/b&gt; · 优先级 %3 · 第 %4/%5 次尝试</translation>
     </message>
     <message>
         <source>Created %1</source>
-        <translation type="unfinished"></translation>
+        <translation>创建于 %1</translation>
     </message>
     <message>
         <source>started %1</source>
-        <translation type="unfinished"></translation>
+        <translation>开始于 %1</translation>
     </message>
     <message>
         <source>took %1</source>
-        <translation type="unfinished"></translation>
+        <translation>耗时 %1</translation>
     </message>
     <message>
         <source>Tokens: %1 prompt + %2 completion · cost %3</source>
-        <translation type="unfinished"></translation>
+        <translation>令牌：提示 %1 + 补全 %2 · 成本 %3</translation>
     </message>
     <message>
         <source>Endpoint: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>端点：%1</translation>
     </message>
     <message>
         <source>Tags: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>标签：%1</translation>
     </message>
     <message>
         <source>(no output yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>（尚无输出）</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::TaskTableModel</name>
     <message>
         <source>ID</source>
-        <translation type="unfinished"></translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>模型</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Priority</source>
-        <translation type="unfinished"></translation>
+        <translation>优先级</translation>
     </message>
     <message>
         <source>Attempts</source>
-        <translation type="unfinished"></translation>
+        <translation>尝试次数</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>创建时间</translation>
     </message>
     <message>
         <source>Duration</source>
-        <translation type="unfinished"></translation>
+        <translation>耗时</translation>
     </message>
     <message>
         <source>Endpoint</source>
-        <translation type="unfinished"></translation>
+        <translation>端点</translation>
     </message>
     <message>
         <source>Tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>令牌数</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>成本</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>错误</translation>
     </message>
     <message>
         <source>Sort by ID, created time, model or state</source>
-        <translation type="unfinished"></translation>
+        <translation>按 ID、创建时间、模型或状态排序</translation>
     </message>
 </context>
 </TS>

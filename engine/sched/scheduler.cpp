@@ -1599,6 +1599,10 @@ void Scheduler::rollupStats(bool force)
     if (rows.empty())
         return;
     m_store.writer().exec([rows = std::move(rows)](QSqlDatabase& db) -> VoidResult {
+        // A minute already written (a rollup at shutdown, then a restart within
+        // the same minute) gets its histogram added to, not replaced.
+        QSqlQuery existing(db);
+        existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms FROM stats_minute WHERE minute = ? AND model = ?"));
         QSqlQuery q(db);
         q.prepare(QStringLiteral(
             "INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
@@ -1613,10 +1617,16 @@ void Scheduler::rollupStats(bool force)
             "queue_depth = excluded.queue_depth"));
         for (const MinuteStats& m : rows) {
             const StatCounters& c = m.counters;
+            Histogram latency = m.latency;
+            existing.addBindValue(m.minuteMs);
+            existing.addBindValue(m.model);
+            if (existing.exec() && existing.next() && !existing.value(0).isNull())
+                latency.add(Histogram::fromJson(QJsonDocument::fromJson(existing.value(0).toByteArray()).array(), existing.value(1).toDouble() / 1000.0));
+            existing.finish();
             for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded),
                      QVariant(c.failed), QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled),
                      QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
-                     QVariant(QJsonDocument(m.latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs),
+                     QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs),
                      QVariant(c.promptTokens), QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
                 q.addBindValue(v);
             if (!q.exec())

@@ -2,6 +2,9 @@
 
 #include "enginetestutil.h"
 
+#include "core/timeutil.h"
+#include "stats/modelstats.h"
+
 #include <QtTest>
 
 using namespace llmsched;
@@ -33,6 +36,7 @@ private slots:
     void changePriorityOfQueuedTask();
     void gracefulDrainLetsCallsFinish();
     void stopWithoutDrainRequeuesRunningWork();
+    void minuteRollupsAddUpAcrossRestarts();
 };
 
 // With one slot and the model paused while submitting, the run order is the
@@ -492,4 +496,36 @@ void TestScheduler::stopWithoutDrainRequeuesRunningWork()
 }
 
 QTEST_GUILESS_MAIN(TestScheduler)
+// Each stop writes the current minute; a restart within the same minute adds
+// to that row. The latency histogram must add up like the counters do.
+void TestScheduler::minuteRollupsAddUpAcrossRestarts()
+{
+    QTemporaryDir dir;
+    const qint64 from = nowMs() - 60'000;
+    for (int run = 0; run < 2; ++run) {
+        EngineFixture f(dir.path());
+        QVERIFY(f.start());
+        if (run == 0)
+            QVERIFY(f.addModel(simModel(QStringLiteral("m"), 2, 4)));
+        for (int i = 0; i < 5; ++i)
+            f.submitOne(spec(QStringLiteral("m")));
+        QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(5), 10000);
+        f.stop();
+    }
+    EngineFixture f(dir.path());
+    QVERIFY(f.start(false));
+    const auto minutes = await(f.engine->statsMinutes(from, nowMs() + 60'000, QStringLiteral("m")));
+    QVERIFY(minutes.ok());
+    qint64 succeeded = 0, latencyCount = 0, inBuckets = 0;
+    for (const MinuteStats& m : *minutes) {
+        succeeded += m.counters.succeeded;
+        latencyCount += m.latency.count();
+        for (int b = 0; b < Histogram::kBuckets; ++b)
+            inBuckets += m.latency.bucket(b);
+    }
+    QCOMPARE(succeeded, 10);
+    QCOMPARE(latencyCount, 10);
+    QCOMPARE(inBuckets, 10);
+}
+
 #include "tst_scheduler.moc"
