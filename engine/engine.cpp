@@ -1,5 +1,13 @@
 #include "engine.h"
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#endif
+
 #include "core/logging.h"
 #include "core/timeutil.h"
 #include "sched/scheduler.h"
@@ -75,6 +83,24 @@ Engine::~Engine()
 {
     shutdown(0);
 }
+
+namespace {
+
+// Raises the calling thread's nice value by `delta` (Linux threads have their own).
+void lowerCurrentThreadPriority(int delta)
+{
+#ifdef Q_OS_LINUX
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0 && ::setpriority(PRIO_PROCESS, tid, std::min(19, current + delta)) != 0)
+        qCDebug(lcCore) << "could not lower the priority of an engine thread";
+#else
+    Q_UNUSED(delta);
+#endif
+}
+
+} // namespace
 
 VoidResult Engine::start()
 {
@@ -153,6 +179,14 @@ VoidResult Engine::start()
         emit notification(n);
     });
     m_thread.start();
+    if (m_options.workerNice != 0) {
+        const int nice = m_options.workerNice;
+        QMetaObject::invokeMethod(scheduler, [nice] { lowerCurrentThreadPriority(nice); }, Qt::QueuedConnection);
+        m_store->writer().exec([nice](QSqlDatabase&) {
+            lowerCurrentThreadPriority(nice);
+            return VoidResult {};
+        });
+    }
     VoidResult restored;
     QMetaObject::invokeMethod(scheduler, [&] {
         restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq, *spent);

@@ -36,6 +36,9 @@ struct EngineOptions
     qint64 payloadBudgetBytes = 64LL * 1024 * 1024;
     quint32 randomSeed = 0;
     bool dispatch = true; // false: accept and store tasks but run none (imports, maintenance)
+    // Added to the nice value of the engine and store-writer threads (Linux):
+    // a GUI host sets it so its event loop wins the CPU over a saturated engine.
+    int workerNice = 0;
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every

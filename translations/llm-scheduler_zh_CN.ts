@@ -216,19 +216,11 @@
         <source>&amp;Purge…</source>
         <translation>清除(&amp;P)…</translation>
     </message>
-    <message>
-        <source>%1 dead tasks</source>
-        <translation>%1 个死信任务</translation>
-    </message>
     <message numerus="yes">
         <source>Requeued %n task(s)</source>
         <translation>
             <numerusform>已重新入队 %n 个任务</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>Requeued %1 dead tasks</source>
-        <translation>已重新入队 %1 个死信任务</translation>
     </message>
     <message>
         <source>Requeue failed: %1</source>
@@ -247,12 +239,26 @@
         <translation>要永久删除 %2 中的 %1 个死信任务吗？其输入、输出和日志将一并移除。</translation>
     </message>
     <message>
-        <source>Purged %1 dead tasks</source>
-        <translation>已清除 %1 个死信任务</translation>
-    </message>
-    <message>
         <source>Purge failed: %1</source>
         <translation>清除失败：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln dead task(s)</source>
+        <translation>
+            <numerusform>%Ln 个死信任务</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Requeued %Ln dead task(s)</source>
+        <translation>
+            <numerusform>已重新入队 %Ln 个死信任务</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Purged %Ln dead task(s)</source>
+        <translation>
+            <numerusform>已清除 %Ln 个死信任务</numerusform>
+        </translation>
     </message>
 </context>
 <context>

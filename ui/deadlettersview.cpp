@@ -7,6 +7,8 @@
 #include "engine.h"
 
 #include <QAction>
+
+#include <climits>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -81,7 +83,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
     });
     connect(m_modelCombo, &QComboBox::activated, this, &DeadLettersView::applyFilter);
     connect(m_model, &TaskTableModel::countChanged, this, [this](qint64 n) {
-        m_count->setText(tr("%1 dead tasks").arg(Text::count(n)));
+        m_count->setText(tr("%Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(n, INT_MAX))));
         m_requeueAll->setEnabled(n > 0);
         m_purge->setEnabled(n > 0);
     });
@@ -110,7 +112,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
     });
     connect(m_requeueAll, &QAction::triggered, this, [this] {
         m_live.engine().requeueDead(modelFilter()).then(this, [this](const Result<qint64>& r) {
-            emit statusMessage(r ? tr("Requeued %1 dead tasks").arg(Text::count(*r)) : tr("Requeue failed: %1").arg(r.error().message));
+            emit statusMessage(r ? tr("Requeued %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX))) : tr("Requeue failed: %1").arg(r.error().message));
             m_model->refresh();
         });
     });
@@ -124,8 +126,9 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
 
     // Dead letters only ever grow from events; refresh when the count moves.
     connect(&live, &LiveState::tasksChanged, this, [this](const TaskEvents& events) {
+        const QString model = modelFilter();
         for (const TaskEvent& e : events) {
-            if (e.state == TaskState::Dead && (modelFilter().isEmpty() || e.model == modelFilter())) {
+            if (e.state == TaskState::Dead && (model.isEmpty() || e.model == model)) {
                 if (isVisible())
                     m_model->refresh();
                 return;
@@ -165,7 +168,7 @@ void DeadLettersView::applyFilter()
 void DeadLettersView::purgeNow()
 {
     m_live.engine().purge(TaskState::Dead, modelFilter()).then(this, [this](const Result<qint64>& r) {
-        emit statusMessage(r ? tr("Purged %1 dead tasks").arg(Text::count(*r)) : tr("Purge failed: %1").arg(r.error().message));
+        emit statusMessage(r ? tr("Purged %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX))) : tr("Purge failed: %1").arg(r.error().message));
         m_model->refresh();
     });
 }

@@ -21,10 +21,9 @@ void LiveState::onEngineEvents(const TaskEvents& events)
     for (const TaskEvent& e : events) {
         if (e.created)
             ++m_pendingCreated;
-        const QString id = e.id.toString();
-        auto it = m_pendingIndex.constFind(id);
+        auto it = m_pendingIndex.constFind(e.id);
         if (it == m_pendingIndex.constEnd()) {
-            m_pendingIndex.insert(id, m_pending.size());
+            m_pendingIndex.insert(e.id, m_pending.size());
             m_pending.append(e);
         } else {
             TaskEvent& kept = m_pending[it.value()];

@@ -49,7 +49,7 @@ private:
     Engine& m_engine;
     QTimer m_timer;
     std::shared_ptr<const EngineSnapshot> m_snapshot;
-    QHash<QString, qsizetype> m_pendingIndex; // id -> index in m_pending
+    QHash<Ulid, qsizetype> m_pendingIndex; // id -> index in m_pending
     TaskEvents m_pending;
     qint64 m_pendingCreated = 0;
     double m_finishedRate = 0;

@@ -178,8 +178,14 @@ void ModelsView::onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapsho
     m_model->setSnapshot(snapshot);
     const bool hasModels = m_model->rowCount() > 0;
     m_pages->setCurrentIndex(hasModels ? 0 : 1);
-    if (hasModels && !m_columnsFitted)
+    // Fit the columns to the first models, and again when models or endpoints are added.
+    int shape = m_model->rowCount();
+    for (int r = 0; r < m_model->rowCount(); ++r)
+        shape += m_model->rowCount(m_model->index(r, 0));
+    if (hasModels && (!m_columnsFitted || shape > m_fittedShape)) {
+        m_fittedShape = shape;
         fitColumns();
+    }
     updateActions();
 }
 

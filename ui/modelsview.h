@@ -78,6 +78,7 @@ private:
     QAction* m_deleteAction = nullptr;
     QHash<QString, QPointer<ModelEditorDialog>> m_editors; // by model name; "" for new models
     bool m_columnsFitted = false;
+    int m_fittedShape = 0; // models + endpoints when the columns were last fitted
 };
 
 } // namespace llmsched::ui

@@ -54,7 +54,9 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
     m_summary->setWordWrap(true);
     auto* tabs = new QTabWidget(this);
     m_input = jsonEdit(tabs);
+    m_input->setObjectName(QStringLiteral("input"));
     m_output = jsonEdit(tabs);
+    m_output->setObjectName(QStringLiteral("output"));
     tabs->addTab(m_input, tr("Input"));
     tabs->addTab(m_output, tr("Output"));
     m_timeline = new QTreeWidget(this);
@@ -95,8 +97,9 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
     resize(860, 680);
 
     connect(&live, &LiveState::tasksChanged, this, [this](const TaskEvents& events) {
+        const auto self = Ulid::fromString(m_id);
         for (const TaskEvent& e : events) {
-            if (e.id.toString() == m_id) {
+            if (self && e.id == *self) {
                 reload();
                 return;
             }

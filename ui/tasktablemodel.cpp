@@ -111,7 +111,8 @@ QString TaskTableModel::taskId(int row) const
 
 int TaskTableModel::rowOfTask(const QString& id) const
 {
-    return m_rowById.value(id, -1);
+    const auto u = Ulid::fromString(id);
+    return u ? m_rowById.value(*u, -1) : -1;
 }
 
 QVariant TaskTableModel::data(const QModelIndex& index, int role) const
@@ -232,7 +233,7 @@ void TaskTableModel::refresh()
     for (auto it = m_pages.begin(); it != m_pages.end();) {
         if (!keep.contains(it.key())) {
             for (const Task& t : it->rows)
-                m_rowById.remove(t.id.toString());
+                m_rowById.remove(t.id);
             m_lru.erase(it->lru);
             it = m_pages.erase(it);
         } else {
@@ -284,7 +285,7 @@ void TaskTableModel::onPage(quint64 generation, int page, const Result<TaskPage>
     m_lastError.clear();
     if (auto old = m_pages.find(page); old != m_pages.end()) {
         for (const Task& t : old->rows)
-            m_rowById.remove(t.id.toString());
+            m_rowById.remove(t.id);
         m_lru.erase(old->lru);
         m_pages.erase(old);
     }
@@ -294,7 +295,7 @@ void TaskTableModel::onPage(quint64 generation, int page, const Result<TaskPage>
     p.lru = m_lru.begin();
     const int first = page * kPageSize;
     for (int i = 0; i < p.rows.size(); ++i)
-        m_rowById.insert(p.rows.at(i).id.toString(), first + i);
+        m_rowById.insert(p.rows.at(i).id, first + i);
     const qsizetype loaded = p.rows.size();
     m_pages.insert(page, std::move(p));
     while (m_pages.size() > kMaxCachedPages) {
@@ -302,7 +303,7 @@ void TaskTableModel::onPage(quint64 generation, int page, const Result<TaskPage>
         m_lru.pop_back();
         auto v = m_pages.find(victim);
         for (const Task& t : v->rows)
-            m_rowById.remove(t.id.toString());
+            m_rowById.remove(t.id);
         m_pages.erase(v);
     }
     // The first page may land before the count: show its rows at once.
@@ -362,7 +363,7 @@ void TaskTableModel::onTaskEvents(const TaskEvents& events, qint64 created)
     for (const TaskEvent& e : events) {
         if (e.created && created > 0 && matchesFilter(e))
             ++fresh;
-        const int row = m_rowById.value(e.id.toString(), -1);
+        const int row = m_rowById.value(e.id, -1);
         if (row < 0)
             continue;
         auto it = m_pages.find(row / kPageSize);

@@ -94,7 +94,7 @@ private:
     mutable QHash<int, Page> m_pages;
     mutable std::list<int> m_lru; // most recent first
     mutable QSet<int> m_pagesInFlight;
-    mutable QHash<QString, int> m_rowById; // rows of loaded pages
+    mutable QHash<Ulid, int> m_rowById; // rows of loaded pages
 };
 
 } // namespace llmsched::ui

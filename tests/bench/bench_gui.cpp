@@ -21,6 +21,7 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QStandardPaths>
 #include <QTableView>
@@ -175,9 +176,12 @@ int main(int argc, char** argv)
     QTimer tick;
     tick.setTimerType(Qt::PreciseTimer);
     tick.setInterval(5);
+    std::array<qint64, 5> worstByView {};
     QObject::connect(&tick, &QTimer::timeout, [&] {
         const qint64 now = clock.nsecsElapsed() / 1000;
         gaps.append(now - last);
+        qint64& worst = worstByView[static_cast<size_t>(w->currentView())];
+        worst = std::max(worst, now - last);
         last = now;
     });
     QTimer views;
@@ -206,6 +210,8 @@ int main(int argc, char** argv)
         { QStringLiteral("stall_max_ms"), (pct(1.0) - 5000) / 1000.0 },
         { QStringLiteral("stall_p99_ms"), (pct(0.99) - 5000) / 1000.0 },
         { QStringLiteral("ticks"), gaps.size() },
+        { QStringLiteral("stall_max_ms_by_view"), QJsonArray { (worstByView[0] - 5000) / 1000.0, (worstByView[1] - 5000) / 1000.0,
+                                                      (worstByView[2] - 5000) / 1000.0, (worstByView[3] - 5000) / 1000.0, (worstByView[4] - 5000) / 1000.0 } },
     };
     QTextStream(stdout) << QJsonDocument(result).toJson(QJsonDocument::Compact) << '\n';
     center.shutdown();

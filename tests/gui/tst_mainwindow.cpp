@@ -62,6 +62,9 @@ ModelConfig failingModel(const QString& name)
 {
     ModelConfig m = testutil::simModel(name);
     m.endpoints[0].simulation.failureRate = 1.0;
+    // Keep the circuit closed: the test wants every attempt to reach the endpoint.
+    m.endpoints[0].circuit.failureThreshold = 1000;
+    m.endpoints[0].circuit.minRequests = 1000;
     m.retry.maxAttempts = 1;
     return m;
 }
@@ -170,6 +173,9 @@ private slots:
         QTRY_COMPARE(view.model()->rowCount(), 0);
         // Let them die again, then purge for good.
         await(f.engine->setModelPaused(QStringLiteral("broken"), false));
+        TaskFilter deadOnly;
+        deadOnly.states = { TaskState::Dead };
+        QTRY_COMPARE(*await(f.engine->countTasks(deadOnly)), 4);
         QTRY_COMPARE(view.model()->rowCount(), 4);
         view.purgeNow();
         QTRY_COMPARE(view.model()->rowCount(), 0);
@@ -188,10 +194,8 @@ private slots:
         QSignalSpy loaded(d, &ui::TaskDetailDialog::loaded);
         d->show();
         QTRY_VERIFY(loaded.count() >= 1);
-        const auto edits = d->findChildren<QPlainTextEdit*>();
-        QCOMPARE(edits.size(), 2);
-        QVERIFY(edits.at(0)->toPlainText().contains(QStringLiteral("detail-probe")));
-        QVERIFY(edits.at(1)->toPlainText().contains(QStringLiteral("choices")));
+        QVERIFY(d->findChild<QPlainTextEdit*>(QStringLiteral("input"))->toPlainText().contains(QStringLiteral("detail-probe")));
+        QVERIFY(d->findChild<QPlainTextEdit*>(QStringLiteral("output"))->toPlainText().contains(QStringLiteral("choices")));
         QVERIFY(d->findChild<QTreeWidget*>()->topLevelItemCount() >= 2);
         d->close();
     }
