@@ -468,7 +468,9 @@ QFuture<VoidResult> Engine::revokeToken(const QString& id)
     auto promise = std::make_shared<QPromise<VoidResult>>();
     promise->start();
     m_store->writer().exec([id](QSqlDatabase& db) { return tokens::revoke(db, id); },
-        [promise](VoidResult r) {
+        [this, promise](VoidResult r) {
+            if (r)
+                emit tokensChanged();
             promise->addResult(r);
             promise->finish();
         });

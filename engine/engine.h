@@ -121,6 +121,9 @@ signals:
     // For watched tasks only; emitted on the engine thread (connect queued).
     void taskDelta(const QString& id, const QByteArray& chunk);
     void taskFinished(const llmsched::TaskOutcome& outcome);
+    // An API token was created or revoked by any client (the REST server
+    // reloads its cache); emitted on the store writer's thread.
+    void tokensChanged();
 
 private:
     template<typename T, typename F>

@@ -215,6 +215,7 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     registerRoutes();
     connect(&engine, &Engine::taskEvents, this, &ApiServer::onTaskEvents);
     connect(&engine, &Engine::notification, this, &ApiServer::onNotification);
+    connect(&engine, &Engine::tokensChanged, this, &ApiServer::refreshTokens);
     connect(&engine, &Engine::taskDelta, this, &ApiServer::onTaskDelta);
     connect(&engine, &Engine::taskFinished, this, &ApiServer::onTaskFinished);
     m_flushTimer.setInterval(kFlushMs);

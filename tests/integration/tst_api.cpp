@@ -696,6 +696,10 @@ void TestApi::tokenMadeElsewhereWorks()
     QVERIFY2(first.status == 200, first.text());
     QCOMPARE(call("POST", QStringLiteral("/api/v1/tasks"), outside->secret, taskBody(kModel)).status, 201);
     QCOMPARE(call("POST", QStringLiteral("/api/v1/models"), outside->secret, toBytes(modelJson(QStringLiteral("x")))).status, 403);
+
+    // Revoked the same way (the GUI's settings): the server drops it from its cache.
+    QVERIFY(await(m_f->engine->revokeToken(outside->token.id)));
+    QTRY_COMPARE(call("GET", QStringLiteral("/api/v1/tasks"), outside->secret).status, 401);
 }
 
 // ---- tasks -------------------------------------------------------------------------------
