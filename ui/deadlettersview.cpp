@@ -31,13 +31,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
     m_modelCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_count = new QLabel(this);
 
-    auto makeAction = [this](const QString& text, const QKeySequence& key, const QString& icon) {
-        auto* a = new QAction(QIcon::fromTheme(icon), text, this);
-        a->setShortcut(key);
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        addAction(a);
-        return a;
-    };
+    const auto makeAction = [this](const QString& text, const QKeySequence& key, const QString& icon) { return viewAction(this, text, key, icon); };
     m_requeueSelected = makeAction(tr("&Requeue selected"), QKeySequence(Qt::CTRL | Qt::Key_R), QStringLiteral("edit-redo"));
     m_requeueAll = makeAction(tr("Requeue &all"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), QStringLiteral("edit-redo"));
     m_purge = makeAction(tr("&Purge…"), QKeySequence(Qt::SHIFT | Qt::Key_Delete), QStringLiteral("edit-delete"));
@@ -55,15 +49,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
 
     m_table = new QTableView(this);
     m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setWordWrap(false);
-    m_table->setShowGrid(false);
-    m_table->setAlternatingRowColors(true);
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    setupTaskTable(m_table);
     for (int c : { TaskTableModel::State, TaskTableModel::Duration, TaskTableModel::Tokens, TaskTableModel::Cost })
         m_table->hideColumn(c);
     m_table->setColumnWidth(TaskTableModel::Id, 250);
@@ -135,20 +121,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
             }
         }
     });
-    connect(&live, &LiveState::snapshotChanged, this, [this](const std::shared_ptr<const EngineSnapshot>& s) {
-        QStringList names;
-        for (const ModelSnapshot& m : s->models)
-            names.append(m.name);
-        if (m_modelCombo->count() - 1 == names.size())
-            return;
-        const QString current = modelFilter();
-        QSignalBlocker block(m_modelCombo);
-        while (m_modelCombo->count() > 1)
-            m_modelCombo->removeItem(1);
-        for (const QString& n : names)
-            m_modelCombo->addItem(n, n);
-        m_modelCombo->setCurrentIndex(std::max(0, m_modelCombo->findData(current)));
-    });
+    connect(&live, &LiveState::snapshotChanged, this, [this](const std::shared_ptr<const EngineSnapshot>& s) { syncModelCombo(m_modelCombo, *s); });
     applyFilter();
 }
 

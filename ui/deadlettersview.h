@@ -47,7 +47,6 @@ private:
     QAction* m_requeueSelected = nullptr;
     QAction* m_requeueAll = nullptr;
     QAction* m_purge = nullptr;
-    qint64 m_lastDead = -1;
 };
 
 } // namespace llmsched::ui

@@ -80,21 +80,12 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
 
     m_table = new QTableView(this);
     m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    setupTaskTable(m_table);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setWordWrap(false);
-    m_table->setShowGrid(false);
-    m_table->setAlternatingRowColors(true);
     m_table->setSortingEnabled(true);
     m_table->horizontalHeader()->setSortIndicator(TaskTableModel::Id, Qt::DescendingOrder);
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->horizontalHeader()->setHighlightSections(false);
-    // Fixed row heights: a million rows cost nothing to lay out.
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
-    m_table->verticalHeader()->hide();
     const QList<int> widths = { 250, 110, 110, 90, 80, 150, 90, 110, 80, 80 };
     for (int c = 0; c < widths.size(); ++c)
         m_table->setColumnWidth(c, widths.at(c));
@@ -110,13 +101,7 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     layout->addWidget(m_table, 1);
     layout->addLayout(status);
 
-    auto makeAction = [this](const QString& text, const QKeySequence& key, const QString& icon) {
-        auto* a = new QAction(QIcon::fromTheme(icon), text, this);
-        a->setShortcut(key);
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        addAction(a);
-        return a;
-    };
+    const auto makeAction = [this](const QString& text, const QKeySequence& key, const QString& icon) { return viewAction(this, text, key, icon); };
     m_details = makeAction(tr("&Details…"), QKeySequence(Qt::Key_Return), QStringLiteral("document-properties"));
     m_cancel = makeAction(tr("&Cancel tasks"), QKeySequence::Delete, QStringLiteral("process-stop"));
     m_retry = makeAction(tr("&Retry tasks"), QKeySequence(Qt::CTRL | Qt::Key_R), QStringLiteral("view-refresh"));
@@ -211,24 +196,8 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
 
 void QueueView::fillModels()
 {
-    const auto snap = m_live.snapshot();
-    if (!snap)
-        return;
-    QStringList names;
-    for (const ModelSnapshot& m : snap->models)
-        names.append(m.name);
-    QStringList have;
-    for (int i = 1; i < m_modelFilter->count(); ++i)
-        have.append(m_modelFilter->itemData(i).toString());
-    if (have == names)
-        return;
-    const QString current = m_modelFilter->currentData().toString();
-    QSignalBlocker block(m_modelFilter);
-    while (m_modelFilter->count() > 1)
-        m_modelFilter->removeItem(1);
-    for (const QString& n : names)
-        m_modelFilter->addItem(n, n);
-    m_modelFilter->setCurrentIndex(std::max(0, m_modelFilter->findData(current)));
+    if (const auto snap = m_live.snapshot())
+        syncModelCombo(m_modelFilter, *snap);
 }
 
 void QueueView::showStates(const QString& key)

@@ -1,6 +1,12 @@
 #include "uiutil.h"
 
+#include "core/enginetypes.h"
+
+#include <QAction>
+#include <QComboBox>
 #include <QDateTime>
+#include <QHeaderView>
+#include <QTableView>
 #include <QLocale>
 
 namespace llmsched::ui {
@@ -86,6 +92,47 @@ QString Text::circuit(const QString& circuit)
     if (circuit == QLatin1String("half_open"))
         return tr("half-open");
     return circuit;
+}
+
+QAction* viewAction(QWidget* view, const QString& text, const QKeySequence& key, const QString& themeIcon)
+{
+    auto* a = new QAction(QIcon::fromTheme(themeIcon), text, view);
+    a->setShortcut(key);
+    a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    view->addAction(a);
+    return a;
+}
+
+void setupTaskTable(QTableView* table)
+{
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table->setWordWrap(false);
+    table->setShowGrid(false);
+    table->setAlternatingRowColors(true);
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
+    table->verticalHeader()->hide();
+    table->horizontalHeader()->setStretchLastSection(true);
+}
+
+void syncModelCombo(QComboBox* combo, const EngineSnapshot& snapshot)
+{
+    QStringList names;
+    for (const ModelSnapshot& m : snapshot.models)
+        names.append(m.name);
+    QStringList have;
+    for (int i = 1; i < combo->count(); ++i)
+        have.append(combo->itemData(i).toString());
+    if (have == names)
+        return;
+    const QString current = combo->currentData().toString();
+    QSignalBlocker block(combo);
+    while (combo->count() > 1)
+        combo->removeItem(1);
+    for (const QString& n : names)
+        combo->addItem(n, n);
+    combo->setCurrentIndex(std::max(0, combo->findData(current)));
 }
 
 QColor stateColor(TaskState s)

@@ -3,9 +3,19 @@
 #include "core/task.h"
 
 #include <QColor>
+#include <QKeySequence>
 #include <QFuture>
 #include <QCoreApplication>
 #include <QString>
+
+class QAction;
+class QComboBox;
+class QTableView;
+class QWidget;
+
+namespace llmsched {
+struct EngineSnapshot;
+}
 
 namespace llmsched::ui {
 
@@ -35,6 +45,18 @@ struct FutureValue<QFuture<T>>
 {
     using type = T;
 };
+
+// An action of one view: its shortcut works while the view (or a child) has
+// focus, so views can reuse keys (Del, Ctrl+R) for their own selection.
+QAction* viewAction(QWidget* view, const QString& text, const QKeySequence& key, const QString& themeIcon);
+
+// A table of tasks as the Queue and Dead letters show them: whole rows
+// selected, fixed row heights (a million rows cost nothing to lay out).
+void setupTaskTable(QTableView* table);
+
+// Keeps a model filter combo (first item: all models, data "") in step with
+// the snapshot's models, keeping the current choice; no signals while it changes.
+void syncModelCombo(QComboBox* combo, const EngineSnapshot& snapshot);
 
 // A colour per state that reads on light and dark backgrounds.
 QColor stateColor(TaskState s);
