@@ -86,7 +86,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
             if (id.isEmpty())
                 continue;
             ++*left;
-            m_live.engine().retry(id).then(this, [this, left, ok](const Result<TaskState>& r) {
+            onResult(m_live.engine().retry(id), this, [this, left, ok](const Result<TaskState>& r) {
                 if (r)
                     ++*ok;
                 if (--*left == 0) {
@@ -97,7 +97,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
         }
     });
     connect(m_requeueAll, &QAction::triggered, this, [this] {
-        m_live.engine().requeueDead(modelFilter()).then(this, [this](const Result<qint64>& r) {
+        onResult(m_live.engine().requeueDead(modelFilter()), this, [this](const Result<qint64>& r) {
             emit statusMessage(r ? tr("Requeued %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX))) : tr("Requeue failed: %1").arg(r.error().message));
             m_model->refresh();
         });
@@ -140,7 +140,7 @@ void DeadLettersView::applyFilter()
 
 void DeadLettersView::purgeNow()
 {
-    m_live.engine().purge(TaskState::Dead, modelFilter()).then(this, [this](const Result<qint64>& r) {
+    onResult(m_live.engine().purge(TaskState::Dead, modelFilter()), this, [this](const Result<qint64>& r) {
         emit statusMessage(r ? tr("Purged %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX))) : tr("Purge failed: %1").arg(r.error().message));
         m_model->refresh();
     });

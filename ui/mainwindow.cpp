@@ -308,7 +308,7 @@ void MainWindow::togglePause()
 {
     const auto s = m_live.snapshot();
     const bool pause = !(s && s->paused);
-    m_live.engine().setPaused(pause).then(this, [this, pause](const VoidResult& r) {
+    onResult(m_live.engine().setPaused(pause), this, [this, pause](const VoidResult& r) {
         statusBar()->showMessage(r ? (pause ? tr("Dispatching paused; running calls finish") : tr("Dispatching resumed")) : r.error().message, 6000);
         m_live.flush();
     });

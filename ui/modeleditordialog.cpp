@@ -1,6 +1,7 @@
 #include "modeleditordialog.h"
 
 #include "modeltreemodel.h"
+#include "uiutil.h"
 
 #include "core/secrets.h"
 #include "engine.h"
@@ -718,8 +719,7 @@ void ModelEditorDialog::storeTypedKeys(const std::function<void()>& then)
     const QString endpoint = m_drafts.at(row).config.name;
     const QString name = keychainNameFor(endpoint);
     setMessage(tr("Storing the key of “%1” in the OS keychain…").arg(endpoint).toHtmlEscaped(), {}, false);
-    m_engine.storeSecret(name, m_drafts.at(row).typedKey.toUtf8())
-        .then(this, [this, row, endpoint, name, then](const VoidResult& r) {
+    onResult(m_engine.storeSecret(name, m_drafts.at(row).typedKey.toUtf8()), this, [this, row, endpoint, name, then](const VoidResult& r) {
             if (row >= m_drafts.size() || m_drafts.at(row).config.name != endpoint)
                 return setBusy(false);
             if (!r) {
@@ -751,7 +751,7 @@ void ModelEditorDialog::upsert()
                 m.paused = s.config.paused;
         }
     }
-    m_engine.upsertModel(m).then(this, [this](const Result<ModelConfig>& r) {
+    onResult(m_engine.upsertModel(m), this, [this](const Result<ModelConfig>& r) {
         setBusy(false);
         if (!r)
             return showEngineError(tr("The engine did not take the model"), r.error());
@@ -764,7 +764,7 @@ void ModelEditorDialog::upsert()
 void ModelEditorDialog::runTest()
 {
     setMessage(tr("Testing the connection…").toHtmlEscaped(), tr("Testing the connection…"), false);
-    m_engine.testConnection(formConfig()).then(this, [this](const Result<QList<EndpointTestResult>>& r) {
+    onResult(m_engine.testConnection(formConfig()), this, [this](const Result<QList<EndpointTestResult>>& r) {
         setBusy(false);
         if (!r) {
             m_testResults.clear();

@@ -2,6 +2,7 @@
 
 #include "livestate.h"
 #include "modeleditordialog.h"
+#include "uiutil.h"
 #include "modeltreemodel.h"
 
 #include "engine.h"
@@ -305,7 +306,7 @@ void ModelsView::togglePauseCurrent()
         return;
     const bool pause = !m_tree->currentIndex().data(ModelTreeModel::PausedRole).toBool();
     m_pauseAction->setEnabled(false);
-    m_live.engine().setModelPaused(name, pause).then(this, [this, name, pause](const VoidResult& r) {
+    onResult(m_live.engine().setModelPaused(name, pause), this, [this, name, pause](const VoidResult& r) {
         if (!r)
             showMessage((pause ? tr("Could not pause “%1”: %2") : tr("Could not resume “%1”: %2"))
                             .arg(name, r.error().message));
@@ -332,7 +333,7 @@ void ModelsView::deleteCurrent()
     connect(box, &QMessageBox::finished, this, [this, box, remove, name] {
         if (box->clickedButton() != remove)
             return;
-        m_live.engine().removeModel(name).then(this, [this, name](const VoidResult& r) {
+        onResult(m_live.engine().removeModel(name), this, [this, name](const VoidResult& r) {
             if (!r)
                 showMessage(tr("Could not delete “%1”: %2").arg(name, r.error().message));
             else

@@ -305,7 +305,7 @@ void forEachTask(QueueView* view, const QStringList& ids, F command, std::functi
     tally->pending = static_cast<int>(ids.size());
     for (const QString& id : ids) {
         using Answer = typename FutureValue<std::invoke_result_t<F, const QString&>>::type;
-        command(id).then(view, [view, tally, summary](const Answer& r) {
+        onResult(command(id), view, [view, tally, summary](const Answer& r) {
             if (r)
                 ++tally->ok;
             else
@@ -367,7 +367,7 @@ void QueueView::exportTo(const QStringList& ids, const QString& path)
     auto ex = std::make_shared<Export>();
     ex->pending = static_cast<int>(ids.size());
     for (const QString& id : ids) {
-        m_live.engine().task(id).then(this, [this, ex, path](const Result<Task>& r) {
+        onResult(m_live.engine().task(id), this, [this, ex, path](const Result<Task>& r) {
             if (r)
                 ex->tasks.append(*r);
             else
@@ -375,14 +375,14 @@ void QueueView::exportTo(const QStringList& ids, const QString& path)
             if (--ex->pending > 0)
                 return;
             // Writing may be slow (network drives): off the GUI thread.
-            QtConcurrent::run([tasks = ex->tasks, path]() -> QString {
+            onResult(QtConcurrent::run([tasks = ex->tasks, path]() -> QString {
                 QSaveFile f(path);
                 if (!f.open(QIODevice::WriteOnly))
                     return f.errorString();
                 for (const Task& t : tasks)
                     f.write(taskToJsonLine(t));
                 return f.commit() ? QString() : f.errorString();
-            }).then(this, [this, n = ex->tasks.size(), errors = ex->errors, path](const QString& error) {
+            }), this, [this, n = ex->tasks.size(), errors = ex->errors, path](const QString& error) {
                 if (!error.isEmpty())
                     emit statusMessage(tr("Could not write %1: %2").arg(path, error));
                 else if (!errors.isEmpty())

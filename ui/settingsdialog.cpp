@@ -153,7 +153,7 @@ Settings SettingsDialog::settings() const
 
 void SettingsDialog::reloadTokens()
 {
-    m_live.engine().apiTokens().then(this, [this](const Result<QList<ApiToken>>& r) {
+    onResult(m_live.engine().apiTokens(), this, [this](const Result<QList<ApiToken>>& r) {
         m_tokens->clear();
         if (!r) {
             m_tokenMessage->setText(r.error().message);
@@ -180,7 +180,7 @@ void SettingsDialog::createToken()
     if (!ok)
         return;
     const Role r = static_cast<Role>(roles.indexOf(role));
-    m_live.engine().createToken(name.trimmed(), r).then(this, [this](const Result<NewToken>& t) {
+    onResult(m_live.engine().createToken(name.trimmed(), r), this, [this](const Result<NewToken>& t) {
         if (!t) {
             m_tokenMessage->setText(t.error().message);
             return;
@@ -196,7 +196,7 @@ void SettingsDialog::revokeToken()
     if (items.isEmpty())
         return;
     const QString id = items.constFirst()->data(0, Qt::UserRole).toString();
-    m_live.engine().revokeToken(id).then(this, [this, id](const VoidResult& r) {
+    onResult(m_live.engine().revokeToken(id), this, [this, id](const VoidResult& r) {
         m_tokenMessage->setText(r ? tr("Revoked %1.").arg(id) : r.error().message);
         reloadTokens();
     });

@@ -439,9 +439,7 @@ void StatisticsView::queryHistory()
     m_tailPending = false;
     m_dirty = true;
     // Up to the minute after now: the engine's clock may run a little ahead.
-    m_live.engine()
-        .statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs)
-        .then(this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+    onResult(m_live.engine().statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
             if (generation != m_generation)
                 return;
             m_historyPending = false;
@@ -466,9 +464,7 @@ void StatisticsView::queryTail()
     m_lastTailMs = now;
     m_tailPending = true;
     const quint64 generation = m_generation;
-    m_live.engine()
-        .statsMinutes(*from, now + kStatsMinuteMs)
-        .then(this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+    onResult(m_live.engine().statsMinutes(*from, now + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
             if (generation != m_generation)
                 return;
             m_tailPending = false;

@@ -165,7 +165,7 @@ void SubmitDialog::submit()
     QList<TaskSpec> specs(m_copies->value(), *spec);
     m_buttons->setEnabled(false);
     m_error->hide();
-    m_live.engine().submit(specs).then(this, [this](const Result<QList<SubmitOutcome>>& r) {
+    onResult(m_live.engine().submit(specs), this, [this](const Result<QList<SubmitOutcome>>& r) {
         m_buttons->setEnabled(true);
         if (!r) {
             m_error->setText(r.error().toString());

@@ -81,7 +81,7 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
     connect(copy, &QPushButton::clicked, this, [this] { QGuiApplication::clipboard()->setText(m_id); });
     auto act = [this](auto future) {
         using Answer = typename FutureValue<decltype(future)>::type;
-        future.then(this, [this](const Answer& r) {
+        onResult(future, this, [this](const Answer& r) {
             if (!r)
                 m_summary->setText(m_summary->text() + QStringLiteral("\n") + r.error().message);
             reload();
@@ -110,11 +110,11 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
 
 void TaskDetailDialog::reload()
 {
-    m_live.engine().task(m_id).then(this, [this](const Result<Task>& r) {
+    onResult(m_live.engine().task(m_id), this, [this](const Result<Task>& r) {
         if (!r)
             return failed(r.error().message);
         showTask(*r);
-        m_live.engine().taskLog(m_id).then(this, [this](const Result<QList<TaskLogEntry>>& log) {
+        onResult(m_live.engine().taskLog(m_id), this, [this](const Result<QList<TaskLogEntry>>& log) {
             if (log)
                 showLog(*log);
             m_loaded = true;

@@ -3,9 +3,10 @@
 #include "core/task.h"
 
 #include <QColor>
-#include <QKeySequence>
-#include <QFuture>
 #include <QCoreApplication>
+#include <QFuture>
+#include <QFutureWatcher>
+#include <QKeySequence>
 #include <QString>
 
 class QAction;
@@ -36,6 +37,21 @@ public:
     static QString time(qint64 ms); // local date and time, to the second
     static QString circuit(const QString& circuit); // closed / open / half_open
 };
+
+// Calls fn(result) on `context`'s thread once `future` has its result, unless
+// `context` is gone by then. (Qt 6.4's QFuture::then(context, ...) asserts
+// when the context dies first: a dialog closed while its query runs.)
+template<typename T, typename F>
+void onResult(QFuture<T> future, QObject* context, F&& fn)
+{
+    auto* watcher = new QFutureWatcher<T>(context);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, fn = std::forward<F>(fn)]() mutable {
+        watcher->deleteLater();
+        if (watcher->future().resultCount() > 0)
+            fn(watcher->future().result());
+    });
+    watcher->setFuture(std::move(future));
+}
 
 // The T of a QFuture<T> (continuations need the exact argument type).
 template<typename F>
