@@ -102,8 +102,9 @@ ImportDialog::ImportDialog(LiveState& live, const QString& path, QWidget* parent
 
 ImportDialog::~ImportDialog()
 {
+    // The worker owns what it uses (engine pointer, path, cancel flag) and stops
+    // after its current chunk; nothing here waits for it.
     *m_cancel = true;
-    m_watcher.waitForFinished(); // at most one chunk
 }
 
 void ImportDialog::start()
