@@ -197,7 +197,9 @@ void ModelsView::fitColumns()
     QHeaderView* header = m_tree->header();
     for (int c = 0; c < ModelTreeModel::ColumnCount - 1; ++c) {
         m_tree->resizeColumnToContents(c);
-        const int width = std::max(header->sectionSize(c) + kColumnPadding, header->sectionSizeHint(c));
+        // Room for texts that grow after the first fit (latency, rates, "cooling down").
+        const int room = m_tree->fontMetrics().horizontalAdvance(QStringLiteral("000,000.0 ms")) + kColumnPadding;
+        const int width = std::max({ header->sectionSize(c) + kColumnPadding, header->sectionSizeHint(c), room });
         header->resizeSection(c, std::min(width, kMaxFittedColumnWidth));
     }
 }
