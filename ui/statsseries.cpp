@@ -130,14 +130,19 @@ QList<qint64> timeTicks(StatsRange range, const StatsWindow& window)
     return out;
 }
 
+void StatsBucket::addCounts(const StatsBucket& other)
+{
+    counters.add(other.counters);
+    latency.add(other.latency);
+    liveWeight += other.liveWeight;
+    liveSums.p50 += other.liveSums.p50;
+    liveSums.p95 += other.liveSums.p95;
+    liveSums.p99 += other.liveSums.p99;
+}
+
 void StatsBucket::addLater(const StatsBucket& later)
 {
-    counters.add(later.counters);
-    latency.add(later.latency);
-    liveWeight += later.liveWeight;
-    liveSums.p50 += later.liveSums.p50;
-    liveSums.p95 += later.liveSums.p95;
-    liveSums.p99 += later.liveSums.p99;
+    addCounts(later);
     if (later.depthAtMs >= depthAtMs) {
         depthAtMs = later.depthAtMs;
         queueDepth = later.queueDepth;
@@ -146,12 +151,7 @@ void StatsBucket::addLater(const StatsBucket& later)
 
 void StatsBucket::addModel(const StatsBucket& other)
 {
-    counters.add(other.counters);
-    latency.add(other.latency);
-    liveWeight += other.liveWeight;
-    liveSums.p50 += other.liveSums.p50;
-    liveSums.p95 += other.liveSums.p95;
-    liveSums.p99 += other.liveSums.p99;
+    addCounts(other);
     if (other.hasQueueDepth()) {
         queueDepth += other.queueDepth;
         depthAtMs = std::max(depthAtMs, other.depthAtMs);

@@ -75,6 +75,10 @@ struct StatsBucket
     bool hasQueueDepth() const { return depthAtMs >= 0; }
     // Anything worth a chart: tasks moved, tokens spent or work waiting.
     bool hasActivity() const;
+
+private:
+    // Counters, histogram and live percentile sums, which add up either way.
+    void addCounts(const StatsBucket& other);
 };
 
 // Counter fields one by one: a - b, never below zero.
