@@ -44,7 +44,6 @@ CounterStrip::CounterStrip(LiveState& live, QWidget* parent)
         box->addWidget(title);
         b->setMinimumHeight(value->sizeHint().height() + title->sizeHint().height() + 10);
         b->setMinimumWidth(std::max(value->fontMetrics().horizontalAdvance(QStringLiteral("0,000,000")), title->sizeHint().width()) + 22);
-        m_buttons[i] = b;
         m_values[i] = value;
         layout->addWidget(b);
         if (!keys.at(i).isEmpty())

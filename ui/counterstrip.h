@@ -8,7 +8,6 @@
 #include <memory>
 
 class QLabel;
-class QToolButton;
 
 namespace llmsched::ui {
 
@@ -36,7 +35,6 @@ signals:
 private:
     void update(const std::shared_ptr<const EngineSnapshot>& snapshot);
 
-    std::array<QToolButton*, CounterCount> m_buttons {};
     std::array<QLabel*, CounterCount> m_values {};
 };
 

@@ -46,7 +46,6 @@ void LiveState::tick()
     auto snap = m_engine.snapshot();
     if (snap && snap != m_snapshot) {
         m_snapshot = snap;
-        m_finishedRate = snap->tasksPerSecond;
         emit snapshotChanged(m_snapshot);
     }
     if (!m_pending.isEmpty() || m_pendingCreated > 0) {

@@ -28,8 +28,6 @@ public:
 
     Engine& engine() const { return m_engine; }
     std::shared_ptr<const EngineSnapshot> snapshot() const { return m_snapshot; }
-    // Tasks per second finishing, averaged over the last few seconds.
-    double finishedPerSecond() const { return m_finishedRate; }
 
     // Publishes now instead of on the next tick (tests, first paint).
     void flush();
@@ -52,7 +50,6 @@ private:
     QHash<Ulid, qsizetype> m_pendingIndex; // id -> index in m_pending
     TaskEvents m_pending;
     qint64 m_pendingCreated = 0;
-    double m_finishedRate = 0;
 };
 
 } // namespace llmsched::ui

@@ -117,7 +117,6 @@ void TaskDetailDialog::reload()
         onResult(m_live.engine().taskLog(m_id), this, [this](const Result<QList<TaskLogEntry>>& log) {
             if (log)
                 showLog(*log);
-            m_loaded = true;
             emit loaded();
         });
     });
@@ -126,7 +125,6 @@ void TaskDetailDialog::reload()
 void TaskDetailDialog::failed(const QString& message)
 {
     m_summary->setText(tr("Could not load the task: %1").arg(message));
-    m_loaded = true;
     emit loaded();
 }
 

@@ -24,7 +24,6 @@ public:
     TaskDetailDialog(LiveState& live, const QString& id, QWidget* parent = nullptr);
 
     void reload();
-    bool isLoaded() const { return m_loaded; }
 
 signals:
     void loaded();
@@ -36,7 +35,6 @@ private:
 
     LiveState& m_live;
     QString m_id;
-    bool m_loaded = false;
     QLabel* m_summary = nullptr;
     QPlainTextEdit* m_input = nullptr;
     QPlainTextEdit* m_output = nullptr;

@@ -7,6 +7,7 @@
 // Prints one JSON line with the figures (docs/benchmarks.md).
 
 #include "benchutil.h"
+#include "enginetestutil.h"
 
 #include "controlcenter.h"
 #include "livestate.h"
@@ -31,16 +32,9 @@
 #include <algorithm>
 
 using namespace llmsched;
+using testutil::await;
 
 namespace {
-
-template<typename T>
-T await(QFuture<T> f)
-{
-    while (!f.isFinished())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    return f.result();
-}
 
 // Fills the store with `n` queued tasks of `model` without running them.
 bool fill(const QString& dataDir, const QString& model, int n)
