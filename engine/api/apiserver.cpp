@@ -18,7 +18,12 @@ namespace llmsched {
 
 namespace {
 constexpr int kMaxBatch = 10'000;
-constexpr int kFlushMs = 1000;
+// Audit rows and token use go to the store in small, frequent batches, so the
+// store writer never takes a second's worth of rows in one go (which held the
+// submits committing beside them for tens of milliseconds).
+constexpr int kFlushMs = 200;
+constexpr qsizetype kAuditFlushRows = 256;
+constexpr qint64 kRefusedAuthWarnMs = 60'000;
 constexpr int kKeepAliveMs = 15'000;
 constexpr int kStatsEventMs = 1000;
 constexpr size_t kMaxLogs = 500;
@@ -210,6 +215,7 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     , m_statsTimer(this)
 {
     m_clock.start();
+    m_refusedAuthWarnedMs = -kRefusedAuthWarnMs; // the first refusal is reported at once
     m_http->setMaxBodyBytes(m_options.maxBodyBytes);
     m_http->setHandler([this](HttpRequest request, std::shared_ptr<HttpReply> reply) { handle(std::move(request), std::move(reply)); });
     registerRoutes();
@@ -460,13 +466,29 @@ void ApiServer::recordRequest(const Call& c, int status)
     for (size_t i = 0; i < std::size(kLatencyBounds); ++i)
         if (seconds <= kLatencyBounds[i])
             ++s.buckets[i];
-    if (c.route && c.route->audited)
+    if (status == 401) {
+        // Not audited: a request without a valid token changed nothing and names
+        // no one, and anybody who can reach the port could fill the log with them.
+        // Counted in /metrics and summed up in a warning at most once a minute.
+        ++m_refusedAuth;
+        m_refusedAuthRemote = c.request.remote.toString();
+    } else if (c.route && c.route->audited) {
         m_auditPending.append({ nowMs(), c.token ? c.token->id : QString(), QString::fromLatin1(c.request.method), c.request.path, status,
             c.request.remote.toString(), c.summary });
+        if (m_auditPending.size() >= kAuditFlushRows)
+            flushAudit();
+    }
 }
 
 void ApiServer::flushAudit()
 {
+    if (m_refusedAuth > 0 && m_clock.elapsed() - m_refusedAuthWarnedMs >= kRefusedAuthWarnMs) {
+        qCWarning(lcApi).noquote() << QStringLiteral("refused %1 request(s) without a valid token (the last from %2)")
+                                          .arg(m_refusedAuth)
+                                          .arg(m_refusedAuthRemote);
+        m_refusedAuth = 0;
+        m_refusedAuthWarnedMs = m_clock.elapsed();
+    }
     if (!m_auditPending.isEmpty()) {
         m_engine.audit(m_auditPending);
         m_auditPending.clear();

@@ -146,6 +146,9 @@ private:
     QHash<QString, qint64> m_tokenUse; // id -> last use, flushed periodically
     QHash<QString, Bucket> m_buckets;
     QList<AuditEntry> m_auditPending;
+    qint64 m_refusedAuth = 0; // 401s since the last warning about them
+    QString m_refusedAuthRemote; // where the last one came from
+    qint64 m_refusedAuthWarnedMs = 0;
     std::deque<QJsonObject> m_logs; // recent notifications
     QList<EventClient> m_eventClients;
     QTimer m_flushTimer;

@@ -1,6 +1,7 @@
 #include "tokens.h"
 
 #include "core/timeutil.h"
+#include "store/sqlite.h"
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
@@ -140,20 +141,19 @@ VoidResult touch(QSqlDatabase& db, const QHash<QString, qint64>& lastUsed)
 
 VoidResult audit(QSqlDatabase& db, const QList<AuditEntry>& entries)
 {
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO audit_log (time, token_id, method, path, status, remote, summary) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    for (const AuditEntry& e : entries) {
-        q.addBindValue(e.timeMs);
-        q.addBindValue(e.tokenId.isEmpty() ? QVariant() : QVariant(e.tokenId));
-        q.addBindValue(e.method);
-        q.addBindValue(e.path);
-        q.addBindValue(e.status);
-        q.addBindValue(e.remote);
-        q.addBindValue(e.summary);
-        if (!q.exec())
-            return sqlError(q, QStringLiteral("writing the audit log"));
-    }
-    return {};
+    return insertRowsChunked(
+        db, static_cast<int>(entries.size()), 7, QStringLiteral("INSERT INTO audit_log (time, token_id, method, path, status, remote, summary)"),
+        [&entries](QSqlQuery& q, int& pos, int row) {
+            const AuditEntry& e = entries.at(row);
+            q.bindValue(pos++, e.timeMs);
+            q.bindValue(pos++, e.tokenId.isEmpty() ? QVariant() : QVariant(e.tokenId));
+            q.bindValue(pos++, e.method);
+            q.bindValue(pos++, e.path);
+            q.bindValue(pos++, e.status);
+            q.bindValue(pos++, e.remote);
+            q.bindValue(pos++, e.summary);
+        },
+        "writing the audit log");
 }
 
 Result<QList<AuditEntry>> auditLog(QSqlDatabase& db, qint64 sinceMs, int limit)

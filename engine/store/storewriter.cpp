@@ -15,10 +15,6 @@
 namespace llmsched {
 
 namespace {
-// Multi-row INSERT sizes, largest first: 256 rows x 20 columns stays far below
-// SQLite's 32766 bound parameters, and few statement shapes keep the cache small.
-constexpr int kInsertChunks[] = { 256, 32, 4, 1 };
-constexpr int kLogChunks[] = { 256, 32, 4, 1 };
 constexpr int kTaskColumns = 20;
 constexpr int kRetryDelaysMs[] = { 50, 200, 1000, 5000 };
 
@@ -42,22 +38,9 @@ QVariant listOrNull(const QStringList& l)
     return l.isEmpty() ? QVariant() : QVariant(QJsonDocument(QJsonArray::fromStringList(l)).toJson(QJsonDocument::Compact));
 }
 
-QString placeholders(int rows, int columns)
-{
-    QString one = QStringLiteral("(?");
-    for (int c = 1; c < columns; ++c)
-        one += QStringLiteral(",?");
-    one += QLatin1Char(')');
-    QStringList all;
-    all.reserve(rows);
-    for (int r = 0; r < rows; ++r)
-        all.append(one);
-    return all.join(QLatin1Char(','));
-}
-
 const QString kInsertTaskPrefix = QStringLiteral(
     "INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, "
-    "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key, attempts) VALUES ");
+    "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key, attempts)");
 
 void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row)
 {
@@ -282,7 +265,7 @@ void StoreWriter::run()
                 break;
         }
     }
-    m_statements.clear();
+    clearStatementCache();
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
@@ -357,13 +340,7 @@ void StoreWriter::processBatch(Batch& batch)
 
 QSqlQuery& StoreWriter::prepared(const QString& sql)
 {
-    auto it = m_statements.find(sql);
-    if (it == m_statements.end()) {
-        QSqlQuery q(m_db);
-        q.prepare(sql);
-        it = m_statements.insert(sql, q);
-    }
-    return it.value();
+    return cachedStatement(m_db, sql);
 }
 
 VoidResult StoreWriter::execPrepared(QSqlQuery& q, const char* what)
@@ -375,54 +352,33 @@ VoidResult StoreWriter::execPrepared(QSqlQuery& q, const char* what)
 
 VoidResult StoreWriter::applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes)
 {
+    // Rows with an idempotency key go alone, in order, so a duplicate (also one
+    // within this batch) can be told apart and reported. All other rows of all
+    // the batch's operations go together in multi-row statements: a thousand
+    // single submits cost a handful of statements, not a thousand.
+    std::vector<const NewTaskRow*> plain;
     for (size_t o = 0; o < ops.size(); ++o) {
         std::vector<NewTaskRow>& rows = ops[o].rows;
         InsertOutcome& outcome = outcomes[o];
         outcome.items.resize(rows.size());
-        // Rows without an idempotency key go in multi-row statements; rows with
-        // one go alone so a duplicate can be told apart and reported.
-        size_t i = 0;
-        while (i < rows.size()) {
-            if (!rows[i].spec.idempotencyKey.isEmpty()) {
-                if (auto r = insertWithKey(rows[i], outcome.items[i]); !r)
-                    return r;
-                ++i;
-                continue;
-            }
-            size_t run = i;
-            while (run < rows.size() && rows[run].spec.idempotencyKey.isEmpty())
-                ++run;
-            int remaining = static_cast<int>(run - i);
-            while (remaining > 0) {
-                int chunk = 1;
-                for (int c : kInsertChunks) {
-                    if (c <= remaining) {
-                        chunk = c;
-                        break;
-                    }
-                }
-                if (auto r = insertRows(&rows[i], chunk); !r)
-                    return r;
-                for (int k = 0; k < chunk; ++k) {
-                    outcome.items[i + k].seq = rows[i + k].seq;
-                    outcome.items[i + k].id = rows[i + k].id;
-                    outcome.items[i + k].state = rows[i + k].state;
-                }
-                i += chunk;
-                remaining -= chunk;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            if (rows[i].spec.idempotencyKey.isEmpty()) {
+                plain.push_back(&rows[i]);
+                outcome.items[i].seq = rows[i].seq;
+                outcome.items[i].id = rows[i].id;
+                outcome.items[i].state = rows[i].state;
+            } else if (auto r = insertWithKey(rows[i], outcome.items[i]); !r) {
+                return r;
             }
         }
     }
-    return {};
+    return insertRows(plain.data(), static_cast<int>(plain.size()));
 }
 
-VoidResult StoreWriter::insertRows(const NewTaskRow* rows, int count)
+VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
 {
-    QSqlQuery& q = prepared(kInsertTaskPrefix + placeholders(count, kTaskColumns));
-    int pos = 0;
-    for (int k = 0; k < count; ++k)
-        bindTask(q, pos, rows[k]);
-    return execPrepared(q, "inserting tasks");
+    return insertRowsChunked(
+        m_db, count, kTaskColumns, kInsertTaskPrefix, [rows](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *rows[row]); }, "inserting tasks");
 }
 
 VoidResult StoreWriter::insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item)
@@ -441,7 +397,8 @@ VoidResult StoreWriter::insertWithKey(const NewTaskRow& row, InsertOutcome::Item
         return {};
     }
     find.finish();
-    if (auto r = insertRows(&row, 1); !r)
+    const NewTaskRow* one = &row;
+    if (auto r = insertRows(&one, 1); !r)
         return r;
     item.seq = row.seq;
     item.id = row.id;
@@ -538,32 +495,16 @@ VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
 
 VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
 {
-    size_t i = 0;
-    while (i < logs.size()) {
-        const int remaining = static_cast<int>(logs.size() - i);
-        int chunk = 1;
-        for (int c : kLogChunks) {
-            if (c <= remaining) {
-                chunk = c;
-                break;
-            }
-        }
-        QSqlQuery& q = prepared(QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data) VALUES ")
-            + placeholders(chunk, 5));
-        int pos = 0;
-        for (int k = 0; k < chunk; ++k) {
-            const TaskLogRow& l = logs[i + k];
+    return insertRowsChunked(
+        m_db, static_cast<int>(logs.size()), 5, QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)"), [&logs](QSqlQuery& q, int& pos, int row) {
+            const TaskLogRow& l = logs[static_cast<size_t>(row)];
             q.bindValue(pos++, l.seq);
             q.bindValue(pos++, l.entry.timeMs);
             q.bindValue(pos++, static_cast<int>(l.entry.level));
             q.bindValue(pos++, l.entry.message);
             q.bindValue(pos++, jsonOrNull(l.entry.data));
-        }
-        if (auto r = execPrepared(q, "appending task logs"); !r)
-            return r;
-        i += chunk;
-    }
-    return {};
+        },
+        "appending task logs");
 }
 
 } // namespace llmsched

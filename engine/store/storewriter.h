@@ -88,7 +88,7 @@ private:
     quint64 enqueue(const std::function<void(Batch&)>& add);
     void processBatch(Batch& batch);
     VoidResult applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes);
-    VoidResult insertRows(const NewTaskRow* rows, int count);
+    VoidResult insertRows(const NewTaskRow* const* rows, int count);
     VoidResult insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item);
     VoidResult applyUpdates(std::vector<TaskUpdate>& updates);
     VoidResult applyLogs(const std::vector<TaskLogRow>& logs);
@@ -99,7 +99,6 @@ private:
     const QString m_nodeId;
     const QString m_connectionName;
     QSqlDatabase m_db; // writer thread only
-    QHash<QString, QSqlQuery> m_statements; // writer thread only
 
     std::mutex m_mutex; // guards m_pending, m_nextTicket, m_stop, m_openResult
     std::condition_variable m_wake;

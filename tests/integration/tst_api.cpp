@@ -1332,6 +1332,9 @@ void TestApi::auditLog()
     QVERIFY(!id.isEmpty());
     QCOMPARE(call("POST", QStringLiteral("/api/v1/tasks"), m_operator.secret, QByteArrayLiteral("[]")).status, 422);
     QCOMPARE(call("GET", QStringLiteral("/api/v1/tasks"), m_viewer.secret).status, 200);
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/tasks"), m_viewer.secret, QByteArrayLiteral("[]")).status, 403);
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/tasks"), QStringLiteral("llms_not-a-token"), QByteArrayLiteral("[]")).status, 401);
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/tasks"), QString(), QByteArrayLiteral("[]")).status, 401);
 
     // Read at once: the audit request itself flushes what is pending.
     const Response r = call("GET", QStringLiteral("/api/v1/system/audit"), m_admin.secret);
@@ -1356,13 +1359,17 @@ void TestApi::auditLog()
     QCOMPARE(task.value(QLatin1String("remote")).toString().contains(QLatin1String("127.0.0.1")), true);
     QVERIFY(!find(QStringLiteral("POST"), QStringLiteral("/api/v1/tasks"), 422).isEmpty());
     QVERIFY(find(QStringLiteral("GET"), QStringLiteral("/api/v1/tasks"), 200).isEmpty()); // reads are not audited
-    QCOMPARE(entries.size(), 3);
+    // A refused role is audited under the token that tried; a request without a
+    // valid token is not (it names no one, and anyone could flood the log).
+    QCOMPARE(find(QStringLiteral("POST"), QStringLiteral("/api/v1/tasks"), 403).value(QLatin1String("token_id")).toString(), m_viewer.token.id);
+    QVERIFY(find(QStringLiteral("POST"), QStringLiteral("/api/v1/tasks"), 401).isEmpty());
+    QCOMPARE(entries.size(), 4);
     QVERIFY(!r.body.contains(m_operator.secret.toLatin1()));
 
     // ?limit caps the answer, newest first.
     const Response limited = call("GET", QStringLiteral("/api/v1/system/audit?limit=1"), m_admin.secret);
     QCOMPARE(limited.json().value(QLatin1String("entries")).toArray().size(), 1);
-    QCOMPARE(limited.json().value(QLatin1String("entries")).toArray().at(0).toObject().value(QLatin1String("status")).toInt(), 422);
+    QCOMPARE(limited.json().value(QLatin1String("entries")).toArray().at(0).toObject().value(QLatin1String("status")).toInt(), 403);
 
     // Token use is recorded too.
     const auto operatorUsed = [this] {
@@ -1372,6 +1379,17 @@ void TestApi::auditLog()
         return false;
     };
     QTRY_VERIFY_WITH_TIMEOUT(operatorUsed(), kWaitMs);
+
+    // More changes than one flush takes (256) all arrive, in chunked multi-row inserts.
+    constexpr int kMany = 301;
+    for (int i = 0; i < kMany; ++i)
+        QVERIFY(!submit(kModel).isEmpty());
+    const Response all = call("GET", QStringLiteral("/api/v1/system/audit?limit=1000"), m_admin.secret);
+    qsizetype submits = 0;
+    for (const QJsonValue& v : all.json().value(QLatin1String("entries")).toArray())
+        submits += v.toObject().value(QLatin1String("path")).toString() == QLatin1String("/api/v1/tasks")
+            && v.toObject().value(QLatin1String("status")).toInt() == 201;
+    QCOMPARE(submits, kMany + 1);
 }
 
 void TestApi::rateLimit()
