@@ -5,6 +5,7 @@
 #include "core/logging.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
@@ -17,6 +18,12 @@ namespace llmsched {
 namespace {
 constexpr int kTaskColumns = 20;
 constexpr int kRetryDelaysMs[] = { 50, 200, 1000, 5000 };
+constexpr int kCheckpointPaceMs = 100;
+constexpr qint64 kWalRestartFrames = 16384; // 64 MiB of 4 KiB pages
+// Past this the writer waits for a checkpoint in progress and rewinds the WAL
+// itself: a checkpointer starved of CPU must not let the WAL grow without bound.
+constexpr qint64 kWalHardLimitBytes = 128LL * 1024 * 1024;
+constexpr int kFallbackAutoCheckpoint = 4000;
 
 QVariant nullIfEmpty(const QString& s)
 {
@@ -112,6 +119,7 @@ StoreWriter::StoreWriter(QString databasePath, QString nodeId, QObject* parent)
     : QThread(parent)
     , m_path(std::move(databasePath))
     , m_nodeId(std::move(nodeId))
+    , m_walPath(m_path + QStringLiteral("-wal"))
     , m_connectionName(QStringLiteral("llmsched-writer-%1").arg(reinterpret_cast<quintptr>(this)))
 {
     setObjectName(QStringLiteral("store-writer"));
@@ -209,6 +217,8 @@ void StoreWriter::run()
 {
     {
         auto opened = openSqlite(m_path, m_connectionName, false);
+        if (opened)
+            QSqlQuery(*opened).exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0")); // the checkpointer thread does it
         std::lock_guard lock(m_mutex);
         if (opened)
             m_db = *opened;
@@ -217,6 +227,9 @@ void StoreWriter::run()
         if (!opened)
             return;
     }
+    m_checkpointer.reset(QThread::create([this] { checkpointLoop(); }));
+    m_checkpointer->setObjectName(QStringLiteral("store-checkpoint"));
+    m_checkpointer->start();
 
     int failures = 0;
     for (;;) {
@@ -265,8 +278,9 @@ void StoreWriter::run()
                 break;
         }
     }
+    stopCheckpointer();
     clearStatementCache();
-    m_db.close();
+    m_db.close(); // the last connection to close checkpoints everything
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
 }
@@ -326,6 +340,7 @@ void StoreWriter::processBatch(Batch& batch)
         // The tickets are not committed: report the last one before this batch.
         status.committedTicket = 0;
     } else {
+        afterCommit();
         for (size_t i = 0; i < batch.inserts.size(); ++i)
             if (batch.inserts[i].done)
                 batch.inserts[i].done(std::move(batch.inserts[i].rows), std::move(outcomes[i]));
@@ -336,6 +351,104 @@ void StoreWriter::processBatch(Batch& batch)
     std::lock_guard lock(m_listenerMutex);
     if (m_listener)
         m_listener(status);
+}
+
+void StoreWriter::afterCommit()
+{
+    if (m_checkpointerFailed.load(std::memory_order_relaxed)) {
+        if (!m_autoCheckpointRestored) { // no checkpointer: let SQLite checkpoint in commits again
+            QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_autocheckpoint = %1").arg(kFallbackAutoCheckpoint));
+            m_autoCheckpointRestored = true;
+        }
+        return;
+    }
+    bool wake = false;
+    {
+        std::lock_guard lock(m_checkpointWakeMutex);
+        wake = !m_checkpointDue;
+        m_checkpointDue = true;
+    }
+    if (wake)
+        m_checkpointWake.notify_one();
+
+    // The file only grows while the WAL holds more than it ever did (it is cut
+    // back to journal_size_limit, 64 MiB, when it rewinds).
+    const bool overHardLimit = QFileInfo(m_walPath).size() >= kWalHardLimitBytes;
+    if (!overHardLimit && m_walFrames.load(std::memory_order_relaxed) < kWalRestartFrames)
+        return;
+    std::unique_lock busy(m_checkpointMutex, std::defer_lock);
+    if (overHardLimit)
+        busy.lock();
+    else if (!busy.try_lock())
+        return; // the checkpointer is copying; ask again after the next batch
+    // Below the hard limit, do not wait for readers on older snapshots: if one
+    // is still reading, the WAL rewinds after a later batch instead.
+    QSqlQuery q(m_db);
+    if (!overHardLimit)
+        q.exec(QStringLiteral("PRAGMA busy_timeout = 0"));
+    if (q.exec(QStringLiteral("PRAGMA wal_checkpoint(RESTART)")) && q.next() && q.value(0).toInt() == 0)
+        m_walFrames.store(0, std::memory_order_relaxed);
+    q.finish();
+    if (!overHardLimit)
+        q.exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(kBusyTimeoutMs));
+}
+
+void StoreWriter::checkpointLoop()
+{
+    const QString name = m_connectionName + QStringLiteral("-checkpoint");
+    {
+        auto opened = openSqlite(m_path, name, false);
+        if (!opened) {
+            qCWarning(lcStore).noquote() << "WAL checkpoints run inside commits:" << opened.error().message;
+            m_checkpointerFailed = true;
+            return;
+        }
+        QSqlDatabase db = *opened;
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0"));
+        bool warned = false;
+        for (;;) {
+            {
+                std::unique_lock lock(m_checkpointWakeMutex);
+                m_checkpointWake.wait(lock, [this] { return m_checkpointStop || m_checkpointDue; });
+                if (m_checkpointStop)
+                    break;
+                m_checkpointDue = false;
+            }
+            {
+                std::lock_guard busy(m_checkpointMutex);
+                // PASSIVE copies what no reader still needs and never blocks the writer.
+                if (q.exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)")) && q.next()) {
+                    m_walFrames.store(q.value(1).toLongLong(), std::memory_order_relaxed);
+                    warned = false;
+                } else if (!warned) {
+                    qCWarning(lcStore).noquote() << "WAL checkpoint failed:" << q.lastError().text();
+                    warned = true;
+                }
+                q.finish();
+            }
+            std::unique_lock lock(m_checkpointWakeMutex);
+            m_checkpointWake.wait_for(lock, std::chrono::milliseconds(kCheckpointPaceMs), [this] { return m_checkpointStop; });
+            if (m_checkpointStop)
+                break;
+        }
+        q = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+void StoreWriter::stopCheckpointer()
+{
+    if (!m_checkpointer)
+        return;
+    {
+        std::lock_guard lock(m_checkpointWakeMutex);
+        m_checkpointStop = true;
+    }
+    m_checkpointWake.notify_one();
+    m_checkpointer->wait();
+    m_checkpointer.reset();
 }
 
 QSqlQuery& StoreWriter::prepared(const QString& sql)

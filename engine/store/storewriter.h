@@ -28,6 +28,15 @@ struct WriterStatus
 // transaction (group commit) and then resolves callbacks. While one batch
 // commits the next one gathers, so batches grow with load by themselves.
 //
+// WAL checkpoints run on a second thread with a connection of its own
+// (PASSIVE, after commits, at most every kCheckpointPaceMs), so copying pages
+// into the database file and syncing it never sits inside a commit. SQLite's
+// automatic checkpoint did exactly that: every ~4000 pages one commit took
+// 30-40 ms, and every submit waiting on it too. The WAL only rewinds when a
+// checkpoint has caught up before a write starts, which a busy writer rarely
+// lets happen, so once it holds kWalRestartFrames the writer asks for a
+// RESTART between batches (cheap: nearly everything is copied already).
+//
 // Thread-safety: the public methods may be called from any thread. Callbacks
 // and the status listener run on the writer thread; they must only post work.
 class StoreWriter final : public QThread
@@ -94,9 +103,13 @@ private:
     VoidResult applyLogs(const std::vector<TaskLogRow>& logs);
     QSqlQuery& prepared(const QString& sql);
     VoidResult execPrepared(QSqlQuery& q, const char* what);
+    void checkpointLoop();
+    void afterCommit();
+    void stopCheckpointer();
 
     const QString m_path;
     const QString m_nodeId;
+    const QString m_walPath;
     const QString m_connectionName;
     QSqlDatabase m_db; // writer thread only
 
@@ -111,6 +124,16 @@ private:
     std::optional<VoidResult> m_openResult;
     std::mutex m_listenerMutex; // held while the listener runs, so resetting it waits for a call in progress
     StatusListener m_listener; // guarded by m_listenerMutex
+
+    std::unique_ptr<QThread> m_checkpointer;
+    std::mutex m_checkpointMutex; // held while either thread checkpoints
+    std::mutex m_checkpointWakeMutex; // guards the two flags below
+    std::condition_variable m_checkpointWake;
+    bool m_checkpointDue = false;
+    bool m_checkpointStop = false;
+    std::atomic<qint64> m_walFrames { 0 }; // WAL size at the last checkpoint
+    std::atomic<bool> m_checkpointerFailed { false };
+    bool m_autoCheckpointRestored = false; // writer thread only
 };
 
 } // namespace llmsched
