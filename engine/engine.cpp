@@ -206,8 +206,10 @@ VoidResult Engine::start()
 template<typename T, typename F>
 QFuture<T> Engine::post(F&& call)
 {
-    if (!m_scheduler)
-        return readyFuture<T>(T(notRunning()));
+    if constexpr (std::is_constructible_v<T, Error>) {
+        if (!m_scheduler)
+            return readyFuture<T>(T(notRunning()));
+    }
     auto reply = makeReply<T>();
     QFuture<T> future = reply->future();
     QMetaObject::invokeMethod(m_scheduler, [s = m_scheduler, reply, call = std::forward<F>(call)]() mutable { call(*s, reply); },
@@ -246,6 +248,14 @@ QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs, bool
 {
     return post<Result<QList<SubmitOutcome>>>(
         [specs = std::move(specs), watch](Scheduler& s, auto r) mutable { s.submit(std::move(specs), r, watch); });
+}
+
+QFuture<QList<Result<QList<SubmitOutcome>>>> Engine::submitEach(QList<QList<TaskSpec>> groups)
+{
+    if (!m_scheduler)
+        return readyFuture(QList<Result<QList<SubmitOutcome>>>(groups.size(), Result<QList<SubmitOutcome>>(notRunning())));
+    return post<QList<Result<QList<SubmitOutcome>>>>(
+        [groups = std::move(groups)](Scheduler& s, auto r) mutable { s.submitEach(std::move(groups), r); });
 }
 
 QFuture<Result<TaskState>> Engine::cancel(const QString& id)

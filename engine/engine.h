@@ -75,6 +75,9 @@ public:
     // taskFinished once their final state is committed (the OpenAI facade's
     // callers wait on these).
     QFuture<Result<QList<SubmitOutcome>>> submit(QList<TaskSpec> specs, bool watch = false);
+    // Several independent submissions in one store transaction; each group is
+    // accepted or refused on its own (one result per group, in order).
+    QFuture<QList<Result<QList<SubmitOutcome>>>> submitEach(QList<QList<TaskSpec>> groups);
     QFuture<Result<TaskState>> cancel(const QString& id);
     QFuture<VoidResult> setPriority(const QString& id, int priority);
     QFuture<Result<TaskState>> retry(const QString& id);

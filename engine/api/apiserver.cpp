@@ -681,24 +681,43 @@ void ApiServer::submitTasks(const std::shared_ptr<Call>& c)
         specs.append(std::move(*spec));
     }
     c->summary = QStringLiteral("submitted %1 task(s)").arg(specs.size());
-    m_engine.submit(std::move(specs)).then(this, [c, single](const Result<QList<SubmitOutcome>>& r) {
-        if (!r)
-            return c->fail(r.error());
-        const auto outcomeJson = [](const SubmitOutcome& o) {
-            return QJsonObject { { QStringLiteral("id"), o.id.toString() }, { QStringLiteral("state"), taskStateName(o.state) },
-                { QStringLiteral("duplicate"), o.duplicate } };
-        };
-        if (single) {
-            const SubmitOutcome& o = r->constFirst();
-            return c->json(o.duplicate ? 200 : 201, outcomeJson(o));
+    if (m_submits.empty())
+        QMetaObject::invokeMethod(this, &ApiServer::flushSubmits, Qt::QueuedConnection);
+    m_submits.push_back({ c, single });
+    m_submitSpecs.append(std::move(specs));
+}
+
+void ApiServer::flushSubmits()
+{
+    if (m_submits.empty())
+        return;
+    std::vector<PendingSubmit> calls = std::move(m_submits);
+    m_submits = {};
+    m_engine.submitEach(std::exchange(m_submitSpecs, {})).then(this, [calls = std::move(calls)](const QList<Result<QList<SubmitOutcome>>>& results) {
+        for (size_t i = 0; i < calls.size(); ++i) {
+            const std::shared_ptr<Call>& c = calls[i].call;
+            const Result<QList<SubmitOutcome>>& r = results.at(static_cast<qsizetype>(i));
+            if (!r) {
+                c->fail(r.error());
+                continue;
+            }
+            const auto outcomeJson = [](const SubmitOutcome& o) {
+                return QJsonObject { { QStringLiteral("id"), o.id.toString() }, { QStringLiteral("state"), taskStateName(o.state) },
+                    { QStringLiteral("duplicate"), o.duplicate } };
+            };
+            if (calls[i].single) {
+                const SubmitOutcome& o = r->constFirst();
+                c->json(o.duplicate ? 200 : 201, outcomeJson(o));
+                continue;
+            }
+            QJsonArray out;
+            bool allDuplicates = true;
+            for (const SubmitOutcome& o : *r) {
+                out.append(outcomeJson(o));
+                allDuplicates = allDuplicates && o.duplicate;
+            }
+            c->json(allDuplicates ? 200 : 201, QJsonObject { { QStringLiteral("tasks"), out } });
         }
-        QJsonArray out;
-        bool allDuplicates = true;
-        for (const SubmitOutcome& o : *r) {
-            out.append(outcomeJson(o));
-            allDuplicates = allDuplicates && o.duplicate;
-        }
-        c->json(allDuplicates ? 200 : 201, QJsonObject { { QStringLiteral("tasks"), out } });
     });
 }
 

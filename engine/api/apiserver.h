@@ -83,6 +83,7 @@ private:
     void onTaskEvents(const TaskEvents& events);
     void onNotification(const Notification& n);
     void flushAudit();
+    void flushSubmits();
     void recordRequest(const Call& c, int status);
     void refreshTokens();
     std::optional<ApiToken> authenticate(const QByteArray& header);
@@ -146,6 +147,15 @@ private:
     QHash<QString, qint64> m_tokenUse; // id -> last use, flushed periodically
     QHash<QString, Bucket> m_buckets;
     QList<AuditEntry> m_auditPending;
+    struct PendingSubmit
+    {
+        std::shared_ptr<Call> call;
+        bool single = false;
+    };
+    // Submits that arrived in one pass of the event loop go to the engine
+    // together (one hop, one store transaction); answered each on its own.
+    std::vector<PendingSubmit> m_submits;
+    QList<QList<TaskSpec>> m_submitSpecs;
     qint64 m_refusedAuth = 0; // 401s since the last warning about them
     QString m_refusedAuthRemote; // where the last one came from
     qint64 m_refusedAuthWarnedMs = 0;

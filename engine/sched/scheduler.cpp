@@ -196,12 +196,12 @@ Scheduler::ModelRuntime* Scheduler::modelByName(const QString& name)
 
 // ---- submit -----------------------------------------------------------------
 
-void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch)
+std::optional<Error> Scheduler::checkSubmit(const QList<TaskSpec>& specs) const
 {
     if (m_stopping)
-        return resolve(reply, Error::unavailable(QStringLiteral("the engine is stopping; submit again after it restarts")));
+        return Error::unavailable(QStringLiteral("the engine is stopping; submit again after it restarts"));
     if (specs.isEmpty())
-        return resolve(reply, Error::invalid(QStringLiteral("tasks"), QStringLiteral("must not be empty")));
+        return Error::invalid(QStringLiteral("tasks"), QStringLiteral("must not be empty"));
     const bool many = specs.size() > 1;
     const auto field = [many](qsizetype i, const QString& name) {
         return many ? QStringLiteral("tasks[%1].%2").arg(i).arg(name) : name;
@@ -213,10 +213,9 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
         if (it == m_modelIndex.constEnd()) {
             QStringList known = m_modelIndex.keys();
             known.sort();
-            return resolve(reply,
-                Error::invalid(field(i, QStringLiteral("model")),
-                    QStringLiteral("unknown model '%1'; known models: %2")
-                        .arg(specs.at(i).model, known.isEmpty() ? QStringLiteral("none") : known.join(QStringLiteral(", ")))));
+            return Error::invalid(field(i, QStringLiteral("model")),
+                QStringLiteral("unknown model '%1'; known models: %2")
+                    .arg(specs.at(i).model, known.isEmpty() ? QStringLiteral("none") : known.join(QStringLiteral(", "))));
         }
         perModel[it.value()]++;
     }
@@ -224,19 +223,20 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
         const ModelRuntime& m = *m_models[it.key()];
         const qint64 used = m.unfinished() + m.reserved;
         if (used + it.value() > m.config.capacity) {
-            return resolve(reply,
-                Error { ErrorCode::CapacityExceeded,
-                    QStringLiteral("the queue of model '%1' is full (%2 of %3 tasks); retry later or raise its capacity")
-                        .arg(m.config.name)
-                        .arg(used)
-                        .arg(m.config.capacity),
-                    QStringLiteral("model") });
+            return Error { ErrorCode::CapacityExceeded,
+                QStringLiteral("the queue of model '%1' is full (%2 of %3 tasks); retry later or raise its capacity")
+                    .arg(m.config.name)
+                    .arg(used)
+                    .arg(m.config.capacity),
+                QStringLiteral("model") };
         }
     }
+    return std::nullopt;
+}
 
-    const qint64 now = nowMs();
-    std::vector<NewTaskRow> rows;
-    rows.reserve(static_cast<size_t>(specs.size()));
+void Scheduler::makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows)
+{
+    rows.reserve(rows.size() + static_cast<size_t>(specs.size()));
     for (TaskSpec& spec : specs) {
         ModelRuntime& m = *modelByName(spec.model);
         NewTaskRow row;
@@ -250,33 +250,90 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
         row.createdMs = now;
         row.queuedMs = row.state == TaskState::Queued ? now : 0;
         row.spec = std::move(spec);
-        m.reserved++;
+        m.reserved++; // counts against the capacity until the rows are committed
         rows.push_back(std::move(row));
     }
+}
+
+void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch)
+{
+    if (auto refused = checkSubmit(specs))
+        return resolve(reply, std::move(*refused));
+    std::vector<NewTaskRow> rows;
+    makeRows(specs, nowMs(), rows);
     m_store.writer().insertTasks(std::move(rows), [this, reply, watch](std::vector<NewTaskRow> done, InsertOutcome outcome) {
         // Writer thread: hand back to the engine thread.
         QMetaObject::invokeMethod(
             this,
             [this, reply, watch, done = std::move(done), outcome = std::move(outcome)]() mutable {
-                onInserted(std::move(done), std::move(outcome), reply, watch);
+                Result<QList<SubmitOutcome>> r = onInserted(done, outcome, 0, done.size(), watch);
+                releaseReserved(done);
+                resolve(reply, std::move(r));
+                afterAccepting();
             },
             Qt::QueuedConnection);
     });
 }
 
-void Scheduler::onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply, bool watch)
+void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QList<SubmitOutcome>>>> reply)
+{
+    auto results = std::make_shared<QList<Result<QList<SubmitOutcome>>>>();
+    results->reserve(groups.size());
+    std::vector<std::pair<size_t, size_t>> ranges; // rows of each group; empty when refused
+    ranges.reserve(static_cast<size_t>(groups.size()));
+    std::vector<NewTaskRow> rows;
+    const qint64 now = nowMs();
+    for (QList<TaskSpec>& specs : groups) {
+        const size_t begin = rows.size();
+        if (auto refused = checkSubmit(specs)) {
+            results->append(std::move(*refused));
+        } else {
+            makeRows(specs, now, rows); // reserves, so the next group's capacity check sees these
+            results->append(QList<SubmitOutcome> {});
+        }
+        ranges.emplace_back(begin, rows.size());
+    }
+    if (rows.empty())
+        return resolve(reply, std::move(*results));
+    m_store.writer().insertTasks(std::move(rows),
+        [this, reply, results, ranges = std::move(ranges)](std::vector<NewTaskRow> done, InsertOutcome outcome) mutable {
+            QMetaObject::invokeMethod(
+                this,
+                [this, reply, results, ranges = std::move(ranges), done = std::move(done), outcome = std::move(outcome)]() mutable {
+                    for (size_t g = 0; g < ranges.size(); ++g)
+                        if (ranges[g].first != ranges[g].second)
+                            (*results)[static_cast<qsizetype>(g)] = onInserted(done, outcome, ranges[g].first, ranges[g].second, false);
+                    releaseReserved(done);
+                    resolve(reply, std::move(*results));
+                    afterAccepting();
+                },
+                Qt::QueuedConnection);
+        });
+}
+
+void Scheduler::releaseReserved(const std::vector<NewTaskRow>& rows)
 {
     for (const NewTaskRow& row : rows)
         if (ModelRuntime* m = modelByName(row.spec.model))
             m->reserved--;
-    if (!outcome.status) {
-        return resolve(reply,
-            Error { ErrorCode::StoreError, QStringLiteral("the tasks were not stored: %1").arg(outcome.status.error().message), {} });
-    }
+}
+
+void Scheduler::afterAccepting()
+{
+    if (!m_eventTimer.isActive())
+        m_eventTimer.start();
+    armTimer();
+    postDispatch();
+}
+
+Result<QList<SubmitOutcome>> Scheduler::onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch)
+{
+    if (!outcome.status)
+        return Error { ErrorCode::StoreError, QStringLiteral("the tasks were not stored: %1").arg(outcome.status.error().message), {} };
     QList<SubmitOutcome> out;
-    out.reserve(static_cast<qsizetype>(rows.size()));
+    out.reserve(static_cast<qsizetype>(to - from));
     const qint64 now = nowMs();
-    for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t i = from; i < to; ++i) {
         const InsertOutcome::Item& item = outcome.items[i];
         NewTaskRow& row = rows[i];
         if (item.duplicate) {
@@ -317,11 +374,7 @@ void Scheduler::onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, 
         else
             placeByState(row.id, at);
     }
-    if (!m_eventTimer.isActive())
-        m_eventTimer.start();
-    resolve(reply, out);
-    armTimer();
-    postDispatch();
+    return out;
 }
 
 std::shared_ptr<Scheduler::TaskPayload> Scheduler::keepPayload(TaskKind kind, const QByteArray& input, const QString& sessionKey)

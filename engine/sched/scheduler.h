@@ -79,6 +79,10 @@ public:
         const QHash<QString, double>& spentToday = {});
 
     void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch = false);
+    // Several independent submissions (the REST server gathers the requests
+    // that arrive together) in one store transaction. Each group is accepted or
+    // refused on its own; the reply holds one result per group, in order.
+    void submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QList<SubmitOutcome>>>> reply);
     void cancel(Ulid id, Reply<Result<TaskState>> reply);
     void setPriority(Ulid id, int priority, Reply<VoidResult> reply);
     // A dead or cancelled task runs again with fresh attempts; a task waiting
@@ -176,7 +180,14 @@ private:
     ModelRuntime& modelAt(quint16 index) { return *m_models[index]; }
     Result<quint16> installModel(const ModelConfig& config);
 
-    void onInserted(std::vector<NewTaskRow> rows, InsertOutcome outcome, Reply<Result<QList<SubmitOutcome>>> reply, bool watch);
+    // Why specs cannot be accepted now (unknown model, full queue, stopping), if so.
+    std::optional<Error> checkSubmit(const QList<TaskSpec>& specs) const;
+    // Appends rows for specs (moved from) and reserves their place in the queues.
+    void makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows);
+    // Takes rows [from, to) in once committed; their outcomes in order.
+    Result<QList<SubmitOutcome>> onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch);
+    void releaseReserved(const std::vector<NewTaskRow>& rows);
+    void afterAccepting();
     void admit(const Ulid& id, ActiveTask task, std::shared_ptr<TaskPayload> payload);
     void enqueueReady(const Ulid& id, ActiveTask& t, qint64 nowMs);
     void placeByState(const Ulid& id, ActiveTask& t);

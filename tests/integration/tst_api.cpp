@@ -316,6 +316,7 @@ private slots:
     void revokedTokenStopsAtOnce();
     void tokenMadeElsewhereWorks();
     void submitForms();
+    void concurrentSubmitsAnsweredEachOnItsOwn();
     void taskRunsToSucceeded();
     void listFiltersAndPaging();
     void patchCancelRetryAndLog();
@@ -703,6 +704,52 @@ void TestApi::tokenMadeElsewhereWorks()
 }
 
 // ---- tasks -------------------------------------------------------------------------------
+
+// Submits arriving together reach the engine together; each still gets its
+// own answer: a refused one among them changes nothing for the others.
+void TestApi::concurrentSubmitsAnsweredEachOnItsOwn()
+{
+    const qsizetype before = taskCount();
+    constexpr int kRequests = 36;
+    QList<QNetworkReply*> replies;
+    for (int i = 0; i < kRequests; ++i) {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/api/v1/tasks").arg(m_port)));
+        request.setRawHeader("Authorization", "Bearer " + m_operator.secret.toLatin1());
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        QByteArray body;
+        switch (i % 3) {
+        case 0: body = taskBody(kModel); break;
+        case 1: body = taskBody(QStringLiteral("no-such-model")); break;
+        default: body = "[" + taskBody(kModel) + "," + taskBody(kModel) + "]"; break;
+        }
+        replies.append(m_nam->post(request, body));
+    }
+    QSet<QString> ids;
+    for (int i = 0; i < kRequests; ++i) {
+        QNetworkReply* reply = replies.at(i);
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), kWaitMs);
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        switch (i % 3) {
+        case 0:
+            QCOMPARE(status, 201);
+            ids.insert(answer.value(QLatin1String("id")).toString());
+            break;
+        case 1:
+            QCOMPARE(status, 422);
+            QCOMPARE(answer.value(QLatin1String("error")).toObject().value(QLatin1String("field")).toString(), QStringLiteral("model"));
+            break;
+        default:
+            QCOMPARE(status, 201);
+            for (const QJsonValue& t : answer.value(QLatin1String("tasks")).toArray())
+                ids.insert(t.toObject().value(QLatin1String("id")).toString());
+            break;
+        }
+        reply->deleteLater();
+    }
+    QCOMPARE(ids.size(), kRequests / 3 * 3); // one + two per pair of accepted requests, all distinct
+    QCOMPARE(taskCount(), before + ids.size());
+}
 
 void TestApi::submitForms()
 {

@@ -26,6 +26,7 @@ private slots:
     void timeoutCountsAsRetryableFailure();
     void capacityRefusesAndStoresNothing();
     void unknownModelIsRefused();
+    void submitEachAcceptsOrRefusesEachGroup();
     void cancelQueuedTask();
     void cancelRunningTaskAbortsCall();
     void cancelFinishedTaskIsConflict();
@@ -274,6 +275,51 @@ void TestScheduler::unknownModelIsRefused()
     QCOMPARE(r.error().field, QStringLiteral("tasks[1].model"));
     QVERIFY(r.error().message.contains(QLatin1String("nope")));
     QCOMPARE(await(f.engine->tasks(TaskFilter {}))->tasks.size(), 0);
+}
+
+// The REST server hands the submits of one event-loop pass over together:
+// each group stands alone (a refused one does not take the others down), the
+// capacity counts the groups before it, and the results keep their order.
+void TestScheduler::submitEachAcceptsOrRefusesEachGroup()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.capacity = 4;
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    const QList<QList<TaskSpec>> groups = {
+        { spec(m.name), spec(m.name) },
+        { spec(m.name), spec(QStringLiteral("nope")) },
+        { spec(m.name), spec(m.name), spec(m.name) }, // 2 + 3 > 4
+        { spec(m.name, 7) },
+        {},
+    };
+    const auto results = await(f.engine->submitEach(groups));
+    QCOMPARE(results.size(), groups.size());
+    QVERIFY(results.at(0).ok());
+    QCOMPARE(results.at(0)->size(), 2);
+    QVERIFY(!results.at(1));
+    QCOMPARE(results.at(1).error().field, QStringLiteral("tasks[1].model"));
+    QVERIFY(!results.at(2));
+    QCOMPARE(results.at(2).error().code, ErrorCode::CapacityExceeded);
+    QVERIFY(results.at(3).ok());
+    QCOMPARE(results.at(3)->size(), 1);
+    QVERIFY(!results.at(4));
+    QCOMPARE(results.at(4).error().code, ErrorCode::InvalidArgument);
+
+    const auto page = *await(f.engine->tasks(TaskFilter {}));
+    QCOMPARE(page.tasks.size(), 3);
+    QSet<QString> stored;
+    for (const Task& t : page.tasks)
+        stored.insert(t.id.toString());
+    for (int g : { 0, 3 })
+        for (const SubmitOutcome& o : *results.at(g))
+            QVERIFY(stored.contains(o.id.toString()));
+    QCOMPARE(page.tasks.first().spec.priority, 7); // newest first: the last group's
+    // The capacity is back to what is stored: one more fits, two do not.
+    QCOMPARE(f.submit({ spec(m.name) }).size(), 1);
+    QVERIFY(!await(f.engine->submit({ spec(m.name) })));
 }
 
 void TestScheduler::cancelQueuedTask()
