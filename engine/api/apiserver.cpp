@@ -701,22 +701,33 @@ void ApiServer::flushSubmits()
                 c->fail(r.error());
                 continue;
             }
-            const auto outcomeJson = [](const SubmitOutcome& o) {
-                return QJsonObject { { QStringLiteral("id"), o.id.toString() }, { QStringLiteral("state"), taskStateName(o.state) },
-                    { QStringLiteral("duplicate"), o.duplicate } };
+            // Written by hand: a thousand outcomes through QJsonObject and
+            // toJson took a third of the REST thread's time for batch submits.
+            const auto append = [](QByteArray& out, const SubmitOutcome& o) {
+                out += "{\"id\":\"";
+                o.id.appendTo(out);
+                out += "\",\"state\":\"";
+                out += taskStateKey(o.state);
+                out += o.duplicate ? "\",\"duplicate\":true}" : "\",\"duplicate\":false}";
             };
+            QByteArray out;
             if (calls[i].single) {
                 const SubmitOutcome& o = r->constFirst();
-                c->json(o.duplicate ? 200 : 201, outcomeJson(o));
+                append(out, o);
+                c->respond(o.duplicate ? 200 : 201, out);
                 continue;
             }
-            QJsonArray out;
+            out.reserve(16 + r->size() * 72);
+            out += "{\"tasks\":[";
             bool allDuplicates = true;
             for (const SubmitOutcome& o : *r) {
-                out.append(outcomeJson(o));
+                if (&o != &r->constFirst())
+                    out += ',';
+                append(out, o);
                 allDuplicates = allDuplicates && o.duplicate;
             }
-            c->json(allDuplicates ? 200 : 201, QJsonObject { { QStringLiteral("tasks"), out } });
+            out += "]}";
+            c->respond(allDuplicates ? 200 : 201, out);
         }
     });
 }

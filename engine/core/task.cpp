@@ -76,6 +76,11 @@ std::optional<qint64> readTime(ObjectReader& r, const QString& key)
 }
 } // namespace
 
+const char* taskStateKey(TaskState s)
+{
+    return kStateNames[static_cast<int>(s)];
+}
+
 QString taskStateName(TaskState s)
 {
     return QLatin1String(kStateNames[static_cast<int>(s)]);

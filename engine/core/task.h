@@ -29,6 +29,7 @@ enum class TaskState : quint8 {
 constexpr int kTaskStateCount = 8;
 
 QString taskStateName(TaskState s);
+const char* taskStateKey(TaskState s); // the same name, as a static C string
 std::optional<TaskState> taskStateFromName(QStringView name);
 constexpr bool isFinal(TaskState s)
 {

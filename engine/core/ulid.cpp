@@ -27,11 +27,11 @@ int decodeChar(QChar c)
 }
 } // namespace
 
-QString Ulid::toString() const
+namespace {
+// 128 bits -> 26 chars of 5 bits; the first char carries the top 3 bits.
+template<typename Char>
+void encode(quint64 hi, quint64 lo, Char* d)
 {
-    // 128 bits -> 26 chars of 5 bits; the first char carries the top 3 bits.
-    QString out(26, Qt::Uninitialized);
-    QChar* d = out.data();
     for (int i = 25; i >= 0; --i) {
         const int bitPos = (25 - i) * 5; // bit offset from the least significant end
         quint64 v;
@@ -42,9 +42,23 @@ QString Ulid::toString() const
         } else {
             v = (lo >> bitPos) | (hi << (64 - bitPos));
         }
-        d[i] = QLatin1Char(kAlphabet[v & 31]);
+        d[i] = Char(kAlphabet[v & 31]);
     }
+}
+} // namespace
+
+QString Ulid::toString() const
+{
+    QString out(26, Qt::Uninitialized);
+    encode(hi, lo, reinterpret_cast<char16_t*>(out.data()));
     return out;
+}
+
+void Ulid::appendTo(QByteArray& out) const
+{
+    const qsizetype at = out.size();
+    out.resize(at + 26);
+    encode(hi, lo, out.data() + at);
 }
 
 std::optional<Ulid> Ulid::fromString(QStringView text)

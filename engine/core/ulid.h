@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QHashFunctions>
 #include <QString>
 #include <QtGlobal>
@@ -19,6 +20,7 @@ struct Ulid
     bool isNull() const { return hi == 0 && lo == 0; }
     qint64 timestampMs() const { return static_cast<qint64>(hi >> 16); }
     QString toString() const;
+    void appendTo(QByteArray& out) const; // the same 26 characters, for hand-built JSON
     static std::optional<Ulid> fromString(QStringView text);
 
     friend bool operator==(const Ulid&, const Ulid&) = default;

@@ -116,6 +116,9 @@ void TestUlid::roundTripRandom()
         const auto back = Ulid::fromString(u.toString());
         QVERIFY(back.has_value());
         QVERIFY(*back == u);
+        QByteArray appended("x");
+        u.appendTo(appended); // the hand-built JSON form is the same text
+        QCOMPARE(appended, "x" + u.toString().toLatin1());
     }
 }
 
