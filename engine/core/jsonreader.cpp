@@ -1,5 +1,7 @@
 #include "jsonreader.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace llmsched {
@@ -17,8 +19,13 @@ QString ObjectReader::path(const QString& key) const
 
 QJsonValue ObjectReader::take(const QString& key)
 {
-    m_known.insert(key);
-    return m_object.value(key);
+    QJsonValue v = m_object.value(key);
+    if (std::find(m_asked.cbegin(), m_asked.cend(), key) == m_asked.cend()) {
+        m_asked.append(key);
+        if (!v.isUndefined())
+            ++m_present;
+    }
+    return v;
 }
 
 void ObjectReader::fail(const QString& key, const QString& message)
@@ -163,8 +170,10 @@ std::optional<Error> ObjectReader::finish()
 {
     if (m_error)
         return m_error;
+    if (m_present == m_object.size())
+        return std::nullopt;
     for (auto it = m_object.begin(); it != m_object.end(); ++it) {
-        if (!m_known.contains(it.key()))
+        if (std::find(m_asked.cbegin(), m_asked.cend(), it.key()) == m_asked.cend())
             return Error::invalid(path(it.key()), QStringLiteral("unknown field"));
     }
     return std::nullopt;
