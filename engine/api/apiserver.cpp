@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUrl>
+#include <QVarLengthArray>
 
 #include <cmath>
 
@@ -403,20 +404,17 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
     if (!allowed(c->request.remote))
         return c->fail(403, QStringLiteral("forbidden"), QStringLiteral("this address may not use the API"));
 
-    const QStringList segments = c->request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    QVarLengthArray<QStringView, 8> segments;
+    for (QStringView part : QStringView(c->request.path).tokenize(u'/', Qt::SkipEmptyParts))
+        segments.append(part);
     const Route* match = nullptr;
     QStringList allow;
     for (const Route& r : m_routes) {
         if (r.segments.size() != segments.size())
             continue;
-        QStringList params;
         bool ok = true;
-        for (qsizetype i = 0; i < segments.size() && ok; ++i) {
-            if (r.segments[i].startsWith(QLatin1Char('{')))
-                params.append(QUrl::fromPercentEncoding(segments[i].toUtf8()));
-            else
-                ok = r.segments[i] == segments[i];
-        }
+        for (qsizetype i = 0; i < segments.size() && ok; ++i)
+            ok = r.segments[i].startsWith(QLatin1Char('{')) || r.segments[i] == segments[i];
         if (!ok)
             continue;
         if (r.method != c->request.method) {
@@ -424,7 +422,9 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
             continue;
         }
         match = &r;
-        c->params = params;
+        for (qsizetype i = 0; i < segments.size(); ++i)
+            if (r.segments[i].startsWith(QLatin1Char('{')))
+                c->params.append(QUrl::fromPercentEncoding(segments[i].toUtf8()));
         break;
     }
     if (!match) {
@@ -458,9 +458,8 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
 void ApiServer::recordRequest(const Call& c, int status)
 {
     const double seconds = static_cast<double>(m_clock.nsecsElapsed() - c.startNs) / 1e9;
-    const QString key = (c.route ? QString::fromLatin1(c.route->method) + QLatin1Char(' ') + c.route->pattern : QStringLiteral("unmatched"))
-        + QLatin1Char('|') + QString::number(status);
-    RouteStat& s = m_routeStats[key];
+    const quint64 route = c.route ? static_cast<quint64>(c.route - m_routes.data()) + 1 : 0;
+    RouteStat& s = m_routeStats[route << 16 | static_cast<quint16>(status)];
     ++s.count;
     s.seconds += seconds;
     for (size_t i = 0; i < std::size(kLatencyBounds); ++i)
@@ -632,8 +631,10 @@ void ApiServer::metrics(const std::shared_ptr<Call>& c)
         out += QStringLiteral("llmsched_cost_usd_total{model=\"%1\"} %2\n").arg(label(m.name), numberText(m.costUsd));
     help("llmsched_http_request_duration_seconds", "histogram", "REST API request latency by route and status.");
     for (auto it = m_routeStats.cbegin(); it != m_routeStats.cend(); ++it) {
-        const QStringList parts = it.key().split(QLatin1Char('|'));
-        const QString labels = QStringLiteral("route=\"%1\",code=\"%2\"").arg(label(parts.value(0)), parts.value(1));
+        const quint64 route = it.key() >> 16;
+        const QString name = route == 0 ? QStringLiteral("unmatched")
+                                        : QString::fromLatin1(m_routes[route - 1].method) + QLatin1Char(' ') + m_routes[route - 1].pattern;
+        const QString labels = QStringLiteral("route=\"%1\",code=\"%2\"").arg(label(name)).arg(it.key() & 0xffff);
         for (size_t i = 0; i < std::size(kLatencyBounds); ++i)
             out += QStringLiteral("llmsched_http_request_duration_seconds_bucket{%1,le=\"%2\"} %3\n")
                        .arg(labels, numberText(kLatencyBounds[i]))

@@ -166,15 +166,15 @@ private:
     QTimer m_statsTimer;
     QElapsedTimer m_clock;
 
-public:
-    // Request counters for /metrics: route pattern + status -> count and latency sum.
+    // Request counters for /metrics: (route index + 1, 0 = unmatched) << 16 | status
+    // -> count, latency sum and histogram.
     struct RouteStat
     {
         qint64 count = 0;
         double seconds = 0;
         std::array<qint64, 12> buckets {};
     };
-    QHash<QString, RouteStat> m_routeStats;
+    QHash<quint64, RouteStat> m_routeStats;
 };
 
 // Runs an ApiServer on a thread of its own.

@@ -10,6 +10,8 @@
 #include <QTcpSocket>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace llmsched {
 
 QByteArray HttpRequest::header(const QByteArray& lowerName) const
@@ -63,7 +65,15 @@ public:
 private:
     void onReadyRead()
     {
-        m_buffer += m_socket->readAll();
+        // Straight into the connection's buffer, which keeps its capacity:
+        // readAll() allocated (and freed) 16 KiB per request.
+        const qint64 available = m_socket->bytesAvailable();
+        if (available <= 0)
+            return;
+        const qsizetype at = m_buffer.size();
+        m_buffer.resize(at + available);
+        const qint64 got = m_socket->read(m_buffer.data() + at, available);
+        m_buffer.resize(at + std::max<qint64>(got, 0));
         parse();
     }
 
