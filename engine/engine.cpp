@@ -106,7 +106,7 @@ VoidResult Engine::start()
 {
     if (m_scheduler)
         return {};
-    auto store = Store::open({ m_databasePath, m_nodeId, 2 });
+    auto store = Store::open({ m_databasePath, m_nodeId, 2, m_options.walRewindBytes });
     if (!store)
         return store.error();
     m_store = std::move(*store);

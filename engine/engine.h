@@ -39,6 +39,9 @@ struct EngineOptions
     // Added to the nice value of the engine and store-writer threads (Linux):
     // a GUI host sets it so its event loop wins the CPU over a saturated engine.
     int workerNice = 0;
+    // The WAL is rewound (a short pause of the writer) once it holds this much;
+    // smaller means less disk and more pauses (see StoreWriter).
+    qint64 walRewindBytes = kDefaultWalRewindBytes;
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every

@@ -175,7 +175,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options)
             return Error::store(QStringLiteral("%1: %2").arg(path, r.error().message));
     }
 
-    store->m_writer = std::make_unique<StoreWriter>(path, options.nodeId);
+    store->m_writer = std::make_unique<StoreWriter>(path, options.nodeId, options.walRewindBytes);
     if (auto r = store->m_writer->startWriter(); !r)
         return r.error();
     return store;

@@ -23,6 +23,7 @@ struct StoreOptions
     QString databasePath;
     QString nodeId;
     int readerThreads = 2;
+    qint64 walRewindBytes = kDefaultWalRewindBytes; // see StoreWriter
 };
 
 // Which tasks a listing wants. Empty fields do not filter.

@@ -13,6 +13,8 @@
 
 namespace llmsched {
 
+constexpr qint64 kDefaultWalRewindBytes = 64LL * 1024 * 1024;
+
 // A task row to insert at submit.
 struct NewTaskRow
 {

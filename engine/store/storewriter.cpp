@@ -20,10 +20,7 @@ constexpr int kTaskColumns = 19;
 constexpr int kPlainTaskColumns = 11;
 constexpr int kRetryDelaysMs[] = { 50, 200, 1000, 5000 };
 constexpr int kCheckpointPaceMs = 100;
-constexpr qint64 kWalRestartFrames = 16384; // 64 MiB of 4 KiB pages
-// Past this the writer waits for a checkpoint in progress and rewinds the WAL
-// itself: a checkpointer starved of CPU must not let the WAL grow without bound.
-constexpr qint64 kWalHardLimitBytes = 128LL * 1024 * 1024;
+
 constexpr int kFallbackAutoCheckpoint = 4000;
 
 QVariant nullIfEmpty(const QString& s)
@@ -128,11 +125,12 @@ qint64 StoreWriter::Batch::size() const
     return n;
 }
 
-StoreWriter::StoreWriter(QString databasePath, QString nodeId, QObject* parent)
+StoreWriter::StoreWriter(QString databasePath, QString nodeId, qint64 walRewindBytes, QObject* parent)
     : QThread(parent)
     , m_path(std::move(databasePath))
     , m_nodeId(std::move(nodeId))
     , m_walPath(m_path + QStringLiteral("-wal"))
+    , m_walRewindBytes(std::max<qint64>(walRewindBytes, 1024 * 1024))
     , m_connectionName(QStringLiteral("llmsched-writer-%1").arg(reinterpret_cast<quintptr>(this)))
 {
     setObjectName(QStringLiteral("store-writer"));
@@ -386,8 +384,8 @@ void StoreWriter::afterCommit()
 
     // The file only grows while the WAL holds more than it ever did (it is cut
     // back to journal_size_limit, 64 MiB, when it rewinds).
-    const bool overHardLimit = QFileInfo(m_walPath).size() >= kWalHardLimitBytes;
-    if (!overHardLimit && m_walFrames.load(std::memory_order_relaxed) < kWalRestartFrames)
+    const bool overHardLimit = QFileInfo(m_walPath).size() >= 2 * m_walRewindBytes;
+    if (!overHardLimit && m_walFrames.load(std::memory_order_relaxed) * m_pageSize.load(std::memory_order_relaxed) < m_walRewindBytes)
         return;
     std::unique_lock busy(m_checkpointMutex, std::defer_lock);
     if (overHardLimit)
@@ -419,6 +417,9 @@ void StoreWriter::checkpointLoop()
         QSqlDatabase db = *opened;
         QSqlQuery q(db);
         q.exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0"));
+        if (q.exec(QStringLiteral("PRAGMA page_size")) && q.next())
+            m_pageSize = std::max<qint64>(q.value(0).toLongLong(), 512);
+        q.finish();
         bool warned = false;
         for (;;) {
             {

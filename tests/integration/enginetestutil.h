@@ -123,6 +123,8 @@ public:
         o.dataDir = m_dirPath;
         o.randomSeed = 42;
         o.dispatch = dispatch;
+        if (walRewindBytes > 0)
+            o.walRewindBytes = walRewindBytes;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
         const VoidResult r = engine->start();
@@ -193,6 +195,7 @@ public:
 
     std::unique_ptr<Engine> engine;
     TaskEvents events;
+    qint64 walRewindBytes = 0; // set before start(); 0: the engine's default
 
 private:
     QTemporaryDir m_dir;
