@@ -35,6 +35,7 @@ public:
     {
         socket->setParent(this);
         ++m_server->m_connections;
+        m_lastActivityMs = m_server->m_clock.elapsed();
         connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     }
@@ -53,6 +54,7 @@ public:
     {
         m_current.reset();
         m_busy = false;
+        m_lastActivityMs = m_server->m_clock.elapsed();
         if (close || m_closeAfter) {
             closeSoon();
             return;
@@ -70,6 +72,9 @@ private:
         const qint64 available = m_socket->bytesAvailable();
         if (available <= 0)
             return;
+        m_lastActivityMs = m_server->m_clock.elapsed();
+        if (m_buffer.isEmpty() && !m_haveHead && !m_busy)
+            m_requestStartMs = m_lastActivityMs; // the first byte of a request
         const qsizetype at = m_buffer.size();
         m_buffer.resize(at + available);
         const qint64 got = m_socket->read(m_buffer.data() + at, available);
@@ -77,6 +82,20 @@ private:
         parse();
     }
 
+public:
+    // Called about once a second by the server.
+    void checkTimeouts(qint64 nowMs)
+    {
+        if (m_gone || m_closing || m_busy)
+            return;
+        const bool partial = m_haveHead || !m_buffer.isEmpty();
+        if (partial && nowMs - m_requestStartMs >= m_server->m_requestTimeoutMs)
+            reject(408, "the request did not arrive in time");
+        else if (!partial && nowMs - m_lastActivityMs >= m_server->m_idleTimeoutMs)
+            closeSoon();
+    }
+
+private:
     void parse()
     {
         if (m_gone || m_busy)
@@ -105,6 +124,7 @@ private:
         m_busy = true;
         HttpRequest request = std::move(m_request);
         m_request = {};
+        m_requestStartMs = m_lastActivityMs; // a pipelined request already buffered starts now
         if (m_server->m_handler)
             m_server->m_handler(std::move(request), reply);
         else
@@ -190,7 +210,8 @@ private:
     // Answers a request that cannot be read and closes: its body was not read.
     void reject(int status, const QByteArray& message)
     {
-        static const QHash<int, QByteArray> codes = { { 400, "bad_request" }, { 411, "length_required" }, { 413, "payload_too_large" },
+        static const QHash<int, QByteArray> codes = { { 400, "bad_request" }, { 408, "request_timeout" }, { 411, "length_required" },
+            { 413, "payload_too_large" },
             { 431, "headers_too_large" }, { 505, "http_version_not_supported" } };
         const QByteArray body = "{\"error\":{\"code\":\"" + codes.value(status, "bad_request") + "\",\"message\":\"" + message
             + "\",\"field\":null}}";
@@ -227,6 +248,8 @@ private:
     bool m_closing = false;
     bool m_gone = false;
     bool m_busy = false;
+    qint64 m_lastActivityMs = 0;
+    qint64 m_requestStartMs = 0;
     std::weak_ptr<HttpReply> m_current;
 };
 
@@ -336,7 +359,27 @@ void HttpReply::clientLeft()
 
 HttpServer::HttpServer(QObject* parent)
     : QObject(parent)
+    , m_sweepTimer(new QTimer(this))
 {
+    m_clock.start();
+    m_sweepTimer->setInterval(1000);
+    connect(m_sweepTimer, &QTimer::timeout, this, &HttpServer::sweep);
+    m_sweepTimer->start();
+}
+
+void HttpServer::setLimits(int maxConnections, int idleTimeoutMs, int requestTimeoutMs)
+{
+    m_maxConnections = std::max(1, maxConnections);
+    m_idleTimeoutMs = std::max(1, idleTimeoutMs);
+    m_requestTimeoutMs = std::max(1, requestTimeoutMs);
+    m_sweepTimer->setInterval(std::clamp(std::min(m_idleTimeoutMs, m_requestTimeoutMs) / 4, 10, 1000));
+}
+
+void HttpServer::sweep()
+{
+    const qint64 now = m_clock.elapsed();
+    for (HttpConnection* c : findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly))
+        c->checkTimeouts(now);
 }
 
 HttpServer::~HttpServer()
@@ -391,6 +434,17 @@ quint16 HttpServer::port() const
 void HttpServer::accept()
 {
     while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        if (m_connections >= m_maxConnections) {
+            static const QByteArray body = "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections; "
+                                           "retry shortly or reuse a keep-alive connection\",\"field\":null}}";
+            socket->setParent(this);
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+                          "Content-Length: "
+                + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+            socket->disconnectFromHost();
+            continue;
+        }
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         new HttpConnection(this, socket);
     }
@@ -409,6 +463,7 @@ QByteArray HttpServer::reasonPhrase(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";

@@ -3,12 +3,14 @@
 #include "core/result.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QPair>
 #include <QPointer>
 #include <QString>
+#include <QTimer>
 #include <QUrlQuery>
 
 #include <functional>
@@ -90,6 +92,12 @@ public:
     void setHandler(Handler handler) { m_handler = std::move(handler); }
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     qint64 maxBodyBytes() const { return m_maxBodyBytes; }
+    // Connections beyond maxConnections get a 503 and are closed. A keep-alive
+    // connection with no request for idleTimeoutMs is closed; a request whose
+    // head and body have not all arrived within requestTimeoutMs of its first
+    // byte gets a 408 (slow or stalled clients must not hold a connection
+    // forever). Requests being answered or streamed are never timed out here.
+    void setLimits(int maxConnections, int idleTimeoutMs, int requestTimeoutMs);
     // TLS when both paths are given (PEM).
     Result<quint16> listen(const QHostAddress& address, quint16 port, const QString& certificatePath = {}, const QString& keyPath = {});
     quint16 port() const;
@@ -100,11 +108,17 @@ public:
 private:
     friend class HttpConnection;
     void accept();
+    void sweep();
 
     QTcpServer* m_server = nullptr;
     Handler m_handler;
     qint64 m_maxBodyBytes = 16LL * 1024 * 1024;
     int m_connections = 0;
+    int m_maxConnections = 4096;
+    int m_idleTimeoutMs = 75'000;
+    int m_requestTimeoutMs = 30'000;
+    QElapsedTimer m_clock;
+    QTimer* m_sweepTimer = nullptr;
 };
 
 } // namespace llmsched

@@ -328,6 +328,8 @@ private slots:
     void badInput_data();
     void badInput();
     void bodyOverLimit();
+    void slowAndIdleClientsAreClosed();
+    void connectionsBeyondTheCapAreRefused();
     void malformedRequests_data();
     void malformedRequests();
     void metrics();
@@ -1200,6 +1202,90 @@ void TestApi::badInput()
     QCOMPARE(static_cast<int>(m_f->engine->models().size()), modelsBefore);
     // The server goes on.
     QCOMPARE(call("GET", QStringLiteral("/health")).status, 200);
+}
+
+// A client that sends half a request and stops gets a 408 and is closed; a
+// keep-alive connection left idle is closed; a request still being answered
+// (an event stream here) is not timed out.
+void TestApi::slowAndIdleClientsAreClosed()
+{
+    ApiOptions o;
+    o.requestTimeoutMs = 300;
+    o.idleTimeoutMs = 400;
+    const quint16 port = startHost(o);
+    QVERIFY(port != 0);
+
+    RawClient slow;
+    QVERIFY(slow.connectTo(port));
+    slow.send("POST /api/v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl"); // and nothing more
+    const RawResponse timedOut = slow.response();
+    QCOMPARE(timedOut.status, 408);
+    QCOMPARE(QJsonDocument::fromJson(timedOut.body).object().value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
+        QStringLiteral("request_timeout"));
+    QVERIFY(slow.waitClosed());
+
+    // Head complete, body short of its Content-Length: the same.
+    RawClient shortBody;
+    QVERIFY(shortBody.connectTo(port));
+    shortBody.send(rawRequest("POST", "/api/v1/tasks", m_operator.secret, "Content-Type: application/json\r\nContent-Length: 100\r\n") + "{\"mo");
+    QCOMPARE(shortBody.response().status, 408);
+    QCOMPARE(taskCount(), 0);
+
+    RawClient idle;
+    QVERIFY(idle.connectTo(port));
+    idle.send(rawRequest("GET", "/health", {}));
+    QCOMPARE(idle.response().status, 200);
+    QVERIFY(idle.waitClosed()); // closed by the server once idle
+
+    RawClient stream;
+    QVERIFY(stream.connectTo(port));
+    stream.send(rawRequest("GET", "/api/v1/events", m_viewer.secret));
+    QTRY_VERIFY_WITH_TIMEOUT(stream.data().contains("text/event-stream"), kWaitMs);
+    const QString id = submit(kModel); // an event arrives after several idle timeouts' worth of waiting
+    QTRY_VERIFY_WITH_TIMEOUT(indexOfEvent(stream.taskEvents(), id, [](const QJsonObject& e) { return e.value(QLatin1String("state")).toString() == QLatin1String("succeeded"); }) >= 0, kWaitMs);
+    QElapsedTimer clock;
+    clock.start();
+    QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > 1200, 2000); // three idle timeouts pass
+    QCOMPARE(stream.socket().state(), QAbstractSocket::ConnectedState);
+}
+
+// Beyond maxConnections a connection gets a 503 with Retry-After and is closed;
+// once one closes, a new one is served.
+void TestApi::connectionsBeyondTheCapAreRefused()
+{
+    ApiOptions o;
+    o.maxConnections = 2;
+    const quint16 port = startHost(o);
+    QVERIFY(port != 0);
+
+    RawClient first;
+    RawClient second;
+    QVERIFY(first.connectTo(port));
+    QVERIFY(second.connectTo(port));
+    first.send(rawRequest("GET", "/health", {}));
+    QCOMPARE(first.response().status, 200); // both are accepted by now
+    second.send(rawRequest("GET", "/health", {}));
+    QCOMPARE(second.response().status, 200);
+
+    RawClient third;
+    QVERIFY(third.connectTo(port));
+    const RawResponse refused = third.response();
+    QCOMPARE(refused.status, 503);
+    QVERIFY2(refused.head.toLower().contains("retry-after: 1"), refused.head.constData());
+    QVERIFY(third.waitClosed());
+
+    first.socket().disconnectFromHost();
+    QVERIFY(first.waitClosed());
+    // The server counts the closed one out when it sees the close: a new
+    // connection is served from then on.
+    const auto healthOnNewConnection = [port] {
+        RawClient next;
+        if (!next.connectTo(port))
+            return 0;
+        next.send(rawRequest("GET", "/health", {}));
+        return next.response().status;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(healthOnNewConnection(), 200, kWaitMs);
 }
 
 void TestApi::bodyOverLimit()
