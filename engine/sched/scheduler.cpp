@@ -700,7 +700,10 @@ void Scheduler::launch(const Ulid& id, ActiveTask& t)
     const qint64 timeoutAt = t.startedMs + t.timeoutMs;
     if (m_watched.contains(id)) {
         const QString idText = id.toString();
-        connect(call.control.get(), &CallControl::delta, this, [this, idText](const QByteArray& chunk) { emit taskDelta(idText, chunk); });
+        connect(call.control.get(), &CallControl::delta, this, [this, id, idText](const QByteArray& chunk) {
+            m_streamedToCaller.insert(id);
+            emit taskDelta(idText, chunk);
+        });
     }
     runAttempt(id, gen, call.endpoint, call.control, std::move(request));
     // Only calls still running need a timeout entry; instant answers leave none behind.
@@ -805,7 +808,12 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     if (error.isEmpty())
         error = QStringLiteral("failed");
     const bool retryable = isRetryable(r.failure, r.httpStatus);
-    if (retryable && t.attempts < t.maxAttempts) {
+    // A caller already holding part of a streamed answer would get it twice
+    // from another attempt (the OpenAI facade relays deltas as they come).
+    const bool streamed = m_streamedToCaller.contains(id);
+    if (streamed && retryable && t.attempts < t.maxAttempts)
+        error += QStringLiteral(" (not retried: part of the answer was already streamed to the caller)");
+    if (retryable && !streamed && t.attempts < t.maxAttempts) {
         // Another healthy endpoint takes the next attempt at once; with none,
         // back off (Retry-After from the endpoint wins).
         const bool failover = m.endpoints && m.endpoints->size() > 1 && m.endpoints->hasAlternative(now, endpointIndex);
@@ -1158,6 +1166,8 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     update.fields |= TaskUpdate::State;
     update.state = to;
     std::optional<TaskOutcome> outcome;
+    if (isFinal(to))
+        m_streamedToCaller.remove(id);
     if (isFinal(to) && m_watched.remove(id)) {
         outcome.emplace();
         outcome->id = id.toString();

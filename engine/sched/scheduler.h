@@ -279,6 +279,7 @@ private:
     std::vector<std::pair<quint64, std::function<void()>>> m_afterCommit;
     int m_lastHttpStatus = 0; // of the attempt being finished, for TaskOutcome
     QSet<Ulid> m_watched; // tasks whose deltas and outcome someone waits for
+    QSet<Ulid> m_streamedToCaller; // watched tasks whose current attempt sent deltas: never retried
     struct PendingOutcome
     {
         quint64 ticket;

@@ -34,6 +34,7 @@ private slots:
     void cleanup();
     void plainChatCompletion();
     void streamedChatCompletion();
+    void brokenStreamIsNotRetried();
     void embeddingsAndModels();
     void errorsInOpenAiShape();
     void priorityHeader();
@@ -172,6 +173,65 @@ void TestFacade::streamedChatCompletion()
     QVERIFY(usage);
     const auto task = await(m_f->engine->task(QString::fromLatin1(r.taskId)));
     QCOMPARE(task->state, TaskState::Succeeded);
+}
+
+// The upstream breaks off a streamed answer halfway. Another attempt would
+// send the caller the beginning again, so the task is not retried (although
+// its model allows three attempts): the caller gets what came, an error
+// event and [DONE]; the task is dead with the reason.
+void TestFacade::brokenStreamIsNotRetried()
+{
+    ModelConfig m = m_f->engine->models().value(0);
+    m.retry.maxAttempts = 3;
+    m.retry.initialDelayMs = 1;
+    QVERIFY(await(m_f->engine->upsertModel(m)));
+    FakeReply reply;
+    reply.text = QStringLiteral("alpha beta gamma delta epsilon zeta eta theta");
+    reply.chunkDelayMs = 1;
+    reply.action = FakeReply::Action::CloseMidBody;
+    m_upstream->setDefaultReply(reply);
+
+    const Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(true), m_operator);
+    QCOMPARE(r.status, 200);
+    QString text;
+    QString error;
+    bool done = false;
+    for (const QByteArray& line : r.body.split('\n')) {
+        if (!line.startsWith("data: "))
+            continue;
+        if (line.mid(6) == "[DONE]") {
+            done = true;
+            continue;
+        }
+        const QJsonObject chunk = QJsonDocument::fromJson(line.mid(6)).object();
+        error += chunk.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
+        for (const QJsonValue& c : chunk.value(QLatin1String("choices")).toArray())
+            text += c.toObject().value(QLatin1String("delta")).toObject().value(QLatin1String("content")).toString();
+    }
+    QVERIFY(done);
+    QVERIFY2(!text.isEmpty() && reply.text.startsWith(text) && text != reply.text, qPrintable(text)); // the first part, once
+    QVERIFY2(error.contains(QLatin1String("not retried")), qPrintable(error));
+    QCOMPARE(m_upstream->requestCount(), 1);
+    const auto task = await(m_f->engine->task(QString::fromLatin1(r.taskId)));
+    QCOMPARE(task->state, TaskState::Dead);
+    QCOMPARE(task->attempts, 1);
+
+    // Without a caller streaming it, the same failure is retried as usual.
+    int calls = 0;
+    m_upstream->setHandler([&calls, reply](const FakeRequest&) {
+        FakeReply next = reply;
+        if (++calls > 1)
+            next.action = FakeReply::Action::Respond;
+        return next;
+    });
+    TaskSpec spec;
+    spec.model = m.name;
+    spec.input = QByteArrayLiteral(R"({"messages":[{"role":"user","content":"hi"}]})");
+    const auto submitted = await(m_f->engine->submit({ spec }));
+    QVERIFY(submitted);
+    const QString id = submitted->first().id.toString();
+    QTRY_COMPARE_WITH_TIMEOUT(await(m_f->engine->task(id))->state, TaskState::Succeeded, 10000);
+    QCOMPARE(calls, 2);
 }
 
 void TestFacade::embeddingsAndModels()
