@@ -351,7 +351,6 @@ void StoreWriter::processBatch(Batch& batch)
         // The tickets are not committed: report the last one before this batch.
         status.committedTicket = 0;
     } else {
-        afterCommit();
         for (size_t i = 0; i < batch.inserts.size(); ++i)
             if (batch.inserts[i].done)
                 batch.inserts[i].done(std::move(batch.inserts[i].rows), std::move(outcomes[i]));
@@ -359,9 +358,15 @@ void StoreWriter::processBatch(Batch& batch)
             if (batch.execs[i].done)
                 batch.execs[i].done(std::move(execResults[i]));
     }
-    std::lock_guard lock(m_listenerMutex);
-    if (m_listener)
-        m_listener(status);
+    {
+        std::lock_guard lock(m_listenerMutex);
+        if (m_listener)
+            m_listener(status);
+    }
+    // Checkpoint work (a WAL rewind can take ~12 ms) after this batch's callers
+    // have their answers, not before.
+    if (result.ok())
+        afterCommit();
 }
 
 void StoreWriter::afterCommit()
