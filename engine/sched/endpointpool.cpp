@@ -88,10 +88,19 @@ void EndpointPool::adoptStateFrom(EndpointPool& old)
             mine->lastErrorMs = theirs->lastErrorMs;
             mine->calls = theirs->calls;
             mine->failures = theirs->failures;
-            // Calls still running on the old runtime count against the new limits.
-            mine->inflight = 0;
+            // Calls still running on the old runtime count against the new
+            // limits until they end (release() walks the successors).
+            mine->inflight = theirs->inflight;
+            theirs->successor = mine;
         }
     }
+}
+
+void EndpointRuntime::release()
+{
+    inflight--;
+    for (auto next = successor.lock(); next; next = next->successor.lock())
+        next->inflight--;
 }
 
 void EndpointPool::retire()

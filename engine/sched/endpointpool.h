@@ -39,6 +39,9 @@ struct EndpointRuntime
     qint64 calls = 0;
     qint64 failures = 0;
     bool retired = false;
+    // The runtime that replaced this one when its model was edited: a call that
+    // started here and ends after the edit is taken off its count too.
+    std::weak_ptr<EndpointRuntime> successor;
 
     int limit() const { return adaptive.current(); }
     // 0 when a call needing `tokens` may start now; else the earliest time one
@@ -46,6 +49,8 @@ struct EndpointRuntime
     qint64 availableAt(qint64 nowMs, qint64 tokens);
     // Whether it could take calls soon: circuit not open and not cooling down.
     bool usable(qint64 nowMs);
+    // A call that started on this runtime ended.
+    void release();
 };
 
 // A model's endpoints and the choice among them. Engine thread only.

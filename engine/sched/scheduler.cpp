@@ -729,7 +729,7 @@ void Scheduler::releaseSlot(const Ulid& id, ActiveTask& t, const CallResult* res
     auto it = m_calls.find(id);
     if (it != m_calls.end()) {
         const qint64 now = nowMs();
-        it->endpoint->inflight--;
+        it->endpoint->release();
         endpointFeedback(m.config.name, *it, it->launched ? result : nullptr, std::max<qint64>(0, now - t.startedMs), now);
         m_calls.erase(it);
     }

@@ -32,6 +32,7 @@ private slots:
     void cancelFinishedTaskIsConflict();
     void idempotentResubmit();
     void concurrencyNeverAboveLimit();
+    void editingAModelKeepsItsCallsCounted();
     void pauseAndResumeModel();
     void deadLettersRequeueAndPurge();
     void changePriorityOfQueuedTask();
@@ -432,6 +433,46 @@ void TestScheduler::concurrencyNeverAboveLimit()
     QVERIFY2(peak <= 4, qPrintable(QString::number(peak)));
     QVERIFY(peak >= 2); // it did run in parallel
     QVERIFY(peakSnapshot <= 4);
+}
+
+void TestScheduler::editingAModelKeepsItsCallsCounted()
+{
+    // An edit replaces the endpoint runtimes while calls are running on the old
+    // ones: those calls must still count against the endpoint's limit, and their
+    // end must free the slot on the new runtime.
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"), 400, 8);
+    m.endpoints[0].maxConcurrency = 2;
+    QVERIFY(f.addModel(m));
+    QList<TaskSpec> specs;
+    for (int i = 0; i < 6; ++i)
+        specs.append(spec(m.name));
+    QCOMPARE(f.submit(specs).size(), 6);
+    const auto endpointInflight = [&f] { return f.engine->snapshot()->models.value(0).endpoints.value(0).inflight; };
+    QTRY_COMPARE_WITH_TIMEOUT(endpointInflight(), 2, 5000);
+
+    m.timeoutMs = 30'000; // any change installs new endpoint runtimes
+    QVERIFY(f.addModel(m));
+    int running = 0, peak = 0, peakSnapshot = 0;
+    qsizetype seen = 0;
+    QDeadlineTimer deadline(30'000);
+    while (f.countFinal() < 6 && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        peakSnapshot = std::max(peakSnapshot, endpointInflight());
+        for (; seen < f.events.size(); ++seen) {
+            const TaskEvent& e = f.events[seen];
+            if (e.state == TaskState::Running && e.previous != TaskState::Running)
+                ++running;
+            else if (e.previous == TaskState::Running && e.state != TaskState::Running)
+                --running;
+            peak = std::max(peak, running);
+        }
+    }
+    QCOMPARE(f.countFinal(), qint64(6));
+    QVERIFY2(peak <= 2, qPrintable(QString::number(peak)));
+    QVERIFY2(peakSnapshot <= 2, qPrintable(QString::number(peakSnapshot)));
+    QTRY_COMPARE_WITH_TIMEOUT(endpointInflight(), 0, 5000); // every end reached the new runtime
 }
 
 void TestScheduler::pauseAndResumeModel()
