@@ -4,9 +4,12 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
+#include <QtEndian>
 
 #include <QCoro/QCoroSignal>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <random>
 
@@ -22,6 +25,64 @@ public:
 signals:
     void woken();
 };
+
+// One embedding per input, as the OpenAI API gives them: `input` is a string,
+// an array of strings, an array of token ids (one input) or an array of such
+// arrays; `dimensions` sets the length (default 8) and `encoding_format:
+// "base64"` (what the OpenAI SDKs ask for by default) packs the floats as
+// little-endian float32. The vector is a unit vector that depends only on the
+// input, so equal inputs get equal embeddings.
+QJsonArray simulatedEmbeddings(const QJsonObject& body)
+{
+    const QJsonValue input = body.value(QLatin1String("input"));
+    QList<QByteArray> inputs;
+    const auto key = [](const QJsonValue& v) {
+        return v.isString() ? v.toString().toUtf8() : QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact);
+    };
+    if (input.isArray()) {
+        const QJsonArray items = input.toArray();
+        const bool tokens = !items.isEmpty() && items.first().isDouble();
+        if (tokens)
+            inputs.append(key(input));
+        else
+            for (const QJsonValue& item : items)
+                inputs.append(key(item));
+    } else {
+        inputs.append(key(input));
+    }
+    const int dimensions = std::clamp(body.value(QLatin1String("dimensions")).toInt(8), 1, 4096);
+    const bool base64 = body.value(QLatin1String("encoding_format")).toString() == QLatin1String("base64");
+    QJsonArray data;
+    std::vector<float> v(static_cast<size_t>(dimensions));
+    for (qsizetype i = 0; i < inputs.size(); ++i) {
+        std::mt19937 gen(static_cast<std::mt19937::result_type>(qHash(inputs.at(i), 0x5eed)));
+        std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+        double norm = 0;
+        for (float& x : v) {
+            x = uniform(gen);
+            norm += static_cast<double>(x) * x;
+        }
+        norm = std::sqrt(std::max(norm, 1e-12));
+        QJsonObject item { { QStringLiteral("object"), QStringLiteral("embedding") }, { QStringLiteral("index"), static_cast<int>(i) } };
+        if (base64) {
+            QByteArray bytes;
+            bytes.reserve(dimensions * 4);
+            for (float& x : v) {
+                x = static_cast<float>(x / norm);
+                const quint32 bits = qToLittleEndian(std::bit_cast<quint32>(x));
+                bytes.append(reinterpret_cast<const char*>(&bits), 4);
+            }
+            item.insert(QStringLiteral("embedding"), QString::fromLatin1(bytes.toBase64()));
+        } else {
+            QJsonArray values;
+            for (const float x : v)
+                values.append(static_cast<double>(x / norm));
+            item.insert(QStringLiteral("embedding"), values);
+        }
+        data.append(item);
+    }
+    return data;
+}
 } // namespace
 
 SimulatedProvider::SimulatedProvider(SimulationConfig config, quint32 seed)
@@ -65,9 +126,10 @@ CallResult SimulatedProvider::outcome(const CallRequest& request)
     QJsonObject out;
     switch (request.kind) {
     case TaskKind::Embedding:
+        usage.completionTokens = 0;
         out.insert(QStringLiteral("object"), QStringLiteral("list"));
-        out.insert(QStringLiteral("data"), QJsonArray { QJsonObject { { QStringLiteral("index"), 0 },
-                                               { QStringLiteral("embedding"), QJsonArray { 0.1, 0.2, 0.3 } } } });
+        out.insert(QStringLiteral("model"), request.upstreamModel);
+        out.insert(QStringLiteral("data"), simulatedEmbeddings(QJsonDocument::fromJson(request.input).object()));
         break;
     default:
         out.insert(QStringLiteral("object"), QStringLiteral("chat.completion"));

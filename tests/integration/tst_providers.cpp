@@ -4,12 +4,18 @@
 
 #include "enginetestutil.h"
 #include "fakellmserver.h"
+#include "providers/simulatedprovider.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QSignalSpy>
+#include <QtEndian>
+
+#include <QCoro/QCoroTask>
+
+#include <bit>
 
 using namespace llmsched;
 using namespace llmsched::test;
@@ -129,6 +135,7 @@ private slots:
     void dailyBudgetPausesDispatch();
     void missingKeyIsAConfigurationError();
     void noKeyInAnyLogLine();
+    void simulatedEmbeddingsFollowTheRequest();
 
 private:
     std::unique_ptr<EngineFixture> m_f;
@@ -880,4 +887,44 @@ void TestProviders::noKeyInAnyLogLine()
 }
 
 QTEST_GUILESS_MAIN(TestProviders)
+void TestProviders::simulatedEmbeddingsFollowTheRequest()
+{
+    // What the OpenAI SDKs send by default: several inputs, base64 floats.
+    SimulatedProvider sim(SimulationConfig {}, 7);
+    CallRequest request;
+    request.kind = TaskKind::Embedding;
+    request.upstreamModel = QStringLiteral("sim-embed");
+    request.input = "{\"input\":[\"alpha\",\"beta\",\"alpha\"],\"encoding_format\":\"base64\",\"dimensions\":4}";
+    const CallResult r = QCoro::waitFor(sim.call(request, std::make_shared<CallControl>()));
+    QVERIFY(r.ok);
+    const QJsonObject body = QJsonDocument::fromJson(r.output).object();
+    QCOMPARE(body.value(QLatin1String("model")).toString(), QStringLiteral("sim-embed"));
+    const QJsonArray data = body.value(QLatin1String("data")).toArray();
+    QCOMPARE(data.size(), 3);
+    QList<QByteArray> vectors;
+    for (int i = 0; i < data.size(); ++i) {
+        QCOMPARE(data.at(i).toObject().value(QLatin1String("index")).toInt(), i);
+        const QByteArray bytes = QByteArray::fromBase64(data.at(i).toObject().value(QLatin1String("embedding")).toString().toLatin1());
+        QCOMPARE(bytes.size(), 4 * 4);
+        double norm = 0;
+        for (int d = 0; d < 4; ++d) {
+            const float x = std::bit_cast<float>(qFromLittleEndian<quint32>(bytes.constData() + 4 * d));
+            norm += double(x) * x;
+        }
+        QVERIFY2(qAbs(norm - 1.0) < 1e-4, qPrintable(QString::number(norm)));
+        vectors.append(bytes);
+    }
+    QCOMPARE(vectors.at(0), vectors.at(2)); // equal inputs, equal embeddings
+    QVERIFY(vectors.at(0) != vectors.at(1));
+    QCOMPARE(body.value(QLatin1String("usage")).toObject().value(QLatin1String("completion_tokens")).toInt(), 0);
+
+    // Floats, one input given as token ids, the default length.
+    request.input = "{\"input\":[12,345,6789]}";
+    const CallResult f = QCoro::waitFor(sim.call(request, std::make_shared<CallControl>()));
+    QVERIFY(f.ok);
+    const QJsonArray one = QJsonDocument::fromJson(f.output).object().value(QLatin1String("data")).toArray();
+    QCOMPARE(one.size(), 1);
+    QCOMPARE(one.at(0).toObject().value(QLatin1String("embedding")).toArray().size(), 8);
+}
+
 #include "tst_providers.moc"

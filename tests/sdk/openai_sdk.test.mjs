@@ -31,8 +31,13 @@ assert.ok(usage && usage.total_tokens > 0, "usage arrives in the stream");
 const completion = await client.completions.create({ model: "demo", prompt: "Once upon" });
 assert.ok(Array.isArray(completion.choices));
 
-const embedding = await client.embeddings.create({ model: "demo", input: "vector", encoding_format: "float" });
-assert.ok(embedding.data[0].embedding.length > 0);
+// The SDK asks for base64 by default and decodes it into floats.
+const embeddings = await client.embeddings.create({ model: "demo", input: ["vector", "another", "vector"] });
+assert.equal(embeddings.data.length, 3);
+assert.equal(embeddings.data[0].embedding.length, 8);
+assert.deepEqual(embeddings.data[0].embedding, embeddings.data[2].embedding, "equal inputs, equal embeddings");
+const floats = await client.embeddings.create({ model: "demo", input: "vector", encoding_format: "float", dimensions: 4 });
+assert.equal(floats.data[0].embedding.length, 4);
 
 await assert.rejects(client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
   (err) => err instanceof OpenAI.NotFoundError && err.code === "model_not_found");
