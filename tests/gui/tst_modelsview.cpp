@@ -251,7 +251,9 @@ void TestModelsView::listsModelsAndEndpointsLive()
 
 void TestModelsView::updatesInPlace()
 {
-    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 50, 2), twoEndpointModel() });
+    // 6 calls of 300 ms, 2 at a time: the counts change over several snapshots
+    // (5 a second) even on a loaded machine.
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 300, 2), twoEndpointModel() });
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 2);
@@ -276,7 +278,7 @@ void TestModelsView::updatesInPlace()
     QVERIFY(!view.tree()->isExpanded(view.treeModel()->indexOfModel(QStringLiteral("sim"))));
 
     // A new endpoint is inserted under its model; the rest stays where it is.
-    ModelConfig sim = testutil::simModel(QStringLiteral("sim"), 50, 2);
+    ModelConfig sim = testutil::simModel(QStringLiteral("sim"), 300, 2);
     EndpointConfig extra = sim.endpoints[0];
     extra.name = QStringLiteral("extra");
     sim.endpoints.append(extra);
