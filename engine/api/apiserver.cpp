@@ -1336,7 +1336,10 @@ void ApiServer::onTaskFinished(const TaskOutcome& o)
             if (!w.sentDelta)
                 c->reply->write(chunksFromAnswer(o.output, w.kind));
         } else {
-            const QJsonObject error { { QStringLiteral("message"), o.state == TaskState::Dead ? o.error : QStringLiteral("the task was cancelled") },
+            const QString message = o.state == TaskState::Dead ? o.error
+                : o.error.isEmpty()                             ? QStringLiteral("the task was cancelled")
+                                                                : QStringLiteral("the task was cancelled: %1").arg(o.error);
+            const QJsonObject error { { QStringLiteral("message"), message },
                 { QStringLiteral("type"), QStringLiteral("upstream_error") } };
             c->reply->write("data: " + QJsonDocument(QJsonObject { { QStringLiteral("error"), error } }).toJson(QJsonDocument::Compact) + "\n\n");
         }

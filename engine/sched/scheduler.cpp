@@ -261,6 +261,9 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
         return resolve(reply, std::move(*refused));
     std::vector<NewTaskRow> rows;
     makeRows(specs, nowMs(), rows);
+    const bool anyKey = std::any_of(rows.cbegin(), rows.cend(), [](const NewTaskRow& r) { return !r.spec.idempotencyKey.isEmpty(); });
+    if (watch && !anyKey)
+        return submitWatchedEarly(std::move(rows), reply);
     m_store.writer().insertTasks(std::move(rows), [this, reply, watch](std::vector<NewTaskRow> done, InsertOutcome outcome) {
         // Writer thread: hand back to the engine thread.
         QMetaObject::invokeMethod(
@@ -273,6 +276,54 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
             },
             Qt::QueuedConnection);
     });
+}
+
+// A watched submit (an OpenAI facade call) whose caller waits for the answer,
+// not for the row: the task is taken in and may start before its row commits,
+// which takes one commit off every facade call's path. The store writer keeps
+// the order (the row goes in before any update of it), the task's events wait
+// for the row's commit like every other event, and its final state is answered
+// only after that commits. Nothing was promised to anyone before then, so a
+// crash in between loses nothing that was accepted. Idempotent submits take the
+// ordinary path: only the store can tell a duplicate.
+void Scheduler::submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QList<SubmitOutcome>>> reply)
+{
+    std::vector<NewTaskRow> mine = rows; // the specs share their data
+    InsertOutcome assumed;
+    assumed.items.reserve(mine.size());
+    for (const NewTaskRow& row : mine)
+        assumed.items.push_back({ false, 0, row.id, row.state });
+    const quint64 ticket = m_store.writer().insertTasks(std::move(rows), [this](std::vector<NewTaskRow> done, InsertOutcome outcome) {
+        if (outcome.status)
+            return;
+        QMetaObject::invokeMethod(
+            this,
+            [this, done = std::move(done), error = outcome.status.error()] {
+                for (const NewTaskRow& row : done)
+                    abandonUnstored(row.id, error);
+            },
+            Qt::QueuedConnection);
+    });
+    m_lastTicket = ticket;
+    Result<QList<SubmitOutcome>> r = onInserted(mine, assumed, 0, mine.size(), true, ticket);
+    releaseReserved(mine);
+    resolve(reply, std::move(r));
+    afterAccepting();
+}
+
+void Scheduler::abandonUnstored(const Ulid& id, const Error& error)
+{
+    if (!m_active.contains(id))
+        return; // it ended already; its caller has (or will get) its answer
+    qCWarning(lcSched).noquote() << "task" << id.toString() << "was not stored:" << error.message;
+    if (m_watched.remove(id)) {
+        TaskOutcome o;
+        o.id = id.toString();
+        o.state = TaskState::Cancelled;
+        o.error = QStringLiteral("the task was not stored: %1").arg(error.message);
+        emit taskFinished(o);
+    }
+    cancel(id, makeReply<Result<TaskState>>()); // stops its call, if it runs
 }
 
 void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QList<SubmitOutcome>>>> reply)
@@ -326,7 +377,8 @@ void Scheduler::afterAccepting()
     postDispatch();
 }
 
-Result<QList<SubmitOutcome>> Scheduler::onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch)
+Result<QList<SubmitOutcome>> Scheduler::onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch,
+    quint64 eventTicket)
 {
     if (!outcome.status)
         return Error { ErrorCode::StoreError, QStringLiteral("the tasks were not stored: %1").arg(outcome.status.error().message), {} };
@@ -365,7 +417,10 @@ Result<QList<SubmitOutcome>> Scheduler::onInserted(std::vector<NewTaskRow>& rows
         ev.created = true;
         ev.priority = row.spec.priority;
         ev.timeMs = now;
-        m_readyEvents.append(std::move(ev));
+        if (eventTicket)
+            m_pendingEvents.push_back({ eventTicket, std::move(ev) });
+        else
+            m_readyEvents.append(std::move(ev));
         out.append({ row.id, row.state, false });
         if (watch)
             m_watched.insert(row.id); // before it can run: no delta or outcome is missed

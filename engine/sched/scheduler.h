@@ -185,7 +185,13 @@ private:
     // Appends rows for specs (moved from) and reserves their place in the queues.
     void makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows);
     // Takes rows [from, to) in once committed; their outcomes in order.
-    Result<QList<SubmitOutcome>> onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch);
+    // eventTicket: publish the tasks' creation once that store ticket commits
+    // (for tasks taken in before their rows committed); 0: now.
+    Result<QList<SubmitOutcome>> onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch,
+        quint64 eventTicket = 0);
+    void submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QList<SubmitOutcome>>> reply);
+    // A task taken in early whose row failed to commit: its caller gets the error.
+    void abandonUnstored(const Ulid& id, const Error& error);
     void releaseReserved(const std::vector<NewTaskRow>& rows);
     void afterAccepting();
     void admit(const Ulid& id, ActiveTask task, std::shared_ptr<TaskPayload> payload);

@@ -39,6 +39,7 @@ private slots:
     void errorsInOpenAiShape();
     void priorityHeader();
     void clientLeavingCancelsTheTask();
+    void callWhoseTaskIsNotStoredGetsAnError();
     void secretsAreWriteOnly();
 
 private:
@@ -314,6 +315,41 @@ void TestFacade::clientLeavingCancelsTheTask()
     TaskFilter f;
     f.states = { TaskState::Cancelled };
     QTRY_VERIFY_WITH_TIMEOUT(await(m_f->engine->tasks(f))->tasks.size() == 1, 10000);
+}
+
+void TestFacade::callWhoseTaskIsNotStoredGetsAnError()
+{
+    // A facade call may start before its row commits (one commit less on its
+    // path). When that commit fails, the caller gets a retryable error, the
+    // upstream call does not stay behind, and the engine carries on.
+    FakeReply hang;
+    hang.action = FakeReply::Action::Hang;
+    m_upstream->setDefaultReply(hang);
+    {
+        RawConnection raw(m_f->dbPath());
+        QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER refuse_tasks BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'simulated full disk'); END")));
+    }
+    const Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
+    QCOMPARE(r.status, 503);
+    const QString message = r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
+    QVERIFY2(message.contains(QLatin1String("not stored")) && message.contains(QLatin1String("simulated full disk")), qPrintable(message));
+    const auto unfinished = [this] {
+        const ModelSnapshot m = m_f->engine->snapshot()->models.value(0);
+        return m.states[static_cast<int>(TaskState::Queued)] + m.states[static_cast<int>(TaskState::Running)] + m.inflight;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(unfinished(), qint64(0), 10000);
+    QCOMPARE(await(m_f->engine->tasks(TaskFilter {}))->tasks.size(), 0);
+
+    {
+        RawConnection raw(m_f->dbPath());
+        QVERIFY(raw.exec(QStringLiteral("DROP TRIGGER refuse_tasks")));
+    }
+    m_upstream->setDefaultReply(FakeReply {});
+    const Response ok = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
+    QCOMPARE(ok.status, 200);
+    TaskFilter f;
+    f.states = { TaskState::Succeeded };
+    QTRY_COMPARE_WITH_TIMEOUT(await(m_f->engine->tasks(f))->tasks.size(), 1, 10000);
 }
 
 void TestFacade::secretsAreWriteOnly()
