@@ -3,10 +3,17 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 
 #include <algorithm>
+
+#if LLMSCHED_SQLITE_DIRECT
+#include <dlfcn.h>
+#include <link.h>
+#include <sqlite3.h>
+#endif
 
 namespace llmsched {
 
@@ -141,5 +148,166 @@ VoidResult insertRowsChunked(QSqlDatabase& db, int count, int columns, const QSt
     }
     return {};
 }
+
+// ---- the C API on Qt's handle -------------------------------------------------
+
+#if LLMSCHED_SQLITE_DIRECT
+namespace {
+// Whether Qt's SQLite driver calls the libsqlite3 this process links: its
+// plugin's own view of sqlite3_bind_int64 must be ours. A plugin with a copy of
+// SQLite inside has no such symbol (or another one), and then a handle it made
+// must not be touched by our copy.
+bool qtUsesOurSqlite()
+{
+    static const bool same = [] {
+        QByteArray plugin;
+        dl_iterate_phdr(
+            [](dl_phdr_info* info, size_t, void* data) {
+                const QByteArray name(info->dlpi_name ? info->dlpi_name : "");
+                if (!name.endsWith("/libqsqlite.so"))
+                    return 0;
+                *static_cast<QByteArray*>(data) = name;
+                return 1;
+            },
+            &plugin);
+        if (plugin.isEmpty())
+            return false;
+        void* handle = dlopen(plugin.constData(), RTLD_LAZY | RTLD_NOLOAD);
+        if (!handle)
+            return false;
+        void* theirs = dlsym(handle, "sqlite3_bind_int64");
+        dlclose(handle);
+        return theirs && theirs == reinterpret_cast<void*>(&sqlite3_bind_int64);
+    }();
+    return same;
+}
+
+sqlite3_stmt* stmtOf(const DirectSqlite& s)
+{
+    return static_cast<sqlite3_stmt*>(s.stmt);
+}
+} // namespace
+
+bool directSqliteBuilt()
+{
+    return true;
+}
+
+std::unique_ptr<DirectStatements> DirectStatements::open(QSqlDatabase& db)
+{
+    // LLMSCHED_SQLITE_VIA_QT=1: everything through Qt Sql (to compare, or to rule this out).
+    if (!db.isOpen() || qEnvironmentVariableIntValue("LLMSCHED_SQLITE_VIA_QT") == 1 || !qtUsesOurSqlite())
+        return {};
+    const QVariant v = db.driver()->handle();
+    if (!v.isValid() || qstrcmp(v.typeName(), "sqlite3*") != 0)
+        return {};
+    sqlite3* handle = *static_cast<sqlite3* const*>(v.data());
+    if (!handle)
+        return {};
+    return std::unique_ptr<DirectStatements>(new DirectStatements(handle));
+}
+
+DirectStatements::DirectStatements(void* db)
+    : m_db(db)
+{
+}
+
+DirectStatements::~DirectStatements()
+{
+    for (void* st : std::as_const(m_statements))
+        sqlite3_finalize(static_cast<sqlite3_stmt*>(st));
+}
+
+VoidResult DirectStatements::insertRows(int count, int columns, const QString& prefix, const Bind& bind, const char* what)
+{
+    // Preparing costs SQLite linear time here (plain "?"), so chunks can be
+    // larger than Qt's; 256 rows of 11 columns stay far below SQLite's limit of
+    // 32,766 parameters.
+    static constexpr int kChunks[] = { 256, 64, 16, 4, 1 };
+    auto* db = static_cast<sqlite3*>(m_db);
+    const auto failed = [&](const char* step) {
+        return Error::store(QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
+    };
+    int row = 0;
+    while (row < count) {
+        const int remaining = count - row;
+        const int chunk = *std::find_if(std::begin(kChunks), std::end(kChunks), [&](int c) { return c <= remaining; });
+        const QString sql = prefix + QStringLiteral(" VALUES ") + valuesPlaceholders(chunk, columns);
+        auto it = m_statements.find(sql);
+        if (it == m_statements.end()) {
+            sqlite3_stmt* st = nullptr;
+            const QByteArray utf8 = sql.toUtf8();
+            if (sqlite3_prepare_v3(db, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+                return failed("prepare");
+            it = m_statements.insert(sql, st);
+        }
+        DirectSqlite s { it.value() };
+        int pos = 1;
+        for (int k = 0; k < chunk; ++k)
+            bind(s, pos, row + k);
+        const int rc = sqlite3_step(stmtOf(s));
+        sqlite3_reset(stmtOf(s));
+        sqlite3_clear_bindings(stmtOf(s)); // drop the pointers into the rows
+        if (rc != SQLITE_DONE)
+            return failed("step");
+        row += chunk;
+    }
+    return {};
+}
+
+void DirectSqlite::bindInt64(int pos, qint64 v)
+{
+    sqlite3_bind_int64(stmtOf(*this), pos, v);
+}
+
+void DirectSqlite::bindNull(int pos)
+{
+    sqlite3_bind_null(stmtOf(*this), pos);
+}
+
+void DirectSqlite::bindText(int pos, const QString& s)
+{
+    if (s.isNull())
+        sqlite3_bind_null(stmtOf(*this), pos);
+    else // UTF-16, as Qt binds it; the row outlives the step
+        sqlite3_bind_text16(stmtOf(*this), pos, s.utf16(), static_cast<int>(s.size() * 2), SQLITE_STATIC);
+}
+
+void DirectSqlite::bindAscii(int pos, const char* data, int size)
+{
+    sqlite3_bind_text(stmtOf(*this), pos, data, size, SQLITE_TRANSIENT);
+}
+
+void DirectSqlite::bindBlob(int pos, const QByteArray& b)
+{
+    if (b.isNull())
+        sqlite3_bind_null(stmtOf(*this), pos);
+    else
+        sqlite3_bind_blob(stmtOf(*this), pos, b.constData(), static_cast<int>(b.size()), SQLITE_STATIC);
+}
+#else
+bool directSqliteBuilt()
+{
+    return false;
+}
+std::unique_ptr<DirectStatements> DirectStatements::open(QSqlDatabase&)
+{
+    return {};
+}
+DirectStatements::DirectStatements(void* db)
+    : m_db(db)
+{
+}
+DirectStatements::~DirectStatements() = default;
+VoidResult DirectStatements::insertRows(int, int, const QString&, const Bind&, const char*)
+{
+    return Error::store(QStringLiteral("direct SQLite access is not built in"));
+}
+void DirectSqlite::bindInt64(int, qint64) { }
+void DirectSqlite::bindNull(int) { }
+void DirectSqlite::bindText(int, const QString&) { }
+void DirectSqlite::bindAscii(int, const char*, int) { }
+void DirectSqlite::bindBlob(int, const QByteArray&) { }
+#endif
 
 } // namespace llmsched

@@ -6,7 +6,10 @@
 #include <QSqlQuery>
 #include <QString>
 
+#include <QHash>
+
 #include <functional>
+#include <memory>
 
 namespace llmsched {
 
@@ -36,5 +39,46 @@ void clearStatementCache();
 // what names the work in an error.
 VoidResult insertRowsChunked(QSqlDatabase& db, int count, int columns, const QString& prefix,
     const std::function<void(QSqlQuery& q, int& pos, int row)>& bind, const char* what);
+
+// SQLite's own API on a Qt connection's handle, for the store writer's hottest
+// statement (Qt binds each value through a placeholder name, a QVariant and a
+// hash lookup: twice the time SQLite itself spends on a plain task row).
+// Only where it is safe: built with LLMSCHED_SQLITE_DIRECT (Linux, the system
+// libsqlite3 found) and Qt's SQLite driver using that same library at run time
+// (a Qt that bundles its own copy makes this return null, and the Qt path is
+// used). Otherwise everything goes through Qt Sql as before.
+struct DirectSqlite;
+// Whether this build has the direct path at all (tests hold it to its use).
+bool directSqliteBuilt();
+class DirectStatements
+{
+public:
+    // Null when the direct path is not available for db.
+    static std::unique_ptr<DirectStatements> open(QSqlDatabase& db);
+    ~DirectStatements(); // finalizes its statements: call before closing db
+    DirectStatements(const DirectStatements&) = delete;
+    DirectStatements& operator=(const DirectStatements&) = delete;
+
+    // Binder: one row's columns, 1-based positions from pos on.
+    using Bind = std::function<void(DirectSqlite& s, int& pos, int row)>;
+    // insertRowsChunked through the C API, with larger chunks (no Qt prepare cost).
+    VoidResult insertRows(int count, int columns, const QString& prefix, const Bind& bind, const char* what);
+
+private:
+    explicit DirectStatements(void* db);
+    void* m_db; // sqlite3*
+    QHash<QString, void*> m_statements; // sql -> sqlite3_stmt*
+};
+
+// Binding into the statement being filled (for DirectStatements::Bind).
+struct DirectSqlite
+{
+    void* stmt; // sqlite3_stmt*
+    void bindInt64(int pos, qint64 v);
+    void bindNull(int pos);
+    void bindText(int pos, const QString& s); // NULL for a null string, as Qt does
+    void bindAscii(int pos, const char* data, int size); // copied
+    void bindBlob(int pos, const QByteArray& b); // NULL for a null array, as Qt does
+};
 
 } // namespace llmsched

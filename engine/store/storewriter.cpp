@@ -231,13 +231,17 @@ void StoreWriter::run()
         if (opened)
             QSqlQuery(*opened).exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0")); // the checkpointer thread does it
         std::lock_guard lock(m_mutex);
-        if (opened)
+        if (opened) {
             m_db = *opened;
+            m_direct = DirectStatements::open(m_db);
+            m_bindsDirectly = m_direct != nullptr;
+        }
         m_openResult = opened ? VoidResult {} : VoidResult(opened.error());
         m_opened.notify_all();
         if (!opened)
             return;
     }
+    qCDebug(lcStore) << "plain task rows are bound" << (m_direct ? "through SQLite's C API" : "through Qt Sql");
     m_checkpointer.reset(QThread::create([this] { checkpointLoop(); }));
     m_checkpointer->setObjectName(QStringLiteral("store-checkpoint"));
     m_checkpointer->start();
@@ -291,6 +295,7 @@ void StoreWriter::run()
     }
     stopCheckpointer();
     clearStatementCache();
+    m_direct.reset();
     m_db.close(); // the last connection to close checkpoints everything
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
@@ -513,10 +518,37 @@ VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
     std::vector<const NewTaskRow*> full;
     for (int i = 0; i < count; ++i)
         (usesOptionalColumns(*rows[i]) ? full : plain).push_back(rows[i]);
-    if (auto r = insertRowsChunked(m_db, static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix,
-            [&plain](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true); }, "inserting tasks");
-        !r)
+    if (m_direct) {
+        QByteArray id;
+        id.reserve(32);
+        const auto bind = [&plain, &id](DirectSqlite& s, int& pos, int i) {
+            // The same values and storage classes as bindTask(..., plain = true).
+            const NewTaskRow& row = *plain[static_cast<size_t>(i)];
+            const TaskSpec& spec = row.spec;
+            s.bindInt64(pos++, row.seq);
+            id.resize(0);
+            row.id.appendTo(id);
+            s.bindAscii(pos++, id.constData(), static_cast<int>(id.size()));
+            s.bindText(pos++, spec.model);
+            s.bindInt64(pos++, static_cast<int>(spec.kind));
+            s.bindInt64(pos++, static_cast<int>(row.state));
+            s.bindInt64(pos++, spec.priority);
+            s.bindInt64(pos++, row.maxAttempts);
+            s.bindInt64(pos++, row.timeoutMs);
+            s.bindBlob(pos++, spec.input);
+            s.bindInt64(pos++, row.createdMs);
+            if (row.queuedMs == 0)
+                s.bindNull(pos++);
+            else
+                s.bindInt64(pos++, row.queuedMs);
+        };
+        if (auto r = m_direct->insertRows(static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix, bind, "inserting tasks"); !r)
+            return r;
+    } else if (auto r = insertRowsChunked(m_db, static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix,
+                   [&plain](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true); }, "inserting tasks");
+        !r) {
         return r;
+    }
     return insertRowsChunked(
         m_db, static_cast<int>(full.size()), kTaskColumns, kInsertTaskPrefix,
         [&full](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *full[static_cast<size_t>(row)], false); }, "inserting tasks");

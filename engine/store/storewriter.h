@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sqlite.h"
 #include "storeops.h"
 
 #include <QHash>
@@ -73,6 +74,10 @@ public:
     // Blocks the caller until everything queued before the call is committed.
     VoidResult flush();
 
+    // Whether plain task rows go through SQLite's C API (see DirectStatements);
+    // known once startWriter() returned.
+    bool bindsDirectly() const { return m_bindsDirectly; }
+
 protected:
     void run() override;
 
@@ -117,6 +122,8 @@ private:
     const qint64 m_walRewindBytes;
     const QString m_connectionName;
     QSqlDatabase m_db; // writer thread only
+    std::unique_ptr<DirectStatements> m_direct; // writer thread only; null: Qt Sql binds everything
+    std::atomic<bool> m_bindsDirectly { false };
 
     std::mutex m_mutex; // guards m_pending, m_nextTicket, m_stop, m_openResult
     std::condition_variable m_wake;

@@ -3,6 +3,7 @@
 #include "enginetestutil.h"
 
 #include "store/migrations.h"
+#include "store/storewriter.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -57,6 +58,7 @@ private slots:
     void secondEngineOnSameStoreIsRefused();
     void storeLockedByAnotherProgramIsRefused();
     void checkpointsKeepTheWalBounded();
+    void rowsBoundDirectlyMatchQtsRows();
 };
 
 void TestStore::freshStoreIsMigrated()
@@ -178,6 +180,74 @@ void TestStore::storeLockedByAnotherProgramIsRefused()
 }
 
 QTEST_GUILESS_MAIN(TestStore)
+void TestStore::rowsBoundDirectlyMatchQtsRows()
+{
+    // Plain task rows go through SQLite's C API where the build has it (the
+    // Debian build does); rows with optional columns through Qt Sql. Both must
+    // store the same values with the same storage classes, whatever the chunking.
+    QTemporaryDir dir;
+    {
+        EngineFixture f(dir.path());
+        QVERIFY(f.start()); // creates and migrates the file
+    }
+    const QString path = dir.path() + QStringLiteral("/llm-scheduler.db");
+    StoreWriter writer(path, QStringLiteral("node-test"));
+    QVERIFY(writer.startWriter().ok());
+    QCOMPARE(writer.bindsDirectly(), directSqliteBuilt());
+
+    std::vector<NewTaskRow> rows;
+    const int plainRows = 300; // chunks of 256, 16, 16, 4, 4, 4
+    for (int i = 0; i <= plainRows; ++i) {
+        NewTaskRow r;
+        r.seq = i + 1;
+        r.id = UlidGenerator::next(1'700'000'000'000 + i);
+        r.spec.model = QStringLiteral("m\u00e9"); // not only ASCII
+        r.spec.kind = TaskKind::Chat;
+        r.spec.priority = i % 10;
+        r.spec.input = QByteArray("{\"n\":") + QByteArray::number(i) + '}';
+        r.state = i % 2 ? TaskState::Scheduled : TaskState::Queued;
+        r.maxAttempts = 3;
+        r.timeoutMs = 60'000;
+        r.createdMs = 1'700'000'000'000 + i;
+        r.queuedMs = r.state == TaskState::Queued ? r.createdMs : 0;
+        if (i == plainRows) {
+            r.spec.tags = { QStringLiteral("qt-path") }; // an optional column: bound by Qt
+            r.state = TaskState::Queued;
+            r.queuedMs = r.createdMs;
+        }
+        rows.push_back(std::move(r));
+    }
+    std::vector<NewTaskRow> expected = rows;
+    bool stored = false;
+    writer.insertTasks(std::move(rows), [&stored](std::vector<NewTaskRow>, InsertOutcome o) { stored = o.status.ok(); });
+    QVERIFY(writer.flush().ok());
+    QVERIFY(stored);
+    writer.stopWriter();
+
+    RawConnection raw(path);
+    QVERIFY(raw.isOpen());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toInt(), plainRows + 1);
+    const QString classes = QStringLiteral(
+        "SELECT typeof(seq) || typeof(id) || typeof(model) || typeof(kind) || typeof(state) || typeof(priority) || typeof(max_attempts) "
+        "|| typeof(timeout_ms) || typeof(input) || typeof(created_at) FROM tasks WHERE seq = %1");
+    const QString qtRow = raw.scalar(classes.arg(plainRows + 1)).toString();
+    QCOMPARE(qtRow, QStringLiteral("integertexttextintegerintegerintegerintegerintegerblobinteger"));
+    for (const NewTaskRow& r : expected) {
+        QCOMPARE(raw.scalar(classes.arg(r.seq)).toString(), qtRow);
+        const QString where = QStringLiteral(" FROM tasks WHERE seq = %1").arg(r.seq);
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT id") + where).toString(), r.id.toString());
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT model") + where).toString(), r.spec.model);
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT input") + where).toByteArray(), r.spec.input);
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT priority") + where).toInt(), r.spec.priority);
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT state") + where).toInt(), static_cast<int>(r.state));
+        const QVariant queued = raw.scalar(QStringLiteral("SELECT queued_at") + where);
+        if (r.queuedMs == 0)
+            QVERIFY(queued.isNull());
+        else
+            QCOMPARE(queued.toLongLong(), r.queuedMs);
+    }
+}
+
 #include "tst_store.moc"
 
 // WAL checkpoints run beside the writer (not inside commits): pages reach the
