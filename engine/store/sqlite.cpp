@@ -23,6 +23,12 @@ bool isBusy(const QSqlError& e)
     const QString code = e.nativeErrorCode();
     return code == QLatin1String("5") || code == QLatin1String("6") || e.text().contains(QLatin1String("locked"));
 }
+// The largest of the chunk sizes (descending, ending in 1) that fits.
+template<size_t N>
+int largestChunk(const int (&chunks)[N], int remaining)
+{
+    return *std::find_if(std::begin(chunks), std::end(chunks), [&](int c) { return c <= remaining; });
+}
 } // namespace
 
 VoidResult checkSqliteHeader(const QString& path)
@@ -136,8 +142,7 @@ VoidResult insertRowsChunked(QSqlDatabase& db, int count, int columns, const QSt
     static constexpr int kChunks[] = { 64, 16, 4, 1 };
     int row = 0;
     while (row < count) {
-        const int remaining = count - row;
-        const int chunk = *std::find_if(std::begin(kChunks), std::end(kChunks), [&](int c) { return c <= remaining; });
+        const int chunk = largestChunk(kChunks, count - row);
         QSqlQuery& q = cachedStatement(db, prefix + QStringLiteral(" VALUES ") + valuesPlaceholders(chunk, columns));
         int pos = 0;
         for (int k = 0; k < chunk; ++k)
@@ -230,8 +235,7 @@ VoidResult DirectStatements::insertRows(int count, int columns, const QString& p
     };
     int row = 0;
     while (row < count) {
-        const int remaining = count - row;
-        const int chunk = *std::find_if(std::begin(kChunks), std::end(kChunks), [&](int c) { return c <= remaining; });
+        const int chunk = largestChunk(kChunks, count - row);
         const QString sql = prefix + QStringLiteral(" VALUES ") + valuesPlaceholders(chunk, columns);
         auto it = m_statements.find(sql);
         if (it == m_statements.end()) {
