@@ -1285,7 +1285,11 @@ void TestApi::connectionsBeyondTheCapAreRefused()
         next.send(rawRequest("GET", "/health", {}));
         return next.response().status;
     };
-    QTRY_COMPARE_WITH_TIMEOUT(healthOnNewConnection(), 200, kWaitMs);
+    // QTRY_* evaluates its expression once more after it held: a second new
+    // connection, opened while the server has not yet seen the previous one
+    // close, would be refused. Stop connecting once one was served.
+    bool served = false;
+    QTRY_VERIFY_WITH_TIMEOUT(served || (served = healthOnNewConnection() == 200), kWaitMs);
 }
 
 void TestApi::bodyOverLimit()
