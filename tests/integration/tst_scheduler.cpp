@@ -7,8 +7,41 @@
 
 #include <QtTest>
 
+#include <functional>
+
 using namespace llmsched;
 using namespace testutil;
+
+namespace {
+// The most tasks running at once (counted from their events) and the most in
+// flight as `inflight` reads it, while the event loop runs until `total` tasks
+// are final or timeoutMs passed.
+struct Peaks
+{
+    int running = 0;
+    int inflight = 0;
+};
+Peaks runUntilFinal(EngineFixture& f, qint64 total, int timeoutMs, const std::function<int()>& inflight)
+{
+    Peaks p;
+    int running = 0;
+    qsizetype seen = 0;
+    QDeadlineTimer deadline(timeoutMs);
+    while (f.countFinal() < total && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        p.inflight = std::max(p.inflight, inflight());
+        for (; seen < f.events.size(); ++seen) {
+            const TaskEvent& e = f.events[seen];
+            if (e.state == TaskState::Running && e.previous != TaskState::Running)
+                ++running;
+            else if (e.previous == TaskState::Running && e.state != TaskState::Running)
+                --running;
+            p.running = std::max(p.running, running);
+        }
+    }
+    return p;
+}
+} // namespace
 
 class TestScheduler : public QObject
 {
@@ -414,25 +447,11 @@ void TestScheduler::concurrencyNeverAboveLimit()
     for (int i = 0; i < 600; ++i)
         specs.append(spec(m.name, i % 10));
     QCOMPARE(f.submit(specs).size(), 600);
-    int running = 0, peak = 0, peakSnapshot = 0;
-    qsizetype seen = 0;
-    QDeadlineTimer deadline(60'000);
-    while (f.countFinal() < 600 && !deadline.hasExpired()) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        peakSnapshot = std::max(peakSnapshot, f.engine->snapshot()->models.value(0).inflight);
-        for (; seen < f.events.size(); ++seen) {
-            const TaskEvent& e = f.events[seen];
-            if (e.state == TaskState::Running && e.previous != TaskState::Running)
-                ++running;
-            else if (e.previous == TaskState::Running && e.state != TaskState::Running)
-                --running;
-            peak = std::max(peak, running);
-        }
-    }
+    const Peaks p = runUntilFinal(f, 600, 60'000, [&f] { return f.engine->snapshot()->models.value(0).inflight; });
     QCOMPARE(f.countFinal(), qint64(600));
-    QVERIFY2(peak <= 4, qPrintable(QString::number(peak)));
-    QVERIFY(peak >= 2); // it did run in parallel
-    QVERIFY(peakSnapshot <= 4);
+    QVERIFY2(p.running <= 4, qPrintable(QString::number(p.running)));
+    QVERIFY(p.running >= 2); // it did run in parallel
+    QVERIFY(p.inflight <= 4);
 }
 
 void TestScheduler::editingAModelKeepsItsCallsCounted()
@@ -454,24 +473,10 @@ void TestScheduler::editingAModelKeepsItsCallsCounted()
 
     m.timeoutMs = 30'000; // any change installs new endpoint runtimes
     QVERIFY(f.addModel(m));
-    int running = 0, peak = 0, peakSnapshot = 0;
-    qsizetype seen = 0;
-    QDeadlineTimer deadline(30'000);
-    while (f.countFinal() < 6 && !deadline.hasExpired()) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        peakSnapshot = std::max(peakSnapshot, endpointInflight());
-        for (; seen < f.events.size(); ++seen) {
-            const TaskEvent& e = f.events[seen];
-            if (e.state == TaskState::Running && e.previous != TaskState::Running)
-                ++running;
-            else if (e.previous == TaskState::Running && e.state != TaskState::Running)
-                --running;
-            peak = std::max(peak, running);
-        }
-    }
+    const Peaks p = runUntilFinal(f, 6, 30'000, endpointInflight);
     QCOMPARE(f.countFinal(), qint64(6));
-    QVERIFY2(peak <= 2, qPrintable(QString::number(peak)));
-    QVERIFY2(peakSnapshot <= 2, qPrintable(QString::number(peakSnapshot)));
+    QVERIFY2(p.running <= 2, qPrintable(QString::number(p.running)));
+    QVERIFY2(p.inflight <= 2, qPrintable(QString::number(p.inflight)));
     QTRY_COMPARE_WITH_TIMEOUT(endpointInflight(), 0, 5000); // every end reached the new runtime
 }
 
