@@ -161,12 +161,15 @@ int main(int argc, char** argv)
     const QCommandLineOption allow(QStringLiteral("allow"), QStringLiteral("Client subnets allowed to connect, e.g. 10.0.0.0/8 (repeatable; default: any that can reach the address)."), QStringLiteral("cidr"));
     const QCommandLineOption rateLimit(QStringLiteral("rate-limit"), QStringLiteral("Requests per second per token (default 0: no limit)."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
-        QStringLiteral("Most REST connections open at once; more get 503 (default 4096)."), QStringLiteral("n"), QStringLiteral("4096"));
+        QStringLiteral("Most REST connections open at once; more get 503 (default 4096, lowered to fit the open-file limit)."), QStringLiteral("n"),
+        QStringLiteral("4096"));
+    const QCommandLineOption maxConnectionsPerIp(QStringLiteral("max-connections-per-ip"),
+        QStringLiteral("Most REST connections open at once from one client address (default 512)."), QStringLiteral("n"), QStringLiteral("512"));
     const QCommandLineOption maxBody(QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
     const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("token create: viewer, operator or admin."), QStringLiteral("role"), QStringLiteral("operator"));
     const QCommandLineOption tokenName(QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
     parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
-        allow, rateLimit, maxBody, maxConnections, role, tokenName });
+        allow, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, role, tokenName });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"),
         QStringLiteral("[command]"));
     parser.process(app);
@@ -225,6 +228,9 @@ int main(int argc, char** argv)
         if (!number(maxConnections, v) || v < 1 || v > 1'000'000)
             return fail(QStringLiteral("--max-connections must be 1..1000000"));
         api.maxConnections = static_cast<int>(v);
+        if (!number(maxConnectionsPerIp, v) || v < 1 || v > 1'000'000)
+            return fail(QStringLiteral("--max-connections-per-ip must be 1..1000000"));
+        api.maxConnectionsPerAddress = static_cast<int>(v);
         if (!api.address.isLoopback() && api.allowlist.isEmpty() && api.tlsCertificate.isEmpty())
             qCWarning(lcCore).noquote() << "the REST API listens on" << api.address.toString()
                                         << "without TLS or --allow; tokens cross the network in clear text";

@@ -218,7 +218,7 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     m_clock.start();
     m_refusedAuthWarnedMs = -kRefusedAuthWarnMs; // the first refusal is reported at once
     m_http->setMaxBodyBytes(m_options.maxBodyBytes);
-    m_http->setLimits(m_options.maxConnections, m_options.idleTimeoutMs, m_options.requestTimeoutMs);
+    m_http->setLimits(m_options.maxConnections, m_options.idleTimeoutMs, m_options.requestTimeoutMs, m_options.maxConnectionsPerAddress);
     m_http->setHandler([this](HttpRequest request, std::shared_ptr<HttpReply> reply) { handle(std::move(request), std::move(reply)); });
     registerRoutes();
     connect(&engine, &Engine::taskEvents, this, &ApiServer::onTaskEvents);

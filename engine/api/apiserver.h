@@ -31,7 +31,8 @@ struct ApiOptions
     qint64 maxBodyBytes = 16LL * 1024 * 1024;
     double rateLimitPerSecond = 0; // per token; 0: no limit
     int rateBurst = 0; // requests above the rate a token may send at once (default: one second's worth)
-    int maxConnections = 4096; // more get a 503 and are closed
+    int maxConnections = 4096; // more get a 503 and are closed (lowered to fit the open-file limit)
+    int maxConnectionsPerAddress = HttpServer::kDefaultMaxConnectionsPerAddress; // from one client address
     int idleTimeoutMs = 75'000; // keep-alive connections without a request are closed after this
     int requestTimeoutMs = 30'000; // a request not received in full by then gets a 408
 };
