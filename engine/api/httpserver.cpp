@@ -1,5 +1,6 @@
 #include "httpserver.h"
 
+#include "core/httpheaders.h"
 #include "core/logging.h"
 
 #include <QFile>
@@ -31,34 +32,8 @@ QByteArray HttpRequest::header(const QByteArray& lowerName) const
 }
 
 namespace {
-// RFC 9110 tchar: what a method or a header name may consist of.
-bool isTokenChar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool isToken(QByteArrayView s)
-{
-    return !s.isEmpty() && std::all_of(s.begin(), s.end(), isTokenChar);
-}
-
-// A field value may hold visible characters, spaces and tabs (and obs-text);
-// no other control character (CR, LF, NUL...).
-bool isFieldValue(QByteArrayView s)
-{
-    return std::none_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return (u < 0x20 && u != '\t') || u == 0x7f;
-    });
-}
+using httpheaders::isFieldValue;
+using httpheaders::isToken;
 
 // 1*DIGIT, nothing else (no sign, no spaces), within qint64.
 std::optional<qint64> parseContentLength(QByteArrayView s)
@@ -383,8 +358,8 @@ private:
     {
         static const QHash<int, QByteArray> codes = { { 400, "bad_request" }, { 408, "request_timeout" }, { 411, "length_required" },
             { 413, "payload_too_large" }, { 431, "headers_too_large" }, { 501, "not_implemented" }, { 505, "http_version_not_supported" } };
-        const QByteArray body = "{\"error\":{\"code\":\"" + codes.value(status, "bad_request") + "\",\"message\":\"" + message
-            + "\",\"field\":null}}";
+        const QByteArray body
+            = "{\"error\":{\"code\":\"" + codes.value(status, "bad_request") + "\",\"message\":\"" + message + "\",\"field\":null}}";
         QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + HttpServer::reasonPhrase(status)
             + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         write(out);
@@ -581,8 +556,8 @@ int HttpServer::connectionsAllowedByFileLimit()
 #ifdef Q_OS_UNIX
     rlimit limit {};
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-        return static_cast<int>(std::min<rlim_t>(std::max<rlim_t>(limit.rlim_cur, kReservedFileDescriptors * 2) - kReservedFileDescriptors,
-            std::numeric_limits<int>::max()));
+        return static_cast<int>(std::min<rlim_t>(
+            std::max<rlim_t>(limit.rlim_cur, kReservedFileDescriptors * 2) - kReservedFileDescriptors, std::numeric_limits<int>::max()));
 #endif
     return std::numeric_limits<int>::max();
 }
@@ -623,7 +598,8 @@ Result<quint16> HttpServer::listen(const QHostAddress& address, quint16 port, co
         QFile certFile(certificatePath);
         QFile keyFile(keyPath);
         if (!certFile.open(QIODevice::ReadOnly))
-            return Error::invalid(QStringLiteral("tls_certificate"), QStringLiteral("cannot read %1: %2").arg(certificatePath, certFile.errorString()));
+            return Error::invalid(
+                QStringLiteral("tls_certificate"), QStringLiteral("cannot read %1: %2").arg(certificatePath, certFile.errorString()));
         if (!keyFile.open(QIODevice::ReadOnly))
             return Error::invalid(QStringLiteral("tls_key"), QStringLiteral("cannot read %1: %2").arg(keyPath, keyFile.errorString()));
         const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
@@ -671,7 +647,9 @@ void HttpServer::accept()
         }
         if (m_perAddress.value(socket->peerAddress()) >= m_maxPerAddress) {
             ++m_stats.refusedPerAddress;
-            refuse(socket, "too many open connections from your address; retry shortly or reuse a keep-alive connection");
+            refuse(socket,
+                "too many open connections from your address; retry shortly or reuse a keep-alive "
+                "connection");
             continue;
         }
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -686,7 +664,8 @@ void HttpServer::refuse(QTcpSocket* socket, const QByteArray& message)
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     // A refused client that never reads must not keep its socket either.
     QTimer::singleShot(m_requestTimeoutMs, socket, [socket] { socket->abort(); });
-    socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+    socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
+                  "1\r\nConnection: close\r\n"
                   "Content-Length: "
         + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     socket->disconnectFromHost();
@@ -704,9 +683,8 @@ void HttpServer::onAcceptError()
     const qint64 now = m_clock.elapsed();
     if (m_acceptErrorWarnedMs < 0 || now - m_acceptErrorWarnedMs >= 60'000) {
         m_acceptErrorWarnedMs = now;
-        qCWarning(lcApi).noquote() << QStringLiteral("cannot accept connections: %1 (%2 open); retrying")
-                                           .arg(m_server->errorString())
-                                           .arg(m_connections);
+        qCWarning(lcApi).noquote()
+            << QStringLiteral("cannot accept connections: %1 (%2 open); retrying").arg(m_server->errorString()).arg(m_connections);
     }
     QTimer::singleShot(m_acceptBackoffMs, this, [this] {
         if (!m_server)
@@ -719,29 +697,52 @@ void HttpServer::onAcceptError()
 QByteArray HttpServer::reasonPhrase(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Status";
     }
 }
 

@@ -49,8 +49,8 @@ public:
     bool connected() const;
     bool answered() const { return m_state != State::Pending; }
     int status() const { return m_status; }
-    void send(int status, const QByteArray& body, const QByteArray& contentType = QByteArrayLiteral("application/json"),
-        const HttpHeaders& extra = {});
+    void send(
+        int status, const QByteArray& body, const QByteArray& contentType = QByteArrayLiteral("application/json"), const HttpHeaders& extra = {});
     // A chunked response of unknown length (server-sent events).
     void beginStream(int status, const QByteArray& contentType, const HttpHeaders& extra = {});
     void write(const QByteArray& piece);
@@ -127,8 +127,7 @@ public:
     // client that reads none of its pending answers for as long is dropped
     // (slow or stalled clients must not hold a connection forever). Requests
     // being answered or streamed are never timed out here.
-    void setLimits(int maxConnections, int idleTimeoutMs, int requestTimeoutMs,
-        int maxPerAddress = kDefaultMaxConnectionsPerAddress);
+    void setLimits(int maxConnections, int idleTimeoutMs, int requestTimeoutMs, int maxPerAddress = kDefaultMaxConnectionsPerAddress);
     int maxConnections() const { return m_maxConnections; }
     int maxConnectionsPerAddress() const { return m_maxPerAddress; }
     // TLS when both paths are given (PEM).

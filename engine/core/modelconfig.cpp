@@ -120,6 +120,18 @@ QJsonObject CircuitConfig::toJson() const
     };
 }
 
+std::optional<QString> checkAllowedHost(const QString& entry)
+{
+    static const QString kHint = QStringLiteral("must be a host name, \"host:port\" or \"*.domain\", without scheme or path (e.g. api.example.com:443)");
+    if (entry.isEmpty() || entry.contains(QLatin1Char('/')) || entry.contains(QLatin1Char('@')))
+        return kHint;
+    const QString host = entry.startsWith(QLatin1String("*.")) ? entry.mid(2) : entry;
+    const QUrl probe(QStringLiteral("http://") + host, QUrl::StrictMode);
+    if (!probe.isValid() || probe.host().isEmpty() || !probe.path().isEmpty() || probe.hasQuery() || probe.hasFragment())
+        return kHint;
+    return std::nullopt;
+}
+
 EndpointConfig EndpointConfig::read(ObjectReader& r)
 {
     EndpointConfig e;
@@ -173,6 +185,15 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
         }
         e.successStatuses.append(code);
     }
+    e.allowedHosts = r.stringList(QStringLiteral("allowed_hosts"), 256, 255);
+    for (const QString& host : std::as_const(e.allowedHosts)) {
+        if (auto problem = checkAllowedHost(host)) {
+            r.fail(QStringLiteral("allowed_hosts"), QStringLiteral("'%1' %2").arg(host.left(64), *problem));
+            break;
+        }
+    }
+    if (!e.allowedHosts.isEmpty() && e.provider != QLatin1String("http"))
+        r.fail(QStringLiteral("allowed_hosts"), QStringLiteral("applies to endpoints with provider \"http\" only"));
     e.defaultMaxTokens = static_cast<int>(r.integer(QStringLiteral("default_max_tokens"), e.defaultMaxTokens, 1, 10'000'000));
     e.anthropicVersion = r.string(QStringLiteral("anthropic_version"), e.anthropicVersion, 64);
     ObjectReader sr(r.object(QStringLiteral("simulation")), r.path(QStringLiteral("simulation")));
@@ -209,6 +230,8 @@ QJsonObject EndpointConfig::toJson() const
         for (int c : successStatuses)
             codes.append(c);
         o.insert(QStringLiteral("success_statuses"), codes);
+        if (!allowedHosts.isEmpty())
+            o.insert(QStringLiteral("allowed_hosts"), QJsonArray::fromStringList(allowedHosts));
     }
     if (provider == QLatin1String("anthropic")) {
         o.insert(QStringLiteral("default_max_tokens"), defaultMaxTokens);

@@ -5,6 +5,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QStringList>
 #include <QString>
 
 namespace llmsched {
@@ -52,6 +53,9 @@ struct CircuitConfig
 constexpr qint64 kDefaultHealthCheckIntervalMs = 30'000;
 constexpr int kDefaultAnthropicMaxTokens = 1024;
 
+// Why an entry of an http endpoint's allowed_hosts is malformed, or nullopt.
+std::optional<QString> checkAllowedHost(const QString& entry);
+
 // One upstream server of a model.
 struct EndpointConfig
 {
@@ -70,6 +74,7 @@ struct EndpointConfig
     qint64 healthCheckIntervalMs = kDefaultHealthCheckIntervalMs; // 0: no health checks
     QString healthPath; // overrides the provider's health request path (http provider: required for checks)
     QList<int> successStatuses; // http provider: statuses that count as success besides 2xx
+    QStringList allowedHosts; // http provider: hosts tasks may call besides base_url's origin ("host", "host:port", "*.domain")
     int defaultMaxTokens = kDefaultAnthropicMaxTokens; // anthropic: max_tokens when the task gives none
     QString anthropicVersion = QStringLiteral("2023-06-01");
     SimulationConfig simulation;

@@ -1,5 +1,6 @@
 #include "task.h"
 
+#include "httpheaders.h"
 #include "jsonreader.h"
 #include "timeutil.h"
 
@@ -55,10 +56,31 @@ void checkInput(ObjectReader& r, TaskKind kind, const QJsonObject& input)
         if (!input.contains(QLatin1String("input")))
             r.fail(QStringLiteral("input.input"), QStringLiteral("is required for embedding tasks"));
         break;
-    case TaskKind::Http:
+    case TaskKind::Http: {
         if (!input.value(QLatin1String("url")).isString())
             r.fail(QStringLiteral("input.url"), QStringLiteral("is required for http tasks"));
+        const QJsonValue method = input.value(QLatin1String("method"));
+        if (!method.isUndefined() && !httpheaders::isTaskMethod(method.toString().toUpper().toLatin1()))
+            r.fail(QStringLiteral("input.method"), QStringLiteral("must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"));
+        const QJsonValue headers = input.value(QLatin1String("headers"));
+        if (!headers.isUndefined() && !headers.isObject()) {
+            r.fail(QStringLiteral("input.headers"), QStringLiteral("must be an object of header names and string values"));
+            break;
+        }
+        const QJsonObject h = headers.toObject();
+        for (auto it = h.constBegin(); it != h.constEnd(); ++it) {
+            const QString field = QStringLiteral("input.headers.") + it.key().left(64);
+            if (!it.value().isString()) {
+                r.fail(field, QStringLiteral("must be a string"));
+                break;
+            }
+            if (auto problem = httpheaders::problem(it.key().toUtf8(), it.value().toString().toUtf8())) {
+                r.fail(field, *problem);
+                break;
+            }
+        }
         break;
+    }
     }
 }
 

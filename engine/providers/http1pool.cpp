@@ -1,7 +1,9 @@
 #include "http1pool.h"
 
+#include "core/httpheaders.h"
 #include "core/timeutil.h"
 
+#include <QHostAddress>
 #include <QPointer>
 #include <QTcpSocket>
 
@@ -13,10 +15,11 @@ namespace llmsched {
 class Http1Connection
 {
 public:
-    Http1Connection(Http1Pool* pool, QString host, quint16 port, QString originKey)
+    Http1Connection(Http1Pool* pool, QString host, QHostAddress address, quint16 port, QString originKey)
         : origin(std::move(originKey))
         , m_pool(pool)
         , m_host(std::move(host))
+        , m_address(std::move(address))
         , m_port(port)
         , m_socket(new QTcpSocket(pool))
     {
@@ -51,7 +54,10 @@ public:
             writeRequest();
         } else if (m_socket->state() == QAbstractSocket::UnconnectedState) {
             m_connecting = true;
-            m_socket->connectToHost(m_host, m_port);
+            if (m_address.isNull())
+                m_socket->connectToHost(m_host, m_port);
+            else
+                m_socket->connectToHost(m_address, m_port); // checked before the call: no second DNS answer
         }
     }
 
@@ -351,6 +357,7 @@ private:
 
     Http1Pool* m_pool;
     QString m_host;
+    QHostAddress m_address; // null: resolve m_host
     quint16 m_port;
     QTcpSocket* m_socket;
     std::shared_ptr<Http1Call> m_call;
@@ -413,9 +420,12 @@ Http1Pool::~Http1Pool()
     m_all.clear();
 }
 
-QString Http1Pool::originKey(const QString& host, quint16 port)
+QString Http1Pool::originKey(const QString& host, quint16 port, const QHostAddress& address)
 {
-    return host + QLatin1Char(':') + QString::number(port);
+    QString key = host + QLatin1Char(':') + QString::number(port);
+    if (!address.isNull())
+        key += QLatin1Char('@') + address.toString(); // a pinned address is its own origin
+    return key;
 }
 
 int Http1Pool::idleConnections() const
@@ -428,7 +438,21 @@ int Http1Pool::idleConnections() const
 
 void Http1Pool::send(const std::shared_ptr<Http1Call>& call)
 {
-    const QString key = originKey(call->host, call->port);
+    // Nothing that could end a header line early reaches the socket, and the
+    // framing headers are this client's alone (tasks are checked at submit;
+    // this guards every other path).
+    for (const auto& [name, value] : std::as_const(call->headers)) {
+        if (!httpheaders::isToken(name) || !httpheaders::isFieldValue(value) || httpheaders::isFramingHeader(name)) {
+            call->finish(false, QStringLiteral("refused to send header '%1': invalid name or value, or a framing header")
+                                    .arg(QString::fromLatin1(name.left(64))));
+            return;
+        }
+    }
+    if (!httpheaders::isToken(call->method) || !httpheaders::isFieldValue(call->target) || call->target.contains(' ')) {
+        call->finish(false, QStringLiteral("refused to send a malformed method or target"));
+        return;
+    }
+    const QString key = originKey(call->host, call->port, call->address);
     Http1Connection* c = nullptr;
     // A resent call (its first connection broke) never takes another idle one.
     if (call->m_sendAttempts == 0) {
@@ -443,7 +467,7 @@ void Http1Pool::send(const std::shared_ptr<Http1Call>& call)
         }
     }
     if (!c) {
-        auto owned = std::make_unique<Http1Connection>(this, call->host, call->port, key);
+        auto owned = std::make_unique<Http1Connection>(this, call->host, call->address, call->port, key);
         c = owned.get();
         m_all.push_back(std::move(owned));
     }

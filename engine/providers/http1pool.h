@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QPair>
@@ -33,6 +34,7 @@ public:
     // Request
     QByteArray method;
     QString host;
+    QHostAddress address; // when set, connect here instead of resolving host (sent as Host)
     quint16 port = 80;
     QByteArray target; // path and query
     QList<QPair<QByteArray, QByteArray>> headers;
@@ -90,7 +92,7 @@ private:
     friend class Http1Connection;
     void release(Http1Connection* c, bool reusable);
     void closeIdle();
-    static QString originKey(const QString& host, quint16 port);
+    static QString originKey(const QString& host, quint16 port, const QHostAddress& address);
 
     QHash<QString, std::vector<Http1Connection*>> m_idle; // LIFO: warm connections first
     std::vector<std::unique_ptr<Http1Connection>> m_all;

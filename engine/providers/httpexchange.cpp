@@ -192,6 +192,7 @@ QCoro::Task<HttpOutcome> http1Exchange(HttpClientPool& pool, HttpRequestSpec spe
     auto call = std::make_shared<Http1Call>();
     call->method = spec.method;
     call->host = spec.url.host();
+    call->address = spec.connectAddress;
     call->port = static_cast<quint16>(spec.url.port(80));
     call->target = spec.url.path(QUrl::FullyEncoded).toLatin1();
     if (call->target.isEmpty())

@@ -4,6 +4,7 @@
 #include "sseparser.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QNetworkReply>
 #include <QPair>
@@ -22,6 +23,7 @@ struct HttpRequestSpec
 {
     QByteArray method = QByteArrayLiteral("POST");
     QUrl url;
+    QHostAddress connectAddress; // set: connect here, not to a fresh DNS answer for url's host (a checked destination)
     HeaderList headers;
     QByteArray body;
     bool stream = false; // read a 2xx body as server-sent events, handing each to the sink

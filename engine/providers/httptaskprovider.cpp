@@ -1,20 +1,14 @@
 #include "httptaskprovider.h"
 
+#include "destinationpolicy.h"
+
+#include "core/httpheaders.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 namespace llmsched {
-
-namespace {
-const QList<QByteArray> kMethods = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS" };
-
-bool sameOrigin(const QUrl& a, const QUrl& b)
-{
-    return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0
-        && a.port(a.scheme() == QLatin1String("https") ? 443 : 80) == b.port(b.scheme() == QLatin1String("https") ? 443 : 80);
-}
-} // namespace
 
 HeaderList HttpTaskProvider::authHeaders(const QByteArray& key) const
 {
@@ -47,19 +41,35 @@ QCoro::Task<CallResult> HttpTaskProvider::call(CallRequest request, std::shared_
     }
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
         co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: url '%2' is not an http(s) URL").arg(name(), urlText.left(200)));
+    if (!url.userInfo().isEmpty())
+        co_return CallResult::failed(
+            FailureKind::Configuration, QStringLiteral("%1: url '%2' holds credentials; use headers").arg(name(), url.host()));
 
     QByteArray method = in.value(QLatin1String("method")).toString().toUpper().toLatin1();
     const QJsonValue bodyValue = in.value(QLatin1String("body"));
     if (method.isEmpty())
         method = bodyValue.isUndefined() || bodyValue.isNull() ? QByteArrayLiteral("GET") : QByteArrayLiteral("POST");
-    if (!kMethods.contains(method))
-        co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS").arg(name()));
+    if (!httpheaders::isTaskMethod(method))
+        co_return CallResult::failed(
+            FailureKind::Configuration, QStringLiteral("%1: method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS").arg(name()));
+
+    const DestinationPolicy policy(base, m_config.allowedHosts);
+    if (auto refused = policy.checkOrigin(url))
+        co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: refused: %2").arg(name(), *refused));
+    const auto address = co_await policy.resolve(url, control);
+    if (control->isAborted())
+        co_return CallResult::failed(control->abortReason(), QStringLiteral("%1: stopped while resolving %2").arg(name(), url.host()));
+    if (!address)
+        co_return CallResult::failed(address.error().code == ErrorCode::Unavailable ? FailureKind::Connection : FailureKind::Configuration,
+            QStringLiteral("%1: %2%3")
+                .arg(name(), address.error().code == ErrorCode::Unavailable ? QString() : QStringLiteral("refused: "), address.error().message));
 
     QByteArray secret;
     HttpRequestSpec spec;
     spec.method = method;
     spec.url = url;
-    if (!m_config.apiKeyRef.isEmpty() && !base.isEmpty() && sameOrigin(url, base)) {
+    spec.connectAddress = *address;
+    if (!m_config.apiKeyRef.isEmpty() && !base.isEmpty() && DestinationPolicy::sameOrigin(url, base)) {
         auto k = co_await key();
         if (!k)
             co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: %2").arg(name(), k.error().message));
@@ -71,8 +81,13 @@ QCoro::Task<CallResult> HttpTaskProvider::call(CallRequest request, std::shared_
     for (auto it = headers.constBegin(); it != headers.constEnd(); ++it) {
         if (it.key().compare(QLatin1String("authorization"), Qt::CaseInsensitive) == 0 && !secret.isEmpty())
             continue; // the endpoint's key wins
+        const QByteArray headerName = it.key().toUtf8();
+        const QByteArray headerValue = it.value().toString().toUtf8();
+        // Refused at submit; tasks stored before that check are refused here.
+        if (auto problem = httpheaders::problem(headerName, headerValue))
+            co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: header '%2' %3").arg(name(), it.key().left(64), *problem));
         hasContentType = hasContentType || it.key().compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
-        spec.headers.append({ it.key().toLatin1(), it.value().toString().toUtf8() });
+        spec.headers.append({ headerName, headerValue });
     }
     if (bodyValue.isString()) {
         spec.body = bodyValue.toString().toUtf8();
@@ -88,8 +103,8 @@ QCoro::Task<CallResult> HttpTaskProvider::call(CallRequest request, std::shared_
     }
 
     const HttpOutcome o = co_await httpExchange(*m_context.http, std::move(spec), control);
-    const bool success = !o.aborted && !o.transportFailed() && !o.tooLarge
-        && ((o.status >= 200 && o.status < 300) || m_config.successStatuses.contains(o.status));
+    const bool success
+        = !o.aborted && !o.transportFailed() && !o.tooLarge && ((o.status >= 200 && o.status < 300) || m_config.successStatuses.contains(o.status));
     if (!success)
         co_return failureFrom(o, *control, name(), secret);
 

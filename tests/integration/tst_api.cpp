@@ -1130,6 +1130,26 @@ void TestApi::badInput_data()
                                               << 422 << "invalid_argument" << "tasks[1].model" << QByteArray() << QByteArray();
     QTest::newRow("missing input") << post << tasks << json << QByteArray("{\"model\":\"sim\"}") << 422 << "invalid_argument" << "input"
                                    << QByteArray() << QByteArray();
+    // http tasks: header injection and framing overrides are refused, naming the header.
+    const auto httpTask = [](const QByteArray& headers) {
+        return QByteArray("{\"model\":\"sim\",\"kind\":\"http\",\"input\":{\"url\":\"/x\",\"headers\":" + headers + "}}");
+    };
+    QTest::newRow("CR LF in a header value") << post << tasks << json << httpTask(R"({"X-A":"a\r\nHost: evil"})") << 422 << "invalid_argument"
+                                             << "input.headers.X-A" << QByteArray() << QByteArray();
+    QTest::newRow("LF in a header name") << post << tasks << json << httpTask(R"({"X-A\nX-B":"b"})") << 422 << "invalid_argument"
+                                         << "input.headers.X-A\nX-B" << QByteArray() << QByteArray();
+    QTest::newRow("NUL in a header value") << post << tasks << json << httpTask(R"({"X-N":"a\u0000b"})") << 422 << "invalid_argument"
+                                           << "input.headers.X-N" << QByteArray() << QByteArray();
+    QTest::newRow("Host header") << post << tasks << json << httpTask(R"({"Host":"evil"})") << 422 << "invalid_argument"
+                                 << "input.headers.Host" << QByteArray() << QByteArray();
+    QTest::newRow("Content-Length header") << post << tasks << json << httpTask(R"({"content-length":"0"})") << 422 << "invalid_argument"
+                                           << "input.headers.content-length" << QByteArray() << QByteArray();
+    QTest::newRow("Transfer-Encoding header") << post << tasks << json << httpTask(R"({"Transfer-Encoding":"chunked"})") << 422
+                                              << "invalid_argument" << "input.headers.Transfer-Encoding" << QByteArray() << QByteArray();
+    QTest::newRow("Connection header") << post << tasks << json << httpTask(R"({"Connection":"close"})") << 422 << "invalid_argument"
+                                       << "input.headers.Connection" << QByteArray() << QByteArray();
+    QTest::newRow("numeric header value") << post << tasks << json << httpTask(R"({"X-Num":5})") << 422 << "invalid_argument"
+                                          << "input.headers.X-Num" << QByteArray() << QByteArray();
     QTest::newRow("invalid utf-8") << post << tasks << json
                                    << QByteArray("{\"model\":\"sim\",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\xc3\"}]}}")
                                    << 400 << "invalid_json" << QString() << QByteArray() << QByteArray();

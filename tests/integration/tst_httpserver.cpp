@@ -362,7 +362,8 @@ void TestHttpServer::acceptResumesWhenFileDescriptorsReturn()
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         const QByteArray request = get("/after-emfile");
         for (int fd : fds) {
-            QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0); // completes in the backlog
+            QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address),
+                0); // completes in the backlog
             QCOMPARE(::send(fd, request.constData(), request.size(), MSG_NOSIGNAL), ssize_t(request.size()));
         }
         QTRY_VERIFY_WITH_TIMEOUT(m_server->stats().acceptErrors > 0, kWaitMs);

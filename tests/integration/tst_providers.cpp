@@ -117,6 +117,7 @@ private slots:
     void anthropicRoundTrip();
     void anthropicStream();
     void genericHttpTask();
+    void httpTaskDestinationsRefused();
     void retryAfterRespected();
     void serverErrorsRetried();
     void connectionResetRetried();
@@ -349,6 +350,16 @@ void TestProviders::genericHttpTask()
     QJsonObject elsewhere;
     elsewhere.insert(QStringLiteral("url"), QString(other.baseUrl() + QStringLiteral("/elsewhere")));
     elsewhere.insert(QStringLiteral("body"), QStringLiteral("plain"));
+    // Another origin is refused until the endpoint's allowed_hosts names it.
+    const auto refused = m_f->submit({ httpTask(elsewhere) });
+    QCOMPARE(refused.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(refused[0].id), TaskState::Dead, 10000);
+    const QString refusal = await(m_f->engine->task(refused[0].id.toString()))->error;
+    QVERIFY2(refusal.contains(QStringLiteral("not this endpoint's origin")) && refusal.contains(QStringLiteral("allowed_hosts")), qPrintable(refusal));
+    QCOMPARE(other.requestCount(), 0);
+    e.allowedHosts = { QStringLiteral("127.0.0.1:") + QString::number(QUrl(other.baseUrl()).port()) };
+    QVERIFY(await(m_f->engine->upsertModel(model(QStringLiteral("hooks"), { e }))));
+
     const auto out = m_f->submit({ httpTask(put7), httpTask(missing), httpTask(elsewhere) });
     QCOMPARE(out.size(), 3);
     for (const SubmitOutcome& o : out)
@@ -371,6 +382,54 @@ void TestProviders::genericHttpTask()
     QCOMPARE(other.requestCount(), 1);
     QVERIFY(!other.requests().constFirst().headers.contains("authorization"));
     QCOMPARE(other.requests().constFirst().method, QByteArray("POST"));
+}
+
+// An endpoint on a public base_url whose allowed_hosts names internal hosts
+// still cannot reach them: loopback, link-local (cloud metadata), "this
+// network" and mapped addresses are refused after resolution, before any
+// connection (the fake server on 127.0.0.1 sees nothing). The base_url is
+// never contacted (no health checks, no relative URLs).
+void TestProviders::httpTaskDestinationsRefused()
+{
+    const QString port = QString::number(QUrl(m_server->baseUrl()).port());
+    EndpointConfig e;
+    e.name = QStringLiteral("public");
+    e.provider = QStringLiteral("http");
+    e.baseUrl = QStringLiteral("https://203.0.114.10"); // public, never contacted
+    e.healthCheckIntervalMs = 0;
+    e.allowedHosts = { QStringLiteral("127.0.0.1"), QStringLiteral("localhost"), QStringLiteral("169.254.169.254"), QStringLiteral("0.0.0.0"),
+        QStringLiteral("[::ffff:127.0.0.1]"), QStringLiteral("[::1]") };
+    QVERIFY(m_f->addModel(model(QStringLiteral("hooks"), { e })));
+    struct Case
+    {
+        QString url;
+        QString expected;
+    };
+    const QList<Case> cases = {
+        { QStringLiteral("http://127.0.0.1:") + port + QStringLiteral("/health"), QStringLiteral("loopback") },
+        { QStringLiteral("http://localhost:") + port + QStringLiteral("/health"), QStringLiteral("loopback") },
+        { QStringLiteral("http://169.254.169.254/latest/meta-data/"), QStringLiteral("link-local") },
+        { QStringLiteral("http://0.0.0.0:") + port + QStringLiteral("/health"), QStringLiteral("reserved") },
+        { QStringLiteral("http://[::ffff:127.0.0.1]:") + port + QStringLiteral("/health"), QStringLiteral("loopback") },
+        { QStringLiteral("http://[::1]:") + port + QStringLiteral("/health"), QStringLiteral("loopback") },
+        { QStringLiteral("http://10.1.2.3/"), QStringLiteral("not this endpoint's origin") },
+    };
+    QList<TaskSpec> specs;
+    for (const Case& c : cases) {
+        TaskSpec s;
+        s.model = QStringLiteral("hooks");
+        s.kind = TaskKind::Http;
+        s.input = QJsonDocument(QJsonObject { { QStringLiteral("url"), c.url } }).toJson(QJsonDocument::Compact);
+        specs.append(s);
+    }
+    const auto out = m_f->submit(specs);
+    QCOMPARE(out.size(), cases.size());
+    for (qsizetype i = 0; i < cases.size(); ++i) {
+        QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(out[i].id), TaskState::Dead, 10000);
+        const QString error = await(m_f->engine->task(out[i].id.toString()))->error;
+        QVERIFY2(error.contains(cases[i].expected), qPrintable(cases[i].url + QStringLiteral(": ") + error));
+    }
+    QCOMPARE(m_server->requestCount(), 0);
 }
 
 void TestProviders::retryAfterRespected()
