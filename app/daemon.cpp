@@ -102,9 +102,15 @@ void Daemon::requestStop(const QString& why)
 void Daemon::notify(const Notification& n)
 {
     switch (n.kind) {
-    case Notification::Kind::Info: qCInfo(lcCore).noquote() << n.title << "-" << n.message; break;
-    case Notification::Kind::Warning: qCWarning(lcCore).noquote() << n.title << "-" << n.message; break;
-    case Notification::Kind::Error: qCCritical(lcCore).noquote() << n.title << "-" << n.message; break;
+    case Notification::Kind::Info:
+        qCInfo(lcCore).noquote() << n.title << "-" << n.message;
+        break;
+    case Notification::Kind::Warning:
+        qCWarning(lcCore).noquote() << n.title << "-" << n.message;
+        break;
+    case Notification::Kind::Error:
+        qCCritical(lcCore).noquote() << n.title << "-" << n.message;
+        break;
     }
 }
 
@@ -122,4 +128,3 @@ void Daemon::printStatus()
                                     .arg(s->tasksPerSecond, 0, 'f', 1)
                                     .arg(s->storeHealthy ? QString() : QStringLiteral("  STORE: ") + s->storeError);
 }
-

@@ -41,7 +41,9 @@ bool applyLogLevel(const QString& level)
     QString rules;
     // Our categories at the chosen level; Qt's own stay at warning.
     for (qsizetype i = 0; i < levels.size(); ++i)
-        rules += QStringLiteral("llmsched.*.%1=%2\n").arg(levels.at(i) == QLatin1String("error") ? QStringLiteral("critical") : levels.at(i), i >= idx ? QStringLiteral("true") : QStringLiteral("false"));
+        rules += QStringLiteral("llmsched.*.%1=%2\n")
+                     .arg(levels.at(i) == QLatin1String("error") ? QStringLiteral("critical") : levels.at(i),
+                         i >= idx ? QStringLiteral("true") : QStringLiteral("false"));
     QLoggingCategory::setFilterRules(rules);
     return true;
 }
@@ -81,8 +83,7 @@ int runImport(EngineOptions options, const QString& configFile, const QString& p
         const auto r = f.result();
         if (!r) {
             // A whole chunk refused (unknown model, full queue): say which lines.
-            err << path << ": lines " << chunk.lines.constFirst() << "-" << chunk.lines.constLast() << ": "
-                << r.error().toString() << '\n';
+            err << path << ": lines " << chunk.lines.constFirst() << "-" << chunk.lines.constLast() << ": " << r.error().toString() << '\n';
             rejected += chunk.specs.size();
             continue;
         }
@@ -90,8 +91,8 @@ int runImport(EngineOptions options, const QString& configFile, const QString& p
             (o.duplicate ? duplicates : imported)++;
     }
     engine.shutdown(0);
-    QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates
-                        << " already present, " << rejected << " lines rejected)\n";
+    QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates << " already present, " << rejected
+                        << " lines rejected)\n";
     return rejected > 0 ? 1 : 0;
 }
 
@@ -129,49 +130,66 @@ int main(int argc, char** argv)
     raiseOpenFileLimit();
     QCoreApplication::setApplicationName(QStringLiteral("llm-schedulerd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LLMSCHED_VERSION));
-    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} %{category}: %{message}"));
+    qSetMessagePattern(QStringLiteral(
+        "%{time yyyy-MM-ddTHH:mm:ss.zzz} %{if-debug}D%{endif}%{if-info}I%{endif}%{if-warning}W%{endif}%{if-critical}E%{endif}%{if-fatal}F%{endif} "
+        "%{category}: %{message}"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "LLM Scheduler daemon: queues and runs LLM calls by priority within each endpoint's limits.\n\n"
-        "Commands:\n"
-        "  (none)              run the scheduler until SIGTERM/SIGINT\n"
-        "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit\n"
-        "  token create        create an API token (--role, --name); prints it once\n"
-        "  token list          list API tokens (never their secrets)\n"
-        "  token revoke ID     revoke an API token\n"
-        "Token commands work while the daemon is stopped; while it runs, use POST /api/v1/tokens."));
+    parser.setApplicationDescription(QStringLiteral("LLM Scheduler daemon: queues and runs LLM calls by priority within each endpoint's limits.\n\n"
+                                                    "Commands:\n"
+                                                    "  (none)              run the scheduler until SIGTERM/SIGINT\n"
+                                                    "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit\n"
+                                                    "  token create        create an API token (--role, --name); prints it once\n"
+                                                    "  token list          list API tokens (never their secrets)\n"
+                                                    "  token revoke ID     revoke an API token\n"
+                                                    "Token commands work while the daemon is stopped; while it runs, use POST /api/v1/tokens."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dataDir({ QStringLiteral("d"), QStringLiteral("data-dir") },
         QStringLiteral("Directory of the database (default: %1).").arg(defaultDataDir()), QStringLiteral("dir"));
-    const QCommandLineOption database(QStringLiteral("database"), QStringLiteral("Path of the SQLite database file (overrides --data-dir)."), QStringLiteral("file"));
-    const QCommandLineOption config({ QStringLiteral("c"), QStringLiteral("config") }, QStringLiteral("JSON file with models to configure at start."), QStringLiteral("file"));
-    const QCommandLineOption logLevel({ QStringLiteral("l"), QStringLiteral("log-level") }, QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"), QStringLiteral("info"));
-    const QCommandLineOption simulate(QStringLiteral("simulate"), QStringLiteral("Add the simulated 'demo' model and feed it demo tasks (no API key needed)."));
-    const QCommandLineOption demoRate(QStringLiteral("demo-rate"), QStringLiteral("Demo tasks per second with --simulate (default 20; 0 for none)."), QStringLiteral("n"), QStringLiteral("20"));
-    const QCommandLineOption drain(QStringLiteral("drain-timeout"), QStringLiteral("Seconds to let running calls finish on shutdown (default 30)."), QStringLiteral("s"), QStringLiteral("30"));
-    const QCommandLineOption status(QStringLiteral("status-interval"), QStringLiteral("Seconds between status lines (default 10; 0 for none)."), QStringLiteral("s"), QStringLiteral("10"));
-    const QCommandLineOption exitAfter(QStringLiteral("exit-after"), QStringLiteral("Stop after this many tasks finished (smoke tests)."), QStringLiteral("n"), QStringLiteral("0"));
-    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address of the REST API (default 127.0.0.1)."), QStringLiteral("address"), QStringLiteral("127.0.0.1"));
-    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port of the REST API (default 8787)."), QStringLiteral("port"), QStringLiteral("8787"));
+    const QCommandLineOption database(
+        QStringLiteral("database"), QStringLiteral("Path of the SQLite database file (overrides --data-dir)."), QStringLiteral("file"));
+    const QCommandLineOption config(
+        { QStringLiteral("c"), QStringLiteral("config") }, QStringLiteral("JSON file with models to configure at start."), QStringLiteral("file"));
+    const QCommandLineOption logLevel({ QStringLiteral("l"), QStringLiteral("log-level") },
+        QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"), QStringLiteral("info"));
+    const QCommandLineOption simulate(
+        QStringLiteral("simulate"), QStringLiteral("Add the simulated 'demo' model and feed it demo tasks (no API key needed)."));
+    const QCommandLineOption demoRate(QStringLiteral("demo-rate"), QStringLiteral("Demo tasks per second with --simulate (default 20; 0 for none)."),
+        QStringLiteral("n"), QStringLiteral("20"));
+    const QCommandLineOption drain(QStringLiteral("drain-timeout"), QStringLiteral("Seconds to let running calls finish on shutdown (default 30)."),
+        QStringLiteral("s"), QStringLiteral("30"));
+    const QCommandLineOption status(QStringLiteral("status-interval"), QStringLiteral("Seconds between status lines (default 10; 0 for none)."),
+        QStringLiteral("s"), QStringLiteral("10"));
+    const QCommandLineOption exitAfter(
+        QStringLiteral("exit-after"), QStringLiteral("Stop after this many tasks finished (smoke tests)."), QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address of the REST API (default 127.0.0.1)."),
+        QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption port(
+        QStringLiteral("port"), QStringLiteral("Port of the REST API (default 8787)."), QStringLiteral("port"), QStringLiteral("8787"));
     const QCommandLineOption noApi(QStringLiteral("no-api"), QStringLiteral("Do not serve the REST API."));
     const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), QStringLiteral("PEM certificate (chain) for HTTPS."), QStringLiteral("file"));
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"), QStringLiteral("PEM private key for HTTPS."), QStringLiteral("file"));
-    const QCommandLineOption allow(QStringLiteral("allow"), QStringLiteral("Client subnets allowed to connect, e.g. 10.0.0.0/8 (repeatable; default: any that can reach the address)."), QStringLiteral("cidr"));
-    const QCommandLineOption rateLimit(QStringLiteral("rate-limit"), QStringLiteral("Requests per second per token (default 0: no limit)."), QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption allow(QStringLiteral("allow"),
+        QStringLiteral("Client subnets allowed to connect, e.g. 10.0.0.0/8 (repeatable; default: any that can reach the address)."),
+        QStringLiteral("cidr"));
+    const QCommandLineOption rateLimit(QStringLiteral("rate-limit"), QStringLiteral("Requests per second per token (default 0: no limit)."),
+        QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption maxConnections(QStringLiteral("max-connections"),
         QStringLiteral("Most REST connections open at once; more get 503 (default 4096, lowered to fit the open-file limit)."), QStringLiteral("n"),
         QStringLiteral("4096"));
     const QCommandLineOption maxConnectionsPerIp(QStringLiteral("max-connections-per-ip"),
         QStringLiteral("Most REST connections open at once from one client address (default 512)."), QStringLiteral("n"), QStringLiteral("512"));
-    const QCommandLineOption maxBody(QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
-    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("token create: viewer, operator or admin."), QStringLiteral("role"), QStringLiteral("operator"));
-    const QCommandLineOption tokenName(QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
+    const QCommandLineOption maxBody(
+        QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
+    const QCommandLineOption role(
+        QStringLiteral("role"), QStringLiteral("token create: viewer, operator or admin."), QStringLiteral("role"), QStringLiteral("operator"));
+    const QCommandLineOption tokenName(
+        QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
     parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
         allow, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, role, tokenName });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"),
-        QStringLiteral("[command]"));
+    parser.addPositionalArgument(
+        QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"), QStringLiteral("[command]"));
     parser.process(app);
 
     if (!applyLogLevel(parser.value(logLevel)))
@@ -303,9 +321,8 @@ int main(int argc, char** argv)
     if (auto r = daemon.start(); !r)
         return fail(r.error().toString());
     SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &daemon, [&](int sig) {
-        daemon.requestStop(QStringLiteral("signal %1").arg(sig));
-    });
+    QObject::connect(
+        &signalWatcher, &SignalWatcher::terminationRequested, &daemon, [&](int sig) { daemon.requestStop(QStringLiteral("signal %1").arg(sig)); });
     QObject::connect(&daemon, &Daemon::finished, &app, &QCoreApplication::exit);
     return app.exec();
 }

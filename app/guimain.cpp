@@ -28,7 +28,8 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("LLM Scheduler desktop control center"));
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Where the database lives (default: the platform's app data directory)."), QStringLiteral("DIR"));
+    QCommandLineOption dataDir(
+        QStringLiteral("data-dir"), QStringLiteral("Where the database lives (default: the platform's app data directory)."), QStringLiteral("DIR"));
     QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Feed the simulated demo model with tasks."));
     QCommandLineOption noApi(QStringLiteral("no-api"), QStringLiteral("Do not serve the REST API."));
     QCommandLineOption language(QStringLiteral("language"), QStringLiteral("Interface language: en, zh_CN or system."), QStringLiteral("LANG"));
@@ -45,8 +46,8 @@ int main(int argc, char** argv)
 
     ui::ControlCenter center(options);
     if (auto r = center.start(); !r) {
-        QMessageBox::critical(nullptr, QStringLiteral("LLM Scheduler"),
-            ui::MainWindow::tr("The engine could not start:\n\n%1").arg(r.error().message));
+        QMessageBox::critical(
+            nullptr, QStringLiteral("LLM Scheduler"), ui::MainWindow::tr("The engine could not start:\n\n%1").arg(r.error().message));
         return 1;
     }
     center.window()->show();

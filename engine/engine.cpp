@@ -25,8 +25,7 @@
 namespace llmsched {
 
 namespace {
-template<typename T>
-QFuture<T> readyFuture(T value)
+template <typename T> QFuture<T> readyFuture(T value)
 {
     QPromise<T> p;
     p.start();
@@ -47,7 +46,7 @@ Error badId(const QString& id)
 
 Error notRunning()
 {
-    return Error::unavailable(QStringLiteral("the engine is not running"));
+    return Error::unavailable(QStringLiteral("the engine is not running (not started, or shutting down)"));
 }
 } // namespace
 
@@ -74,9 +73,8 @@ Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
             dir = defaultDataDir();
         m_databasePath = QDir(dir).filePath(kDatabaseFileName);
     }
-    m_nodeId = m_options.nodeId.isEmpty()
-        ? QStringLiteral("%1-%2").arg(QHostInfo::localHostName()).arg(QCoreApplication::applicationPid())
-        : m_options.nodeId;
+    m_nodeId = m_options.nodeId.isEmpty() ? QStringLiteral("%1-%2").arg(QHostInfo::localHostName()).arg(QCoreApplication::applicationPid())
+                                          : m_options.nodeId;
 }
 
 Engine::~Engine()
@@ -104,7 +102,7 @@ void lowerCurrentThreadPriority(int delta)
 
 VoidResult Engine::start()
 {
-    if (m_scheduler)
+    if (isRunning())
         return {};
     auto store = Store::open({ m_databasePath, m_nodeId, 2, m_options.walRewindBytes });
     if (!store)
@@ -181,67 +179,101 @@ VoidResult Engine::start()
     m_thread.start();
     if (m_options.workerNice != 0) {
         const int nice = m_options.workerNice;
-        QMetaObject::invokeMethod(scheduler, [nice] { lowerCurrentThreadPriority(nice); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            scheduler, [nice] { lowerCurrentThreadPriority(nice); }, Qt::QueuedConnection);
         m_store->writer().exec([nice](QSqlDatabase&) {
             lowerCurrentThreadPriority(nice);
             return VoidResult {};
         });
     }
     VoidResult restored;
-    QMetaObject::invokeMethod(scheduler, [&] {
-        restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq, *spent);
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        scheduler, [&] { restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq, *spent); },
+        Qt::BlockingQueuedConnection);
     if (!restored) {
-        QMetaObject::invokeMethod(scheduler, [scheduler] { delete scheduler; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            scheduler, [scheduler] { delete scheduler; }, Qt::BlockingQueuedConnection);
         m_thread.quit();
         m_thread.wait();
         m_store.reset();
         return restored;
     }
-    m_scheduler = scheduler;
+    {
+        QWriteLocker life(&m_lifeLock);
+        m_scheduler = scheduler;
+        m_open = true;
+    }
     qCInfo(lcCore) << "engine started on" << m_databasePath << "as node" << m_nodeId;
     return {};
 }
 
-template<typename T, typename F>
-QFuture<T> Engine::post(F&& call)
+template <typename T, typename F, typename R> QFuture<T> Engine::postOr(F&& call, R&& refusal)
 {
-    if constexpr (std::is_constructible_v<T, Error>) {
-        if (!m_scheduler)
-            return readyFuture<T>(T(notRunning()));
-    }
+    // Held while the command is queued: shutdown() cannot delete the
+    // scheduler between the check and the post.
+    QReadLocker life(&m_lifeLock);
+    if (!m_open)
+        return readyFuture<T>(refusal());
     auto reply = makeReply<T>();
     QFuture<T> future = reply->future();
-    QMetaObject::invokeMethod(m_scheduler, [s = m_scheduler, reply, call = std::forward<F>(call)]() mutable { call(*s, reply); },
-        Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_scheduler, [s = m_scheduler, reply, call = std::forward<F>(call)]() mutable { call(*s, reply); }, Qt::QueuedConnection);
     return future;
+}
+
+template <typename T, typename F> QFuture<T> Engine::post(F&& call)
+{
+    return postOr<T>(std::forward<F>(call), [] { return T(notRunning()); });
+}
+
+template <typename R, typename F> QFuture<R> Engine::withStore(F&& fn) const
+{
+    QReadLocker life(&m_lifeLock); // the store is not closed while fn queues its work
+    if (!m_open)
+        return readyFuture<R>(R(notRunning()));
+    return fn(*m_store);
+}
+
+bool Engine::isRunning() const
+{
+    QReadLocker life(&m_lifeLock);
+    return m_open;
 }
 
 QFuture<VoidResult> Engine::stop(int drainMs)
 {
-    if (!m_scheduler)
-        return readyFuture(VoidResult {});
     return post<VoidResult>([drainMs](Scheduler& s, Reply<VoidResult> r) { s.stop(drainMs, r); });
 }
 
 void Engine::shutdown(int drainMs)
 {
-    if (!m_scheduler)
-        return;
-    QFuture<VoidResult> f = stop(drainMs);
-    f.waitForFinished();
+    {
+        // From here every call is refused at once ("not running"); none can
+        // reach the scheduler or the store that are about to go.
+        QWriteLocker life(&m_lifeLock);
+        if (!m_open)
+            return;
+        m_open = false;
+    }
     Scheduler* s = m_scheduler;
+    auto reply = makeReply<VoidResult>();
+    QFuture<VoidResult> stopped = reply->future();
+    QMetaObject::invokeMethod(
+        s, [s, reply, drainMs] { s->stop(drainMs, reply); }, Qt::QueuedConnection);
+    stopped.waitForFinished();
+    QMetaObject::invokeMethod(
+        s, [s] { delete s; }, Qt::BlockingQueuedConnection);
     m_scheduler = nullptr;
-    QMetaObject::invokeMethod(s, [s] { delete s; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
-    m_store.reset();
+    m_store.reset(); // waits for reads in flight
     qCInfo(lcCore) << "engine stopped";
 }
 
 qint64 Engine::storeSizeBytes() const
 {
-    return m_store ? m_store->fileSizeBytes() : 0;
+    QReadLocker life(&m_lifeLock);
+    return m_open ? m_store->fileSizeBytes() : 0;
 }
 
 QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs, bool watch)
@@ -252,10 +284,10 @@ QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs, bool
 
 QFuture<QList<Result<QList<SubmitOutcome>>>> Engine::submitEach(QList<QList<TaskSpec>> groups)
 {
-    if (!m_scheduler)
-        return readyFuture(QList<Result<QList<SubmitOutcome>>>(groups.size(), Result<QList<SubmitOutcome>>(notRunning())));
-    return post<QList<Result<QList<SubmitOutcome>>>>(
-        [groups = std::move(groups)](Scheduler& s, auto r) mutable { s.submitEach(std::move(groups), r); });
+    const qsizetype count = groups.size();
+    return postOr<QList<Result<QList<SubmitOutcome>>>>(
+        [groups = std::move(groups)](Scheduler& s, auto r) mutable { s.submitEach(std::move(groups), r); },
+        [count] { return QList<Result<QList<SubmitOutcome>>>(count, Result<QList<SubmitOutcome>>(notRunning())); });
 }
 
 QFuture<Result<TaskState>> Engine::cancel(const QString& id)
@@ -297,24 +329,21 @@ QFuture<Result<Task>> Engine::task(const QString& id)
     const auto u = parseId(id);
     if (!u)
         return readyFuture(Result<Task>(badId(id)));
-    if (!m_store)
-        return readyFuture(Result<Task>(notRunning()));
     const QString canonical = u->toString();
-    return m_store->read([canonical](QSqlDatabase& db) { return queries::taskById(db, canonical); });
+    return withStore<Result<Task>>(
+        [&](Store& store) { return store.read([canonical](QSqlDatabase& db) { return queries::taskById(db, canonical); }); });
 }
 
 QFuture<Result<TaskPage>> Engine::tasks(const TaskFilter& filter)
 {
-    if (!m_store)
-        return readyFuture(Result<TaskPage>(notRunning()));
-    return m_store->read([filter](QSqlDatabase& db) { return queries::listTasks(db, filter); });
+    return withStore<Result<TaskPage>>(
+        [&](Store& store) { return store.read([filter](QSqlDatabase& db) { return queries::listTasks(db, filter); }); });
 }
 
 QFuture<Result<qint64>> Engine::countTasks(const TaskFilter& filter)
 {
-    if (!m_store)
-        return readyFuture(Result<qint64>(notRunning()));
-    return m_store->read([filter](QSqlDatabase& db) { return queries::countTasks(db, filter); });
+    return withStore<Result<qint64>>(
+        [&](Store& store) { return store.read([filter](QSqlDatabase& db) { return queries::countTasks(db, filter); }); });
 }
 
 QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
@@ -322,61 +351,61 @@ QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
     const auto u = parseId(id);
     if (!u)
         return readyFuture(Result<QList<TaskLogEntry>>(badId(id)));
-    if (!m_store)
-        return readyFuture(Result<QList<TaskLogEntry>>(notRunning()));
     const QString canonical = u->toString();
-    return m_store->read([canonical](QSqlDatabase& db) -> Result<QList<TaskLogEntry>> {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("SELECT seq FROM tasks WHERE id = ?"));
-        q.addBindValue(canonical);
-        if (!q.exec())
-            return Error::store(q.lastError().text());
-        if (!q.next())
-            return Error::notFound(QStringLiteral("no task with id %1").arg(canonical));
-        return queries::taskLog(db, q.value(0).toLongLong());
+    return withStore<Result<QList<TaskLogEntry>>>([&](Store& store) {
+        return store.read([canonical](QSqlDatabase& db) -> Result<QList<TaskLogEntry>> {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("SELECT seq FROM tasks WHERE id = ?"));
+            q.addBindValue(canonical);
+            if (!q.exec())
+                return Error::store(q.lastError().text());
+            if (!q.next())
+                return Error::notFound(QStringLiteral("no task with id %1").arg(canonical));
+            return queries::taskLog(db, q.value(0).toLongLong());
+        });
     });
 }
 
 QFuture<Result<QList<MinuteStats>>> Engine::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
 {
-    if (!m_store)
-        return readyFuture(Result<QList<MinuteStats>>(notRunning()));
-    return m_store->read([fromMs, toMs, model](QSqlDatabase& db) -> Result<QList<MinuteStats>> {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
-                                     "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
-                                     "cost_usd, queue_depth FROM stats_minute WHERE minute >= ? AND minute < ?");
-        if (!model.isEmpty())
-            sql += QStringLiteral(" AND model = ?");
-        sql += QStringLiteral(" ORDER BY minute, model");
-        q.prepare(sql);
-        q.addBindValue(fromMs);
-        q.addBindValue(toMs);
-        if (!model.isEmpty())
-            q.addBindValue(model);
-        if (!q.exec())
-            return Error::store(q.lastError().text());
-        QList<MinuteStats> out;
-        while (q.next()) {
-            MinuteStats m;
-            m.minuteMs = q.value(0).toLongLong();
-            m.model = q.value(1).toString();
-            m.counters.submitted = q.value(2).toLongLong();
-            m.counters.succeeded = q.value(3).toLongLong();
-            m.counters.failed = q.value(4).toLongLong();
-            m.counters.retried = q.value(5).toLongLong();
-            m.counters.dead = q.value(6).toLongLong();
-            m.counters.cancelled = q.value(7).toLongLong();
-            m.latency = Histogram::fromJson(QJsonDocument::fromJson(q.value(8).toByteArray()).array(), q.value(9).toDouble() / 1000.0);
-            m.waitSumMs = q.value(10).toDouble();
-            m.counters.promptTokens = q.value(11).toLongLong();
-            m.counters.completionTokens = q.value(12).toLongLong();
-            m.counters.costUsd = q.value(13).toDouble();
-            m.queueDepth = q.value(14).toLongLong();
-            out.append(std::move(m));
-        }
-        return out;
+    return withStore<Result<QList<MinuteStats>>>([&](Store& store) {
+        return store.read([fromMs, toMs, model](QSqlDatabase& db) -> Result<QList<MinuteStats>> {
+            QSqlQuery q(db);
+            q.setForwardOnly(true);
+            QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                                         "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
+                                         "cost_usd, queue_depth FROM stats_minute WHERE minute >= ? AND minute < ?");
+            if (!model.isEmpty())
+                sql += QStringLiteral(" AND model = ?");
+            sql += QStringLiteral(" ORDER BY minute, model");
+            q.prepare(sql);
+            q.addBindValue(fromMs);
+            q.addBindValue(toMs);
+            if (!model.isEmpty())
+                q.addBindValue(model);
+            if (!q.exec())
+                return Error::store(q.lastError().text());
+            QList<MinuteStats> out;
+            while (q.next()) {
+                MinuteStats m;
+                m.minuteMs = q.value(0).toLongLong();
+                m.model = q.value(1).toString();
+                m.counters.submitted = q.value(2).toLongLong();
+                m.counters.succeeded = q.value(3).toLongLong();
+                m.counters.failed = q.value(4).toLongLong();
+                m.counters.retried = q.value(5).toLongLong();
+                m.counters.dead = q.value(6).toLongLong();
+                m.counters.cancelled = q.value(7).toLongLong();
+                m.latency = Histogram::fromJson(QJsonDocument::fromJson(q.value(8).toByteArray()).array(), q.value(9).toDouble() / 1000.0);
+                m.waitSumMs = q.value(10).toDouble();
+                m.counters.promptTokens = q.value(11).toLongLong();
+                m.counters.completionTokens = q.value(12).toLongLong();
+                m.counters.costUsd = q.value(13).toDouble();
+                m.queueDepth = q.value(14).toLongLong();
+                out.append(std::move(m));
+            }
+            return out;
+        });
     });
 }
 
@@ -421,15 +450,12 @@ namespace llmsched {
 
 namespace {
 // A write through the store writer, answered as a future.
-template<typename T, typename F>
-QFuture<Result<T>> writeFuture(Store* store, F&& fn)
+template <typename T, typename F> QFuture<Result<T>> writeFuture(Store& store, F&& fn)
 {
-    if (!store)
-        return readyFuture(Result<T>(notRunning()));
     auto promise = std::make_shared<QPromise<Result<T>>>();
     promise->start();
     auto out = std::make_shared<std::optional<Result<T>>>();
-    store->writer().exec(
+    store.writer().exec(
         [fn = std::forward<F>(fn), out](QSqlDatabase& db) -> VoidResult {
             Result<T> r = fn(db);
             const VoidResult status = r ? VoidResult {} : VoidResult(r.error());
@@ -461,49 +487,55 @@ QFuture<VoidResult> Engine::removeSecret(const QString& name)
 
 QFuture<Result<NewToken>> Engine::createToken(const QString& name, Role role)
 {
-    return writeFuture<NewToken>(m_store.get(), [name, role](QSqlDatabase& db) { return tokens::create(db, name, role); });
+    return withStore<Result<NewToken>>(
+        [&](Store& store) { return writeFuture<NewToken>(store, [name, role](QSqlDatabase& db) { return tokens::create(db, name, role); }); });
 }
 
 QFuture<Result<QList<ApiToken>>> Engine::apiTokens()
 {
-    if (!m_store)
-        return readyFuture(Result<QList<ApiToken>>(notRunning()));
-    return m_store->read([](QSqlDatabase& db) { return tokens::list(db); });
+    return withStore<Result<QList<ApiToken>>>([&](Store& store) { return store.read([](QSqlDatabase& db) { return tokens::list(db); }); });
 }
 
 QFuture<VoidResult> Engine::revokeToken(const QString& id)
 {
-    if (!m_store)
-        return readyFuture(VoidResult(notRunning()));
-    auto promise = std::make_shared<QPromise<VoidResult>>();
-    promise->start();
-    m_store->writer().exec([id](QSqlDatabase& db) { return tokens::revoke(db, id); },
-        [this, promise](VoidResult r) {
-            if (r)
-                emit tokensChanged();
-            promise->addResult(r);
-            promise->finish();
-        });
-    return promise->future();
+    return withStore<VoidResult>([&](Store& store) {
+        auto promise = std::make_shared<QPromise<VoidResult>>();
+        promise->start();
+        store.writer().exec([id](QSqlDatabase& db) { return tokens::revoke(db, id); },
+            [this, promise](VoidResult r) {
+                if (r)
+                    emit tokensChanged();
+                promise->addResult(r);
+                promise->finish();
+            });
+        return promise->future();
+    });
 }
 
 QFuture<Result<QHash<QByteArray, ApiToken>>> Engine::activeTokens()
 {
-    if (!m_store)
-        return readyFuture(Result<QHash<QByteArray, ApiToken>>(notRunning()));
-    return m_store->read([](QSqlDatabase& db) { return tokens::active(db); });
+    return withStore<Result<QHash<QByteArray, ApiToken>>>(
+        [&](Store& store) { return store.read([](QSqlDatabase& db) { return tokens::active(db); }); });
 }
 
 void Engine::recordTokenUse(const QHash<QString, qint64>& lastUsed)
 {
-    if (m_store && !lastUsed.isEmpty())
-        m_store->writer().exec([lastUsed](QSqlDatabase& db) { return tokens::touch(db, lastUsed); });
+    if (lastUsed.isEmpty())
+        return;
+    withStore<VoidResult>([&](Store& store) {
+        store.writer().exec([lastUsed](QSqlDatabase& db) { return tokens::touch(db, lastUsed); });
+        return readyFuture(VoidResult {});
+    });
 }
 
 void Engine::audit(const QList<AuditEntry>& entries)
 {
-    if (m_store && !entries.isEmpty())
-        m_store->writer().exec([entries](QSqlDatabase& db) { return tokens::audit(db, entries); });
+    if (entries.isEmpty())
+        return;
+    withStore<VoidResult>([&](Store& store) {
+        store.writer().exec([entries](QSqlDatabase& db) { return tokens::audit(db, entries); });
+        return readyFuture(VoidResult {});
+    });
 }
 
 QFuture<Result<QList<AuditEntry>>> Engine::auditLog(qint64 sinceMs, int limit)
@@ -511,7 +543,9 @@ QFuture<Result<QList<AuditEntry>>> Engine::auditLog(qint64 sinceMs, int limit)
     // Read through the writer, not a reader connection: audit() only queues its
     // rows, and a reader could run before they commit, so the REST server's
     // flush-then-read would miss the latest changes.
-    return writeFuture<QList<AuditEntry>>(m_store.get(), [sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
+    return withStore<Result<QList<AuditEntry>>>([&](Store& store) {
+        return writeFuture<QList<AuditEntry>>(store, [sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
+    });
 }
 
 } // namespace llmsched

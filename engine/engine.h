@@ -11,6 +11,7 @@
 
 #include <QFuture>
 #include <QMutex>
+#include <QReadWriteLock>
 #include <QObject>
 #include <QThread>
 
@@ -67,7 +68,9 @@ public:
     QFuture<VoidResult> stop(int drainMs = kDefaultDrainMs);
     // stop() and wait; used at exit.
     void shutdown(int drainMs = kDefaultDrainMs);
-    bool isRunning() const { return m_scheduler != nullptr; }
+    // Started and not shutting down. Once shutdown() begins, every call is
+    // answered at once with an "engine is not running" error.
+    bool isRunning() const;
 
     QString databasePath() const { return m_databasePath; }
     QString nodeId() const { return m_nodeId; }
@@ -132,16 +135,24 @@ signals:
     void tokensChanged();
 
 private:
-    template<typename T, typename F>
-    QFuture<T> post(F&& call);
+    template <typename T, typename F> QFuture<T> post(F&& call);
+    template <typename T, typename F, typename R> QFuture<T> postOr(F&& call, R&& refusal);
+    template <typename R, typename F> QFuture<R> withStore(F&& fn) const;
 
     EngineOptions m_options;
     EngineHost* m_host;
     QString m_databasePath;
     QString m_nodeId;
-    std::unique_ptr<Store> m_store;
+    // Any thread may call in while another shuts the engine down: calls hold
+    // m_lifeLock for reading while they check m_open and queue their work on
+    // the scheduler or the store; shutdown() takes it for writing to close
+    // the gate before it deletes them. (A plain pointer check raced with the
+    // delete.)
+    mutable QReadWriteLock m_lifeLock;
+    bool m_open = false; // guarded by m_lifeLock
+    std::unique_ptr<Store> m_store; // set and reset while closed
     QThread m_thread;
-    Scheduler* m_scheduler = nullptr; // lives on m_thread
+    Scheduler* m_scheduler = nullptr; // lives on m_thread; set and reset while closed
 
     mutable QMutex m_snapshotMutex;
     std::shared_ptr<const EngineSnapshot> m_snapshot; // guarded by m_snapshotMutex

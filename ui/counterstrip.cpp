@@ -13,7 +13,8 @@ namespace llmsched::ui {
 CounterStrip::CounterStrip(LiveState& live, QWidget* parent)
     : QWidget(parent)
 {
-    const std::array<QString, CounterCount> titles = { tr("Queued"), tr("Running"), tr("Succeeded"), tr("Failed attempts"), tr("Dead"), tr("Throughput") };
+    const std::array<QString, CounterCount> titles
+        = { tr("Queued"), tr("Running"), tr("Succeeded"), tr("Failed attempts"), tr("Dead"), tr("Throughput") };
     const std::array<QString, CounterCount> keys = { QStringLiteral("active"), taskStateName(TaskState::Running), taskStateName(TaskState::Succeeded),
         taskStateName(TaskState::RetryWait), taskStateName(TaskState::Dead), QString() };
     const std::array<QColor, CounterCount> colors = { stateColor(TaskState::Queued), stateColor(TaskState::Running), stateColor(TaskState::Succeeded),

@@ -98,7 +98,8 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
     });
     connect(m_requeueAll, &QAction::triggered, this, [this] {
         onResult(m_live.engine().requeueDead(modelFilter()), this, [this](const Result<qint64>& r) {
-            emit statusMessage(r ? tr("Requeued %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX))) : tr("Requeue failed: %1").arg(r.error().message));
+            emit statusMessage(r ? tr("Requeued %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX)))
+                                 : tr("Requeue failed: %1").arg(r.error().message));
             m_model->refresh();
         });
     });
@@ -141,7 +142,8 @@ void DeadLettersView::applyFilter()
 void DeadLettersView::purgeNow()
 {
     onResult(m_live.engine().purge(TaskState::Dead, modelFilter()), this, [this](const Result<qint64>& r) {
-        emit statusMessage(r ? tr("Purged %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX))) : tr("Purge failed: %1").arg(r.error().message));
+        emit statusMessage(r ? tr("Purged %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX)))
+                             : tr("Purge failed: %1").arg(r.error().message));
         m_model->refresh();
     });
 }

@@ -24,11 +24,15 @@ constexpr int kMaxLines = 20'000;
 int severity(QtMsgType t)
 {
     switch (t) {
-    case QtDebugMsg: return 0;
-    case QtInfoMsg: return 1;
-    case QtWarningMsg: return 2;
+    case QtDebugMsg:
+        return 0;
+    case QtInfoMsg:
+        return 1;
+    case QtWarningMsg:
+        return 2;
     case QtCriticalMsg:
-    case QtFatalMsg: return 3;
+    case QtFatalMsg:
+        return 3;
     }
     return 1;
 }
@@ -41,8 +45,8 @@ QString levelTag(QtMsgType t)
 
 QString format(const LogCapture::Line& l)
 {
-    return QDateTime::fromMSecsSinceEpoch(l.timeMs).toString(QStringLiteral("HH:mm:ss.zzz")) + QLatin1Char(' ') + levelTag(l.type)
-        + QLatin1Char(' ') + l.category + QStringLiteral(": ") + l.message;
+    return QDateTime::fromMSecsSinceEpoch(l.timeMs).toString(QStringLiteral("HH:mm:ss.zzz")) + QLatin1Char(' ') + levelTag(l.type) + QLatin1Char(' ')
+        + l.category + QStringLiteral(": ") + l.message;
 }
 
 } // namespace

@@ -162,7 +162,8 @@ void MainWindow::buildMenus()
     QAction* quit = action(tr("&Quit"), QKeySequence::Quit, QStringLiteral("application-exit"), [] { QApplication::quit(); });
     if (quit->shortcut().isEmpty())
         quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
-    m_pause = action(tr("&Pause all"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), QStringLiteral("media-playback-pause"), [this] { togglePause(); });
+    m_pause
+        = action(tr("&Pause all"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), QStringLiteral("media-playback-pause"), [this] { togglePause(); });
     m_demo = action(tr("&Demo feed"), QKeySequence(), QString(), [this] {
         if (m_context.demo)
             m_context.demo->setRate(m_demo->isChecked() ? std::max(0.1, m_context.settings.demoRate) : 0);
@@ -289,8 +290,8 @@ void MainWindow::updateStatus(const std::shared_ptr<const EngineSnapshot>& s)
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         if (now - m_lastDeadNotifyMs >= kDeadNotifyEveryMs) {
             m_lastDeadNotifyMs = now;
-            m_tray->showMessage(tr("Dead letters growing"), tr("%n task(s) moved to the dead-letter queue", nullptr, static_cast<int>(dead - m_lastDead)),
-                QSystemTrayIcon::Warning);
+            m_tray->showMessage(tr("Dead letters growing"),
+                tr("%n task(s) moved to the dead-letter queue", nullptr, static_cast<int>(dead - m_lastDead)), QSystemTrayIcon::Warning);
         }
     }
     m_lastDead = dead;
@@ -327,7 +328,9 @@ void MainWindow::openSubmitDialog()
 
 void MainWindow::openImport(const QString& given)
 {
-    const QString path = given.isEmpty() ? QFileDialog::getOpenFileName(this, tr("Import tasks"), QString(), tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)")) : given;
+    const QString path = given.isEmpty()
+        ? QFileDialog::getOpenFileName(this, tr("Import tasks"), QString(), tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"))
+        : given;
     if (path.isEmpty())
         return;
     auto* d = new ImportDialog(m_live, path, this);

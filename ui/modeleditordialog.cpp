@@ -55,8 +55,7 @@ enum Page { GeneralPage, EndpointsPage };
 
 bool isSecretRef(const QString& text)
 {
-    return text.startsWith(QLatin1String("env:")) || text.startsWith(QLatin1String("file:"))
-        || text.startsWith(kKeychainPrefix);
+    return text.startsWith(QLatin1String("env:")) || text.startsWith(QLatin1String("file:")) || text.startsWith(kKeychainPrefix);
 }
 
 QSpinBox* spinBox(QWidget* parent, const QString& objectName, int min, int max, const QString& suffix = {})
@@ -96,8 +95,7 @@ int clampToInt(qint64 v)
 
 } // namespace
 
-ModelEditorDialog::ModelEditorDialog(
-    Engine& engine, const std::optional<ModelConfig>& existing, QWidget* parent)
+ModelEditorDialog::ModelEditorDialog(Engine& engine, const std::optional<ModelConfig>& existing, QWidget* parent)
     : QDialog(parent)
     , m_engine(engine)
     , m_original(existing)
@@ -125,8 +123,7 @@ ModelEditorDialog::ModelEditorDialog(
 
     m_testButton = new QPushButton(tr("&Test connection"), this);
     m_testButton->setObjectName(QStringLiteral("testConnection"));
-    m_testButton->setToolTip(
-        tr("Asks every endpoint whether it answers with this URL and key, without saving"));
+    m_testButton->setToolTip(tr("Asks every endpoint whether it answers with this URL and key, without saving"));
     m_testButton->setAutoDefault(false);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     m_saveButton = buttons->button(QDialogButtonBox::Save);
@@ -157,8 +154,7 @@ ModelEditorDialog::ModelEditorDialog(
     }
     m_name->setReadOnly(existing.has_value());
     if (existing) {
-        m_name->setToolTip(
-            tr("The name of an existing model cannot change: its tasks and statistics refer to it"));
+        m_name->setToolTip(tr("The name of an existing model cannot change: its tasks and statistics refer to it"));
         m_description->setFocus();
     } else {
         m_name->setFocus();
@@ -221,8 +217,7 @@ QWidget* ModelEditorDialog::buildGeneralPage()
 
     auto* retry = new QGroupBox(tr("Retries"), page);
     m_maxAttempts = spinBox(retry, QStringLiteral("maxAttempts"), 1, kMaxAttemptsLimit);
-    m_maxAttempts->setToolTip(
-        tr("Attempts per task, the first included, before it goes to the dead letters"));
+    m_maxAttempts->setToolTip(tr("Attempts per task, the first included, before it goes to the dead letters"));
     m_initialDelay = spinBox(retry, QStringLiteral("initialDelay"), 0, kMaxRetryDelayMs, tr(" ms"));
     m_initialDelay->setToolTip(tr("The wait before the first retry"));
     m_factor = new QDoubleSpinBox(retry);
@@ -235,8 +230,7 @@ QWidget* ModelEditorDialog::buildGeneralPage()
     m_maxDelay = spinBox(retry, QStringLiteral("maxDelay"), 0, kMaxRetryDelayMs, tr(" ms"));
     m_maxDelay->setToolTip(tr("No retry waits longer than this, unless the endpoint asks to (Retry-After)"));
     m_jitter = spinBox(retry, QStringLiteral("jitter"), 0, 100, tr(" %"));
-    m_jitter->setToolTip(
-        tr("Delays are shortened by a random share up to this, so retries do not arrive together"));
+    m_jitter->setToolTip(tr("Delays are shortened by a random share up to this, so retries do not arrive together"));
     auto* retryForm = new QFormLayout(retry);
     retryForm->addRow(tr("Max &attempts:"), m_maxAttempts);
     retryForm->addRow(tr("&First delay:"), m_initialDelay);
@@ -301,8 +295,7 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     });
     m_provider = new QComboBox(m_endpointForm);
     m_provider->setObjectName(QStringLiteral("provider"));
-    for (const QString& p : { QStringLiteral("openai"), QStringLiteral("anthropic"), QStringLiteral("http"),
-             QStringLiteral("simulated") })
+    for (const QString& p : { QStringLiteral("openai"), QStringLiteral("anthropic"), QStringLiteral("http"), QStringLiteral("simulated") })
         m_provider->addItem(providerDisplayName(p), p);
     connect(m_provider, &QComboBox::currentIndexChanged, this, &ModelEditorDialog::onProviderChanged);
     m_baseUrl = lineEdit(m_endpointForm, QStringLiteral("baseUrl"));
@@ -316,8 +309,7 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     connect(m_apiKey, &QLineEdit::textChanged, this, &ModelEditorDialog::updateKeyHint);
     m_keyRef = lineEdit(m_endpointForm, QStringLiteral("keyRef"));
     m_keyRef->setPlaceholderText(tr("none, or env:NAME, file:/path, keychain:NAME"));
-    m_keyRef->setToolTip(
-        tr("Where the engine reads the key when a call needs it; the key itself is never shown"));
+    m_keyRef->setToolTip(tr("Where the engine reads the key when a call needs it; the key itself is never shown"));
     connect(m_keyRef, &QLineEdit::textChanged, this, &ModelEditorDialog::updateKeyHint);
     m_keyHint = new QLabel(m_endpointForm);
     m_keyHint->setObjectName(QStringLiteral("keyHint"));
@@ -326,8 +318,7 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     m_keyHint->setForegroundRole(QPalette::PlaceholderText);
     m_maxConcurrency = spinBox(m_endpointForm, QStringLiteral("maxConcurrency"), 0, kMaxConcurrencyLimit);
     m_maxConcurrency->setSpecialValueText(tr("the model's"));
-    m_maxConcurrency->setToolTip(
-        tr("Calls in flight at most on this endpoint; the engine lowers it on 429/503"));
+    m_maxConcurrency->setToolTip(tr("Calls in flight at most on this endpoint; the engine lowers it on 429/503"));
     m_rpm = spinBox(m_endpointForm, QStringLiteral("rpm"), 0, kMaxRpm);
     m_rpm->setSpecialValueText(tr("unlimited"));
     m_tpm = spinBox(m_endpointForm, QStringLiteral("tpm"), 0, std::numeric_limits<int>::max());
@@ -517,8 +508,7 @@ void ModelEditorDialog::onStrategyChanged()
 {
     const bool weighted = m_strategy->currentData().toString() == QLatin1String("weighted");
     m_weight->setEnabled(weighted);
-    m_weight->setToolTip(weighted ? tr("This endpoint's share of the calls, relative to the others")
-                                  : tr("Used by the weighted strategy only"));
+    m_weight->setToolTip(weighted ? tr("This endpoint's share of the calls, relative to the others") : tr("Used by the weighted strategy only"));
 }
 
 QString ModelEditorDialog::keychainNameFor(const QString& endpoint) const
@@ -540,9 +530,8 @@ void ModelEditorDialog::updateKeyHint()
     const QString typed = m_apiKey->text().trimmed();
     m_keyRef->setEnabled(typed.isEmpty());
     if (!typed.isEmpty() && !isSecretRef(typed)) {
-        m_keyHint->setText(
-            tr("The key goes to the OS keychain as %1 when you save or test; it is never shown again.")
-                .arg(kKeychainPrefix + keychainNameFor(m_endpointName->text().trimmed())));
+        m_keyHint->setText(tr("The key goes to the OS keychain as %1 when you save or test; it is never shown again.")
+                               .arg(kKeychainPrefix + keychainNameFor(m_endpointName->text().trimmed())));
     } else if (const QString ref = isSecretRef(typed) ? typed : m_keyRef->text().trimmed(); !ref.isEmpty()) {
         m_keyHint->setText(tr("The engine reads the key from %1 when a call needs it.").arg(ref));
     } else {
@@ -597,8 +586,7 @@ std::optional<QString> checkBaseUrl(const QString& text, const QString& provider
     if (!url.isValid())
         return ModelEditorDialog::tr("“%1” is not a valid URL (%2).").arg(text, url.errorString());
     if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        return ModelEditorDialog::tr(
-            "The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
+        return ModelEditorDialog::tr("The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
     if (url.host().isEmpty())
         return ModelEditorDialog::tr("The base URL has no host name, e.g. http://127.0.0.1:8000/v1.");
     return std::nullopt;
@@ -618,8 +606,7 @@ bool ModelEditorDialog::fail(QWidget* field, const QString& message, int endpoin
         }
     }
     if (auto* edit = qobject_cast<QLineEdit*>(field)) {
-        auto* mark = edit->addAction(
-            style()->standardIcon(QStyle::SP_MessageBoxWarning), QLineEdit::TrailingPosition);
+        auto* mark = edit->addAction(style()->standardIcon(QStyle::SP_MessageBoxWarning), QLineEdit::TrailingPosition);
         mark->setObjectName(QStringLiteral("problemMark"));
         mark->setToolTip(message);
         m_marked.append(edit);
@@ -657,15 +644,12 @@ bool ModelEditorDialog::validate()
         if (const auto snap = m_engine.snapshot()) {
             for (const ModelSnapshot& m : snap->models) {
                 if (m.name == name)
-                    return fail(m_name,
-                        tr("A model named “%1” already exists; choose another name or edit that model.")
-                            .arg(name));
+                    return fail(m_name, tr("A model named “%1” already exists; choose another name or edit that model.").arg(name));
             }
         }
     }
     if (m_drafts.isEmpty())
-        return fail(
-            m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
+        return fail(m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
     QSet<QString> names;
     for (qsizetype i = 0; i < m_drafts.size(); ++i) {
         const EndpointDraft& d = m_drafts.at(i);
@@ -674,8 +658,7 @@ bool ModelEditorDialog::validate()
         if (e.name.isEmpty())
             return fail(m_endpointName, tr("Every endpoint needs a name."), row);
         if (names.contains(e.name))
-            return fail(
-                m_endpointName, tr("Two endpoints are named “%1”; give each its own name.").arg(e.name), row);
+            return fail(m_endpointName, tr("Two endpoints are named “%1”; give each its own name.").arg(e.name), row);
         names.insert(e.name);
         if (auto problem = checkBaseUrl(e.baseUrl, e.provider))
             return fail(m_baseUrl, tr("Endpoint “%1”: %2").arg(e.name, *problem), row);
@@ -710,8 +693,7 @@ void ModelEditorDialog::storeTypedKeys(const std::function<void()>& then)
     storeEndpoint();
     qsizetype row = -1;
     for (qsizetype i = 0; i < m_drafts.size() && row < 0; ++i) {
-        if (!m_drafts.at(i).typedKey.isEmpty()
-            && m_drafts.at(i).config.provider != QLatin1String("simulated"))
+        if (!m_drafts.at(i).typedKey.isEmpty() && m_drafts.at(i).config.provider != QLatin1String("simulated"))
             row = i;
     }
     if (row < 0)
@@ -720,25 +702,25 @@ void ModelEditorDialog::storeTypedKeys(const std::function<void()>& then)
     const QString name = keychainNameFor(endpoint);
     setMessage(tr("Storing the key of “%1” in the OS keychain…").arg(endpoint).toHtmlEscaped(), {}, false);
     onResult(m_engine.storeSecret(name, m_drafts.at(row).typedKey.toUtf8()), this, [this, row, endpoint, name, then](const VoidResult& r) {
-            if (row >= m_drafts.size() || m_drafts.at(row).config.name != endpoint)
-                return setBusy(false);
-            if (!r) {
-                setBusy(false);
-                fail(m_apiKey,
-                    tr("The key of “%1” could not be stored: %2. Clear the API key field and give a "
-                       "reference "
-                       "such as env:OPENAI_API_KEY under Key reference instead.")
-                        .arg(endpoint, r.error().message),
-                    int(row));
-                return;
-            }
-            EndpointDraft& d = m_drafts[row];
-            d.typedKey.clear();
-            d.config.apiKeyRef = kKeychainPrefix + name;
-            if (row == m_current)
-                loadEndpoint(m_current);
-            storeTypedKeys(then);
-        });
+        if (row >= m_drafts.size() || m_drafts.at(row).config.name != endpoint)
+            return setBusy(false);
+        if (!r) {
+            setBusy(false);
+            fail(m_apiKey,
+                tr("The key of “%1” could not be stored: %2. Clear the API key field and give a "
+                   "reference "
+                   "such as env:OPENAI_API_KEY under Key reference instead.")
+                    .arg(endpoint, r.error().message),
+                int(row));
+            return;
+        }
+        EndpointDraft& d = m_drafts[row];
+        d.typedKey.clear();
+        d.config.apiKeyRef = kKeychainPrefix + name;
+        if (row == m_current)
+            loadEndpoint(m_current);
+        storeTypedKeys(then);
+    });
 }
 
 void ModelEditorDialog::upsert()
@@ -773,8 +755,7 @@ void ModelEditorDialog::runTest()
             return;
         }
         showTestResults(*r);
-        emit testFinished(
-            std::all_of(r->cbegin(), r->cend(), [](const EndpointTestResult& t) { return t.ok; }));
+        emit testFinished(std::all_of(r->cbegin(), r->cend(), [](const EndpointTestResult& t) { return t.ok; }));
     });
 }
 
@@ -805,12 +786,8 @@ void ModelEditorDialog::showTestResults(const QList<EndpointTestResult>& results
     QStringList html;
     QStringList plain;
     for (const EndpointTestResult& t : results) {
-        const QColor color = !t.checked ? palette().color(QPalette::PlaceholderText)
-            : t.ok                      ? okColor()
-                                        : errorColor();
-        const QString mark = !t.checked ? QStringLiteral("–")
-            : t.ok                      ? QStringLiteral("✓")
-                                        : QStringLiteral("✗");
+        const QColor color = !t.checked ? palette().color(QPalette::PlaceholderText) : t.ok ? okColor() : errorColor();
+        const QString mark = !t.checked ? QStringLiteral("–") : t.ok ? QStringLiteral("✓") : QStringLiteral("✗");
         // Engine errors name the endpoint already ("oa: cannot connect ...").
         const QString prefix = t.endpoint + QStringLiteral(": ");
         const QString text = t.message.startsWith(prefix) ? t.message.mid(prefix.size()) : t.message;
@@ -847,8 +824,7 @@ void ModelEditorDialog::setMessage(const QString& html, const QString& plain, bo
 {
     m_messageText = plain;
     if (error && !html.isEmpty())
-        m_message->setText(
-            QStringLiteral("<span style=\"color:%1\">%2</span>").arg(errorColor().name(), html));
+        m_message->setText(QStringLiteral("<span style=\"color:%1\">%2</span>").arg(errorColor().name(), html));
     else
         m_message->setText(html);
 }

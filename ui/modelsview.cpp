@@ -44,13 +44,10 @@ ModelsView::ModelsView(LiveState& live, QWidget* parent)
     setObjectName(QStringLiteral("ModelsView"));
     m_model = new ModelTreeModel(this);
 
-    m_addAction
-        = new QAction(themeIcon(this, "list-add", QStyle::SP_FileDialogNewFolder), tr("&Add model…"), this);
-    m_addAction->setShortcuts(
-        { QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), QKeySequence(Qt::Key_Insert) });
+    m_addAction = new QAction(themeIcon(this, "list-add", QStyle::SP_FileDialogNewFolder), tr("&Add model…"), this);
+    m_addAction->setShortcuts({ QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), QKeySequence(Qt::Key_Insert) });
     m_addAction->setToolTip(tr("Add a model and its endpoints (Ctrl+Shift+N)"));
-    m_editAction = new QAction(
-        themeIcon(this, "document-edit", QStyle::SP_FileDialogDetailedView), tr("&Edit…"), this);
+    m_editAction = new QAction(themeIcon(this, "document-edit", QStyle::SP_FileDialogDetailedView), tr("&Edit…"), this);
     m_editAction->setToolTip(tr("Edit the selected model (Enter or double-click)"));
     m_pauseAction = new QAction(this);
     m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
@@ -86,8 +83,8 @@ ModelsView::ModelsView(LiveState& live, QWidget* parent)
         const QColor base = pal.color(QPalette::Window);
         const QColor tint = errorColor();
         pal.setColor(QPalette::Window,
-            QColor::fromRgbF(base.redF() * 0.85 + tint.redF() * 0.15,
-                base.greenF() * 0.85 + tint.greenF() * 0.15, base.blueF() * 0.85 + tint.blueF() * 0.15));
+            QColor::fromRgbF(
+                base.redF() * 0.85 + tint.redF() * 0.15, base.greenF() * 0.85 + tint.greenF() * 0.15, base.blueF() * 0.85 + tint.blueF() * 0.15));
         m_messageBar->setPalette(pal);
     }
     auto* icon = new QLabel(m_messageBar);
@@ -121,25 +118,20 @@ ModelsView::ModelsView(LiveState& live, QWidget* parent)
     m_tree->header()->setSectionsMovable(true);
     m_tree->header()->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_tree, &QTreeView::activated, this, [this](const QModelIndex& index) {
-        openEditor(index.data(ModelTreeModel::ModelNameRole).toString(),
-            index.data(ModelTreeModel::EndpointNameRole).toString());
+        openEditor(index.data(ModelTreeModel::ModelNameRole).toString(), index.data(ModelTreeModel::EndpointNameRole).toString());
     });
     connect(m_tree, &QTreeView::customContextMenuRequested, this, &ModelsView::showContextMenu);
     connect(m_tree->header(), &QHeaderView::customContextMenuRequested, this, &ModelsView::showHeaderMenu);
-    connect(
-        m_tree->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ModelsView::updateActions);
-    connect(m_model, &QAbstractItemModel::rowsInserted, this,
-        [this](const QModelIndex& under, int first, int last) {
-            if (under.isValid())
-                return;
-            for (int r = first; r <= last; ++r)
-                m_tree->expand(m_model->index(r, 0));
-        });
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ModelsView::updateActions);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& under, int first, int last) {
+        if (under.isValid())
+            return;
+        for (int r = first; r <= last; ++r)
+            m_tree->expand(m_model->index(r, 0));
+    });
 
     auto* empty = new QWidget(this);
-    auto* emptyText = new QLabel(
-        tr("No models yet. A model is a queue with one or more endpoints (servers) to send its tasks to."),
-        empty);
+    auto* emptyText = new QLabel(tr("No models yet. A model is a queue with one or more endpoints (servers) to send its tasks to."), empty);
     emptyText->setWordWrap(true);
     emptyText->setAlignment(Qt::AlignCenter);
     auto* emptyAdd = new QPushButton(m_addAction->icon(), tr("Add a model…"), empty);
@@ -231,8 +223,7 @@ void ModelsView::updateActions()
     } else {
         m_pauseAction->setText(tr("&Pause"));
         m_pauseAction->setIcon(themeIcon(this, "media-playback-pause", QStyle::SP_MediaPause));
-        m_pauseAction->setToolTip(
-            tr("Stop dispatching the selected model's tasks; running calls finish (Ctrl+P)"));
+        m_pauseAction->setToolTip(tr("Stop dispatching the selected model's tasks; running calls finish (Ctrl+P)"));
     }
 }
 
@@ -292,8 +283,7 @@ ModelEditorDialog* ModelsView::openEditor(const QString& model, const QString& e
             selectModel(saved.name);
         } else {
             connect(
-                &m_live, &LiveState::snapshotChanged, this, [this, name = saved.name] { selectModel(name); },
-                Qt::SingleShotConnection);
+                &m_live, &LiveState::snapshotChanged, this, [this, name = saved.name] { selectModel(name); }, Qt::SingleShotConnection);
         }
     });
     m_editors.insert(model, dialog);
@@ -310,8 +300,7 @@ void ModelsView::togglePauseCurrent()
     m_pauseAction->setEnabled(false);
     onResult(m_live.engine().setModelPaused(name, pause), this, [this, name, pause](const VoidResult& r) {
         if (!r)
-            showMessage((pause ? tr("Could not pause “%1”: %2") : tr("Could not resume “%1”: %2"))
-                            .arg(name, r.error().message));
+            showMessage((pause ? tr("Could not pause “%1”: %2") : tr("Could not resume “%1”: %2")).arg(name, r.error().message));
         else
             m_live.flush();
         updateActions();
@@ -323,12 +312,10 @@ void ModelsView::deleteCurrent()
     const QString name = currentModel();
     if (name.isEmpty())
         return;
-    auto* box = new QMessageBox(QMessageBox::Question, tr("Delete model"),
-        tr("Delete the model “%1”?").arg(name), QMessageBox::Cancel, this);
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Delete model"), tr("Delete the model “%1”?").arg(name), QMessageBox::Cancel, this);
     box->setObjectName(QStringLiteral("confirmDelete"));
-    box->setInformativeText(
-        tr("Its settings and endpoints are removed. A model with unfinished tasks cannot be "
-           "deleted: cancel them or let them finish first."));
+    box->setInformativeText(tr("Its settings and endpoints are removed. A model with unfinished tasks cannot be "
+                               "deleted: cancel them or let them finish first."));
     QPushButton* remove = box->addButton(tr("Delete"), QMessageBox::DestructiveRole);
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);

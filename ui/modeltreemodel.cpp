@@ -67,8 +67,7 @@ ModelTreeModel::ModelTreeModel(QObject* parent)
 ModelTreeModel::~ModelTreeModel() = default;
 
 template <typename Row, typename Item, typename Make, typename Update>
-void ModelTreeModel::syncRows(
-    const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update)
+void ModelTreeModel::syncRows(const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update)
 {
     QSet<QString> names;
     for (const Item& item : items)
@@ -146,8 +145,7 @@ void ModelTreeModel::updateModelRow(int row, const ModelSnapshot& snap, bool res
 {
     const QModelIndex parent = index(row, 0);
     syncRows(
-        parent, m_rows[row].endpoints, snap.endpoints,
-        [this](const EndpointSnapshot& e) { return makeEndpointRow(e); },
+        parent, m_rows[row].endpoints, snap.endpoints, [this](const EndpointSnapshot& e) { return makeEndpointRow(e); },
         [this, row, parent](int r, const EndpointSnapshot& e) {
             EndpointRow& er = m_rows[row].endpoints[r];
             const Cells text = endpointCells(e);
@@ -167,8 +165,7 @@ void ModelTreeModel::updateModelRow(int row, const ModelSnapshot& snap, bool res
     mr.style = style;
 }
 
-void ModelTreeModel::emitChanged(
-    const QModelIndex& parent, int row, const Cells& before, const Cells& after, bool whole)
+void ModelTreeModel::emitChanged(const QModelIndex& parent, int row, const Cells& before, const Cells& after, bool whole)
 {
     int first = -1;
     int last = -1;
@@ -227,9 +224,8 @@ ModelTreeModel::Cells ModelTreeModel::modelCells(const ModelSnapshot& m) const
         c[LatencyColumn] = Text::duration(qRound64(m.latencyP95 * 1000));
     c[RpmColumn] = limitedUse(rpmUsed, rpmLimited ? rpm : 0);
     c[TpmColumn] = limitedUse(tpmUsed, tpmLimited ? tpm : 0);
-    c[CostColumn] = m.config.dailyBudgetUsd > 0
-        ? tr("%1 / %2").arg(Text::money(m.spentTodayUsd), Text::money(m.config.dailyBudgetUsd))
-        : Text::money(m.spentTodayUsd);
+    c[CostColumn] = m.config.dailyBudgetUsd > 0 ? tr("%1 / %2").arg(Text::money(m.spentTodayUsd), Text::money(m.config.dailyBudgetUsd))
+                                                : Text::money(m.spentTodayUsd);
     c[ProviderColumn] = providers.join(QStringLiteral(", "));
     return c;
 }
@@ -391,8 +387,7 @@ QVariant ModelTreeModel::modelData(const ModelRow& row, int column, int role) co
     case PausedRole:
         return m.paused;
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::FontRole:
         if (column == NameColumn) {
             QFont f;
@@ -406,19 +401,16 @@ QVariant ModelTreeModel::modelData(const ModelRow& row, int column, int role) co
         if (column == CostColumn && m.budgetExhausted)
             return errorColor();
         if (column == CircuitColumn && !row.text[column].isEmpty()) {
-            const bool anyOpen = std::any_of(row.endpoints.cbegin(), row.endpoints.cend(),
-                [](const EndpointRow& e) { return e.snap.circuit == kOpen; });
+            const bool anyOpen
+                = std::any_of(row.endpoints.cbegin(), row.endpoints.cend(), [](const EndpointRow& e) { return e.snap.circuit == kOpen; });
             return anyOpen ? errorColor() : warningColor();
         }
         return {};
     case Qt::ToolTipRole:
         switch (column) {
         case NameColumn: {
-            const QString tip
-                = m.config.description.isEmpty() ? m.name : m.name + QLatin1Char('\n') + m.config.description;
-            return QString(tip + QLatin1Char('\n')
-                + tr("%n endpoint(s), strategy %1", nullptr, int(row.endpoints.size()))
-                      .arg(m.config.strategy));
+            const QString tip = m.config.description.isEmpty() ? m.name : m.name + QLatin1Char('\n') + m.config.description;
+            return QString(tip + QLatin1Char('\n') + tr("%n endpoint(s), strategy %1", nullptr, int(row.endpoints.size())).arg(m.config.strategy));
         }
         case StatusColumn:
             if (m.budgetExhausted)
@@ -430,18 +422,14 @@ QVariant ModelTreeModel::modelData(const ModelRow& row, int column, int role) co
         case InflightColumn:
             return tr("%1 calls running; at most %2 at once").arg(m.inflight).arg(m.concurrency);
         case QueuedColumn:
-            return tr("Queued or waiting: %1 of at most %2")
-                .arg(Text::count(m.queueDepth()), Text::count(m.capacity));
+            return tr("Queued or waiting: %1 of at most %2").arg(Text::count(m.queueDepth()), Text::count(m.capacity));
         case LatencyColumn:
             return tr("Recent tasks: p50 %1, p95 %2, p99 %3")
-                .arg(Text::duration(qRound64(m.latencyP50 * 1000)),
-                    Text::duration(qRound64(m.latencyP95 * 1000)),
+                .arg(Text::duration(qRound64(m.latencyP50 * 1000)), Text::duration(qRound64(m.latencyP95 * 1000)),
                     Text::duration(qRound64(m.latencyP99 * 1000)));
         case CostColumn:
-            return tr(
-                "Today (UTC): %1\nDaily budget: %2\nSince start: %3 (%4 prompt and %5 completion tokens)")
-                .arg(Text::money(m.spentTodayUsd),
-                    m.config.dailyBudgetUsd > 0 ? Text::money(m.config.dailyBudgetUsd) : tr("none"),
+            return tr("Today (UTC): %1\nDaily budget: %2\nSince start: %3 (%4 prompt and %5 completion tokens)")
+                .arg(Text::money(m.spentTodayUsd), m.config.dailyBudgetUsd > 0 ? Text::money(m.config.dailyBudgetUsd) : tr("none"),
                     Text::money(m.costUsd), Text::count(m.promptTokens), Text::count(m.completionTokens));
         default:
             return {};
@@ -451,8 +439,7 @@ QVariant ModelTreeModel::modelData(const ModelRow& row, int column, int role) co
     }
 }
 
-QVariant ModelTreeModel::endpointData(
-    const ModelRow& model, const EndpointRow& row, int column, int role) const
+QVariant ModelTreeModel::endpointData(const ModelRow& model, const EndpointRow& row, int column, int role) const
 {
     const EndpointSnapshot& e = row.snap;
     switch (role) {
@@ -465,8 +452,7 @@ QVariant ModelTreeModel::endpointData(
     case PausedRole:
         return model.snap.paused;
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DecorationRole:
         if (column == CircuitColumn)
             return dotIcon(circuitColor(e.circuit));
@@ -486,8 +472,7 @@ QVariant ModelTreeModel::endpointData(
         case StatusColumn: {
             QStringList lines;
             if (isCooling(e, m_timeMs))
-                lines << tr("The endpoint asked to wait (Retry-After) until %1.")
-                             .arg(Text::time(e.cooldownUntilMs));
+                lines << tr("The endpoint asked to wait (Retry-After) until %1.").arg(Text::time(e.cooldownUntilMs));
             if (e.lastHealthMs > 0)
                 lines << tr("Last health check: %1").arg(Text::time(e.lastHealthMs));
             return lines.isEmpty() ? QVariant() : QVariant(lines.join(QLatin1Char('\n')));
@@ -504,13 +489,10 @@ QVariant ModelTreeModel::endpointData(
                 .arg(e.limit)
                 .arg(e.maxConcurrency > 0 ? e.maxConcurrency : model.snap.concurrency);
         case RpmColumn:
-            return e.rpm > 0
-                ? tr("Requests started in the last minute, of %1 allowed").arg(Text::count(e.rpm))
-                : tr("No requests-per-minute limit");
+            return e.rpm > 0 ? tr("Requests started in the last minute, of %1 allowed").arg(Text::count(e.rpm)) : tr("No requests-per-minute limit");
         case TpmColumn:
-            return e.tpm > 0
-                ? tr("Tokens used or reserved in the last minute, of %1 allowed").arg(Text::count(e.tpm))
-                : tr("No tokens-per-minute limit");
+            return e.tpm > 0 ? tr("Tokens used or reserved in the last minute, of %1 allowed").arg(Text::count(e.tpm))
+                             : tr("No tokens-per-minute limit");
         case BaseUrlColumn:
             return e.baseUrl;
         case LastErrorColumn:
@@ -530,8 +512,7 @@ QVariant ModelTreeModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
     if (role == Qt::TextAlignmentRole)
-        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case InflightColumn:

@@ -82,8 +82,7 @@ private:
     };
 
     template <typename Row, typename Item, typename Make, typename Update>
-    void syncRows(
-        const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update);
+    void syncRows(const QModelIndex& parent, QList<Row>& rows, const QList<Item>& items, Make make, Update update);
     void updateModelRow(int row, const ModelSnapshot& snap, bool restyle);
     ModelRow makeModelRow(const ModelSnapshot& snap);
     EndpointRow makeEndpointRow(const EndpointSnapshot& snap) const;

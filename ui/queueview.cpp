@@ -142,8 +142,8 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
         if (!TaskTableModel::isSortable(column)) {
             const TaskFilter f = m_model->filter();
             const int shown = f.order == TaskFilter::Order::State ? TaskTableModel::State
-                : f.order == TaskFilter::Order::Model           ? TaskTableModel::Model
-                                                                : TaskTableModel::Id;
+                : f.order == TaskFilter::Order::Model             ? TaskTableModel::Model
+                                                                  : TaskTableModel::Id;
             QSignalBlocker block(m_table->horizontalHeader());
             m_table->horizontalHeader()->setSortIndicator(shown, f.newestFirst ? Qt::DescendingOrder : Qt::AscendingOrder);
             emit statusMessage(tr("Tasks can be sorted by ID, created time, model or state"));
@@ -162,9 +162,8 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     connect(m_model, &TaskTableModel::countChanged, this, &QueueView::updateCountLabel);
     connect(m_model, &TaskTableModel::loadingChanged, this, &QueueView::updateCountLabel);
     connect(m_model, &TaskTableModel::newTasksChanged, this, &QueueView::updateCountLabel);
-    connect(m_model, &TaskTableModel::loadFailed, this, [this](const QString& message) {
-        emit statusMessage(tr("Could not read tasks: %1").arg(message));
-    });
+    connect(m_model, &TaskTableModel::loadFailed, this,
+        [this](const QString& message) { emit statusMessage(tr("Could not read tasks: %1").arg(message)); });
     connect(m_model, &TaskTableModel::pageLoaded, this, [this] {
         if (m_keepSelection.isEmpty())
             return;
@@ -246,8 +245,8 @@ void QueueView::followTick()
         return;
     const TaskFilter f = m_model->filter();
     const bool atTop = m_table->verticalScrollBar()->value() == 0;
-    const bool following = m_follow->isChecked() && f.newestFirst && f.order == TaskFilter::Order::Seq && atTop
-        && !m_table->selectionModel()->hasSelection();
+    const bool following
+        = m_follow->isChecked() && f.newestFirst && f.order == TaskFilter::Order::Seq && atTop && !m_table->selectionModel()->hasSelection();
     if (following)
         m_model->refresh();
     else
@@ -286,9 +285,7 @@ void QueueView::showContextMenu(const QPoint& pos)
     menu.addSeparator();
     QAction* copy = menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy ID"));
     copy->setEnabled(m_table->selectionModel()->hasSelection());
-    connect(copy, &QAction::triggered, this, [this] {
-        QGuiApplication::clipboard()->setText(selectedTaskIds().join(QLatin1Char('\n')));
-    });
+    connect(copy, &QAction::triggered, this, [this] { QGuiApplication::clipboard()->setText(selectedTaskIds().join(QLatin1Char('\n'))); });
     menu.addAction(m_export);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
@@ -296,8 +293,7 @@ void QueueView::showContextMenu(const QPoint& pos)
 namespace {
 
 // Runs `command` for every id and reports a summary once all answered.
-template<typename F>
-void forEachTask(QueueView* view, const QStringList& ids, F command, std::function<QString(const BatchTally&)> summary)
+template <typename F> void forEachTask(QueueView* view, const QStringList& ids, F command, std::function<QString(const BatchTally&)> summary)
 {
     if (ids.isEmpty())
         return;
@@ -328,21 +324,24 @@ QString withErrors(QString text, const BatchTally& t)
 void QueueView::cancelSelected()
 {
     Engine& engine = m_live.engine();
-    forEachTask(this, selectedTaskIds(), [&engine](const QString& id) { return engine.cancel(id); },
+    forEachTask(
+        this, selectedTaskIds(), [&engine](const QString& id) { return engine.cancel(id); },
         [](const BatchTally& t) { return withErrors(tr("Cancelled %n task(s)", nullptr, t.ok), t); });
 }
 
 void QueueView::retrySelected()
 {
     Engine& engine = m_live.engine();
-    forEachTask(this, selectedTaskIds(), [&engine](const QString& id) { return engine.retry(id); },
+    forEachTask(
+        this, selectedTaskIds(), [&engine](const QString& id) { return engine.retry(id); },
         [](const BatchTally& t) { return withErrors(tr("Queued %n task(s) again", nullptr, t.ok), t); });
 }
 
 void QueueView::setPriorityOfSelected(int priority)
 {
     Engine& engine = m_live.engine();
-    forEachTask(this, selectedTaskIds(), [&engine, priority](const QString& id) { return engine.setPriority(id, priority); },
+    forEachTask(
+        this, selectedTaskIds(), [&engine, priority](const QString& id) { return engine.setPriority(id, priority); },
         [priority](const BatchTally& t) { return withErrors(tr("Set priority %1 on %n task(s)", nullptr, t.ok).arg(Text::priority(priority)), t); });
 }
 
@@ -351,7 +350,8 @@ void QueueView::exportSelected()
     const QStringList ids = selectedTaskIds();
     if (ids.isEmpty())
         return;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export tasks"), QStringLiteral("tasks.jsonl"), tr("JSON Lines (*.jsonl);;All files (*)"));
+    const QString path
+        = QFileDialog::getSaveFileName(this, tr("Export tasks"), QStringLiteral("tasks.jsonl"), tr("JSON Lines (*.jsonl);;All files (*)"));
     if (!path.isEmpty())
         exportTo(ids, path);
 }
@@ -382,15 +382,17 @@ void QueueView::exportTo(const QStringList& ids, const QString& path)
                 for (const Task& t : tasks)
                     f.write(taskToJsonLine(t));
                 return f.commit() ? QString() : f.errorString();
-            }), this, [this, n = ex->tasks.size(), errors = ex->errors, path](const QString& error) {
-                if (!error.isEmpty())
-                    emit statusMessage(tr("Could not write %1: %2").arg(path, error));
-                else if (!errors.isEmpty())
-                    emit statusMessage(tr("Exported %n task(s) to %1; %2 could not be read", nullptr, static_cast<int>(n)).arg(path).arg(errors.size()));
-                else
-                    emit statusMessage(tr("Exported %n task(s) to %1", nullptr, static_cast<int>(n)).arg(path));
-                emit exported(error.isEmpty() ? static_cast<int>(n) : -1, path);
-            });
+            }),
+                this, [this, n = ex->tasks.size(), errors = ex->errors, path](const QString& error) {
+                    if (!error.isEmpty())
+                        emit statusMessage(tr("Could not write %1: %2").arg(path, error));
+                    else if (!errors.isEmpty())
+                        emit statusMessage(
+                            tr("Exported %n task(s) to %1; %2 could not be read", nullptr, static_cast<int>(n)).arg(path).arg(errors.size()));
+                    else
+                        emit statusMessage(tr("Exported %n task(s) to %1", nullptr, static_cast<int>(n)).arg(path));
+                    emit exported(error.isEmpty() ? static_cast<int>(n) : -1, path);
+                });
         });
     }
 }

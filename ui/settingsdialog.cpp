@@ -40,7 +40,8 @@ SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const 
     m_dataDir->setPlaceholderText(defaultDataDir());
     auto* browse = new QPushButton(tr("Browse…"), general);
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Data directory"), m_dataDir->text().isEmpty() ? defaultDataDir() : m_dataDir->text());
+        const QString dir
+            = QFileDialog::getExistingDirectory(this, tr("Data directory"), m_dataDir->text().isEmpty() ? defaultDataDir() : m_dataDir->text());
         if (!dir.isEmpty())
             m_dataDir->setText(dir);
     });
@@ -123,7 +124,8 @@ SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const 
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
         if (QHostAddress(m_apiAddress->text().trimmed()).isNull()) {
             m_apiAddress->setFocus();
-            QMessageBox::warning(this, tr("Settings"), tr("\"%1\" is not an IP address (for example 127.0.0.1 or 0.0.0.0).").arg(m_apiAddress->text()));
+            QMessageBox::warning(
+                this, tr("Settings"), tr("\"%1\" is not an IP address (for example 127.0.0.1 or 0.0.0.0).").arg(m_apiAddress->text()));
             return;
         }
         accept();
@@ -162,7 +164,8 @@ void SettingsDialog::reloadTokens()
         for (const ApiToken& t : *r) {
             if (t.revokedMs > 0)
                 continue;
-            auto* item = new QTreeWidgetItem(m_tokens, { t.id, t.name, roleName(t.role), Text::time(t.createdMs), t.lastUsedMs > 0 ? Text::time(t.lastUsedMs) : tr("never") });
+            auto* item = new QTreeWidgetItem(
+                m_tokens, { t.id, t.name, roleName(t.role), Text::time(t.createdMs), t.lastUsedMs > 0 ? Text::time(t.lastUsedMs) : tr("never") });
             item->setData(0, Qt::UserRole, t.id);
         }
         emit tokensLoaded();
@@ -175,7 +178,8 @@ void SettingsDialog::createToken()
     const QString name = QInputDialog::getText(this, tr("New token"), tr("Name (who or what uses it):"), QLineEdit::Normal, QString(), &ok);
     if (!ok)
         return;
-    const QStringList roles = { tr("viewer: read only"), tr("operator: submit and manage tasks"), tr("admin: everything, including models and tokens") };
+    const QStringList roles
+        = { tr("viewer: read only"), tr("operator: submit and manage tasks"), tr("admin: everything, including models and tokens") };
     const QString role = QInputDialog::getItem(this, tr("New token"), tr("Role:"), roles, 1, false, &ok);
     if (!ok)
         return;

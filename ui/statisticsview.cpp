@@ -43,8 +43,7 @@ const QColor kCompletionColor(0x8e, 0x7c, 0xc3);
 const QColor kCostColor(0xe0, 0x9b, 0x2d);
 
 // Object names, for tests and style sheets.
-const std::array<const char*, kStatsRangeCount> kRangeNames
-    = { "range15m", "range1h", "range24h", "range7d" };
+const std::array<const char*, kStatsRangeCount> kRangeNames = { "range15m", "range1h", "range24h", "range7d" };
 
 QString timeFormat(StatsRange range)
 {
@@ -55,9 +54,7 @@ QString timeFormat(StatsRange range)
 // SI-style symbols, read the same in every language.
 QString countFormat(double divisor, int decimals)
 {
-    const QString suffix = divisor >= 1'000'000 ? QStringLiteral("M")
-        : divisor >= 1'000                      ? QStringLiteral("k")
-                                                : QString();
+    const QString suffix = divisor >= 1'000'000 ? QStringLiteral("M") : divisor >= 1'000 ? QStringLiteral("k") : QString();
     return QStringLiteral("%.%1f").arg(decimals) + suffix;
 }
 
@@ -125,8 +122,8 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     layout->addLayout(controls);
 
     auto* summary = new QHBoxLayout;
-    static const std::array<const char*, SummaryCount> kSummaryNames = { "summarySucceeded", "summaryFailed",
-        "summaryDead", "summaryTokens", "summaryCost", "summaryRate" };
+    static const std::array<const char*, SummaryCount> kSummaryNames
+        = { "summarySucceeded", "summaryFailed", "summaryDead", "summaryTokens", "summaryCost", "summaryRate" };
     for (int i = 0; i < SummaryCount; ++i) {
         SummaryItem& item = m_summary[static_cast<size_t>(i)];
         item.caption = new QLabel(this);
@@ -164,8 +161,7 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     retranslate();
     applyPalette();
 
-    connect(m_rangeGroup, &QButtonGroup::idClicked, this,
-        [this](int id) { setRange(static_cast<StatsRange>(id)); });
+    connect(m_rangeGroup, &QButtonGroup::idClicked, this, [this](int id) { setRange(static_cast<StatsRange>(id)); });
     connect(m_modelBox, &QComboBox::currentIndexChanged, this, [this] {
         m_dirty = true;
         refresh();
@@ -188,10 +184,9 @@ StatisticsView::~StatisticsView() = default;
 void StatisticsView::buildCharts()
 {
     QChart* throughput = addChart(Throughput, QStringLiteral("throughputChart"));
-    const std::array<QColor, OutcomeCount> outcomeColors = { stateColor(TaskState::Succeeded),
-        stateColor(TaskState::RetryWait), stateColor(TaskState::Dead), stateColor(TaskState::Cancelled) };
-    const std::array<const char*, OutcomeCount> outcomeNames
-        = { "succeeded", "retried", "dead", "cancelled" };
+    const std::array<QColor, OutcomeCount> outcomeColors
+        = { stateColor(TaskState::Succeeded), stateColor(TaskState::RetryWait), stateColor(TaskState::Dead), stateColor(TaskState::Cancelled) };
+    const std::array<const char*, OutcomeCount> outcomeNames = { "succeeded", "retried", "dead", "cancelled" };
     for (int i = 0; i < OutcomeCount; ++i) {
         // Stacked: each area spans from the one below to its own running total.
         auto* upper = new QLineSeries;
@@ -304,11 +299,9 @@ void StatisticsView::retranslate()
     if (!m_empty)
         return; // still being built
     m_rangeLabel->setText(tr("Range:"));
-    const std::array<QString, kStatsRangeCount> ranges
-        = { tr("15 min"), tr("1 h"), tr("24 h"), tr("7 days") };
-    const std::array<QString, kStatsRangeCount> tips
-        = { tr("The last 15 minutes, per minute"), tr("The last hour, per minute"),
-              tr("The last 24 hours, per 5 minutes"), tr("The last 7 days, per hour") };
+    const std::array<QString, kStatsRangeCount> ranges = { tr("15 min"), tr("1 h"), tr("24 h"), tr("7 days") };
+    const std::array<QString, kStatsRangeCount> tips = { tr("The last 15 minutes, per minute"), tr("The last hour, per minute"),
+        tr("The last 24 hours, per 5 minutes"), tr("The last 7 days, per hour") };
     for (size_t i = 0; i < ranges.size(); ++i) {
         m_rangeButtons[i]->setText(ranges[i]);
         m_rangeButtons[i]->setToolTip(tips[i]);
@@ -439,7 +432,8 @@ void StatisticsView::queryHistory()
     m_tailPending = false;
     m_dirty = true;
     // Up to the minute after now: the engine's clock may run a little ahead.
-    onResult(m_live.engine().statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+    onResult(m_live.engine().statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs), this,
+        [this, generation](const Result<QList<MinuteStats>>& rows) {
             if (generation != m_generation)
                 return;
             m_historyPending = false;
@@ -465,14 +459,14 @@ void StatisticsView::queryTail()
     m_tailPending = true;
     const quint64 generation = m_generation;
     onResult(m_live.engine().statsMinutes(*from, now + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
-            if (generation != m_generation)
-                return;
-            m_tailPending = false;
-            if (!rows)
-                return; // the next tick asks again
-            m_series.addMinutes(*rows);
-            m_dirty = true;
-        });
+        if (generation != m_generation)
+            return;
+        m_tailPending = false;
+        if (!rows)
+            return; // the next tick asks again
+        m_series.addMinutes(*rows);
+        m_dirty = true;
+    });
 }
 
 void StatisticsView::tick()
@@ -542,8 +536,7 @@ void StatisticsView::refresh()
         const qint64 startMs = m_window.startOf(static_cast<int>(i));
         const auto start = static_cast<double>(startMs);
         const auto end = static_cast<double>(startMs + m_window.bucketMs);
-        const std::array<qint64, OutcomeCount> outcome
-            = { b.counters.succeeded, b.counters.retried, b.counters.dead, b.counters.cancelled };
+        const std::array<qint64, OutcomeCount> outcome = { b.counters.succeeded, b.counters.retried, b.counters.dead, b.counters.cancelled };
         double total = 0;
         for (int o = 0; o < OutcomeCount; ++o) {
             total += static_cast<double>(outcome[static_cast<size_t>(o)]);
@@ -559,16 +552,14 @@ void StatisticsView::refresh()
         }
         if (b.hasQueueDepth()) {
             // Where it was sampled: a minute's end, or now for the live edge.
-            const auto at
-                = static_cast<double>(std::clamp(b.depthAtMs, startMs, startMs + m_window.bucketMs));
+            const auto at = static_cast<double>(std::clamp(b.depthAtMs, startMs, startMs + m_window.bucketMs));
             depth.append(QPointF(at, static_cast<double>(b.queueDepth)));
             maxDepth = std::max(maxDepth, static_cast<double>(b.queueDepth));
         }
         step(prompt, start, end, static_cast<double>(b.counters.promptTokens));
         step(completion, start, end, static_cast<double>(b.counters.completionTokens));
         step(cost, start, end, b.counters.costUsd);
-        maxTokens = std::max({ maxTokens, static_cast<double>(b.counters.promptTokens),
-            static_cast<double>(b.counters.completionTokens) });
+        maxTokens = std::max({ maxTokens, static_cast<double>(b.counters.promptTokens), static_cast<double>(b.counters.completionTokens) });
         maxCost = std::max(maxCost, b.counters.costUsd);
     }
 
@@ -664,8 +655,7 @@ void StatisticsView::updateAxes()
         break;
     }
     m_views[Throughput]->chart()->setTitle(tr("Tasks by outcome, %1").arg(per));
-    m_views[Latency]->chart()->setTitle(
-        m_latencyDivisor == 1 ? tr("Attempt latency (s)") : tr("Attempt latency (ms)"));
+    m_views[Latency]->chart()->setTitle(m_latencyDivisor == 1 ? tr("Attempt latency (s)") : tr("Attempt latency (ms)"));
     m_views[Tokens]->chart()->setTitle(tr("Tokens and cost, %1").arg(per));
 }
 
@@ -674,16 +664,13 @@ void StatisticsView::updateSummary()
     StatCounters total;
     for (const StatsBucket& b : std::as_const(m_buckets))
         total.add(b.counters);
-    const double seconds
-        = std::max<qint64>(1, QDateTime::currentMSecsSinceEpoch() - m_window.fromMs) / 1000.0;
+    const double seconds = std::max<qint64>(1, QDateTime::currentMSecsSinceEpoch() - m_window.fromMs) / 1000.0;
     const double finished = static_cast<double>(total.succeeded + total.dead + total.cancelled);
     m_summary[SumSucceeded].value->setText(Text::count(total.succeeded));
     m_summary[SumFailed].value->setText(Text::count(total.failed));
     m_summary[SumDead].value->setText(Text::count(total.dead));
     m_summary[SumTokens].value->setText(Text::count(total.promptTokens + total.completionTokens));
-    m_summary[SumTokens].value->setToolTip(
-        tr("Prompt %1, completion %2")
-            .arg(Text::count(total.promptTokens), Text::count(total.completionTokens)));
+    m_summary[SumTokens].value->setToolTip(tr("Prompt %1, completion %2").arg(Text::count(total.promptTokens), Text::count(total.completionTokens)));
     m_summary[SumCost].value->setText(Text::money(total.costUsd));
     m_summary[SumRate].value->setText(rateText(finished / seconds));
 }

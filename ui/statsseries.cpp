@@ -119,9 +119,7 @@ QList<qint64> timeTicks(StatsRange range, const StatsWindow& window)
         }
         return out;
     }
-    const qint64 step = range == StatsRange::Minutes15 ? 5 * kStatsMinuteMs
-        : range == StatsRange::Hour                    ? 10 * kStatsMinuteMs
-                                                       : 4 * kHourMs;
+    const qint64 step = range == StatsRange::Minutes15 ? 5 * kStatsMinuteMs : range == StatsRange::Hour ? 10 * kStatsMinuteMs : 4 * kHourMs;
     // Round in local time: the offset from UTC decides where a 4-hour step falls.
     const qint64 offset = QDateTime::fromMSecsSinceEpoch(window.fromMs).offsetFromUtc() * 1000LL;
     for (qint64 t = floorTo(window.fromMs + offset, step) - offset; t < window.toMs; t += step)
@@ -184,8 +182,8 @@ std::optional<LatencyQuantiles> StatsBucket::quantiles() const
 bool StatsBucket::hasActivity() const
 {
     const StatCounters& c = counters;
-    return c.submitted > 0 || c.succeeded > 0 || c.failed > 0 || c.retried > 0 || c.dead > 0
-        || c.cancelled > 0 || c.promptTokens > 0 || c.completionTokens > 0 || c.costUsd > 0 || queueDepth > 0;
+    return c.submitted > 0 || c.succeeded > 0 || c.failed > 0 || c.retried > 0 || c.dead > 0 || c.cancelled > 0 || c.promptTokens > 0
+        || c.completionTokens > 0 || c.costUsd > 0 || queueDepth > 0;
 }
 
 StatCounters subtractClamped(const StatCounters& a, const StatCounters& b)
@@ -269,8 +267,7 @@ void StatsSeries::addSnapshot(const EngineSnapshot& snapshot)
         d.lastTotals = now;
         d.hasTotals = true;
 
-        const qint64 minute
-            = std::max(floorTo(snapshot.timeMs, kStatsMinuteMs), d.rolledUpThrough + kStatsMinuteMs);
+        const qint64 minute = std::max(floorTo(snapshot.timeMs, kStatsMinuteMs), d.rolledUpThrough + kStatsMinuteMs);
         LiveMinute& live = d.live[minute];
         live.counters.add(delta);
         if (snapshot.timeMs - minute < kRollupLagMs)
@@ -317,8 +314,7 @@ QList<StatsBucket> StatsSeries::buckets(const StatsWindow& window, const QString
             continue;
         const ModelData& d = it.value();
         std::fill(mine.begin(), mine.end(), StatsBucket {});
-        for (auto b = d.buckets.lowerBound(window.fromMs); b != d.buckets.cend() && b.key() < window.toMs;
-             ++b)
+        for (auto b = d.buckets.lowerBound(window.fromMs); b != d.buckets.cend() && b.key() < window.toMs; ++b)
             mine[window.indexOf(b.key())].addLater(b.value());
         for (auto l = d.live.lowerBound(window.fromMs); l != d.live.cend() && l.key() < window.toMs; ++l)
             mine[window.indexOf(l.key())].addLater(liveBucket(l.value()));

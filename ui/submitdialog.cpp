@@ -133,7 +133,8 @@ void SubmitDialog::submit()
         }
         input = doc.object();
     } else if (kind == QLatin1String("chat")) {
-        input.insert(QStringLiteral("messages"), QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), text } } });
+        input.insert(QStringLiteral("messages"),
+            QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), text } } });
     } else if (kind == QLatin1String("completion")) {
         input.insert(QStringLiteral("prompt"), text);
     } else if (kind == QLatin1String("embedding")) {

@@ -154,7 +154,8 @@ void TaskDetailDialog::showTask(const Task& t)
     m_input->setPlainText(prettyJson(t.spec.input));
     m_output->setPlainText(t.output.isEmpty() ? tr("(no output yet)") : prettyJson(t.output));
     m_cancel->setEnabled(!isFinal(t.state));
-    m_retry->setEnabled(t.state == TaskState::Dead || t.state == TaskState::Cancelled || t.state == TaskState::RetryWait || t.state == TaskState::Scheduled);
+    m_retry->setEnabled(
+        t.state == TaskState::Dead || t.state == TaskState::Cancelled || t.state == TaskState::RetryWait || t.state == TaskState::Scheduled);
 }
 
 void TaskDetailDialog::showLog(const QList<TaskLogEntry>& log)

@@ -68,18 +68,30 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
         return {};
     if (role == Qt::DisplayRole) {
         switch (section) {
-        case Id: return tr("ID");
-        case Model: return tr("Model");
-        case State: return tr("State");
-        case Priority: return tr("Priority");
-        case Attempts: return tr("Attempts");
-        case Created: return tr("Created");
-        case Duration: return tr("Duration");
-        case Endpoint: return tr("Endpoint");
-        case Tokens: return tr("Tokens");
-        case Cost: return tr("Cost");
-        case Error: return tr("Error");
-        default: return {};
+        case Id:
+            return tr("ID");
+        case Model:
+            return tr("Model");
+        case State:
+            return tr("State");
+        case Priority:
+            return tr("Priority");
+        case Attempts:
+            return tr("Attempts");
+        case Created:
+            return tr("Created");
+        case Duration:
+            return tr("Duration");
+        case Endpoint:
+            return tr("Endpoint");
+        case Tokens:
+            return tr("Tokens");
+        case Cost:
+            return tr("Cost");
+        case Error:
+            return tr("Error");
+        default:
+            return {};
         }
     }
     if (role == Qt::ToolTipRole && !isSortable(section))
@@ -135,9 +147,12 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
         return {};
     const Task& t = it->rows.at(i);
     switch (role) {
-    case LoadedRole: return true;
-    case TaskIdRole: return t.id.toString();
-    case StateRole: return static_cast<int>(t.state);
+    case LoadedRole:
+        return true;
+    case TaskIdRole:
+        return t.id.toString();
+    case StateRole:
+        return static_cast<int>(t.state);
     case Qt::DecorationRole:
         return index.column() == State ? QVariant(stateIcon(t.state)) : QVariant();
     case Qt::TextAlignmentRole:
@@ -146,38 +161,51 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
         case Attempts:
         case Duration:
         case Tokens:
-        case Cost: return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-        default: return {};
+        case Cost:
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return {};
         }
     case Qt::ToolTipRole:
         if (index.column() == Error && !t.error.isEmpty())
             return t.error;
         return {};
-    case Qt::DisplayRole: break;
-    default: return {};
+    case Qt::DisplayRole:
+        break;
+    default:
+        return {};
     }
     switch (index.column()) {
-    case Id: return t.id.toString();
-    case Model: return t.spec.model;
-    case State: return Text::state(t.state);
-    case Priority: return Text::priority(t.spec.priority);
+    case Id:
+        return t.id.toString();
+    case Model:
+        return t.spec.model;
+    case State:
+        return Text::state(t.state);
+    case Priority:
+        return Text::priority(t.spec.priority);
     case Attempts:
         return t.maxAttempts > 0 ? QStringLiteral("%1 / %2").arg(t.attempts).arg(t.maxAttempts) : QString::number(t.attempts);
-    case Created: return Text::time(t.createdMs);
+    case Created:
+        return Text::time(t.createdMs);
     case Duration:
         if (t.startedMs <= 0)
             return {};
         if (t.finishedMs > 0)
             return Text::duration(std::max<qint64>(0, t.finishedMs - t.startedMs));
         return t.state == TaskState::Running ? Text::duration(std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - t.startedMs)) : QVariant();
-    case Endpoint: return t.endpoint;
+    case Endpoint:
+        return t.endpoint;
     case Tokens: {
         const qint64 n = t.usage.promptTokens + t.usage.completionTokens;
         return n > 0 ? Text::count(n) : QVariant();
     }
-    case Cost: return t.costUsd > 0 ? Text::money(t.costUsd) : QVariant();
-    case Error: return firstLine(t.error);
-    default: return {};
+    case Cost:
+        return t.costUsd > 0 ? Text::money(t.costUsd) : QVariant();
+    case Error:
+        return firstLine(t.error);
+    default:
+        return {};
     }
 }
 

@@ -14,14 +14,22 @@ namespace llmsched::ui {
 QString Text::state(TaskState s)
 {
     switch (s) {
-    case TaskState::Queued: return tr("queued");
-    case TaskState::Scheduled: return tr("scheduled");
-    case TaskState::Blocked: return tr("blocked");
-    case TaskState::Running: return tr("running");
-    case TaskState::RetryWait: return tr("retry wait");
-    case TaskState::Succeeded: return tr("succeeded");
-    case TaskState::Dead: return tr("dead");
-    case TaskState::Cancelled: return tr("cancelled");
+    case TaskState::Queued:
+        return tr("queued");
+    case TaskState::Scheduled:
+        return tr("scheduled");
+    case TaskState::Blocked:
+        return tr("blocked");
+    case TaskState::Running:
+        return tr("running");
+    case TaskState::RetryWait:
+        return tr("retry wait");
+    case TaskState::Succeeded:
+        return tr("succeeded");
+    case TaskState::Dead:
+        return tr("dead");
+    case TaskState::Cancelled:
+        return tr("cancelled");
     }
     return {};
 }
@@ -138,14 +146,22 @@ void syncModelCombo(QComboBox* combo, const EngineSnapshot& snapshot)
 QColor stateColor(TaskState s)
 {
     switch (s) {
-    case TaskState::Queued: return QColor(0x5b, 0x8d, 0xd9);
-    case TaskState::Scheduled: return QColor(0x8e, 0x7c, 0xc3);
-    case TaskState::Blocked: return QColor(0x9a, 0x9a, 0x9a);
-    case TaskState::Running: return QColor(0x2e, 0xa3, 0xb0);
-    case TaskState::RetryWait: return QColor(0xe0, 0x9b, 0x2d);
-    case TaskState::Succeeded: return QColor(0x3c, 0xa5, 0x5c);
-    case TaskState::Dead: return QColor(0xd6, 0x45, 0x45);
-    case TaskState::Cancelled: return QColor(0x8a, 0x8a, 0x8a);
+    case TaskState::Queued:
+        return QColor(0x5b, 0x8d, 0xd9);
+    case TaskState::Scheduled:
+        return QColor(0x8e, 0x7c, 0xc3);
+    case TaskState::Blocked:
+        return QColor(0x9a, 0x9a, 0x9a);
+    case TaskState::Running:
+        return QColor(0x2e, 0xa3, 0xb0);
+    case TaskState::RetryWait:
+        return QColor(0xe0, 0x9b, 0x2d);
+    case TaskState::Succeeded:
+        return QColor(0x3c, 0xa5, 0x5c);
+    case TaskState::Dead:
+        return QColor(0xd6, 0x45, 0x45);
+    case TaskState::Cancelled:
+        return QColor(0x8a, 0x8a, 0x8a);
     }
     return {};
 }

@@ -41,8 +41,7 @@ public:
 // Calls fn(result) on `context`'s thread once `future` has its result, unless
 // `context` is gone by then. (Qt 6.4's QFuture::then(context, ...) asserts
 // when the context dies first: a dialog closed while its query runs.)
-template<typename T, typename F>
-void onResult(QFuture<T> future, QObject* context, F&& fn)
+template <typename T, typename F> void onResult(QFuture<T> future, QObject* context, F&& fn)
 {
     auto* watcher = new QFutureWatcher<T>(context);
     QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, fn = std::forward<F>(fn)]() mutable {
@@ -54,10 +53,8 @@ void onResult(QFuture<T> future, QObject* context, F&& fn)
 }
 
 // The T of a QFuture<T> (continuations need the exact argument type).
-template<typename F>
-struct FutureValue;
-template<typename T>
-struct FutureValue<QFuture<T>>
+template <typename F> struct FutureValue;
+template <typename T> struct FutureValue<QFuture<T>>
 {
     using type = T;
 };

@@ -43,14 +43,22 @@ QByteArray compact(const QJsonValue& v)
 int statusFor(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::InvalidArgument: return 422;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Conflict: return 409;
-    case ErrorCode::CapacityExceeded: return 429;
-    case ErrorCode::PayloadTooLarge: return 413;
-    case ErrorCode::Unavailable: return 503;
-    case ErrorCode::StoreError: return 503;
-    case ErrorCode::Internal: return 500;
+    case ErrorCode::InvalidArgument:
+        return 422;
+    case ErrorCode::NotFound:
+        return 404;
+    case ErrorCode::Conflict:
+        return 409;
+    case ErrorCode::CapacityExceeded:
+        return 429;
+    case ErrorCode::PayloadTooLarge:
+        return 413;
+    case ErrorCode::Unavailable:
+        return 503;
+    case ErrorCode::StoreError:
+        return 503;
+    case ErrorCode::Internal:
+        return 500;
     }
     return 500;
 }
@@ -91,15 +99,15 @@ QJsonObject modelLiveJson(const ModelSnapshot& m)
     for (const EndpointSnapshot& e : m.endpoints)
         eps.append(endpointJson(e));
     return { { QStringLiteral("paused"), m.paused }, { QStringLiteral("budget_exhausted"), m.budgetExhausted },
-        { QStringLiteral("inflight"), m.inflight }, { QStringLiteral("concurrency"), m.concurrency },
-        { QStringLiteral("capacity"), m.capacity }, { QStringLiteral("queue_depth"), m.queueDepth() },
-        { QStringLiteral("states"), statesJson(m.states) }, { QStringLiteral("submitted"), m.submittedTotal },
-        { QStringLiteral("failed_attempts"), m.failedAttempts }, { QStringLiteral("retried"), m.retried },
-        { QStringLiteral("prompt_tokens"), m.promptTokens }, { QStringLiteral("completion_tokens"), m.completionTokens },
-        { QStringLiteral("cost_usd"), m.costUsd }, { QStringLiteral("spent_today_usd"), m.spentTodayUsd },
-        { QStringLiteral("tasks_per_second"), m.tasksPerSecond },
+        { QStringLiteral("inflight"), m.inflight }, { QStringLiteral("concurrency"), m.concurrency }, { QStringLiteral("capacity"), m.capacity },
+        { QStringLiteral("queue_depth"), m.queueDepth() }, { QStringLiteral("states"), statesJson(m.states) },
+        { QStringLiteral("submitted"), m.submittedTotal }, { QStringLiteral("failed_attempts"), m.failedAttempts },
+        { QStringLiteral("retried"), m.retried }, { QStringLiteral("prompt_tokens"), m.promptTokens },
+        { QStringLiteral("completion_tokens"), m.completionTokens }, { QStringLiteral("cost_usd"), m.costUsd },
+        { QStringLiteral("spent_today_usd"), m.spentTodayUsd }, { QStringLiteral("tasks_per_second"), m.tasksPerSecond },
         { QStringLiteral("latency_seconds"),
-            QJsonObject { { QStringLiteral("p50"), m.latencyP50 }, { QStringLiteral("p95"), m.latencyP95 }, { QStringLiteral("p99"), m.latencyP99 } } },
+            QJsonObject {
+                { QStringLiteral("p50"), m.latencyP50 }, { QStringLiteral("p95"), m.latencyP95 }, { QStringLiteral("p99"), m.latencyP99 } } },
         { QStringLiteral("endpoints"), eps } };
 }
 
@@ -112,15 +120,18 @@ QJsonObject statsJson(const EngineSnapshot& s)
         models.append(o);
     }
     return { { QStringLiteral("time"), msToIso(s.timeMs) }, { QStringLiteral("running"), s.running }, { QStringLiteral("paused"), s.paused },
-        { QStringLiteral("store_healthy"), s.storeHealthy }, { QStringLiteral("store_error"), s.storeError.isEmpty() ? QJsonValue() : QJsonValue(s.storeError) },
-        { QStringLiteral("node"), s.nodeId }, { QStringLiteral("states"), statesJson(s.states) },
-        { QStringLiteral("tasks_per_second"), s.tasksPerSecond }, { QStringLiteral("models"), models } };
+        { QStringLiteral("store_healthy"), s.storeHealthy },
+        { QStringLiteral("store_error"), s.storeError.isEmpty() ? QJsonValue() : QJsonValue(s.storeError) }, { QStringLiteral("node"), s.nodeId },
+        { QStringLiteral("states"), statesJson(s.states) }, { QStringLiteral("tasks_per_second"), s.tasksPerSecond },
+        { QStringLiteral("models"), models } };
 }
 
 QString label(const QString& v)
 {
     QString out = v;
-    out.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\"")).replace(QLatin1Char('\n'), QLatin1String("\\n"));
+    out.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+        .replace(QLatin1Char('"'), QLatin1String("\\\""))
+        .replace(QLatin1Char('\n'), QLatin1String("\\n"));
     return out;
 }
 
@@ -147,15 +158,18 @@ struct ApiServer::Call
 
     QString param(int i) const { return params.value(i); }
 
-    void respond(int status, const QByteArray& body, const QByteArray& contentType = QByteArrayLiteral("application/json"),
-        const HttpHeaders& extra = {})
+    void respond(
+        int status, const QByteArray& body, const QByteArray& contentType = QByteArrayLiteral("application/json"), const HttpHeaders& extra = {})
     {
         if (reply->answered())
             return;
         reply->send(status, body, contentType, extra);
         server->recordRequest(*this, status);
     }
-    void json(int status, const QJsonValue& body, const HttpHeaders& extra = {}) { respond(status, compact(body), QByteArrayLiteral("application/json"), extra); }
+    void json(int status, const QJsonValue& body, const HttpHeaders& extra = {})
+    {
+        respond(status, compact(body), QByteArrayLiteral("application/json"), extra);
+    }
     void fail(int status, const QString& code, const QString& message, const QString& field = {}, const HttpHeaders& extra = {})
     {
         const QJsonObject error { { QStringLiteral("code"), code }, { QStringLiteral("message"), message },
@@ -182,7 +196,8 @@ struct ApiServer::Call
         QJsonParseError err {};
         const QJsonDocument doc = QJsonDocument::fromJson(request.body, &err);
         if (err.error != QJsonParseError::NoError) {
-            fail(400, QStringLiteral("invalid_json"), QStringLiteral("the body is not valid JSON: %1 at offset %2").arg(err.errorString()).arg(err.offset));
+            fail(400, QStringLiteral("invalid_json"),
+                QStringLiteral("the body is not valid JSON: %1 at offset %2").arg(err.errorString()).arg(err.offset));
             return std::nullopt;
         }
         if (doc.isObject())
@@ -431,9 +446,11 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
     if (!match) {
         if (!allow.isEmpty())
             return c->fail(405, QStringLiteral("method_not_allowed"),
-                QStringLiteral("%1 is not served on %2; allowed: %3").arg(QString::fromLatin1(c->request.method), c->request.path, allow.join(QStringLiteral(", "))),
+                QStringLiteral("%1 is not served on %2; allowed: %3")
+                    .arg(QString::fromLatin1(c->request.method), c->request.path, allow.join(QStringLiteral(", "))),
                 {}, { { QByteArrayLiteral("Allow"), allow.join(QStringLiteral(", ")).toLatin1() } });
-        return c->fail(404, QStringLiteral("not_found"), QStringLiteral("no route %1 %2").arg(QString::fromLatin1(c->request.method), c->request.path));
+        return c->fail(
+            404, QStringLiteral("not_found"), QStringLiteral("no route %1 %2").arg(QString::fromLatin1(c->request.method), c->request.path));
     }
     c->route = match;
     if (match->role) {
@@ -447,7 +464,8 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
                 { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer error=\"invalid_token\"") } });
         if (static_cast<int>(c->token->role) < static_cast<int>(*match->role))
             return c->fail(403, QStringLiteral("forbidden"),
-                QStringLiteral("this needs the %1 role; the token '%2' has %3").arg(roleName(*match->role), c->token->name, roleName(c->token->role)));
+                QStringLiteral("this needs the %1 role; the token '%2' has %3")
+                    .arg(roleName(*match->role), c->token->name, roleName(c->token->role)));
         if (!admitRate(c->token->id))
             return c->fail(429, QStringLiteral("rate_limited"),
                 QStringLiteral("more than %1 requests per second with this token").arg(m_options.rateLimitPerSecond), {},
@@ -483,9 +501,8 @@ void ApiServer::recordRequest(const Call& c, int status)
 void ApiServer::flushAudit()
 {
     if (m_refusedAuth > 0 && m_clock.elapsed() - m_refusedAuthWarnedMs >= kRefusedAuthWarnMs) {
-        qCWarning(lcApi).noquote() << QStringLiteral("refused %1 request(s) without a valid token (the last from %2)")
-                                          .arg(m_refusedAuth)
-                                          .arg(m_refusedAuthRemote);
+        qCWarning(lcApi).noquote()
+            << QStringLiteral("refused %1 request(s) without a valid token (the last from %2)").arg(m_refusedAuth).arg(m_refusedAuthRemote);
         m_refusedAuth = 0;
         m_refusedAuthWarnedMs = m_clock.elapsed();
     }
@@ -540,9 +557,9 @@ void ApiServer::health(const std::shared_ptr<Call>& c)
 {
     const auto s = m_engine.snapshot();
     const bool ready = m_engine.isRunning() && s->storeHealthy;
-    QJsonObject o { { QStringLiteral("status"), ready ? QStringLiteral("ok") : QStringLiteral("unavailable") },
-        { QStringLiteral("live"), true }, { QStringLiteral("ready"), ready },
-        { QStringLiteral("store"), s->storeHealthy ? QStringLiteral("ok") : s->storeError }, { QStringLiteral("version"), QStringLiteral(LLMSCHED_VERSION) } };
+    QJsonObject o { { QStringLiteral("status"), ready ? QStringLiteral("ok") : QStringLiteral("unavailable") }, { QStringLiteral("live"), true },
+        { QStringLiteral("ready"), ready }, { QStringLiteral("store"), s->storeHealthy ? QStringLiteral("ok") : s->storeError },
+        { QStringLiteral("version"), QStringLiteral(LLMSCHED_VERSION) } };
     c->json(ready ? 200 : 503, o);
 }
 
@@ -611,7 +628,8 @@ void ApiServer::metrics(const std::shared_ptr<Call>& c)
     help("llmsched_task_duration_seconds", "summary", "Call latency over the last minutes.");
     for (const ModelSnapshot& m : s->models)
         for (const auto& [q, v] : { std::pair { "0.5", m.latencyP50 }, std::pair { "0.95", m.latencyP95 }, std::pair { "0.99", m.latencyP99 } })
-            out += QStringLiteral("llmsched_task_duration_seconds{model=\"%1\",quantile=\"%2\"} %3\n").arg(label(m.name), QLatin1String(q), numberText(v));
+            out += QStringLiteral("llmsched_task_duration_seconds{model=\"%1\",quantile=\"%2\"} %3\n")
+                       .arg(label(m.name), QLatin1String(q), numberText(v));
     help("llmsched_inflight", "gauge", "Calls in flight per endpoint.");
     for (const ModelSnapshot& m : s->models)
         for (const EndpointSnapshot& e : m.endpoints)
@@ -621,7 +639,9 @@ void ApiServer::metrics(const std::shared_ptr<Call>& c)
         for (const EndpointSnapshot& e : m.endpoints)
             out += QStringLiteral("llmsched_endpoint_circuit_state{model=\"%1\",endpoint=\"%2\"} %3\n")
                        .arg(label(m.name), label(e.name))
-                       .arg(e.circuit == QLatin1String("open") ? 2 : e.circuit == QLatin1String("half_open") ? 1 : 0);
+                       .arg(e.circuit == QLatin1String("open")           ? 2
+                               : e.circuit == QLatin1String("half_open") ? 1
+                                                                         : 0);
     help("llmsched_tokens_total", "counter", "Tokens used, by kind.");
     for (const ModelSnapshot& m : s->models) {
         out += QStringLiteral("llmsched_tokens_total{model=\"%1\",kind=\"prompt\"} %2\n").arg(label(m.name)).arg(m.promptTokens);
@@ -669,14 +689,15 @@ void ApiServer::submitTasks(const std::shared_ptr<Call>& c)
     if (items.isEmpty())
         return c->fail(422, QStringLiteral("invalid_argument"), QStringLiteral("must hold at least one task"), QStringLiteral("tasks"));
     if (items.size() > kMaxBatch)
-        return c->fail(413, QStringLiteral("payload_too_large"), QStringLiteral("at most %1 tasks per request; send %2 in several").arg(kMaxBatch).arg(items.size()),
-            QStringLiteral("tasks"));
+        return c->fail(413, QStringLiteral("payload_too_large"),
+            QStringLiteral("at most %1 tasks per request; send %2 in several").arg(kMaxBatch).arg(items.size()), QStringLiteral("tasks"));
     QList<TaskSpec> specs;
     specs.reserve(items.size());
     for (qsizetype i = 0; i < items.size(); ++i) {
         const QString prefix = single ? QString() : QStringLiteral("tasks[%1]").arg(i);
         if (!items.at(i).isObject())
-            return c->fail(422, QStringLiteral("invalid_argument"), QStringLiteral("must be a task object"), single ? QStringLiteral("task") : prefix);
+            return c->fail(
+                422, QStringLiteral("invalid_argument"), QStringLiteral("must be a task object"), single ? QStringLiteral("task") : prefix);
         auto spec = TaskSpec::fromJson(items.at(i).toObject(), prefix);
         if (!spec)
             return c->fail(spec.error());
@@ -740,12 +761,13 @@ void ApiServer::listTasks(const std::shared_ptr<Call>& c, bool deadLetters)
     TaskFilter f;
     const auto value = [&q](const char* key) { return q.queryItemValue(QLatin1String(key), QUrl::FullyDecoded); };
     static const QStringList known = { QStringLiteral("state"), QStringLiteral("model"), QStringLiteral("priority"), QStringLiteral("tag"),
-        QStringLiteral("q"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("cursor"), QStringLiteral("limit"),
-        QStringLiteral("order"), QStringLiteral("include_input") };
+        QStringLiteral("q"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("cursor"), QStringLiteral("limit"), QStringLiteral("order"),
+        QStringLiteral("include_input") };
     for (const auto& item : q.queryItems())
         if (!known.contains(item.first))
             return c->fail(400, QStringLiteral("invalid_argument"),
-                QStringLiteral("unknown query parameter '%1'; known: %2").arg(item.first.left(64), known.join(QStringLiteral(", "))), item.first.left(64));
+                QStringLiteral("unknown query parameter '%1'; known: %2").arg(item.first.left(64), known.join(QStringLiteral(", "))),
+                item.first.left(64));
     if (deadLetters) {
         f.states = { TaskState::Dead };
     } else if (!value("state").isEmpty()) {
@@ -753,7 +775,8 @@ void ApiServer::listTasks(const std::shared_ptr<Call>& c, bool deadLetters)
             auto st = taskStateFromName(name.trimmed());
             if (!st)
                 return c->fail(400, QStringLiteral("invalid_argument"),
-                    QStringLiteral("unknown state '%1'; states: queued, scheduled, blocked, running, retry_wait, succeeded, dead, cancelled").arg(name.left(32)),
+                    QStringLiteral("unknown state '%1'; states: queued, scheduled, blocked, running, retry_wait, succeeded, dead, cancelled")
+                        .arg(name.left(32)),
                     QStringLiteral("state"));
             f.states.append(*st);
         }
@@ -772,7 +795,8 @@ void ApiServer::listTasks(const std::shared_ptr<Call>& c, bool deadLetters)
             continue;
         auto ms = isoToMs(value(key));
         if (!ms)
-            return c->fail(400, QStringLiteral("invalid_argument"), QStringLiteral("must be an ISO 8601 time such as 2026-11-23T08:00:00Z"), QLatin1String(key));
+            return c->fail(
+                400, QStringLiteral("invalid_argument"), QStringLiteral("must be an ISO 8601 time such as 2026-11-23T08:00:00Z"), QLatin1String(key));
         (qstrcmp(key, "from") == 0 ? f.fromMs : f.toMs) = *ms;
     }
     if (!value("cursor").isEmpty()) {
@@ -797,8 +821,9 @@ void ApiServer::listTasks(const std::shared_ptr<Call>& c, bool deadLetters)
         QJsonArray tasks;
         for (const Task& t : r->tasks)
             tasks.append(t.toJson(includeInput));
-        c->json(200, QJsonObject { { QStringLiteral("tasks"), tasks },
-                         { QStringLiteral("next_cursor"), r->nextCursor ? QJsonValue(QString::number(r->nextCursor)) : QJsonValue() } });
+        c->json(200,
+            QJsonObject { { QStringLiteral("tasks"), tasks },
+                { QStringLiteral("next_cursor"), r->nextCursor ? QJsonValue(QString::number(r->nextCursor)) : QJsonValue() } });
     });
 }
 
@@ -951,7 +976,8 @@ void ApiServer::putModel(const std::shared_ptr<Call>& c, bool create)
     QJsonObject json = *body;
     if (!create) {
         if (json.contains(QLatin1String("name")) && json.value(QLatin1String("name")).toString() != c->param(0))
-            return c->fail(422, QStringLiteral("invalid_argument"), QStringLiteral("differs from the name in the path; models are not renamed"), QStringLiteral("name"));
+            return c->fail(422, QStringLiteral("invalid_argument"), QStringLiteral("differs from the name in the path; models are not renamed"),
+                QStringLiteral("name"));
         json.insert(QStringLiteral("name"), c->param(0));
     }
     json.remove(QStringLiteral("live")); // what GET returned may be sent back
@@ -1036,7 +1062,8 @@ void ApiServer::putEndpoint(const std::shared_ptr<Call>& c, bool create)
         if (eps.at(i).toObject().value(QLatin1String("name")).toString() == name)
             at = i;
     if (create && at >= 0)
-        return c->fail(409, QStringLiteral("conflict"), QStringLiteral("model '%1' already has an endpoint '%2'").arg(m->name, name), QStringLiteral("name"));
+        return c->fail(
+            409, QStringLiteral("conflict"), QStringLiteral("model '%1' already has an endpoint '%2'").arg(m->name, name), QStringLiteral("name"));
     if (at >= 0)
         eps[at] = json;
     else
@@ -1137,9 +1164,8 @@ void ApiServer::events(const std::shared_ptr<Call>& c)
     c->reply->write("event: stats\ndata: " + compact(statsJson(*m_engine.snapshot())) + "\n\n");
     m_eventClients.append({ c->reply, model });
     std::weak_ptr<HttpReply> weak = c->reply;
-    c->reply->onDisconnect([this, weak] {
-        m_eventClients.removeIf([&weak](const EventClient& e) { return e.reply == weak.lock() || !e.reply->connected(); });
-    });
+    c->reply->onDisconnect(
+        [this, weak] { m_eventClients.removeIf([&weak](const EventClient& e) { return e.reply == weak.lock() || !e.reply->connected(); }); });
 }
 
 // ---- ApiHost -----------------------------------------------------------------------------
@@ -1164,9 +1190,11 @@ Result<quint16> ApiHost::start()
     Result<quint16> result = Error { ErrorCode::Internal, QStringLiteral("the API thread did not start"), {} };
     auto* server = new ApiServer(m_engine, m_options);
     server->moveToThread(&m_thread);
-    QMetaObject::invokeMethod(server, [&] { result = server->start(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        server, [&] { result = server->start(); }, Qt::BlockingQueuedConnection);
     if (!result) {
-        QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            server, [server] { delete server; }, Qt::BlockingQueuedConnection);
         m_thread.quit();
         m_thread.wait();
         return result;
@@ -1181,7 +1209,8 @@ void ApiHost::stop()
         return;
     ApiServer* server = m_server;
     m_server = nullptr;
-    QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        server, [server] { delete server; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -1213,7 +1242,8 @@ QByteArray chunksFromAnswer(const QByteArray& output, TaskKind kind)
     const QString object = kind == TaskKind::Completion ? QStringLiteral("text_completion") : QStringLiteral("chat.completion.chunk");
     for (const QJsonValue& cv : answer.value(QLatin1String("choices")).toArray()) {
         const QJsonObject c = cv.toObject();
-        QJsonObject choice { { QStringLiteral("index"), c.value(QLatin1String("index")) }, { QStringLiteral("finish_reason"), c.value(QLatin1String("finish_reason")) } };
+        QJsonObject choice { { QStringLiteral("index"), c.value(QLatin1String("index")) },
+            { QStringLiteral("finish_reason"), c.value(QLatin1String("finish_reason")) } };
         if (kind == TaskKind::Completion)
             choice.insert(QStringLiteral("text"), c.value(QLatin1String("text")));
         else
@@ -1233,8 +1263,8 @@ QByteArray chunksFromAnswer(const QByteArray& output, TaskKind kind)
 }
 } // namespace
 
-void ApiServer::facadeFail(const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param,
-    const QString& code)
+void ApiServer::facadeFail(
+    const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param, const QString& code)
 {
     const QJsonObject error { { QStringLiteral("message"), message }, { QStringLiteral("type"), type },
         { QStringLiteral("param"), param.isEmpty() ? QJsonValue() : QJsonValue(param) },
@@ -1266,7 +1296,8 @@ void ApiServer::facadeCall(const std::shared_ptr<Call>& c, TaskKind kind)
     const QJsonObject body = doc.object();
     const QString model = body.value(QLatin1String("model")).toString();
     if (model.isEmpty())
-        return facadeFail(c, 400, QStringLiteral("invalid_request_error"), QStringLiteral("you must provide a model parameter"), QStringLiteral("model"));
+        return facadeFail(
+            c, 400, QStringLiteral("invalid_request_error"), QStringLiteral("you must provide a model parameter"), QStringLiteral("model"));
     bool known = false;
     for (const ModelConfig& m : m_engine.models())
         known = known || m.name == model;
@@ -1337,10 +1368,9 @@ void ApiServer::onTaskFinished(const TaskOutcome& o)
                 c->reply->write(chunksFromAnswer(o.output, w.kind));
         } else {
             const QString message = o.state == TaskState::Dead ? o.error
-                : o.error.isEmpty()                             ? QStringLiteral("the task was cancelled")
-                                                                : QStringLiteral("the task was cancelled: %1").arg(o.error);
-            const QJsonObject error { { QStringLiteral("message"), message },
-                { QStringLiteral("type"), QStringLiteral("upstream_error") } };
+                : o.error.isEmpty()                            ? QStringLiteral("the task was cancelled")
+                                                               : QStringLiteral("the task was cancelled: %1").arg(o.error);
+            const QJsonObject error { { QStringLiteral("message"), message }, { QStringLiteral("type"), QStringLiteral("upstream_error") } };
             c->reply->write("data: " + QJsonDocument(QJsonObject { { QStringLiteral("error"), error } }).toJson(QJsonDocument::Compact) + "\n\n");
         }
         c->reply->write(QByteArrayLiteral("data: [DONE]\n\n"));
@@ -1379,7 +1409,8 @@ void ApiServer::putSecret(const std::shared_ptr<Call>& c)
     m_engine.storeSecret(name, key).then(this, [c, name, key](const VoidResult& res) {
         if (!res)
             return c->fail(res.error());
-        c->json(200, QJsonObject { { QStringLiteral("ref"), QString(QStringLiteral("keychain:") + name) }, { QStringLiteral("masked"), maskSecret(key) } });
+        c->json(200,
+            QJsonObject { { QStringLiteral("ref"), QString(QStringLiteral("keychain:") + name) }, { QStringLiteral("masked"), maskSecret(key) } });
     });
 }
 

@@ -136,8 +136,8 @@ private:
     void deleteSecret(const std::shared_ptr<Call>& c);
     void facadeModels(const std::shared_ptr<Call>& c);
     void facadeCall(const std::shared_ptr<Call>& c, TaskKind kind);
-    void facadeFail(const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param = {},
-        const QString& code = {});
+    void facadeFail(
+        const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param = {}, const QString& code = {});
     void onTaskDelta(const QString& id, const QByteArray& chunk);
     void onTaskFinished(const TaskOutcome& outcome);
     QHash<QString, FacadeWait> m_waits; // facade calls waiting for their task, by task id

@@ -61,8 +61,7 @@ QByteArray hashTokenSecret(QStringView secret)
 QString generateTokenSecret()
 {
     QByteArray random(32, Qt::Uninitialized);
-    QRandomGenerator::system()->generate(reinterpret_cast<quint32*>(random.data()),
-        reinterpret_cast<quint32*>(random.data() + random.size()));
+    QRandomGenerator::system()->generate(reinterpret_cast<quint32*>(random.data()), reinterpret_cast<quint32*>(random.data() + random.size()));
     return QStringLiteral("llms_") + QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
@@ -167,8 +166,8 @@ Result<QList<AuditEntry>> auditLog(QSqlDatabase& db, qint64 sinceMs, int limit)
         return sqlError(q, QStringLiteral("reading the audit log"));
     QList<AuditEntry> out;
     while (q.next())
-        out.append({ q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
-            q.value(4).toInt(), q.value(5).toString(), q.value(6).toString() });
+        out.append({ q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(), q.value(4).toInt(),
+            q.value(5).toString(), q.value(6).toString() });
     return out;
 }
 

@@ -36,7 +36,8 @@ JsonlReader::Chunk JsonlReader::next(int maxTasks)
         QJsonParseError perr;
         const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &perr);
         if (perr.error != QJsonParseError::NoError) {
-            chunk.errors.append({ m_line, Error::invalid({}, QStringLiteral("invalid JSON at column %1: %2").arg(perr.offset + 1).arg(perr.errorString())) });
+            chunk.errors.append(
+                { m_line, Error::invalid({}, QStringLiteral("invalid JSON at column %1: %2").arg(perr.offset + 1).arg(perr.errorString())) });
             continue;
         }
         if (!doc.isObject()) {

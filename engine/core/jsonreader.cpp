@@ -157,8 +157,7 @@ QStringList ObjectReader::stringList(const QString& key, int maxItems, int maxLe
     for (qsizetype i = 0; i < a.size(); ++i) {
         const QJsonValue item = a.at(i);
         if (!item.isString() || item.toString().size() > maxLength) {
-            fail(QStringLiteral("%1[%2]").arg(key).arg(i),
-                QStringLiteral("must be a string of at most %1 characters").arg(maxLength));
+            fail(QStringLiteral("%1[%2]").arg(key).arg(i), QStringLiteral("must be a string of at most %1 characters").arg(maxLength));
             return {};
         }
         out.append(item.toString());

@@ -12,16 +12,14 @@ namespace llmsched {
 
 namespace {
 constexpr const char* kDistributionNames[] = { "fixed", "uniform", "lognormal", "exponential" };
-const QStringList kProviders = { QStringLiteral("simulated"), QStringLiteral("openai"),
-    QStringLiteral("anthropic"), QStringLiteral("http") };
-const QStringList kStrategies = { QStringLiteral("round_robin"), QStringLiteral("weighted"),
-    QStringLiteral("least_busy"), QStringLiteral("lowest_latency"), QStringLiteral("session_affinity") };
+const QStringList kProviders = { QStringLiteral("simulated"), QStringLiteral("openai"), QStringLiteral("anthropic"), QStringLiteral("http") };
+const QStringList kStrategies = { QStringLiteral("round_robin"), QStringLiteral("weighted"), QStringLiteral("least_busy"),
+    QStringLiteral("lowest_latency"), QStringLiteral("session_affinity") };
 } // namespace
 
 bool isValidModelName(const QString& name)
 {
-    static const QRegularExpression re(
-        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")));
+    static const QRegularExpression re(QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")));
     return re.match(name).hasMatch() && !name.contains(QLatin1String(".."));
 }
 
@@ -74,8 +72,12 @@ QJsonObject SimulationConfig::toJson() const
 {
     QJsonObject latency { { QStringLiteral("distribution"), QLatin1String(kDistributionNames[static_cast<int>(distribution)]) } };
     switch (distribution) {
-    case Distribution::Fixed: latency.insert(QStringLiteral("value"), latencyMs); break;
-    case Distribution::Exponential: latency.insert(QStringLiteral("mean"), latencyMs); break;
+    case Distribution::Fixed:
+        latency.insert(QStringLiteral("value"), latencyMs);
+        break;
+    case Distribution::Exponential:
+        latency.insert(QStringLiteral("mean"), latencyMs);
+        break;
     case Distribution::LogNormal:
         latency.insert(QStringLiteral("median"), latencyMs);
         latency.insert(QStringLiteral("sigma"), sigma);
@@ -122,7 +124,8 @@ QJsonObject CircuitConfig::toJson() const
 
 std::optional<QString> checkAllowedHost(const QString& entry)
 {
-    static const QString kHint = QStringLiteral("must be a host name, \"host:port\" or \"*.domain\", without scheme or path (e.g. api.example.com:443)");
+    static const QString kHint
+        = QStringLiteral("must be a host name, \"host:port\" or \"*.domain\", without scheme or path (e.g. api.example.com:443)");
     if (entry.isEmpty() || entry.contains(QLatin1Char('/')) || entry.contains(QLatin1Char('@')))
         return kHint;
     const QString host = entry.startsWith(QLatin1String("*.")) ? entry.mid(2) : entry;
@@ -143,7 +146,8 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
     // Optional for http endpoints (tasks then give absolute URLs), required by the LLM dialects.
     if (e.provider != QLatin1String("simulated") && (e.provider != QLatin1String("http") || !e.baseUrl.isEmpty())) {
         const QUrl url(e.baseUrl, QUrl::StrictMode);
-        if (e.baseUrl.isEmpty() || !url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+        if (e.baseUrl.isEmpty() || !url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+            || url.host().isEmpty())
             r.fail(QStringLiteral("base_url"), QStringLiteral("must be an http:// or https:// URL such as http://127.0.0.1:8000/v1"));
     }
     if (r.has(QStringLiteral("api_key"))) {

@@ -12,13 +12,13 @@ namespace llmsched {
 // stable string code in JSON error bodies.
 enum class ErrorCode {
     InvalidArgument, // 400/422: the request is malformed or a field is invalid
-    NotFound,        // 404
-    Conflict,        // 409: state does not allow the operation
+    NotFound, // 404
+    Conflict, // 409: state does not allow the operation
     CapacityExceeded, // 429: queue full; retry later
     PayloadTooLarge, // 413
-    Unavailable,     // 503: engine stopping, store degraded
-    StoreError,      // 500/503: the database failed
-    Internal,        // 500
+    Unavailable, // 503: engine stopping, store degraded
+    StoreError, // 500/503: the database failed
+    Internal, // 500
 };
 
 QString errorCodeName(ErrorCode code);
@@ -30,10 +30,7 @@ struct Error
     QString message;
     QString field;
 
-    static Error invalid(QString field, QString message)
-    {
-        return { ErrorCode::InvalidArgument, std::move(message), std::move(field) };
-    }
+    static Error invalid(QString field, QString message) { return { ErrorCode::InvalidArgument, std::move(message), std::move(field) }; }
     static Error notFound(QString message) { return { ErrorCode::NotFound, std::move(message), {} }; }
     static Error conflict(QString message) { return { ErrorCode::Conflict, std::move(message), {} }; }
     static Error store(QString message) { return { ErrorCode::StoreError, std::move(message), {} }; }
@@ -44,13 +41,21 @@ struct Error
 };
 
 // Either a value or an Error. Errors are values here: nothing throws across threads.
-template<typename T>
-class Result
+template <typename T> class Result
 {
 public:
-    Result() : m_v(Error { ErrorCode::Internal, QStringLiteral("result not set"), {} }) { }
-    Result(T value) : m_v(std::move(value)) { } // NOLINT(google-explicit-constructor)
-    Result(Error error) : m_v(std::move(error)) { } // NOLINT(google-explicit-constructor)
+    Result()
+        : m_v(Error { ErrorCode::Internal, QStringLiteral("result not set"), {} })
+    {
+    }
+    Result(T value)
+        : m_v(std::move(value))
+    {
+    } // NOLINT(google-explicit-constructor)
+    Result(Error error)
+        : m_v(std::move(error))
+    {
+    } // NOLINT(google-explicit-constructor)
 
     bool ok() const { return m_v.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -69,12 +74,14 @@ private:
     std::variant<T, Error> m_v;
 };
 
-template<>
-class Result<void>
+template <> class Result<void>
 {
 public:
     Result() = default;
-    Result(Error error) : m_error(std::move(error)) { } // NOLINT(google-explicit-constructor)
+    Result(Error error)
+        : m_error(std::move(error))
+    {
+    } // NOLINT(google-explicit-constructor)
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }

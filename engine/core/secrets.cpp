@@ -45,8 +45,7 @@ bool isEnvName(QStringView name)
     if (name.isEmpty())
         return false;
     const auto isAlpha = [](QChar c) {
-        return (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
-            || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')) || c == QLatin1Char('_');
+        return (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')) || c == QLatin1Char('_');
     };
     if (!isAlpha(name.front()))
         return false;
@@ -61,8 +60,7 @@ bool isKeychainName(QStringView name)
     if (name.isEmpty() || name.size() > kMaxKeychainNameLength)
         return false;
     for (QChar c : name) {
-        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
-            || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
+        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
             || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || QStringView(u"._:/@-").contains(c);
         if (!ok)
             return false;
@@ -91,11 +89,9 @@ struct DeleteLater
 {
     void operator()(QObject* o) const { o->deleteLater(); }
 };
-template<typename Job>
-using JobPtr = std::unique_ptr<Job, DeleteLater>;
+template <typename Job> using JobPtr = std::unique_ptr<Job, DeleteLater>;
 
-template<typename Job>
-JobPtr<Job> makeJob(const QString& name)
+template <typename Job> JobPtr<Job> makeJob(const QString& name)
 {
     JobPtr<Job> job(new Job(QString::fromLatin1(kKeychainService)));
     job->setAutoDelete(false);
@@ -119,11 +115,9 @@ QString keychainFailure(const QString& ref, const QString& name, const QKeychain
     case QKeychain::EntryNotFound:
         return ref + QStringLiteral(": no keychain entry named ") + name;
     case QKeychain::AccessDeniedByUser:
-        return ref + QStringLiteral(": access to the keychain was denied (") + job.errorString()
-            + QStringLiteral(")");
+        return ref + QStringLiteral(": access to the keychain was denied (") + job.errorString() + QStringLiteral(")");
     default:
-        return ref + QStringLiteral(": no keychain service available on this host (") + job.errorString()
-            + QStringLiteral("); use env: or file:");
+        return ref + QStringLiteral(": no keychain service available on this host (") + job.errorString() + QStringLiteral("); use env: or file:");
     }
 }
 
@@ -144,17 +138,12 @@ std::optional<QString> checkSecretFileStat(const QString& ref, const struct stat
     if (!S_ISREG(st.st_mode))
         return ref + QStringLiteral(": not a regular file");
     if (st.st_uid != ::geteuid())
-        return ref
-            + QStringLiteral(
-                ": owned by another user (uid %1); it must belong to the user running llm-scheduler")
-                  .arg(st.st_uid);
+        return ref + QStringLiteral(": owned by another user (uid %1); it must belong to the user running llm-scheduler").arg(st.st_uid);
     const auto mode = static_cast<unsigned>(st.st_mode & 07777);
     if ((mode & 077) != 0) {
         const QString modeText = QStringLiteral("0%1").arg(mode, 3, 8, QLatin1Char('0'));
-        const QString what = (mode & 044) != 0 ? QStringLiteral("readable by others")
-                                               : QStringLiteral("accessible by group or others");
-        return ref + QStringLiteral(": ") + what + QStringLiteral(" (mode ") + modeText
-            + QStringLiteral("); chmod 600 it");
+        const QString what = (mode & 044) != 0 ? QStringLiteral("readable by others") : QStringLiteral("accessible by group or others");
+        return ref + QStringLiteral(": ") + what + QStringLiteral(" (mode ") + modeText + QStringLiteral("); chmod 600 it");
     }
     return std::nullopt;
 }
@@ -167,8 +156,7 @@ Result<QByteArray> readFile(const QString& ref, const QString& path)
     if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return Error::unavailable(ref + QStringLiteral(": no such file"));
-        return Error::unavailable(
-            ref + QStringLiteral(": cannot read it (") + qt_error_string(errno) + QStringLiteral(")"));
+        return Error::unavailable(ref + QStringLiteral(": cannot read it (") + qt_error_string(errno) + QStringLiteral(")"));
     }
     // Checked before opening, so a FIFO or device is never opened (that could block).
     if (auto problem = checkSecretFileStat(ref, st))
@@ -183,8 +171,7 @@ Result<QByteArray> readFile(const QString& ref, const QString& path)
 
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Error::unavailable(
-            ref + QStringLiteral(": cannot read it (") + file.errorString() + QStringLiteral(")"));
+        return Error::unavailable(ref + QStringLiteral(": cannot read it (") + file.errorString() + QStringLiteral(")"));
 #ifdef Q_OS_UNIX
     // Checked again on the open file: it may have been replaced in between.
     if (::fstat(file.handle(), &st) != 0)
@@ -195,8 +182,7 @@ Result<QByteArray> readFile(const QString& ref, const QString& path)
 
     QByteArray line = file.readLine(kMaxSecretFileLine);
     if (!line.endsWith('\n') && !file.atEnd())
-        return Error::unavailable(
-            ref + QStringLiteral(": the first line is longer than %1 bytes").arg(kMaxSecretFileLine));
+        return Error::unavailable(ref + QStringLiteral(": the first line is longer than %1 bytes").arg(kMaxSecretFileLine));
     line = line.trimmed();
     if (line.isEmpty())
         return Error::unavailable(ref + QStringLiteral(": the first line is empty"));
@@ -211,25 +197,21 @@ std::optional<QString> checkSecretRef(const QString& ref)
         return std::nullopt;
     if (ref.startsWith(kEnvPrefix)) {
         if (!isEnvName(QStringView(ref).sliced(kEnvPrefix.size())))
-            return QStringLiteral(
-                "env: needs a variable name of letters, digits and '_' that does not start with a digit");
+            return QStringLiteral("env: needs a variable name of letters, digits and '_' that does not start with a digit");
         return std::nullopt;
     }
     if (ref.startsWith(kFilePrefix)) {
         const QString path = ref.sliced(kFilePrefix.size());
         if (path.isEmpty() || !QDir::isAbsolutePath(path))
-            return QStringLiteral(
-                "file: needs an absolute path, e.g. file:/home/me/.config/llm-scheduler/openai.key");
+            return QStringLiteral("file: needs an absolute path, e.g. file:/home/me/.config/llm-scheduler/openai.key");
         return std::nullopt;
     }
     if (ref.startsWith(kKeychainPrefix)) {
         if (!isKeychainName(QStringView(ref).sliced(kKeychainPrefix.size())))
-            return QStringLiteral("keychain: needs a name of 1 to %1 letters, digits or . _ : / @ -")
-                .arg(kMaxKeychainNameLength);
+            return QStringLiteral("keychain: needs a name of 1 to %1 letters, digits or . _ : / @ -").arg(kMaxKeychainNameLength);
         return std::nullopt;
     }
-    return QStringLiteral(
-        "must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)");
+    return QStringLiteral("must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)");
 }
 
 QString redactSecret(const QString& text, const QByteArray& secret)

@@ -10,14 +10,11 @@
 namespace llmsched {
 
 namespace {
-constexpr const char* kStateNames[kTaskStateCount] = {
-    "queued", "scheduled", "blocked", "running", "retry_wait", "succeeded", "dead", "cancelled"
-};
+constexpr const char* kStateNames[kTaskStateCount] = { "queued", "scheduled", "blocked", "running", "retry_wait", "succeeded", "dead", "cancelled" };
 constexpr const char* kKindNames[] = { "chat", "completion", "embedding", "http" };
 constexpr const char* kLevelNames[] = { "debug", "info", "warning", "error" };
 
-template<typename E, size_t N>
-std::optional<E> enumFromName(const char* const (&names)[N], QStringView name)
+template <typename E, size_t N> std::optional<E> enumFromName(const char* const (&names)[N], QStringView name)
 {
     for (size_t i = 0; i < N; ++i)
         if (name == QLatin1String(names[i]))
@@ -178,8 +175,7 @@ Result<TaskSpec> TaskSpec::fromJson(const QJsonObject& json, const QString& path
         checkInput(r, spec.kind, input);
         spec.input = QJsonDocument(input).toJson(QJsonDocument::Compact);
         if (spec.input.size() > limits.maxInputBytes)
-            r.fail(QStringLiteral("input"),
-                QStringLiteral("is %1 bytes; the limit is %2").arg(spec.input.size()).arg(limits.maxInputBytes));
+            r.fail(QStringLiteral("input"), QStringLiteral("is %1 bytes; the limit is %2").arg(spec.input.size()).arg(limits.maxInputBytes));
     }
 
     const QJsonValue prio = r.value(QStringLiteral("priority"));
@@ -279,16 +275,14 @@ QJsonObject Task::toJson(bool includeInput) const
     o.insert(QStringLiteral("deadline"), time(spec.deadlineMs));
     o.insert(QStringLiteral("started_at"), time(startedMs));
     o.insert(QStringLiteral("finished_at"), time(finishedMs));
-    o.insert(QStringLiteral("idempotency_key"),
-        spec.idempotencyKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(spec.idempotencyKey));
+    o.insert(QStringLiteral("idempotency_key"), spec.idempotencyKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(spec.idempotencyKey));
     o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(spec.tags));
     o.insert(QStringLiteral("labels"), spec.labels);
     o.insert(QStringLiteral("parent"), spec.parentId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(spec.parentId));
     o.insert(QStringLiteral("depends_on"), QJsonArray::fromStringList(spec.dependsOn));
     o.insert(QStringLiteral("endpoint"), endpoint.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(endpoint));
     o.insert(QStringLiteral("usage"),
-        QJsonObject { { QStringLiteral("prompt_tokens"), usage.promptTokens },
-            { QStringLiteral("completion_tokens"), usage.completionTokens } });
+        QJsonObject { { QStringLiteral("prompt_tokens"), usage.promptTokens }, { QStringLiteral("completion_tokens"), usage.completionTokens } });
     o.insert(QStringLiteral("cost_usd"), costUsd);
     return o;
 }

@@ -73,8 +73,7 @@ struct TaskSpec
     QString sessionKey; // for session-affinity balancing
 
     // Validates and reads a task object; errors name the field under pathPrefix.
-    static Result<TaskSpec> fromJson(const QJsonObject& json, const QString& pathPrefix = {},
-        const TaskLimits& limits = {});
+    static Result<TaskSpec> fromJson(const QJsonObject& json, const QString& pathPrefix = {}, const TaskLimits& limits = {});
     QJsonObject toJson() const;
 };
 

@@ -29,8 +29,7 @@ int decodeChar(QChar c)
 
 namespace {
 // 128 bits -> 26 chars of 5 bits; the first char carries the top 3 bits.
-template<typename Char>
-void encode(quint64 hi, quint64 lo, Char* d)
+template <typename Char> void encode(quint64 hi, quint64 lo, Char* d)
 {
     for (int i = 25; i >= 0; --i) {
         const int bitPos = (25 - i) * 5; // bit offset from the least significant end

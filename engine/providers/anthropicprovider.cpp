@@ -27,7 +27,8 @@ QJsonValue contentOf(const QJsonValue& content)
         const QJsonObject part = pv.toObject();
         const QString type = part.value(QLatin1String("type")).toString();
         if (type == QLatin1String("text"))
-            blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), part.value(QLatin1String("text")) } });
+            blocks.append(
+                QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), part.value(QLatin1String("text")) } });
         else
             blocks.append(part); // already an Anthropic block (image, document, tool_result...)
     }
@@ -59,7 +60,8 @@ QJsonObject AnthropicProvider::translateRequest(const QJsonObject& in, TaskKind 
         system.append(in.value(QLatin1String("system")).toString());
     QJsonArray messages;
     if (kind == TaskKind::Completion) {
-        messages.append(QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), in.value(QLatin1String("prompt")).toString() } });
+        messages.append(QJsonObject {
+            { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), in.value(QLatin1String("prompt")).toString() } });
     } else {
         for (const QJsonValue& mv : in.value(QLatin1String("messages")).toArray()) {
             const QJsonObject m = mv.toObject();
@@ -86,9 +88,9 @@ QJsonObject AnthropicProvider::translateRequest(const QJsonObject& in, TaskKind 
         if (in.value(k).isDouble())
             maxTokens = in.value(k).toInteger();
     out.insert(QStringLiteral("max_tokens"), maxTokens);
-    for (const QString& k : { QStringLiteral("temperature"), QStringLiteral("top_p"), QStringLiteral("top_k"), QStringLiteral("stream"),
-             QStringLiteral("tools"), QStringLiteral("tool_choice"), QStringLiteral("metadata"), QStringLiteral("stop_sequences"),
-             QStringLiteral("thinking") })
+    for (const QString& k :
+        { QStringLiteral("temperature"), QStringLiteral("top_p"), QStringLiteral("top_k"), QStringLiteral("stream"), QStringLiteral("tools"),
+            QStringLiteral("tool_choice"), QStringLiteral("metadata"), QStringLiteral("stop_sequences"), QStringLiteral("thinking") })
         if (in.contains(k))
             out.insert(k, in.value(k));
     const QJsonValue stop = in.value(QLatin1String("stop"));
@@ -111,10 +113,12 @@ QJsonObject AnthropicProvider::translateResponse(const QJsonObject& m)
         if (type == QLatin1String("text")) {
             text += b.value(QLatin1String("text")).toString();
         } else if (type == QLatin1String("tool_use")) {
-            toolCalls.append(QJsonObject { { QStringLiteral("id"), b.value(QLatin1String("id")) }, { QStringLiteral("type"), QStringLiteral("function") },
-                { QStringLiteral("function"),
-                    QJsonObject { { QStringLiteral("name"), b.value(QLatin1String("name")) },
-                        { QStringLiteral("arguments"), QString::fromUtf8(QJsonDocument(b.value(QLatin1String("input")).toObject()).toJson(QJsonDocument::Compact)) } } } });
+            toolCalls.append(
+                QJsonObject { { QStringLiteral("id"), b.value(QLatin1String("id")) }, { QStringLiteral("type"), QStringLiteral("function") },
+                    { QStringLiteral("function"),
+                        QJsonObject { { QStringLiteral("name"), b.value(QLatin1String("name")) },
+                            { QStringLiteral("arguments"),
+                                QString::fromUtf8(QJsonDocument(b.value(QLatin1String("input")).toObject()).toJson(QJsonDocument::Compact)) } } } });
         }
     }
     QJsonObject message { { QStringLiteral("role"), QStringLiteral("assistant") }, { QStringLiteral("content"), text } };
@@ -162,8 +166,8 @@ QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared
     if (!k)
         co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: %2").arg(name(), k.error().message));
     const QByteArray secret = *k;
-    const QJsonObject body = translateRequest(QJsonDocument::fromJson(request.input).object(), request.kind, request.upstreamModel,
-        m_config.defaultMaxTokens);
+    const QJsonObject body
+        = translateRequest(QJsonDocument::fromJson(request.input).object(), request.kind, request.upstreamModel, m_config.defaultMaxTokens);
     const bool stream = body.value(QLatin1String("stream")).toBool();
 
     HttpRequestSpec spec = jsonRequest(messagesUrl(), secret, body, stream);
@@ -264,8 +268,8 @@ QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared
     const QJsonObject answer = doc.object();
     if (!answer.value(QLatin1String("content")).isArray())
         co_return malformed(name(), QStringLiteral("no \"content\" array"), o.body, secret);
-    co_return CallResult::success(QJsonDocument(translateResponse(answer)).toJson(QJsonDocument::Compact),
-        usageOf(answer.value(QLatin1String("usage")).toObject()));
+    co_return CallResult::success(
+        QJsonDocument(translateResponse(answer)).toJson(QJsonDocument::Compact), usageOf(answer.value(QLatin1String("usage")).toObject()));
 }
 
 } // namespace llmsched

@@ -443,8 +443,8 @@ void Http1Pool::send(const std::shared_ptr<Http1Call>& call)
     // this guards every other path).
     for (const auto& [name, value] : std::as_const(call->headers)) {
         if (!httpheaders::isToken(name) || !httpheaders::isFieldValue(value) || httpheaders::isFramingHeader(name)) {
-            call->finish(false, QStringLiteral("refused to send header '%1': invalid name or value, or a framing header")
-                                    .arg(QString::fromLatin1(name.left(64))));
+            call->finish(false,
+                QStringLiteral("refused to send header '%1': invalid name or value, or a framing header").arg(QString::fromLatin1(name.left(64))));
             return;
         }
     }

@@ -15,7 +15,8 @@ HttpClientPool::~HttpClientPool() = default; // managers are children
 
 QString HttpClientPool::originKey(const QUrl& url)
 {
-    return url.scheme() + QLatin1String("://") + url.host() + QLatin1Char(':') + QString::number(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
+    return url.scheme() + QLatin1String("://") + url.host() + QLatin1Char(':')
+        + QString::number(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
 }
 
 void HttpClientPool::grow(Origin& o)

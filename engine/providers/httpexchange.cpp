@@ -155,15 +155,15 @@ CallResult malformed(const QString& endpoint, const QString& what, const QByteAr
     QString start = QString::fromUtf8(body.left(160)).simplified();
     if (body.size() > 160)
         start += QStringLiteral("…");
-    return CallResult::failed(FailureKind::MalformedResponse,
-        redactSecret(QStringLiteral("%1: malformed answer: %2; body starts: %3").arg(endpoint, what, start), secret));
+    return CallResult::failed(
+        FailureKind::MalformedResponse, redactSecret(QStringLiteral("%1: malformed answer: %2; body starts: %3").arg(endpoint, what, start), secret));
 }
 
 CallResult failureFrom(const HttpOutcome& o, const CallControl& control, const QString& endpoint, const QByteArray& secret)
 {
     if (o.aborted || control.isAborted())
-        return CallResult::failed(control.abortReason() == FailureKind::None ? FailureKind::Cancelled : control.abortReason(),
-            QStringLiteral("aborted"));
+        return CallResult::failed(
+            control.abortReason() == FailureKind::None ? FailureKind::Cancelled : control.abortReason(), QStringLiteral("aborted"));
     if (o.tooLarge)
         return CallResult::failed(FailureKind::MalformedResponse, QStringLiteral("%1: the answer is larger than the limit").arg(endpoint));
     if (o.sinkRejected)
@@ -176,8 +176,7 @@ CallResult failureFrom(const HttpOutcome& o, const CallControl& control, const Q
         return r;
     }
     CallResult r = CallResult::failed(FailureKind::HttpStatus,
-        redactSecret(QStringLiteral("%1: HTTP %2: %3").arg(endpoint).arg(o.status).arg(upstreamErrorText(o.body)), secret),
-        o.status);
+        redactSecret(QStringLiteral("%1: HTTP %2: %3").arg(endpoint).arg(o.status).arg(upstreamErrorText(o.body)), secret), o.status);
     r.retryAfterMs = o.retryAfterMs;
     return r;
 }
@@ -224,8 +223,8 @@ QCoro::Task<HttpOutcome> http1Exchange(HttpClientPool& pool, HttpRequestSpec spe
     out.headers = call->responseHeaders;
     if (call->failed && !out.tooLarge && !out.sinkRejected && !out.aborted) {
         out.error = call->connectFailed ? QNetworkReply::ConnectionRefusedError : QNetworkReply::RemoteHostClosedError;
-        out.errorString = call->connectFailed ? QStringLiteral("cannot connect to %1:%2: %3").arg(call->host).arg(call->port).arg(call->error)
-                                              : call->error;
+        out.errorString
+            = call->connectFailed ? QStringLiteral("cannot connect to %1:%2: %3").arg(call->host).arg(call->port).arg(call->error) : call->error;
     }
     if (out.status == 429 || out.status == 503 || out.status == 529)
         out.retryAfterMs = parseRetryAfter(out.header("retry-after"), out.header("retry-after-ms"), nowMs());
@@ -255,8 +254,7 @@ QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
 
     QNetworkAccessManager* nam = pool.acquire(spec.url);
-    QNetworkReply* reply = spec.body.isEmpty() && spec.method == "GET" ? nam->get(request)
-                                                                       : nam->sendCustomRequest(request, spec.method, spec.body);
+    QNetworkReply* reply = spec.body.isEmpty() && spec.method == "GET" ? nam->get(request) : nam->sendCustomRequest(request, spec.method, spec.body);
     BodyReceiver body(out, sink, spec.maxBodyBytes);
     bool sawStatus = false;
     const auto onData = [&] {

@@ -55,16 +55,14 @@ using SseSink = std::function<bool(const SseEvent& event, QString* error)>;
 
 // One HTTP request through the pool: aborts when control does, collects the
 // body (bounded) or feeds its SSE events to the sink as they arrive.
-QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec, std::shared_ptr<CallControl> control,
-    SseSink sink = {});
+QCoro::Task<HttpOutcome> httpExchange(HttpClientPool& pool, HttpRequestSpec spec, std::shared_ptr<CallControl> control, SseSink sink = {});
 
 // Retry-After as seconds, HTTP date, or the retry-after-ms header some APIs send.
 std::optional<qint64> parseRetryAfter(const QByteArray& retryAfter, const QByteArray& retryAfterMs, qint64 nowMs);
 
 // Turns a failed exchange into a CallResult with an operator-readable message:
 // which endpoint, what happened, the upstream's own error text (secrets redacted).
-CallResult failureFrom(const HttpOutcome& outcome, const CallControl& control, const QString& endpoint,
-    const QByteArray& secret);
+CallResult failureFrom(const HttpOutcome& outcome, const CallControl& control, const QString& endpoint, const QByteArray& secret);
 
 // "upstream answered HTTP 200 with malformed JSON (...): <start of body>".
 CallResult malformed(const QString& endpoint, const QString& what, const QByteArray& body, const QByteArray& secret);

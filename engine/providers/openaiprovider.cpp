@@ -8,9 +8,12 @@ namespace {
 QString pathFor(TaskKind kind)
 {
     switch (kind) {
-    case TaskKind::Completion: return QStringLiteral("/completions");
-    case TaskKind::Embedding: return QStringLiteral("/embeddings");
-    default: return QStringLiteral("/chat/completions");
+    case TaskKind::Completion:
+        return QStringLiteral("/completions");
+    case TaskKind::Embedding:
+        return QStringLiteral("/embeddings");
+    default:
+        return QStringLiteral("/chat/completions");
     }
 }
 } // namespace
@@ -133,8 +136,8 @@ QUrl OpenAiProvider::healthUrl() const
 QCoro::Task<CallResult> OpenAiProvider::call(CallRequest request, std::shared_ptr<CallControl> control)
 {
     if (request.kind == TaskKind::Http)
-        co_return CallResult::failed(FailureKind::Configuration,
-            QStringLiteral("%1: http tasks need an endpoint with provider \"http\"").arg(name()));
+        co_return CallResult::failed(
+            FailureKind::Configuration, QStringLiteral("%1: http tasks need an endpoint with provider \"http\"").arg(name()));
     auto k = co_await key();
     if (!k)
         co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: %2").arg(name(), k.error().message));
@@ -169,8 +172,7 @@ QCoro::Task<CallResult> OpenAiProvider::call(CallRequest request, std::shared_pt
         if (!assembler.sawChunk())
             co_return malformed(name(), QStringLiteral("the event stream carried no chunks"), o.body, secret);
         if (!assembler.done())
-            co_return CallResult::failed(FailureKind::Connection,
-                QStringLiteral("%1: the event stream ended before data: [DONE]").arg(name()));
+            co_return CallResult::failed(FailureKind::Connection, QStringLiteral("%1: the event stream ended before data: [DONE]").arg(name()));
         co_return CallResult::success(assembler.result(), assembler.usage());
     }
     QJsonParseError err {};

@@ -36,9 +36,8 @@ QJsonArray simulatedEmbeddings(const QJsonObject& body)
 {
     const QJsonValue input = body.value(QLatin1String("input"));
     QList<QByteArray> inputs;
-    const auto key = [](const QJsonValue& v) {
-        return v.isString() ? v.toString().toUtf8() : QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact);
-    };
+    const auto key
+        = [](const QJsonValue& v) { return v.isString() ? v.toString().toUtf8() : QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact); };
     if (input.isArray()) {
         const QJsonArray items = input.toArray();
         const bool tokens = !items.isEmpty() && items.first().isDouble();
@@ -121,8 +120,8 @@ CallResult SimulatedProvider::outcome(const CallRequest& request)
     }
     Usage usage;
     usage.promptTokens = std::max<qint64>(1, request.input.size() / 4);
-    usage.completionTokens = m_config.completionTokensMin
-        + static_cast<qint64>(m_rng.bounded(m_config.completionTokensMax - m_config.completionTokensMin + 1));
+    usage.completionTokens
+        = m_config.completionTokensMin + static_cast<qint64>(m_rng.bounded(m_config.completionTokensMax - m_config.completionTokensMin + 1));
     QJsonObject out;
     switch (request.kind) {
     case TaskKind::Embedding:
@@ -135,18 +134,14 @@ CallResult SimulatedProvider::outcome(const CallRequest& request)
         out.insert(QStringLiteral("object"), QStringLiteral("chat.completion"));
         out.insert(QStringLiteral("model"), request.upstreamModel);
         out.insert(QStringLiteral("choices"),
-            QJsonArray { QJsonObject {
-                { QStringLiteral("index"), 0 },
-                { QStringLiteral("finish_reason"), QStringLiteral("stop") },
+            QJsonArray { QJsonObject { { QStringLiteral("index"), 0 }, { QStringLiteral("finish_reason"), QStringLiteral("stop") },
                 { QStringLiteral("message"),
                     QJsonObject { { QStringLiteral("role"), QStringLiteral("assistant") },
-                        { QStringLiteral("content"),
-                            QStringLiteral("Simulated answer (%1 tokens).").arg(usage.completionTokens) } } } } });
+                        { QStringLiteral("content"), QStringLiteral("Simulated answer (%1 tokens).").arg(usage.completionTokens) } } } } });
         break;
     }
     out.insert(QStringLiteral("usage"),
-        QJsonObject { { QStringLiteral("prompt_tokens"), usage.promptTokens },
-            { QStringLiteral("completion_tokens"), usage.completionTokens },
+        QJsonObject { { QStringLiteral("prompt_tokens"), usage.promptTokens }, { QStringLiteral("completion_tokens"), usage.completionTokens },
             { QStringLiteral("total_tokens"), usage.promptTokens + usage.completionTokens } });
     return CallResult::success(QJsonDocument(out).toJson(QJsonDocument::Compact), usage);
 }

@@ -134,9 +134,12 @@ CircuitBreaker::CircuitBreaker(CircuitConfig config)
 QString CircuitBreaker::stateName(State s)
 {
     switch (s) {
-    case State::Closed: return QStringLiteral("closed");
-    case State::Open: return QStringLiteral("open");
-    case State::HalfOpen: return QStringLiteral("half_open");
+    case State::Closed:
+        return QStringLiteral("closed");
+    case State::Open:
+        return QStringLiteral("open");
+    case State::HalfOpen:
+        return QStringLiteral("half_open");
     }
     return {};
 }
@@ -154,9 +157,12 @@ CircuitBreaker::State CircuitBreaker::state(qint64 nowMs)
 qint64 CircuitBreaker::availableAt(qint64 nowMs)
 {
     switch (state(nowMs)) {
-    case State::Closed: return 0;
-    case State::Open: return m_openUntil;
-    case State::HalfOpen: return m_probes < m_config.halfOpenProbes ? 0 : kNever;
+    case State::Closed:
+        return 0;
+    case State::Open:
+        return m_openUntil;
+    case State::HalfOpen:
+        return m_probes < m_config.halfOpenProbes ? 0 : kNever;
     }
     return 0;
 }

@@ -42,8 +42,7 @@ public:
 
     // Removes and returns the best valid entry. isValid(entry, priority) says
     // whether the entry still describes a queued task.
-    template<typename Valid>
-    std::optional<QueueEntry> pop(qint64 nowMs, qint64 agingIntervalMs, Valid&& isValid)
+    template <typename Valid> std::optional<QueueEntry> pop(qint64 nowMs, qint64 agingIntervalMs, Valid&& isValid)
     {
         int best = -1;
         int bestEffective = kPriorityLevels;

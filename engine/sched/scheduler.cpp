@@ -80,7 +80,8 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
         checkStopped();
     });
     m_store.writer().setStatusListener([this](const WriterStatus& status) {
-        QMetaObject::invokeMethod(this, [this, status] { onWriterStatus(status); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, status] { onWriterStatus(status); }, Qt::QueuedConnection);
     });
 }
 
@@ -91,8 +92,8 @@ Scheduler::~Scheduler()
 
 // ---- start-up ---------------------------------------------------------------
 
-VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
-    const QHash<QString, double>& spentToday)
+VoidResult Scheduler::restore(
+    const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq, const QHash<QString, double>& spentToday)
 {
     m_startedMs = nowMs();
     m_paused = paused;
@@ -104,9 +105,8 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
             rt->spentTodayUsd = spentToday.value(m.name);
     }
     // Queued tasks go back in their original order (enqueue time, then id).
-    std::sort(rows.begin(), rows.end(), [](const ActiveRow& a, const ActiveRow& b) {
-        return a.queuedMs < b.queuedMs || (a.queuedMs == b.queuedMs && a.seq < b.seq);
-    });
+    std::sort(rows.begin(), rows.end(),
+        [](const ActiveRow& a, const ActiveRow& b) { return a.queuedMs < b.queuedMs || (a.queuedMs == b.queuedMs && a.seq < b.seq); });
     m_active.reserve(static_cast<qsizetype>(rows.size()));
     std::vector<std::pair<Ulid, QStringList>> blocked;
     qint64 orphaned = 0;
@@ -203,9 +203,7 @@ std::optional<Error> Scheduler::checkSubmit(const QList<TaskSpec>& specs) const
     if (specs.isEmpty())
         return Error::invalid(QStringLiteral("tasks"), QStringLiteral("must not be empty"));
     const bool many = specs.size() > 1;
-    const auto field = [many](qsizetype i, const QString& name) {
-        return many ? QStringLiteral("tasks[%1].%2").arg(i).arg(name) : name;
-    };
+    const auto field = [many](qsizetype i, const QString& name) { return many ? QStringLiteral("tasks[%1].%2").arg(i).arg(name) : name; };
 
     QHash<quint16, qint64> perModel;
     for (qsizetype i = 0; i < specs.size(); ++i) {
@@ -242,9 +240,7 @@ void Scheduler::makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTask
         NewTaskRow row;
         row.seq = ++m_lastSeq;
         row.id = UlidGenerator::next(now);
-        row.state = !spec.dependsOn.isEmpty() ? TaskState::Blocked
-            : spec.runAtMs > now              ? TaskState::Scheduled
-                                              : TaskState::Queued;
+        row.state = !spec.dependsOn.isEmpty() ? TaskState::Blocked : spec.runAtMs > now ? TaskState::Scheduled : TaskState::Queued;
         row.maxAttempts = spec.maxAttempts > 0 ? spec.maxAttempts : m.config.retry.maxAttempts;
         row.timeoutMs = spec.timeoutMs > 0 ? spec.timeoutMs : m.config.timeoutMs;
         row.createdMs = now;
@@ -346,8 +342,8 @@ void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QLi
     }
     if (rows.empty())
         return resolve(reply, std::move(*results));
-    m_store.writer().insertTasks(std::move(rows),
-        [this, reply, results, ranges = std::move(ranges)](std::vector<NewTaskRow> done, InsertOutcome outcome) mutable {
+    m_store.writer().insertTasks(
+        std::move(rows), [this, reply, results, ranges = std::move(ranges)](std::vector<NewTaskRow> done, InsertOutcome outcome) mutable {
             QMetaObject::invokeMethod(
                 this,
                 [this, reply, results, ranges = std::move(ranges), done = std::move(done), outcome = std::move(outcome)]() mutable {
@@ -377,8 +373,8 @@ void Scheduler::afterAccepting()
     postDispatch();
 }
 
-Result<QList<SubmitOutcome>> Scheduler::onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch,
-    quint64 eventTicket)
+Result<QList<SubmitOutcome>> Scheduler::onInserted(
+    std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch, quint64 eventTicket)
 {
     if (!outcome.status)
         return Error { ErrorCode::StoreError, QStringLiteral("the tasks were not stored: %1").arg(outcome.status.error().message), {} };
@@ -523,9 +519,8 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
             for (const QString& dep : unknownIds) {
                 auto s = states.constFind(dep);
                 if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
-                    const QString why = s == states.constEnd()
-                        ? QStringLiteral("dependency %1 does not exist").arg(dep)
-                        : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value()));
+                    const QString why = s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
+                                                               : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value()));
                     TaskUpdate u;
                     u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
                     u.error = why;
@@ -609,8 +604,7 @@ void Scheduler::dispatch()
                 continue;
             auto entry = m.ready.pop(now, m.config.agingIntervalMs, [this](const QueueEntry& e, int level) {
                 auto it = m_active.constFind(e.id);
-                return it != m_active.constEnd() && it->state == TaskState::Queued && it->priority == level
-                    && it->enqueuedMs == e.enqueuedMs;
+                return it != m_active.constEnd() && it->state == TaskState::Queued && it->priority == level && it->enqueuedMs == e.enqueuedMs;
             });
             if (!entry)
                 continue;
@@ -770,8 +764,8 @@ void Scheduler::launch(const Ulid& id, ActiveTask& t)
     }
 }
 
-QCoro::Task<void> Scheduler::runAttempt(Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint,
-    std::shared_ptr<CallControl> control, CallRequest request)
+QCoro::Task<void> Scheduler::runAttempt(
+    Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint, std::shared_ptr<CallControl> control, CallRequest request)
 {
     CallResult result = co_await endpoint->provider->call(std::move(request), control);
     finishAttempt(id, gen, std::move(result));
@@ -843,7 +837,8 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         u.fields = TaskUpdate::FinishedAt | TaskUpdate::Lease | TaskUpdate::ErrorText;
         u.finishedMs = now;
         u.error = QStringLiteral("cancelled while running");
-        transition(id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled while attempt %1 was running").arg(t.attempts));
+        transition(
+            id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled while attempt %1 was running").arg(t.attempts));
         return;
     }
     if (r.failure == FailureKind::Interrupted) {
@@ -899,11 +894,10 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt | TaskUpdate::Lease;
     u.error = error;
     u.finishedMs = now;
-    const QString message = retryable ? QStringLiteral("dead after %1 attempts: %2").arg(t.attempts).arg(error)
-                                      : QStringLiteral("dead: %1 (not retryable)").arg(error);
+    const QString message
+        = retryable ? QStringLiteral("dead after %1 attempts: %2").arg(t.attempts).arg(error) : QStringLiteral("dead: %1 (not retryable)").arg(error);
     transition(id, t, TaskState::Dead, std::move(u), LogLevel::Error, message, error);
-    emit notification({ Notification::Kind::Warning, tr("Task moved to dead letters"),
-        tr("%1 on %2: %3").arg(id.toString(), m.config.name, error) });
+    emit notification({ Notification::Kind::Warning, tr("Task moved to dead letters"), tr("%1 on %2: %3").arg(id.toString(), m.config.name, error) });
 }
 
 void Scheduler::loadPayloads()
@@ -931,8 +925,9 @@ void Scheduler::loadPayloads()
                 if (it == m_active.end() || it->gen != gen || it->state != TaskState::Running)
                     continue;
                 if (!loaded) {
-                    finishAttempt(id, gen, CallResult::failed(FailureKind::Connection,
-                        QStringLiteral("could not read the task from the store: %1").arg(loaded.error().message)));
+                    finishAttempt(id, gen,
+                        CallResult::failed(
+                            FailureKind::Connection, QStringLiteral("could not read the task from the store: %1").arg(loaded.error().message)));
                     continue;
                 }
                 auto row = loaded->constFind(w.key());
@@ -989,8 +984,8 @@ void Scheduler::endpointFeedback(const QString& model, const RunningCall& call, 
             const int before = e.limit();
             e.adaptive.onOverload(nowMs);
             if (e.limit() != before)
-                qCInfo(lcSched) << "endpoint" << e.config.name << "of" << model << "is overloaded (HTTP" << status
-                                << "); concurrency limit" << before << "->" << e.limit();
+                qCInfo(lcSched) << "endpoint" << e.config.name << "of" << model << "is overloaded (HTTP" << status << "); concurrency limit" << before
+                                << "->" << e.limit();
             if (r->retryAfterMs && *r->retryAfterMs > 0)
                 e.cooldownUntilMs = std::max(e.cooldownUntilMs, nowMs + *r->retryAfterMs);
         }
@@ -1013,8 +1008,8 @@ void Scheduler::announceCircuit(const QString& model, EndpointRuntime& e, qint64
     e.circuit.takeChanged(); // state() may have moved it on
     if (s == CircuitBreaker::State::Open) {
         const QString why = e.circuit.consecutiveFailures() > 0 ? tr("after %1 failures").arg(e.circuit.consecutiveFailures())
-            : !e.healthy                                         ? tr("after a failed health check")
-                                                                 : tr("after too many failures");
+            : !e.healthy                                        ? tr("after a failed health check")
+                                                                : tr("after too many failures");
         const QString text = tr("Endpoint %1 of model %2 stops receiving calls for %3 s %4; last error: %5")
                                  .arg(e.config.name, model)
                                  .arg(static_cast<double>(e.circuit.openUntilMs() - nowMs) / 1000.0, 0, 'f', 1)
@@ -1024,8 +1019,8 @@ void Scheduler::announceCircuit(const QString& model, EndpointRuntime& e, qint64
         noteWake(e.circuit.openUntilMs());
     } else if (s == CircuitBreaker::State::Closed) {
         qCInfo(lcSched) << "circuit closed: endpoint" << e.config.name << "of" << model << "answers again";
-        emit notification({ Notification::Kind::Info, tr("Endpoint recovered"),
-            tr("Endpoint %1 of model %2 answers again").arg(e.config.name, model) });
+        emit notification(
+            { Notification::Kind::Info, tr("Endpoint recovered"), tr("Endpoint %1 of model %2 answers again").arg(e.config.name, model) });
         postDispatch();
     } else {
         qCInfo(lcSched) << "circuit half-open: probing endpoint" << e.config.name << "of" << model;
@@ -1292,12 +1287,11 @@ void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
 {
     auto it = m_active.find(id);
     if (it == m_active.end()) {
-        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
-            .then(this, [reply](const Result<Task>& t) {
-                if (!t)
-                    return resolve(reply, t.error());
-                resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2").arg(t->id.toString(), taskStateName(t->state))));
-            });
+        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); }).then(this, [reply](const Result<Task>& t) {
+            if (!t)
+                return resolve(reply, t.error());
+            resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2").arg(t->id.toString(), taskStateName(t->state))));
+        });
         return;
     }
     ActiveTask& t = *it;
@@ -1328,13 +1322,13 @@ void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
         return resolve(reply, Error::invalid(QStringLiteral("priority"), QStringLiteral("must be an integer 0..9")));
     auto it = m_active.find(id);
     if (it == m_active.end()) {
-        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
-            .then(this, [reply](const Result<Task>& t) {
-                if (!t)
-                    return resolve(reply, t.error());
-                resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2; its priority no longer matters")
-                                                   .arg(t->id.toString(), taskStateName(t->state))));
-            });
+        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); }).then(this, [reply](const Result<Task>& t) {
+            if (!t)
+                return resolve(reply, t.error());
+            resolve(reply,
+                Error::conflict(
+                    QStringLiteral("task %1 already ended %2; its priority no longer matters").arg(t->id.toString(), taskStateName(t->state))));
+        });
         return;
     }
     ActiveTask& t = *it;
@@ -1359,8 +1353,9 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
     if (it != m_active.end()) {
         ActiveTask& t = *it;
         if (t.state != TaskState::RetryWait && t.state != TaskState::Scheduled)
-            return resolve(reply, Error::conflict(QStringLiteral("task %1 is %2; only dead, cancelled, waiting or scheduled tasks can be retried")
-                                                      .arg(id.toString(), taskStateName(t.state))));
+            return resolve(reply,
+                Error::conflict(QStringLiteral("task %1 is %2; only dead, cancelled, waiting or scheduled tasks can be retried")
+                                    .arg(id.toString(), taskStateName(t.state))));
         const qint64 now = nowMs();
         TaskUpdate u;
         u.fields = TaskUpdate::QueuedAt;
@@ -1371,21 +1366,23 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
         afterCommit([reply] { resolve(reply, TaskState::Queued); });
         return;
     }
-    m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); })
-        .then(this, [this, reply](const Result<Task>& t) {
-            if (!t)
-                return resolve(reply, t.error());
-            if (m_active.contains(t->id))
-                return resolve(reply, Error::conflict(QStringLiteral("task %1 is not finished").arg(t->id.toString())));
-            if (t->state != TaskState::Dead && t->state != TaskState::Cancelled)
-                return resolve(reply, Error::conflict(QStringLiteral("task %1 %2; only dead or cancelled tasks can be retried")
-                                                          .arg(t->id.toString(), t->state == TaskState::Succeeded ? QStringLiteral("already succeeded") : QStringLiteral("is ") + taskStateName(t->state))));
-            if (!modelByName(t->spec.model))
-                return resolve(reply, Error::conflict(QStringLiteral("model '%1' no longer exists").arg(t->spec.model)));
-            readmit(*t, QStringLiteral("requeued by operator (was %1)").arg(taskStateName(t->state)));
-            postDispatch();
-            afterCommit([reply] { resolve(reply, TaskState::Queued); });
-        });
+    m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); }).then(this, [this, reply](const Result<Task>& t) {
+        if (!t)
+            return resolve(reply, t.error());
+        if (m_active.contains(t->id))
+            return resolve(reply, Error::conflict(QStringLiteral("task %1 is not finished").arg(t->id.toString())));
+        if (t->state != TaskState::Dead && t->state != TaskState::Cancelled)
+            return resolve(reply,
+                Error::conflict(QStringLiteral("task %1 %2; only dead or cancelled tasks can be retried")
+                                    .arg(t->id.toString(),
+                                        t->state == TaskState::Succeeded ? QStringLiteral("already succeeded")
+                                                                         : QStringLiteral("is ") + taskStateName(t->state))));
+        if (!modelByName(t->spec.model))
+            return resolve(reply, Error::conflict(QStringLiteral("model '%1' no longer exists").arg(t->spec.model)));
+        readmit(*t, QStringLiteral("requeued by operator (was %1)").arg(taskStateName(t->state)));
+        postDispatch();
+        afterCommit([reply] { resolve(reply, TaskState::Queued); });
+    });
 }
 
 void Scheduler::readmit(const Task& task, const QString& reason)
@@ -1408,8 +1405,7 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     auto it = m_active.insert(task.id, t);
     TaskUpdate u;
     u.seq = task.seq;
-    u.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::QueuedAt | TaskUpdate::FinishedAt | TaskUpdate::ErrorText
-        | TaskUpdate::Output;
+    u.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::QueuedAt | TaskUpdate::FinishedAt | TaskUpdate::ErrorText | TaskUpdate::Output;
     u.state = TaskState::Queued;
     u.queuedMs = now;
     const quint64 ticket = m_store.writer().updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
@@ -1434,20 +1430,19 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
     f.limit = std::clamp(limit, 1, 10000);
     f.newestFirst = false;
     f.includeInput = true;
-    m_store.read([f](QSqlDatabase& db) { return queries::listTasks(db, f); })
-        .then(this, [this, reply](const Result<TaskPage>& page) {
-            if (!page)
-                return resolve(reply, page.error());
-            qint64 n = 0;
-            for (const Task& t : page->tasks) {
-                if (!modelByName(t.spec.model) || m_active.contains(t.id))
-                    continue;
-                readmit(t, QStringLiteral("requeued from dead letters by operator"));
-                ++n;
-            }
-            postDispatch();
-            afterCommit([reply, n] { resolve(reply, n); });
-        });
+    m_store.read([f](QSqlDatabase& db) { return queries::listTasks(db, f); }).then(this, [this, reply](const Result<TaskPage>& page) {
+        if (!page)
+            return resolve(reply, page.error());
+        qint64 n = 0;
+        for (const Task& t : page->tasks) {
+            if (!modelByName(t.spec.model) || m_active.contains(t.id))
+                continue;
+            readmit(t, QStringLiteral("requeued from dead letters by operator"));
+            ++n;
+        }
+        postDispatch();
+        afterCommit([reply, n] { resolve(reply, n); });
+    });
 }
 
 void Scheduler::purge(TaskState state, QString model, qint64 olderThanMs, Reply<Result<qint64>> reply)
@@ -1483,7 +1478,8 @@ void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidR
 {
     m_store.writer().exec([config](QSqlDatabase& db) { return writes::upsertModel(db, config); },
         [this, done = std::move(done)](VoidResult r) {
-            QMetaObject::invokeMethod(this, [done, r] { done(r); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [done, r] { done(r); }, Qt::QueuedConnection);
         });
 }
 
@@ -1512,23 +1508,27 @@ void Scheduler::removeModel(QString name, Reply<VoidResult> reply)
     if (!m)
         return resolve(reply, Error::notFound(QStringLiteral("no model named '%1'").arg(name)));
     if (const qint64 n = m->unfinished() + m->reserved; n > 0)
-        return resolve(reply, Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n)));
+        return resolve(
+            reply, Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n)));
     m_store.writer().exec([name](QSqlDatabase& db) { return writes::deleteModel(db, name); },
         [this, name, reply](VoidResult r) {
-            QMetaObject::invokeMethod(this, [this, name, reply, r] {
-                if (!r)
-                    return resolve(reply, r);
-                auto it = m_modelIndex.find(name);
-                if (it != m_modelIndex.end()) {
-                    ModelRuntime* rt = m_models[it.value()].get();
-                    if (rt && rt->unfinished() + rt->reserved > 0)
-                        return resolve(reply, Error::conflict(QStringLiteral("model '%1' received tasks meanwhile").arg(name)));
-                    m_models[it.value()].reset();
-                    m_modelIndex.erase(it);
-                }
-                publishSnapshot();
-                resolve(reply, VoidResult {});
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this,
+                [this, name, reply, r] {
+                    if (!r)
+                        return resolve(reply, r);
+                    auto it = m_modelIndex.find(name);
+                    if (it != m_modelIndex.end()) {
+                        ModelRuntime* rt = m_models[it.value()].get();
+                        if (rt && rt->unfinished() + rt->reserved > 0)
+                            return resolve(reply, Error::conflict(QStringLiteral("model '%1' received tasks meanwhile").arg(name)));
+                        m_models[it.value()].reset();
+                        m_modelIndex.erase(it);
+                    }
+                    publishSnapshot();
+                    resolve(reply, VoidResult {});
+                },
+                Qt::QueuedConnection);
         });
 }
 
@@ -1556,15 +1556,18 @@ void Scheduler::setPaused(bool paused, Reply<VoidResult> reply)
     m_store.writer().exec(
         [paused](QSqlDatabase& db) { return writes::setSetting(db, kPausedSetting, paused ? QStringLiteral("1") : QStringLiteral("0")); },
         [this, paused, reply](VoidResult r) {
-            QMetaObject::invokeMethod(this, [this, paused, reply, r] {
-                if (!r)
-                    return resolve(reply, r);
-                m_paused = paused;
-                qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
-                publishSnapshot();
-                postDispatch();
-                resolve(reply, VoidResult {});
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this,
+                [this, paused, reply, r] {
+                    if (!r)
+                        return resolve(reply, r);
+                    m_paused = paused;
+                    qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
+                    publishSnapshot();
+                    postDispatch();
+                    resolve(reply, VoidResult {});
+                },
+                Qt::QueuedConnection);
         });
 }
 
@@ -1591,8 +1594,8 @@ void Scheduler::onWriterStatus(const WriterStatus& status)
             size_t k = 0;
             while (k < m_afterCommit.size() && m_afterCommit[k].first <= m_committedTicket)
                 ++k;
-            std::vector<std::pair<quint64, std::function<void()>>> ready(std::make_move_iterator(m_afterCommit.begin()),
-                std::make_move_iterator(m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k)));
+            std::vector<std::pair<quint64, std::function<void()>>> ready(
+                std::make_move_iterator(m_afterCommit.begin()), std::make_move_iterator(m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k)));
             m_afterCommit.erase(m_afterCommit.begin(), m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k));
             for (auto& [ticket, fn] : ready)
                 fn();
@@ -1665,8 +1668,7 @@ void Scheduler::publishSnapshot()
         ms.latencyP95 = recent.quantile(0.95);
         ms.latencyP99 = recent.quantile(0.99);
         ms.spentTodayUsd = m.spentTodayUsd;
-        ms.budgetExhausted = m.config.dailyBudgetUsd > 0 && m.spentTodayUsd >= m.config.dailyBudgetUsd
-            && utcDayStartMs(now) == m.budgetDayMs;
+        ms.budgetExhausted = m.config.dailyBudgetUsd > 0 && m.spentTodayUsd >= m.config.dailyBudgetUsd && utcDayStartMs(now) == m.budgetDayMs;
         for (int i = 0; m.endpoints && i < m.endpoints->size(); ++i) {
             EndpointRuntime& e = *m.endpoints->at(i);
             EndpointSnapshot es;
@@ -1722,30 +1724,29 @@ void Scheduler::rollupStats(bool force)
         QSqlQuery existing(db);
         existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms FROM stats_minute WHERE minute = ? AND model = ?"));
         QSqlQuery q(db);
-        q.prepare(QStringLiteral(
-            "INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
-            "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
-            "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
-            "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
-            "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
-            "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
-            "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-            "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
-            "queue_depth = excluded.queue_depth"));
+        q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
+                                 "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth) "
+                                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
+                                 "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
+                                 "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
+                                 "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
+                                 "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
+                                 "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+                                 "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
+                                 "queue_depth = excluded.queue_depth"));
         for (const MinuteStats& m : rows) {
             const StatCounters& c = m.counters;
             Histogram latency = m.latency;
             existing.addBindValue(m.minuteMs);
             existing.addBindValue(m.model);
             if (existing.exec() && existing.next() && !existing.value(0).isNull())
-                latency.add(Histogram::fromJson(QJsonDocument::fromJson(existing.value(0).toByteArray()).array(), existing.value(1).toDouble() / 1000.0));
+                latency.add(
+                    Histogram::fromJson(QJsonDocument::fromJson(existing.value(0).toByteArray()).array(), existing.value(1).toDouble() / 1000.0));
             existing.finish();
-            for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded),
-                     QVariant(c.failed), QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled),
-                     QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
-                     QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs),
-                     QVariant(c.promptTokens), QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
+            for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
+                     QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
+                     QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs), QVariant(c.promptTokens),
+                     QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
                 q.addBindValue(v);
             if (!q.exec())
                 return Error::store(QStringLiteral("writing statistics: %1").arg(q.lastError().text()));
@@ -1815,20 +1816,25 @@ void Scheduler::checkStopped()
     m_stopReply.reset();
     // The node's lease ends with it; nothing of ours is running any more.
     const QString node = m_options.nodeId;
-    m_store.writer().exec([node](QSqlDatabase& db) -> VoidResult {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("DELETE FROM nodes WHERE node_id = ?"));
-        q.addBindValue(node);
-        if (!q.exec())
-            return Error::store(q.lastError().text());
-        return {};
-    }, [this, reply](VoidResult r) {
-        QMetaObject::invokeMethod(this, [this, reply, r] {
-            flushEvents();
-            qCInfo(lcSched) << "stopped";
-            resolve(reply, r);
-        }, Qt::QueuedConnection);
-    });
+    m_store.writer().exec(
+        [node](QSqlDatabase& db) -> VoidResult {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("DELETE FROM nodes WHERE node_id = ?"));
+            q.addBindValue(node);
+            if (!q.exec())
+                return Error::store(q.lastError().text());
+            return {};
+        },
+        [this, reply](VoidResult r) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, reply, r] {
+                    flushEvents();
+                    qCInfo(lcSched) << "stopped";
+                    resolve(reply, r);
+                },
+                Qt::QueuedConnection);
+        });
 }
 
 } // namespace llmsched

@@ -23,19 +23,16 @@
 
 namespace llmsched {
 
-template<typename T>
-using Reply = std::shared_ptr<QPromise<T>>;
+template <typename T> using Reply = std::shared_ptr<QPromise<T>>;
 
-template<typename T>
-Reply<T> makeReply()
+template <typename T> Reply<T> makeReply()
 {
     auto p = std::make_shared<QPromise<T>>();
     p->start();
     return p;
 }
 
-template<typename T, typename V>
-void resolve(const Reply<T>& reply, V&& value)
+template <typename T, typename V> void resolve(const Reply<T>& reply, V&& value)
 {
     reply->addResult(T(std::forward<V>(value)));
     reply->finish();
@@ -75,8 +72,8 @@ public:
 
     // Rebuilds state from the store (models, unfinished tasks); runs once, first.
     // spentToday: each model's cost since midnight UTC, for daily budgets.
-    VoidResult restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
-        const QHash<QString, double>& spentToday = {});
+    VoidResult restore(
+        const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq, const QHash<QString, double>& spentToday = {});
 
     void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch = false);
     // Several independent submissions (the REST server gathers the requests
@@ -187,8 +184,8 @@ private:
     // Takes rows [from, to) in once committed; their outcomes in order.
     // eventTicket: publish the tasks' creation once that store ticket commits
     // (for tasks taken in before their rows committed); 0: now.
-    Result<QList<SubmitOutcome>> onInserted(std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch,
-        quint64 eventTicket = 0);
+    Result<QList<SubmitOutcome>> onInserted(
+        std::vector<NewTaskRow>& rows, const InsertOutcome& outcome, size_t from, size_t to, bool watch, quint64 eventTicket = 0);
     void submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QList<SubmitOutcome>>> reply);
     // A task taken in early whose row failed to commit: its caller gets the error.
     void abandonUnstored(const Ulid& id, const Error& error);
@@ -213,8 +210,8 @@ private:
     QCoro::Task<void> runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply);
     void announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs);
     void launch(const Ulid& id, ActiveTask& t);
-    QCoro::Task<void> runAttempt(Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint,
-        std::shared_ptr<CallControl> control, CallRequest request);
+    QCoro::Task<void> runAttempt(
+        Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint, std::shared_ptr<CallControl> control, CallRequest request);
     // Frees the model and endpoint slot; result (null: the call never reached
     // the endpoint or was stopped by us) feeds the endpoint's limiters and circuit.
     void releaseSlot(const Ulid& id, ActiveTask& t, const CallResult* result = nullptr);
@@ -230,8 +227,7 @@ private:
 
     // Moves a task to `to`, writes the row change and a log entry, counts it and
     // queues the event. Final states remove the task from memory.
-    void transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpdate update, LogLevel level, QString message,
-        QString error = {});
+    void transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpdate update, LogLevel level, QString message, QString error = {});
     void finalize(const Ulid& id, ActiveTask& t, TaskState state);
     void releaseDependents(const Ulid& id, TaskState finalState);
 

@@ -12,8 +12,7 @@ namespace llmsched {
 class Histogram
 {
 public:
-    static constexpr std::array<double, 17> kBounds = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-        1, 2.5, 5, 10, 30, 60, 120, 300 };
+    static constexpr std::array<double, 17> kBounds = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
     static constexpr int kBuckets = static_cast<int>(kBounds.size()) + 1; // + overflow
 
     void record(double seconds);

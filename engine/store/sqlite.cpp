@@ -24,8 +24,7 @@ bool isBusy(const QSqlError& e)
     return code == QLatin1String("5") || code == QLatin1String("6") || e.text().contains(QLatin1String("locked"));
 }
 // The largest of the chunk sizes (descending, ending in 1) that fits.
-template<size_t N>
-int largestChunk(const int (&chunks)[N], int remaining)
+template <size_t N> int largestChunk(const int (&chunks)[N], int remaining)
 {
     return *std::find_if(std::begin(chunks), std::end(chunks), [&](int c) { return c <= remaining; });
 }
@@ -55,9 +54,8 @@ Result<QSqlDatabase> openSqlite(const QString& path, const QString& connectionNa
         options += QStringLiteral(";QSQLITE_OPEN_READONLY");
     db.setConnectOptions(options);
     const auto fail = [&](const QString& what, const QSqlError& e) -> Result<QSqlDatabase> {
-        const QString message = isBusy(e)
-            ? QStringLiteral("%1 is locked by another process: %2").arg(path, e.text())
-            : QStringLiteral("%1: %2: %3").arg(path, what, e.text());
+        const QString message = isBusy(e) ? QStringLiteral("%1 is locked by another process: %2").arg(path, e.text())
+                                          : QStringLiteral("%1: %2: %3").arg(path, what, e.text());
         db.close();
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(connectionName);
@@ -67,17 +65,16 @@ Result<QSqlDatabase> openSqlite(const QString& path, const QString& connectionNa
         return fail(QStringLiteral("cannot open"), db.lastError());
 
     QSqlQuery q(db);
-    const QStringList pragmas = readOnly
-        ? QStringList { QStringLiteral("PRAGMA query_only = ON"), QStringLiteral("PRAGMA cache_size = -32768") }
-        : QStringList {
-              QStringLiteral("PRAGMA journal_mode = WAL"),
-              QStringLiteral("PRAGMA synchronous = NORMAL"),
-              QStringLiteral("PRAGMA foreign_keys = ON"),
-              QStringLiteral("PRAGMA temp_store = MEMORY"),
-              QStringLiteral("PRAGMA cache_size = -65536"),
-              QStringLiteral("PRAGMA wal_autocheckpoint = 4000"),
-              QStringLiteral("PRAGMA journal_size_limit = 67108864"),
-          };
+    const QStringList pragmas = readOnly ? QStringList { QStringLiteral("PRAGMA query_only = ON"), QStringLiteral("PRAGMA cache_size = -32768") }
+                                         : QStringList {
+                                               QStringLiteral("PRAGMA journal_mode = WAL"),
+                                               QStringLiteral("PRAGMA synchronous = NORMAL"),
+                                               QStringLiteral("PRAGMA foreign_keys = ON"),
+                                               QStringLiteral("PRAGMA temp_store = MEMORY"),
+                                               QStringLiteral("PRAGMA cache_size = -65536"),
+                                               QStringLiteral("PRAGMA wal_autocheckpoint = 4000"),
+                                               QStringLiteral("PRAGMA journal_size_limit = 67108864"),
+                                           };
     for (const QString& p : pragmas) {
         if (!q.exec(p)) {
             const QSqlError e = q.lastError();
@@ -231,7 +228,8 @@ VoidResult DirectStatements::insertRows(int count, int columns, const QString& p
     static constexpr int kChunks[] = { 256, 64, 16, 4, 1 };
     auto* db = static_cast<sqlite3*>(m_db);
     const auto failed = [&](const char* step) {
-        return Error::store(QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
+        return Error::store(
+            QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
     };
     int row = 0;
     while (row < count) {

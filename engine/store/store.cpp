@@ -18,10 +18,10 @@
 namespace llmsched {
 
 namespace {
-const QString kTaskColumns = QStringLiteral(
-    "seq, id, model, kind, state, priority, attempts, max_attempts, timeout_ms, output, error, created_at, "
-    "queued_at, run_at, deadline, started_at, finished_at, idempotency_key, tags, labels, parent, depends_on, "
-    "session_key, endpoint, prompt_tokens, completion_tokens, cost_usd");
+const QString kTaskColumns
+    = QStringLiteral("seq, id, model, kind, state, priority, attempts, max_attempts, timeout_ms, output, error, created_at, "
+                     "queued_at, run_at, deadline, started_at, finished_at, idempotency_key, tags, labels, parent, depends_on, "
+                     "session_key, endpoint, prompt_tokens, completion_tokens, cost_usd");
 constexpr int kInputColumn = 27; // input is appended last when asked for
 
 QStringList jsonStringList(const QVariant& v)
@@ -143,8 +143,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options)
                 return db.error();
             auto version = currentSchemaVersion(*db);
             if (!version) {
-                checked = Error::store(QStringLiteral("%1 cannot be read (the file may be corrupt): %2")
-                                           .arg(path, version.error().message));
+                checked = Error::store(QStringLiteral("%1 cannot be read (the file may be corrupt): %2").arg(path, version.error().message));
             } else if (*version > latestSchemaVersion()) {
                 checked = Error::store(QStringLiteral("%1 has schema version %2, newer than this build supports (%3); "
                                                       "use a newer llm-scheduler or another data directory")

@@ -84,8 +84,7 @@ public:
     StoreWriter& writer() { return *m_writer; }
 
     // Runs fn on a reader thread with its own read-only connection.
-    template<typename F>
-    auto read(F fn) -> QFuture<std::invoke_result_t<F, QSqlDatabase&>>
+    template <typename F> auto read(F fn) -> QFuture<std::invoke_result_t<F, QSqlDatabase&>>
     {
         return QtConcurrent::run(&m_readers, [this, fn = std::move(fn)]() mutable {
             QSqlDatabase db = readConnection();

@@ -43,19 +43,19 @@ QVariant listOrNull(const QStringList& l)
     return l.isEmpty() ? QVariant() : QVariant(QJsonDocument(QJsonArray::fromStringList(l)).toJson(QJsonDocument::Compact));
 }
 
-const QString kInsertTaskPrefix = QStringLiteral(
-    "INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, "
-    "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key)");
+const QString kInsertTaskPrefix
+    = QStringLiteral("INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, "
+                     "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key)");
 // Most tasks use none of the optional columns: binding 11 values instead of 19
 // (each bind costs Qt a string and a hash lookup) saves the writer a third.
-const QString kInsertPlainTaskPrefix = QStringLiteral(
-    "INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, queued_at)");
+const QString kInsertPlainTaskPrefix
+    = QStringLiteral("INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, queued_at)");
 
 bool usesOptionalColumns(const NewTaskRow& row)
 {
     const TaskSpec& s = row.spec;
-    return s.runAtMs != 0 || s.deadlineMs != 0 || !s.idempotencyKey.isEmpty() || !s.tags.isEmpty() || !s.labels.isEmpty()
-        || !s.parentId.isEmpty() || !s.dependsOn.isEmpty() || !s.sessionKey.isEmpty();
+    return s.runAtMs != 0 || s.deadlineMs != 0 || !s.idempotencyKey.isEmpty() || !s.tags.isEmpty() || !s.labels.isEmpty() || !s.parentId.isEmpty()
+        || !s.dependsOn.isEmpty() || !s.sessionKey.isEmpty();
 }
 
 void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain)
@@ -544,9 +544,10 @@ VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
         };
         if (auto r = m_direct->insertRows(static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix, bind, "inserting tasks"); !r)
             return r;
-    } else if (auto r = insertRowsChunked(m_db, static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix,
+    } else if (auto r = insertRowsChunked(
+                   m_db, static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix,
                    [&plain](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true); }, "inserting tasks");
-        !r) {
+               !r) {
         return r;
     }
     return insertRowsChunked(
@@ -669,7 +670,8 @@ VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
 VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
 {
     return insertRowsChunked(
-        m_db, static_cast<int>(logs.size()), 5, QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)"), [&logs](QSqlQuery& q, int& pos, int row) {
+        m_db, static_cast<int>(logs.size()), 5, QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)"),
+        [&logs](QSqlQuery& q, int& pos, int row) {
             const TaskLogRow& l = logs[static_cast<size_t>(row)];
             q.bindValue(pos++, l.seq);
             q.bindValue(pos++, l.entry.timeMs);

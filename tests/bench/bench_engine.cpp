@@ -19,7 +19,6 @@
 
 using namespace llmsched;
 
-
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
@@ -101,9 +100,8 @@ int main(int argc, char** argv)
     if (rc != 0)
         return rc;
     QTextStream out(stdout);
-    out << "engine tasks=" << total << " batch=" << batch << " concurrency=" << model.concurrency
-        << " latency_ms=" << e.simulation.latencyMs << " succeeded=" << succeeded << " other=" << otherFinal
-        << " submit_per_s=" << qRound64(total / (static_cast<double>(submitDoneNs) / 1e9))
+    out << "engine tasks=" << total << " batch=" << batch << " concurrency=" << model.concurrency << " latency_ms=" << e.simulation.latencyMs
+        << " succeeded=" << succeeded << " other=" << otherFinal << " submit_per_s=" << qRound64(total / (static_cast<double>(submitDoneNs) / 1e9))
         << " seconds=" << seconds << " peak_rss_mb=" << procStatusKb("VmHWM:") / 1024 << '\n';
     out << "tasks_per_s=" << qRound64(total / seconds) << '\n';
     return 0;

@@ -111,7 +111,9 @@ int main(int argc, char** argv)
         return 2;
 
     const QByteArray direct = QJsonDocument(QJsonObject { { QStringLiteral("model"), QStringLiteral("fake") },
-                                                { QStringLiteral("messages"), QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hi") } } } } })
+                                                { QStringLiteral("messages"),
+                                                    QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                                                        { QStringLiteral("content"), QStringLiteral("hi") } } } } })
                                   .toJson(QJsonDocument::Compact);
     QJsonObject viaBody = QJsonDocument::fromJson(direct).object();
     viaBody.insert(QStringLiteral("model"), QStringLiteral("bench"));

@@ -57,8 +57,8 @@ bool fill(const QString& dataDir, const QString& model, int n)
     QElapsedTimer t;
     t.start();
     for (int i = 0; i < n; i += kBatch) {
-        const auto batches = chatBatches(model, std::min(kBatch, n - i), kBatch, [i](int j) { return QStringLiteral("task %1").arg(i + j); },
-            [](int j) { return j % 10; });
+        const auto batches = chatBatches(
+            model, std::min(kBatch, n - i), kBatch, [i](int j) { return QStringLiteral("task %1").arg(i + j); }, [](int j) { return j % 10; });
         if (!await(engine.submit(batches.constFirst())))
             return false;
     }
@@ -92,7 +92,8 @@ int main(int argc, char** argv)
     QCommandLineParser p;
     QCommandLineOption tasksOpt(QStringLiteral("tasks"), QStringLiteral("Stored tasks."), QStringLiteral("N"), QStringLiteral("1000000"));
     QCommandLineOption secondsOpt(QStringLiteral("seconds"), QStringLiteral("Stall measurement length."), QStringLiteral("S"), QStringLiteral("20"));
-    QCommandLineOption dirOpt(QStringLiteral("data-dir"), QStringLiteral("Keep the data here (filled on the first run, reused after)."), QStringLiteral("DIR"));
+    QCommandLineOption dirOpt(
+        QStringLiteral("data-dir"), QStringLiteral("Keep the data here (filled on the first run, reused after)."), QStringLiteral("DIR"));
     p.addOptions({ tasksOpt, secondsOpt, dirOpt });
     p.addHelpOption();
     p.process(app);
@@ -140,7 +141,8 @@ int main(int argc, char** argv)
     const qint64 countKnownMs = paint.elapsed();
     const qint64 rows = queue->model()->rowCount();
     if (firstPaintMs < 0)
-        QTextStream(stderr) << "no first paint: rows " << rows << " loading " << queue->model()->isLoading() << " error " << queue->model()->lastError() << '\n';
+        QTextStream(stderr) << "no first paint: rows " << rows << " loading " << queue->model()->isLoading() << " error "
+                            << queue->model()->lastError() << '\n';
 
     // Scroll jumps: to the middle and the end of a million rows (after the
     // view's delayed layout took the new row count).
@@ -192,7 +194,8 @@ int main(int argc, char** argv)
     views.stop();
     const qint64 done = center.live().snapshot()->states[static_cast<int>(TaskState::Succeeded)] - doneBefore;
     std::sort(gaps.begin(), gaps.end());
-    const auto pct = [&gaps](double q) { return gaps.isEmpty() ? 0 : gaps.at(std::min<qsizetype>(gaps.size() - 1, static_cast<qsizetype>(q * gaps.size()))); };
+    const auto pct
+        = [&gaps](double q) { return gaps.isEmpty() ? 0 : gaps.at(std::min<qsizetype>(gaps.size() - 1, static_cast<qsizetype>(q * gaps.size()))); };
     const QJsonObject result {
         { QStringLiteral("stored_tasks"), rows },
         { QStringLiteral("engine_start_ms"), engineStartMs },
@@ -204,8 +207,9 @@ int main(int argc, char** argv)
         { QStringLiteral("stall_max_ms"), (pct(1.0) - 5000) / 1000.0 },
         { QStringLiteral("stall_p99_ms"), (pct(0.99) - 5000) / 1000.0 },
         { QStringLiteral("ticks"), gaps.size() },
-        { QStringLiteral("stall_max_ms_by_view"), QJsonArray { (worstByView[0] - 5000) / 1000.0, (worstByView[1] - 5000) / 1000.0,
-                                                      (worstByView[2] - 5000) / 1000.0, (worstByView[3] - 5000) / 1000.0, (worstByView[4] - 5000) / 1000.0 } },
+        { QStringLiteral("stall_max_ms_by_view"),
+            QJsonArray { (worstByView[0] - 5000) / 1000.0, (worstByView[1] - 5000) / 1000.0, (worstByView[2] - 5000) / 1000.0,
+                (worstByView[3] - 5000) / 1000.0, (worstByView[4] - 5000) / 1000.0 } },
     };
     QTextStream(stdout) << QJsonDocument(result).toJson(QJsonDocument::Compact) << '\n';
     center.shutdown();

@@ -161,9 +161,9 @@ int main(int argc, char** argv)
         return rc;
     const double steady = (at90 > at10) ? (total * 0.8) / (static_cast<double>(at90 - at10) / 1e9) : 0;
     QTextStream out(stdout);
-    out << "inflight tasks=" << total << " concurrency=" << concurrency << " latency_ms=" << p.value(latOpt)
-        << " succeeded=" << succeeded << " failed=" << failed << " seconds=" << seconds << " peak_inflight=" << peakInflight
-        << " overall_per_s=" << qRound64(total / seconds) << " peak_rss_mb=" << procStatusKb("VmHWM:") / 1024 << '\n';
+    out << "inflight tasks=" << total << " concurrency=" << concurrency << " latency_ms=" << p.value(latOpt) << " succeeded=" << succeeded
+        << " failed=" << failed << " seconds=" << seconds << " peak_inflight=" << peakInflight << " overall_per_s=" << qRound64(total / seconds)
+        << " peak_rss_mb=" << procStatusKb("VmHWM:") / 1024 << '\n';
     if (failed > 0)
         out << "last_error=" << lastError << '\n';
     out << "completions_per_s=" << qRound64(steady) << '\n';

@@ -20,7 +20,6 @@
 
 using namespace llmsched;
 
-
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
@@ -91,9 +90,8 @@ int main(int argc, char** argv)
     const double recovery = static_cast<double>(clock.nsecsElapsed()) / 1e9;
     const auto snap = engine.snapshot();
     out << "recovery tasks=" << total << " fill_seconds=" << fillSeconds
-        << " queued_after_restart=" << snap->states[static_cast<int>(TaskState::Queued)]
-        << " rss_mb=" << procStatusKb("VmRSS:") / 1024 << " rss_before_restart_mb=" << rssBefore / 1024
-        << " store_mb=" << engine.storeSizeBytes() / (1024 * 1024) << '\n';
+        << " queued_after_restart=" << snap->states[static_cast<int>(TaskState::Queued)] << " rss_mb=" << procStatusKb("VmRSS:") / 1024
+        << " rss_before_restart_mb=" << rssBefore / 1024 << " store_mb=" << engine.storeSizeBytes() / (1024 * 1024) << '\n';
     out << "recovery_seconds=" << recovery << '\n';
     engine.shutdown(0);
     return 0;

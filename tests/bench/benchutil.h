@@ -25,8 +25,8 @@ inline qint64 procStatusKb(const char* field)
 
 // Chat tasks prepared up front, in submit batches, so the clock measures the
 // engine and not JSON building. text(j) is task j's message; priority(j) its priority.
-inline QList<QList<llmsched::TaskSpec>> chatBatches(const QString& model, int total, int batch,
-    const std::function<QString(int)>& text, const std::function<int(int)>& priority)
+inline QList<QList<llmsched::TaskSpec>> chatBatches(
+    const QString& model, int total, int batch, const std::function<QString(int)>& text, const std::function<int(int)>& priority)
 {
     QList<QList<llmsched::TaskSpec>> batches;
     for (int i = 0; i < total; i += batch) {
@@ -35,9 +35,9 @@ inline QList<QList<llmsched::TaskSpec>> chatBatches(const QString& model, int to
             llmsched::TaskSpec s;
             s.model = model;
             s.priority = priority(j);
-            s.input = QJsonDocument(QJsonObject { { QStringLiteral("messages"),
-                                        QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-                                            { QStringLiteral("content"), text(j) } } } } })
+            s.input = QJsonDocument(
+                QJsonObject { { QStringLiteral("messages"),
+                    QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), text(j) } } } } })
                           .toJson(QJsonDocument::Compact);
             specs.append(std::move(s));
         }

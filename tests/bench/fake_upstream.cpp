@@ -22,7 +22,7 @@ using llmsched::test::FakeReply;
 
 namespace {
 
-int g_signalPipe[2] = {-1, -1};
+int g_signalPipe[2] = { -1, -1 };
 
 void onSignal(int)
 {
@@ -32,7 +32,7 @@ void onSignal(int)
 
 void raiseFileLimit()
 {
-    rlimit lim{};
+    rlimit lim {};
     if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
         return;
     lim.rlim_cur = lim.rlim_max;
@@ -66,12 +66,14 @@ int main(int argc, char* argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Fake OpenAI/Anthropic upstream for benchmarks."));
     parser.addHelpOption();
-    const QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("Port on 127.0.0.1 (0: any free one)."), QStringLiteral("N"), QStringLiteral("0"));
-    const QCommandLineOption latencyOpt(QStringLiteral("latency-ms"), QStringLiteral("Delay before each reply."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption portOpt(
+        QStringLiteral("port"), QStringLiteral("Port on 127.0.0.1 (0: any free one)."), QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption latencyOpt(
+        QStringLiteral("latency-ms"), QStringLiteral("Delay before each reply."), QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption completionOpt(QStringLiteral("completion-tokens"), QStringLiteral("Completion tokens reported."), QStringLiteral("N"));
     const QCommandLineOption promptOpt(QStringLiteral("prompt-tokens"), QStringLiteral("Prompt tokens reported."), QStringLiteral("N"));
     const QCommandLineOption ignoreStdinOpt(QStringLiteral("ignore-stdin"), QStringLiteral("Do not stop when stdin reaches EOF."));
-    parser.addOptions({portOpt, latencyOpt, completionOpt, promptOpt, ignoreStdinOpt});
+    parser.addOptions({ portOpt, latencyOpt, completionOpt, promptOpt, ignoreStdinOpt });
     parser.process(app);
 
     FakeReply reply;
@@ -93,7 +95,9 @@ int main(int argc, char* argv[])
         std::perror("fake_upstream: pipe2");
         return 1;
     }
-    struct sigaction sa{};
+    struct sigaction sa
+    {
+    };
     sa.sa_handler = onSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;

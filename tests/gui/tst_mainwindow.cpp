@@ -45,7 +45,10 @@ QStringList clippedWidgets(QWidget* root)
         if (!w->isVisible() || text.isEmpty() || w->width() <= 0)
             return;
         if (w->width() + 1 < w->sizeHint().width())
-            out << QStringLiteral("%1 \"%2\": %3 < %4").arg(QString::fromLatin1(w->metaObject()->className()), text).arg(w->width()).arg(w->sizeHint().width());
+            out << QStringLiteral("%1 \"%2\": %3 < %4")
+                       .arg(QString::fromLatin1(w->metaObject()->className()), text)
+                       .arg(w->width())
+                       .arg(w->sizeHint().width());
     };
     for (QLabel* l : root->findChildren<QLabel*>()) {
         if (!l->wordWrap())
@@ -119,7 +122,8 @@ private slots:
         QCOMPARE(r.rejected, 2);
         QCOMPARE(r.errors.size(), 2);
         QVERIFY2(r.errors.at(0).startsWith(QStringLiteral("line 6")), qPrintable(r.errors.at(0)));
-        QVERIFY2(r.errors.at(1).startsWith(QStringLiteral("line 7")) && r.errors.at(1).contains(QStringLiteral("priority")), qPrintable(r.errors.at(1)));
+        QVERIFY2(
+            r.errors.at(1).startsWith(QStringLiteral("line 7")) && r.errors.at(1).contains(QStringLiteral("priority")), qPrintable(r.errors.at(1)));
         QVERIFY(dialog.findChild<QPlainTextEdit*>()->toPlainText().contains(QStringLiteral("line 7")));
         QCOMPARE(*await(f.engine->countTasks({})), 5);
     }

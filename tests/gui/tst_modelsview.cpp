@@ -42,8 +42,7 @@ class LongChineseTranslator final : public QTranslator
 {
 public:
     bool isEmpty() const override { return false; }
-    QString translate(
-        const char* context, const char* sourceText, const char* disambiguation, int n) const override
+    QString translate(const char* context, const char* sourceText, const char* disambiguation, int n) const override
     {
         Q_UNUSED(disambiguation);
         Q_UNUSED(n);
@@ -115,20 +114,14 @@ void checkNothingClipped(QWidget* top)
         if (!l->isVisibleTo(top) || l->wordWrap() || l->text().isEmpty())
             continue;
         QVERIFY2(l->width() >= l->sizeHint().width(),
-            qPrintable(QStringLiteral("label \"%1\": %2 < %3")
-                           .arg(l->text())
-                           .arg(l->width())
-                           .arg(l->sizeHint().width())));
+            qPrintable(QStringLiteral("label \"%1\": %2 < %3").arg(l->text()).arg(l->width()).arg(l->sizeHint().width())));
     }
     const auto buttons = top->findChildren<QAbstractButton*>();
     for (QAbstractButton* b : buttons) {
         if (!b->isVisibleTo(top) || b->text().isEmpty())
             continue;
         QVERIFY2(b->width() >= b->sizeHint().width(),
-            qPrintable(QStringLiteral("button \"%1\": %2 < %3")
-                           .arg(b->text())
-                           .arg(b->width())
-                           .arg(b->sizeHint().width())));
+            qPrintable(QStringLiteral("button \"%1\": %2 < %3").arg(b->text()).arg(b->width()).arg(b->sizeHint().width())));
     }
     const auto tabBars = top->findChildren<QTabBar*>();
     for (QTabBar* t : tabBars) {
@@ -214,8 +207,7 @@ void TestModelsView::listsModelsAndEndpointsLive()
     QCOMPARE(cell(model, model->index(1, 0, pair), ModelTreeModel::NameColumn), QStringLiteral("second"));
     QCOMPARE(cell(model, pair, ModelTreeModel::StatusColumn), QStringLiteral("running"));
     QCOMPARE(cell(model, pair, ModelTreeModel::CostColumn), QStringLiteral("$0 / $5.00"));
-    const QModelIndex first
-        = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("first"));
+    const QModelIndex first = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("first"));
     QCOMPARE(cell(model, first, ModelTreeModel::RpmColumn), QStringLiteral("0 / 600"));
     QCOMPARE(cell(model, first, ModelTreeModel::CircuitColumn), QStringLiteral("closed"));
     QCOMPARE(cell(model, first, ModelTreeModel::StatusColumn), QStringLiteral("healthy"));
@@ -226,22 +218,17 @@ void TestModelsView::listsModelsAndEndpointsLive()
     for (int i = 0; i < 10; ++i)
         specs.append(testutil::spec(QStringLiteral("sim")));
     QVERIFY(testutil::await(f.engine->submit(specs)).ok());
-    const QModelIndex simEndpoint
-        = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("sim"));
+    const QModelIndex simEndpoint = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("sim"));
     QTRY_COMPARE(cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("4 / 4"));
     QTRY_VERIFY(cell(model, simEndpoint, ModelTreeModel::InflightColumn).startsWith(QStringLiteral("4 / ")));
     QCOMPARE(cell(model, simEndpoint, ModelTreeModel::RpmColumn), QStringLiteral("–"));
     QTRY_COMPARE_WITH_TIMEOUT(cell(model, sim, ModelTreeModel::QueuedColumn), QStringLiteral("0"), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 4"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(model, sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 4"), 10000);
     QVERIFY(!cell(model, simEndpoint, ModelTreeModel::LatencyColumn).isEmpty());
 
     // Requests and tokens per minute count against the endpoints' limits.
-    QVERIFY(testutil::await(
-        f.engine->submit({ testutil::spec(QStringLiteral("pair")), testutil::spec(QStringLiteral("pair")) }))
-                .ok());
-    const QModelIndex second
-        = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
+    QVERIFY(testutil::await(f.engine->submit({ testutil::spec(QStringLiteral("pair")), testutil::spec(QStringLiteral("pair")) })).ok());
+    const QModelIndex second = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
     QTRY_COMPARE(cell(model, first, ModelTreeModel::RpmColumn), QStringLiteral("1 / 600"));
     QTRY_VERIFY(cell(model, second, ModelTreeModel::TpmColumn).endsWith(QStringLiteral(" / 50,000")));
     QVERIFY(!cell(model, second, ModelTreeModel::TpmColumn).startsWith(QStringLiteral("0 ")));
@@ -257,8 +244,7 @@ void TestModelsView::updatesInPlace()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 2);
-    const QModelIndex second
-        = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
+    const QModelIndex second = view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second"));
     view.tree()->setCurrentIndex(second);
     view.tree()->collapse(view.treeModel()->indexOfModel(QStringLiteral("sim")));
 
@@ -273,8 +259,7 @@ void TestModelsView::updatesInPlace()
     QCOMPARE(resets.count(), 0);
     QCOMPARE(removed.count(), 0);
     QCOMPARE(view.currentModel(), QStringLiteral("pair"));
-    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(),
-        QStringLiteral("second"));
+    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(), QStringLiteral("second"));
     QVERIFY(!view.tree()->isExpanded(view.treeModel()->indexOfModel(QStringLiteral("sim"))));
 
     // A new endpoint is inserted under its model; the rest stays where it is.
@@ -287,8 +272,7 @@ void TestModelsView::updatesInPlace()
     QTRY_VERIFY(view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("extra")).isValid());
     QCOMPARE(inserted.count(), 1);
     QCOMPARE(resets.count(), 0);
-    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(),
-        QStringLiteral("second"));
+    QCOMPARE(view.tree()->currentIndex().data(ModelTreeModel::EndpointNameRole).toString(), QStringLiteral("second"));
 }
 
 void TestModelsView::pauseAndResume()
@@ -332,8 +316,7 @@ void TestModelsView::keyboardDrivesTheActions()
     QTRY_VERIFY(!f.engine->snapshot()->models.at(0).paused);
 
     // Enter on an endpoint opens the editor at that endpoint.
-    view.tree()->setCurrentIndex(
-        view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second")));
+    view.tree()->setCurrentIndex(view.treeModel()->indexOfEndpoint(QStringLiteral("pair"), QStringLiteral("second")));
     QTest::keyClick(view.tree(), Qt::Key_Return);
     QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
     QVERIFY(dialog);
@@ -521,8 +504,7 @@ void TestModelsView::validEditSavesAndShows()
     QTRY_COMPARE(cell(view.treeModel(), sim, ModelTreeModel::InflightColumn), QStringLiteral("0 / 7"));
     const QModelIndex hook = view.treeModel()->indexOfEndpoint(QStringLiteral("sim"), QStringLiteral("hook"));
     QVERIFY(hook.isValid());
-    QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::BaseUrlColumn),
-        QStringLiteral("https://hooks.example.com/api"));
+    QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::BaseUrlColumn), QStringLiteral("https://hooks.example.com/api"));
     QCOMPARE(cell(view.treeModel(), hook, ModelTreeModel::RpmColumn), QStringLiteral("0 / 120"));
 }
 
@@ -716,13 +698,11 @@ void TestModelsView::rendersWithoutClipping()
     QTranslator shipped;
     LongChineseTranslator pseudo;
     if (locale != QLatin1String("en_US")) {
-        if (qtTranslator.load(QLocale(locale), QStringLiteral("qtbase"), QStringLiteral("_"),
-                QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        if (qtTranslator.load(QLocale(locale), QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
             QCoreApplication::installTranslator(&qtTranslator);
         if (longText)
             QCoreApplication::installTranslator(&pseudo);
-        else if (shipped.load(QLocale(locale), QStringLiteral("llm-scheduler"), QStringLiteral("_"),
-                     QStringLiteral(":/i18n")))
+        else if (shipped.load(QLocale(locale), QStringLiteral("llm-scheduler"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QCoreApplication::installTranslator(&shipped);
     }
     auto cleanup = qScopeGuard([&] {
@@ -730,8 +710,7 @@ void TestModelsView::rendersWithoutClipping()
         QCoreApplication::removeTranslator(&shipped);
         QCoreApplication::removeTranslator(&qtTranslator);
     });
-    const QString tag
-        = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
+    const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
 
     EngineFixture f({ testutil::simModel(QStringLiteral("sim"), 1000, 4), twoEndpointModel() });
     ModelsView view(*f.live);
@@ -743,8 +722,7 @@ void TestModelsView::rendersWithoutClipping()
     for (int i = 0; i < 8; ++i)
         specs.append(testutil::spec(QStringLiteral("sim")));
     QVERIFY(testutil::await(f.engine->submit(specs)).ok());
-    QTRY_VERIFY(cell(view.treeModel(), view.treeModel()->indexOfModel(QStringLiteral("sim")),
-        ModelTreeModel::InflightColumn)
+    QTRY_VERIFY(cell(view.treeModel(), view.treeModel()->indexOfModel(QStringLiteral("sim")), ModelTreeModel::InflightColumn)
                     .startsWith(QStringLiteral("4 ")));
     view.selectModel(QStringLiteral("pair"));
     checkNothingClipped(&view);

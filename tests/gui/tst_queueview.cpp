@@ -48,8 +48,7 @@ private:
 
     static void selectRow(ui::QueueView& view, int row)
     {
-        view.table()->selectionModel()->select(view.model()->index(row, 0),
-            QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        view.table()->selectionModel()->select(view.model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     }
 
 private slots:

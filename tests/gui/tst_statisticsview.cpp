@@ -35,8 +35,7 @@ constexpr qint64 kHour = 60 * kMinute;
 constexpr qint64 kNoon = 1'714'564'800'000; // 2024-05-01 12:00 UTC, a whole minute and hour
 constexpr int kWaitMs = 20'000;
 
-MinuteStats minuteOf(
-    const QString& model, qint64 minuteMs, qint64 succeeded, double latencySeconds = 0.01, qint64 depth = 0)
+MinuteStats minuteOf(const QString& model, qint64 minuteMs, qint64 succeeded, double latencySeconds = 0.01, qint64 depth = 0)
 {
     MinuteStats m;
     m.model = model;
@@ -140,18 +139,16 @@ QList<TaskSpec> specs(const QString& model, int n)
 // Rolled-up minutes as an earlier run would have left them: a day of traffic
 // that rises and falls, with some failures, latency around `latencySeconds`
 // and a queue that builds up in the busy hours.
-bool insertHistory(
-    const QString& dbPath, const QString& model, qint64 untilMs, double perMinute, double latencySeconds)
+bool insertHistory(const QString& dbPath, const QString& model, qint64 untilMs, double perMinute, double latencySeconds)
 {
     testutil::RawConnection raw(dbPath, QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
     QSqlDatabase db = raw.db();
     if (!raw.isOpen() || !db.transaction())
         return false;
     QSqlQuery q(db);
-    q.prepare(QStringLiteral(
-        "INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
-        "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
-        "queue_depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                             "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
+                             "queue_depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     constexpr int kMinutes = 24 * 60;
     const qint64 last = untilMs / kMinute * kMinute - kMinute;
     for (int i = 0; i < kMinutes; ++i) {
@@ -164,12 +161,10 @@ bool insertHistory(
         Histogram h;
         for (qint64 k = 0; k < succeeded + retried; ++k)
             h.record(latencySeconds * (0.6 + 0.8 * wave) * (k % 50 == 0 ? 4 : 1 + (k % 7) / 10.0));
-        for (const QVariant& v : { QVariant(minute), QVariant(model), QVariant(succeeded + dead + cancelled),
-                 QVariant(succeeded), QVariant(retried + dead), QVariant(retried), QVariant(dead),
-                 QVariant(cancelled), QVariant(h.count()), QVariant(h.sum() * 1000),
-                 QVariant(QJsonDocument(h.toJson()).toJson(QJsonDocument::Compact)),
-                 QVariant(succeeded * 120), QVariant(succeeded * 380), QVariant(succeeded * 0.0009),
-                 QVariant(static_cast<qint64>(perMinute * 3 * wave * wave)) })
+        for (const QVariant& v : { QVariant(minute), QVariant(model), QVariant(succeeded + dead + cancelled), QVariant(succeeded),
+                 QVariant(retried + dead), QVariant(retried), QVariant(dead), QVariant(cancelled), QVariant(h.count()), QVariant(h.sum() * 1000),
+                 QVariant(QJsonDocument(h.toJson()).toJson(QJsonDocument::Compact)), QVariant(succeeded * 120), QVariant(succeeded * 380),
+                 QVariant(succeeded * 0.0009), QVariant(static_cast<qint64>(perMinute * 3 * wave * wave)) })
             q.addBindValue(v);
         if (!q.exec())
             return false;
@@ -195,10 +190,7 @@ QStringList clippedIn(const QWidget& root)
         else
             continue;
         if (w->width() < w->sizeHint().width())
-            out.append(QStringLiteral("%1 '%2': %3 < %4")
-                           .arg(w->objectName(), text)
-                           .arg(w->width())
-                           .arg(w->sizeHint().width()));
+            out.append(QStringLiteral("%1 '%2': %3 < %4").arg(w->objectName(), text).arg(w->width()).arg(w->sizeHint().width()));
     }
     return out;
 }
@@ -208,8 +200,7 @@ class ChineseTranslator final : public QTranslator
 {
 public:
     bool isEmpty() const override { return false; }
-    QString translate(
-        const char* context, const char* sourceText, const char* disambiguation, int n) const override
+    QString translate(const char* context, const char* sourceText, const char* disambiguation, int n) const override
     {
         Q_UNUSED(context);
         Q_UNUSED(disambiguation);
@@ -320,8 +311,7 @@ void TestStatisticsView::bucketBoundaries()
     // 24 h: 5-minute buckets. 12:00..12:04 fall in one, 12:05 starts the next.
     StatsSeries s;
     s.reset(5 * kMinute);
-    s.addMinutes({ minuteOf(QStringLiteral("m"), kNoon, 1, 0.01, 4),
-        minuteOf(QStringLiteral("m"), kNoon + 4 * kMinute, 2, 0.01, 9),
+    s.addMinutes({ minuteOf(QStringLiteral("m"), kNoon, 1, 0.01, 4), minuteOf(QStringLiteral("m"), kNoon + 4 * kMinute, 2, 0.01, 9),
         minuteOf(QStringLiteral("m"), kNoon + 5 * kMinute, 4, 0.01, 1) });
     const StatsWindow w = StatsWindow::of(StatsRange::Day, kNoon + 5 * kMinute + 30'000);
     const QList<StatsBucket> b = s.buckets(w);
@@ -344,8 +334,7 @@ void TestStatisticsView::histogramsMergeAcrossModels()
     StatsSeries s;
     s.reset(kMinute);
     // Same minute, two models: 100 fast calls (8 ms) and 100 slow ones (800 ms).
-    s.addMinutes({ minuteOf(QStringLiteral("fast"), kNoon, 100, 0.008, 3),
-        minuteOf(QStringLiteral("slow"), kNoon, 100, 0.8, 5) });
+    s.addMinutes({ minuteOf(QStringLiteral("fast"), kNoon, 100, 0.008, 3), minuteOf(QStringLiteral("slow"), kNoon, 100, 0.8, 5) });
     const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 10'000);
     const int i = w.indexOf(kNoon);
 
@@ -568,9 +557,7 @@ void TestStatisticsView::queueDepthFollowsTheQueue()
     QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 7))));
     auto* depth = seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth");
     QVERIFY(depth);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        depth->upperSeries()->count() > 0 ? depth->upperSeries()->points().constLast().y() : -1.0, 7.0,
-        kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(depth->upperSeries()->count() > 0 ? depth->upperSeries()->points().constLast().y() : -1.0, 7.0, kWaitMs);
     QVERIFY(!view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible());
     QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
 }
@@ -582,13 +569,11 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
     // 100-250 ms each and 3 tasks waiting.
     const qint64 past = (QDateTime::currentMSecsSinceEpoch() - 3 * kHour) / kMinute * kMinute;
     {
-        testutil::RawConnection db(f.dataDir() + QStringLiteral("/") + kDatabaseFileName,
-            QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        testutil::RawConnection db(f.dataDir() + QStringLiteral("/") + kDatabaseFileName, QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
         QVERIFY(db.isOpen());
-        QVERIFY(db.exec(QStringLiteral(
-            "INSERT INTO stats_minute (minute, model, submitted, succeeded, latency_count, latency_sum_ms, "
-            "latency_buckets, queue_depth) VALUES (%1, 'sim', 42, 42, 42, 7350, "
-            "'[0,0,0,0,0,0,0,42,0,0,0,0,0,0,0,0,0,0]', 3)")
+        QVERIFY(db.exec(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, latency_count, latency_sum_ms, "
+                                       "latency_buckets, queue_depth) VALUES (%1, 'sim', 42, 42, 42, 7350, "
+                                       "'[0,0,0,0,0,0,0,42,0,0,0,0,0,0,0,0,0,0]', 3)")
                             .arg(past)));
     }
     StatisticsView view(*f.live);
@@ -638,13 +623,11 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
 
 void TestStatisticsView::modelFilterNarrows()
 {
-    EngineFixture f(
-        { testutil::simModel(QStringLiteral("alpha"), 1), testutil::simModel(QStringLiteral("beta"), 1) });
+    EngineFixture f({ testutil::simModel(QStringLiteral("alpha"), 1), testutil::simModel(QStringLiteral("beta"), 1) });
     StatisticsView view(*f.live);
     view.resize(1100, 700);
     view.show();
-    QVERIFY(testutil::await(
-        f.engine->submit(specs(QStringLiteral("alpha"), 3) + specs(QStringLiteral("beta"), 5))));
+    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("alpha"), 3) + specs(QStringLiteral("beta"), 5))));
     QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(8), kWaitMs);
 
     auto* box = view.findChild<QComboBox*>(QStringLiteral("modelFilter"));
@@ -679,8 +662,7 @@ void TestStatisticsView::historyFromRollups()
         QVERIFY(engine.start());
         QVERIFY(testutil::await(engine.upsertModel(testutil::simModel(QStringLiteral("sim"), 2))));
         QVERIFY(testutil::await(engine.submit(specs(QStringLiteral("sim"), 12))));
-        QTRY_COMPARE_WITH_TIMEOUT(
-            engine.snapshot()->states[static_cast<size_t>(TaskState::Succeeded)], qint64(12), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.snapshot()->states[static_cast<size_t>(TaskState::Succeeded)], qint64(12), kWaitMs);
         engine.shutdown(2000);
     }
     Engine engine(options);
@@ -729,8 +711,7 @@ void TestStatisticsView::rendersInEnglishAndChineseUnclipped()
         QTRY_COMPARE(clippedIn(view), QStringList());
         if (!shots.isEmpty()) {
             QCoreApplication::processEvents(); // the charts lay their titles and axes out in posted events
-            QVERIFY(view.grab().save(
-                QDir(shots).filePath(QStringLiteral("statistics-%1-en.png").arg(QLatin1String(range)))));
+            QVERIFY(view.grab().save(QDir(shots).filePath(QStringLiteral("statistics-%1-en.png").arg(QLatin1String(range)))));
         }
     }
 
@@ -754,8 +735,7 @@ void TestStatisticsView::rendersInEnglishAndChineseUnclipped()
     QVERIFY(qApp->installTranslator(&zh));
     auto* week = view.findChild<QAbstractButton*>(QStringLiteral("range7d"));
     QTRY_COMPARE(week->text(), QStringLiteral("7 天"));
-    QTRY_COMPARE(
-        view.findChild<QComboBox*>(QStringLiteral("modelFilter"))->itemText(0), QStringLiteral("全部模型"));
+    QTRY_COMPARE(view.findChild<QComboBox*>(QStringLiteral("modelFilter"))->itemText(0), QStringLiteral("全部模型"));
     QTRY_COMPARE(clippedIn(view), QStringList());
     QCOMPARE(chartOf(view, "throughputChart")->title(), QStringLiteral("按结果统计的任务，每分钟"));
     if (!shots.isEmpty()) {

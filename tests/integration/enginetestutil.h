@@ -21,8 +21,7 @@ using namespace llmsched;
 
 // Processes events until the future is done (the engine answers on its own
 // thread; queued events to this thread keep flowing meanwhile).
-template<typename T>
-T await(QFuture<T> f, int timeoutMs = 20000)
+template <typename T> T await(QFuture<T> f, int timeoutMs = 20000)
 {
     QDeadlineTimer deadline(timeoutMs);
     while (!f.isFinished() && !deadline.hasExpired())
@@ -34,9 +33,9 @@ T await(QFuture<T> f, int timeoutMs = 20000)
 
 inline QByteArray chatInput(const QString& text)
 {
-    return QJsonDocument(QJsonObject { { QStringLiteral("messages"),
-                             QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-                                 { QStringLiteral("content"), text } } } } })
+    return QJsonDocument(
+        QJsonObject { { QStringLiteral("messages"),
+            QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), text } } } } })
         .toJson(QJsonDocument::Compact);
 }
 

@@ -86,7 +86,8 @@ QJsonObject taskJson(const QString& model, const QJsonObject& extra = {})
     QJsonObject o { { QStringLiteral("model"), model },
         { QStringLiteral("input"),
             QJsonObject { { QStringLiteral("messages"),
-                QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hi") } } } } } } };
+                QJsonArray {
+                    QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hi") } } } } } } };
     for (auto it = extra.constBegin(); it != extra.constEnd(); ++it)
         o.insert(it.key(), it.value());
     return o;
@@ -406,8 +407,8 @@ quint16 TestApi::startHost(ApiOptions options)
     return *port;
 }
 
-Response TestApi::call(const QByteArray& method, const QString& path, const QString& token, const QByteArray& body,
-    const QByteArray& contentType, quint16 port)
+Response TestApi::call(
+    const QByteArray& method, const QString& path, const QString& token, const QByteArray& body, const QByteArray& contentType, quint16 port)
 {
     return callWithAuth(method, path, token.isEmpty() ? QByteArray() : "Bearer " + token.toLatin1(), body, contentType, port);
 }
@@ -507,7 +508,8 @@ void TestApi::routesAnswer()
         { QStringLiteral("POST /api/v1/tasks/{id}/retry"), { QStringLiteral("/api/v1/tasks/%1/retry").arg(cancelled), {} } },
         { QStringLiteral("GET /api/v1/tasks/{id}/log"), { QStringLiteral("/api/v1/tasks/%1/log").arg(held), {} } },
         { QStringLiteral("GET /api/v1/dead-letters"), { QStringLiteral("/api/v1/dead-letters"), {} } },
-        { QStringLiteral("POST /api/v1/dead-letters/requeue"), { QStringLiteral("/api/v1/dead-letters/requeue"), QByteArrayLiteral("{\"model\":\"sim\"}") } },
+        { QStringLiteral("POST /api/v1/dead-letters/requeue"),
+            { QStringLiteral("/api/v1/dead-letters/requeue"), QByteArrayLiteral("{\"model\":\"sim\"}") } },
         { QStringLiteral("POST /api/v1/dead-letters/purge"), { QStringLiteral("/api/v1/dead-letters/purge"), {} } },
         { QStringLiteral("GET /api/v1/models"), { QStringLiteral("/api/v1/models"), {} } },
         { QStringLiteral("POST /api/v1/models"), { QStringLiteral("/api/v1/models"), toBytes(modelJson(QStringLiteral("created"))) } },
@@ -533,11 +535,13 @@ void TestApi::routesAnswer()
         { QStringLiteral("DELETE /api/v1/tokens/{id}"), { QStringLiteral("/api/v1/tokens/") + spareToken->token.id, {} } },
         { QStringLiteral("GET /api/v1/events"), { QStringLiteral("/api/v1/events"), {} } },
         // Names the keychain would refuse: answered before the OS keychain (absent on a headless host) is touched.
-        { QStringLiteral("PUT /api/v1/secrets/{name}"), { QStringLiteral("/api/v1/secrets/bad%20name"), QByteArrayLiteral("{\"value\":\"sk-test\"}"), 422 } },
+        { QStringLiteral("PUT /api/v1/secrets/{name}"),
+            { QStringLiteral("/api/v1/secrets/bad%20name"), QByteArrayLiteral("{\"value\":\"sk-test\"}"), 422 } },
         { QStringLiteral("DELETE /api/v1/secrets/{name}"), { QStringLiteral("/api/v1/secrets/bad%20name"), {}, 422 } },
         { QStringLiteral("GET /v1/models"), { QStringLiteral("/v1/models"), {} } },
         { QStringLiteral("POST /v1/chat/completions"),
-            { QStringLiteral("/v1/chat/completions"), QByteArrayLiteral("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}") } },
+            { QStringLiteral("/v1/chat/completions"),
+                QByteArrayLiteral("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}") } },
         { QStringLiteral("POST /v1/completions"), { QStringLiteral("/v1/completions"), QByteArrayLiteral("{\"model\":\"sim\",\"prompt\":\"hi\"}") } },
         { QStringLiteral("POST /v1/embeddings"), { QStringLiteral("/v1/embeddings"), QByteArrayLiteral("{\"model\":\"sim\",\"input\":\"hi\"}") } },
     };
@@ -562,7 +566,8 @@ void TestApi::routesAnswer()
             detail = r.text();
         }
         QVERIFY2(status != 404 && status != 405, qPrintable(route + QStringLiteral(" -> ") + QString::fromLatin1(detail)));
-        QVERIFY2(p.status ? status == p.status : status >= 200 && status < 300, qPrintable(route + QStringLiteral(" -> ") + QString::fromLatin1(detail)));
+        QVERIFY2(
+            p.status ? status == p.status : status >= 200 && status < 300, qPrintable(route + QStringLiteral(" -> ") + QString::fromLatin1(detail)));
     }
 }
 
@@ -670,7 +675,8 @@ void TestApi::revokedTokenStopsAtOnce()
     QCOMPARE(call("DELETE", QStringLiteral("/api/v1/tokens/") + m_operator.token.id, m_admin.secret).status, 404);
 
     // A token made over the API works at once and shows in the list without its secret.
-    const Response created = call("POST", QStringLiteral("/api/v1/tokens"), m_admin.secret, QByteArrayLiteral("{\"name\":\"ci\",\"role\":\"operator\"}"));
+    const Response created
+        = call("POST", QStringLiteral("/api/v1/tokens"), m_admin.secret, QByteArrayLiteral("{\"name\":\"ci\",\"role\":\"operator\"}"));
     QVERIFY2(created.status == 201, created.text());
     const QString secret = created.json().value(QLatin1String("token")).toString();
     QVERIFY(secret.startsWith(QLatin1String("llms_")));
@@ -720,9 +726,15 @@ void TestApi::concurrentSubmitsAnsweredEachOnItsOwn()
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
         QByteArray body;
         switch (i % 3) {
-        case 0: body = taskBody(kModel); break;
-        case 1: body = taskBody(QStringLiteral("no-such-model")); break;
-        default: body = "[" + taskBody(kModel) + "," + taskBody(kModel) + "]"; break;
+        case 0:
+            body = taskBody(kModel);
+            break;
+        case 1:
+            body = taskBody(QStringLiteral("no-such-model"));
+            break;
+        default:
+            body = "[" + taskBody(kModel) + "," + taskBody(kModel) + "]";
+            break;
         }
         replies.append(m_nam->post(request, body));
     }
@@ -769,7 +781,8 @@ void TestApi::submitForms()
     QCOMPARE(arrayIds.size(), 3);
 
     const Response wrapped = call("POST", path, m_operator.secret,
-        toBytes(QJsonObject { { QStringLiteral("tasks"), QJsonArray { taskJson(kModel), taskJson(kModel, { { QStringLiteral("priority"), QStringLiteral("high") } }) } } }));
+        toBytes(QJsonObject { { QStringLiteral("tasks"),
+            QJsonArray { taskJson(kModel), taskJson(kModel, { { QStringLiteral("priority"), QStringLiteral("high") } }) } } }));
     QVERIFY2(wrapped.status == 201, wrapped.text());
     const QJsonArray wrappedIds = wrapped.json().value(QLatin1String("tasks")).toArray();
     QCOMPARE(wrappedIds.size(), 2);
@@ -853,7 +866,8 @@ void TestApi::listFiltersAndPaging()
         QString cursor;
         int pages = 0;
         do {
-            const QString query = QStringLiteral("?limit=4&order=%1").arg(order) + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor);
+            const QString query
+                = QStringLiteral("?limit=4&order=%1").arg(order) + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor);
             const Response r = call("GET", QStringLiteral("/api/v1/tasks") + query, m_viewer.secret);
             QVERIFY2(r.status == 200, r.text());
             for (const QJsonValue& v : r.json().value(QLatin1String("tasks")).toArray())
@@ -913,7 +927,8 @@ void TestApi::patchCancelRetryAndLog()
 void TestApi::modelsCrud()
 {
     const QString models = QStringLiteral("/api/v1/models");
-    const Response created = call("POST", models, m_admin.secret, toBytes(modelJson(QStringLiteral("m1"), { { QStringLiteral("description"), QStringLiteral("first") } })));
+    const Response created = call(
+        "POST", models, m_admin.secret, toBytes(modelJson(QStringLiteral("m1"), { { QStringLiteral("description"), QStringLiteral("first") } })));
     QVERIFY2(created.status == 201, created.text());
     QCOMPARE(created.json().value(QLatin1String("name")).toString(), QStringLiteral("m1"));
     const Response again = call("POST", models, m_admin.secret, toBytes(modelJson(QStringLiteral("m1"))));
@@ -945,7 +960,8 @@ void TestApi::modelsCrud()
     QCOMPARE(call("POST", models + QStringLiteral("/m1/pause"), m_operator.secret).status, 200);
     QTRY_VERIFY_WITH_TIMEOUT(getModel(QStringLiteral("m1")).value(QLatin1String("live")).toObject().value(QLatin1String("paused")).toBool(), kWaitMs);
     QCOMPARE(call("POST", models + QStringLiteral("/m1/resume"), m_operator.secret).status, 200);
-    QTRY_VERIFY_WITH_TIMEOUT(!getModel(QStringLiteral("m1")).value(QLatin1String("live")).toObject().value(QLatin1String("paused")).toBool(true), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !getModel(QStringLiteral("m1")).value(QLatin1String("live")).toObject().value(QLatin1String("paused")).toBool(true), kWaitMs);
     QCOMPARE(call("POST", models + QStringLiteral("/nope/pause"), m_operator.secret).status, 404);
 
     // A model with unfinished work cannot go; an empty one can; unknown ones are 404.
@@ -1024,7 +1040,8 @@ void TestApi::apiKeyIsRejectedWithoutEcho()
     QVERIFY2(viaModel.status == 422, viaModel.text());
     QVERIFY(!viaModel.body.contains(key));
     QCOMPARE(call("GET", QStringLiteral("/api/v1/models/keyed"), m_viewer.secret).status, 404);
-    QCOMPARE(call("GET", QStringLiteral("/api/v1/models/sim/endpoints"), m_viewer.secret).json().value(QLatin1String("endpoints")).toArray().size(), 1);
+    QCOMPARE(
+        call("GET", QStringLiteral("/api/v1/models/sim/endpoints"), m_viewer.secret).json().value(QLatin1String("endpoints")).toArray().size(), 1);
 }
 
 // ---- dead letters ---------------------------------------------------------------------------
@@ -1051,7 +1068,8 @@ void TestApi::deadLetters()
 
     const auto deadIds = [this] {
         QSet<QString> out;
-        for (const QJsonValue& v : call("GET", QStringLiteral("/api/v1/dead-letters"), m_viewer.secret).json().value(QLatin1String("tasks")).toArray())
+        for (const QJsonValue& v :
+            call("GET", QStringLiteral("/api/v1/dead-letters"), m_viewer.secret).json().value(QLatin1String("tasks")).toArray())
             out.insert(v.toObject().value(QLatin1String("id")).toString());
         return out;
     };
@@ -1062,7 +1080,8 @@ void TestApi::deadLetters()
     QCOMPARE(dead.json().value(QLatin1String("attempts")).toInt(), 1);
 
     // Requeued, they fail again and come back.
-    const Response requeued = call("POST", QStringLiteral("/api/v1/dead-letters/requeue"), m_operator.secret, QByteArrayLiteral("{\"model\":\"flaky\"}"));
+    const Response requeued
+        = call("POST", QStringLiteral("/api/v1/dead-letters/requeue"), m_operator.secret, QByteArrayLiteral("{\"model\":\"flaky\"}"));
     QVERIFY2(requeued.status == 200, requeued.text());
     QCOMPARE(requeued.json().value(QLatin1String("requeued")).toInteger(), 3);
     const auto deadTwice = [this, &ids] {
@@ -1107,8 +1126,8 @@ void TestApi::badInput_data()
     const QString tasks = QStringLiteral("/api/v1/tasks");
     const QByteArray post = QByteArrayLiteral("POST");
     const QByteArray get = QByteArrayLiteral("GET");
-    QTest::newRow("malformed json") << post << tasks << json << QByteArray("{\"model\": \"sim\", \"input\": {") << 400 << "invalid_json"
-                                    << QString() << QByteArray() << QByteArray();
+    QTest::newRow("malformed json") << post << tasks << json << QByteArray("{\"model\": \"sim\", \"input\": {") << 400 << "invalid_json" << QString()
+                                    << QByteArray() << QByteArray();
     QTest::newRow("trailing garbage") << post << tasks << json << QByteArray(taskBody(kModel) + "}") << 400 << "invalid_json" << QString()
                                       << QByteArray() << QByteArray();
     QTest::newRow("wrong content type") << post << tasks << QByteArray("text/plain") << taskBody(kModel) << 415 << "unsupported_media_type"
@@ -1116,20 +1135,25 @@ void TestApi::badInput_data()
     QTest::newRow("form content type") << post << tasks << QByteArray("application/x-www-form-urlencoded") << QByteArray("model=sim") << 415
                                        << "unsupported_media_type" << QString() << QByteArray() << QByteArray();
     QTest::newRow("unknown field") << post << tasks << json << taskBody(kModel, { { QStringLiteral("colour"), QStringLiteral("red") } }) << 422
-                                   << "invalid_argument" << "colour" << QByteArray() << QByteArray();
-    QTest::newRow("unknown field in a batch")
-        << post << tasks << json << toBytes(QJsonArray { taskJson(kModel), taskJson(kModel, { { QStringLiteral("colour"), 1 } }) }) << 422
-        << "invalid_argument" << "tasks[1].colour" << QByteArray() << QByteArray();
+                                   << "invalid_argument"
+                                   << "colour" << QByteArray() << QByteArray();
+    QTest::newRow("unknown field in a batch") << post << tasks << json
+                                              << toBytes(QJsonArray { taskJson(kModel), taskJson(kModel, { { QStringLiteral("colour"), 1 } }) })
+                                              << 422 << "invalid_argument"
+                                              << "tasks[1].colour" << QByteArray() << QByteArray();
     QTest::newRow("priority too big") << post << tasks << json << taskBody(kModel, { { QStringLiteral("priority"), 12 } }) << 422
-                                      << "invalid_argument" << "priority" << QByteArray() << QByteArray();
-    QTest::newRow("priority word") << post << tasks << json << taskBody(kModel, { { QStringLiteral("priority"), QStringLiteral("urgent") } })
-                                   << 422 << "invalid_argument" << "priority" << QByteArray() << QByteArray();
-    QTest::newRow("unknown model") << post << tasks << json << taskBody(QStringLiteral("nope")) << 422 << "invalid_argument" << "model"
-                                   << QByteArray() << QByteArray();
+                                      << "invalid_argument"
+                                      << "priority" << QByteArray() << QByteArray();
+    QTest::newRow("priority word") << post << tasks << json << taskBody(kModel, { { QStringLiteral("priority"), QStringLiteral("urgent") } }) << 422
+                                   << "invalid_argument"
+                                   << "priority" << QByteArray() << QByteArray();
+    QTest::newRow("unknown model") << post << tasks << json << taskBody(QStringLiteral("nope")) << 422 << "invalid_argument"
+                                   << "model" << QByteArray() << QByteArray();
     QTest::newRow("unknown model in a batch") << post << tasks << json << toBytes(QJsonArray { taskJson(kModel), taskJson(QStringLiteral("nope")) })
-                                              << 422 << "invalid_argument" << "tasks[1].model" << QByteArray() << QByteArray();
-    QTest::newRow("missing input") << post << tasks << json << QByteArray("{\"model\":\"sim\"}") << 422 << "invalid_argument" << "input"
-                                   << QByteArray() << QByteArray();
+                                              << 422 << "invalid_argument"
+                                              << "tasks[1].model" << QByteArray() << QByteArray();
+    QTest::newRow("missing input") << post << tasks << json << QByteArray("{\"model\":\"sim\"}") << 422 << "invalid_argument"
+                                   << "input" << QByteArray() << QByteArray();
     // http tasks: header injection and framing overrides are refused, naming the header.
     const auto httpTask = [](const QByteArray& headers) {
         return QByteArray("{\"model\":\"sim\",\"kind\":\"http\",\"input\":{\"url\":\"/x\",\"headers\":" + headers + "}}");
@@ -1144,8 +1168,8 @@ void TestApi::badInput_data()
                                  << "input.headers.Host" << QByteArray() << QByteArray();
     QTest::newRow("Content-Length header") << post << tasks << json << httpTask(R"({"content-length":"0"})") << 422 << "invalid_argument"
                                            << "input.headers.content-length" << QByteArray() << QByteArray();
-    QTest::newRow("Transfer-Encoding header") << post << tasks << json << httpTask(R"({"Transfer-Encoding":"chunked"})") << 422
-                                              << "invalid_argument" << "input.headers.Transfer-Encoding" << QByteArray() << QByteArray();
+    QTest::newRow("Transfer-Encoding header") << post << tasks << json << httpTask(R"({"Transfer-Encoding":"chunked"})") << 422 << "invalid_argument"
+                                              << "input.headers.Transfer-Encoding" << QByteArray() << QByteArray();
     QTest::newRow("Connection header") << post << tasks << json << httpTask(R"({"Connection":"close"})") << 422 << "invalid_argument"
                                        << "input.headers.Connection" << QByteArray() << QByteArray();
     QTest::newRow("numeric header value") << post << tasks << json << httpTask(R"({"X-Num":5})") << 422 << "invalid_argument"
@@ -1153,43 +1177,48 @@ void TestApi::badInput_data()
     QTest::newRow("invalid utf-8") << post << tasks << json
                                    << QByteArray("{\"model\":\"sim\",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\xc3\"}]}}")
                                    << 400 << "invalid_json" << QString() << QByteArray() << QByteArray();
-    QTest::newRow("empty array") << post << tasks << json << QByteArray("[]") << 422 << "invalid_argument" << "tasks" << QByteArray()
-                                 << QByteArray();
-    QTest::newRow("empty tasks") << post << tasks << json << QByteArray("{\"tasks\":[]}") << 422 << "invalid_argument" << "tasks"
-                                 << QByteArray() << QByteArray();
-    QTest::newRow("array of numbers") << post << tasks << json << QByteArray("[1,2]") << 422 << "invalid_argument" << "tasks[0]"
-                                      << QByteArray() << QByteArray();
-    QTest::newRow("json scalar") << post << tasks << json << QByteArray("42") << 400 << "invalid_json" << QString() << QByteArray()
-                                 << QByteArray();
+    QTest::newRow("empty array") << post << tasks << json << QByteArray("[]") << 422 << "invalid_argument"
+                                 << "tasks" << QByteArray() << QByteArray();
+    QTest::newRow("empty tasks") << post << tasks << json << QByteArray("{\"tasks\":[]}") << 422 << "invalid_argument"
+                                 << "tasks" << QByteArray() << QByteArray();
+    QTest::newRow("array of numbers") << post << tasks << json << QByteArray("[1,2]") << 422 << "invalid_argument"
+                                      << "tasks[0]" << QByteArray() << QByteArray();
+    QTest::newRow("json scalar") << post << tasks << json << QByteArray("42") << 400 << "invalid_json" << QString() << QByteArray() << QByteArray();
     QTest::newRow("unknown query parameter") << get << QStringLiteral("/api/v1/tasks?colour=red") << QByteArray() << QByteArray() << 400
-                                             << "invalid_argument" << "colour" << QByteArray() << QByteArray();
+                                             << "invalid_argument"
+                                             << "colour" << QByteArray() << QByteArray();
     QTest::newRow("bad state filter") << get << QStringLiteral("/api/v1/tasks?state=done") << QByteArray() << QByteArray() << 400
-                                      << "invalid_argument" << "state" << QByteArray() << QByteArray();
+                                      << "invalid_argument"
+                                      << "state" << QByteArray() << QByteArray();
     QTest::newRow("bad limit") << get << QStringLiteral("/api/v1/tasks?limit=0") << QByteArray() << QByteArray() << 400 << "invalid_argument"
                                << "limit" << QByteArray() << QByteArray();
-    QTest::newRow("bad cursor") << get << QStringLiteral("/api/v1/tasks?cursor=abc") << QByteArray() << QByteArray() << 400
-                                << "invalid_argument" << "cursor" << QByteArray() << QByteArray();
-    QTest::newRow("bad time") << get << QStringLiteral("/api/v1/tasks?from=yesterday") << QByteArray() << QByteArray() << 400
-                              << "invalid_argument" << "from" << QByteArray() << QByteArray();
+    QTest::newRow("bad cursor") << get << QStringLiteral("/api/v1/tasks?cursor=abc") << QByteArray() << QByteArray() << 400 << "invalid_argument"
+                                << "cursor" << QByteArray() << QByteArray();
+    QTest::newRow("bad time") << get << QStringLiteral("/api/v1/tasks?from=yesterday") << QByteArray() << QByteArray() << 400 << "invalid_argument"
+                              << "from" << QByteArray() << QByteArray();
     QTest::newRow("PUT on tasks") << QByteArray("PUT") << tasks << json << taskBody(kModel) << 405 << "method_not_allowed" << QString()
                                   << QByteArray("allow") << QByteArray("POST");
     QTest::newRow("DELETE on models") << QByteArray("DELETE") << QStringLiteral("/api/v1/models") << QByteArray() << QByteArray() << 405
                                       << "method_not_allowed" << QString() << QByteArray("allow") << QByteArray("GET");
-    QTest::newRow("unknown path") << get << QStringLiteral("/api/v1/nothing") << QByteArray() << QByteArray() << 404 << "not_found"
-                                  << QString() << QByteArray() << QByteArray();
-    QTest::newRow("unknown version") << get << QStringLiteral("/api/v2/tasks") << QByteArray() << QByteArray() << 404 << "not_found"
-                                     << QString() << QByteArray() << QByteArray();
-    QTest::newRow("capacity exceeded")
-        << post << tasks << json
-        << toBytes(QJsonArray { taskJson(kSmallModel), taskJson(kSmallModel), taskJson(kSmallModel), taskJson(kSmallModel), taskJson(kSmallModel) })
-        << 429 << "capacity_exceeded" << "model" << QByteArray("retry-after") << QByteArray("1");
+    QTest::newRow("unknown path") << get << QStringLiteral("/api/v1/nothing") << QByteArray() << QByteArray() << 404 << "not_found" << QString()
+                                  << QByteArray() << QByteArray();
+    QTest::newRow("unknown version") << get << QStringLiteral("/api/v2/tasks") << QByteArray() << QByteArray() << 404 << "not_found" << QString()
+                                     << QByteArray() << QByteArray();
+    QTest::newRow("capacity exceeded") << post << tasks << json
+                                       << toBytes(QJsonArray { taskJson(kSmallModel), taskJson(kSmallModel), taskJson(kSmallModel),
+                                              taskJson(kSmallModel), taskJson(kSmallModel) })
+                                       << 429 << "capacity_exceeded"
+                                       << "model" << QByteArray("retry-after") << QByteArray("1");
     QTest::newRow("model, unknown field") << post << QStringLiteral("/api/v1/models") << json
                                           << toBytes(modelJson(QStringLiteral("m9"), { { QStringLiteral("colour"), 1 } })) << 422
-                                          << "invalid_argument" << "colour" << QByteArray() << QByteArray();
-    QTest::newRow("model, bad name") << post << QStringLiteral("/api/v1/models") << json << toBytes(modelJson(QStringLiteral("../etc")))
-                                     << 422 << "invalid_argument" << "name" << QByteArray() << QByteArray();
-    QTest::newRow("token, bad role") << post << QStringLiteral("/api/v1/tokens") << json << QByteArray("{\"name\":\"x\",\"role\":\"root\"}")
-                                     << 422 << "invalid_argument" << "role" << QByteArray() << QByteArray();
+                                          << "invalid_argument"
+                                          << "colour" << QByteArray() << QByteArray();
+    QTest::newRow("model, bad name") << post << QStringLiteral("/api/v1/models") << json << toBytes(modelJson(QStringLiteral("../etc"))) << 422
+                                     << "invalid_argument"
+                                     << "name" << QByteArray() << QByteArray();
+    QTest::newRow("token, bad role") << post << QStringLiteral("/api/v1/tokens") << json << QByteArray("{\"name\":\"x\",\"role\":\"root\"}") << 422
+                                     << "invalid_argument"
+                                     << "role" << QByteArray() << QByteArray();
 }
 
 void TestApi::badInput()
@@ -1262,7 +1291,10 @@ void TestApi::slowAndIdleClientsAreClosed()
     stream.send(rawRequest("GET", "/api/v1/events", m_viewer.secret));
     QTRY_VERIFY_WITH_TIMEOUT(stream.data().contains("text/event-stream"), kWaitMs);
     const QString id = submit(kModel); // an event arrives after several idle timeouts' worth of waiting
-    QTRY_VERIFY_WITH_TIMEOUT(indexOfEvent(stream.taskEvents(), id, [](const QJsonObject& e) { return e.value(QLatin1String("state")).toString() == QLatin1String("succeeded"); }) >= 0, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(indexOfEvent(stream.taskEvents(), id,
+                                 [](const QJsonObject& e) { return e.value(QLatin1String("state")).toString() == QLatin1String("succeeded"); })
+            >= 0,
+        kWaitMs);
     QElapsedTimer clock;
     clock.start();
     QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > 1200, 2000); // three idle timeouts pass
@@ -1332,13 +1364,14 @@ void TestApi::bodyOverLimit()
     // Expect: 100-continue over the limit: refused before the client sends the body.
     RawClient expecting;
     QVERIFY(expecting.connectTo(port));
-    expecting.send(rawRequest("POST", "/api/v1/tasks", m_operator.secret,
-        "Content-Type: application/json\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n"));
+    expecting.send(
+        rawRequest("POST", "/api/v1/tasks", m_operator.secret, "Content-Type: application/json\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n"));
     QCOMPARE(expecting.response().status, 413);
     QVERIFY(!expecting.data().contains("100 Continue"));
 
     // Just over the limit through an ordinary client, then one at the limit.
-    QByteArray padded = taskBody(kModel, { { QStringLiteral("labels"), QJsonObject { { QStringLiteral("pad"), QString(4096, QLatin1Char('x')) } } } });
+    QByteArray padded
+        = taskBody(kModel, { { QStringLiteral("labels"), QJsonObject { { QStringLiteral("pad"), QString(4096, QLatin1Char('x')) } } } });
     QVERIFY(padded.size() > 4096);
     RawClient over;
     QVERIFY(over.connectTo(port));
@@ -1349,7 +1382,8 @@ void TestApi::bodyOverLimit()
     QCOMPARE(taskCount(), 0);
 
     // A new connection is served as usual.
-    const Response next = call("POST", QStringLiteral("/api/v1/tasks"), m_operator.secret, taskBody(kModel), QByteArrayLiteral("application/json"), port);
+    const Response next
+        = call("POST", QStringLiteral("/api/v1/tasks"), m_operator.secret, taskBody(kModel), QByteArrayLiteral("application/json"), port);
     QVERIFY2(next.status == 201, next.text());
     QCOMPARE(call("GET", QStringLiteral("/health"), {}, {}, {}, port).status, 200);
     QCOMPARE(taskCount(), 1);
@@ -1366,8 +1400,9 @@ void TestApi::malformedRequests_data()
     QTest::newRow("relative target") << QByteArray("GET health HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
     QTest::newRow("header without colon") << QByteArray("GET /health HTTP/1.1\r\nHost x\r\n\r\n") << 400;
     QTest::newRow("bad content length") << QByteArray("POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n") << 400;
-    QTest::newRow("chunked request body")
-        << QByteArray("POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n") << 411;
+    QTest::newRow("chunked request body") << QByteArray(
+        "POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+                                          << 411;
     QTest::newRow("huge head") << QByteArray("GET /health HTTP/1.1\r\nX-Big: " + QByteArray(70 * 1024, 'a')) << 431;
 }
 
@@ -1395,8 +1430,9 @@ void TestApi::metrics()
     QCOMPARE(call("GET", QStringLiteral("/api/v1/tasks?state=bogus"), m_viewer.secret).status, 400);
 
     Response r;
-    QTRY_VERIFY2_WITH_TIMEOUT((r = call("GET", QStringLiteral("/metrics"), m_viewer.secret)).body.contains("llmsched_tasks_submitted_total{model=\"sim\"} 3\n"),
-        r.text(), kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        (r = call("GET", QStringLiteral("/metrics"), m_viewer.secret)).body.contains("llmsched_tasks_submitted_total{model=\"sim\"} 3\n"), r.text(),
+        kWaitMs);
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("content-type").startsWith("text/plain"));
     QVERIFY(r.body.contains("llmsched_tasks_submitted_total{model=\"small\"} 1\n"));
@@ -1598,12 +1634,10 @@ void TestApi::clientLeavesEarly()
     const QByteArray json = QByteArrayLiteral("Content-Type: application/json\r\n");
     const QByteArray task = taskBody(kModel);
     const QList<QByteArray> requests = {
-        rawRequest("GET", "/api/v1/tasks?limit=1000", m_viewer.secret),
-        rawRequest("GET", "/api/v1/tasks/" + running.toLatin1(), m_viewer.secret),
+        rawRequest("GET", "/api/v1/tasks?limit=1000", m_viewer.secret), rawRequest("GET", "/api/v1/tasks/" + running.toLatin1(), m_viewer.secret),
         rawRequest("POST", "/api/v1/tasks", m_operator.secret, json + "Content-Length: " + QByteArray::number(task.size()) + "\r\n") + task,
         rawRequest("DELETE", "/api/v1/tasks/" + running.toLatin1(), m_operator.secret), // waits for the call to stop
-        rawRequest("GET", "/api/v1/system/audit", m_admin.secret),
-        rawRequest("GET", "/api/v1/events", m_viewer.secret),
+        rawRequest("GET", "/api/v1/system/audit", m_admin.secret), rawRequest("GET", "/api/v1/events", m_viewer.secret),
         rawRequest("POST", "/api/v1/tasks", m_operator.secret, json + "Content-Length: 500\r\n") + "{\"model\":", // body never completes
         QByteArray("GET /health HTTP/1.1\r\nHost: x\r\n"), // head never completes
     };
@@ -1624,7 +1658,9 @@ void TestApi::clientLeavesEarly()
     QVERIFY(waitUntil([&stream] { return !stream.events().isEmpty(); }));
     const QString after = submit(kModel);
     QVERIFY(waitUntil([&] {
-        return indexOfEvent(stream.taskEvents(), after, [](const QJsonObject& e) { return e.value(QLatin1String("state")).toString() == QLatin1String("succeeded"); }) >= 0;
+        return indexOfEvent(stream.taskEvents(), after, [](const QJsonObject& e) {
+            return e.value(QLatin1String("state")).toString() == QLatin1String("succeeded");
+        }) >= 0;
     }));
     QCOMPARE(call("GET", QStringLiteral("/health")).status, 200);
     QCOMPARE(call("GET", QStringLiteral("/api/v1/tasks/") + after, m_viewer.secret).status, 200);

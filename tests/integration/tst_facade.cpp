@@ -111,7 +111,9 @@ Response TestFacade::post(const QString& path, const QJsonObject& body, const QB
 static QJsonObject chatBody(bool stream = false)
 {
     QJsonObject b { { QStringLiteral("model"), QStringLiteral("gpt-local") },
-        { QStringLiteral("messages"), QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hello") } } } } };
+        { QStringLiteral("messages"),
+            QJsonArray {
+                QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hello") } } } } };
     if (stream)
         b.insert(QStringLiteral("stream"), true);
     return b;
@@ -127,7 +129,14 @@ void TestFacade::plainChatCompletion()
     const Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json.value(QLatin1String("object")).toString(), QStringLiteral("chat.completion"));
-    QCOMPARE(r.json.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(),
+    QCOMPARE(r.json.value(QLatin1String("choices"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QLatin1String("message"))
+                 .toObject()
+                 .value(QLatin1String("content"))
+                 .toString(),
         reply.text);
     QCOMPARE(r.json.value(QLatin1String("usage")).toObject().value(QLatin1String("total_tokens")).toInt(), 11);
     // It was a real task, stored with its answer.
@@ -278,7 +287,8 @@ void TestFacade::errorsInOpenAiShape()
     m_upstream->setDefaultReply(refuse);
     r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
     QCOMPARE(r.status, 400);
-    QVERIFY2(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(QLatin1String("max_tokens is too large")),
+    QVERIFY2(
+        r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(QLatin1String("max_tokens is too large")),
         r.body.constData());
     // A broken upstream is a bad gateway.
     FakeReply broken;

@@ -37,7 +37,7 @@ QList<SseEvent> parseSse(const QByteArray& body)
         if (block.isEmpty())
             continue;
         if (block.startsWith("event: ")) {
-            events.append(SseEvent {block.mid(7), {}});
+            events.append(SseEvent { block.mid(7), {} });
         } else if (block.startsWith("data: ")) {
             if (events.isEmpty() || !events.constLast().data.isNull())
                 events.append(SseEvent {});
@@ -55,19 +55,20 @@ QJsonObject parseObject(const QByteArray& bytes)
 QJsonObject chatBody(bool stream = false, bool includeUsage = false)
 {
     QJsonObject o {
-        {QStringLiteral("model"), QStringLiteral("m1")},
-        {QStringLiteral("messages"), QJsonArray {QJsonObject {{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), QStringLiteral("hi")}}}},
+        { QStringLiteral("model"), QStringLiteral("m1") },
+        { QStringLiteral("messages"),
+            QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("hi") } } } },
     };
     if (stream)
         o.insert(QStringLiteral("stream"), true);
     if (includeUsage)
-        o.insert(QStringLiteral("stream_options"), QJsonObject {{QStringLiteral("include_usage"), true}});
+        o.insert(QStringLiteral("stream_options"), QJsonObject { { QStringLiteral("include_usage"), true } });
     return o;
 }
 
 QNetworkRequest makeRequest(const QString& url)
 {
-    QNetworkRequest req {QUrl(url)};
+    QNetworkRequest req { QUrl(url) };
     req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     return req;
@@ -93,8 +94,7 @@ int statusOf(QNetworkReply* reply)
 
 // Reads from a raw socket until `done` says the bytes so far are complete; runs
 // the event loop meanwhile, since the server lives on this thread.
-template<typename Pred>
-bool readUntil(QTcpSocket& socket, QByteArray& into, Pred done, int timeoutMs = kWaitMs)
+template <typename Pred> bool readUntil(QTcpSocket& socket, QByteArray& into, Pred done, int timeoutMs = kWaitMs)
 {
     QSignalSpy readable(&socket, &QTcpSocket::readyRead);
     QDeadlineTimer deadline(timeoutMs);
@@ -196,26 +196,26 @@ void TestFakeServer::otherRoutes()
     const QJsonObject m = parseObject(models->readAll());
     QCOMPARE(m.value(QLatin1String("data")).toArray().at(0).toObject().value(QLatin1String("id")).toString(), QStringLiteral("fake-model"));
 
-    std::unique_ptr<QNetworkReply> emb(post(*m_nam, url(QStringLiteral("/v1/embeddings")), {{QStringLiteral("model"), QStringLiteral("e1")}}));
+    std::unique_ptr<QNetworkReply> emb(post(*m_nam, url(QStringLiteral("/v1/embeddings")), { { QStringLiteral("model"), QStringLiteral("e1") } }));
     QVERIFY(waitFinished(emb.get()));
     const QJsonObject e = parseObject(emb->readAll());
     QCOMPARE(e.value(QLatin1String("data")).toArray().at(0).toObject().value(QLatin1String("embedding")).toArray().size(), 3);
     QCOMPARE(e.value(QLatin1String("model")).toString(), QStringLiteral("e1"));
 
-    std::unique_ptr<QNetworkReply> text(post(*m_nam, url(QStringLiteral("/v1/completions")), {{QStringLiteral("prompt"), QStringLiteral("x")}}));
+    std::unique_ptr<QNetworkReply> text(post(*m_nam, url(QStringLiteral("/v1/completions")), { { QStringLiteral("prompt"), QStringLiteral("x") } }));
     QVERIFY(waitFinished(text.get()));
     const QJsonObject t = parseObject(text->readAll());
     QCOMPARE(t.value(QLatin1String("object")).toString(), QStringLiteral("text_completion"));
     QCOMPARE(t.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("text")).toString(), FakeReply().text);
 
-    std::unique_ptr<QNetworkReply> msg(post(*m_nam, url(QStringLiteral("/v1/messages")), {{QStringLiteral("model"), QStringLiteral("claude")}}));
+    std::unique_ptr<QNetworkReply> msg(post(*m_nam, url(QStringLiteral("/v1/messages")), { { QStringLiteral("model"), QStringLiteral("claude") } }));
     QVERIFY(waitFinished(msg.get()));
     const QJsonObject a = parseObject(msg->readAll());
     QCOMPARE(a.value(QLatin1String("type")).toString(), QStringLiteral("message"));
     QCOMPARE(a.value(QLatin1String("content")).toArray().at(0).toObject().value(QLatin1String("text")).toString(), FakeReply().text);
     QCOMPARE(a.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(), 20);
 
-    std::unique_ptr<QNetworkReply> echo(post(*m_nam, url(QStringLiteral("/hooks/x?a=1")), {{QStringLiteral("k"), 5}}));
+    std::unique_ptr<QNetworkReply> echo(post(*m_nam, url(QStringLiteral("/hooks/x?a=1")), { { QStringLiteral("k"), 5 } }));
     QVERIFY(waitFinished(echo.get()));
     const QJsonObject x = parseObject(echo->readAll());
     QCOMPARE(x.value(QLatin1String("method")).toString(), QStringLiteral("POST"));
@@ -241,7 +241,7 @@ void TestFakeServer::errorStatusWithRetryAfter()
 {
     FakeReply r;
     r.status = 429;
-    r.headers = {{QByteArrayLiteral("Retry-After"), QByteArrayLiteral("2")}};
+    r.headers = { { QByteArrayLiteral("Retry-After"), QByteArrayLiteral("2") } };
     m_server->setDefaultReply(r);
     std::unique_ptr<QNetworkReply> reply(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody()));
     QVERIFY(waitFinished(reply.get()));
@@ -381,7 +381,7 @@ void TestFakeServer::anthropicStreaming()
     r.completionTokens = 3;
     r.chunkBytes = 5;
     m_server->setDefaultReply(r);
-    QJsonObject body {{QStringLiteral("model"), QStringLiteral("claude-x")}, {QStringLiteral("stream"), true}};
+    QJsonObject body { { QStringLiteral("model"), QStringLiteral("claude-x") }, { QStringLiteral("stream"), true } };
     std::unique_ptr<QNetworkReply> reply(post(*m_nam, url(QStringLiteral("/v1/messages")), body));
     QVERIFY(waitFinished(reply.get()));
     QCOMPARE(reply->error(), QNetworkReply::NoError);
@@ -422,7 +422,8 @@ void TestFakeServer::rawPiecesAndChunkFraming()
     socket.connectToHost(QHostAddress::LocalHost, m_server->port());
     QVERIFY(socket.waitForConnected(kWaitMs));
     const QByteArray body = QByteArrayLiteral(R"({"model":"m","stream":true})");
-    const QByteArray request = QByteArrayLiteral("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ")
+    const QByteArray request
+        = QByteArrayLiteral("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ")
         + QByteArray::number(body.size()) + QByteArrayLiteral("\r\n\r\n") + body;
     for (qsizetype at = 0; at < request.size(); at += 20) {
         socket.write(request.mid(at, 20));

@@ -349,9 +349,8 @@ private slots:
     // HTTP/1.0 with Connection: keep-alive and a length may be reused.
     void http10KeepAlive()
     {
-        ScriptedServer server([](ServerConn& c, const QByteArray&) {
-            c.socket->write("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok");
-        });
+        ScriptedServer server(
+            [](ServerConn& c, const QByteArray&) { c.socket->write("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"); });
         Http1Pool pool;
         for (int i = 0; i < 2; ++i) {
             Probe p(server.port());
@@ -726,9 +725,7 @@ private slots:
     void abortFromCallbackWhileOwnerLetsGo()
     {
         QFETCH(bool, inHeaders);
-        ScriptedServer server([](ServerConn& c, const QByteArray&) {
-            c.socket->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst piece");
-        });
+        ScriptedServer server([](ServerConn& c, const QByteArray&) { c.socket->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst piece"); });
         Http1Pool pool;
         auto call = std::make_shared<Http1Call>();
         const std::weak_ptr<Http1Call> weak = call;

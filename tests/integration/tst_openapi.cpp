@@ -58,8 +58,11 @@ void TestOpenApi::specMatchesServer()
 
     const QSet<QString> undocumented = servedSet - documented;
     const QSet<QString> unserved = documented - servedSet;
-    QVERIFY2(undocumented.isEmpty(), qPrintable(QStringLiteral("served but not in openapi.yaml: ") + QStringList(undocumented.cbegin(), undocumented.cend()).join(QStringLiteral(", "))));
-    QVERIFY2(unserved.isEmpty(), qPrintable(QStringLiteral("in openapi.yaml but not served: ") + QStringList(unserved.cbegin(), unserved.cend()).join(QStringLiteral(", "))));
+    QVERIFY2(undocumented.isEmpty(),
+        qPrintable(
+            QStringLiteral("served but not in openapi.yaml: ") + QStringList(undocumented.cbegin(), undocumented.cend()).join(QStringLiteral(", "))));
+    QVERIFY2(unserved.isEmpty(),
+        qPrintable(QStringLiteral("in openapi.yaml but not served: ") + QStringList(unserved.cbegin(), unserved.cend()).join(QStringLiteral(", "))));
     host.stop();
 }
 

@@ -191,7 +191,14 @@ void TestProviders::openAiChatRoundTrip()
     const auto task = await(m_f->engine->task(id.toString()));
     QVERIFY(task);
     const QJsonObject out = json(task->output);
-    QCOMPARE(out.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(),
+    QCOMPARE(out.value(QLatin1String("choices"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QLatin1String("message"))
+                 .toObject()
+                 .value(QLatin1String("content"))
+                 .toString(),
         QStringLiteral("Hello there"));
     QCOMPARE(task->usage.promptTokens, 1000);
     QCOMPARE(task->usage.completionTokens, 500);
@@ -291,7 +298,14 @@ void TestProviders::anthropicRoundTrip()
     const auto task = await(m_f->engine->task(id.toString()));
     const QJsonObject out = json(task->output);
     QCOMPARE(out.value(QLatin1String("object")).toString(), QStringLiteral("chat.completion"));
-    QCOMPARE(out.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(),
+    QCOMPARE(out.value(QLatin1String("choices"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QLatin1String("message"))
+                 .toObject()
+                 .value(QLatin1String("content"))
+                 .toString(),
         QStringLiteral("Hi from Claude"));
     QCOMPARE(out.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("finish_reason")).toString(), QStringLiteral("stop"));
     QCOMPARE(task->usage.promptTokens, 21);
@@ -312,7 +326,15 @@ void TestProviders::anthropicStream()
     QCOMPARE(m_server->requests().constFirst().json.value(QLatin1String("max_tokens")).toInt(), 50);
     const auto task = await(m_f->engine->task(id.toString()));
     const QJsonObject out = json(task->output);
-    QCOMPARE(out.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(), reply.text);
+    QCOMPARE(out.value(QLatin1String("choices"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QLatin1String("message"))
+                 .toObject()
+                 .value(QLatin1String("content"))
+                 .toString(),
+        reply.text);
     QCOMPARE(task->usage.promptTokens, 30);
     QCOMPARE(task->usage.completionTokens, 5);
 }
@@ -355,7 +377,8 @@ void TestProviders::genericHttpTask()
     QCOMPARE(refused.size(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(refused[0].id), TaskState::Dead, 10000);
     const QString refusal = await(m_f->engine->task(refused[0].id.toString()))->error;
-    QVERIFY2(refusal.contains(QStringLiteral("not this endpoint's origin")) && refusal.contains(QStringLiteral("allowed_hosts")), qPrintable(refusal));
+    QVERIFY2(
+        refusal.contains(QStringLiteral("not this endpoint's origin")) && refusal.contains(QStringLiteral("allowed_hosts")), qPrintable(refusal));
     QCOMPARE(other.requestCount(), 0);
     e.allowedHosts = { QStringLiteral("127.0.0.1:") + QString::number(QUrl(other.baseUrl()).port()) };
     QVERIFY(await(m_f->engine->upsertModel(model(QStringLiteral("hooks"), { e }))));
@@ -451,7 +474,8 @@ void TestProviders::retryAfterRespected()
     QVERIFY2(gap >= 1000, qPrintable(QStringLiteral("retried after %1 ms").arg(gap)));
     QVERIFY2(gap < 3000, qPrintable(QStringLiteral("retried after %1 ms").arg(gap))); // the policy's own backoff is 20 ms
     const auto log = await(m_f->engine->taskLog(id.toString()));
-    QVERIFY(std::any_of(log->cbegin(), log->cend(), [](const TaskLogEntry& e) { return e.message.contains(QLatin1String("Retry-After")) && e.message.contains(QLatin1String("429")); }));
+    QVERIFY(std::any_of(log->cbegin(), log->cend(),
+        [](const TaskLogEntry& e) { return e.message.contains(QLatin1String("Retry-After")) && e.message.contains(QLatin1String("429")); }));
 }
 
 void TestProviders::serverErrorsRetried()
@@ -476,7 +500,8 @@ void TestProviders::serverErrorsRetried()
     for (const TaskLogEntry& e : *log)
         messages.append(e.message);
     const QString all = messages.join(QLatin1Char('\n'));
-    QVERIFY2(all.contains(QLatin1String("HTTP 500")) && all.contains(QLatin1String("HTTP 502")) && all.contains(QLatin1String("HTTP 503")), qPrintable(all));
+    QVERIFY2(all.contains(QLatin1String("HTTP 500")) && all.contains(QLatin1String("HTTP 502")) && all.contains(QLatin1String("HTTP 503")),
+        qPrintable(all));
 
     // A 400 is the request's fault: no retry.
     m_server->setHandler([](const FakeRequest&) {
@@ -489,7 +514,8 @@ void TestProviders::serverErrorsRetried()
     QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(bad), TaskState::Dead, 10000);
     const auto dead = await(m_f->engine->task(bad.toString()));
     QCOMPARE(dead->attempts, 1);
-    QVERIFY2(dead->error.contains(QLatin1String("HTTP 400")) && dead->error.contains(QLatin1String("messages must not be empty")), qPrintable(dead->error));
+    QVERIFY2(dead->error.contains(QLatin1String("HTTP 400")) && dead->error.contains(QLatin1String("messages must not be empty")),
+        qPrintable(dead->error));
 }
 
 void TestProviders::connectionResetRetried()
@@ -521,9 +547,8 @@ void TestProviders::connectionResetRetried()
     QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(id), TaskState::Succeeded, 10000);
     QCOMPARE(await(m_f->engine->task(id.toString()))->attempts, 2);
     const auto log = await(m_f->engine->taskLog(id.toString()));
-    QVERIFY(std::any_of(log->cbegin(), log->cend(), [](const TaskLogEntry& e) {
-        return e.message.contains(QLatin1String("the connection broke after HTTP 200 headers"));
-    }));
+    QVERIFY(std::any_of(log->cbegin(), log->cend(),
+        [](const TaskLogEntry& e) { return e.message.contains(QLatin1String("the connection broke after HTTP 200 headers")); }));
 }
 
 void TestProviders::timeoutAbortsTheSocket()
@@ -666,9 +691,8 @@ void TestProviders::circuitOpensAndRecovers()
     const int whenOpened = m_server->requestCount();
     QCOMPARE(whenOpened, 3);
     // While open nothing reaches the server; the task waits in retry/queue.
-    QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant>& args) {
-        return args.at(0).value<Notification>().title == QLatin1String("Endpoint circuit opened");
-    }));
+    QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(),
+        [](const QList<QVariant>& args) { return args.at(0).value<Notification>().title == QLatin1String("Endpoint circuit opened"); }));
     QCOMPARE(m_server->requestCount(), whenOpened);
     failing = false;
     // After open_ms a half-open probe goes through, succeeds, and the circuit closes.
@@ -825,9 +849,8 @@ void TestProviders::dailyBudgetPausesDispatch()
         specs.append(chat(QStringLiteral("gpt")));
     const auto out = m_f->submit(specs);
     QTRY_VERIFY_WITH_TIMEOUT(modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"))->budgetExhausted, 10000);
-    QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant>& args) {
-        return args.at(0).value<Notification>().title == QLatin1String("Daily budget reached");
-    }));
+    QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(),
+        [](const QList<QVariant>& args) { return args.at(0).value<Notification>().title == QLatin1String("Daily budget reached"); }));
     QCOMPARE(m_server->requestCount(), 3);
     const ModelSnapshot* ms = modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"));
     QCOMPARE(ms->states[static_cast<int>(TaskState::Queued)], 3); // waiting, not dropped
@@ -932,9 +955,8 @@ void TestProviders::noKeyInAnyLogLine()
     QVERIFY(!errors.contains(key));
     QVERIFY(!snap.lastError.contains(key));
     QMutexLocker lock(&g_logMutex);
-    QVERIFY(std::any_of(g_log.cbegin(), g_log.cend(), [](const QString& line) {
-        return line.contains(QLatin1String("circuit open")) && line.contains(QLatin1String("Bearer ***"));
-    }));
+    QVERIFY(std::any_of(g_log.cbegin(), g_log.cend(),
+        [](const QString& line) { return line.contains(QLatin1String("circuit open")) && line.contains(QLatin1String("Bearer ***")); }));
     for (const QString& line : std::as_const(g_log))
         QVERIFY2(!line.contains(key) && !line.contains(key.left(16)), qPrintable(line));
     // Nor in the database file or its WAL.
@@ -945,7 +967,6 @@ void TestProviders::noKeyInAnyLogLine()
     }
 }
 
-QTEST_GUILESS_MAIN(TestProviders)
 void TestProviders::simulatedEmbeddingsFollowTheRequest()
 {
     // What the OpenAI SDKs send by default: several inputs, base64 floats.
@@ -986,4 +1007,5 @@ void TestProviders::simulatedEmbeddingsFollowTheRequest()
     QCOMPARE(one.at(0).toObject().value(QLatin1String("embedding")).toArray().size(), 8);
 }
 
+QTEST_GUILESS_MAIN(TestProviders)
 #include "tst_providers.moc"

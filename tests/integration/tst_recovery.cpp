@@ -52,8 +52,8 @@ void TestRecovery::sigkillMidRunLosesNothing()
                         .toUtf8());
     }
     const QString dataDir = dir.filePath(QStringLiteral("data"));
-    const QStringList common = { QStringLiteral("--data-dir"), dataDir, QStringLiteral("--config"), configPath,
-        QStringLiteral("--status-interval"), QStringLiteral("0"), QStringLiteral("--no-api") }; // no port to collide on
+    const QStringList common = { QStringLiteral("--data-dir"), dataDir, QStringLiteral("--config"), configPath, QStringLiteral("--status-interval"),
+        QStringLiteral("0"), QStringLiteral("--no-api") }; // no port to collide on
 
     // Import: acknowledged once the command reports it.
     QProcess import;

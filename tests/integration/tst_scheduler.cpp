@@ -158,8 +158,8 @@ void TestScheduler::retryThenDeadWithBackoff()
     const Ulid id = f.submitOne(spec(m.name));
     QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Dead, 10000);
     QCOMPARE(f.statesOf(id),
-        (QList<TaskState> { TaskState::Queued, TaskState::Running, TaskState::RetryWait, TaskState::Queued, TaskState::Running,
-            TaskState::RetryWait, TaskState::Queued, TaskState::Running, TaskState::Dead }));
+        (QList<TaskState> { TaskState::Queued, TaskState::Running, TaskState::RetryWait, TaskState::Queued, TaskState::Running, TaskState::RetryWait,
+            TaskState::Queued, TaskState::Running, TaskState::Dead }));
     // Back-off: 40 ms after attempt 1, 80 ms after attempt 2 (event times are
     // read at millisecond granularity, so allow one millisecond of rounding).
     const auto evs = f.eventsOf(id);
@@ -587,7 +587,6 @@ void TestScheduler::stopWithoutDrainRequeuesRunningWork()
     QCOMPARE(again.engine->snapshot()->models.value(0).states[static_cast<int>(TaskState::Queued)], qint64(1));
 }
 
-QTEST_GUILESS_MAIN(TestScheduler)
 // Each stop writes the current minute; a restart within the same minute adds
 // to that row. The latency histogram must add up like the counters do.
 void TestScheduler::minuteRollupsAddUpAcrossRestarts()
@@ -620,4 +619,5 @@ void TestScheduler::minuteRollupsAddUpAcrossRestarts()
     QCOMPARE(inBuckets, 10);
 }
 
+QTEST_GUILESS_MAIN(TestScheduler)
 #include "tst_scheduler.moc"

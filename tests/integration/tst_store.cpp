@@ -9,6 +9,9 @@
 #include <QFile>
 #include <QtTest>
 
+#include <atomic>
+#include <thread>
+
 using namespace llmsched;
 using namespace testutil;
 
@@ -56,6 +59,7 @@ private slots:
     void corruptPagesAreRefusedUntouched();
     void newerSchemaIsRefusedUntouched();
     void secondEngineOnSameStoreIsRefused();
+    void callsDuringShutdownAreAnsweredOrRefused();
     void storeLockedByAnotherProgramIsRefused();
     void checkpointsKeepTheWalBounded();
     void rowsBoundDirectlyMatchQtsRows();
@@ -72,7 +76,8 @@ void TestStore::freshStoreIsMigrated()
     QCOMPARE(raw.scalar(QStringLiteral("SELECT max(version) FROM schema_version")).toInt(), latestSchemaVersion());
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
     for (const char* table : { "models", "endpoints", "tasks", "task_logs", "stats_minute", "schema_version" }) {
-        const QVariant n = raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%1'").arg(QLatin1String(table)));
+        const QVariant n
+            = raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%1'").arg(QLatin1String(table)));
         QVERIFY2(n.toInt() == 1, table);
     }
 }
@@ -179,7 +184,6 @@ void TestStore::storeLockedByAnotherProgramIsRefused()
     QCOMPARE(startError(dir.path()), QString());
 }
 
-QTEST_GUILESS_MAIN(TestStore)
 void TestStore::rowsBoundDirectlyMatchQtsRows()
 {
     // Plain task rows go through SQLite's C API where the build has it (the
@@ -248,8 +252,6 @@ void TestStore::rowsBoundDirectlyMatchQtsRows()
     }
 }
 
-#include "tst_store.moc"
-
 // WAL checkpoints run beside the writer (not inside commits): pages reach the
 // database file while the store is open, and a WAL that grew past the rewind
 // size (32 MiB here) is rewound, so a long burst of writes does not grow it
@@ -286,3 +288,78 @@ void TestStore::checkpointsKeepTheWalBounded()
     QVERIFY(stored.ok());
     QCOMPARE(*stored, qint64(kBatches * kPerBatch));
 }
+
+// Clients on other threads keep calling while the engine shuts down (the GUI
+// closing during an import, the REST thread mid-request): every call is
+// answered, either done or refused with "not running", none reaches a deleted
+// scheduler or store (run under ASan in CI), and every acknowledged submit is
+// stored.
+void TestStore::callsDuringShutdownAreAnsweredOrRefused()
+{
+    QTemporaryDir dir;
+    EngineFixture f(dir.path());
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    Engine* engine = f.engine.get();
+
+    std::atomic<int> calls { 0 };
+    std::atomic<int> refused { 0 };
+    std::atomic<int> acked { 0 };
+    std::atomic<int> unanswered { 0 };
+    std::atomic<int> wrongErrors { 0 };
+    std::atomic<bool> done { false };
+    const auto finishes = [](const auto& future) {
+        QDeadlineTimer deadline(30'000);
+        while (!future.isFinished() && !deadline.hasExpired())
+            QThread::yieldCurrentThread();
+        return future.isFinished();
+    };
+    const auto client = [&](int n) {
+        int i = 0;
+        while (!done.load()) {
+            const auto submitted = engine->submit({ spec(QStringLiteral("m"), 0, QStringLiteral("c%1-%2").arg(n).arg(i++)) });
+            const auto counted = engine->countTasks(TaskFilter {});
+            const auto page = engine->tasks(TaskFilter {});
+            ++calls;
+            if (!finishes(submitted) || !finishes(counted) || !finishes(page)) {
+                ++unanswered;
+                continue;
+            }
+            const auto r = submitted.result();
+            if (r)
+                ++acked;
+            else if (r.error().code == ErrorCode::Unavailable)
+                ++refused;
+            else
+                ++wrongErrors;
+            if (!counted.result() && counted.result().error().code != ErrorCode::Unavailable)
+                ++wrongErrors;
+        }
+    };
+    std::thread a(client, 1);
+    std::thread b(client, 2);
+    QTRY_VERIFY_WITH_TIMEOUT(calls.load() >= 50, 30'000);
+    engine->shutdown(0);
+    QVERIFY(!engine->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(refused.load() >= 20, 30'000);
+    done = true;
+    a.join();
+    b.join();
+    QCOMPARE(unanswered.load(), 0);
+    QCOMPARE(wrongErrors.load(), 0);
+    const auto late = engine->submit({ spec(QStringLiteral("m"), 0, QStringLiteral("late")) }).result();
+    QVERIFY(!late);
+    QVERIFY2(late.error().message.contains(QStringLiteral("not running")), qPrintable(late.error().message));
+    f.stop();
+
+    EngineFixture reopened(dir.path());
+    QVERIFY(reopened.start(false));
+    const auto stored = await(reopened.engine->countTasks(TaskFilter {}));
+    QVERIFY(stored.ok());
+    QCOMPARE(*stored, qint64(acked.load()));
+}
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"

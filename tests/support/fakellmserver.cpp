@@ -47,22 +47,38 @@ Route routeFor(const QByteArray& method, QByteArrayView path)
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return QByteArrayLiteral("OK");
-    case 400: return QByteArrayLiteral("Bad Request");
-    case 401: return QByteArrayLiteral("Unauthorized");
-    case 403: return QByteArrayLiteral("Forbidden");
-    case 404: return QByteArrayLiteral("Not Found");
-    case 408: return QByteArrayLiteral("Request Timeout");
-    case 413: return QByteArrayLiteral("Payload Too Large");
-    case 429: return QByteArrayLiteral("Too Many Requests");
-    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
-    case 500: return QByteArrayLiteral("Internal Server Error");
-    case 501: return QByteArrayLiteral("Not Implemented");
-    case 502: return QByteArrayLiteral("Bad Gateway");
-    case 503: return QByteArrayLiteral("Service Unavailable");
-    case 504: return QByteArrayLiteral("Gateway Timeout");
-    case 529: return QByteArrayLiteral("Overloaded");
-    default: return QByteArrayLiteral("Status");
+    case 200:
+        return QByteArrayLiteral("OK");
+    case 400:
+        return QByteArrayLiteral("Bad Request");
+    case 401:
+        return QByteArrayLiteral("Unauthorized");
+    case 403:
+        return QByteArrayLiteral("Forbidden");
+    case 404:
+        return QByteArrayLiteral("Not Found");
+    case 408:
+        return QByteArrayLiteral("Request Timeout");
+    case 413:
+        return QByteArrayLiteral("Payload Too Large");
+    case 429:
+        return QByteArrayLiteral("Too Many Requests");
+    case 431:
+        return QByteArrayLiteral("Request Header Fields Too Large");
+    case 500:
+        return QByteArrayLiteral("Internal Server Error");
+    case 501:
+        return QByteArrayLiteral("Not Implemented");
+    case 502:
+        return QByteArrayLiteral("Bad Gateway");
+    case 503:
+        return QByteArrayLiteral("Service Unavailable");
+    case 504:
+        return QByteArrayLiteral("Gateway Timeout");
+    case 529:
+        return QByteArrayLiteral("Overloaded");
+    default:
+        return QByteArrayLiteral("Status");
     }
 }
 
@@ -74,11 +90,21 @@ void appendJsonString(QByteArray& out, QByteArrayView utf8)
     for (const char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
         switch (c) {
-        case '"': out.append("\\\"", 2); break;
-        case '\\': out.append("\\\\", 2); break;
-        case '\n': out.append("\\n", 2); break;
-        case '\r': out.append("\\r", 2); break;
-        case '\t': out.append("\\t", 2); break;
+        case '"':
+            out.append("\\\"", 2);
+            break;
+        case '\\':
+            out.append("\\\\", 2);
+            break;
+        case '\n':
+            out.append("\\n", 2);
+            break;
+        case '\r':
+            out.append("\\r", 2);
+            break;
+        case '\t':
+            out.append("\\t", 2);
+            break;
         default:
             if (u < 0x20) {
                 out.append("\\u00", 4);
@@ -194,10 +220,7 @@ struct TimerEntry
 
 struct LaterFirst
 {
-    bool operator()(const TimerEntry& a, const TimerEntry& b) const
-    {
-        return a.dueNs != b.dueNs ? a.dueNs > b.dueNs : a.seq > b.seq;
-    }
+    bool operator()(const TimerEntry& a, const TimerEntry& b) const { return a.dueNs != b.dueNs ? a.dueNs > b.dueNs : a.seq > b.seq; }
 };
 
 } // namespace
@@ -307,8 +330,7 @@ void FakeLlmServer::Private::onClosed(quint64 id)
         return;
     Connection* c = it->second.get();
     c->closed = true;
-    const bool pending = c->state == Connection::State::Delayed || c->state == Connection::State::Hanging
-        || c->state == Connection::State::Streaming;
+    const bool pending = c->state == Connection::State::Delayed || c->state == Connection::State::Hanging || c->state == Connection::State::Streaming;
     c->state = Connection::State::Closing;
     c->pieces.clear();
     QTcpSocket* socket = c->socket;
@@ -318,7 +340,8 @@ void FakeLlmServer::Private::onClosed(quint64 id)
     connections.erase(it);
     if (!purgeQueued) {
         purgeQueued = true;
-        QMetaObject::invokeMethod(q, [this] { purgeDead(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            q, [this] { purgeDead(); }, Qt::QueuedConnection);
     }
     if (pending) {
         setInflight(inflight - 1);
@@ -475,7 +498,7 @@ void FakeLlmServer::Private::handleRequest(Connection* c, FakeRequest&& req)
 
 void FakeLlmServer::Private::schedule(Connection* c, qint64 delayMs)
 {
-    heap.push(TimerEntry{clock.nsecsElapsed() + delayMs * kNsPerMs, ++timerSeq, c->id, c->generation});
+    heap.push(TimerEntry { clock.nsecsElapsed() + delayMs * kNsPerMs, ++timerSeq, c->id, c->generation });
     armTimer();
 }
 
@@ -583,7 +606,7 @@ QByteArray FakeLlmServer::Private::generatedBody(const PendingReply& p)
         out.append(R"(,"path":)");
         appendJsonString(out, p.path);
         out.append(R"(,"body":)");
-        QJsonParseError error{};
+        QJsonParseError error {};
         QJsonDocument::fromJson(p.body, &error);
         if (!p.body.isEmpty() && error.error == QJsonParseError::NoError)
             out.append(p.body);
@@ -613,29 +636,33 @@ QByteArray FakeLlmServer::Private::streamBytes(const PendingReply& p, QList<QByt
 
     if (p.route == Route::Messages) {
         emitEvent(QByteArrayLiteral("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake_") + number
-                  + QByteArrayLiteral(R"(","type":"message","role":"assistant","model":)") + p.modelJson
-                  + QByteArrayLiteral(R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":)") + prompt
-                  + QByteArrayLiteral(",\"output_tokens\":1}}}\n\n"));
-        emitEvent(QByteArrayLiteral(
-            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"));
+            + QByteArrayLiteral(R"(","type":"message","role":"assistant","model":)") + p.modelJson
+            + QByteArrayLiteral(R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":)") + prompt
+            + QByteArrayLiteral(",\"output_tokens\":1}}}\n\n"));
+        emitEvent(QByteArrayLiteral("event: content_block_start\ndata: "
+                                    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"));
         for (const QString& word : words) {
-            emitEvent(QByteArrayLiteral(
-                          "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":")
-                      + jsonString(word.toUtf8()) + QByteArrayLiteral("}}\n\n"));
+            emitEvent(
+                QByteArrayLiteral(
+                    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":")
+                + jsonString(word.toUtf8()) + QByteArrayLiteral("}}\n\n"));
         }
         emitEvent(QByteArrayLiteral("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"));
-        emitEvent(QByteArrayLiteral("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
-                                    "\"usage\":{\"output_tokens\":")
-                  + completion + QByteArrayLiteral("}}\n\n"));
+        emitEvent(QByteArrayLiteral(
+                      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+                      "\"usage\":{\"output_tokens\":")
+            + completion + QByteArrayLiteral("}}\n\n"));
         emitEvent(QByteArrayLiteral("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
         return all;
     }
 
     const bool chat = p.route == Route::Chat;
     const QByteArray head = (chat ? QByteArrayLiteral("data: {\"id\":\"chatcmpl-fake-") : QByteArrayLiteral("data: {\"id\":\"cmpl-fake-")) + number
-        + (chat ? QByteArrayLiteral(R"(","object":"chat.completion.chunk","created":)") : QByteArrayLiteral(R"(","object":"text_completion","created":)"))
+        + (chat ? QByteArrayLiteral(R"(","object":"chat.completion.chunk","created":)")
+                : QByteArrayLiteral(R"(","object":"text_completion","created":)"))
         + QByteArray::number(QDateTime::currentSecsSinceEpoch()) + QByteArrayLiteral(R"(,"model":)") + p.modelJson;
-    auto piece = [&](const QByteArray& choice) -> QByteArray { return head + QByteArrayLiteral(R"(,"choices":[)") + choice + QByteArrayLiteral("]}\n\n"); };
+    auto piece
+        = [&](const QByteArray& choice) -> QByteArray { return head + QByteArrayLiteral(R"(,"choices":[)") + choice + QByteArrayLiteral("]}\n\n"); };
 
     QList<QString> pieces = words;
     if (pieces.isEmpty())
@@ -644,7 +671,7 @@ QByteArray FakeLlmServer::Private::streamBytes(const PendingReply& p, QList<QByt
         const QByteArray content = jsonString(pieces.at(i).toUtf8());
         if (chat) {
             emitEvent(piece(QByteArrayLiteral(R"({"index":0,"delta":{)") + (i == 0 ? QByteArrayLiteral(R"("role":"assistant",)") : QByteArray())
-                            + QByteArrayLiteral(R"("content":)") + content + QByteArrayLiteral(R"(},"finish_reason":null})")));
+                + QByteArrayLiteral(R"("content":)") + content + QByteArrayLiteral(R"(},"finish_reason":null})")));
         } else {
             emitEvent(piece(QByteArrayLiteral(R"({"index":0,"text":)") + content + QByteArrayLiteral(R"(,"finish_reason":null})")));
         }
@@ -652,8 +679,9 @@ QByteArray FakeLlmServer::Private::streamBytes(const PendingReply& p, QList<QByt
     emitEvent(piece(chat ? QByteArrayLiteral(R"({"index":0,"delta":{},"finish_reason":"stop"})")
                          : QByteArrayLiteral(R"({"index":0,"text":"","finish_reason":"stop"})")));
     if (p.includeUsage) {
-        emitEvent(head + QByteArrayLiteral(R"(,"choices":[],"usage":{"prompt_tokens":)") + prompt + QByteArrayLiteral(R"(,"completion_tokens":)") + completion
-                  + QByteArrayLiteral(R"(,"total_tokens":)") + QByteArray::number(qint64(r.promptTokens) + r.completionTokens) + QByteArrayLiteral("}}\n\n"));
+        emitEvent(head + QByteArrayLiteral(R"(,"choices":[],"usage":{"prompt_tokens":)") + prompt + QByteArrayLiteral(R"(,"completion_tokens":)")
+            + completion + QByteArrayLiteral(R"(,"total_tokens":)") + QByteArray::number(qint64(r.promptTokens) + r.completionTokens)
+            + QByteArrayLiteral("}}\n\n"));
     }
     emitEvent(QByteArrayLiteral("data: [DONE]\n\n"));
     return all;

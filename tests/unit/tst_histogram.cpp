@@ -29,8 +29,7 @@ double lowerBound(int bucket)
 double upperBound(int bucket)
 {
     // The overflow bucket is reported up to twice the last bound.
-    return bucket < static_cast<int>(Histogram::kBounds.size()) ? Histogram::kBounds[static_cast<size_t>(bucket)]
-                                                                  : Histogram::kBounds.back() * 2;
+    return bucket < static_cast<int>(Histogram::kBounds.size()) ? Histogram::kBounds[static_cast<size_t>(bucket)] : Histogram::kBounds.back() * 2;
 }
 
 std::vector<double> samples(const QString& kind)
@@ -152,8 +151,7 @@ void TestHistogram::bucketBoundaries()
 void TestHistogram::quantileWithinBucket_data()
 {
     QTest::addColumn<QString>("distribution");
-    for (const char* d : { "constant", "uniform 1..100 ms", "exponential mean 0.4 s", "bimodal", "overflow",
-             "exact bounds", "single" })
+    for (const char* d : { "constant", "uniform 1..100 ms", "exponential mean 0.4 s", "bimodal", "overflow", "exact bounds", "single" })
         QTest::newRow(d) << QString::fromLatin1(d);
 }
 
@@ -174,8 +172,7 @@ void TestHistogram::quantileWithinBucket()
         const int b = bucketOf(truth);
         const double est = h.quantile(q);
         QVERIFY2(est >= lowerBound(b) && est <= upperBound(b),
-            qPrintable(QStringLiteral("q=%1: estimate %2, true %3 in (%4, %5]")
-                           .arg(q).arg(est).arg(truth).arg(lowerBound(b)).arg(upperBound(b))));
+            qPrintable(QStringLiteral("q=%1: estimate %2, true %3 in (%4, %5]").arg(q).arg(est).arg(truth).arg(lowerBound(b)).arg(upperBound(b))));
     }
 }
 

@@ -99,17 +99,15 @@ void TestJsonl::validLines_data()
     QTest::addColumn<QList<qint64>>("lines");
 
     QTest::newRow("three lines") << QByteArray(task("a") + '\n' + task("b") + '\n' + task("c") + '\n')
-                                 << QStringList { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c") }
-                                 << QList<qint64> { 1, 2, 3 };
-    QTest::newRow("no final newline") << QByteArray(task("a") + '\n' + task("b"))
-                                      << QStringList { QStringLiteral("a"), QStringLiteral("b") } << QList<qint64> { 1, 2 };
-    QTest::newRow("blank and comment lines")
-        << QByteArray("# header comment\n\n" + task("a") + "\n   \n\t\n  # indented comment\n" + task("b") + "\n\n")
-        << QStringList { QStringLiteral("a"), QStringLiteral("b") } << QList<qint64> { 3, 7 };
-    QTest::newRow("CRLF") << QByteArray(task("a") + "\r\n\r\n" + task("b") + "\r\n")
-                          << QStringList { QStringLiteral("a"), QStringLiteral("b") } << QList<qint64> { 1, 3 };
-    QTest::newRow("surrounding spaces") << QByteArray("   " + task("a") + "   \n")
-                                        << QStringList { QStringLiteral("a") } << QList<qint64> { 1 };
+                                 << QStringList { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c") } << QList<qint64> { 1, 2, 3 };
+    QTest::newRow("no final newline") << QByteArray(task("a") + '\n' + task("b")) << QStringList { QStringLiteral("a"), QStringLiteral("b") }
+                                      << QList<qint64> { 1, 2 };
+    QTest::newRow("blank and comment lines") << QByteArray(
+        "# header comment\n\n" + task("a") + "\n   \n\t\n  # indented comment\n" + task("b") + "\n\n")
+                                             << QStringList { QStringLiteral("a"), QStringLiteral("b") } << QList<qint64> { 3, 7 };
+    QTest::newRow("CRLF") << QByteArray(task("a") + "\r\n\r\n" + task("b") + "\r\n") << QStringList { QStringLiteral("a"), QStringLiteral("b") }
+                          << QList<qint64> { 1, 3 };
+    QTest::newRow("surrounding spaces") << QByteArray("   " + task("a") + "   \n") << QStringList { QStringLiteral("a") } << QList<qint64> { 1 };
     QTest::newRow("only comments") << QByteArray("# a\n#b\n\n") << QStringList {} << QList<qint64> {};
 }
 
@@ -172,8 +170,7 @@ void TestJsonl::errorKinds_data()
     QTest::newRow("array") << QByteArray("[]") << QString();
     QTest::newRow("string") << QByteArray("\"task\"") << QString();
     QTest::newRow("two objects on one line") << QByteArray(task("a") + task("b")) << QString();
-    QTest::newRow("unknown field") << QByteArray("{\"model\":\"m\",\"input\":{\"messages\":[1]},\"foo\":1}")
-                                   << QStringLiteral("foo");
+    QTest::newRow("unknown field") << QByteArray("{\"model\":\"m\",\"input\":{\"messages\":[1]},\"foo\":1}") << QStringLiteral("foo");
     QTest::newRow("chat without messages") << QByteArray("{\"model\":\"m\",\"input\":{}}") << QStringLiteral("input.messages");
 }
 
@@ -277,8 +274,7 @@ void TestJsonl::overlongLine()
     const qint64 maxLine = limits.maxInputBytes + 64 * 1024;
 
     // A syntactically valid task whose line is far too long.
-    const QByteArray huge = "{\"model\":\"big\",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\""
-        + QByteArray(3 * maxLine, 'x') + "\"}]}}";
+    const QByteArray huge = "{\"model\":\"big\",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"" + QByteArray(3 * maxLine, 'x') + "\"}]}}";
     QByteArray data = task("first") + '\n';
     QList<qint64> expectedLines { 1 };
     QStringList expectedModels { QStringLiteral("first") };
@@ -300,8 +296,7 @@ void TestJsonl::overlongLine()
     QCOMPARE(all.lines, expectedLines);
     QCOMPARE(all.errors.size(), 1);
     QCOMPARE(all.errors.at(0).line, hugeLineNumber);
-    QVERIFY2(all.errors.at(0).error.message.contains(QStringLiteral("longer")),
-        qPrintable(all.errors.at(0).error.message));
+    QVERIFY2(all.errors.at(0).error.message.contains(QStringLiteral("longer")), qPrintable(all.errors.at(0).error.message));
 }
 
 void TestJsonl::inputLimit()

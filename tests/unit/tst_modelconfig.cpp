@@ -198,8 +198,7 @@ void TestModelConfig::baseUrl_data()
     QTest::newRow("openai no host") << oa << QJsonValue(QStringLiteral("http://")) << false;
     QTest::newRow("openai number") << oa << QJsonValue(8000) << false;
     QTest::newRow("anthropic ftp") << QStringLiteral("anthropic") << QJsonValue(QStringLiteral("ftp://x")) << false;
-    QTest::newRow("anthropic https") << QStringLiteral("anthropic") << QJsonValue(QStringLiteral("https://api.anthropic.com"))
-                                     << true;
+    QTest::newRow("anthropic https") << QStringLiteral("anthropic") << QJsonValue(QStringLiteral("https://api.anthropic.com")) << true;
     QTest::newRow("simulated without url") << QStringLiteral("simulated") << QJsonValue(QJsonValue::Undefined) << true;
 }
 
@@ -234,8 +233,8 @@ void TestModelConfig::baseUrl()
 
 void TestModelConfig::endpointDefaults()
 {
-    const auto m = ModelConfig::fromJson(withEndpoints({ openai(QStringLiteral("http://localhost:1/v1")),
-        openai(QStringLiteral("http://localhost:2/v1")), simulated({}, QStringLiteral("s")) }));
+    const auto m = ModelConfig::fromJson(withEndpoints(
+        { openai(QStringLiteral("http://localhost:1/v1")), openai(QStringLiteral("http://localhost:2/v1")), simulated({}, QStringLiteral("s")) }));
     QVERIFY2(m.ok(), qPrintable(describe(m)));
     QCOMPARE(m->endpoints.size(), 3);
     // Unnamed endpoints get provider-index names.
@@ -259,8 +258,8 @@ void TestModelConfig::duplicateEndpointNames()
     QCOMPARE(dup.error().field, QStringLiteral("endpoints[2].name"));
 
     // An explicit name that equals a generated one also collides.
-    const auto generated = ModelConfig::fromJson(withEndpoints(
-        { openai(QStringLiteral("http://a/v1")), openai(QStringLiteral("http://b/v1"), QStringLiteral("openai-1")) }));
+    const auto generated = ModelConfig::fromJson(
+        withEndpoints({ openai(QStringLiteral("http://a/v1")), openai(QStringLiteral("http://b/v1"), QStringLiteral("openai-1")) }));
     QVERIFY(!generated.ok());
     QCOMPARE(generated.error().field, QStringLiteral("endpoints[1].name"));
 }
@@ -278,20 +277,18 @@ void TestModelConfig::latency_data()
     QTest::newRow("number") << QJsonValue(250) << int(SimulationConfig::Distribution::Fixed) << 250.0 << 0.0 << 0.0 << 0.5;
     QTest::newRow("fixed") << obj({ { QStringLiteral("distribution"), QStringLiteral("fixed") }, { QStringLiteral("value"), 80 } })
                            << int(SimulationConfig::Distribution::Fixed) << 80.0 << 0.0 << 0.0 << 0.5;
-    QTest::newRow("uniform") << obj({ { QStringLiteral("distribution"), QStringLiteral("uniform") },
-        { QStringLiteral("min"), 100 }, { QStringLiteral("max"), 300 } })
+    QTest::newRow("uniform") << obj(
+        { { QStringLiteral("distribution"), QStringLiteral("uniform") }, { QStringLiteral("min"), 100 }, { QStringLiteral("max"), 300 } })
                              << int(SimulationConfig::Distribution::Uniform) << 0.0 << 100.0 << 300.0 << 0.5;
-    QTest::newRow("uniform min == max") << obj({ { QStringLiteral("distribution"), QStringLiteral("uniform") },
-        { QStringLiteral("min"), 50 }, { QStringLiteral("max"), 50 } })
+    QTest::newRow("uniform min == max") << obj(
+        { { QStringLiteral("distribution"), QStringLiteral("uniform") }, { QStringLiteral("min"), 50 }, { QStringLiteral("max"), 50 } })
                                         << int(SimulationConfig::Distribution::Uniform) << 0.0 << 50.0 << 50.0 << 0.5;
-    QTest::newRow("uniform without max") << obj({ { QStringLiteral("distribution"), QStringLiteral("uniform") },
-        { QStringLiteral("min"), 70 } })
+    QTest::newRow("uniform without max") << obj({ { QStringLiteral("distribution"), QStringLiteral("uniform") }, { QStringLiteral("min"), 70 } })
                                          << int(SimulationConfig::Distribution::Uniform) << 0.0 << 70.0 << 70.0 << 0.5;
-    QTest::newRow("lognormal") << obj({ { QStringLiteral("distribution"), QStringLiteral("lognormal") },
-        { QStringLiteral("median"), 400 }, { QStringLiteral("sigma"), 0.8 } })
+    QTest::newRow("lognormal") << obj(
+        { { QStringLiteral("distribution"), QStringLiteral("lognormal") }, { QStringLiteral("median"), 400 }, { QStringLiteral("sigma"), 0.8 } })
                                << int(SimulationConfig::Distribution::LogNormal) << 400.0 << 0.0 << 0.0 << 0.8;
-    QTest::newRow("exponential") << obj({ { QStringLiteral("distribution"), QStringLiteral("exponential") },
-        { QStringLiteral("mean"), 120 } })
+    QTest::newRow("exponential") << obj({ { QStringLiteral("distribution"), QStringLiteral("exponential") }, { QStringLiteral("mean"), 120 } })
                                  << int(SimulationConfig::Distribution::Exponential) << 120.0 << 0.0 << 0.0 << 0.5;
 }
 
@@ -331,28 +328,23 @@ void TestModelConfig::invalidSimulation_data()
     QTest::addColumn<QString>("field");
 
     const QString latency = QStringLiteral("latency_ms");
-    QTest::newRow("uniform max < min")
-        << QJsonObject { { latency, QJsonObject { { QStringLiteral("distribution"), QStringLiteral("uniform") },
-                                        { QStringLiteral("min"), 300 }, { QStringLiteral("max"), 100 } } } }
-        << QStringLiteral("endpoints[0].simulation.latency_ms.max");
-    QTest::newRow("unknown distribution")
-        << QJsonObject { { latency, QJsonObject { { QStringLiteral("distribution"), QStringLiteral("pareto") } } } }
-        << QStringLiteral("endpoints[0].simulation.latency_ms.distribution");
-    QTest::newRow("unknown latency field")
-        << QJsonObject { { latency, QJsonObject { { QStringLiteral("distribution"), QStringLiteral("fixed") },
-                                        { QStringLiteral("p99"), 5 } } } }
-        << QStringLiteral("endpoints[0].simulation.latency_ms.p99");
-    QTest::newRow("negative latency") << QJsonObject { { latency, -1 } }
-                                      << QStringLiteral("endpoints[0].simulation.latency_ms");
-    QTest::newRow("latency as string") << QJsonObject { { latency, QStringLiteral("fast") } }
-                                       << QStringLiteral("endpoints[0].simulation.latency_ms");
+    QTest::newRow("uniform max < min") << QJsonObject { { latency,
+        QJsonObject {
+            { QStringLiteral("distribution"), QStringLiteral("uniform") }, { QStringLiteral("min"), 300 }, { QStringLiteral("max"), 100 } } } }
+                                       << QStringLiteral("endpoints[0].simulation.latency_ms.max");
+    QTest::newRow("unknown distribution") << QJsonObject { { latency, QJsonObject { { QStringLiteral("distribution"), QStringLiteral("pareto") } } } }
+                                          << QStringLiteral("endpoints[0].simulation.latency_ms.distribution");
+    QTest::newRow("unknown latency field") << QJsonObject {
+        { latency, QJsonObject { { QStringLiteral("distribution"), QStringLiteral("fixed") }, { QStringLiteral("p99"), 5 } } }
+    } << QStringLiteral("endpoints[0].simulation.latency_ms.p99");
+    QTest::newRow("negative latency") << QJsonObject { { latency, -1 } } << QStringLiteral("endpoints[0].simulation.latency_ms");
+    QTest::newRow("latency as string") << QJsonObject { { latency, QStringLiteral("fast") } } << QStringLiteral("endpoints[0].simulation.latency_ms");
     QTest::newRow("failure_rate > 1") << QJsonObject { { QStringLiteral("failure_rate"), 1.5 } }
                                       << QStringLiteral("endpoints[0].simulation.failure_rate");
-    QTest::newRow("tokens max < min")
-        << QJsonObject { { QStringLiteral("completion_tokens_min"), 10 }, { QStringLiteral("completion_tokens_max"), 5 } }
-        << QStringLiteral("endpoints[0].simulation.completion_tokens_max");
-    QTest::newRow("unknown simulation field") << QJsonObject { { QStringLiteral("speed"), 1 } }
-                                              << QStringLiteral("endpoints[0].simulation.speed");
+    QTest::newRow("tokens max < min") << QJsonObject { { QStringLiteral("completion_tokens_min"), 10 },
+        { QStringLiteral("completion_tokens_max"), 5 } }
+                                      << QStringLiteral("endpoints[0].simulation.completion_tokens_max");
+    QTest::newRow("unknown simulation field") << QJsonObject { { QStringLiteral("speed"), 1 } } << QStringLiteral("endpoints[0].simulation.speed");
 }
 
 void TestModelConfig::invalidSimulation()
@@ -369,8 +361,8 @@ void TestModelConfig::invalidSimulation()
 
 void TestModelConfig::retry()
 {
-    const QJsonObject retryJson { { QStringLiteral("max_attempts"), 5 }, { QStringLiteral("initial_delay_ms"), 200 },
-        { QStringLiteral("factor"), 3 }, { QStringLiteral("max_delay_ms"), 10'000 }, { QStringLiteral("jitter"), 0 } };
+    const QJsonObject retryJson { { QStringLiteral("max_attempts"), 5 }, { QStringLiteral("initial_delay_ms"), 200 }, { QStringLiteral("factor"), 3 },
+        { QStringLiteral("max_delay_ms"), 10'000 }, { QStringLiteral("jitter"), 0 } };
     const auto m = ModelConfig::fromJson(with(model(), QStringLiteral("retry"), retryJson));
     QVERIFY2(m.ok(), qPrintable(describe(m)));
     QCOMPARE(m->retry.maxAttempts, 5);
@@ -380,8 +372,7 @@ void TestModelConfig::retry()
     QCOMPARE(m->retry.jitter, 0.0);
 
     // Fields left out keep their defaults.
-    const auto partial = ModelConfig::fromJson(
-        with(model(), QStringLiteral("retry"), QJsonObject { { QStringLiteral("max_attempts"), 9 } }));
+    const auto partial = ModelConfig::fromJson(with(model(), QStringLiteral("retry"), QJsonObject { { QStringLiteral("max_attempts"), 9 } }));
     QVERIFY(partial.ok());
     QCOMPARE(partial->retry.maxAttempts, 9);
     QCOMPARE(partial->retry.initialDelayMs, kDefaultInitialDelayMs);
@@ -393,10 +384,8 @@ void TestModelConfig::invalidRetry_data()
     QTest::addColumn<QJsonValue>("retry");
     QTest::addColumn<QString>("field");
     QTest::newRow("unknown field") << QJsonValue(QJsonObject { { QStringLiteral("xyz"), 1 } }) << QStringLiteral("retry.xyz");
-    QTest::newRow("max_attempts 0") << QJsonValue(QJsonObject { { QStringLiteral("max_attempts"), 0 } })
-                                    << QStringLiteral("retry.max_attempts");
-    QTest::newRow("factor below 1") << QJsonValue(QJsonObject { { QStringLiteral("factor"), 0.5 } })
-                                    << QStringLiteral("retry.factor");
+    QTest::newRow("max_attempts 0") << QJsonValue(QJsonObject { { QStringLiteral("max_attempts"), 0 } }) << QStringLiteral("retry.max_attempts");
+    QTest::newRow("factor below 1") << QJsonValue(QJsonObject { { QStringLiteral("factor"), 0.5 } }) << QStringLiteral("retry.factor");
     QTest::newRow("jitter as string") << QJsonValue(QJsonObject { { QStringLiteral("jitter"), QStringLiteral("0.1") } })
                                       << QStringLiteral("retry.jitter");
     QTest::newRow("not an object") << QJsonValue(3) << QStringLiteral("retry");
@@ -419,22 +408,16 @@ void TestModelConfig::invalidFields_data()
     QTest::addColumn<QString>("field");
     QTest::newRow("unknown top-level field") << with(model(), QStringLiteral("colour"), 1) << QStringLiteral("colour");
     QTest::newRow("concurrency 0") << with(model(), QStringLiteral("concurrency"), 0) << QStringLiteral("concurrency");
-    QTest::newRow("capacity as string") << with(model(), QStringLiteral("capacity"), QStringLiteral("10"))
-                                        << QStringLiteral("capacity");
-    QTest::newRow("negative aging") << with(model(), QStringLiteral("aging_interval_ms"), -1)
-                                    << QStringLiteral("aging_interval_ms");
+    QTest::newRow("capacity as string") << with(model(), QStringLiteral("capacity"), QStringLiteral("10")) << QStringLiteral("capacity");
+    QTest::newRow("negative aging") << with(model(), QStringLiteral("aging_interval_ms"), -1) << QStringLiteral("aging_interval_ms");
     QTest::newRow("paused as number") << with(model(), QStringLiteral("paused"), 1) << QStringLiteral("paused");
-    QTest::newRow("endpoints not an array") << with(model(), QStringLiteral("endpoints"), QJsonObject {})
-                                            << QStringLiteral("endpoints");
+    QTest::newRow("endpoints not an array") << with(model(), QStringLiteral("endpoints"), QJsonObject {}) << QStringLiteral("endpoints");
     QTest::newRow("endpoint not an object") << withEndpoints({ 5 }) << QStringLiteral("endpoints[0]");
-    QTest::newRow("unknown provider")
-        << withEndpoints({ QJsonObject { { QStringLiteral("provider"), QStringLiteral("grpc") } } })
-        << QStringLiteral("endpoints[0].provider");
-    QTest::newRow("unknown endpoint field")
-        << withEndpoints({ simulated({}), QJsonObject { { QStringLiteral("nmae"), QStringLiteral("x") } } })
-        << QStringLiteral("endpoints[1].nmae");
-    QTest::newRow("weight 0") << withEndpoints({ QJsonObject { { QStringLiteral("weight"), 0 } } })
-                              << QStringLiteral("endpoints[0].weight");
+    QTest::newRow("unknown provider") << withEndpoints({ QJsonObject { { QStringLiteral("provider"), QStringLiteral("grpc") } } })
+                                      << QStringLiteral("endpoints[0].provider");
+    QTest::newRow("unknown endpoint field") << withEndpoints({ simulated({}), QJsonObject { { QStringLiteral("nmae"), QStringLiteral("x") } } })
+                                            << QStringLiteral("endpoints[1].nmae");
+    QTest::newRow("weight 0") << withEndpoints({ QJsonObject { { QStringLiteral("weight"), 0 } } }) << QStringLiteral("endpoints[0].weight");
 }
 
 void TestModelConfig::invalidFields()

@@ -96,21 +96,17 @@ void TestReadyQueue::orderWithinLevel_data()
     QTest::addColumn<QList<quint64>>("ids");
     QTest::addColumn<QList<quint64>>("expected");
 
-    QTest::newRow("fifo by time") << QList<qint64> { 10, 20, 30, 40 } << QList<quint64> { 4, 3, 2, 1 }
-                                  << QList<quint64> { 4, 3, 2, 1 };
-    QTest::newRow("same time by id") << QList<qint64> { 10, 10, 10 } << QList<quint64> { 3, 1, 2 }
-                                     << QList<quint64> { 1, 2, 3 };
-    QTest::newRow("older pushed last goes first")
-        << QList<qint64> { 20, 30, 40, 10 } << QList<quint64> { 1, 2, 3, 4 } << QList<quint64> { 4, 1, 2, 3 };
-    QTest::newRow("older pushed into the middle")
-        << QList<qint64> { 10, 30, 50, 20, 40 } << QList<quint64> { 1, 3, 5, 2, 4 }
-        << QList<quint64> { 1, 2, 3, 4, 5 };
+    QTest::newRow("fifo by time") << QList<qint64> { 10, 20, 30, 40 } << QList<quint64> { 4, 3, 2, 1 } << QList<quint64> { 4, 3, 2, 1 };
+    QTest::newRow("same time by id") << QList<qint64> { 10, 10, 10 } << QList<quint64> { 3, 1, 2 } << QList<quint64> { 1, 2, 3 };
+    QTest::newRow("older pushed last goes first") << QList<qint64> { 20, 30, 40, 10 } << QList<quint64> { 1, 2, 3, 4 }
+                                                  << QList<quint64> { 4, 1, 2, 3 };
+    QTest::newRow("older pushed into the middle") << QList<qint64> { 10, 30, 50, 20, 40 } << QList<quint64> { 1, 3, 5, 2, 4 }
+                                                  << QList<quint64> { 1, 2, 3, 4, 5 };
     QTest::newRow("older with equal time, smaller id")
         << QList<qint64> { 10, 20, 20, 20 } << QList<quint64> { 1, 5, 7, 6 } << QList<quint64> { 1, 5, 6, 7 };
     QTest::newRow("older with equal time, larger id")
         << QList<qint64> { 10, 20, 30, 20 } << QList<quint64> { 1, 5, 7, 9 } << QList<quint64> { 1, 5, 9, 7 };
-    QTest::newRow("reverse order") << QList<qint64> { 50, 40, 30, 20, 10 } << QList<quint64> { 1, 2, 3, 4, 5 }
-                                   << QList<quint64> { 5, 4, 3, 2, 1 };
+    QTest::newRow("reverse order") << QList<qint64> { 50, 40, 30, 20, 10 } << QList<quint64> { 1, 2, 3, 4, 5 } << QList<quint64> { 5, 4, 3, 2, 1 };
 }
 
 void TestReadyQueue::orderWithinLevel()
@@ -149,8 +145,7 @@ void TestReadyQueue::effectivePriority_data()
     QTest::newRow("floored at 0") << 3 << qint64(0) << qint64(1'000'000) << qint64(1000) << 0;
     QTest::newRow("0 stays 0") << 0 << qint64(0) << qint64(1'000'000) << qint64(1000) << 0;
     QTest::newRow("clock before enqueue") << 7 << qint64(10'000) << qint64(1000) << qint64(1000) << 7;
-    QTest::newRow("huge wait does not overflow") << 9 << qint64(0) << std::numeric_limits<qint64>::max()
-                                                 << qint64(1) << 0;
+    QTest::newRow("huge wait does not overflow") << 9 << qint64(0) << std::numeric_limits<qint64>::max() << qint64(1) << 0;
     QTest::newRow("default interval 60s") << 5 << qint64(0) << qint64(3 * 60'000 + 59'999) << qint64(60'000) << 2;
 }
 
@@ -225,16 +220,14 @@ void TestReadyQueue::tieAcrossLevels_data()
     QTest::addColumn<quint64>("expectedFirst");
 
     // effective A = 3 - 1 = 2, effective B = 2 - 0 = 2: A enqueued earlier.
-    QTest::newRow("earlier enqueue wins") << 3 << qint64(0) << quint64(9) << 2 << qint64(1000) << quint64(1)
-                                          << qint64(1000) << qint64(1000) << quint64(9);
+    QTest::newRow("earlier enqueue wins") << 3 << qint64(0) << quint64(9) << 2 << qint64(1000) << quint64(1) << qint64(1000) << qint64(1000)
+                                          << quint64(9);
     // Both at effective 0 with the same enqueue time: the smaller id wins,
     // even though it sits on the worse level.
-    QTest::newRow("same time: smaller id wins (worse level)") << 3 << qint64(0) << quint64(1) << 1 << qint64(0)
-                                                              << quint64(2) << qint64(5000) << qint64(1000)
-                                                              << quint64(1);
-    QTest::newRow("same time: smaller id wins (better level)") << 3 << qint64(0) << quint64(2) << 1 << qint64(0)
-                                                               << quint64(1) << qint64(5000) << qint64(1000)
-                                                               << quint64(1);
+    QTest::newRow("same time: smaller id wins (worse level)")
+        << 3 << qint64(0) << quint64(1) << 1 << qint64(0) << quint64(2) << qint64(5000) << qint64(1000) << quint64(1);
+    QTest::newRow("same time: smaller id wins (better level)")
+        << 3 << qint64(0) << quint64(2) << 1 << qint64(0) << quint64(1) << qint64(5000) << qint64(1000) << quint64(1);
 }
 
 void TestReadyQueue::tieAcrossLevels()

@@ -71,8 +71,7 @@ void TestRetryPolicy::backoffBounds_data()
     QTest::addColumn<qint64>("maxMs");
     QTest::addColumn<double>("jitter");
 
-    QTest::newRow("defaults") << kDefaultInitialDelayMs << kDefaultBackoffFactor << kDefaultMaxDelayMs
-                              << kDefaultJitter;
+    QTest::newRow("defaults") << kDefaultInitialDelayMs << kDefaultBackoffFactor << kDefaultMaxDelayMs << kDefaultJitter;
     QTest::newRow("factor 3, cap 60s") << qint64(250) << 3.0 << qint64(60'000) << 0.5;
     QTest::newRow("factor 1 (constant)") << qint64(700) << 1.0 << qint64(10'000) << 0.3;
     QTest::newRow("full jitter") << qint64(100) << 2.0 << qint64(100'000) << 1.0;
@@ -106,8 +105,7 @@ void TestRetryPolicy::backoffBounds()
         for (double r : draws) {
             const qint64 d = p.delayMs(attempt, r);
             QVERIFY2(d >= low && d <= base,
-                qPrintable(QStringLiteral("attempt %1 r=%2: %3 not in [%4, %5]")
-                               .arg(attempt).arg(r).arg(d).arg(low).arg(base)));
+                qPrintable(QStringLiteral("attempt %1 r=%2: %3 not in [%4, %5]").arg(attempt).arg(r).arg(d).arg(low).arg(base)));
         }
         // random01 = 0 means no reduction at all.
         QCOMPARE(p.delayMs(attempt, 0.0), base);
@@ -220,9 +218,8 @@ void TestRetryPolicy::isRetryable_data()
     QTest::addColumn<int>("httpStatus");
     QTest::addColumn<bool>("expected");
 
-    const auto row = [](const char* name, FailureKind kind, int status, bool expected) {
-        QTest::newRow(name) << static_cast<int>(kind) << status << expected;
-    };
+    const auto row
+        = [](const char* name, FailureKind kind, int status, bool expected) { QTest::newRow(name) << static_cast<int>(kind) << status << expected; };
     row("connection", FailureKind::Connection, 0, true);
     row("timeout", FailureKind::Timeout, 0, true);
     row("408", FailureKind::HttpStatus, 408, true);

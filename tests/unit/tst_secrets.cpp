@@ -135,8 +135,7 @@ void TestSecrets::checkSecretRef_data()
     QTest::newRow("file root") << QStringLiteral("file:/k") << true;
     QTest::newRow("keychain") << QStringLiteral("keychain:openai") << true;
     QTest::newRow("keychain all chars") << QStringLiteral("keychain:A-z_0.9:x/y@host") << true;
-    QTest::newRow("keychain 128 chars")
-        << QStringLiteral("keychain:") + QString(128, QLatin1Char('k')) << true;
+    QTest::newRow("keychain 128 chars") << QStringLiteral("keychain:") + QString(128, QLatin1Char('k')) << true;
 
     QTest::newRow("pasted key") << kPastedKey << false;
     QTest::newRow("bearer header") << QStringLiteral("Bearer ") + kPastedKey << false;
@@ -151,8 +150,7 @@ void TestSecrets::checkSecretRef_data()
     QTest::newRow("file relative") << QStringLiteral("file:keys/openai.key") << false;
     QTest::newRow("file tilde") << QStringLiteral("file:~/openai.key") << false;
     QTest::newRow("keychain empty") << QStringLiteral("keychain:") << false;
-    QTest::newRow("keychain 129 chars")
-        << QStringLiteral("keychain:") + QString(129, QLatin1Char('k')) << false;
+    QTest::newRow("keychain 129 chars") << QStringLiteral("keychain:") + QString(129, QLatin1Char('k')) << false;
     QTest::newRow("keychain space") << QStringLiteral("keychain:my key") << false;
     QTest::newRow("keychain non-ASCII") << QStringLiteral("keychain:cl\u00e9") << false;
     QTest::newRow("url") << QStringLiteral("https://api.openai.com") << false;
@@ -170,15 +168,12 @@ void TestSecrets::checkSecretRef()
 
 void TestSecrets::pastedKeyIsNotEchoed()
 {
-    for (const QString& ref : QStringList {
-             kPastedKey, QStringLiteral("Bearer ") + kPastedKey, QStringLiteral("\"") + kPastedKey }) {
+    for (const QString& ref : QStringList { kPastedKey, QStringLiteral("Bearer ") + kPastedKey, QStringLiteral("\"") + kPastedKey }) {
         const std::optional<QString> problem = llmsched::checkSecretRef(ref);
         QVERIFY(problem.has_value());
         QVERIFY2(!problem->contains(QStringLiteral("abc123")), qPrintable(*problem));
         QVERIFY2(!problem->contains(QStringLiteral("sk-")), qPrintable(*problem));
-        QCOMPARE(*problem,
-            QStringLiteral(
-                "must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)"));
+        QCOMPARE(*problem, QStringLiteral("must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)"));
     }
 }
 
@@ -189,31 +184,19 @@ void TestSecrets::redact_data()
     QTest::addColumn<QString>("expected");
 
     const QByteArray key = "sk-abcdefghijklmnop";
-    QTest::newRow("whole key") << QStringLiteral("error: key sk-abcdefghijklmnop is invalid") << key
-                               << QStringLiteral("error: key *** is invalid");
-    QTest::newRow("twice") << QStringLiteral("sk-abcdefghijklmnop,sk-abcdefghijklmnop") << key
-                           << QStringLiteral("***,***");
-    QTest::newRow("twice with space")
-        << QStringLiteral("sk-abcdefghijklmnop sk-abcdefghijklmnop") << key << QStringLiteral("*** ***");
-    QTest::newRow("starred echo (OpenAI)")
-        << QStringLiteral(
-               "Incorrect API key provided: sk-abcde**********mnop. You can find your API key at ...")
-        << key << QStringLiteral("Incorrect API key provided: *** You can find your API key at ...");
-    QTest::newRow("truncated echo in JSON")
-        << QStringLiteral(R"({"error":"bad key 'sk-abcdefgh...'","key":"sk-abcdef"})") << key
-        << QStringLiteral(R"({"error":"bad key '***'","key":"***"})");
-    QTest::newRow("prefix of 7 kept")
-        << QStringLiteral("sk-abcd is not it") << key << QStringLiteral("sk-abcd is not it");
-    QTest::newRow("key inside a word")
-        << QStringLiteral("Bearer=sk-abcdefghijklmnop;next") << key << QStringLiteral("Bearer=***;next");
-    QTest::newRow("no key in text") << QStringLiteral("rate limited, retry in 20s") << key
-                                    << QStringLiteral("rate limited, retry in 20s");
-    QTest::newRow("short secret (4) replaced whole")
-        << QStringLiteral("xabcdx abcd") << QByteArray("abcd") << QStringLiteral("x***x ***");
-    QTest::newRow("secret of 3 left alone")
-        << QStringLiteral("abc abc") << QByteArray("abc") << QStringLiteral("abc abc");
-    QTest::newRow("secret of 1 left alone")
-        << QStringLiteral("a b") << QByteArray("a") << QStringLiteral("a b");
+    QTest::newRow("whole key") << QStringLiteral("error: key sk-abcdefghijklmnop is invalid") << key << QStringLiteral("error: key *** is invalid");
+    QTest::newRow("twice") << QStringLiteral("sk-abcdefghijklmnop,sk-abcdefghijklmnop") << key << QStringLiteral("***,***");
+    QTest::newRow("twice with space") << QStringLiteral("sk-abcdefghijklmnop sk-abcdefghijklmnop") << key << QStringLiteral("*** ***");
+    QTest::newRow("starred echo (OpenAI)") << QStringLiteral("Incorrect API key provided: sk-abcde**********mnop. You can find your API key at ...")
+                                           << key << QStringLiteral("Incorrect API key provided: *** You can find your API key at ...");
+    QTest::newRow("truncated echo in JSON") << QStringLiteral(R"({"error":"bad key 'sk-abcdefgh...'","key":"sk-abcdef"})") << key
+                                            << QStringLiteral(R"({"error":"bad key '***'","key":"***"})");
+    QTest::newRow("prefix of 7 kept") << QStringLiteral("sk-abcd is not it") << key << QStringLiteral("sk-abcd is not it");
+    QTest::newRow("key inside a word") << QStringLiteral("Bearer=sk-abcdefghijklmnop;next") << key << QStringLiteral("Bearer=***;next");
+    QTest::newRow("no key in text") << QStringLiteral("rate limited, retry in 20s") << key << QStringLiteral("rate limited, retry in 20s");
+    QTest::newRow("short secret (4) replaced whole") << QStringLiteral("xabcdx abcd") << QByteArray("abcd") << QStringLiteral("x***x ***");
+    QTest::newRow("secret of 3 left alone") << QStringLiteral("abc abc") << QByteArray("abc") << QStringLiteral("abc abc");
+    QTest::newRow("secret of 1 left alone") << QStringLiteral("a b") << QByteArray("a") << QStringLiteral("a b");
     QTest::newRow("empty secret") << QStringLiteral("anything") << QByteArray() << QStringLiteral("anything");
     QTest::newRow("empty text") << QString() << key << QString();
 }
@@ -295,8 +278,7 @@ void TestSecrets::envUnsetOrEmpty()
     r = resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_UNSET"));
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::Unavailable);
-    QVERIFY2(r.error().message.startsWith(QStringLiteral("env:LLMSCHED_TEST_UNSET: ")),
-        qPrintable(r.error().message));
+    QVERIFY2(r.error().message.startsWith(QStringLiteral("env:LLMSCHED_TEST_UNSET: ")), qPrintable(r.error().message));
     qunsetenv("LLMSCHED_TEST_UNSET");
 }
 
@@ -308,13 +290,10 @@ void TestSecrets::fileResolves_data()
 
     const int rw = int(kOwnerOnly);
     QTest::newRow("one line") << QByteArray("sk-file-key-123") << rw << QByteArray("sk-file-key-123");
-    QTest::newRow("trailing newline")
-        << QByteArray("sk-file-key-123\n") << rw << QByteArray("sk-file-key-123");
-    QTest::newRow("CRLF and spaces") << QByteArray("  sk-file-key-123 \r\n") << rw
-                                     << QByteArray("sk-file-key-123");
+    QTest::newRow("trailing newline") << QByteArray("sk-file-key-123\n") << rw << QByteArray("sk-file-key-123");
+    QTest::newRow("CRLF and spaces") << QByteArray("  sk-file-key-123 \r\n") << rw << QByteArray("sk-file-key-123");
     QTest::newRow("first line only") << QByteArray("sk-first\nsk-second\n") << rw << QByteArray("sk-first");
-    QTest::newRow("mode 0400") << QByteArray("sk-read-only") << int(QFile::ReadOwner)
-                               << QByteArray("sk-read-only");
+    QTest::newRow("mode 0400") << QByteArray("sk-read-only") << int(QFile::ReadOwner) << QByteArray("sk-read-only");
 }
 
 void TestSecrets::fileResolves()
@@ -475,17 +454,14 @@ void TestSecrets::keychainWithoutServiceFailsCleanly()
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::Unavailable);
     const QString message = r.error().message;
-    QVERIFY2(message.startsWith(ref + QStringLiteral(": no keychain service available on this host (")),
-        qPrintable(message));
+    QVERIFY2(message.startsWith(ref + QStringLiteral(": no keychain service available on this host (")), qPrintable(message));
     QVERIFY2(message.endsWith(QStringLiteral("); use env: or file:")), qPrintable(message));
 
     // Writes fail the same way, without a crash.
-    const auto stored
-        = QCoro::waitFor(store.storeInKeychain(QStringLiteral("llmsched-test-absent"), "sk-never-0123"));
+    const auto stored = QCoro::waitFor(store.storeInKeychain(QStringLiteral("llmsched-test-absent"), "sk-never-0123"));
     QVERIFY(!stored.ok());
     QCOMPARE(stored.error().code, ErrorCode::Unavailable);
-    QVERIFY2(stored.error().message.contains(QStringLiteral("no keychain service available")),
-        qPrintable(stored.error().message));
+    QVERIFY2(stored.error().message.contains(QStringLiteral("no keychain service available")), qPrintable(stored.error().message));
     const auto removed = QCoro::waitFor(store.removeFromKeychain(QStringLiteral("llmsched-test-absent")));
     QVERIFY(!removed.ok());
     QCOMPARE(removed.error().code, ErrorCode::Unavailable);
@@ -514,8 +490,7 @@ void TestSecrets::keychainRoundTrip()
 
     SecretStore store;
     store.setCacheMs(60'000);
-    const QString name = QStringLiteral("llmsched-test-%1")
-                             .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    const QString name = QStringLiteral("llmsched-test-%1").arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
     const QString ref = QStringLiteral("keychain:") + name;
     const QByteArray first = "sk-keyring-first-0123456789";
     const QByteArray second = "sk-keyring-second-9876543210";

@@ -62,8 +62,7 @@ QByteArray openAiStream()
     s += "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
          "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n";
     for (const QByteArray& d : deltas)
-        s += "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + d
-            + "\"},\"finish_reason\":null}]}\n\n";
+        s += "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + d + "\"},\"finish_reason\":null}]}\n\n";
     s += ": OPENROUTER PROCESSING\n\n";
     s += "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
          "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":5,\"total_tokens\":14}}\n\n";
@@ -78,17 +77,14 @@ QList<std::pair<QByteArray, QByteArray>> anthropicEvents()
         { "message_start",
             R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant",)"
             R"("content":[],"model":"claude","usage":{"input_tokens":25,"output_tokens":1}}})" },
-        { "content_block_start",
-            R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})" },
+        { "content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})" },
         { "ping", R"({"type": "ping"})" },
-        { "content_block_delta",
-            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}})" },
+        { "content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}})" },
         { "content_block_delta",
             "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
             "\"text\":\" \xC3\xA9t\xC3\xA9\"}}" },
         { "content_block_stop", R"({"type":"content_block_stop","index":0})" },
-        { "message_delta",
-            R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}})" },
+        { "message_delta", R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}})" },
         { "message_stop", R"({"type":"message_stop"})" },
     };
 }
@@ -129,8 +125,7 @@ QByteArray mixedStream()
 
 QList<QByteArray> propertyStreams()
 {
-    return { openAiStream(), anthropicStream(), mixedStream(),
-        QByteArray("data: a\r\n\r\ndata: b\r\r\ndata: c\n\r\n"),
+    return { openAiStream(), anthropicStream(), mixedStream(), QByteArray("data: a\r\n\r\ndata: b\r\r\ndata: c\n\r\n"),
         QByteArray("\xEF\xBB\xBF") + openAiStream() };
 }
 
@@ -165,40 +160,28 @@ void TestSseParser::parse_data()
 
     QTest::newRow("empty input") << QByteArray() << QByteArrayList {};
     QTest::newRow("single event") << QByteArray("data: hello\n\n") << QByteArrayList { ev("hello") };
-    QTest::newRow("two events") << QByteArray("data: 1\n\ndata: 2\n\n")
-                                << QByteArrayList { ev("1"), ev("2") };
-    QTest::newRow("multi-line data") << QByteArray("data: a\ndata: b\ndata: c\n\n")
-                                     << QByteArrayList { ev("a\nb\nc") };
-    QTest::newRow("CRLF") << QByteArray("event: x\r\ndata: 1\r\ndata: 2\r\n\r\n")
-                          << QByteArrayList { ev("1\n2", "x") };
-    QTest::newRow("CR only") << QByteArray("data: 1\rdata: 2\r\rdata: 3\r\r")
-                             << QByteArrayList { ev("1\n2"), ev("3") };
-    QTest::newRow("mixed line ends") << QByteArray("data: 1\r\ndata: 2\rdata: 3\n\r\n")
-                                     << QByteArrayList { ev("1\n2\n3") };
-    QTest::newRow("comment lines") << QByteArray(": keep-alive\n\ndata: x\n:another\ndata: y\n\n")
-                                   << QByteArrayList { ev("x\ny") };
+    QTest::newRow("two events") << QByteArray("data: 1\n\ndata: 2\n\n") << QByteArrayList { ev("1"), ev("2") };
+    QTest::newRow("multi-line data") << QByteArray("data: a\ndata: b\ndata: c\n\n") << QByteArrayList { ev("a\nb\nc") };
+    QTest::newRow("CRLF") << QByteArray("event: x\r\ndata: 1\r\ndata: 2\r\n\r\n") << QByteArrayList { ev("1\n2", "x") };
+    QTest::newRow("CR only") << QByteArray("data: 1\rdata: 2\r\rdata: 3\r\r") << QByteArrayList { ev("1\n2"), ev("3") };
+    QTest::newRow("mixed line ends") << QByteArray("data: 1\r\ndata: 2\rdata: 3\n\r\n") << QByteArrayList { ev("1\n2\n3") };
+    QTest::newRow("comment lines") << QByteArray(": keep-alive\n\ndata: x\n:another\ndata: y\n\n") << QByteArrayList { ev("x\ny") };
     QTest::newRow("comment with colon inside") << QByteArray(":data: no\n\n") << QByteArrayList {};
-    QTest::newRow("event and id fields")
-        << QByteArray("event: delta\nid: 42\ndata: {}\n\n") << QByteArrayList { ev("{}", "delta", "42") };
-    QTest::newRow("event type resets after dispatch")
-        << QByteArray("event: a\ndata: 1\n\ndata: 2\n\n") << QByteArrayList { ev("1", "a"), ev("2") };
-    QTest::newRow("id persists across events")
-        << QByteArray("id: 7\ndata: a\n\ndata: b\n\nid\ndata: c\n\n")
-        << QByteArrayList { ev("a", {}, "7"), ev("b", {}, "7"), ev("c") };
-    QTest::newRow("id set by an event without data")
-        << QByteArray("id: 5\n\ndata: x\n\n") << QByteArrayList { ev("x", {}, "5") };
+    QTest::newRow("event and id fields") << QByteArray("event: delta\nid: 42\ndata: {}\n\n") << QByteArrayList { ev("{}", "delta", "42") };
+    QTest::newRow("event type resets after dispatch") << QByteArray("event: a\ndata: 1\n\ndata: 2\n\n") << QByteArrayList { ev("1", "a"), ev("2") };
+    QTest::newRow("id persists across events") << QByteArray("id: 7\ndata: a\n\ndata: b\n\nid\ndata: c\n\n")
+                                               << QByteArrayList { ev("a", {}, "7"), ev("b", {}, "7"), ev("c") };
+    QTest::newRow("id set by an event without data") << QByteArray("id: 5\n\ndata: x\n\n") << QByteArrayList { ev("x", {}, "5") };
     QTest::newRow("id with NUL is ignored") << QByteArray("id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\n", 32)
                                             << QByteArrayList { ev("a", {}, "1"), ev("b", {}, "1") };
     QTest::newRow("data without colon") << QByteArray("data\n\n") << QByteArrayList { ev("") };
-    QTest::newRow("event without colon")
-        << QByteArray("event: a\nevent\ndata: x\n\n") << QByteArrayList { ev("x") };
+    QTest::newRow("event without colon") << QByteArray("event: a\nevent\ndata: x\n\n") << QByteArrayList { ev("x") };
     QTest::newRow("data:x") << QByteArray("data:x\n\n") << QByteArrayList { ev("x") };
     QTest::newRow("data: x") << QByteArray("data: x\n\n") << QByteArrayList { ev("x") };
     QTest::newRow("data:  x") << QByteArray("data:  x\n\n") << QByteArrayList { ev(" x") };
     QTest::newRow("data: with trailing space") << QByteArray("data: x \n\n") << QByteArrayList { ev("x ") };
     QTest::newRow("data with colons") << QByteArray("data: a:b: c\n\n") << QByteArrayList { ev("a:b: c") };
-    QTest::newRow("event: keeps colons")
-        << QByteArray("event:a:b\ndata: x\n\n") << QByteArrayList { ev("x", "a:b") };
+    QTest::newRow("event: keeps colons") << QByteArray("event:a:b\ndata: x\n\n") << QByteArrayList { ev("x", "a:b") };
     QTest::newRow("BOM") << QByteArray("\xEF\xBB\xBF"
                                        "data: x\n\n")
                          << QByteArrayList { ev("x") };
@@ -212,15 +195,11 @@ void TestSseParser::parse_data()
                                                  << QByteArrayList { ev("y") };
     QTest::newRow("empty data line") << QByteArray("data:\n\n") << QByteArrayList { ev("") };
     QTest::newRow("two empty data lines") << QByteArray("data\ndata:\n\n") << QByteArrayList { ev("\n") };
-    QTest::newRow("empty data line then text")
-        << QByteArray("data:\ndata: x\n\n") << QByteArrayList { ev("\nx") };
-    QTest::newRow("event with no data is not dispatched")
-        << QByteArray("event: ping\n\n") << QByteArrayList {};
+    QTest::newRow("empty data line then text") << QByteArray("data:\ndata: x\n\n") << QByteArrayList { ev("\nx") };
+    QTest::newRow("event with no data is not dispatched") << QByteArray("event: ping\n\n") << QByteArrayList {};
     QTest::newRow("blank lines alone") << QByteArray("\n\n\r\n\r\r\n") << QByteArrayList {};
-    QTest::newRow("unknown fields and retry ignored")
-        << QByteArray("retry: 10\nfoo: bar\nDATA: no\ndata: y\n\n") << QByteArrayList { ev("y") };
-    QTest::newRow("space before colon makes another field")
-        << QByteArray("data : x\n data: y\n\n") << QByteArrayList {};
+    QTest::newRow("unknown fields and retry ignored") << QByteArray("retry: 10\nfoo: bar\nDATA: no\ndata: y\n\n") << QByteArrayList { ev("y") };
+    QTest::newRow("space before colon makes another field") << QByteArray("data : x\n data: y\n\n") << QByteArrayList {};
     QTest::newRow("no final blank line") << QByteArray("data: 1\n\ndata: 2\n") << QByteArrayList { ev("1") };
     QTest::newRow("no final line end") << QByteArray("data: 1\n\ndata: 2") << QByteArrayList { ev("1") };
     QTest::newRow("UTF-8 passes through") << QByteArray("data: gr\xC3\xBC\xC3\x9F \xF0\x9F\x98\x80\n\n")
@@ -229,10 +208,9 @@ void TestSseParser::parse_data()
     QByteArrayList openAi;
     openAi << ev("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
                  "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}");
-    for (const QByteArray& d : { QByteArray("Hel"), QByteArray("lo"), QByteArray(", w\xC3\xB6rld"),
-             QByteArray(" \xE2\x82\xAC\xF0\x9F\x98\x80"), QByteArray("!") })
-        openAi << ev("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + d
-            + "\"},\"finish_reason\":null}]}");
+    for (const QByteArray& d :
+        { QByteArray("Hel"), QByteArray("lo"), QByteArray(", w\xC3\xB6rld"), QByteArray(" \xE2\x82\xAC\xF0\x9F\x98\x80"), QByteArray("!") })
+        openAi << ev("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + d + "\"},\"finish_reason\":null}]}");
     openAi << ev("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
                  "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":5,\"total_tokens\":14}}")
            << ev("[DONE]");
@@ -244,8 +222,7 @@ void TestSseParser::parse_data()
     QTest::newRow("Anthropic stream") << anthropicStream() << anthropic;
 
     QTest::newRow("mixed stream") << mixedStream()
-                                  << QByteArrayList { ev("first\n\n two spaces", "a", "1"),
-                                         ev("cr only\nx", {}, "1"), ev("lf"), ev("last") };
+                                  << QByteArrayList { ev("first\n\n two spaces", "a", "1"), ev("cr only\nx", {}, "1"), ev("lf"), ev("last") };
 }
 
 void TestSseParser::parse()
@@ -260,16 +237,11 @@ void TestSseParser::crlfSplitAcrossChunks_data()
     QTest::addColumn<QByteArrayList>("chunks");
     QTest::addColumn<QByteArrayList>("expected");
 
-    QTest::newRow("between data lines")
-        << QByteArrayList { "data: a\r", "\ndata: b\r\n\r\n" } << QByteArrayList { ev("a\nb") };
-    QTest::newRow("in the blank line")
-        << QByteArrayList { "data: a\r\n\r", "\ndata: b\r\n\r\n" } << QByteArrayList { ev("a"), ev("b") };
-    QTest::newRow("each CRLF split") << QByteArrayList { "data: a\r", "\n", "data: b\r", "\n\r", "\n" }
-                                     << QByteArrayList { ev("a\nb") };
-    QTest::newRow("CR then other text")
-        << QByteArrayList { "data: a\r", "data: b\r", "\r" } << QByteArrayList { ev("a\nb") };
-    QTest::newRow("CR then LF-only blank line")
-        << QByteArrayList { "data: a\r", "\n\n" } << QByteArrayList { ev("a") };
+    QTest::newRow("between data lines") << QByteArrayList { "data: a\r", "\ndata: b\r\n\r\n" } << QByteArrayList { ev("a\nb") };
+    QTest::newRow("in the blank line") << QByteArrayList { "data: a\r\n\r", "\ndata: b\r\n\r\n" } << QByteArrayList { ev("a"), ev("b") };
+    QTest::newRow("each CRLF split") << QByteArrayList { "data: a\r", "\n", "data: b\r", "\n\r", "\n" } << QByteArrayList { ev("a\nb") };
+    QTest::newRow("CR then other text") << QByteArrayList { "data: a\r", "data: b\r", "\r" } << QByteArrayList { ev("a\nb") };
+    QTest::newRow("CR then LF-only blank line") << QByteArrayList { "data: a\r", "\n\n" } << QByteArrayList { ev("a") };
 }
 
 void TestSseParser::crlfSplitAcrossChunks()
@@ -349,8 +321,7 @@ void TestSseParser::randomPartitionsMatchWhole()
                     cuts.append(at);
                 }
                 const Parsed split = parseSplit(stream, cuts);
-                QVERIFY2(split.events == whole.events,
-                    qPrintable(QStringLiteral("pieces up to %1 bytes, round %2").arg(maxPiece).arg(round)));
+                QVERIFY2(split.events == whole.events, qPrintable(QStringLiteral("pieces up to %1 bytes, round %2").arg(maxPiece).arg(round)));
                 QCOMPARE(split.pendingAtEnd, whole.pendingAtEnd);
             }
         }

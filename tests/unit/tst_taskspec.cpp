@@ -14,8 +14,7 @@ namespace {
 QJsonObject chatInput()
 {
     return QJsonObject { { QStringLiteral("messages"),
-        QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-            { QStringLiteral("content"), QStringLiteral("Hello") } } } } };
+        QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("Hello") } } } } };
 }
 
 QJsonObject chatTask()
@@ -177,29 +176,23 @@ void TestTaskSpec::invalid_data()
     QTest::newRow("null model") << with(base, QStringLiteral("model"), QJsonValue::Null) << QStringLiteral("model");
     QTest::newRow("empty model") << with(base, QStringLiteral("model"), QStringLiteral("  ")) << QStringLiteral("model");
     QTest::newRow("model as number") << with(base, QStringLiteral("model"), 42) << QStringLiteral("model");
-    QTest::newRow("model too long") << with(base, QStringLiteral("model"), QString(129, QLatin1Char('m')))
-                                    << QStringLiteral("model");
+    QTest::newRow("model too long") << with(base, QStringLiteral("model"), QString(129, QLatin1Char('m'))) << QStringLiteral("model");
     QTest::newRow("missing input") << without(base, QStringLiteral("input")) << QStringLiteral("input");
-    QTest::newRow("input not an object") << with(base, QStringLiteral("input"), QStringLiteral("hi"))
-                                         << QStringLiteral("input");
-    QTest::newRow("unknown field") << with(base, QStringLiteral("colour"), QStringLiteral("red"))
-                                   << QStringLiteral("colour");
+    QTest::newRow("input not an object") << with(base, QStringLiteral("input"), QStringLiteral("hi")) << QStringLiteral("input");
+    QTest::newRow("unknown field") << with(base, QStringLiteral("colour"), QStringLiteral("red")) << QStringLiteral("colour");
     QTest::newRow("unknown kind") << with(base, QStringLiteral("kind"), QStringLiteral("video")) << QStringLiteral("kind");
     QTest::newRow("tags not an array") << with(base, QStringLiteral("tags"), QStringLiteral("a,b")) << QStringLiteral("tags");
-    QTest::newRow("tag not a string") << with(base, QStringLiteral("tags"), QJsonArray { QStringLiteral("a"), 2 })
-                                      << QStringLiteral("tags[1]");
+    QTest::newRow("tag not a string") << with(base, QStringLiteral("tags"), QJsonArray { QStringLiteral("a"), 2 }) << QStringLiteral("tags[1]");
     QTest::newRow("labels not an object") << with(base, QStringLiteral("labels"), QJsonArray {}) << QStringLiteral("labels");
-    QTest::newRow("label not a string") << with(base, QStringLiteral("labels"),
-        QJsonObject { { QStringLiteral("a"), QStringLiteral("ok") }, { QStringLiteral("x"), 1 } })
+    QTest::newRow("label not a string") << with(
+        base, QStringLiteral("labels"), QJsonObject { { QStringLiteral("a"), QStringLiteral("ok") }, { QStringLiteral("x"), 1 } })
                                         << QStringLiteral("labels.x");
-    QTest::newRow("chat without messages") << with(base, QStringLiteral("input"), QJsonObject {})
-                                           << QStringLiteral("input.messages");
-    QTest::newRow("chat with empty messages")
-        << with(base, QStringLiteral("input"), QJsonObject { { QStringLiteral("messages"), QJsonArray {} } })
-        << QStringLiteral("input.messages");
-    QTest::newRow("chat messages not an array")
-        << with(base, QStringLiteral("input"), QJsonObject { { QStringLiteral("messages"), QStringLiteral("hi") } })
-        << QStringLiteral("input.messages");
+    QTest::newRow("chat without messages") << with(base, QStringLiteral("input"), QJsonObject {}) << QStringLiteral("input.messages");
+    QTest::newRow("chat with empty messages") << with(base, QStringLiteral("input"), QJsonObject { { QStringLiteral("messages"), QJsonArray {} } })
+                                              << QStringLiteral("input.messages");
+    QTest::newRow("chat messages not an array") << with(
+        base, QStringLiteral("input"), QJsonObject { { QStringLiteral("messages"), QStringLiteral("hi") } })
+                                                << QStringLiteral("input.messages");
     QTest::newRow("completion without prompt") << kind("completion", chatInput()) << QStringLiteral("input.prompt");
     QTest::newRow("completion with numeric prompt")
         << kind("completion", QJsonObject { { QStringLiteral("prompt"), 3 } }) << QStringLiteral("input.prompt");
@@ -207,30 +200,22 @@ void TestTaskSpec::invalid_data()
                                              << QStringLiteral("input.input");
     QTest::newRow("http without url") << kind("http", QJsonObject { { QStringLiteral("method"), QStringLiteral("GET") } })
                                       << QStringLiteral("input.url");
-    QTest::newRow("invalid run_at") << with(base, QStringLiteral("run_at"), QStringLiteral("tomorrow"))
-                                    << QStringLiteral("run_at");
-    QTest::newRow("run_at as number") << with(base, QStringLiteral("run_at"), 1'700'000'000'000.0)
-                                      << QStringLiteral("run_at");
-    QTest::newRow("invalid deadline") << with(base, QStringLiteral("deadline"), QStringLiteral("2026-13-45T99:00:00Z"))
-                                      << QStringLiteral("deadline");
-    QTest::newRow("delay_ms with run_at")
-        << with(with(base, QStringLiteral("run_at"), QStringLiteral("2030-01-01T00:00:00Z")), QStringLiteral("delay_ms"), 1000)
-        << QStringLiteral("delay_ms");
+    QTest::newRow("invalid run_at") << with(base, QStringLiteral("run_at"), QStringLiteral("tomorrow")) << QStringLiteral("run_at");
+    QTest::newRow("run_at as number") << with(base, QStringLiteral("run_at"), 1'700'000'000'000.0) << QStringLiteral("run_at");
+    QTest::newRow("invalid deadline") << with(base, QStringLiteral("deadline"), QStringLiteral("2026-13-45T99:00:00Z")) << QStringLiteral("deadline");
+    QTest::newRow("delay_ms with run_at") << with(with(base, QStringLiteral("run_at"), QStringLiteral("2030-01-01T00:00:00Z")),
+        QStringLiteral("delay_ms"), 1000) << QStringLiteral("delay_ms");
     QTest::newRow("negative delay_ms") << with(base, QStringLiteral("delay_ms"), -5) << QStringLiteral("delay_ms");
     QTest::newRow("max_attempts 0") << with(base, QStringLiteral("max_attempts"), 0) << QStringLiteral("max_attempts");
     QTest::newRow("max_attempts 1.5") << with(base, QStringLiteral("max_attempts"), 1.5) << QStringLiteral("max_attempts");
-    QTest::newRow("timeout_ms as string") << with(base, QStringLiteral("timeout_ms"), QStringLiteral("10"))
-                                          << QStringLiteral("timeout_ms");
-    QTest::newRow("depends_on non-ULID")
-        << with(base, QStringLiteral("depends_on"), QJsonArray { kUlidA, QStringLiteral("not-a-ulid") })
-        << QStringLiteral("depends_on[1]");
-    QTest::newRow("depends_on 26 chars with U")
-        << with(base, QStringLiteral("depends_on"), QJsonArray { QStringLiteral("01ARZ3NDEKTSV4RRFFQ69G5FAU") })
-        << QStringLiteral("depends_on[0]");
-    QTest::newRow("depends_on not an array") << with(base, QStringLiteral("depends_on"), kUlidA)
-                                             << QStringLiteral("depends_on");
-    QTest::newRow("parent non-ULID") << with(base, QStringLiteral("parent"), QStringLiteral("parent-1"))
-                                     << QStringLiteral("parent");
+    QTest::newRow("timeout_ms as string") << with(base, QStringLiteral("timeout_ms"), QStringLiteral("10")) << QStringLiteral("timeout_ms");
+    QTest::newRow("depends_on non-ULID") << with(base, QStringLiteral("depends_on"), QJsonArray { kUlidA, QStringLiteral("not-a-ulid") })
+                                         << QStringLiteral("depends_on[1]");
+    QTest::newRow("depends_on 26 chars with U") << with(
+        base, QStringLiteral("depends_on"), QJsonArray { QStringLiteral("01ARZ3NDEKTSV4RRFFQ69G5FAU") })
+                                                << QStringLiteral("depends_on[0]");
+    QTest::newRow("depends_on not an array") << with(base, QStringLiteral("depends_on"), kUlidA) << QStringLiteral("depends_on");
+    QTest::newRow("parent non-ULID") << with(base, QStringLiteral("parent"), QStringLiteral("parent-1")) << QStringLiteral("parent");
 }
 
 void TestTaskSpec::invalid()
@@ -252,17 +237,14 @@ void TestTaskSpec::validKinds_data()
     QTest::addColumn<int>("expectedKind");
 
     QTest::newRow("chat") << QStringLiteral("chat") << chatInput() << int(TaskKind::Chat);
-    QTest::newRow("completion string") << QStringLiteral("completion")
-                                       << QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Once") } }
+    QTest::newRow("completion string") << QStringLiteral("completion") << QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Once") } }
                                        << int(TaskKind::Completion);
     QTest::newRow("completion array") << QStringLiteral("completion")
                                       << QJsonObject { { QStringLiteral("prompt"), QJsonArray { QStringLiteral("a") } } }
                                       << int(TaskKind::Completion);
-    QTest::newRow("embedding") << QStringLiteral("embedding")
-                               << QJsonObject { { QStringLiteral("input"), QStringLiteral("text") } }
+    QTest::newRow("embedding") << QStringLiteral("embedding") << QJsonObject { { QStringLiteral("input"), QStringLiteral("text") } }
                                << int(TaskKind::Embedding);
-    QTest::newRow("http") << QStringLiteral("http")
-                          << QJsonObject { { QStringLiteral("url"), QStringLiteral("https://example.com/x") } }
+    QTest::newRow("http") << QStringLiteral("http") << QJsonObject { { QStringLiteral("url"), QStringLiteral("https://example.com/x") } }
                           << int(TaskKind::Http);
 }
 
@@ -289,16 +271,14 @@ void TestTaskSpec::pathPrefix_data()
 
     QTest::newRow("priority") << with(chatTask(), QStringLiteral("priority"), 10) << QStringLiteral("tasks[3]")
                               << QStringLiteral("tasks[3].priority");
-    QTest::newRow("model") << without(chatTask(), QStringLiteral("model")) << QStringLiteral("tasks[0]")
-                           << QStringLiteral("tasks[0].model");
-    QTest::newRow("input.messages") << with(chatTask(), QStringLiteral("input"), QJsonObject {})
-                                    << QStringLiteral("tasks[12]") << QStringLiteral("tasks[12].input.messages");
+    QTest::newRow("model") << without(chatTask(), QStringLiteral("model")) << QStringLiteral("tasks[0]") << QStringLiteral("tasks[0].model");
+    QTest::newRow("input.messages") << with(chatTask(), QStringLiteral("input"), QJsonObject {}) << QStringLiteral("tasks[12]")
+                                    << QStringLiteral("tasks[12].input.messages");
     QTest::newRow("labels.x") << with(chatTask(), QStringLiteral("labels"), QJsonObject { { QStringLiteral("x"), true } })
                               << QStringLiteral("tasks[1]") << QStringLiteral("tasks[1].labels.x");
-    QTest::newRow("unknown field") << with(chatTask(), QStringLiteral("bogus"), 1) << QStringLiteral("tasks[7]")
-                                   << QStringLiteral("tasks[7].bogus");
-    QTest::newRow("depends_on[0]") << with(chatTask(), QStringLiteral("depends_on"), QJsonArray { QStringLiteral("x") })
-                                   << QStringLiteral("tasks[2]") << QStringLiteral("tasks[2].depends_on[0]");
+    QTest::newRow("unknown field") << with(chatTask(), QStringLiteral("bogus"), 1) << QStringLiteral("tasks[7]") << QStringLiteral("tasks[7].bogus");
+    QTest::newRow("depends_on[0]") << with(chatTask(), QStringLiteral("depends_on"), QJsonArray { QStringLiteral("x") }) << QStringLiteral("tasks[2]")
+                                   << QStringLiteral("tasks[2].depends_on[0]");
 }
 
 void TestTaskSpec::pathPrefix()
@@ -369,8 +349,8 @@ void TestTaskSpec::delayMs()
     QVERIFY(spec->runAtMs <= after + 60'000);
 
     // delay_ms 0 together with run_at is no conflict: nothing is delayed.
-    const auto zero = TaskSpec::fromJson(
-        with(with(chatTask(), QStringLiteral("delay_ms"), 0), QStringLiteral("run_at"), QStringLiteral("2030-01-01T00:00:00Z")));
+    const auto zero
+        = TaskSpec::fromJson(with(with(chatTask(), QStringLiteral("delay_ms"), 0), QStringLiteral("run_at"), QStringLiteral("2030-01-01T00:00:00Z")));
     QVERIFY(zero.ok());
     QCOMPARE(zero->runAtMs, utcMs(2030, 1, 1, 0, 0, 0));
 }
