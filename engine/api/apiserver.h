@@ -194,7 +194,6 @@ public:
 private:
     Engine& m_engine;
     ApiOptions m_options;
-    HttpServer* m_http;
     QThread m_thread;
     ApiServer* m_server = nullptr;
 };

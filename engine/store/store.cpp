@@ -174,7 +174,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options)
             return Error::store(QStringLiteral("%1: %2").arg(path, r.error().message));
     }
 
-    store->m_writer = std::make_unique<StoreWriter>(path, options.nodeId, options.walRewindBytes);
+    store->m_writer = std::make_unique<StoreWriter>(path, options.walRewindBytes);
     if (auto r = store->m_writer->startWriter(); !r)
         return r.error();
     return store;
@@ -300,18 +300,6 @@ Result<Task> taskById(QSqlDatabase& db, const QString& id)
         return queryError(q, QStringLiteral("reading task %1").arg(id));
     if (!q.next())
         return Error::notFound(QStringLiteral("no task with id %1").arg(id));
-    return taskFromQuery(q, true);
-}
-
-Result<Task> taskBySeq(QSqlDatabase& db, qint64 seq)
-{
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("SELECT %1, input FROM tasks WHERE seq = ?").arg(kTaskColumns));
-    q.addBindValue(seq);
-    if (!q.exec())
-        return queryError(q, QStringLiteral("reading a task"));
-    if (!q.next())
-        return Error::notFound(QStringLiteral("no such task"));
     return taskFromQuery(q, true);
 }
 
@@ -461,18 +449,6 @@ Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq)
             e.data = QJsonDocument::fromJson(q.value(3).toByteArray()).object();
         out.append(std::move(e));
     }
-    return out;
-}
-
-Result<QHash<QString, QHash<TaskState, qint64>>> countsByModelAndState(QSqlDatabase& db)
-{
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT model, state, count(*) FROM tasks GROUP BY model, state")))
-        return queryError(q, QStringLiteral("counting tasks"));
-    QHash<QString, QHash<TaskState, qint64>> out;
-    while (q.next())
-        out[q.value(0).toString()][static_cast<TaskState>(q.value(1).toInt())] = q.value(2).toLongLong();
     return out;
 }
 

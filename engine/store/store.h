@@ -119,12 +119,9 @@ private:
 // Queries, each on a connection the caller owns (reader threads).
 namespace queries {
 Result<Task> taskById(QSqlDatabase& db, const QString& id);
-Result<Task> taskBySeq(QSqlDatabase& db, qint64 seq);
 Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& filter);
 Result<qint64> countTasks(QSqlDatabase& db, const TaskFilter& filter);
 Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq);
-// Counts per (model, state) over the whole table.
-Result<QHash<QString, QHash<TaskState, qint64>>> countsByModelAndState(QSqlDatabase& db);
 // Payloads of tasks the engine dropped from memory, by seq.
 Result<QHash<qint64, Task>> tasksBySeq(QSqlDatabase& db, const QList<qint64>& seqs);
 } // namespace queries

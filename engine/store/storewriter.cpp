@@ -125,10 +125,9 @@ qint64 StoreWriter::Batch::size() const
     return n;
 }
 
-StoreWriter::StoreWriter(QString databasePath, QString nodeId, qint64 walRewindBytes, QObject* parent)
+StoreWriter::StoreWriter(QString databasePath, qint64 walRewindBytes, QObject* parent)
     : QThread(parent)
     , m_path(std::move(databasePath))
-    , m_nodeId(std::move(nodeId))
     , m_walPath(m_path + QStringLiteral("-wal"))
     , m_walRewindBytes(std::max<qint64>(walRewindBytes, 1024 * 1024))
     , m_connectionName(QStringLiteral("llmsched-writer-%1").arg(reinterpret_cast<quintptr>(this)))
@@ -191,22 +190,12 @@ quint64 StoreWriter::insertTasks(std::vector<NewTaskRow> rows, InsertDone done)
     return enqueue([&](Batch& b) { b.inserts.push_back({ std::move(rows), std::move(done) }); });
 }
 
-quint64 StoreWriter::update(TaskUpdate update)
-{
-    return enqueue([&](Batch& b) { b.updates.push_back(std::move(update)); });
-}
-
 quint64 StoreWriter::updateWithLog(TaskUpdate update, TaskLogRow log)
 {
     return enqueue([&](Batch& b) {
         b.updates.push_back(std::move(update));
         b.logs.push_back(std::move(log));
     });
-}
-
-quint64 StoreWriter::appendLog(TaskLogRow log)
-{
-    return enqueue([&](Batch& b) { b.logs.push_back(std::move(log)); });
 }
 
 quint64 StoreWriter::exec(WriteFn fn, WriteDone done)

@@ -52,7 +52,7 @@ class StoreWriter final : public QThread
 public:
     using StatusListener = std::function<void(const WriterStatus&)>;
 
-    StoreWriter(QString databasePath, QString nodeId, qint64 walRewindBytes = kDefaultWalRewindBytes, QObject* parent = nullptr);
+    StoreWriter(QString databasePath, qint64 walRewindBytes = kDefaultWalRewindBytes, QObject* parent = nullptr);
     ~StoreWriter() override;
 
     // Called after every batch, on the writer thread. May be changed at any time.
@@ -66,9 +66,7 @@ public:
     // done gets the rows back (moved), so callers need not copy them.
     using InsertDone = std::function<void(std::vector<NewTaskRow> rows, InsertOutcome outcome)>;
     quint64 insertTasks(std::vector<NewTaskRow> rows, InsertDone done);
-    quint64 update(TaskUpdate update);
     quint64 updateWithLog(TaskUpdate update, TaskLogRow log);
-    quint64 appendLog(TaskLogRow log);
     quint64 exec(WriteFn fn, WriteDone done = {});
 
     // Blocks the caller until everything queued before the call is committed.
@@ -117,7 +115,6 @@ private:
     void stopCheckpointer();
 
     const QString m_path;
-    const QString m_nodeId;
     const QString m_walPath;
     const qint64 m_walRewindBytes;
     const QString m_connectionName;

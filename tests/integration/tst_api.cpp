@@ -453,7 +453,11 @@ qsizetype TestApi::taskCount()
     TaskFilter f;
     f.limit = 10000;
     const auto page = await(m_f->engine->tasks(f));
-    return page ? page->tasks.size() : -1;
+    // A failed read must fail the test: a sentinel would compare equal on both
+    // sides of a before/after check and pass for the wrong reason.
+    if (!page)
+        qFatal("taskCount: listing tasks failed: %s", qPrintable(page.error().message));
+    return page->tasks.size();
 }
 
 QJsonObject TestApi::getModel(const QString& name)

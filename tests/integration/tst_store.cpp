@@ -195,7 +195,7 @@ void TestStore::rowsBoundDirectlyMatchQtsRows()
         QVERIFY(f.start()); // creates and migrates the file
     }
     const QString path = dir.path() + QStringLiteral("/llm-scheduler.db");
-    StoreWriter writer(path, QStringLiteral("node-test"));
+    StoreWriter writer(path);
     QVERIFY(writer.startWriter().ok());
     QCOMPARE(writer.bindsDirectly(), directSqliteBuilt());
 
