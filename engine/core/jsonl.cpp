@@ -16,17 +16,25 @@ bool JsonlReader::atEnd() const
     return m_device->atEnd();
 }
 
+QByteArray JsonlReader::readLine(qint64 maxLine)
+{
+    if (m_lineBuffer.size() != maxLine + 1)
+        m_lineBuffer.resize(maxLine + 1); // readLine stores at most maxLine bytes and a NUL
+    const qint64 n = m_device->readLine(m_lineBuffer.data(), maxLine + 1);
+    return n > 0 ? QByteArray(m_lineBuffer.constData(), n) : QByteArray();
+}
+
 JsonlReader::Chunk JsonlReader::next(int maxTasks)
 {
     Chunk chunk;
     const qint64 maxLine = m_limits.maxInputBytes + 64 * 1024;
     while (chunk.specs.size() < maxTasks && !m_device->atEnd()) {
-        QByteArray line = m_device->readLine(maxLine);
+        QByteArray line = readLine(maxLine);
         ++m_line;
         if (!line.endsWith('\n') && !m_device->atEnd()) {
             // Longer than any valid task: skip the rest of it.
             while (!m_device->atEnd() && !line.endsWith('\n'))
-                line = m_device->readLine(maxLine);
+                line = readLine(maxLine);
             chunk.errors.append({ m_line, Error::invalid({}, QStringLiteral("line is longer than %1 bytes").arg(maxLine)) });
             continue;
         }

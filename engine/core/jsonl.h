@@ -36,9 +36,15 @@ public:
     qint64 bytesRead() const { return m_device->pos(); }
 
 private:
+    // One line into m_lineBuffer (sized once): QIODevice::readLine(maxSize)
+    // allocated maxSize bytes for every line (8 MiB, then shrunk), which made
+    // imports crawl wherever a large allocation is costly (ASan: 6 ms a line).
+    QByteArray readLine(qint64 maxLine);
+
     QIODevice* m_device;
     TaskLimits m_limits;
     qint64 m_line = 0;
+    QByteArray m_lineBuffer;
 };
 
 // One line of JSON for a task, as written by export.

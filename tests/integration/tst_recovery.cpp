@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QProcess>
+#include <QSqlQuery>
 #include <QtTest>
 
 using namespace llmsched;
@@ -18,6 +19,18 @@ qint64 count(const QString& dbPath, const QString& where)
     RawConnection raw(dbPath, QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"));
     const QVariant n = raw.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE ") + where);
     return n.isValid() ? n.toLongLong() : -1;
+}
+// Succeeded tasks: id -> "finished_at/attempts".
+QHash<QString, QString> finishedRows(const QString& dbPath)
+{
+    RawConnection raw(dbPath, QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"));
+    QHash<QString, QString> out;
+    QSqlQuery q(raw.db());
+    if (!q.exec(QStringLiteral("SELECT id, finished_at, attempts FROM tasks WHERE state = 5")))
+        return out;
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toString() + QLatin1Char('/') + q.value(2).toString());
+    return out;
 }
 } // namespace
 
@@ -77,19 +90,33 @@ void TestRecovery::sigkillMidRunLosesNothing()
     const qint64 runningAtKill = count(dbPath, QStringLiteral("state = 3"));
     const qint64 finishedAtKill = count(dbPath, QStringLiteral("state IN (5, 6, 7)"));
     QVERIFY2(finishedAtKill < kTasks, "the kill came too late to test anything");
+    QVERIFY2(runningAtKill > 0, "no call was running at the kill: the interrupted path went untested");
+    const QHash<QString, QString> succeededAtKill = finishedRows(dbPath);
+    QVERIFY(!succeededAtKill.isEmpty());
 
     // Restart in-process: every task reaches a final state, none is lost or doubled.
     EngineFixture f(dataDir);
     QVERIFY(f.start());
     QTRY_COMPARE_WITH_TIMEOUT(count(dbPath, QStringLiteral("state IN (5, 6, 7)")), qint64(kTasks), 120'000);
     QCOMPARE(count(dbPath, QStringLiteral("1")), qint64(kTasks));
-    if (runningAtKill > 0) {
+    {
         // The interrupted attempts are on record.
         RawConnection raw(dbPath);
         QVERIFY(raw.isOpen());
         QCOMPARE(raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE '%was interrupted%'")).toLongLong(),
             runningAtKill);
+        // No task ran to success twice: one success entry each, and what had
+        // succeeded before the kill was not run again (same finish, same attempts).
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE 'succeeded in %'")).toLongLong(),
+            count(dbPath, QStringLiteral("state = 5")));
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM (SELECT task_seq FROM task_logs WHERE message LIKE 'succeeded in %' "
+                                           "GROUP BY task_seq HAVING count(*) > 1)"))
+                     .toLongLong(),
+            qint64(0));
     }
+    const QHash<QString, QString> succeededAfter = finishedRows(dbPath);
+    for (auto it = succeededAtKill.constBegin(); it != succeededAtKill.constEnd(); ++it)
+        QVERIFY2(succeededAfter.value(it.key()) == it.value(), qPrintable(it.key() + QStringLiteral(" ran again after it had succeeded")));
     qInfo() << "killed with" << runningAtKill << "running and" << finishedAtKill << "finished of" << kTasks;
 }
 
