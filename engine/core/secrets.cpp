@@ -214,6 +214,13 @@ std::optional<QString> checkSecretRef(const QString& ref)
     return QStringLiteral("must be env:NAME, file:/path or keychain:NAME (the key itself is never accepted here)");
 }
 
+QByteArray redactSecretBytes(QByteArray bytes, const QByteArray& secret)
+{
+    if (secret.size() < kMinRedactLength || !bytes.contains(secret))
+        return bytes;
+    return bytes.replace(secret, kRedacted.toUtf8());
+}
+
 QString redactSecret(const QString& text, const QByteArray& secret)
 {
     if (secret.size() < kMinRedactLength || text.isEmpty())

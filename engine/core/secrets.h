@@ -32,6 +32,10 @@ std::optional<QString> checkSecretRef(const QString& ref);
 // Use on anything that came back from upstream before logging or storing it.
 // Secrets shorter than 4 bytes are left alone (they would garble the text).
 QString redactSecret(const QString& text, const QByteArray& secret);
+// Every copy of the secret in bytes that come back from an upstream (answers,
+// streamed chunks, echoed headers) replaced by ***, so a key that an upstream
+// echoes never reaches the store or a viewer.
+QByteArray redactSecretBytes(QByteArray bytes, const QByteArray& secret);
 
 // A short form for display: "sk-…wxyz" (at most the first 3 and last 4
 // characters, and none of them for keys shorter than 12 characters: "***").

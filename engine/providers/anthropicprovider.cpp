@@ -1,5 +1,7 @@
 #include "anthropicprovider.h"
 
+#include "core/secrets.h"
+
 #include "openaiprovider.h"
 
 #include <QJsonArray>
@@ -213,7 +215,7 @@ QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared
                             QJsonArray { QJsonObject { { QStringLiteral("index"), 0 },
                                 { QStringLiteral("delta"), QJsonObject { { QStringLiteral("content"), piece } } },
                                 { QStringLiteral("finish_reason"), QJsonValue() } } } } };
-                    emit control->delta(QJsonDocument(chunk).toJson(QJsonDocument::Compact));
+                    emit control->delta(redactSecretBytes(QJsonDocument(chunk).toJson(QJsonDocument::Compact), secret));
                 } else if (dt == QLatin1String("input_json_delta")) {
                     toolJson += delta.value(QLatin1String("partial_json")).toString();
                 }
@@ -259,7 +261,7 @@ QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared
         message.insert(QStringLiteral("content"), blocks);
         message.insert(QStringLiteral("usage"),
             QJsonObject { { QStringLiteral("input_tokens"), usage.promptTokens }, { QStringLiteral("output_tokens"), usage.completionTokens } });
-        co_return CallResult::success(QJsonDocument(translateResponse(message)).toJson(QJsonDocument::Compact), usage);
+        co_return CallResult::success(redactSecretBytes(QJsonDocument(translateResponse(message)).toJson(QJsonDocument::Compact), secret), usage);
     }
     QJsonParseError err {};
     const QJsonDocument doc = QJsonDocument::fromJson(o.body, &err);
@@ -268,8 +270,8 @@ QCoro::Task<CallResult> AnthropicProvider::call(CallRequest request, std::shared
     const QJsonObject answer = doc.object();
     if (!answer.value(QLatin1String("content")).isArray())
         co_return malformed(name(), QStringLiteral("no \"content\" array"), o.body, secret);
-    co_return CallResult::success(
-        QJsonDocument(translateResponse(answer)).toJson(QJsonDocument::Compact), usageOf(answer.value(QLatin1String("usage")).toObject()));
+    co_return CallResult::success(redactSecretBytes(QJsonDocument(translateResponse(answer)).toJson(QJsonDocument::Compact), secret),
+        usageOf(answer.value(QLatin1String("usage")).toObject()));
 }
 
 } // namespace llmsched

@@ -1,5 +1,7 @@
 #include "httptaskprovider.h"
 
+#include "core/secrets.h"
+
 #include "destinationpolicy.h"
 
 #include "core/httpheaders.h"
@@ -119,7 +121,7 @@ QCoro::Task<CallResult> HttpTaskProvider::call(CallRequest request, std::shared_
     else
         body = QString::fromUtf8(o.body);
     const QJsonObject output { { QStringLiteral("status"), o.status }, { QStringLiteral("headers"), outHeaders }, { QStringLiteral("body"), body } };
-    co_return CallResult::success(QJsonDocument(output).toJson(QJsonDocument::Compact), Usage {});
+    co_return CallResult::success(redactSecretBytes(QJsonDocument(output).toJson(QJsonDocument::Compact), secret), Usage {});
 }
 
 } // namespace llmsched

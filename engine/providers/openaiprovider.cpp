@@ -1,5 +1,7 @@
 #include "openaiprovider.h"
 
+#include "core/secrets.h"
+
 #include <QJsonDocument>
 
 namespace llmsched {
@@ -156,11 +158,11 @@ QCoro::Task<CallResult> OpenAiProvider::call(CallRequest request, std::shared_pt
     OpenAiStreamAssembler assembler(request.kind);
     SseSink sink;
     if (stream) {
-        sink = [&assembler, control](const SseEvent& e, QString* error) {
+        sink = [&assembler, control, &secret](const SseEvent& e, QString* error) {
             if (!assembler.add(e.data, error))
                 return false;
             if (!assembler.done())
-                emit control->delta(e.data);
+                emit control->delta(redactSecretBytes(e.data, secret));
             return true;
         };
     }
@@ -173,7 +175,7 @@ QCoro::Task<CallResult> OpenAiProvider::call(CallRequest request, std::shared_pt
             co_return malformed(name(), QStringLiteral("the event stream carried no chunks"), o.body, secret);
         if (!assembler.done())
             co_return CallResult::failed(FailureKind::Connection, QStringLiteral("%1: the event stream ended before data: [DONE]").arg(name()));
-        co_return CallResult::success(assembler.result(), assembler.usage());
+        co_return CallResult::success(redactSecretBytes(assembler.result(), secret), assembler.usage());
     }
     QJsonParseError err {};
     const QJsonDocument doc = QJsonDocument::fromJson(o.body, &err);
@@ -185,7 +187,7 @@ QCoro::Task<CallResult> OpenAiProvider::call(CallRequest request, std::shared_pt
         co_return malformed(name(), QStringLiteral("no \"%1\" array").arg(listKey), o.body, secret);
     Usage usage;
     readOpenAiUsage(answer.value(QLatin1String("usage")).toObject(), &usage);
-    co_return CallResult::success(o.body, usage);
+    co_return CallResult::success(redactSecretBytes(o.body, secret), usage);
 }
 
 } // namespace llmsched

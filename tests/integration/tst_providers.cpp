@@ -118,6 +118,7 @@ private slots:
     void anthropicStream();
     void genericHttpTask();
     void httpTaskDestinationsRefused();
+    void echoedKeyIsRedactedFromOutput();
     void retryAfterRespected();
     void serverErrorsRetried();
     void connectionResetRetried();
@@ -453,6 +454,46 @@ void TestProviders::httpTaskDestinationsRefused()
         QVERIFY2(error.contains(cases[i].expected), qPrintable(cases[i].url + QStringLiteral(": ") + error));
     }
     QCOMPARE(m_server->requestCount(), 0);
+}
+
+// An upstream that echoes the request's headers puts the endpoint's key in a
+// successful answer: it is redacted before the output is stored, for the
+// OpenAI dialect (whole and streamed) and for http tasks (body and headers).
+void TestProviders::echoedKeyIsRedactedFromOutput()
+{
+    EndpointConfig oa = endpoint(QStringLiteral("oa"), QStringLiteral("openai"), *m_server);
+    oa.apiKeyRef = QStringLiteral("env:LLMSCHED_TEST_KEY");
+    EndpointConfig jobs = endpoint(QStringLiteral("jobs"), QStringLiteral("http"), *m_server);
+    jobs.apiKeyRef = QStringLiteral("env:LLMSCHED_TEST_KEY");
+    QVERIFY(m_f->addModel(model(QStringLiteral("gpt"), { oa })));
+    QVERIFY(m_f->addModel(model(QStringLiteral("hooks"), { jobs })));
+    m_server->setHandler([](const FakeRequest& r) {
+        FakeReply reply;
+        const QByteArray echoed = r.headers.value("authorization");
+        if (r.path.startsWith("/echo")) {
+            reply.body = "{\"you_sent\":\"" + echoed + "\"}";
+            reply.headers = { { "X-Echo", echoed } };
+        } else {
+            reply.text = QStringLiteral("you sent ") + QString::fromLatin1(echoed);
+        }
+        return reply;
+    });
+    TaskSpec http;
+    http.model = QStringLiteral("hooks");
+    http.kind = TaskKind::Http;
+    http.input = QJsonDocument(QJsonObject { { QStringLiteral("url"), QStringLiteral("/echo") } }).toJson(QJsonDocument::Compact);
+    const auto out = m_f->submit({ chat(QStringLiteral("gpt")), chat(QStringLiteral("gpt"), { { QStringLiteral("stream"), true } }), http });
+    QCOMPARE(out.size(), 3);
+    for (const SubmitOutcome& o : out) {
+        QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(o.id), TaskState::Succeeded, 10000);
+        const auto task = await(m_f->engine->task(o.id.toString()));
+        QVERIFY(task);
+        QVERIFY2(!task->output.contains(kSecret), task->output.constData());
+        QVERIFY2(task->output.contains("Bearer ***"), task->output.constData());
+    }
+    QCOMPARE(m_server->requestCount(), 3);
+    for (const FakeRequest& r : m_server->requests())
+        QCOMPARE(r.headers.value("authorization"), QByteArray("Bearer ") + kSecret); // the upstream did get the key
 }
 
 void TestProviders::retryAfterRespected()
