@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QtGlobal>
 
 #include <QCoro/QCoroSignal>
@@ -13,6 +14,7 @@
 
 #ifdef Q_OS_UNIX
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -152,37 +154,53 @@ std::optional<QString> checkSecretFileStat(const QString& ref, const struct stat
 Result<QByteArray> readFile(const QString& ref, const QString& path)
 {
 #ifdef Q_OS_UNIX
-    struct stat st = {};
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
+    // One open that follows no symlink and cannot block (a FIFO swapped in
+    // would hang the engine thread), then checks on what was opened: no
+    // window between a check and the open.
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return Error::unavailable(ref + QStringLiteral(": no such file"));
+        if (errno == ELOOP)
+            return Error::unavailable(ref + QStringLiteral(": is a symbolic link; name the file itself"));
         return Error::unavailable(ref + QStringLiteral(": cannot read it (") + qt_error_string(errno) + QStringLiteral(")"));
     }
-    // Checked before opening, so a FIFO or device is never opened (that could block).
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    struct stat st = {};
+    if (::fstat(fd, &st) != 0)
+        return Error::unavailable(ref + QStringLiteral(": cannot read it"));
     if (auto problem = checkSecretFileStat(ref, st))
         return Error::unavailable(*problem);
+    QByteArray line;
+    char buffer[4096];
+    while (line.size() <= kMaxSecretFileLine && !line.contains('\n')) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return Error::unavailable(ref + QStringLiteral(": cannot read it (") + qt_error_string(errno) + QStringLiteral(")"));
+        if (n == 0)
+            break;
+        line.append(buffer, n);
+    }
+    const qsizetype newline = line.indexOf('\n');
+    if (newline < 0 && line.size() > kMaxSecretFileLine)
+        return Error::unavailable(ref + QStringLiteral(": the first line is longer than %1 bytes").arg(kMaxSecretFileLine));
+    if (newline >= 0)
+        line.truncate(newline);
 #else
     const QFileInfo info(path);
     if (!info.exists())
         return Error::unavailable(ref + QStringLiteral(": no such file"));
-    if (!info.isFile())
+    if (!info.isFile() || info.isSymLink())
         return Error::unavailable(ref + QStringLiteral(": not a regular file"));
-#endif
-
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Error::unavailable(ref + QStringLiteral(": cannot read it (") + file.errorString() + QStringLiteral(")"));
-#ifdef Q_OS_UNIX
-    // Checked again on the open file: it may have been replaced in between.
-    if (::fstat(file.handle(), &st) != 0)
-        return Error::unavailable(ref + QStringLiteral(": cannot read it"));
-    if (auto problem = checkSecretFileStat(ref, st))
-        return Error::unavailable(*problem);
-#endif
-
     QByteArray line = file.readLine(kMaxSecretFileLine);
     if (!line.endsWith('\n') && !file.atEnd())
         return Error::unavailable(ref + QStringLiteral(": the first line is longer than %1 bytes").arg(kMaxSecretFileLine));
+#endif
     line = line.trimmed();
     if (line.isEmpty())
         return Error::unavailable(ref + QStringLiteral(": the first line is empty"));

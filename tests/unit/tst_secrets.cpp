@@ -11,6 +11,10 @@
 
 #include <QCoro/QCoroTask>
 
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
+
 using namespace llmsched;
 
 namespace {
@@ -85,6 +89,7 @@ private slots:
     void fileRefused_data();
     void fileRefused();
     void fileMissingOrEmpty();
+    void fileSymlinkAndFifoRefused();
     void cacheKeepsValueWithinCacheMs();
     void cacheDisabledWithZero();
     void errorsAreNotCached();
@@ -376,6 +381,33 @@ void TestSecrets::fileMissingOrEmpty()
     r = resolveNow(store, QStringLiteral("file:") + dir);
     QVERIFY(!r.ok());
     QCOMPARE(r.error().message, QStringLiteral("file:") + dir + QStringLiteral(": not a regular file"));
+#endif
+}
+
+// The key file is opened with O_NOFOLLOW | O_NONBLOCK: a symlink (to any
+// file the daemon can read) is refused, and a FIFO never blocks the engine.
+void TestSecrets::fileSymlinkAndFifoRefused()
+{
+#ifndef Q_OS_UNIX
+    QSKIP("O_NOFOLLOW and FIFOs are Unix");
+#else
+    const QString target = m_dir.filePath(QStringLiteral("target.key"));
+    QVERIFY(writeFile(target, "sk-behind-a-link", kOwnerOnly));
+    const QString link = m_dir.filePath(QStringLiteral("link.key"));
+    QFile::remove(link);
+    QVERIFY(QFile::link(target, link));
+    SecretStore store;
+    auto r = resolveNow(store, QStringLiteral("file:") + link);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.contains(QStringLiteral("symbolic link")), qPrintable(r.error().message));
+    QVERIFY(!r.error().message.contains(QStringLiteral("sk-behind-a-link")));
+
+    const QString fifo = m_dir.filePath(QStringLiteral("fifo.key"));
+    QFile::remove(fifo);
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    r = resolveNow(store, QStringLiteral("file:") + fifo); // no writer: a blocking open would hang here
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().message, QStringLiteral("file:") + fifo + QStringLiteral(": not a regular file"));
 #endif
 }
 
