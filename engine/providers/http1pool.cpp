@@ -189,6 +189,7 @@ private:
                 if (!ok || m_remaining < 0)
                     return closeWith(QStringLiteral("malformed chunked encoding"), false);
                 m_phase = m_remaining == 0 ? Phase::Trailers : Phase::ChunkData;
+                m_trailerBytes = 0;
                 break;
             }
             case Phase::ChunkData: {
@@ -212,9 +213,14 @@ private:
                 m_phase = Phase::ChunkSize;
                 break;
             case Phase::Trailers: {
+                // Trailers are ignored, and bounded like a head: an upstream
+                // must not make the client buffer megabytes of them.
                 const qsizetype eol = m_in.indexOf("\r\n");
+                if (m_trailerBytes + (eol < 0 ? m_in.size() : eol + 2) > Http1Pool::kMaxHeaderBytes)
+                    return closeWith(QStringLiteral("the answer's trailers are larger than 64 KiB"), false);
                 if (eol < 0)
                     return;
+                m_trailerBytes += eol + 2;
                 m_in.remove(0, eol + 2);
                 if (eol == 0)
                     return complete();
@@ -358,6 +364,7 @@ private:
     Http1Pool* m_pool;
     QString m_host;
     QHostAddress m_address; // null: resolve m_host
+    qint64 m_trailerBytes = 0; // of the answer being read
     quint16 m_port;
     QTcpSocket* m_socket;
     std::shared_ptr<Http1Call> m_call;

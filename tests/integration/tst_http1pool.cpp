@@ -318,6 +318,28 @@ private slots:
         QCOMPARE(pool.idleConnections(), 1);
     }
 
+    // 2b. An answer whose trailers never end is refused once they pass 64 KiB,
+    // without buffering the rest (a 30 MB trailer used to cost 60 MB).
+    void oversizedTrailersRefused()
+    {
+        const QByteArray trailerLine = "X-Pad: " + QByteArray(1000, 'p') + "\r\n";
+        ScriptedServer server([&](ServerConn& c, const QByteArray&) {
+            QByteArray out = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+            for (int i = 0; i < 4000; ++i) // ~4 MB of trailers, no end
+                out += trailerLine;
+            c.socket->write(out);
+        });
+        Http1Pool pool;
+        Probe probe(server.port(), "GET", "/trailers");
+        QSignalSpy spy(probe.call.get(), &Http1Call::finished);
+        pool.send(probe.call);
+        QVERIFY(spy.wait(kWaitMs));
+        QVERIFY(probe.call->failed);
+        QVERIFY2(probe.call->error.contains(QStringLiteral("trailers")), qPrintable(probe.call->error));
+        QCOMPARE(probe.body, QByteArrayLiteral("hello"));
+        QCOMPARE(pool.idleConnections(), 0); // never reused
+    }
+
     // 3. HTTP/1.0 without Content-Length: the body runs until close; no reuse.
     void http10BodyUntilClose()
     {
