@@ -180,6 +180,13 @@ int main(int argc, char** argv)
         QStringLiteral("4096"));
     const QCommandLineOption maxConnectionsPerIp(QStringLiteral("max-connections-per-ip"),
         QStringLiteral("Most REST connections open at once from one client address (default 512)."), QStringLiteral("n"), QStringLiteral("512"));
+    const QCommandLineOption allowedHost(QStringLiteral("allowed-host"),
+        QStringLiteral("A Host name the REST API answers besides its address (repeatable; a loopback bind answers localhost, 127.0.0.1 and "
+                       "[::1], others any Host unless this is given)."),
+        QStringLiteral("name"));
+    const QCommandLineOption corsOrigin(QStringLiteral("cors-origin"),
+        QStringLiteral("A web origin whose pages may call the REST API, e.g. http://localhost:3000 (repeatable; default none)."),
+        QStringLiteral("origin"));
     const QCommandLineOption maxBody(
         QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
     const QCommandLineOption role(
@@ -187,7 +194,7 @@ int main(int argc, char** argv)
     const QCommandLineOption tokenName(
         QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
     parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
-        allow, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, role, tokenName });
+        allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, role, tokenName });
     parser.addPositionalArgument(
         QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"), QStringLiteral("[command]"));
     parser.process(app);
@@ -237,6 +244,8 @@ int main(int argc, char** argv)
                 return fail(QStringLiteral("--allow %1 is not a subnet such as 10.0.0.0/8").arg(cidr));
             api.allowlist.append(subnet);
         }
+        api.allowedHosts = parser.values(allowedHost);
+        api.corsOrigins = parser.values(corsOrigin);
         if (!number(rateLimit, v))
             return fail(QStringLiteral("--rate-limit must be a number"));
         api.rateLimitPerSecond = v;

@@ -153,6 +153,7 @@ struct ApiServer::Call
     const Route* route = nullptr;
     QStringList params;
     std::optional<ApiToken> token;
+    HttpHeaders cors; // for an allowed Origin: added to every answer
     qint64 startNs = 0;
     QString summary; // for the audit log
 
@@ -163,6 +164,11 @@ struct ApiServer::Call
     {
         if (reply->answered())
             return;
+        if (!cors.isEmpty()) {
+            reply->send(status, body, contentType, extra + cors);
+            server->recordRequest(*this, status);
+            return;
+        }
         reply->send(status, body, contentType, extra);
         server->recordRequest(*this, status);
     }
@@ -357,6 +363,32 @@ void ApiServer::registerRoutes()
 
 // ---- request pipeline --------------------------------------------------------------
 
+bool ApiServer::hostAllowed(const QByteArray& host) const
+{
+    const bool loopback = m_options.address.isLoopback();
+    if ((!loopback && m_options.allowedHosts.isEmpty()) || host.isEmpty())
+        return true; // an HTTP/1.0 request without Host names nothing to rebind (browsers always send one)
+    // "name", "name:port", "[v6]" or "[v6]:port"
+    QByteArray name = host.toLower();
+    if (name.startsWith('[')) {
+        const qsizetype close = name.indexOf(']');
+        name = close < 0 ? QByteArray() : name.mid(1, close - 1);
+    } else if (const qsizetype colon = name.lastIndexOf(':'); colon >= 0) {
+        name.truncate(colon);
+    }
+    if (name.isEmpty())
+        return false;
+    const QString text = QString::fromLatin1(name);
+    if (loopback && (text == QLatin1String("localhost") || QHostAddress(text).isLoopback() || QHostAddress(text) == m_options.address))
+        return true;
+    return m_options.allowedHosts.contains(text, Qt::CaseInsensitive);
+}
+
+bool ApiServer::originAllowed(const QByteArray& origin) const
+{
+    return m_options.corsOrigins.contains(QString::fromLatin1(origin), Qt::CaseInsensitive) || m_options.corsOrigins.contains(QStringLiteral("*"));
+}
+
 bool ApiServer::allowed(const QHostAddress& address) const
 {
     if (m_options.allowlist.isEmpty())
@@ -419,6 +451,24 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
     c->reply = std::move(reply);
     if (!allowed(c->request.remote))
         return c->fail(403, QStringLiteral("forbidden"), QStringLiteral("this address may not use the API"));
+    if (!hostAllowed(c->request.header("host")))
+        return c->fail(421, QStringLiteral("misdirected_request"),
+            QStringLiteral("this server does not answer for Host '%1'; a loopback-bound server answers localhost, 127.0.0.1 and [::1] "
+                           "(more names: --allowed-host)")
+                .arg(QString::fromLatin1(c->request.header("host").left(128))));
+    if (const QByteArray origin = c->request.header("origin"); !origin.isEmpty()) {
+        if (!originAllowed(origin))
+            return c->fail(403, QStringLiteral("cors_forbidden"),
+                QStringLiteral("requests from web pages at %1 are refused; allow the origin with --cors-origin")
+                    .arg(QString::fromLatin1(origin.left(128))));
+        c->cors = { { QByteArrayLiteral("Access-Control-Allow-Origin"), origin }, { QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") } };
+        if (c->request.method == "OPTIONS" && !c->request.header("access-control-request-method").isEmpty())
+            return c->respond(204, {}, QByteArrayLiteral("text/plain"),
+                { { QByteArrayLiteral("Access-Control-Allow-Methods"), QByteArrayLiteral("GET, POST, PUT, PATCH, DELETE") },
+                    { QByteArrayLiteral("Access-Control-Allow-Headers"),
+                        QByteArrayLiteral("Authorization, Content-Type, Idempotency-Key, X-Priority, Last-Event-ID, x-api-key, anthropic-version") },
+                    { QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600") } });
+    }
 
     QVarLengthArray<QStringView, 8> segments;
     for (QStringView part : QStringView(c->request.path).tokenize(u'/', Qt::SkipEmptyParts))
@@ -1159,7 +1209,8 @@ void ApiServer::revokeToken(const std::shared_ptr<Call>& c)
 void ApiServer::events(const std::shared_ptr<Call>& c)
 {
     const QString model = c->request.query.queryItemValue(QStringLiteral("model"), QUrl::FullyDecoded);
-    c->reply->beginStream(200, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Accel-Buffering"), QByteArrayLiteral("no") } });
+    c->reply->beginStream(
+        200, QByteArrayLiteral("text/event-stream"), HttpHeaders { { QByteArrayLiteral("X-Accel-Buffering"), QByteArrayLiteral("no") } } + c->cors);
     recordRequest(*c, 200);
     c->reply->write("event: stats\ndata: " + compact(statsJson(*m_engine.snapshot())) + "\n\n");
     m_eventClients.append({ c->reply, model });
@@ -1339,7 +1390,8 @@ void ApiServer::facadeCall(const std::shared_ptr<Call>& c, TaskKind kind)
                 m_engine.cancel(id);
         });
         if (stream) {
-            c->reply->beginStream(200, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
+            c->reply->beginStream(
+                200, QByteArrayLiteral("text/event-stream"), HttpHeaders { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } } + c->cors);
             recordRequest(*c, 200);
         }
     });

@@ -35,6 +35,14 @@ struct ApiOptions
     int maxConnectionsPerAddress = HttpServer::kDefaultMaxConnectionsPerAddress; // from one client address
     int idleTimeoutMs = 75'000; // keep-alive connections without a request are closed after this
     int requestTimeoutMs = 30'000; // a request not received in full by then gets a 408
+    // Host names (without port) requests may name besides the bind address;
+    // a loopback bind also takes localhost, 127.0.0.1 and [::1]. Others get a
+    // 421: a web page whose DNS name was rebound to 127.0.0.1 cannot reach the
+    // API. Empty on a non-loopback bind: any Host.
+    QStringList allowedHosts;
+    // Web origins ("http://localhost:3000") whose pages may call the API;
+    // a request with any other Origin is refused (403), preflights included.
+    QStringList corsOrigins;
 };
 
 // The REST server: /api/v1 (native), /health, /metrics. A thin client of the
@@ -92,6 +100,8 @@ private:
     void refreshTokens();
     std::optional<ApiToken> authenticate(const QByteArray& header);
     bool allowed(const QHostAddress& address) const;
+    bool hostAllowed(const QByteArray& host) const;
+    bool originAllowed(const QByteArray& origin) const;
     bool admitRate(const QString& tokenId);
 
     // Handlers

@@ -331,6 +331,7 @@ private slots:
     void bodyOverLimit();
     void slowAndIdleClientsAreClosed();
     void connectionsBeyondTheCapAreRefused();
+    void foreignHostAndOriginRefused();
     void malformedRequests_data();
     void malformedRequests();
     void metrics();
@@ -1307,6 +1308,59 @@ void TestApi::slowAndIdleClientsAreClosed()
 
 // Beyond maxConnections a connection gets a 503 with Retry-After and is closed;
 // once one closes, a new one is served.
+// DNS rebinding and cross-site requests: a loopback-bound server answers
+// only loopback Host names (and those it is told), refuses pages from origins
+// it was not told about, and answers their preflights deliberately.
+void TestApi::foreignHostAndOriginRefused()
+{
+    const auto status = [](quint16 port, const QByteArray& request) {
+        RawClient client;
+        if (!client.connectTo(port))
+            return -1;
+        client.send(request);
+        return client.response().status;
+    };
+    const QByteArray health = "GET /health HTTP/1.1\r\n";
+    QCOMPARE(status(m_port, health + "Host: localhost:" + QByteArray::number(m_port) + "\r\n\r\n"), 200);
+    QCOMPARE(status(m_port, health + "Host: 127.0.0.1\r\n\r\n"), 200);
+    QCOMPARE(status(m_port, health + "Host: [::1]:" + QByteArray::number(m_port) + "\r\n\r\n"), 200);
+    QCOMPARE(status(m_port, health + "Host: rebound.example.com\r\n\r\n"), 421);
+    QCOMPARE(status(m_port, health + "Host: localhost.evil.example\r\n\r\n"), 421);
+    QCOMPARE(status(m_port, health + "Host: 127.0.0.1\r\nOrigin: http://evil.example\r\n\r\n"), 403);
+    const QByteArray preflight = "OPTIONS /api/v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                                 "Access-Control-Request-Method: POST\r\n\r\n";
+    QCOMPARE(status(m_port, preflight), 403);
+    // A refused page's POST never reaches the engine.
+    const qsizetype before = taskCount();
+    const QByteArray task = taskBody(kModel);
+    QCOMPARE(status(m_port,
+                 rawRequest("POST", "/api/v1/tasks", m_operator.secret,
+                     "Origin: http://evil.example\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(task.size()) + "\r\n")
+                     + task),
+        403);
+    QCOMPARE(taskCount(), before);
+
+    ApiOptions o;
+    o.allowedHosts = { QStringLiteral("scheduler.internal") };
+    o.corsOrigins = { QStringLiteral("http://localhost:3000") };
+    const quint16 port = startHost(o);
+    QVERIFY(port != 0);
+    QCOMPARE(status(port, health + "Host: scheduler.internal:" + QByteArray::number(port) + "\r\n\r\n"), 200);
+    RawClient client;
+    QVERIFY(client.connectTo(port));
+    client.send("OPTIONS /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost:3000\r\nAccess-Control-Request-Method: POST\r\n"
+                "Access-Control-Request-Headers: authorization, content-type\r\n\r\n");
+    const RawResponse r = client.response();
+    QCOMPARE(r.status, 204);
+    QVERIFY2(client.data().contains("Access-Control-Allow-Origin: http://localhost:3000\r\n"), client.data().constData());
+    QVERIFY2(client.data().contains("Access-Control-Allow-Headers: Authorization, Content-Type"), client.data().constData());
+    RawClient get;
+    QVERIFY(get.connectTo(port));
+    get.send(rawRequest("GET", "/api/v1/system/stats", m_viewer.secret, "Origin: http://localhost:3000\r\n"));
+    QCOMPARE(get.response().status, 200);
+    QVERIFY2(get.data().contains("Access-Control-Allow-Origin: http://localhost:3000\r\nVary: Origin\r\n"), get.data().constData());
+}
+
 void TestApi::connectionsBeyondTheCapAreRefused()
 {
     ApiOptions o;
