@@ -700,6 +700,16 @@ void ApiServer::metrics(const std::shared_ptr<Call>& c)
     help("llmsched_cost_usd_total", "counter", "Cost of successful calls in USD.");
     for (const ModelSnapshot& m : s->models)
         out += QStringLiteral("llmsched_cost_usd_total{model=\"%1\"} %2\n").arg(label(m.name), numberText(m.costUsd));
+    const HttpServer::Stats& hs = m_http->stats();
+    help("llmsched_http_connections_open", "gauge", "REST connections open now.");
+    out += QStringLiteral("llmsched_http_connections_open %1\n").arg(m_http->openConnections());
+    help("llmsched_http_connections_refused_total", "counter", "REST connections refused with 503, by which limit.");
+    out += QStringLiteral("llmsched_http_connections_refused_total{limit=\"total\"} %1\n").arg(hs.refusedOverLimit);
+    out += QStringLiteral("llmsched_http_connections_refused_total{limit=\"per_address\"} %1\n").arg(hs.refusedPerAddress);
+    help("llmsched_http_accept_errors_total", "counter", "Failed accepts (e.g. no file descriptor left).");
+    out += QStringLiteral("llmsched_http_accept_errors_total %1\n").arg(hs.acceptErrors);
+    help("llmsched_http_slow_clients_dropped_total", "counter", "Connections dropped because the client stopped reading its answers.");
+    out += QStringLiteral("llmsched_http_slow_clients_dropped_total %1\n").arg(hs.slowClientsDropped);
     help("llmsched_http_request_duration_seconds", "histogram", "REST API request latency by route and status.");
     for (auto it = m_routeStats.cbegin(); it != m_routeStats.cend(); ++it) {
         const quint64 route = it.key() >> 16;

@@ -1492,6 +1492,9 @@ void TestApi::metrics()
         (r = call("GET", QStringLiteral("/metrics"), m_viewer.secret)).body.contains("llmsched_tasks_submitted_total{model=\"sim\"} 3\n"), r.text(),
         kWaitMs);
     QCOMPARE(r.status, 200);
+    QVERIFY2(r.body.contains("llmsched_http_connections_open "), r.text());
+    QVERIFY2(r.body.contains("llmsched_http_connections_refused_total{limit=\"per_address\"} 0\n"), r.text());
+    QVERIFY2(r.body.contains("llmsched_http_slow_clients_dropped_total 0\n"), r.text());
     QVERIFY(r.header("content-type").startsWith("text/plain"));
     QVERIFY(r.body.contains("llmsched_tasks_submitted_total{model=\"small\"} 1\n"));
     QVERIFY(r.body.contains("# TYPE llmsched_tasks_submitted_total counter\n"));
