@@ -4,6 +4,7 @@
 #include "daemon.h"
 #include "signalwatcher.h"
 
+#include "core/filelimit.h"
 #include "core/jsonl.h"
 #include "core/logging.h"
 #include "core/timeutil.h"
@@ -15,10 +16,6 @@
 #include <QTextStream>
 
 #include <cstdio>
-
-#ifdef Q_OS_UNIX
-#include <sys/resource.h>
-#endif
 
 using namespace llmsched;
 
@@ -94,20 +91,6 @@ int runImport(EngineOptions options, const QString& configFile, const QString& p
     QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates << " already present, " << rejected
                         << " lines rejected)\n";
     return rejected > 0 ? 1 : 0;
-}
-
-// Every call in flight to a local server holds a socket: allow as many as the
-// hard limit permits (the soft default of 1024 would cap it well below the
-// thousands a vLLM box takes).
-void raiseOpenFileLimit()
-{
-#ifdef Q_OS_UNIX
-    rlimit rl {};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-#endif
 }
 
 } // namespace

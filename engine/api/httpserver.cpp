@@ -1,5 +1,6 @@
 #include "httpserver.h"
 
+#include "core/filelimit.h"
 #include "core/httpheaders.h"
 #include "core/logging.h"
 
@@ -16,10 +17,6 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-
-#ifdef Q_OS_UNIX
-#include <sys/resource.h>
-#endif
 
 namespace llmsched {
 
@@ -538,28 +535,13 @@ void HttpServer::applyConnectionLimits()
     m_maxPerAddress = std::clamp(m_requestedMaxPerAddress, 1, m_maxConnections);
 }
 
-void HttpServer::raiseFileLimit()
-{
-#ifdef Q_OS_UNIX
-    // The soft limit is often 1024 while the hard one is far higher; a server
-    // that wants thousands of connections takes what it is allowed.
-    rlimit limit {};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-#endif
-}
-
 int HttpServer::connectionsAllowedByFileLimit()
 {
-#ifdef Q_OS_UNIX
-    rlimit limit {};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-        return static_cast<int>(std::min<rlim_t>(
-            std::max<rlim_t>(limit.rlim_cur, kReservedFileDescriptors * 2) - kReservedFileDescriptors, std::numeric_limits<int>::max()));
-#endif
-    return std::numeric_limits<int>::max();
+    const long long limit = openFileLimit();
+    if (limit < 0)
+        return std::numeric_limits<int>::max();
+    return static_cast<int>(
+        std::min<long long>(std::max<long long>(limit, kReservedFileDescriptors * 2) - kReservedFileDescriptors, std::numeric_limits<int>::max()));
 }
 
 void HttpServer::countIn(const QHostAddress& address)
@@ -621,7 +603,7 @@ Result<quint16> HttpServer::listen(const QHostAddress& address, quint16 port, co
     } else {
         m_server = new QTcpServer(this);
     }
-    raiseFileLimit();
+    raiseOpenFileLimit();
     applyConnectionLimits();
     m_server->setMaxPendingConnections(1024);
     connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::accept);

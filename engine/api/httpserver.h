@@ -139,8 +139,6 @@ public:
     static QByteArray reasonPhrase(int status);
     // The number of client connections the open-file limit leaves room for.
     static int connectionsAllowedByFileLimit();
-    // Raises the soft open-file limit to the hard one (listen() does).
-    static void raiseFileLimit();
 
 private:
     friend class HttpConnection;

@@ -62,6 +62,13 @@ inline ModelConfig simModel(const QString& name, double latencyMs = 0, int concu
     return m;
 }
 
+// The first choice's message text of a chat completion.
+inline QString firstContent(const QJsonObject& completion)
+{
+    const QJsonObject choice = completion.value(QLatin1String("choices")).toArray().at(0).toObject();
+    return choice.value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString();
+}
+
 // A plain SQLite connection of the test's own (not the engine's), removed when
 // it goes out of scope. Queries made from it must not outlive it.
 class RawConnection

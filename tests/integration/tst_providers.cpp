@@ -192,15 +192,7 @@ void TestProviders::openAiChatRoundTrip()
     const auto task = await(m_f->engine->task(id.toString()));
     QVERIFY(task);
     const QJsonObject out = json(task->output);
-    QCOMPARE(out.value(QLatin1String("choices"))
-                 .toArray()
-                 .at(0)
-                 .toObject()
-                 .value(QLatin1String("message"))
-                 .toObject()
-                 .value(QLatin1String("content"))
-                 .toString(),
-        QStringLiteral("Hello there"));
+    QCOMPARE(firstContent(out), QStringLiteral("Hello there"));
     QCOMPARE(task->usage.promptTokens, 1000);
     QCOMPARE(task->usage.completionTokens, 500);
     QCOMPARE(task->costUsd, (1000 * 2.0 + 500 * 8.0) / 1e6);
@@ -299,15 +291,7 @@ void TestProviders::anthropicRoundTrip()
     const auto task = await(m_f->engine->task(id.toString()));
     const QJsonObject out = json(task->output);
     QCOMPARE(out.value(QLatin1String("object")).toString(), QStringLiteral("chat.completion"));
-    QCOMPARE(out.value(QLatin1String("choices"))
-                 .toArray()
-                 .at(0)
-                 .toObject()
-                 .value(QLatin1String("message"))
-                 .toObject()
-                 .value(QLatin1String("content"))
-                 .toString(),
-        QStringLiteral("Hi from Claude"));
+    QCOMPARE(firstContent(out), QStringLiteral("Hi from Claude"));
     QCOMPARE(out.value(QLatin1String("choices")).toArray().at(0).toObject().value(QLatin1String("finish_reason")).toString(), QStringLiteral("stop"));
     QCOMPARE(task->usage.promptTokens, 21);
     QCOMPARE(task->usage.completionTokens, 4);
@@ -327,15 +311,7 @@ void TestProviders::anthropicStream()
     QCOMPARE(m_server->requests().constFirst().json.value(QLatin1String("max_tokens")).toInt(), 50);
     const auto task = await(m_f->engine->task(id.toString()));
     const QJsonObject out = json(task->output);
-    QCOMPARE(out.value(QLatin1String("choices"))
-                 .toArray()
-                 .at(0)
-                 .toObject()
-                 .value(QLatin1String("message"))
-                 .toObject()
-                 .value(QLatin1String("content"))
-                 .toString(),
-        reply.text);
+    QCOMPARE(firstContent(out), reply.text);
     QCOMPARE(task->usage.promptTokens, 30);
     QCOMPARE(task->usage.completionTokens, 5);
 }
