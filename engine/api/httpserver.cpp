@@ -43,14 +43,6 @@ std::optional<qint64> parseContentLength(QByteArrayView s)
     return v;
 }
 
-QByteArrayView trimmedOws(QByteArrayView s)
-{
-    while (!s.isEmpty() && (s.front() == ' ' || s.front() == '\t'))
-        s = s.sliced(1);
-    while (!s.isEmpty() && (s.back() == ' ' || s.back() == '\t'))
-        s.chop(1);
-    return s;
-}
 } // namespace
 
 // One client connection: parses requests and writes replies, in order, on
@@ -297,11 +289,11 @@ private:
                 return false;
             }
             const QByteArray name = line.first(colon).toByteArray().toLower();
-            const QByteArray value = trimmedOws(rawValue).toByteArray();
+            const QByteArray value = rawValue.trimmed().toByteArray();
             if (name == "content-length") {
                 // A list of equal values is one length; anything else is two readings of one request.
                 for (const QByteArray& part : value.split(',')) {
-                    const auto length = parseContentLength(trimmedOws(part));
+                    const auto length = parseContentLength(QByteArrayView(part).trimmed());
                     if (!length || (contentLength && *contentLength != *length)) {
                         reject(400, "malformed or conflicting Content-Length");
                         return false;
@@ -310,7 +302,7 @@ private:
                 }
             } else if (name == "transfer-encoding") {
                 for (const QByteArray& part : value.split(','))
-                    codings.append(trimmedOws(part).toByteArray().toLower());
+                    codings.append(part.trimmed().toLower());
             } else if (name == "host") {
                 ++hosts;
             } else if (name == "connection") {
