@@ -120,20 +120,13 @@ bool DestinationPolicy::allowlisted(const QUrl& url) const
 {
     const QString host = url.host().toLower();
     const int port = defaultPort(url);
-    for (const QString& raw : m_allowedHosts) {
-        QString entry = raw.toLower();
-        int entryPort = -1;
-        const QUrl parsed(QStringLiteral("http://") + (entry.startsWith(QLatin1String("*.")) ? entry.mid(2) : entry));
-        entryPort = parsed.port(-1);
-        const QString entryHost = parsed.host();
-        if (entryPort >= 0 && entryPort != port)
+    for (const QString& entry : m_allowedHosts) {
+        const bool wildcard = entry.startsWith(QLatin1String("*."));
+        const QUrl parsed(QStringLiteral("http://") + entry.mid(wildcard ? 2 : 0).toLower());
+        if (parsed.port(-1) >= 0 && parsed.port(-1) != port)
             continue;
-        if (entry.startsWith(QLatin1String("*."))) {
-            if (host.endsWith(QLatin1Char('.') + entryHost))
-                return true;
-        } else if (host == entryHost) {
+        if (wildcard ? host.endsWith(QLatin1Char('.') + parsed.host()) : host == parsed.host())
             return true;
-        }
     }
     return false;
 }
@@ -192,22 +185,23 @@ QCoro::Task<Result<QHostAddress>> DestinationPolicy::resolve(QUrl url, std::shar
     const auto addresses = co_await addressesOf(url.host(), control);
     if (!addresses)
         co_return addresses.error();
+    const auto anyNonPublic = [](const QList<QHostAddress>& list) {
+        return std::any_of(list.begin(), list.end(), [](const QHostAddress& a) { return scopeOf(a) != Scope::Public; });
+    };
     bool baseIsNonPublic = false;
     if (!m_base.isEmpty()) {
-        if (sameOrigin(url, m_base)) {
-            baseIsNonPublic = std::any_of(addresses->begin(), addresses->end(), [](const QHostAddress& a) { return scopeOf(a) != Scope::Public; });
+        if (m_base.host().compare(url.host(), Qt::CaseInsensitive) == 0) {
+            baseIsNonPublic = anyNonPublic(*addresses); // the same name: no second lookup
         } else {
             const auto base = co_await addressesOf(m_base.host(), control);
-            baseIsNonPublic = base && std::any_of(base->begin(), base->end(), [](const QHostAddress& a) { return scopeOf(a) != Scope::Public; });
+            baseIsNonPublic = base && anyNonPublic(*base);
         }
     }
     for (const QHostAddress& a : *addresses) {
         const Scope scope = scopeOf(a);
         if (scope != Scope::Public && !baseIsNonPublic)
             co_return Error::invalid(QStringLiteral("input.url"),
-                QStringLiteral("%1 resolves to %2, a %3 address; http tasks reach such addresses only on an "
-                               "endpoint whose own "
-                               "base_url is one")
+                QStringLiteral("%1 resolves to %2, a %3 address; http tasks reach such addresses only on an endpoint whose own base_url is one")
                     .arg(url.host(), a.toString(), scopeName(scope)));
     }
     co_return addresses->constFirst();
