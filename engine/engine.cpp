@@ -234,6 +234,13 @@ template <typename R, typename F> QFuture<R> Engine::withStore(F&& fn) const
     return fn(*m_store);
 }
 
+void Engine::queueWrite(WriteFn fn)
+{
+    QReadLocker life(&m_lifeLock); // the store is not closed while fn is queued
+    if (m_open)
+        m_store->writer().exec(std::move(fn));
+}
+
 bool Engine::isRunning() const
 {
     QReadLocker life(&m_lifeLock);
@@ -522,20 +529,14 @@ void Engine::recordTokenUse(const QHash<QString, qint64>& lastUsed)
 {
     if (lastUsed.isEmpty())
         return;
-    withStore<VoidResult>([&](Store& store) {
-        store.writer().exec([lastUsed](QSqlDatabase& db) { return tokens::touch(db, lastUsed); });
-        return readyFuture(VoidResult {});
-    });
+    queueWrite([lastUsed](QSqlDatabase& db) { return tokens::touch(db, lastUsed); });
 }
 
 void Engine::audit(const QList<AuditEntry>& entries)
 {
     if (entries.isEmpty())
         return;
-    withStore<VoidResult>([&](Store& store) {
-        store.writer().exec([entries](QSqlDatabase& db) { return tokens::audit(db, entries); });
-        return readyFuture(VoidResult {});
-    });
+    queueWrite([entries](QSqlDatabase& db) { return tokens::audit(db, entries); });
 }
 
 QFuture<Result<QList<AuditEntry>>> Engine::auditLog(qint64 sinceMs, int limit)

@@ -138,6 +138,8 @@ private:
     template <typename T, typename F> QFuture<T> post(F&& call);
     template <typename T, typename F, typename R> QFuture<T> postOr(F&& call, R&& refusal);
     template <typename R, typename F> QFuture<R> withStore(F&& fn) const;
+    // A write nobody waits for (token use, audit rows); dropped once closed.
+    void queueWrite(WriteFn fn);
 
     EngineOptions m_options;
     EngineHost* m_host;
