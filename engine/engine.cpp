@@ -1,23 +1,15 @@
 #include "engine.h"
 
-#ifdef Q_OS_LINUX
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <cerrno>
-#endif
-
 #include "core/logging.h"
+#include "core/threadpriority.h"
 #include "core/timeutil.h"
 #include "sched/scheduler.h"
+#include "store/store.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QHostInfo>
 #include <QJsonDocument>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QStandardPaths>
 
 #include <future>
@@ -82,24 +74,6 @@ Engine::~Engine()
     shutdown(0);
 }
 
-namespace {
-
-// Raises the calling thread's nice value by `delta` (Linux threads have their own).
-void lowerCurrentThreadPriority(int delta)
-{
-#ifdef Q_OS_LINUX
-    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-    errno = 0;
-    const int current = ::getpriority(PRIO_PROCESS, tid);
-    if (errno == 0 && ::setpriority(PRIO_PROCESS, tid, std::min(19, current + delta)) != 0)
-        qCDebug(lcCore) << "could not lower the priority of an engine thread";
-#else
-    Q_UNUSED(delta);
-#endif
-}
-
-} // namespace
-
 VoidResult Engine::start()
 {
     if (isRunning())
@@ -110,17 +84,10 @@ VoidResult Engine::start()
     m_store = std::move(*store);
 
     // Whatever was running when the last process stopped did not finish.
-    auto recovered = std::make_shared<qint64>(0);
-    m_store->writer().exec([recovered](QSqlDatabase& db) -> VoidResult {
-        auto r = writes::recoverInterrupted(db, QStringLiteral("the scheduler stopped while it ran"));
-        if (!r)
-            return r.error();
-        *recovered = *r;
-        return {};
-    });
-    if (auto r = m_store->writer().flush(); !r) {
+    const Result<qint64> recovered = m_store->recoverInterrupted(QStringLiteral("the scheduler stopped while it ran")).result();
+    if (!recovered) {
         m_store.reset();
-        return r.error();
+        return recovered.error();
     }
     if (*recovered > 0)
         qCInfo(lcCore) << "recovered" << *recovered << "tasks that were running when the scheduler last stopped";
@@ -134,8 +101,7 @@ VoidResult Engine::start()
         const bool hasDemo = std::any_of(models->cbegin(), models->cend(), [](const ModelConfig& m) { return m.name == QLatin1String("demo"); });
         if (!hasDemo) {
             const ModelConfig demo = ModelConfig::simulatedDemo();
-            m_store->writer().exec([demo](QSqlDatabase& db) { return writes::upsertModel(db, demo); });
-            if (auto r = m_store->writer().flush(); !r) {
+            if (auto r = m_store->upsertModel(demo).result(); !r) {
                 m_store.reset();
                 return r.error();
             }
@@ -181,10 +147,7 @@ VoidResult Engine::start()
         const int nice = m_options.workerNice;
         QMetaObject::invokeMethod(
             scheduler, [nice] { lowerCurrentThreadPriority(nice); }, Qt::QueuedConnection);
-        m_store->writer().exec([nice](QSqlDatabase&) {
-            lowerCurrentThreadPriority(nice);
-            return VoidResult {};
-        });
+        m_store->lowerWriterPriority(nice);
     }
     VoidResult restored;
     QMetaObject::invokeMethod(
@@ -234,11 +197,11 @@ template <typename R, typename F> QFuture<R> Engine::withStore(F&& fn) const
     return fn(*m_store);
 }
 
-void Engine::queueWrite(WriteFn fn)
+template <typename F> void Engine::queueWrite(F&& fn)
 {
     QReadLocker life(&m_lifeLock); // the store is not closed while fn is queued
     if (m_open)
-        m_store->writer().exec(std::move(fn));
+        fn(*m_store);
 }
 
 bool Engine::isRunning() const
@@ -280,7 +243,7 @@ void Engine::shutdown(int drainMs)
 qint64 Engine::storeSizeBytes() const
 {
     QReadLocker life(&m_lifeLock);
-    return m_open ? m_store->fileSizeBytes() : 0;
+    return m_open ? m_store->sizeBytes() : 0;
 }
 
 QFuture<Result<QList<SubmitOutcome>>> Engine::submit(QList<TaskSpec> specs, bool watch)
@@ -337,20 +300,17 @@ QFuture<Result<Task>> Engine::task(const QString& id)
     if (!u)
         return readyFuture(Result<Task>(badId(id)));
     const QString canonical = u->toString();
-    return withStore<Result<Task>>(
-        [&](Store& store) { return store.read([canonical](QSqlDatabase& db) { return queries::taskById(db, canonical); }); });
+    return withStore<Result<Task>>([&](Store& store) { return store.task(canonical); });
 }
 
 QFuture<Result<TaskPage>> Engine::tasks(const TaskFilter& filter)
 {
-    return withStore<Result<TaskPage>>(
-        [&](Store& store) { return store.read([filter](QSqlDatabase& db) { return queries::listTasks(db, filter); }); });
+    return withStore<Result<TaskPage>>([&](Store& store) { return store.tasks(filter); });
 }
 
 QFuture<Result<qint64>> Engine::countTasks(const TaskFilter& filter)
 {
-    return withStore<Result<qint64>>(
-        [&](Store& store) { return store.read([filter](QSqlDatabase& db) { return queries::countTasks(db, filter); }); });
+    return withStore<Result<qint64>>([&](Store& store) { return store.countTasks(filter); });
 }
 
 QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
@@ -359,61 +319,12 @@ QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
     if (!u)
         return readyFuture(Result<QList<TaskLogEntry>>(badId(id)));
     const QString canonical = u->toString();
-    return withStore<Result<QList<TaskLogEntry>>>([&](Store& store) {
-        return store.read([canonical](QSqlDatabase& db) -> Result<QList<TaskLogEntry>> {
-            QSqlQuery q(db);
-            q.prepare(QStringLiteral("SELECT seq FROM tasks WHERE id = ?"));
-            q.addBindValue(canonical);
-            if (!q.exec())
-                return Error::store(q.lastError().text());
-            if (!q.next())
-                return Error::notFound(QStringLiteral("no task with id %1").arg(canonical));
-            return queries::taskLog(db, q.value(0).toLongLong());
-        });
-    });
+    return withStore<Result<QList<TaskLogEntry>>>([&](Store& store) { return store.taskLog(canonical); });
 }
 
 QFuture<Result<QList<MinuteStats>>> Engine::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
 {
-    return withStore<Result<QList<MinuteStats>>>([&](Store& store) {
-        return store.read([fromMs, toMs, model](QSqlDatabase& db) -> Result<QList<MinuteStats>> {
-            QSqlQuery q(db);
-            q.setForwardOnly(true);
-            QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
-                                         "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
-                                         "cost_usd, queue_depth FROM stats_minute WHERE minute >= ? AND minute < ?");
-            if (!model.isEmpty())
-                sql += QStringLiteral(" AND model = ?");
-            sql += QStringLiteral(" ORDER BY minute, model");
-            q.prepare(sql);
-            q.addBindValue(fromMs);
-            q.addBindValue(toMs);
-            if (!model.isEmpty())
-                q.addBindValue(model);
-            if (!q.exec())
-                return Error::store(q.lastError().text());
-            QList<MinuteStats> out;
-            while (q.next()) {
-                MinuteStats m;
-                m.minuteMs = q.value(0).toLongLong();
-                m.model = q.value(1).toString();
-                m.counters.submitted = q.value(2).toLongLong();
-                m.counters.succeeded = q.value(3).toLongLong();
-                m.counters.failed = q.value(4).toLongLong();
-                m.counters.retried = q.value(5).toLongLong();
-                m.counters.dead = q.value(6).toLongLong();
-                m.counters.cancelled = q.value(7).toLongLong();
-                m.latency = Histogram::fromJson(QJsonDocument::fromJson(q.value(8).toByteArray()).array(), q.value(9).toDouble() / 1000.0);
-                m.waitSumMs = q.value(10).toDouble();
-                m.counters.promptTokens = q.value(11).toLongLong();
-                m.counters.completionTokens = q.value(12).toLongLong();
-                m.counters.costUsd = q.value(13).toDouble();
-                m.queueDepth = q.value(14).toLongLong();
-                out.append(std::move(m));
-            }
-            return out;
-        });
-    });
+    return withStore<Result<QList<MinuteStats>>>([&](Store& store) { return store.statsMinutes(fromMs, toMs, model); });
 }
 
 QList<ModelConfig> Engine::models() const
@@ -455,28 +366,6 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
 
 namespace llmsched {
 
-namespace {
-// A write through the store writer, answered as a future.
-template <typename T, typename F> QFuture<Result<T>> writeFuture(Store& store, F&& fn)
-{
-    auto promise = std::make_shared<QPromise<Result<T>>>();
-    promise->start();
-    auto out = std::make_shared<std::optional<Result<T>>>();
-    store.writer().exec(
-        [fn = std::forward<F>(fn), out](QSqlDatabase& db) -> VoidResult {
-            Result<T> r = fn(db);
-            const VoidResult status = r ? VoidResult {} : VoidResult(r.error());
-            *out = std::move(r);
-            return status;
-        },
-        [promise, out](VoidResult status) {
-            promise->addResult(out->has_value() ? std::move(**out) : Result<T>(status.error()));
-            promise->finish();
-        });
-    return promise->future();
-}
-} // namespace
-
 QFuture<Result<QList<EndpointTestResult>>> Engine::testConnection(const ModelConfig& model)
 {
     return post<Result<QList<EndpointTestResult>>>([model](Scheduler& s, auto r) { s.testConnection(model, r); });
@@ -494,59 +383,49 @@ QFuture<VoidResult> Engine::removeSecret(const QString& name)
 
 QFuture<Result<NewToken>> Engine::createToken(const QString& name, Role role)
 {
-    return withStore<Result<NewToken>>(
-        [&](Store& store) { return writeFuture<NewToken>(store, [name, role](QSqlDatabase& db) { return tokens::create(db, name, role); }); });
+    return withStore<Result<NewToken>>([&](Store& store) { return store.createToken(name, role); });
 }
 
 QFuture<Result<QList<ApiToken>>> Engine::apiTokens()
 {
-    return withStore<Result<QList<ApiToken>>>([&](Store& store) { return store.read([](QSqlDatabase& db) { return tokens::list(db); }); });
+    return withStore<Result<QList<ApiToken>>>([&](Store& store) { return store.apiTokens(); });
 }
 
 QFuture<VoidResult> Engine::revokeToken(const QString& id)
 {
     return withStore<VoidResult>([&](Store& store) {
-        auto promise = std::make_shared<QPromise<VoidResult>>();
-        promise->start();
-        store.writer().exec([id](QSqlDatabase& db) { return tokens::revoke(db, id); },
-            [this, promise](VoidResult r) {
-                if (r)
-                    emit tokensChanged();
-                promise->addResult(r);
-                promise->finish();
-            });
-        return promise->future();
+        // Continued on the writer's thread, so the signal comes before any caller sees the answer.
+        return store.revokeToken(id).then([this](const VoidResult& r) {
+            if (r)
+                emit tokensChanged();
+            return r;
+        });
     });
 }
 
 QFuture<Result<QHash<QByteArray, ApiToken>>> Engine::activeTokens()
 {
-    return withStore<Result<QHash<QByteArray, ApiToken>>>(
-        [&](Store& store) { return store.read([](QSqlDatabase& db) { return tokens::active(db); }); });
+    return withStore<Result<QHash<QByteArray, ApiToken>>>([&](Store& store) { return store.activeTokens(); });
 }
 
 void Engine::recordTokenUse(const QHash<QString, qint64>& lastUsed)
 {
     if (lastUsed.isEmpty())
         return;
-    queueWrite([lastUsed](QSqlDatabase& db) { return tokens::touch(db, lastUsed); });
+    queueWrite([&](Store& store) { store.touchTokens(lastUsed); });
 }
 
 void Engine::audit(const QList<AuditEntry>& entries)
 {
     if (entries.isEmpty())
         return;
-    queueWrite([entries](QSqlDatabase& db) { return tokens::audit(db, entries); });
+    queueWrite([&](Store& store) { store.appendAudit(entries); });
 }
 
 QFuture<Result<QList<AuditEntry>>> Engine::auditLog(qint64 sinceMs, int limit)
 {
-    // Read through the writer, not a reader connection: audit() only queues its
-    // rows, and a reader could run before they commit, so the REST server's
-    // flush-then-read would miss the latest changes.
-    return withStore<Result<QList<AuditEntry>>>([&](Store& store) {
-        return writeFuture<QList<AuditEntry>>(store, [sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
-    });
+    // Ordered after the rows audit() queued (the REST server's flush-then-read).
+    return withStore<Result<QList<AuditEntry>>>([&](Store& store) { return store.auditLog(sinceMs, limit); });
 }
 
 } // namespace llmsched

@@ -2,12 +2,12 @@
 
 #include "enginehost.h"
 
-#include "api/tokens.h"
+#include "core/apitoken.h"
 #include "core/enginetypes.h"
+#include "core/minutestats.h"
 #include "core/modelconfig.h"
+#include "core/storetypes.h"
 #include "core/task.h"
-#include "stats/modelstats.h"
-#include "store/store.h"
 
 #include <QFuture>
 #include <QMutex>
@@ -20,6 +20,7 @@
 namespace llmsched {
 
 class Scheduler;
+class Store;
 
 constexpr int kDefaultDrainMs = 30'000;
 const QString kDatabaseFileName = QStringLiteral("llm-scheduler.db");
@@ -137,9 +138,10 @@ signals:
 private:
     template <typename T, typename F> QFuture<T> post(F&& call);
     template <typename T, typename F, typename R> QFuture<T> postOr(F&& call, R&& refusal);
+    // Runs fn(store) while the store is open; otherwise R's "not running" error.
     template <typename R, typename F> QFuture<R> withStore(F&& fn) const;
-    // A write nobody waits for (token use, audit rows); dropped once closed.
-    void queueWrite(WriteFn fn);
+    // fn(store) for a write nobody waits for (token use, audit rows); dropped once closed.
+    template <typename F> void queueWrite(F&& fn);
 
     EngineOptions m_options;
     EngineHost* m_host;

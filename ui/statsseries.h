@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/enginetypes.h"
-#include "stats/modelstats.h"
+#include "core/minutestats.h"
 
 #include <QHash>
 #include <QList>

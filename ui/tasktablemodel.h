@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/enginetypes.h"
-#include "store/store.h"
+#include "core/storetypes.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>

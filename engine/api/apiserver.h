@@ -1,7 +1,7 @@
 #pragma once
 
 #include "httpserver.h"
-#include "tokens.h"
+#include "core/apitoken.h"
 
 #include "core/enginetypes.h"
 #include "core/result.h"

@@ -5,8 +5,6 @@
 
 #include <QFuture>
 #include <QJsonDocument>
-#include <QSqlError>
-#include <QSqlQuery>
 
 #include <algorithm>
 
@@ -79,7 +77,7 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
             c.control->abort(FailureKind::Interrupted);
         checkStopped();
     });
-    m_store.writer().setStatusListener([this](const WriterStatus& status) {
+    m_store.setStatusListener([this](const WriterStatus& status) {
         QMetaObject::invokeMethod(
             this, [this, status] { onWriterStatus(status); }, Qt::QueuedConnection);
     });
@@ -87,7 +85,7 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
 
 Scheduler::~Scheduler()
 {
-    m_store.writer().setStatusListener({});
+    m_store.setStatusListener({});
 }
 
 // ---- start-up ---------------------------------------------------------------
@@ -119,7 +117,7 @@ VoidResult Scheduler::restore(
             u.state = TaskState::Dead;
             u.error = QStringLiteral("model '%1' no longer exists").arg(r.model);
             u.finishedMs = m_startedMs;
-            m_store.writer().updateWithLog(u, { r.seq, { m_startedMs, LogLevel::Error, u.error, {} } });
+            m_store.updateWithLog(u, { r.seq, { m_startedMs, LogLevel::Error, u.error, {} } });
             ++orphaned;
             continue;
         }
@@ -260,7 +258,7 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
     const bool anyKey = std::any_of(rows.cbegin(), rows.cend(), [](const NewTaskRow& r) { return !r.spec.idempotencyKey.isEmpty(); });
     if (watch && !anyKey)
         return submitWatchedEarly(std::move(rows), reply);
-    m_store.writer().insertTasks(std::move(rows), [this, reply, watch](std::vector<NewTaskRow> done, InsertOutcome outcome) {
+    m_store.insertTasks(std::move(rows), [this, reply, watch](std::vector<NewTaskRow> done, InsertOutcome outcome) {
         // Writer thread: hand back to the engine thread.
         QMetaObject::invokeMethod(
             this,
@@ -289,7 +287,7 @@ void Scheduler::submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QL
     assumed.items.reserve(mine.size());
     for (const NewTaskRow& row : mine)
         assumed.items.push_back({ false, 0, row.id, row.state });
-    const quint64 ticket = m_store.writer().insertTasks(std::move(rows), [this](std::vector<NewTaskRow> done, InsertOutcome outcome) {
+    const quint64 ticket = m_store.insertTasks(std::move(rows), [this](std::vector<NewTaskRow> done, InsertOutcome outcome) {
         if (outcome.status)
             return;
         QMetaObject::invokeMethod(
@@ -342,7 +340,7 @@ void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QLi
     }
     if (rows.empty())
         return resolve(reply, std::move(*results));
-    m_store.writer().insertTasks(
+    m_store.insertTasks(
         std::move(rows), [this, reply, results, ranges = std::move(ranges)](std::vector<NewTaskRow> done, InsertOutcome outcome) mutable {
             QMetaObject::invokeMethod(
                 this,
@@ -502,42 +500,36 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
     }
     // Dependencies not in memory have finished (or never existed): ask the store how.
     it->blockedOn++; // held until the answer arrives
-    m_store
-        .read([unknownIds](QSqlDatabase& db) {
-            QHash<QString, TaskState> states;
-            for (const QString& dep : unknownIds) {
-                auto t = queries::taskById(db, dep);
-                if (t)
-                    states.insert(dep, t->state);
-            }
-            return states;
-        })
-        .then(this, [this, id, unknownIds](const QHash<QString, TaskState>& states) {
-            auto t = m_active.find(id);
-            if (t == m_active.end() || t->state != TaskState::Blocked)
-                return;
-            for (const QString& dep : unknownIds) {
-                auto s = states.constFind(dep);
-                if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
-                    const QString why = s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
-                                                               : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value()));
-                    TaskUpdate u;
-                    u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
-                    u.error = why;
-                    u.finishedMs = nowMs();
-                    transition(id, *t, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
-                    return;
-                }
-            }
-            if (--t->blockedOn == 0) {
+    m_store.taskStates(unknownIds).then(this, [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) {
+        // A failed read reads as "does not exist": the task is cancelled with the reason, not left blocked.
+        const QHash<QString, TaskState> states = found ? *found : QHash<QString, TaskState> {};
+        if (!found)
+            qCWarning(lcSched) << "reading the states of dependencies failed:" << found.error().message;
+        auto t = m_active.find(id);
+        if (t == m_active.end() || t->state != TaskState::Blocked)
+            return;
+        for (const QString& dep : unknownIds) {
+            auto s = states.constFind(dep);
+            if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
+                const QString why = s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
+                                                           : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value()));
                 TaskUpdate u;
-                u.fields = TaskUpdate::QueuedAt;
-                u.queuedMs = nowMs();
-                transition(id, *t, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
-                enqueueReady(id, m_active[id], u.queuedMs);
-                postDispatch();
+                u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+                u.error = why;
+                u.finishedMs = nowMs();
+                transition(id, *t, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
+                return;
             }
-        });
+        }
+        if (--t->blockedOn == 0) {
+            TaskUpdate u;
+            u.fields = TaskUpdate::QueuedAt;
+            u.queuedMs = nowMs();
+            transition(id, *t, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
+            enqueueReady(id, m_active[id], u.queuedMs);
+            postDispatch();
+        }
+    });
 }
 
 void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
@@ -917,36 +909,35 @@ void Scheduler::loadPayloads()
     }
     if (seqs.isEmpty())
         return;
-    m_store.read([seqs](QSqlDatabase& db) { return queries::tasksBySeq(db, seqs); })
-        .then(this, [this, wanted](const Result<QHash<qint64, Task>>& loaded) {
-            for (auto w = wanted.cbegin(); w != wanted.cend(); ++w) {
-                const auto& [id, gen] = w.value();
-                auto it = m_active.find(id);
-                if (it == m_active.end() || it->gen != gen || it->state != TaskState::Running)
-                    continue;
-                if (!loaded) {
-                    finishAttempt(id, gen,
-                        CallResult::failed(
-                            FailureKind::Connection, QStringLiteral("could not read the task from the store: %1").arg(loaded.error().message)));
-                    continue;
-                }
-                auto row = loaded->constFind(w.key());
-                if (row == loaded->constEnd()) {
-                    finishAttempt(id, gen, CallResult::failed(FailureKind::Internal, QStringLiteral("the task row is missing from the store")));
-                    continue;
-                }
-                // Loaded payloads are used once and not kept: memory stays within budget.
-                auto p = std::make_shared<TaskPayload>();
-                p->kind = row->spec.kind;
-                p->input = row->spec.input;
-                p->sessionKey = row->spec.sessionKey;
-                it->payload = std::move(p);
-                launch(id, *it);
-                auto again = m_active.find(id);
-                if (again != m_active.end())
-                    again->payload.reset();
+    m_store.tasksBySeq(seqs).then(this, [this, wanted](const Result<QHash<qint64, Task>>& loaded) {
+        for (auto w = wanted.cbegin(); w != wanted.cend(); ++w) {
+            const auto& [id, gen] = w.value();
+            auto it = m_active.find(id);
+            if (it == m_active.end() || it->gen != gen || it->state != TaskState::Running)
+                continue;
+            if (!loaded) {
+                finishAttempt(id, gen,
+                    CallResult::failed(
+                        FailureKind::Connection, QStringLiteral("could not read the task from the store: %1").arg(loaded.error().message)));
+                continue;
             }
-        });
+            auto row = loaded->constFind(w.key());
+            if (row == loaded->constEnd()) {
+                finishAttempt(id, gen, CallResult::failed(FailureKind::Internal, QStringLiteral("the task row is missing from the store")));
+                continue;
+            }
+            // Loaded payloads are used once and not kept: memory stays within budget.
+            auto p = std::make_shared<TaskPayload>();
+            p->kind = row->spec.kind;
+            p->input = row->spec.input;
+            p->sessionKey = row->spec.sessionKey;
+            it->payload = std::move(p);
+            launch(id, *it);
+            auto again = m_active.find(id);
+            if (again != m_active.end())
+                again->payload.reset();
+        }
+    });
 }
 
 // ---- endpoints: feedback, circuits, health ------------------------------------
@@ -1227,7 +1218,7 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
         outcome->usage = update.usage;
         outcome->httpStatus = m_lastHttpStatus;
     }
-    const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
+    const quint64 ticket = m_store.updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
     m_lastTicket = ticket;
     if (outcome)
         m_pendingOutcomes.push_back({ ticket, std::move(*outcome) });
@@ -1248,7 +1239,7 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
 void Scheduler::recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, LogLevel level, QString message)
 {
     update.seq = t.seq;
-    const quint64 ticket = m_store.writer().updateWithLog(std::move(update), { t.seq, { nowMs(), level, std::move(message), {} } });
+    const quint64 ticket = m_store.updateWithLog(std::move(update), { t.seq, { nowMs(), level, std::move(message), {} } });
     m_lastTicket = ticket;
     TaskEvent ev;
     ev.id = id;
@@ -1287,7 +1278,7 @@ void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
 {
     auto it = m_active.find(id);
     if (it == m_active.end()) {
-        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); }).then(this, [reply](const Result<Task>& t) {
+        m_store.task(id.toString()).then(this, [reply](const Result<Task>& t) {
             if (!t)
                 return resolve(reply, t.error());
             resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2").arg(t->id.toString(), taskStateName(t->state))));
@@ -1322,7 +1313,7 @@ void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
         return resolve(reply, Error::invalid(QStringLiteral("priority"), QStringLiteral("must be an integer 0..9")));
     auto it = m_active.find(id);
     if (it == m_active.end()) {
-        m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); }).then(this, [reply](const Result<Task>& t) {
+        m_store.task(id.toString()).then(this, [reply](const Result<Task>& t) {
             if (!t)
                 return resolve(reply, t.error());
             resolve(reply,
@@ -1366,7 +1357,7 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
         afterCommit([reply] { resolve(reply, TaskState::Queued); });
         return;
     }
-    m_store.read([id](QSqlDatabase& db) { return queries::taskById(db, id.toString()); }).then(this, [this, reply](const Result<Task>& t) {
+    m_store.task(id.toString()).then(this, [this, reply](const Result<Task>& t) {
         if (!t)
             return resolve(reply, t.error());
         if (m_active.contains(t->id))
@@ -1408,7 +1399,7 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     u.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::QueuedAt | TaskUpdate::FinishedAt | TaskUpdate::ErrorText | TaskUpdate::Output;
     u.state = TaskState::Queued;
     u.queuedMs = now;
-    const quint64 ticket = m_store.writer().updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
+    const quint64 ticket = m_store.updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
     m_lastTicket = ticket;
     TaskEvent ev;
     ev.id = task.id;
@@ -1430,7 +1421,7 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
     f.limit = std::clamp(limit, 1, 10000);
     f.newestFirst = false;
     f.includeInput = true;
-    m_store.read([f](QSqlDatabase& db) { return queries::listTasks(db, f); }).then(this, [this, reply](const Result<TaskPage>& page) {
+    m_store.tasks(f).then(this, [this, reply](const Result<TaskPage>& page) {
         if (!page)
             return resolve(reply, page.error());
         qint64 n = 0;
@@ -1447,20 +1438,7 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
 
 void Scheduler::purge(TaskState state, QString model, qint64 olderThanMs, Reply<Result<qint64>> reply)
 {
-    auto count = std::make_shared<qint64>(0);
-    m_store.writer().exec(
-        [=](QSqlDatabase& db) -> VoidResult {
-            auto r = writes::purgeTasks(db, state, model, olderThanMs);
-            if (!r)
-                return r.error();
-            *count = *r;
-            return {};
-        },
-        [reply, count](VoidResult r) {
-            if (!r)
-                return resolve(reply, r.error());
-            resolve(reply, *count);
-        });
+    m_store.purgeTasks(state, model, olderThanMs).then([reply](const Result<qint64>& r) { resolve(reply, r); });
 }
 
 // ---- models -------------------------------------------------------------------
@@ -1476,11 +1454,7 @@ QList<ModelConfig> Scheduler::modelConfigs() const
 
 void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidResult)> done)
 {
-    m_store.writer().exec([config](QSqlDatabase& db) { return writes::upsertModel(db, config); },
-        [this, done = std::move(done)](VoidResult r) {
-            QMetaObject::invokeMethod(
-                this, [done, r] { done(r); }, Qt::QueuedConnection);
-        });
+    m_store.upsertModel(config).then(this, [done = std::move(done)](const VoidResult& r) { done(r); });
 }
 
 void Scheduler::upsertModel(ModelConfig model, Reply<Result<ModelConfig>> reply)
@@ -1510,26 +1484,20 @@ void Scheduler::removeModel(QString name, Reply<VoidResult> reply)
     if (const qint64 n = m->unfinished() + m->reserved; n > 0)
         return resolve(
             reply, Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n)));
-    m_store.writer().exec([name](QSqlDatabase& db) { return writes::deleteModel(db, name); },
-        [this, name, reply](VoidResult r) {
-            QMetaObject::invokeMethod(
-                this,
-                [this, name, reply, r] {
-                    if (!r)
-                        return resolve(reply, r);
-                    auto it = m_modelIndex.find(name);
-                    if (it != m_modelIndex.end()) {
-                        ModelRuntime* rt = m_models[it.value()].get();
-                        if (rt && rt->unfinished() + rt->reserved > 0)
-                            return resolve(reply, Error::conflict(QStringLiteral("model '%1' received tasks meanwhile").arg(name)));
-                        m_models[it.value()].reset();
-                        m_modelIndex.erase(it);
-                    }
-                    publishSnapshot();
-                    resolve(reply, VoidResult {});
-                },
-                Qt::QueuedConnection);
-        });
+    m_store.deleteModel(name).then(this, [this, name, reply](const VoidResult& r) {
+        if (!r)
+            return resolve(reply, r);
+        auto it = m_modelIndex.find(name);
+        if (it != m_modelIndex.end()) {
+            ModelRuntime* rt = m_models[it.value()].get();
+            if (rt && rt->unfinished() + rt->reserved > 0)
+                return resolve(reply, Error::conflict(QStringLiteral("model '%1' received tasks meanwhile").arg(name)));
+            m_models[it.value()].reset();
+            m_modelIndex.erase(it);
+        }
+        publishSnapshot();
+        resolve(reply, VoidResult {});
+    });
 }
 
 void Scheduler::setModelPaused(QString name, bool paused, Reply<VoidResult> reply)
@@ -1553,22 +1521,15 @@ void Scheduler::setModelPaused(QString name, bool paused, Reply<VoidResult> repl
 
 void Scheduler::setPaused(bool paused, Reply<VoidResult> reply)
 {
-    m_store.writer().exec(
-        [paused](QSqlDatabase& db) { return writes::setSetting(db, kPausedSetting, paused ? QStringLiteral("1") : QStringLiteral("0")); },
-        [this, paused, reply](VoidResult r) {
-            QMetaObject::invokeMethod(
-                this,
-                [this, paused, reply, r] {
-                    if (!r)
-                        return resolve(reply, r);
-                    m_paused = paused;
-                    qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
-                    publishSnapshot();
-                    postDispatch();
-                    resolve(reply, VoidResult {});
-                },
-                Qt::QueuedConnection);
-        });
+    m_store.setSetting(kPausedSetting, paused ? QStringLiteral("1") : QStringLiteral("0")).then(this, [this, paused, reply](const VoidResult& r) {
+        if (!r)
+            return resolve(reply, r);
+        m_paused = paused;
+        qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
+        publishSnapshot();
+        postDispatch();
+        resolve(reply, VoidResult {});
+    });
 }
 
 // ---- store feedback, events, snapshots ------------------------------------------
@@ -1718,41 +1679,7 @@ void Scheduler::rollupStats(bool force)
     }
     if (rows.empty())
         return;
-    m_store.writer().exec([rows = std::move(rows)](QSqlDatabase& db) -> VoidResult {
-        // A minute already written (a rollup at shutdown, then a restart within
-        // the same minute) gets its histogram added to, not replaced.
-        QSqlQuery existing(db);
-        existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms FROM stats_minute WHERE minute = ? AND model = ?"));
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
-                                 "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth) "
-                                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
-                                 "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
-                                 "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
-                                 "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
-                                 "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
-                                 "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-                                 "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
-                                 "queue_depth = excluded.queue_depth"));
-        for (const MinuteStats& m : rows) {
-            const StatCounters& c = m.counters;
-            Histogram latency = m.latency;
-            existing.addBindValue(m.minuteMs);
-            existing.addBindValue(m.model);
-            if (existing.exec() && existing.next() && !existing.value(0).isNull())
-                latency.add(
-                    Histogram::fromJson(QJsonDocument::fromJson(existing.value(0).toByteArray()).array(), existing.value(1).toDouble() / 1000.0));
-            existing.finish();
-            for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
-                     QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
-                     QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs), QVariant(c.promptTokens),
-                     QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
-                q.addBindValue(v);
-            if (!q.exec())
-                return Error::store(QStringLiteral("writing statistics: %1").arg(q.lastError().text()));
-        }
-        return {};
-    });
+    m_store.addStatsMinutes(std::move(rows));
 }
 
 void Scheduler::renewLease()
@@ -1760,7 +1687,7 @@ void Scheduler::renewLease()
     const QString node = m_options.nodeId;
     const qint64 started = m_startedMs;
     const qint64 expires = nowMs() + kLeaseMs;
-    m_store.writer().exec([node, started, expires](QSqlDatabase& db) { return writes::heartbeat(db, node, started, expires); });
+    m_store.heartbeat(node, started, expires);
 }
 
 // ---- shutdown -----------------------------------------------------------------
@@ -1816,25 +1743,11 @@ void Scheduler::checkStopped()
     m_stopReply.reset();
     // The node's lease ends with it; nothing of ours is running any more.
     const QString node = m_options.nodeId;
-    m_store.writer().exec(
-        [node](QSqlDatabase& db) -> VoidResult {
-            QSqlQuery q(db);
-            q.prepare(QStringLiteral("DELETE FROM nodes WHERE node_id = ?"));
-            q.addBindValue(node);
-            if (!q.exec())
-                return Error::store(q.lastError().text());
-            return {};
-        },
-        [this, reply](VoidResult r) {
-            QMetaObject::invokeMethod(
-                this,
-                [this, reply, r] {
-                    flushEvents();
-                    qCInfo(lcSched) << "stopped";
-                    resolve(reply, r);
-                },
-                Qt::QueuedConnection);
-        });
+    m_store.removeNode(node).then(this, [this, reply](const VoidResult& r) {
+        flushEvents();
+        qCInfo(lcSched) << "stopped";
+        resolve(reply, r);
+    });
 }
 
 } // namespace llmsched

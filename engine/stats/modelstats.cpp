@@ -7,19 +7,6 @@ constexpr qint64 kMinuteMs = 60'000;
 constexpr size_t kRecentMinutes = 5;
 } // namespace
 
-void StatCounters::add(const StatCounters& o)
-{
-    submitted += o.submitted;
-    succeeded += o.succeeded;
-    failed += o.failed;
-    retried += o.retried;
-    dead += o.dead;
-    cancelled += o.cancelled;
-    promptTokens += o.promptTokens;
-    completionTokens += o.completionTokens;
-    costUsd += o.costUsd;
-}
-
 ModelStats::ModelStats(QString model)
     : m_model(std::move(model))
 {

@@ -1,141 +1,115 @@
 #pragma once
 
-#include "storewriter.h"
-
+#include "core/apitoken.h"
+#include "core/minutestats.h"
 #include "core/modelconfig.h"
 #include "core/result.h"
+#include "core/storetypes.h"
 #include "core/task.h"
 
 #include <QFuture>
-#include <QLockFile>
-#include <QMutex>
-#include <QSqlDatabase>
+#include <QHash>
+#include <QList>
+#include <QString>
 #include <QStringList>
-#include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 namespace llmsched {
 
-struct StoreOptions
-{
-    QString databasePath;
-    QString nodeId;
-    int readerThreads = 2;
-    qint64 walRewindBytes = kDefaultWalRewindBytes; // see StoreWriter
-};
-
-// Which tasks a listing wants. Empty fields do not filter.
-struct TaskFilter
-{
-    QList<TaskState> states;
-    QString model;
-    int priority = -1;
-    QString tag;
-    QString text; // substring of id, error or input
-    qint64 fromMs = 0; // created_at >= from
-    qint64 toMs = 0; // created_at < to
-    qint64 cursor = 0; // continue after (before, when newestFirst) this seq
-    qint64 offset = 0; // rows to skip (random access for views; cursor is cheaper)
-    enum class Order : quint8 { Seq, State, Model };
-    Order order = Order::Seq; // then by seq; State and Model use their indexes
-    int limit = 100;
-    bool newestFirst = true;
-    bool includeInput = false;
-};
-
-struct TaskPage
-{
-    QList<Task> tasks;
-    qint64 nextCursor = 0; // 0: no more
-};
-
-// A non-final task as recovery needs it: enough to rebuild the queues, not the payload.
-struct ActiveRow
-{
-    qint64 seq = 0;
-    Ulid id;
-    QString model;
-    TaskState state = TaskState::Queued;
-    int priority = 0;
-    int attempts = 0;
-    int maxAttempts = 0;
-    qint64 queuedMs = 0;
-    qint64 runAtMs = 0;
-    qint64 deadlineMs = 0;
-    QStringList dependsOn;
-};
-
-// The persistent store: one writer thread (group commit) and a pool of reader
-// connections. Owned by the Engine; safe to use from any thread.
-class Store final
+// The persistent store as the scheduler and the Engine facade see it: every
+// operation they need, in their own terms, with no database API in sight. The
+// SQLite back end (SqliteStore) is the first; a second one implements this
+// class and nothing above store/ changes.
+//
+// Writes are group-committed in the order they are queued. Each returns a
+// ticket; the status listener reports, after every batch, the highest ticket
+// resolved, so the scheduler can hold events until their rows are durable.
+// Callbacks and write futures finish on the writer's thread: continue with
+// QFuture::then(context, ...) to come back to yours. Reads run on reader
+// threads and see what is committed.
+//
+// Thread-safety: every method may be called from any thread.
+class Store
 {
     Q_DISABLE_COPY_MOVE(Store)
 
 public:
-    // Opens (creating if needed) and migrates the database. Refuses a file that
-    // is corrupt, foreign, newer than this build, or in use by another
-    // process, with a message naming the file; a refused file is left as it was.
+    using StatusListener = std::function<void(const WriterStatus&)>;
+    // done gets the rows back (moved), so callers need not copy them.
+    using InsertDone = std::function<void(std::vector<NewTaskRow> rows, InsertOutcome outcome)>;
+
+    // Opens (creating if needed) and migrates the store that options name. Refuses a
+    // file that is corrupt, foreign, newer than this build, or in use by
+    // another process, with a message naming it; a refused file is left as it was.
     static Result<std::unique_ptr<Store>> open(const StoreOptions& options);
-    ~Store();
+    virtual ~Store() = default;
 
-    const QString& path() const { return m_options.databasePath; }
-    StoreWriter& writer() { return *m_writer; }
+    // Where the data lives, for messages (a file path).
+    virtual QString location() const = 0;
+    virtual qint64 sizeBytes() const = 0;
 
-    // Runs fn on a reader thread with its own read-only connection.
-    template <typename F> auto read(F fn) -> QFuture<std::invoke_result_t<F, QSqlDatabase&>>
-    {
-        return QtConcurrent::run(&m_readers, [this, fn = std::move(fn)]() mutable {
-            QSqlDatabase db = readConnection();
-            return fn(db);
-        });
-    }
-
-    // Blocking reads used at start-up, on the caller's thread.
-    Result<QList<ModelConfig>> loadModelsNow();
-    Result<std::vector<ActiveRow>> loadActiveNow();
-    Result<qint64> maxSeqNow();
-    Result<QString> settingNow(const QString& key);
+    // ---- start-up: blocking, on the caller's thread ----
+    virtual Result<QList<ModelConfig>> loadModelsNow() = 0;
+    virtual Result<std::vector<ActiveRow>> loadActiveNow() = 0;
+    virtual Result<qint64> maxSeqNow() = 0;
+    virtual Result<QString> settingNow(const QString& key) = 0;
     // Cost per model rolled up since sinceMs (daily budgets after a restart).
-    Result<QHash<QString, double>> costSinceNow(qint64 sinceMs);
+    virtual Result<QHash<QString, double>> costSinceNow(qint64 sinceMs) = 0;
 
-    qint64 fileSizeBytes() const;
+    // ---- the write path ----
+    // Called after every batch, on the writer thread. May be changed at any time.
+    virtual void setStatusListener(StatusListener listener) = 0;
+    virtual quint64 insertTasks(std::vector<NewTaskRow> rows, InsertDone done) = 0;
+    virtual quint64 updateWithLog(TaskUpdate update, TaskLogRow log) = 0;
+    // Blocks the caller until everything queued before the call is committed.
+    virtual VoidResult flush() = 0;
+    // Adds niceDelta to the nice value of the writer's thread (Linux; see EngineOptions::workerNice).
+    virtual void lowerWriterPriority(int niceDelta) = 0;
 
-private:
-    explicit Store(StoreOptions options);
-    QSqlDatabase readConnection();
-    QSqlDatabase& startupConnection();
+    virtual QFuture<VoidResult> upsertModel(const ModelConfig& model) = 0;
+    virtual QFuture<VoidResult> deleteModel(const QString& name) = 0;
+    virtual QFuture<VoidResult> setSetting(const QString& key, const QString& value) = 0;
+    // Running tasks left by a stopped node go back to the queue with the
+    // attempt counted, or to the dead-letter queue when that was their last
+    // attempt. Answers how many.
+    virtual QFuture<Result<qint64>> recoverInterrupted(const QString& reason) = 0;
+    // Deletes finished tasks (and their logs) in `state`, of `model` when set,
+    // finished before olderThanMs when set. Answers how many.
+    virtual QFuture<Result<qint64>> purgeTasks(TaskState state, const QString& model, qint64 olderThanMs) = 0;
+    // Adds minute rollups; a minute already stored is added to, not replaced.
+    virtual void addStatsMinutes(std::vector<MinuteStats> rows) = 0;
+    // The node registry: a node renews its lease while it runs and leaves at stop.
+    virtual void heartbeat(const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs) = 0;
+    virtual QFuture<VoidResult> removeNode(const QString& nodeId) = 0;
 
-    StoreOptions m_options;
-    std::unique_ptr<QLockFile> m_lock;
-    std::unique_ptr<StoreWriter> m_writer;
-    QThreadPool m_readers;
-    QMutex m_readerNamesMutex;
-    QStringList m_readerNames; // guarded by m_readerNamesMutex
-    QSqlDatabase m_startup; // caller thread, start-up only
+    // API tokens and the audit log.
+    virtual QFuture<Result<NewToken>> createToken(const QString& name, Role role) = 0;
+    virtual QFuture<VoidResult> revokeToken(const QString& id) = 0;
+    virtual void touchTokens(const QHash<QString, qint64>& lastUsed) = 0;
+    virtual void appendAudit(const QList<AuditEntry>& entries) = 0;
+    // Ordered after the audit rows queued before it (read on the write path).
+    virtual QFuture<Result<QList<AuditEntry>>> auditLog(qint64 sinceMs, int limit) = 0;
+
+    // ---- reads ----
+    virtual QFuture<Result<Task>> task(const QString& id) = 0;
+    // States of the tasks that exist among ids.
+    virtual QFuture<Result<QHash<QString, TaskState>>> taskStates(const QStringList& ids) = 0;
+    // Payloads of tasks the engine dropped from memory, by seq.
+    virtual QFuture<Result<QHash<qint64, Task>>> tasksBySeq(const QList<qint64>& seqs) = 0;
+    virtual QFuture<Result<TaskPage>> tasks(const TaskFilter& filter) = 0;
+    // How many tasks match (cursor, offset and limit ignored).
+    virtual QFuture<Result<qint64>> countTasks(const TaskFilter& filter) = 0;
+    virtual QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id) = 0;
+    virtual QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model) = 0;
+    virtual QFuture<Result<QList<ApiToken>>> apiTokens() = 0;
+    // Tokens not revoked, by hash.
+    virtual QFuture<Result<QHash<QByteArray, ApiToken>>> activeTokens() = 0;
+
+protected:
+    Store() = default;
 };
-
-// Queries, each on a connection the caller owns (reader threads).
-namespace queries {
-Result<Task> taskById(QSqlDatabase& db, const QString& id);
-Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& filter);
-Result<qint64> countTasks(QSqlDatabase& db, const TaskFilter& filter);
-Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq);
-// Payloads of tasks the engine dropped from memory, by seq.
-Result<QHash<qint64, Task>> tasksBySeq(QSqlDatabase& db, const QList<qint64>& seqs);
-} // namespace queries
-
-// Writes, run inside the writer's transaction.
-namespace writes {
-VoidResult upsertModel(QSqlDatabase& db, const ModelConfig& model);
-VoidResult deleteModel(QSqlDatabase& db, const QString& name);
-VoidResult setSetting(QSqlDatabase& db, const QString& key, const QString& value);
-// Running tasks left by a stopped node go back to the queue with the attempt
-// counted, or to the dead-letter queue when that was their last attempt.
-Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason);
-VoidResult heartbeat(QSqlDatabase& db, const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs);
-Result<qint64> purgeTasks(QSqlDatabase& db, TaskState state, const QString& model, qint64 olderThanMs);
-} // namespace writes
 
 } // namespace llmsched

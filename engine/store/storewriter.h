@@ -1,7 +1,8 @@
 #pragma once
 
 #include "sqlite.h"
-#include "storeops.h"
+
+#include "core/storetypes.h"
 
 #include <QHash>
 #include <QSqlDatabase>
@@ -14,15 +15,9 @@
 
 namespace llmsched {
 
-// Health of the write path, reported after every batch.
-struct WriterStatus
-{
-    quint64 committedTicket = 0; // every op with a ticket <= this is resolved
-    bool healthy = true;
-    QString error; // why the last batch failed, when !healthy
-    qint64 batchOps = 0;
-    double commitSeconds = 0;
-};
+// Work run inside the writer's transaction (model changes, purges, rollups).
+using WriteFn = std::function<VoidResult(QSqlDatabase&)>;
+using WriteDone = std::function<void(VoidResult)>;
 
 // Owns the single write connection and its thread. Producers on any thread
 // queue operations; the thread takes everything queued, applies it in one

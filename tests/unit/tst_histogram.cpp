@@ -1,5 +1,5 @@
 // Unit tests for the fixed-bucket latency Histogram.
-#include "stats/histogram.h"
+#include "core/histogram.h"
 
 #include <QRandomGenerator>
 #include <QTest>

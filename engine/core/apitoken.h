@@ -6,7 +6,6 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
-#include <QSqlDatabase>
 #include <QString>
 
 #include <optional>
@@ -54,15 +53,7 @@ struct AuditEntry
 QByteArray hashTokenSecret(QStringView secret);
 QString generateTokenSecret();
 
-namespace tokens {
-Result<NewToken> create(QSqlDatabase& db, const QString& name, Role role);
-Result<QList<ApiToken>> list(QSqlDatabase& db);
-VoidResult revoke(QSqlDatabase& db, const QString& id);
-// Tokens not revoked, by hash.
-Result<QHash<QByteArray, ApiToken>> active(QSqlDatabase& db);
-VoidResult touch(QSqlDatabase& db, const QHash<QString, qint64>& lastUsed);
-VoidResult audit(QSqlDatabase& db, const QList<AuditEntry>& entries);
-Result<QList<AuditEntry>> auditLog(QSqlDatabase& db, qint64 sinceMs, int limit);
-} // namespace tokens
+// A new token with a random id and secret; the store keeps only the secret's hash.
+NewToken generateToken(const QString& name, Role role);
 
 } // namespace llmsched

@@ -1,4 +1,4 @@
-#include "store.h"
+#include "queries.h"
 
 #include "migrations.h"
 #include "sqlite.h"
@@ -78,141 +78,11 @@ Error queryError(const QSqlQuery& q, const QString& what)
 }
 } // namespace
 
-Store::Store(StoreOptions options)
-    : m_options(std::move(options))
+namespace queries {
+
+Result<QList<ModelConfig>> loadModels(QSqlDatabase& db)
 {
-    m_readers.setMaxThreadCount(std::max(1, m_options.readerThreads));
-    m_readers.setExpiryTimeout(-1); // keep threads, and with them their connections
-    m_readers.setObjectName(QStringLiteral("store-readers"));
-}
-
-Store::~Store()
-{
-    m_readers.waitForDone();
-    if (m_writer)
-        m_writer->stopWriter();
-    m_readers.clear();
-    // Reader connections belong to pool threads that still exist; no queries
-    // are alive, so removing them here is safe.
-    QMutexLocker lock(&m_readerNamesMutex);
-    for (const QString& name : std::as_const(m_readerNames))
-        QSqlDatabase::removeDatabase(name);
-    if (m_startup.isValid()) {
-        const QString name = m_startup.connectionName();
-        m_startup.close();
-        m_startup = QSqlDatabase();
-        QSqlDatabase::removeDatabase(name);
-    }
-}
-
-Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options)
-{
-    std::unique_ptr<Store> store(new Store(options));
-    const QString path = options.databasePath;
-    const QFileInfo info(path);
-    if (!QDir().mkpath(info.absolutePath()))
-        return Error::store(QStringLiteral("cannot create the data directory %1").arg(info.absolutePath()));
-
-    // One process per database: a second daemon on the same file would run every task twice.
-    store->m_lock = std::make_unique<QLockFile>(path + QStringLiteral(".lock"));
-    store->m_lock->setStaleLockTime(0);
-    if (!store->m_lock->tryLock(0)) {
-        qint64 pid = 0;
-        QString host, app;
-        store->m_lock->getLockInfo(&pid, &host, &app);
-        if (store->m_lock->error() == QLockFile::LockFailedError)
-            return Error::store(QStringLiteral("%1 is in use by another process (%2, pid %3 on %4); stop it or choose "
-                                               "another data directory")
-                                    .arg(path, app.isEmpty() ? QStringLiteral("unknown") : app)
-                                    .arg(pid)
-                                    .arg(host));
-        return Error::store(QStringLiteral("cannot create the lock file %1.lock").arg(path));
-    }
-
-    if (auto r = checkSqliteHeader(path); !r)
-        return r.error();
-
-    // Look before writing: an existing file is first read with a read-only
-    // connection, so a corrupt or newer file is refused without a byte changed.
-    if (info.exists() && info.size() > 0) {
-        const QString name = QStringLiteral("llmsched-check-%1").arg(reinterpret_cast<quintptr>(store.get()));
-        VoidResult checked;
-        {
-            auto db = openSqlite(path, name, true);
-            if (!db)
-                return db.error();
-            auto version = currentSchemaVersion(*db);
-            if (!version) {
-                checked = Error::store(QStringLiteral("%1 cannot be read (the file may be corrupt): %2").arg(path, version.error().message));
-            } else if (*version > latestSchemaVersion()) {
-                checked = Error::store(QStringLiteral("%1 has schema version %2, newer than this build supports (%3); "
-                                                      "use a newer llm-scheduler or another data directory")
-                                           .arg(path)
-                                           .arg(*version)
-                                           .arg(latestSchemaVersion()));
-            } else {
-                QSqlQuery q(*db);
-                if (!q.exec(QStringLiteral("PRAGMA quick_check(1)")) || !q.next() || q.value(0).toString() != QLatin1String("ok"))
-                    checked = Error::store(QStringLiteral("%1 is corrupt (%2); it was left untouched — restore a backup "
-                                                          "or move it away")
-                                               .arg(path, q.lastError().isValid() ? q.lastError().text() : q.value(0).toString()));
-            }
-            db->close();
-        }
-        QSqlDatabase::removeDatabase(name);
-        if (!checked)
-            return checked.error();
-    }
-
-    {
-        const QString name = QStringLiteral("llmsched-startup-%1").arg(reinterpret_cast<quintptr>(store.get()));
-        auto db = openSqlite(path, name, false);
-        if (!db)
-            return db.error();
-        store->m_startup = *db;
-        if (auto r = migrate(store->m_startup); !r)
-            return Error::store(QStringLiteral("%1: %2").arg(path, r.error().message));
-    }
-
-    store->m_writer = std::make_unique<StoreWriter>(path, options.walRewindBytes);
-    if (auto r = store->m_writer->startWriter(); !r)
-        return r.error();
-    return store;
-}
-
-QSqlDatabase& Store::startupConnection()
-{
-    return m_startup;
-}
-
-QSqlDatabase Store::readConnection()
-{
-    static QThreadStorage<QString> names;
-    if (!names.hasLocalData()) {
-        const QString name = QStringLiteral("llmsched-reader-%1-%2")
-                                 .arg(reinterpret_cast<quintptr>(this))
-                                 .arg(reinterpret_cast<quintptr>(QThread::currentThreadId()));
-        auto db = openSqlite(m_options.databasePath, name, true);
-        if (!db) {
-            qCWarning(lcStore) << "reader connection failed:" << db.error().message;
-            return {};
-        }
-        names.setLocalData(name);
-        QMutexLocker lock(&m_readerNamesMutex);
-        m_readerNames.append(name);
-    }
-    return QSqlDatabase::database(names.localData(), false);
-}
-
-qint64 Store::fileSizeBytes() const
-{
-    const QString p = m_options.databasePath;
-    return QFileInfo(p).size() + QFileInfo(p + QStringLiteral("-wal")).size();
-}
-
-Result<QList<ModelConfig>> Store::loadModelsNow()
-{
-    QSqlQuery q(startupConnection());
+    QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT name, config FROM models ORDER BY name")))
         return queryError(q, QStringLiteral("loading models"));
     QList<ModelConfig> out;
@@ -228,9 +98,9 @@ Result<QList<ModelConfig>> Store::loadModelsNow()
     return out;
 }
 
-Result<std::vector<ActiveRow>> Store::loadActiveNow()
+Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db)
 {
-    QSqlQuery q(startupConnection());
+    QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.exec(QStringLiteral("SELECT seq, id, model, state, priority, attempts, max_attempts, queued_at, run_at, "
                                "deadline, depends_on FROM tasks WHERE state < %1 ORDER BY state, seq")
@@ -258,17 +128,17 @@ Result<std::vector<ActiveRow>> Store::loadActiveNow()
     return out;
 }
 
-Result<qint64> Store::maxSeqNow()
+Result<qint64> maxSeq(QSqlDatabase& db)
 {
-    QSqlQuery q(startupConnection());
+    QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT coalesce(max(seq), 0) FROM tasks")) || !q.next())
         return queryError(q, QStringLiteral("reading the last task number"));
     return q.value(0).toLongLong();
 }
 
-Result<QString> Store::settingNow(const QString& key)
+Result<QString> setting(QSqlDatabase& db, const QString& key)
 {
-    QSqlQuery q(startupConnection());
+    QSqlQuery q(db);
     q.prepare(QStringLiteral("SELECT value FROM settings WHERE key = ?"));
     q.addBindValue(key);
     if (!q.exec())
@@ -276,9 +146,9 @@ Result<QString> Store::settingNow(const QString& key)
     return q.next() ? q.value(0).toString() : QString();
 }
 
-Result<QHash<QString, double>> Store::costSinceNow(qint64 sinceMs)
+Result<QHash<QString, double>> costSince(QSqlDatabase& db, qint64 sinceMs)
 {
-    QSqlQuery q(startupConnection());
+    QSqlQuery q(db);
     q.prepare(QStringLiteral("SELECT model, SUM(cost_usd) FROM stats_minute WHERE minute >= ? GROUP BY model"));
     q.addBindValue(sinceMs);
     if (!q.exec())
@@ -288,8 +158,6 @@ Result<QHash<QString, double>> Store::costSinceNow(qint64 sinceMs)
         out.insert(q.value(0).toString(), q.value(1).toDouble());
     return out;
 }
-
-namespace queries {
 
 Result<Task> taskById(QSqlDatabase& db, const QString& id)
 {
@@ -452,6 +320,72 @@ Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq)
     return out;
 }
 
+Result<QList<TaskLogEntry>> taskLogById(QSqlDatabase& db, const QString& id)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT seq FROM tasks WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading the log of task %1").arg(id));
+    if (!q.next())
+        return Error::notFound(QStringLiteral("no task with id %1").arg(id));
+    return taskLog(db, q.value(0).toLongLong());
+}
+
+Result<QHash<QString, TaskState>> taskStates(QSqlDatabase& db, const QStringList& ids)
+{
+    QHash<QString, TaskState> states;
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT state FROM tasks WHERE id = ?"));
+    for (const QString& id : ids) {
+        q.addBindValue(id);
+        if (!q.exec())
+            return queryError(q, QStringLiteral("reading task states"));
+        if (q.next())
+            states.insert(id, static_cast<TaskState>(q.value(0).toInt()));
+    }
+    return states;
+}
+
+Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 toMs, const QString& model)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                                 "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
+                                 "cost_usd, queue_depth FROM stats_minute WHERE minute >= ? AND minute < ?");
+    if (!model.isEmpty())
+        sql += QStringLiteral(" AND model = ?");
+    sql += QStringLiteral(" ORDER BY minute, model");
+    q.prepare(sql);
+    q.addBindValue(fromMs);
+    q.addBindValue(toMs);
+    if (!model.isEmpty())
+        q.addBindValue(model);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading statistics"));
+    QList<MinuteStats> out;
+    while (q.next()) {
+        MinuteStats m;
+        m.minuteMs = q.value(0).toLongLong();
+        m.model = q.value(1).toString();
+        m.counters.submitted = q.value(2).toLongLong();
+        m.counters.succeeded = q.value(3).toLongLong();
+        m.counters.failed = q.value(4).toLongLong();
+        m.counters.retried = q.value(5).toLongLong();
+        m.counters.dead = q.value(6).toLongLong();
+        m.counters.cancelled = q.value(7).toLongLong();
+        m.latency = Histogram::fromJson(QJsonDocument::fromJson(q.value(8).toByteArray()).array(), q.value(9).toDouble() / 1000.0);
+        m.waitSumMs = q.value(10).toDouble();
+        m.counters.promptTokens = q.value(11).toLongLong();
+        m.counters.completionTokens = q.value(12).toLongLong();
+        m.counters.costUsd = q.value(13).toDouble();
+        m.queueDepth = q.value(14).toLongLong();
+        out.append(std::move(m));
+    }
+    return out;
+}
+
 } // namespace queries
 
 namespace writes {
@@ -580,6 +514,165 @@ Result<qint64> purgeTasks(QSqlDatabase& db, TaskState state, const QString& mode
     return static_cast<qint64>(q.numRowsAffected());
 }
 
+VoidResult removeNode(QSqlDatabase& db, const QString& nodeId)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM nodes WHERE node_id = ?"));
+    q.addBindValue(nodeId);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("leaving the node registry"));
+    return {};
+}
+
+VoidResult addStatsMinutes(QSqlDatabase& db, const std::vector<MinuteStats>& rows)
+{
+    // A minute already written (a rollup at shutdown, then a restart within
+    // the same minute) gets its histogram added to, not replaced.
+    QSqlQuery existing(db);
+    existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms FROM stats_minute WHERE minute = ? AND model = ?"));
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
+                             "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
+                             "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
+                             "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
+                             "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
+                             "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
+                             "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+                             "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
+                             "queue_depth = excluded.queue_depth"));
+    for (const MinuteStats& m : rows) {
+        const StatCounters& c = m.counters;
+        Histogram latency = m.latency;
+        existing.addBindValue(m.minuteMs);
+        existing.addBindValue(m.model);
+        if (existing.exec() && existing.next() && !existing.value(0).isNull())
+            latency.add(Histogram::fromJson(QJsonDocument::fromJson(existing.value(0).toByteArray()).array(), existing.value(1).toDouble() / 1000.0));
+        existing.finish();
+        for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
+                 QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
+                 QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs), QVariant(c.promptTokens),
+                 QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
+            q.addBindValue(v);
+        if (!q.exec())
+            return queryError(q, QStringLiteral("writing statistics"));
+    }
+    return {};
+}
+
 } // namespace writes
+
+namespace {
+ApiToken tokenFromRow(const QSqlQuery& q)
+{
+    ApiToken t;
+    t.id = q.value(0).toString();
+    t.name = q.value(1).toString();
+    t.role = roleFromName(q.value(2).toString()).value_or(Role::Viewer);
+    t.createdMs = q.value(3).toLongLong();
+    t.lastUsedMs = q.value(4).toLongLong();
+    t.revokedMs = q.value(5).toLongLong();
+    return t;
+}
+} // namespace
+
+namespace tokens {
+
+VoidResult create(QSqlDatabase& db, const NewToken& t)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO api_tokens (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)"));
+    q.addBindValue(t.token.id);
+    q.addBindValue(t.token.name);
+    q.addBindValue(roleName(t.token.role));
+    q.addBindValue(QString::fromLatin1(hashTokenSecret(t.secret)));
+    q.addBindValue(t.token.createdMs);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("creating a token"));
+    return {};
+}
+
+Result<QList<ApiToken>> list(QSqlDatabase& db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at")))
+        return queryError(q, QStringLiteral("listing tokens"));
+    QList<ApiToken> out;
+    while (q.next())
+        out.append(tokenFromRow(q));
+    return out;
+}
+
+VoidResult revoke(QSqlDatabase& db, const QString& id)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"));
+    q.addBindValue(nowMs());
+    q.addBindValue(id);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("revoking a token"));
+    if (q.numRowsAffected() == 0)
+        return Error::notFound(QStringLiteral("no active token with id '%1'").arg(id.left(64)));
+    return {};
+}
+
+Result<QHash<QByteArray, ApiToken>> active(QSqlDatabase& db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT id, name, role, created_at, last_used_at, revoked_at, hash FROM api_tokens WHERE revoked_at IS NULL")))
+        return queryError(q, QStringLiteral("loading tokens"));
+    QHash<QByteArray, ApiToken> out;
+    while (q.next())
+        out.insert(q.value(6).toString().toLatin1(), tokenFromRow(q));
+    return out;
+}
+
+VoidResult touch(QSqlDatabase& db, const QHash<QString, qint64>& lastUsed)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"));
+    for (auto it = lastUsed.cbegin(); it != lastUsed.cend(); ++it) {
+        q.addBindValue(it.value());
+        q.addBindValue(it.key());
+        if (!q.exec())
+            return queryError(q, QStringLiteral("recording token use"));
+    }
+    return {};
+}
+
+VoidResult audit(QSqlDatabase& db, const QList<AuditEntry>& entries)
+{
+    return insertRowsChunked(
+        db, static_cast<int>(entries.size()), 7, QStringLiteral("INSERT INTO audit_log (time, token_id, method, path, status, remote, summary)"),
+        [&entries](QSqlQuery& q, int& pos, int row) {
+            const AuditEntry& e = entries.at(row);
+            q.bindValue(pos++, e.timeMs);
+            q.bindValue(pos++, e.tokenId.isEmpty() ? QVariant() : QVariant(e.tokenId));
+            q.bindValue(pos++, e.method);
+            q.bindValue(pos++, e.path);
+            q.bindValue(pos++, e.status);
+            q.bindValue(pos++, e.remote);
+            q.bindValue(pos++, e.summary);
+        },
+        "writing the audit log");
+}
+
+Result<QList<AuditEntry>> auditLog(QSqlDatabase& db, qint64 sinceMs, int limit)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT time, token_id, method, path, status, remote, summary FROM audit_log WHERE time >= ? "
+                             "ORDER BY seq DESC LIMIT ?"));
+    q.addBindValue(sinceMs);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading the audit log"));
+    QList<AuditEntry> out;
+    while (q.next())
+        out.append({ q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(), q.value(4).toInt(),
+            q.value(5).toString(), q.value(6).toString() });
+    return out;
+}
+
+} // namespace tokens
 
 } // namespace llmsched

@@ -1,17 +1,21 @@
 #pragma once
 
-#include "core/result.h"
-#include "core/task.h"
+#include "result.h"
+#include "task.h"
 
 #include <QByteArray>
-#include <QSqlDatabase>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <vector>
 
 namespace llmsched {
+
+// The value types of the store interface (store/store.h): what goes in and
+// comes out, free of any database API, so clients above the store use them
+// without seeing it.
 
 constexpr qint64 kDefaultWalRewindBytes = 64LL * 1024 * 1024;
 
@@ -87,8 +91,63 @@ struct TaskLogRow
     TaskLogEntry entry;
 };
 
-// Work run inside the writer's transaction (model changes, purges, rollups).
-using WriteFn = std::function<VoidResult(QSqlDatabase&)>;
-using WriteDone = std::function<void(VoidResult)>;
+// Health of the write path, reported after every batch.
+struct WriterStatus
+{
+    quint64 committedTicket = 0; // every op with a ticket <= this is resolved
+    bool healthy = true;
+    QString error; // why the last batch failed, when !healthy
+    qint64 batchOps = 0;
+    double commitSeconds = 0;
+};
+
+struct StoreOptions
+{
+    QString databasePath;
+    QString nodeId;
+    int readerThreads = 2;
+    qint64 walRewindBytes = kDefaultWalRewindBytes; // see StoreWriter
+};
+
+// Which tasks a listing wants. Empty fields do not filter.
+struct TaskFilter
+{
+    QList<TaskState> states;
+    QString model;
+    int priority = -1;
+    QString tag;
+    QString text; // substring of id, error or input
+    qint64 fromMs = 0; // created_at >= from
+    qint64 toMs = 0; // created_at < to
+    qint64 cursor = 0; // continue after (before, when newestFirst) this seq
+    qint64 offset = 0; // rows to skip (random access for views; cursor is cheaper)
+    enum class Order : quint8 { Seq, State, Model };
+    Order order = Order::Seq; // then by seq; State and Model use their indexes
+    int limit = 100;
+    bool newestFirst = true;
+    bool includeInput = false;
+};
+
+struct TaskPage
+{
+    QList<Task> tasks;
+    qint64 nextCursor = 0; // 0: no more
+};
+
+// A non-final task as recovery needs it: enough to rebuild the queues, not the payload.
+struct ActiveRow
+{
+    qint64 seq = 0;
+    Ulid id;
+    QString model;
+    TaskState state = TaskState::Queued;
+    int priority = 0;
+    int attempts = 0;
+    int maxAttempts = 0;
+    qint64 queuedMs = 0;
+    qint64 runAtMs = 0;
+    qint64 deadlineMs = 0;
+    QStringList dependsOn;
+};
 
 } // namespace llmsched
