@@ -1,33 +1,20 @@
 // llm-schedulerd: the headless scheduler daemon.
 
 #include <malloc.h>
+#include "commands.h"
 #include "daemon.h"
 #include "signalwatcher.h"
 
 #include "core/filelimit.h"
-#include "core/jsonl.h"
 #include "core/logging.h"
-#include "core/timeutil.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFile>
 #include <QLoggingCategory>
-#include <QTextStream>
-
-#include <cstdio>
 
 using namespace llmsched;
 
 namespace {
-
-constexpr int kImportChunk = 1000;
-
-int fail(const QString& message, int code = 2)
-{
-    QTextStream(stderr) << "llm-schedulerd: " << message << '\n';
-    return code;
-}
 
 bool applyLogLevel(const QString& level)
 {
@@ -43,54 +30,6 @@ bool applyLogLevel(const QString& level)
                          i >= idx ? QStringLiteral("true") : QStringLiteral("false"));
     QLoggingCategory::setFilterRules(rules);
     return true;
-}
-
-// `llm-schedulerd submit FILE.jsonl`: imports tasks straight into the store.
-int runImport(EngineOptions options, const QString& configFile, const QString& path)
-{
-    QFile file(path);
-    if (path == QLatin1String("-")) {
-        if (!file.open(stdin, QIODevice::ReadOnly))
-            return fail(QStringLiteral("cannot read standard input"));
-    } else if (!file.open(QIODevice::ReadOnly)) {
-        return fail(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    }
-    // Import only: the tasks are stored, the daemon runs them.
-    options.dispatch = false;
-    Engine engine(options);
-    if (auto r = engine.start(); !r)
-        return fail(r.error().message);
-    if (!configFile.isEmpty()) {
-        if (auto r = applyConfigFile(engine, configFile); !r)
-            return fail(r.error().toString());
-    }
-    JsonlReader reader(&file);
-    qint64 imported = 0, duplicates = 0, rejected = 0;
-    QTextStream err(stderr);
-    while (!reader.atEnd()) {
-        JsonlReader::Chunk chunk = reader.next(kImportChunk);
-        for (const JsonlError& e : chunk.errors) {
-            err << path << ": " << e.toString() << '\n';
-            ++rejected;
-        }
-        if (chunk.specs.isEmpty())
-            continue;
-        auto f = engine.submit(chunk.specs);
-        f.waitForFinished();
-        const auto r = f.result();
-        if (!r) {
-            // A whole chunk refused (unknown model, full queue): say which lines.
-            err << path << ": lines " << chunk.lines.constFirst() << "-" << chunk.lines.constLast() << ": " << r.error().toString() << '\n';
-            rejected += chunk.specs.size();
-            continue;
-        }
-        for (const SubmitOutcome& o : *r)
-            (o.duplicate ? duplicates : imported)++;
-    }
-    engine.shutdown(0);
-    QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates << " already present, " << rejected
-                        << " lines rejected)\n";
-    return rejected > 0 ? 1 : 0;
 }
 
 } // namespace
@@ -183,7 +122,7 @@ int main(int argc, char** argv)
     parser.process(app);
 
     if (!applyLogLevel(parser.value(logLevel)))
-        return fail(QStringLiteral("--log-level must be debug, info, warning or error"));
+        return commandFailed(QStringLiteral("--log-level must be debug, info, warning or error"));
     const auto number = [&](const QCommandLineOption& o, double& out) {
         bool ok = false;
         out = parser.value(o).toDouble(&ok);
@@ -197,49 +136,49 @@ int main(int argc, char** argv)
     options.configFile = parser.value(config);
     double v = 0;
     if (!number(drain, v))
-        return fail(QStringLiteral("--drain-timeout must be a number of seconds"));
+        return commandFailed(QStringLiteral("--drain-timeout must be a number of seconds"));
     options.drainMs = static_cast<int>(v * 1000);
     if (!number(status, v))
-        return fail(QStringLiteral("--status-interval must be a number of seconds"));
+        return commandFailed(QStringLiteral("--status-interval must be a number of seconds"));
     options.statusIntervalMs = static_cast<int>(v * 1000);
     if (!number(demoRate, v))
-        return fail(QStringLiteral("--demo-rate must be a number"));
+        return commandFailed(QStringLiteral("--demo-rate must be a number"));
     options.demoRate = parser.isSet(simulate) ? v : 0;
     if (!number(exitAfter, v))
-        return fail(QStringLiteral("--exit-after must be a number"));
+        return commandFailed(QStringLiteral("--exit-after must be a number"));
     options.exitAfterTasks = static_cast<qint64>(v);
 
     if (!parser.isSet(noApi)) {
         ApiOptions api;
         api.address = QHostAddress(parser.value(listen));
         if (api.address.isNull())
-            return fail(QStringLiteral("--listen must be an IP address such as 127.0.0.1 or 0.0.0.0"));
+            return commandFailed(QStringLiteral("--listen must be an IP address such as 127.0.0.1 or 0.0.0.0"));
         bool ok = false;
         const int p = parser.value(port).toInt(&ok);
         if (!ok || p < 0 || p > 65535)
-            return fail(QStringLiteral("--port must be 0..65535"));
+            return commandFailed(QStringLiteral("--port must be 0..65535"));
         api.port = static_cast<quint16>(p);
         api.tlsCertificate = parser.value(tlsCert);
         api.tlsKey = parser.value(tlsKey);
         for (const QString& cidr : parser.values(allow)) {
             const auto subnet = QHostAddress::parseSubnet(cidr);
             if (subnet.first.isNull())
-                return fail(QStringLiteral("--allow %1 is not a subnet such as 10.0.0.0/8").arg(cidr));
+                return commandFailed(QStringLiteral("--allow %1 is not a subnet such as 10.0.0.0/8").arg(cidr));
             api.allowlist.append(subnet);
         }
         api.allowedHosts = parser.values(allowedHost);
         api.corsOrigins = parser.values(corsOrigin);
         if (!number(rateLimit, v))
-            return fail(QStringLiteral("--rate-limit must be a number"));
+            return commandFailed(QStringLiteral("--rate-limit must be a number"));
         api.rateLimitPerSecond = v;
         if (!number(maxBody, v) || v < 0.001)
-            return fail(QStringLiteral("--max-body-mb must be a positive number"));
+            return commandFailed(QStringLiteral("--max-body-mb must be a positive number"));
         api.maxBodyBytes = static_cast<qint64>(v * 1024 * 1024);
         if (!number(maxConnections, v) || v < 1 || v > 1'000'000)
-            return fail(QStringLiteral("--max-connections must be 1..1000000"));
+            return commandFailed(QStringLiteral("--max-connections must be 1..1000000"));
         api.maxConnections = static_cast<int>(v);
         if (!number(maxConnectionsPerIp, v) || v < 1 || v > 1'000'000)
-            return fail(QStringLiteral("--max-connections-per-ip must be 1..1000000"));
+            return commandFailed(QStringLiteral("--max-connections-per-ip must be 1..1000000"));
         api.maxConnectionsPerAddress = static_cast<int>(v);
         if (!api.address.isLoopback() && api.allowlist.isEmpty() && api.tlsCertificate.isEmpty())
             qCWarning(lcCore).noquote() << "the REST API listens on" << api.address.toString()
@@ -247,71 +186,12 @@ int main(int argc, char** argv)
         options.api = api;
     }
 
-    const QStringList args = parser.positionalArguments();
-    if (!args.isEmpty() && args.at(0) == QLatin1String("token")) {
-        const QString sub = args.value(1);
-        EngineOptions eo = options.engine;
-        eo.dispatch = false;
-        eo.simulate = false;
-        Engine engine(eo);
-        if (auto r = engine.start(); !r)
-            return fail(r.error().message.contains(QLatin1String("in use by another process"))
-                    ? QStringLiteral("%1\n(the daemon is running: create tokens with POST /api/v1/tokens and an admin token)").arg(r.error().message)
-                    : r.error().toString());
-        int rc = 0;
-        QTextStream out(stdout);
-        if (sub == QLatin1String("create") && args.size() == 2) {
-            const auto r = roleFromName(parser.value(role));
-            if (!r) {
-                rc = fail(QStringLiteral("--role must be viewer, operator or admin"));
-            } else {
-                auto created = engine.createToken(parser.value(tokenName), *r);
-                created.waitForFinished();
-                const auto t = created.result();
-                if (!t) {
-                    rc = fail(t.error().toString());
-                } else {
-                    out << t->secret << Qt::endl;
-                    QTextStream(stderr) << "created " << roleName(t->token.role) << " token " << t->token.id << " ('" << t->token.name
-                                        << "'); it is shown only now, store it safely\n";
-                }
-            }
-        } else if (sub == QLatin1String("list") && args.size() == 2) {
-            auto listed = engine.apiTokens();
-            listed.waitForFinished();
-            const auto tokens = listed.result();
-            if (!tokens) {
-                rc = fail(tokens.error().toString());
-            } else {
-                for (const ApiToken& t : *tokens)
-                    out << t.id << '\t' << roleName(t.role) << '\t' << t.name << '\t' << msToIso(t.createdMs) << '\t'
-                        << (t.revokedMs ? QStringLiteral("revoked ") + msToIso(t.revokedMs) : QStringLiteral("active")) << Qt::endl;
-            }
-        } else if (sub == QLatin1String("revoke") && args.size() == 3) {
-            auto revoked = engine.revokeToken(args.at(2));
-            revoked.waitForFinished();
-            if (const auto r = revoked.result(); !r)
-                rc = fail(r.error().toString());
-            else
-                QTextStream(stderr) << "revoked " << args.at(2) << "\n";
-        } else {
-            rc = fail(QStringLiteral("usage: llm-schedulerd token create [--role R] [--name N] | token list | token revoke ID"));
-        }
-        engine.shutdown(0);
-        return rc;
-    }
-    if (!args.isEmpty()) {
-        if (args.at(0) == QLatin1String("submit")) {
-            if (args.size() != 2)
-                return fail(QStringLiteral("usage: llm-schedulerd submit FILE.jsonl"));
-            return runImport(options.engine, options.configFile, args.at(1));
-        }
-        return fail(QStringLiteral("unknown command '%1' (try --help)").arg(args.at(0)));
-    }
+    if (const auto rc = runCommand({ options.engine, options.configFile, &parser }, parser.positionalArguments()))
+        return *rc;
 
     Daemon daemon(options);
     if (auto r = daemon.start(); !r)
-        return fail(r.error().toString());
+        return commandFailed(r.error().toString());
     SignalWatcher signalWatcher;
     QObject::connect(
         &signalWatcher, &SignalWatcher::terminationRequested, &daemon, [&](int sig) { daemon.requestStop(QStringLiteral("signal %1").arg(sig)); });
