@@ -60,6 +60,7 @@ private slots:
     void newerSchemaIsRefusedUntouched();
     void secondEngineOnSameStoreIsRefused();
     void callsDuringShutdownAreAnsweredOrRefused();
+    void commitFailureBacksOffPausesAndRecovers();
     void storeLockedByAnotherProgramIsRefused();
     void checkpointsKeepTheWalBounded();
     void rowsBoundDirectlyMatchQtsRows();
@@ -359,6 +360,64 @@ void TestStore::callsDuringShutdownAreAnsweredOrRefused()
     const auto stored = await(reopened.engine->countTasks(TaskFilter {}));
     QVERIFY(stored.ok());
     QCOMPARE(*stored, qint64(acked.load()));
+}
+
+// A commit that fails (here a trigger makes every task update abort, as a full
+// disk or an I/O error would) must pause dispatch, tell the operator, refuse new
+// work with a store error instead of losing it, keep the updates it could not
+// write, and carry on once writes succeed again: every task ends once, nothing
+// acknowledged is lost, nothing refused is stored.
+void TestStore::commitFailureBacksOffPausesAndRecovers()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"), 30, 2)));
+    Engine* engine = f.engine.get();
+    QSignalSpy notices(engine, &Engine::notification);
+
+    RawConnection raw(f.dbPath(), QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    QVERIFY(raw.isOpen());
+    QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER inject_failure BEFORE UPDATE ON tasks "
+                                    "BEGIN SELECT RAISE(ABORT, 'injected write failure'); END")));
+    constexpr int kTasks = 10;
+    QList<TaskSpec> specs;
+    for (int i = 0; i < kTasks; ++i)
+        specs.append(spec(QStringLiteral("m"), 5, QStringLiteral("t%1").arg(i)));
+    QCOMPARE(f.submit(specs).size(), kTasks); // inserts commit; the first state change does not
+
+    const auto failNotice = [&] {
+        for (const QList<QVariant>& args : std::as_const(notices)) {
+            const auto n = args.at(0).value<Notification>();
+            if (n.kind == Notification::Kind::Error && n.title == QLatin1String("Store writes fail"))
+                return n.message.contains(QLatin1String("injected write failure"));
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(failNotice(), 20'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!engine->snapshot()->storeHealthy, 20'000);
+    QVERIFY(engine->snapshot()->storeError.contains(QLatin1String("injected write failure")));
+
+    // Dispatch is paused: once the calls already started have ended, the rest waits.
+    const auto inflight = [engine] {
+        const auto snap = engine->snapshot();
+        return snap->models.isEmpty() ? -1 : snap->models.constFirst().inflight;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(inflight(), 0, 20'000);
+    QVERIFY2(engine->snapshot()->models.constFirst().queueDepth() > 0, "dispatch went on while the store refused writes");
+
+    // New work is refused with a store error, not acknowledged and lost.
+    const auto refused = await(engine->submit({ spec(QStringLiteral("m"), 5, QStringLiteral("while broken")) }));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, ErrorCode::StoreError);
+
+    QVERIFY(raw.exec(QStringLiteral("DROP TRIGGER inject_failure")));
+    QTRY_VERIFY_WITH_TIMEOUT(engine->snapshot()->storeHealthy, 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        raw.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE state = %1").arg(int(TaskState::Succeeded))).toInt(), kTasks, 30'000);
+    // Each ran once, and the refused submit left no row.
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE attempts = 1")).toInt(), kTasks);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toInt(), kTasks);
+    QCOMPARE(engine->snapshot()->storeError, QString());
 }
 
 QTEST_GUILESS_MAIN(TestStore)
