@@ -29,4 +29,10 @@ std::optional<qint64> isoToMs(const QString& text)
     return dt.toMSecsSinceEpoch();
 }
 
+QString durationText(qint64 ms)
+{
+    constexpr qint64 kSecondsFromMs = 10'000; // from here on, seconds read better
+    return ms < kSecondsFromMs ? QStringLiteral("%1 ms").arg(ms) : QStringLiteral("%1 s").arg(static_cast<double>(ms) / 1000.0, 0, 'f', 1);
+}
+
 } // namespace llmsched

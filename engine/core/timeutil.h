@@ -21,6 +21,8 @@ constexpr qint64 utcDayStartMs(qint64 ms)
 
 // ISO 8601 UTC with milliseconds, e.g. "2026-11-23T08:04:00.123Z"; empty for 0.
 QString msToIso(qint64 ms);
+// A duration for log lines: "850 ms", "12.5 s".
+QString durationText(qint64 ms);
 
 // Parses ISO 8601 (with or without offset; no offset means UTC).
 std::optional<qint64> isoToMs(const QString& text);

@@ -1,5 +1,7 @@
 #include "scheduler.h"
 
+#include "attemptverdict.h"
+
 #include "core/logging.h"
 #include "core/timeutil.h"
 
@@ -16,11 +18,6 @@ constexpr int kHealthTickMs = 1000;
 constexpr int kHealthTimeoutMs = 10'000;
 constexpr qint64 kDefaultCompletionEstimate = 256;
 const QString kPausedSetting = QStringLiteral("paused");
-
-QString msText(qint64 ms)
-{
-    return ms < 10'000 ? QStringLiteral("%1 ms").arg(ms) : QStringLiteral("%1 s").arg(static_cast<double>(ms) / 1000.0, 0, 'f', 1);
-}
 } // namespace
 
 qint64 Scheduler::ModelRuntime::unfinished() const
@@ -804,7 +801,27 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     releaseSlot(id, t, &r);
     postDispatch();
 
-    if (r.ok) {
+    AttemptFacts facts;
+    facts.ok = r.ok;
+    facts.failure = r.failure;
+    facts.httpStatus = r.httpStatus;
+    facts.error = r.error;
+    facts.retryAfterMs = r.retryAfterMs;
+    facts.attempts = t.attempts;
+    facts.maxAttempts = t.maxAttempts;
+    facts.timeoutMs = t.timeoutMs;
+    facts.deadlineMs = t.deadlineMs;
+    facts.nowMs = now;
+    facts.streamedToCaller = m_streamedToCaller.contains(id);
+    if (!r.ok && isRetryable(r.failure, r.httpStatus) && t.attempts < t.maxAttempts) {
+        // Only when another attempt is possible: the success path stays cheap.
+        facts.canFailOver = m.endpoints && m.endpoints->size() > 1 && m.endpoints->hasAlternative(now, endpointIndex);
+        facts.random01 = m_rng.generateDouble();
+    }
+    const AttemptVerdict verdict = decideAttempt(facts, m.config.retry);
+    const QString& error = verdict.error;
+    switch (verdict.next) {
+    case AttemptVerdict::Next::Succeed: {
         const double cost = (static_cast<double>(r.usage.promptTokens) * m.config.inputPricePerMTok
                                 + static_cast<double>(r.usage.completionTokens) * m.config.outputPricePerMTok)
             / 1e6;
@@ -820,10 +837,10 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         u.costUsd = cost;
         u.finishedMs = now;
         transition(id, t, TaskState::Succeeded, std::move(u), LogLevel::Info,
-            QStringLiteral("succeeded in %1 (%2 + %3 tokens)").arg(msText(tookMs)).arg(r.usage.promptTokens).arg(r.usage.completionTokens));
+            QStringLiteral("succeeded in %1 (%2 + %3 tokens)").arg(durationText(tookMs)).arg(r.usage.promptTokens).arg(r.usage.completionTokens));
         return;
     }
-    if (r.failure == FailureKind::Cancelled) {
+    case AttemptVerdict::Next::Cancel: {
         m.stats.finished(false, false, true, now);
         TaskUpdate u;
         u.fields = TaskUpdate::FinishedAt | TaskUpdate::Lease | TaskUpdate::ErrorText;
@@ -833,7 +850,7 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
             id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled while attempt %1 was running").arg(t.attempts));
         return;
     }
-    if (r.failure == FailureKind::Interrupted) {
+    case AttemptVerdict::Next::Requeue: {
         // We stopped it, not the task: the attempt does not count.
         t.attempts--;
         TaskUpdate u;
@@ -844,50 +861,36 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         enqueueReady(id, m_active[id], now);
         return;
     }
-
-    m.stats.attemptFinished(seconds, false);
-    QString error = r.failure == FailureKind::Timeout ? QStringLiteral("timed out after %1").arg(msText(t.timeoutMs)) : r.error;
-    if (error.isEmpty())
-        error = QStringLiteral("failed");
-    const bool retryable = isRetryable(r.failure, r.httpStatus);
-    // A caller already holding part of a streamed answer would get it twice
-    // from another attempt (the OpenAI facade relays deltas as they come).
-    const bool streamed = m_streamedToCaller.contains(id);
-    if (streamed && retryable && t.attempts < t.maxAttempts)
-        error += QStringLiteral(" (not retried: part of the answer was already streamed to the caller)");
-    if (retryable && !streamed && t.attempts < t.maxAttempts) {
-        // Another healthy endpoint takes the next attempt at once; with none,
-        // back off (Retry-After from the endpoint wins).
-        const bool failover = m.endpoints && m.endpoints->size() > 1 && m.endpoints->hasAlternative(now, endpointIndex);
-        const qint64 delay = failover ? 0 : m.config.retry.delayMs(t.attempts, m_rng.generateDouble(), r.retryAfterMs);
-        const qint64 due = now + delay;
-        if (t.deadlineMs <= 0 || due <= t.deadlineMs) {
-            m.stats.retried();
-            TaskUpdate u;
-            u.fields = TaskUpdate::ErrorText | TaskUpdate::RunAt | TaskUpdate::Lease;
-            u.error = error;
-            u.runAtMs = due;
-            QString message = failover
-                ? QStringLiteral("attempt %1 failed on %2: %3; failing over to another endpoint").arg(t.attempts).arg(endpointName, error)
-                : QStringLiteral("attempt %1 failed: %2; retrying in %3%4")
-                      .arg(t.attempts)
-                      .arg(error, msText(delay), r.retryAfterMs ? QStringLiteral(" (Retry-After)") : QString());
-            transition(id, t, TaskState::RetryWait, std::move(u), LogLevel::Warning, std::move(message), error);
-            ActiveTask& w = m_active[id];
-            w.enqueuedMs = due;
-            m_timers.push(due, id, w.gen);
-            armTimer();
-            return;
-        }
-        error += QStringLiteral(" (the deadline leaves no time for another attempt)");
+    case AttemptVerdict::Next::Retry: {
+        m.stats.attemptFinished(seconds, false);
+        m.stats.retried();
+        TaskUpdate u;
+        u.fields = TaskUpdate::ErrorText | TaskUpdate::RunAt | TaskUpdate::Lease;
+        u.error = error;
+        u.runAtMs = verdict.dueMs;
+        QString message = verdict.failover
+            ? QStringLiteral("attempt %1 failed on %2: %3; failing over to another endpoint").arg(t.attempts).arg(endpointName, error)
+            : QStringLiteral("attempt %1 failed: %2; retrying in %3%4")
+                  .arg(t.attempts)
+                  .arg(error, durationText(verdict.delayMs), r.retryAfterMs ? QStringLiteral(" (Retry-After)") : QString());
+        transition(id, t, TaskState::RetryWait, std::move(u), LogLevel::Warning, std::move(message), error);
+        ActiveTask& w = m_active[id];
+        w.enqueuedMs = verdict.dueMs;
+        m_timers.push(verdict.dueMs, id, w.gen);
+        armTimer();
+        return;
     }
+    case AttemptVerdict::Next::Dead:
+        break;
+    }
+    m.stats.attemptFinished(seconds, false);
     m.stats.finished(false, true, false, now);
     TaskUpdate u;
     u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt | TaskUpdate::Lease;
     u.error = error;
     u.finishedMs = now;
-    const QString message
-        = retryable ? QStringLiteral("dead after %1 attempts: %2").arg(t.attempts).arg(error) : QStringLiteral("dead: %1 (not retryable)").arg(error);
+    const QString message = verdict.retryable ? QStringLiteral("dead after %1 attempts: %2").arg(t.attempts).arg(error)
+                                              : QStringLiteral("dead: %1 (not retryable)").arg(error);
     transition(id, t, TaskState::Dead, std::move(u), LogLevel::Error, message, error);
     emit notification({ Notification::Kind::Warning, tr("Task moved to dead letters"), tr("%1 on %2: %3").arg(id.toString(), m.config.name, error) });
 }
