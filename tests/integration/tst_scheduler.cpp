@@ -53,6 +53,8 @@ private slots:
     void happyPathTransitionsAndLog();
     void retryThenDeadWithBackoff();
     void retryAfterIsRespected();
+    void deadlinePassedBeforeStartIsDead();
+    void deadlineStopsRetries();
     void scheduledTaskWaitsForRunAt();
     void blockedTaskWaitsForDependency();
     void failedDependencyCancelsDependent();
@@ -173,6 +175,58 @@ void TestScheduler::retryThenDeadWithBackoff()
     const Task t = *await(f.engine->task(id.toString()));
     QCOMPARE(t.attempts, 3);
     QVERIFY(t.error.contains(QLatin1String("500")));
+}
+
+// A task whose deadline passes while it waits is not started: it ends dead,
+// with the deadline named, while the task beside it without one runs.
+void TestScheduler::deadlinePassedBeforeStartIsDead()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"), 0, 1);
+    m.paused = true;
+    QVERIFY(f.addModel(m));
+    TaskSpec late = spec(m.name, 5, QStringLiteral("late"));
+    late.deadlineMs = nowMs() + 50;
+    TaskSpec roomy = spec(m.name, 5, QStringLiteral("roomy"));
+    roomy.deadlineMs = nowMs() + 3'600'000;
+    const Ulid lateId = f.submitOne(late);
+    const Ulid roomyId = f.submitOne(roomy);
+    const Ulid plainId = f.submitOne(spec(m.name, 5, QStringLiteral("plain")));
+    QTRY_VERIFY_WITH_TIMEOUT(nowMs() > late.deadlineMs, 5000); // the clock, not the engine, is what we wait for
+    QVERIFY(await(f.engine->setModelPaused(m.name, false)).ok());
+    QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(3), 10000);
+
+    QCOMPARE(f.statesOf(lateId), (QList<TaskState> { TaskState::Queued, TaskState::Dead })); // never ran
+    const Task t = *await(f.engine->task(lateId.toString()));
+    QCOMPARE(t.attempts, 0);
+    QVERIFY2(
+        t.error.contains(QLatin1String("deadline")) && t.error.contains(QLatin1String("passed before the task could start")), qPrintable(t.error));
+    QCOMPARE(f.lastState(roomyId), TaskState::Succeeded);
+    QCOMPARE(f.lastState(plainId), TaskState::Succeeded);
+}
+
+// A failed attempt is not retried when the back-off would end after the
+// deadline: the task goes dead at once, saying so, instead of waiting to fail.
+void TestScheduler::deadlineStopsRetries()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    ModelConfig m = simModel(QStringLiteral("m"));
+    m.endpoints[0].simulation.failureRate = 1.0;
+    m.retry.maxAttempts = 5;
+    m.retry.initialDelayMs = 60'000;
+    m.retry.maxDelayMs = 120'000; // simModel caps it at 200 ms
+    m.retry.jitter = 0;
+    QVERIFY(f.addModel(m));
+    TaskSpec s = spec(m.name);
+    s.deadlineMs = nowMs() + 30'000; // well before the first retry could run
+    const Ulid id = f.submitOne(s);
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(id), TaskState::Dead, 10000);
+    QCOMPARE(f.statesOf(id), (QList<TaskState> { TaskState::Queued, TaskState::Running, TaskState::Dead }));
+    const Task t = *await(f.engine->task(id.toString()));
+    QCOMPARE(t.attempts, 1);
+    QVERIFY2(t.error.contains(QLatin1String("the deadline leaves no time for another attempt")), qPrintable(t.error));
 }
 
 void TestScheduler::retryAfterIsRespected()
