@@ -40,6 +40,19 @@ Error notRunning()
 {
     return Error::unavailable(QStringLiteral("the engine is not running (not started, or shutting down)"));
 }
+
+std::optional<ModelConfig> modelNamed(const QList<ModelConfig>& models, const QString& name)
+{
+    for (const ModelConfig& m : models)
+        if (m.name == name)
+            return m;
+    return std::nullopt;
+}
+
+Error noSuchModel(const QString& name)
+{
+    return Error::notFound(QStringLiteral("no model named '%1'").arg(name.left(128)));
+}
 } // namespace
 
 QString defaultDataDir()
@@ -349,6 +362,36 @@ QFuture<VoidResult> Engine::removeModel(const QString& name)
 QFuture<VoidResult> Engine::setModelPaused(const QString& name, bool paused)
 {
     return post<VoidResult>([name, paused](Scheduler& s, auto r) { s.setModelPaused(name, paused, r); });
+}
+
+QFuture<Result<ModelConfig>> Engine::upsertEndpoint(const QString& model, const EndpointConfig& endpoint, bool create)
+{
+    std::optional<ModelConfig> changed = modelNamed(models(), model);
+    if (!changed)
+        return readyFuture(Result<ModelConfig>(noSuchModel(model)));
+    if (endpoint.name.isEmpty())
+        return readyFuture(Result<ModelConfig>(Error::invalid(QStringLiteral("name"), QStringLiteral("is required"))));
+    const auto same = [&endpoint](const EndpointConfig& e) { return e.name == endpoint.name; };
+    if (const auto at = std::find_if(changed->endpoints.begin(), changed->endpoints.end(), same); at != changed->endpoints.end()) {
+        if (create)
+            return readyFuture(Result<ModelConfig>(Error { ErrorCode::Conflict,
+                QStringLiteral("model '%1' already has an endpoint '%2'").arg(changed->name, endpoint.name), QStringLiteral("name") }));
+        *at = endpoint;
+    } else {
+        changed->endpoints.append(endpoint);
+    }
+    return upsertModel(*changed);
+}
+
+QFuture<Result<ModelConfig>> Engine::removeEndpoint(const QString& model, const QString& endpoint)
+{
+    std::optional<ModelConfig> changed = modelNamed(models(), model);
+    if (!changed)
+        return readyFuture(Result<ModelConfig>(noSuchModel(model)));
+    if (changed->endpoints.removeIf([&endpoint](const EndpointConfig& e) { return e.name == endpoint; }) == 0)
+        return readyFuture(
+            Result<ModelConfig>(Error::notFound(QStringLiteral("model '%1' has no endpoint '%2'").arg(changed->name, endpoint.left(128)))));
+    return upsertModel(*changed);
 }
 
 QFuture<VoidResult> Engine::setPaused(bool paused)

@@ -104,6 +104,14 @@ public:
     QFuture<Result<ModelConfig>> upsertModel(const ModelConfig& model);
     QFuture<VoidResult> removeModel(const QString& name);
     QFuture<VoidResult> setModelPaused(const QString& name, bool paused);
+    // One endpoint of a model changed, the rest kept: the model is read from
+    // the live configuration and saved with upsertModel (so two edits of one
+    // model at once: the last wins). With create, an endpoint name the model
+    // has is a Conflict (field "name"); otherwise that endpoint is replaced,
+    // or the endpoint added. NotFound when there is no such model.
+    QFuture<Result<ModelConfig>> upsertEndpoint(const QString& model, const EndpointConfig& endpoint, bool create);
+    // NotFound when there is no such model, or it has no such endpoint.
+    QFuture<Result<ModelConfig>> removeEndpoint(const QString& model, const QString& endpoint);
     QFuture<VoidResult> setPaused(bool paused);
     // Asks each endpoint of `model` (not yet saved, e.g. from an editor)
     // whether it answers with the given URL and key.

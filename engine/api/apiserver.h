@@ -1,25 +1,29 @@
 #pragma once
 
+#include "apicall.h"
 #include "httpserver.h"
-#include "core/apitoken.h"
+#include "requeststats.h"
 
+#include "core/apitoken.h"
 #include "core/enginetypes.h"
 #include "core/result.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
-#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
-#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace llmsched {
 
+class ApiController;
 class Engine;
+class EventsController;
 
 struct ApiOptions
 {
@@ -45,10 +49,30 @@ struct ApiOptions
     QStringList corsOrigins;
 };
 
-// The REST server: /api/v1 (native), /health, /metrics. A thin client of the
-// Engine facade: every request becomes an engine call whose future answers it.
-// Lives on its own thread (ApiHost), so neither the GUI nor the engine waits on
-// HTTP. Errors are {"error": {"code", "message", "field"}} with the matching status.
+// A route's handler; it answers through the call, now or from a continuation.
+using ApiHandler = std::function<void(const CallPtr&)>;
+
+// Whether the answers of a route go to the audit log (the routes that change something).
+enum class Audit : bool { No, Yes };
+
+struct ApiRoute
+{
+    QByteArray method;
+    QString pattern; // "/api/v1/tasks/{id}"
+    QStringList segments; // "{x}" = parameter
+    std::optional<Role> role; // nullopt: public
+    bool audited = false;
+    ApiHandler handler;
+};
+
+// The REST server: /api/v1 (native), the OpenAI-compatible /v1, /health and
+// /metrics. It listens, checks who may ask (address, Host, Origin, token,
+// role, rate), routes, and records every answer (per-route metrics, audit
+// log). What a route does is its controller's (api/*controller.h,
+// openaifacade.h, metricsexporter.h): a thin client of the Engine facade
+// whose futures are continued on this server's thread. Lives on its own
+// thread (ApiHost), so neither the GUI nor the engine waits on HTTP. Errors
+// are {"error": {"code", "message", "field"}} with the matching status.
 class ApiServer final : public QObject
 {
     Q_OBJECT
@@ -65,38 +89,29 @@ public:
 
     quint16 port() const { return m_http->port(); }
 
-    struct Call; // one request in flight
+    // ---- for the controllers, on this server's thread ----
+
+    // A request goes to the first route that matches its method and path.
+    void addRoute(const char* method, const QString& pattern, std::optional<Role> role, Audit audit, ApiHandler handler);
+    // Counts an answer for /metrics and, on an audited route, queues its audit row.
+    void recordRequest(const ApiCall& c, int status);
+    // Hands queued audit rows and token use to the store now.
+    void flushAudit();
+    // Token changes made through this server apply to its next request, not
+    // only once the engine's tokensChanged comes back.
+    void rememberToken(const QByteArray& secretHash, const ApiToken& token);
+    void forgetToken(const QString& id);
+    const HttpServer& http() const { return *m_http; }
+    const RequestStats& requestStats() const { return m_requestStats; }
 
 private:
-    void handle(HttpRequest request, std::shared_ptr<HttpReply> reply);
-    using Handler = std::function<void(const std::shared_ptr<Call>&)>;
-    struct Route
-    {
-        QByteArray method;
-        QString pattern;
-        QStringList segments; // "{x}" = parameter
-        std::optional<Role> role; // nullopt: public
-        bool audited = false;
-        Handler handler;
-    };
     struct Bucket
     {
         double tokens = 0;
         qint64 atMs = 0;
     };
-    struct EventClient
-    {
-        std::shared_ptr<HttpReply> reply;
-        QString model;
-    };
 
-    void addRoute(const char* method, const QString& pattern, std::optional<Role> role, bool audited, Handler handler);
-    void registerRoutes();
-    void onTaskEvents(const TaskEvents& events);
-    void onNotification(const Notification& n);
-    void flushAudit();
-    void flushSubmits();
-    void recordRequest(const Call& c, int status);
+    void handle(HttpRequest request, std::shared_ptr<HttpReply> reply);
     void refreshTokens();
     std::optional<ApiToken> authenticate(const QByteArray& header);
     bool allowed(const QHostAddress& address) const;
@@ -104,91 +119,26 @@ private:
     bool originAllowed(const QByteArray& origin) const;
     bool admitRate(const QString& tokenId);
 
-    // Handlers
-    void health(const std::shared_ptr<Call>& c);
-    void metrics(const std::shared_ptr<Call>& c);
-    void submitTasks(const std::shared_ptr<Call>& c);
-    void listTasks(const std::shared_ptr<Call>& c, bool deadLetters);
-    void getTask(const std::shared_ptr<Call>& c);
-    void cancelTask(const std::shared_ptr<Call>& c);
-    void patchTask(const std::shared_ptr<Call>& c);
-    void retryTask(const std::shared_ptr<Call>& c);
-    void taskLog(const std::shared_ptr<Call>& c);
-    void requeueDead(const std::shared_ptr<Call>& c);
-    void purgeDead(const std::shared_ptr<Call>& c);
-    void listModels(const std::shared_ptr<Call>& c);
-    void getModel(const std::shared_ptr<Call>& c);
-    void putModel(const std::shared_ptr<Call>& c, bool create);
-    void deleteModel(const std::shared_ptr<Call>& c);
-    void pauseModel(const std::shared_ptr<Call>& c, bool pause);
-    void listEndpoints(const std::shared_ptr<Call>& c);
-    void getEndpoint(const std::shared_ptr<Call>& c);
-    void putEndpoint(const std::shared_ptr<Call>& c, bool create);
-    void deleteEndpoint(const std::shared_ptr<Call>& c);
-    void stats(const std::shared_ptr<Call>& c);
-    void pauseAll(const std::shared_ptr<Call>& c, bool pause);
-    void logs(const std::shared_ptr<Call>& c);
-    void audit(const std::shared_ptr<Call>& c);
-    void listTokens(const std::shared_ptr<Call>& c);
-    void createToken(const std::shared_ptr<Call>& c);
-    void revokeToken(const std::shared_ptr<Call>& c);
-    void events(const std::shared_ptr<Call>& c);
-    // OpenAI-compatible facade (openaifacade.cpp)
-    struct FacadeWait
-    {
-        std::shared_ptr<Call> call;
-        TaskKind kind = TaskKind::Chat;
-        bool stream = false;
-        bool sentDelta = false;
-        QString model;
-    };
-    void putSecret(const std::shared_ptr<Call>& c);
-    void deleteSecret(const std::shared_ptr<Call>& c);
-    void facadeModels(const std::shared_ptr<Call>& c);
-    void facadeCall(const std::shared_ptr<Call>& c, TaskKind kind);
-    void facadeFail(
-        const std::shared_ptr<Call>& c, int status, const QString& type, const QString& message, const QString& param = {}, const QString& code = {});
-    void onTaskDelta(const QString& id, const QByteArray& chunk);
-    void onTaskFinished(const TaskOutcome& outcome);
-    QHash<QString, FacadeWait> m_waits; // facade calls waiting for their task, by task id
-
     Engine& m_engine;
     ApiOptions m_options;
     HttpServer* m_http;
-    std::vector<Route> m_routes;
+    std::vector<ApiRoute> m_routes;
+    // Children of this server (so they move to its thread with it), deleted
+    // before it: requests they still hold are answered while the HTTP server
+    // can still write.
+    QList<ApiController*> m_controllers;
+    EventsController* m_events = nullptr;
     QHash<QByteArray, ApiToken> m_tokens; // by hash
     qint64 m_tokensLoadedMs = 0;
     QHash<QString, qint64> m_tokenUse; // id -> last use, flushed periodically
     QHash<QString, Bucket> m_buckets;
     QList<AuditEntry> m_auditPending;
-    struct PendingSubmit
-    {
-        std::shared_ptr<Call> call;
-        bool single = false;
-    };
-    // Submits that arrived in one pass of the event loop go to the engine
-    // together (one hop, one store transaction); answered each on its own.
-    std::vector<PendingSubmit> m_submits;
-    QList<QList<TaskSpec>> m_submitSpecs;
     qint64 m_refusedAuth = 0; // 401s since the last warning about them
     QString m_refusedAuthRemote; // where the last one came from
     qint64 m_refusedAuthWarnedMs = 0;
-    std::deque<QJsonObject> m_logs; // recent notifications
-    QList<EventClient> m_eventClients;
     QTimer m_flushTimer;
-    QTimer m_keepAliveTimer;
-    QTimer m_statsTimer;
     QElapsedTimer m_clock;
-
-    // Request counters for /metrics: (route index + 1, 0 = unmatched) << 16 | status
-    // -> count, latency sum and histogram.
-    struct RouteStat
-    {
-        qint64 count = 0;
-        double seconds = 0;
-        std::array<qint64, 12> buckets {};
-    };
-    QHash<quint64, RouteStat> m_routeStats;
+    RequestStats m_requestStats;
 };
 
 // Runs an ApiServer on a thread of its own.

@@ -1,0 +1,119 @@
+#include "apicall.h"
+
+#include "apiserver.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace llmsched {
+
+int httpStatusFor(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::InvalidArgument:
+        return 422;
+    case ErrorCode::NotFound:
+        return 404;
+    case ErrorCode::Conflict:
+        return 409;
+    case ErrorCode::CapacityExceeded:
+        return 429;
+    case ErrorCode::PayloadTooLarge:
+        return 413;
+    case ErrorCode::Unavailable:
+        return 503;
+    case ErrorCode::StoreError:
+        return 503;
+    case ErrorCode::Internal:
+        return 500;
+    }
+    return 500;
+}
+
+QByteArray compactJson(const QJsonValue& v)
+{
+    if (v.isObject())
+        return QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact);
+    if (v.isArray())
+        return QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact);
+    return QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact).mid(1).chopped(1);
+}
+
+void ApiCall::answer(int status, const QByteArray& body, const QByteArray& contentType, const HttpHeaders& extra)
+{
+    if (reply->answered())
+        return;
+    if (!cors.isEmpty()) {
+        reply->send(status, body, contentType, extra + cors);
+        server->recordRequest(*this, status);
+        return;
+    }
+    reply->send(status, body, contentType, extra);
+    server->recordRequest(*this, status);
+}
+
+void ApiCall::answerJson(int status, const QJsonValue& body, const HttpHeaders& extra)
+{
+    answer(status, compactJson(body), QByteArrayLiteral("application/json"), extra);
+}
+
+void ApiCall::answerError(int status, const QString& code, const QString& message, const QString& field, const HttpHeaders& extra)
+{
+    const QJsonObject error { { QStringLiteral("code"), code }, { QStringLiteral("message"), message },
+        { QStringLiteral("field"), field.isEmpty() ? QJsonValue() : QJsonValue(field) } };
+    answerJson(status, QJsonObject { { QStringLiteral("error"), error } }, extra);
+}
+
+void ApiCall::answerError(const Error& e)
+{
+    HttpHeaders extra;
+    if (e.code == ErrorCode::CapacityExceeded)
+        extra.append({ QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1") });
+    if (e.code == ErrorCode::Unavailable || e.code == ErrorCode::StoreError)
+        extra.append({ QByteArrayLiteral("Retry-After"), QByteArrayLiteral("5") });
+    answerError(httpStatusFor(e.code), errorCodeName(e.code), e.message, e.field, extra);
+}
+
+void ApiCall::beginStream(int status, const QByteArray& contentType, const HttpHeaders& extra)
+{
+    reply->beginStream(status, contentType, extra + cors);
+    server->recordRequest(*this, status);
+}
+
+std::optional<QJsonValue> ApiCall::body()
+{
+    const QByteArray type = request.header("content-type").toLower();
+    if (!type.startsWith("application/json")) {
+        answerError(415, QStringLiteral("unsupported_media_type"), QStringLiteral("send the body as Content-Type: application/json"));
+        return std::nullopt;
+    }
+    QJsonParseError err {};
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &err);
+    if (err.error != QJsonParseError::NoError) {
+        answerError(400, QStringLiteral("invalid_json"),
+            QStringLiteral("the body is not valid JSON: %1 at offset %2").arg(err.errorString()).arg(err.offset));
+        return std::nullopt;
+    }
+    if (doc.isObject())
+        return QJsonValue(doc.object());
+    return QJsonValue(doc.array());
+}
+
+std::optional<QJsonObject> ApiCall::bodyObject()
+{
+    auto v = body();
+    if (!v)
+        return std::nullopt;
+    if (!v->isObject()) {
+        answerError(400, QStringLiteral("invalid_json"), QStringLiteral("the body must be a JSON object"));
+        return std::nullopt;
+    }
+    return v->toObject();
+}
+
+std::optional<QJsonObject> ApiCall::optionalBodyObject()
+{
+    return request.body.isEmpty() ? std::optional<QJsonObject>(QJsonObject {}) : bodyObject();
+}
+
+} // namespace llmsched

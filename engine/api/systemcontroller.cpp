@@ -1,0 +1,86 @@
+#include "systemcontroller.h"
+
+#include "snapshotjson.h"
+
+#include "engine.h"
+
+#include "core/timeutil.h"
+
+#include <QJsonArray>
+
+namespace llmsched {
+
+namespace {
+constexpr size_t kMaxLogs = 500;
+} // namespace
+
+SystemController::SystemController(ApiServer& server, Engine& engine)
+    : ApiController(server, engine)
+{
+    connect(&engine, &Engine::notification, this, &SystemController::onNotification);
+    addRoute("GET", QStringLiteral("/health"), std::nullopt, Audit::No, [this](const CallPtr& c) { health(c); });
+    addRoute("GET", QStringLiteral("/api/v1/system/stats"), Role::Viewer, Audit::No, [this](const CallPtr& c) { stats(c); });
+    addRoute("POST", QStringLiteral("/api/v1/system/pause"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { pauseAll(c, true); });
+    addRoute("POST", QStringLiteral("/api/v1/system/resume"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { pauseAll(c, false); });
+    addRoute("GET", QStringLiteral("/api/v1/system/logs"), Role::Viewer, Audit::No, [this](const CallPtr& c) { logs(c); });
+    addRoute("GET", QStringLiteral("/api/v1/system/audit"), Role::Admin, Audit::No, [this](const CallPtr& c) { audit(c); });
+}
+
+void SystemController::health(const CallPtr& c)
+{
+    const auto s = m_engine.snapshot();
+    const bool ready = m_engine.isRunning() && s->storeHealthy;
+    QJsonObject o { { QStringLiteral("status"), ready ? QStringLiteral("ok") : QStringLiteral("unavailable") }, { QStringLiteral("live"), true },
+        { QStringLiteral("ready"), ready }, { QStringLiteral("store"), s->storeHealthy ? QStringLiteral("ok") : s->storeError },
+        { QStringLiteral("version"), QStringLiteral(LLMSCHED_VERSION) } };
+    c->answerJson(ready ? 200 : 503, o);
+}
+
+void SystemController::stats(const CallPtr& c)
+{
+    c->answerJson(200, statsJson(*m_engine.snapshot()));
+}
+
+void SystemController::pauseAll(const CallPtr& c, bool pause)
+{
+    c->summary = pause ? QStringLiteral("paused dispatch") : QStringLiteral("resumed dispatch");
+    m_engine.setPaused(pause).then(this, [c, pause](const VoidResult& r) {
+        answerResult(c, r, [pause] { return QJsonObject { { QStringLiteral("paused"), pause } }; });
+    });
+}
+
+void SystemController::logs(const CallPtr& c)
+{
+    QJsonArray out;
+    for (auto it = m_logs.crbegin(); it != m_logs.crend(); ++it)
+        out.append(*it);
+    c->answerJson(200, QJsonObject { { QStringLiteral("logs"), out } });
+}
+
+void SystemController::audit(const CallPtr& c)
+{
+    m_server.flushAudit(); // the rows still queued here belong in the answer
+    const int limit = std::clamp(c->request.query.queryItemValue(QStringLiteral("limit")).toInt(), 0, 10'000);
+    m_engine.auditLog(0, limit > 0 ? limit : 100).then(this, [c](const Result<QList<AuditEntry>>& r) {
+        answerResult(c, r, [](const QList<AuditEntry>& entries) {
+            QJsonArray out;
+            for (const AuditEntry& e : entries)
+                out.append(QJsonObject { { QStringLiteral("time"), msToIso(e.timeMs) }, { QStringLiteral("token_id"), e.tokenId },
+                    { QStringLiteral("method"), e.method }, { QStringLiteral("path"), e.path }, { QStringLiteral("status"), e.status },
+                    { QStringLiteral("remote"), e.remote }, { QStringLiteral("summary"), e.summary } });
+            return QJsonObject { { QStringLiteral("entries"), out } };
+        });
+    });
+}
+
+void SystemController::onNotification(const Notification& n)
+{
+    static const char* kinds[] = { "info", "warning", "error" };
+    m_logs.push_back({ { QStringLiteral("time"), msToIso(nowMs()) }, { QStringLiteral("level"), QLatin1String(kinds[static_cast<int>(n.kind)]) },
+        { QStringLiteral("title"), n.title }, { QStringLiteral("message"), n.message } });
+    while (m_logs.size() > kMaxLogs)
+        m_logs.pop_front();
+    emit logged(m_logs.back());
+}
+
+} // namespace llmsched

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "apicall.h"
+
+class QObject;
+
+namespace llmsched {
+
+class Engine;
+
+// GET /api/v1/tasks and GET /api/v1/dead-letters take the same query and give
+// the same page; the dead letters are the task list fixed to state "dead"
+// (a state= parameter is then accepted and ignored).
+enum class TaskListScope : bool { AnyState, DeadLetters };
+
+// Reads the filter from the query (answering 400 for a bad one), asks the
+// engine and answers from its continuation on `context`'s thread.
+void answerTaskList(QObject* context, Engine& engine, const CallPtr& c, TaskListScope scope);
+
+} // namespace llmsched
