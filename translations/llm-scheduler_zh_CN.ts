@@ -845,18 +845,6 @@
         <translation>请输入服务器的基础 URL，例如 http://127.0.0.1:8000/v1。</translation>
     </message>
     <message>
-        <source>“%1” is not a valid URL (%2).</source>
-        <translation>“%1”不是有效的 URL（%2）。</translation>
-    </message>
-    <message>
-        <source>The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.</source>
-        <translation>基础 URL 必须以 http:// 或 https:// 开头，例如 http://127.0.0.1:8000/v1。</translation>
-    </message>
-    <message>
-        <source>The base URL has no host name, e.g. http://127.0.0.1:8000/v1.</source>
-        <translation>基础 URL 缺少主机名，例如 http://127.0.0.1:8000/v1。</translation>
-    </message>
-    <message>
         <source>Give the model a name.</source>
         <translation>请为模型命名。</translation>
     </message>
@@ -951,6 +939,10 @@
     <message>
         <source>The key of “%1” could not be stored: %2. Clear the API key field and give a reference such as env:OPENAI_API_KEY under Key reference instead.</source>
         <translation>无法存储“%1”的密钥：%2。请清空“API 密钥”字段，改为在“密钥引用”中填写引用，例如 env:OPENAI_API_KEY。</translation>
+    </message>
+    <message>
+        <source>“%1” is not an http:// or https:// URL with a host name, e.g. http://127.0.0.1:8000/v1.</source>
+        <translation>“%1”不是带主机名的 http:// 或 https:// 地址，例如 http://127.0.0.1:8000/v1。</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 #include "uiutil.h"
 
 #include "core/secrets.h"
+#include "core/timeutil.h"
 #include "engine.h"
 
 #include <QComboBox>
@@ -36,7 +37,7 @@ namespace {
 
 constexpr int kMaxConcurrencyLimit = 100'000;
 constexpr int kMaxQueueCapacity = 100'000'000;
-constexpr int kMaxTimeoutMs = 24 * 3600 * 1000;
+constexpr int kMaxTimeoutMs = static_cast<int>(kDayMs);
 constexpr int kMaxRetryDelayMs = int(kMaxRetryAfterMs);
 constexpr int kMaxAttemptsLimit = 100;
 constexpr int kMaxRpm = 100'000'000;
@@ -570,30 +571,6 @@ ModelConfig ModelEditorDialog::formConfig()
 
 // ---- checks -------------------------------------------------------------------
 
-namespace {
-
-// Mirrors the engine's rule (EndpointConfig::read) with messages for a person at a form.
-std::optional<QString> checkBaseUrl(const QString& text, const QString& provider)
-{
-    if (provider == QLatin1String("simulated"))
-        return std::nullopt;
-    if (text.isEmpty()) {
-        if (provider == QLatin1String("http"))
-            return std::nullopt;
-        return ModelEditorDialog::tr("Enter the base URL of the server, e.g. http://127.0.0.1:8000/v1.");
-    }
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid())
-        return ModelEditorDialog::tr("“%1” is not a valid URL (%2).").arg(text, url.errorString());
-    if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        return ModelEditorDialog::tr("The base URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
-    if (url.host().isEmpty())
-        return ModelEditorDialog::tr("The base URL has no host name, e.g. http://127.0.0.1:8000/v1.");
-    return std::nullopt;
-}
-
-} // namespace
-
 bool ModelEditorDialog::fail(QWidget* field, const QString& message, int endpointRow)
 {
     if (endpointRow >= 0 && endpointRow != m_current)
@@ -633,41 +610,78 @@ bool ModelEditorDialog::validate()
 {
     storeEndpoint();
     clearProblems();
-    const QString name = modelName();
-    if (name.isEmpty())
-        return fail(m_name, tr("Give the model a name."));
-    if (!isValidModelName(name))
-        return fail(m_name,
-            tr("A model name starts with a letter or digit and may contain letters, digits and . _ : / - "
-               "(at most 128 characters)."));
+    // The engine's own validation (ModelConfig::problems), shown by field with
+    // a message for a person at a form; the form adds only what it alone knows.
+    const ModelConfig model = formConfig();
+    QList<ModelProblem> problems = model.problems();
+    // A key typed into the form goes to the keychain when saved; until then
+    // its endpoint has no reference, and that is fine.
+    problems.removeIf([this](const ModelProblem& p) {
+        return p.rule == ModelProblem::Rule::KeyRefInvalid && p.endpoint < m_drafts.size() && !m_drafts.at(p.endpoint).typedKey.isEmpty();
+    });
+    const auto first = std::find_if(problems.cbegin(), problems.cend(), [](const ModelProblem& p) { return p.endpoint < 0; });
+    if (first != problems.cend())
+        return failAt(*first);
     if (isNewModel()) {
         if (const auto snap = m_engine.snapshot()) {
             for (const ModelSnapshot& m : snap->models) {
-                if (m.name == name)
-                    return fail(m_name, tr("A model named “%1” already exists; choose another name or edit that model.").arg(name));
+                if (m.name == model.name)
+                    return fail(m_name, tr("A model named “%1” already exists; choose another name or edit that model.").arg(model.name));
             }
         }
     }
     if (m_drafts.isEmpty())
         return fail(m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
-    QSet<QString> names;
-    for (qsizetype i = 0; i < m_drafts.size(); ++i) {
-        const EndpointDraft& d = m_drafts.at(i);
-        const EndpointConfig& e = d.config;
-        const int row = int(i);
-        if (e.name.isEmpty())
-            return fail(m_endpointName, tr("Every endpoint needs a name."), row);
-        if (names.contains(e.name))
-            return fail(m_endpointName, tr("Two endpoints are named “%1”; give each its own name.").arg(e.name), row);
-        names.insert(e.name);
-        if (auto problem = checkBaseUrl(e.baseUrl, e.provider))
-            return fail(m_baseUrl, tr("Endpoint “%1”: %2").arg(e.name, *problem), row);
-        if (d.typedKey.isEmpty()) {
-            if (auto problem = checkSecretRef(e.apiKeyRef))
-                return fail(m_keyRef, tr("Endpoint “%1”: the key reference %2").arg(e.name, *problem), row);
-        }
-    }
+    if (!problems.isEmpty())
+        return failAt(problems.constFirst());
     return true;
+}
+
+QWidget* ModelEditorDialog::widgetFor(int endpoint, const QString& key) const
+{
+    if (endpoint < 0)
+        return key == QLatin1String("strategy") ? static_cast<QWidget*>(m_strategy) : m_name;
+    if (key == QLatin1String("name"))
+        return m_endpointName;
+    if (key == QLatin1String("base_url"))
+        return m_baseUrl;
+    if (key == QLatin1String("api_key_ref"))
+        return m_keyRef;
+    if (key == QLatin1String("provider"))
+        return m_provider;
+    return m_endpointList;
+}
+
+QString ModelEditorDialog::problemText(const ModelProblem& p) const
+{
+    using Rule = ModelProblem::Rule;
+    const QString endpoint = p.endpoint >= 0 && p.endpoint < m_drafts.size() ? m_drafts.at(p.endpoint).config.name : QString();
+    switch (p.rule) {
+    case Rule::NameMissing:
+        return tr("Give the model a name.");
+    case Rule::NameInvalid:
+        return tr("A model name starts with a letter or digit and may contain letters, digits and . _ : / - "
+                  "(at most 128 characters).");
+    case Rule::EndpointNameMissing:
+        return tr("Every endpoint needs a name.");
+    case Rule::EndpointNameDuplicate:
+        return tr("Two endpoints are named “%1”; give each its own name.").arg(p.value);
+    case Rule::BaseUrlMissing:
+        return tr("Endpoint “%1”: %2").arg(endpoint, tr("Enter the base URL of the server, e.g. http://127.0.0.1:8000/v1."));
+    case Rule::BaseUrlInvalid:
+        return tr("Endpoint “%1”: %2")
+            .arg(endpoint, tr("“%1” is not an http:// or https:// URL with a host name, e.g. http://127.0.0.1:8000/v1.").arg(p.value));
+    case Rule::KeyRefInvalid:
+        return tr("Endpoint “%1”: the key reference %2").arg(endpoint, p.message);
+    default:
+        // Rules the form's controls cannot break (ranges, choices): the engine's words.
+        return p.endpoint < 0 ? tr("%1: %2").arg(p.field(), p.message) : tr("Endpoint “%1”: %2").arg(endpoint, p.key + QLatin1Char(' ') + p.message);
+    }
+}
+
+bool ModelEditorDialog::failAt(const ModelProblem& problem)
+{
+    return fail(widgetFor(problem.endpoint, problem.key), problemText(problem), problem.endpoint);
 }
 
 // ---- engine calls -----------------------------------------------------------------
@@ -762,20 +776,11 @@ void ModelEditorDialog::runTest()
 void ModelEditorDialog::showEngineError(const QString& what, const Error& error)
 {
     // Point at the field the engine names, e.g. "endpoints[1].base_url".
-    static const QRegularExpression endpointField(QStringLiteral(R"(^endpoints\[(\d+)\]\.(\w+))"));
     const QString text = tr("%1: %2").arg(what, error.toString());
-    const auto match = endpointField.match(error.field);
-    if (match.hasMatch()) {
-        const int row = match.captured(1).toInt();
-        const QString field = match.captured(2);
-        QWidget* widget = field == QLatin1String("base_url") ? static_cast<QWidget*>(m_baseUrl)
-            : field == QLatin1String("api_key_ref")          ? m_keyRef
-            : field == QLatin1String("name")                 ? static_cast<QWidget*>(m_endpointName)
-                                                             : m_endpointList;
-        if (row < m_drafts.size()) {
-            fail(widget, text, row);
-            return;
-        }
+    const ModelFieldRef at = modelFieldRef(error.field);
+    if (at.endpoint >= 0 && at.endpoint < m_drafts.size()) {
+        fail(widgetFor(at.endpoint, at.key), text, at.endpoint);
+        return;
     }
     setMessage(text.toHtmlEscaped(), text, true);
 }

@@ -83,6 +83,9 @@ private:
 
     bool validate();
     bool fail(QWidget* field, const QString& message, int endpointRow = -1);
+    bool failAt(const ModelProblem& problem);
+    QWidget* widgetFor(int endpoint, const QString& key) const;
+    QString problemText(const ModelProblem& problem) const;
     void clearProblems();
     void showEngineError(const QString& what, const Error& error);
     void storeTypedKeys(const std::function<void()>& then);

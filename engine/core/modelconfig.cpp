@@ -2,6 +2,7 @@
 
 #include "jsonreader.h"
 #include "secrets.h"
+#include "timeutil.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -140,16 +141,7 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
     EndpointConfig e;
     e.name = r.string(QStringLiteral("name"), {}, 128);
     e.provider = r.string(QStringLiteral("provider"), e.provider, 32);
-    if (!kProviders.contains(e.provider))
-        r.fail(QStringLiteral("provider"), QStringLiteral("must be one of ") + kProviders.join(QStringLiteral(", ")));
     e.baseUrl = r.string(QStringLiteral("base_url"), {}, 2048);
-    // Optional for http endpoints (tasks then give absolute URLs), required by the LLM dialects.
-    if (e.provider != QLatin1String("simulated") && (e.provider != QLatin1String("http") || !e.baseUrl.isEmpty())) {
-        const QUrl url(e.baseUrl, QUrl::StrictMode);
-        if (e.baseUrl.isEmpty() || !url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-            || url.host().isEmpty())
-            r.fail(QStringLiteral("base_url"), QStringLiteral("must be an http:// or https:// URL such as http://127.0.0.1:8000/v1"));
-    }
     if (r.has(QStringLiteral("api_key"))) {
         r.value(QStringLiteral("api_key"));
         r.fail(QStringLiteral("api_key"),
@@ -157,8 +149,6 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
                            "and set api_key_ref to keychain:NAME, env:NAME or file:/path"));
     }
     e.apiKeyRef = r.string(QStringLiteral("api_key_ref"), {}, 1024);
-    if (auto problem = checkSecretRef(e.apiKeyRef))
-        r.fail(QStringLiteral("api_key_ref"), *problem);
     e.upstreamModel = r.string(QStringLiteral("upstream_model"), {}, 256);
     e.weight = static_cast<int>(r.integer(QStringLiteral("weight"), e.weight, 1, 1000));
     e.maxConcurrency = static_cast<int>(r.integer(QStringLiteral("max_concurrency"), 0, 0, 100'000));
@@ -166,20 +156,14 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
     e.tpm = r.integer(QStringLiteral("tpm"), 0, 0, 10'000'000'000LL);
     e.adaptiveConcurrency = r.boolean(QStringLiteral("adaptive_concurrency"), e.adaptiveConcurrency);
     e.minConcurrency = static_cast<int>(r.integer(QStringLiteral("min_concurrency"), e.minConcurrency, 1, 100'000));
-    if (e.maxConcurrency > 0 && e.minConcurrency > e.maxConcurrency)
-        r.fail(QStringLiteral("min_concurrency"), QStringLiteral("must not be above max_concurrency"));
     {
         ObjectReader cr(r.object(QStringLiteral("circuit")), r.path(QStringLiteral("circuit")));
         e.circuit = CircuitConfig::read(cr);
         if (auto err = cr.finish())
             r.fail(*err);
     }
-    e.healthCheckIntervalMs = r.integer(QStringLiteral("health_check_interval_ms"), e.healthCheckIntervalMs, 0, 24LL * 3600 * 1000);
-    if (e.healthCheckIntervalMs > 0 && e.healthCheckIntervalMs < 100)
-        r.fail(QStringLiteral("health_check_interval_ms"), QStringLiteral("must be 0 (off) or at least 100"));
+    e.healthCheckIntervalMs = r.integer(QStringLiteral("health_check_interval_ms"), e.healthCheckIntervalMs, 0, kDayMs);
     e.healthPath = r.string(QStringLiteral("health_path"), {}, 1024);
-    if (!e.healthPath.isEmpty() && !e.healthPath.startsWith(QLatin1Char('/')))
-        r.fail(QStringLiteral("health_path"), QStringLiteral("must start with '/', e.g. /health"));
     const QJsonArray statuses = r.array(QStringLiteral("success_statuses"));
     for (const QJsonValue& v : statuses) {
         const int code = v.toInt(-1);
@@ -190,14 +174,6 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
         e.successStatuses.append(code);
     }
     e.allowedHosts = r.stringList(QStringLiteral("allowed_hosts"), 256, 255);
-    for (const QString& host : std::as_const(e.allowedHosts)) {
-        if (auto problem = checkAllowedHost(host)) {
-            r.fail(QStringLiteral("allowed_hosts"), QStringLiteral("'%1' %2").arg(host.left(64), *problem));
-            break;
-        }
-    }
-    if (!e.allowedHosts.isEmpty() && e.provider != QLatin1String("http"))
-        r.fail(QStringLiteral("allowed_hosts"), QStringLiteral("applies to endpoints with provider \"http\" only"));
     e.defaultMaxTokens = static_cast<int>(r.integer(QStringLiteral("default_max_tokens"), e.defaultMaxTokens, 1, 10'000'000));
     e.anthropicVersion = r.string(QStringLiteral("anthropic_version"), e.anthropicVersion, 64);
     ObjectReader sr(r.object(QStringLiteral("simulation")), r.path(QStringLiteral("simulation")));
@@ -251,13 +227,11 @@ Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString
     ObjectReader r(json, pathPrefix);
     ModelConfig m;
     m.name = r.requiredString(QStringLiteral("name"), 128);
-    if (!r.failed() && !isValidModelName(m.name))
-        r.fail(QStringLiteral("name"), QStringLiteral("may contain letters, digits and . _ : / - (at most 128)"));
     m.description = r.string(QStringLiteral("description"), {}, 1024);
     m.concurrency = static_cast<int>(r.integer(QStringLiteral("concurrency"), m.concurrency, 1, 100'000));
     m.capacity = r.integer(QStringLiteral("capacity"), m.capacity, 1, 100'000'000);
-    m.timeoutMs = static_cast<int>(r.integer(QStringLiteral("timeout_ms"), m.timeoutMs, 1, 24 * 3600 * 1000));
-    m.agingIntervalMs = r.integer(QStringLiteral("aging_interval_ms"), m.agingIntervalMs, 0, 7LL * 24 * 3600 * 1000);
+    m.timeoutMs = static_cast<int>(r.integer(QStringLiteral("timeout_ms"), m.timeoutMs, 1, kDayMs));
+    m.agingIntervalMs = r.integer(QStringLiteral("aging_interval_ms"), m.agingIntervalMs, 0, 7 * kDayMs);
     {
         ObjectReader rr(r.object(QStringLiteral("retry")), r.path(QStringLiteral("retry")));
         m.retry = RetryPolicy::read(rr);
@@ -265,10 +239,7 @@ Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString
             r.fail(*err);
     }
     m.strategy = r.string(QStringLiteral("strategy"), m.strategy, 32);
-    if (!kStrategies.contains(m.strategy))
-        r.fail(QStringLiteral("strategy"), QStringLiteral("must be one of ") + kStrategies.join(QStringLiteral(", ")));
     const QJsonArray endpoints = r.array(QStringLiteral("endpoints"));
-    QSet<QString> names;
     for (qsizetype i = 0; i < endpoints.size() && !r.failed(); ++i) {
         const QString path = r.path(QStringLiteral("endpoints[%1]").arg(i));
         if (!endpoints.at(i).isObject()) {
@@ -279,9 +250,6 @@ Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString
         EndpointConfig e = EndpointConfig::read(er);
         if (e.name.isEmpty())
             e.name = QStringLiteral("%1-%2").arg(e.provider).arg(i + 1);
-        if (names.contains(e.name))
-            er.fail(QStringLiteral("name"), QStringLiteral("duplicates another endpoint's name"));
-        names.insert(e.name);
         if (auto err = er.finish()) {
             r.fail(*err);
             break;
@@ -294,7 +262,108 @@ Result<ModelConfig> ModelConfig::fromJson(const QJsonObject& json, const QString
     m.dailyBudgetUsd = r.number(QStringLiteral("daily_budget_usd"), 0, 0, 1e9);
     if (auto err = r.finish())
         return *err;
+    if (const QList<ModelProblem> found = m.problems(); !found.isEmpty())
+        return found.constFirst().toError(pathPrefix);
     return m;
+}
+
+namespace {
+
+using Rule = ModelProblem::Rule;
+
+// Why base_url does not suit the provider, or nullopt. Optional for http
+// endpoints (tasks then give absolute URLs), required by the LLM dialects.
+std::optional<std::pair<Rule, QString>> baseUrlProblem(const EndpointConfig& e)
+{
+    if (e.provider == QLatin1String("simulated") || (e.provider == QLatin1String("http") && e.baseUrl.isEmpty()))
+        return std::nullopt;
+    static const QString kHint = QStringLiteral("must be an http:// or https:// URL such as http://127.0.0.1:8000/v1");
+    if (e.baseUrl.isEmpty())
+        return std::pair { Rule::BaseUrlMissing, kHint };
+    const QUrl url(e.baseUrl, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+        return std::pair { Rule::BaseUrlInvalid, kHint };
+    return std::nullopt;
+}
+
+} // namespace
+
+QList<ModelProblem> ModelConfig::problems() const
+{
+    QList<ModelProblem> out;
+    const auto add = [&out](Rule rule, int endpoint, const QString& key, const QString& value, QString message) {
+        out.append({ rule, endpoint, key, value, std::move(message) });
+    };
+    if (name.trimmed().isEmpty())
+        add(Rule::NameMissing, -1, QStringLiteral("name"), name, QStringLiteral("must not be empty"));
+    else if (!isValidModelName(name))
+        add(Rule::NameInvalid, -1, QStringLiteral("name"), name, QStringLiteral("may contain letters, digits and . _ : / - (at most 128)"));
+    if (!kStrategies.contains(strategy))
+        add(Rule::StrategyUnknown, -1, QStringLiteral("strategy"), strategy,
+            QStringLiteral("must be one of ") + kStrategies.join(QStringLiteral(", ")));
+    QSet<QString> names;
+    for (qsizetype i = 0; i < endpoints.size(); ++i) {
+        const EndpointConfig& e = endpoints.at(i);
+        const int at = static_cast<int>(i);
+        if (e.name.trimmed().isEmpty())
+            add(Rule::EndpointNameMissing, at, QStringLiteral("name"), e.name, QStringLiteral("must not be empty"));
+        else if (names.contains(e.name))
+            add(Rule::EndpointNameDuplicate, at, QStringLiteral("name"), e.name, QStringLiteral("duplicates another endpoint's name"));
+        names.insert(e.name);
+        if (!kProviders.contains(e.provider)) {
+            add(Rule::ProviderUnknown, at, QStringLiteral("provider"), e.provider,
+                QStringLiteral("must be one of ") + kProviders.join(QStringLiteral(", ")));
+            continue; // the rules below depend on the provider
+        }
+        if (auto problem = baseUrlProblem(e))
+            add(problem->first, at, QStringLiteral("base_url"), e.baseUrl, problem->second);
+        if (auto problem = checkSecretRef(e.apiKeyRef))
+            add(Rule::KeyRefInvalid, at, QStringLiteral("api_key_ref"), e.apiKeyRef, *problem);
+        if (e.maxConcurrency > 0 && e.minConcurrency > e.maxConcurrency)
+            add(Rule::MinAboveMaxConcurrency, at, QStringLiteral("min_concurrency"), QString::number(e.minConcurrency),
+                QStringLiteral("must not be above max_concurrency"));
+        if (e.healthCheckIntervalMs > 0 && e.healthCheckIntervalMs < kMinHealthCheckIntervalMs)
+            add(Rule::HealthIntervalTooShort, at, QStringLiteral("health_check_interval_ms"), QString::number(e.healthCheckIntervalMs),
+                QStringLiteral("must be 0 (off) or at least %1").arg(kMinHealthCheckIntervalMs));
+        if (!e.healthPath.isEmpty() && !e.healthPath.startsWith(QLatin1Char('/')))
+            add(Rule::HealthPathRelative, at, QStringLiteral("health_path"), e.healthPath, QStringLiteral("must start with '/', e.g. /health"));
+        if (!e.allowedHosts.isEmpty() && e.provider != QLatin1String("http"))
+            add(Rule::AllowedHostsNotHttp, at, QStringLiteral("allowed_hosts"), {},
+                QStringLiteral("applies to endpoints with provider \"http\" only"));
+        for (const QString& host : e.allowedHosts) {
+            if (auto problem = checkAllowedHost(host)) {
+                add(Rule::AllowedHostInvalid, at, QStringLiteral("allowed_hosts"), host, QStringLiteral("'%1' %2").arg(host.left(64), *problem));
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+Result<ModelConfig> ModelConfig::validated() const
+{
+    if (const QList<ModelProblem> found = problems(); !found.isEmpty())
+        return found.constFirst().toError();
+    return *this;
+}
+
+QString ModelProblem::field() const
+{
+    return endpoint < 0 ? key : QStringLiteral("endpoints[%1].%2").arg(endpoint).arg(key);
+}
+
+Error ModelProblem::toError(const QString& pathPrefix) const
+{
+    return Error::invalid(pathPrefix.isEmpty() ? field() : pathPrefix + QLatin1Char('.') + field(), message);
+}
+
+ModelFieldRef modelFieldRef(const QString& field)
+{
+    static const QRegularExpression endpointField(QStringLiteral(R"(^endpoints\[(\d+)\]\.(\w+))"));
+    const auto match = endpointField.match(field);
+    if (match.hasMatch())
+        return { match.captured(1).toInt(), match.captured(2) };
+    return { -1, field.section(QLatin1Char('.'), 0, 0) };
 }
 
 QJsonObject ModelConfig::toJson() const

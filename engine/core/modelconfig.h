@@ -51,6 +51,7 @@ struct CircuitConfig
 };
 
 constexpr qint64 kDefaultHealthCheckIntervalMs = 30'000;
+constexpr qint64 kMinHealthCheckIntervalMs = 100;
 constexpr int kDefaultAnthropicMaxTokens = 1024;
 
 // Why an entry of an http endpoint's allowed_hosts is malformed, or nullopt.
@@ -100,12 +101,61 @@ struct ModelConfig
     double outputPricePerMTok = 0;
     double dailyBudgetUsd = 0; // 0: no budget
 
+    // Reads a model from JSON (REST, config files, the store): the types and
+    // ranges of every field, then validate().
     static Result<ModelConfig> fromJson(const QJsonObject& json, const QString& pathPrefix = {});
     QJsonObject toJson() const;
+
+    // The one validation of a model, whoever built it (JSON, the GUI's editor,
+    // tests): every rule that ties fields together or needs more than a range.
+    // The engine refuses a model with problems; the GUI points at each by field.
+    QList<struct ModelProblem> problems() const;
+    // This model, or its first problem as an Error naming the field.
+    Result<ModelConfig> validated() const;
 
     // A model with one simulated endpoint, used by --simulate and the first-run demo.
     static ModelConfig simulatedDemo(const QString& name = QStringLiteral("demo"));
 };
+
+// One thing wrong with a model (ModelConfig::problems): which field, by
+// endpoint index and JSON key (for a form to point at without parsing text),
+// which rule (for a translated message) and an English message (REST, logs).
+struct ModelProblem
+{
+    enum class Rule : quint8 {
+        NameMissing,
+        NameInvalid,
+        StrategyUnknown,
+        EndpointNameMissing,
+        EndpointNameDuplicate,
+        ProviderUnknown,
+        BaseUrlMissing,
+        BaseUrlInvalid,
+        KeyRefInvalid,
+        MinAboveMaxConcurrency,
+        HealthIntervalTooShort,
+        HealthPathRelative,
+        AllowedHostInvalid,
+        AllowedHostsNotHttp,
+    };
+    Rule rule = Rule::NameMissing;
+    int endpoint = -1; // index into ModelConfig::endpoints; -1: the model itself
+    QString key; // the JSON key: "name", "base_url", "api_key_ref" ...
+    QString value; // the offending value, for messages
+    QString message; // English, without the field
+
+    // "endpoints[1].base_url", or "name" for the model's own fields.
+    QString field() const;
+    Error toError(const QString& pathPrefix = {}) const;
+};
+
+// Where an error's field ("endpoints[1].base_url", "name") points in a model.
+struct ModelFieldRef
+{
+    int endpoint = -1; // -1: the model itself (or not a model field)
+    QString key;
+};
+ModelFieldRef modelFieldRef(const QString& field);
 
 // Model names appear in URLs and metric labels.
 bool isValidModelName(const QString& name);

@@ -186,10 +186,10 @@ Result<TaskSpec> TaskSpec::fromJson(const QJsonObject& json, const QString& path
             r.fail(QStringLiteral("priority"), QStringLiteral("must be an integer 0..9 (0 most urgent) or high, medium, low"));
     }
     spec.maxAttempts = static_cast<int>(r.integer(QStringLiteral("max_attempts"), 0, 1, 100));
-    spec.timeoutMs = static_cast<int>(r.integer(QStringLiteral("timeout_ms"), 0, 1, 24 * 3600 * 1000));
+    spec.timeoutMs = static_cast<int>(r.integer(QStringLiteral("timeout_ms"), 0, 1, kDayMs));
     if (auto t = readTime(r, QStringLiteral("run_at")))
         spec.runAtMs = *t;
-    const qint64 delay = r.integer(QStringLiteral("delay_ms"), 0, 0, 366LL * 24 * 3600 * 1000);
+    const qint64 delay = r.integer(QStringLiteral("delay_ms"), 0, 0, 366 * kDayMs);
     if (delay > 0) {
         if (spec.runAtMs > 0)
             r.fail(QStringLiteral("delay_ms"), QStringLiteral("cannot be combined with run_at"));

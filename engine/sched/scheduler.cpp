@@ -632,7 +632,7 @@ void Scheduler::noteWake(qint64 atMs)
     if (m_wakeAt != 0 && m_wakeAt <= atMs && m_wakeTimer.isActive())
         return;
     m_wakeAt = atMs;
-    m_wakeTimer.start(static_cast<int>(std::clamp<qint64>(atMs - nowMs(), 0, 24LL * 3600 * 1000)));
+    m_wakeTimer.start(static_cast<int>(std::clamp<qint64>(atMs - nowMs(), 0, kDayMs)));
 }
 
 bool Scheduler::budgetBlocked(ModelRuntime& m, qint64 nowMs)
@@ -1079,7 +1079,7 @@ QCoro::Task<void> Scheduler::runHealthCheck(QString model, std::shared_ptr<Endpo
 
 void Scheduler::testConnection(ModelConfig model, Reply<Result<QList<EndpointTestResult>>> reply)
 {
-    auto checked = ModelConfig::fromJson(model.toJson());
+    auto checked = model.validated();
     if (!checked)
         return resolve(reply, checked.error());
     auto pool = EndpointPool::create(*checked, m_providers);
@@ -1158,7 +1158,7 @@ void Scheduler::armTimer()
         m_timer.stop();
         return;
     }
-    const qint64 delay = std::clamp<qint64>(next - nowMs(), 0, 24LL * 3600 * 1000);
+    const qint64 delay = std::clamp<qint64>(next - nowMs(), 0, kDayMs);
     m_timer.start(static_cast<int>(delay));
 }
 
@@ -1462,13 +1462,12 @@ void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidR
 
 void Scheduler::upsertModel(ModelConfig model, Reply<Result<ModelConfig>> reply)
 {
-    // Callers may build the struct by hand (GUI, tests): validate it as if it came as JSON.
-    auto checked = ModelConfig::fromJson(model.toJson());
+    auto checked = model.validated();
     if (!checked)
         return resolve(reply, checked.error());
-    if (auto pool = EndpointPool::create(model, m_providers); !pool)
+    if (auto pool = EndpointPool::create(*checked, m_providers); !pool)
         return resolve(reply, pool.error());
-    persistModel(model, [this, model, reply](VoidResult r) {
+    persistModel(*checked, [this, model = *checked, reply](VoidResult r) {
         if (!r)
             return resolve(reply, r.error());
         if (auto installed = installModel(model); !installed)

@@ -445,11 +445,12 @@ Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason)
     QSqlQuery q(db);
     // Log first, while the rows still say running.
     q.prepare(QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data) "
-                             "SELECT seq, ?, 2, CASE WHEN attempts >= max_attempts "
+                             "SELECT seq, ?, ?, CASE WHEN attempts >= max_attempts "
                              "THEN 'attempt ' || attempts || ' was interrupted (' || ? || '); no attempts left: dead' "
                              "ELSE 'attempt ' || attempts || ' was interrupted (' || ? || '); queued again' END, NULL "
                              "FROM tasks WHERE state = ?"));
     q.addBindValue(now);
+    q.addBindValue(static_cast<int>(LogLevel::Warning));
     q.addBindValue(reason);
     q.addBindValue(reason);
     q.addBindValue(running);

@@ -458,6 +458,18 @@ void TestModelsView::invalidFieldsAreRefused()
     dialog->save();
     QVERIFY(dialog->message().contains(QStringLiteral("needs a name")));
 
+    // The engine's rule for base_url, pointed at the field of the endpoint it names.
+    endpointName->setText(QStringLiteral("second"));
+    auto* provider = child<QComboBox>(dialog, "provider");
+    provider->setCurrentIndex(provider->findData(QStringLiteral("openai")));
+    auto* baseUrl = child<QLineEdit>(dialog, "baseUrl");
+    baseUrl->setText(QStringLiteral("ftp://files.example.com"));
+    dialog->save();
+    QVERIFY2(dialog->message().contains(QStringLiteral("ftp://files.example.com")), qPrintable(dialog->message()));
+    QVERIFY2(dialog->message().contains(QStringLiteral("“second”")), qPrintable(dialog->message()));
+    QCOMPARE(dialog->focusWidget(), baseUrl);
+    endpointName->setText(QString());
+
     child<QPushButton>(dialog, "removeEndpoint")->click();
     child<QLineEdit>(dialog, "keyRef")->setText(QStringLiteral("sk-pasted-key-1234567890"));
     dialog->save();

@@ -75,6 +75,9 @@ private slots:
     void pathPrefix();
     void roundTrip();
     void simulatedDemoRoundTrip();
+    void problemsNameTheirField();
+    void validatedRefusesWhatJsonRefuses();
+    void modelFieldRefs();
 };
 
 void TestModelConfig::defaults()
@@ -519,6 +522,98 @@ void TestModelConfig::simulatedDemoRoundTrip()
     QCOMPARE(s.completionTokensMax, demo.endpoints.at(0).simulation.completionTokensMax);
     QCOMPARE(m->retry.initialDelayMs, demo.retry.initialDelayMs);
     QCOMPARE(m->toJson(), demo.toJson());
+}
+
+// The one validation, on a model built in memory as the GUI's editor does.
+void TestModelConfig::problemsNameTheirField()
+{
+    using Rule = ModelProblem::Rule;
+    ModelConfig m;
+    m.name = QStringLiteral("bad name!");
+    EndpointConfig a;
+    a.name = QStringLiteral("a");
+    a.provider = QStringLiteral("openai");
+    a.baseUrl = QStringLiteral("ftp://x");
+    a.apiKeyRef = QStringLiteral("sk-pasted-key");
+    EndpointConfig b;
+    b.name = QStringLiteral("a");
+    b.provider = QStringLiteral("anthropic");
+    b.maxConcurrency = 2;
+    b.minConcurrency = 5;
+    b.allowedHosts = { QStringLiteral("api.example.com") };
+    EndpointConfig c;
+    c.provider = QStringLiteral("teapot");
+    m.endpoints = { a, b, c };
+
+    const QList<ModelProblem> found = m.problems();
+    QList<std::tuple<Rule, int, QString>> got;
+    for (const ModelProblem& p : found)
+        got.append({ p.rule, p.endpoint, p.key });
+    const QList<std::tuple<Rule, int, QString>> expected {
+        { Rule::NameInvalid, -1, QStringLiteral("name") },
+        { Rule::BaseUrlInvalid, 0, QStringLiteral("base_url") },
+        { Rule::KeyRefInvalid, 0, QStringLiteral("api_key_ref") },
+        { Rule::EndpointNameDuplicate, 1, QStringLiteral("name") },
+        { Rule::BaseUrlMissing, 1, QStringLiteral("base_url") },
+        { Rule::MinAboveMaxConcurrency, 1, QStringLiteral("min_concurrency") },
+        { Rule::AllowedHostsNotHttp, 1, QStringLiteral("allowed_hosts") },
+        { Rule::EndpointNameMissing, 2, QStringLiteral("name") },
+        { Rule::ProviderUnknown, 2, QStringLiteral("provider") },
+    };
+    QCOMPARE(got, expected);
+    QCOMPARE(found.at(1).field(), QStringLiteral("endpoints[0].base_url"));
+    QCOMPARE(found.at(1).value, QStringLiteral("ftp://x"));
+    QVERIFY(!found.at(2).message.contains(QStringLiteral("sk-pasted")) || found.at(2).value == a.apiKeyRef);
+
+    const auto checked = m.validated();
+    QVERIFY(!checked);
+    QCOMPARE(checked.error().field, QStringLiteral("name"));
+    QCOMPARE(checked.error().code, ErrorCode::InvalidArgument);
+
+    const ModelConfig ok = ModelConfig::simulatedDemo();
+    QVERIFY(ok.problems().isEmpty());
+    QVERIFY(ok.validated().ok());
+}
+
+// JSON and the struct go through the same rules: a model refused as JSON is
+// refused as a struct, with the same field.
+void TestModelConfig::validatedRefusesWhatJsonRefuses()
+{
+    const QList<QJsonObject> bad {
+        QJsonObject { { QStringLiteral("name"), QStringLiteral("m") }, { QStringLiteral("strategy"), QStringLiteral("random") } },
+        QJsonObject { { QStringLiteral("name"), QStringLiteral("m") },
+            { QStringLiteral("endpoints"),
+                QJsonArray { QJsonObject {
+                    { QStringLiteral("provider"), QStringLiteral("openai") }, { QStringLiteral("base_url"), QStringLiteral("http://") } } } } },
+        QJsonObject { { QStringLiteral("name"), QStringLiteral("m") },
+            { QStringLiteral("endpoints"),
+                QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("h") }, { QStringLiteral("provider"), QStringLiteral("http") },
+                    { QStringLiteral("health_path"), QStringLiteral("health") } } } } },
+    };
+    for (const QJsonObject& json : bad) {
+        const auto parsed = ModelConfig::fromJson(json, QStringLiteral("models[3]"));
+        QVERIFY(!parsed);
+        QVERIFY2(parsed.error().field.startsWith(QStringLiteral("models[3].")), qPrintable(parsed.error().field));
+    }
+    ModelConfig viaStruct;
+    viaStruct.name = QStringLiteral("m");
+    viaStruct.strategy = QStringLiteral("random");
+    QCOMPARE(viaStruct.validated().error().field, QStringLiteral("strategy"));
+    QCOMPARE(viaStruct.validated().error().message, ModelConfig::fromJson(bad.at(0)).error().message);
+}
+
+void TestModelConfig::modelFieldRefs()
+{
+    const ModelFieldRef endpoint = modelFieldRef(QStringLiteral("endpoints[12].base_url"));
+    QCOMPARE(endpoint.endpoint, 12);
+    QCOMPARE(endpoint.key, QStringLiteral("base_url"));
+    const ModelFieldRef nested = modelFieldRef(QStringLiteral("endpoints[0].circuit.open_ms"));
+    QCOMPARE(nested.endpoint, 0);
+    QCOMPARE(nested.key, QStringLiteral("circuit"));
+    const ModelFieldRef own = modelFieldRef(QStringLiteral("retry.max_attempts"));
+    QCOMPARE(own.endpoint, -1);
+    QCOMPARE(own.key, QStringLiteral("retry"));
+    QCOMPARE(modelFieldRef(QString()).endpoint, -1);
 }
 
 QTEST_GUILESS_MAIN(TestModelConfig)
