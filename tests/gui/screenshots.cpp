@@ -5,6 +5,7 @@
 #include "controlcenter.h"
 #include "livestate.h"
 #include "mainwindow.h"
+#include "modeleditordialog.h"
 #include "queueview.h"
 #include "settingsdialog.h"
 #include "submitdialog.h"
@@ -14,6 +15,8 @@
 #include "enginetestutil.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QSettings>
@@ -115,6 +118,20 @@ int main(int argc, char** argv)
         pump(800);
         ok &= save(d, QStringLiteral("%1/task-detail%2.png").arg(out, suffix));
         d->close();
+    }
+    {
+        // The editor pointing at a field the engine's validation refuses.
+        ui::ModelEditorDialog d(center.engine(), std::nullopt, w);
+        d.show();
+        if (auto* name = d.findChild<QLineEdit*>(QStringLiteral("modelName")))
+            name->setText(QStringLiteral("my-vllm"));
+        if (auto* provider = d.findChild<QComboBox*>(QStringLiteral("provider")))
+            provider->setCurrentIndex(provider->findData(QStringLiteral("openai")));
+        if (auto* url = d.findChild<QLineEdit*>(QStringLiteral("baseUrl")))
+            url->setText(QStringLiteral("ftp://files.example.com"));
+        d.save();
+        pump(300);
+        ok &= save(&d, QStringLiteral("%1/model-editor-problem%2.png").arg(out, suffix));
     }
     {
         ui::SettingsDialog d(center.live(), ui::Settings::load(), center.restAddress(), w);
