@@ -486,11 +486,7 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
     }
     if (unknownIds.isEmpty()) {
         if (it->blockedOn == 0) {
-            TaskUpdate u;
-            u.fields = TaskUpdate::QueuedAt;
-            u.queuedMs = nowMs();
-            transition(id, *it, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
-            enqueueReady(id, m_active[id], u.queuedMs);
+            dependenciesDone(id, *it, nowMs());
             postDispatch();
         }
         return;
@@ -508,25 +504,36 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
         for (const QString& dep : unknownIds) {
             auto s = states.constFind(dep);
             if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
-                const QString why = s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
-                                                           : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value()));
-                TaskUpdate u;
-                u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
-                u.error = why;
-                u.finishedMs = nowMs();
-                transition(id, *t, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
+                dependencyFailed(id, *t,
+                    s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
+                                           : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value())),
+                    nowMs());
                 return;
             }
         }
         if (--t->blockedOn == 0) {
-            TaskUpdate u;
-            u.fields = TaskUpdate::QueuedAt;
-            u.queuedMs = nowMs();
-            transition(id, *t, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
-            enqueueReady(id, m_active[id], u.queuedMs);
+            dependenciesDone(id, *t, nowMs());
             postDispatch();
         }
     });
+}
+
+void Scheduler::dependenciesDone(const Ulid& id, ActiveTask& t, qint64 now)
+{
+    TaskUpdate u;
+    u.fields = TaskUpdate::QueuedAt;
+    u.queuedMs = now;
+    transition(id, t, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
+    enqueueReady(id, m_active[id], now); // transition() may have moved the entry
+}
+
+void Scheduler::dependencyFailed(const Ulid& id, ActiveTask& t, const QString& why, qint64 now)
+{
+    TaskUpdate u;
+    u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+    u.error = why;
+    u.finishedMs = now;
+    transition(id, t, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
 }
 
 void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
@@ -537,22 +544,10 @@ void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
         auto it = m_active.find(d);
         if (it == m_active.end() || it->state != TaskState::Blocked)
             continue;
-        if (finalState == TaskState::Succeeded) {
-            if (--it->blockedOn == 0) {
-                TaskUpdate u;
-                u.fields = TaskUpdate::QueuedAt;
-                u.queuedMs = now;
-                transition(d, *it, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
-                enqueueReady(d, m_active[d], now);
-            }
-        } else {
-            const QString why = QStringLiteral("dependency %1 ended %2").arg(id.toString(), taskStateName(finalState));
-            TaskUpdate u;
-            u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
-            u.error = why;
-            u.finishedMs = now;
-            transition(d, *it, TaskState::Cancelled, u, LogLevel::Warning, QStringLiteral("cancelled: ") + why, why);
-        }
+        if (finalState != TaskState::Succeeded)
+            dependencyFailed(d, *it, QStringLiteral("dependency %1 ended %2").arg(id.toString(), taskStateName(finalState)), now);
+        else if (--it->blockedOn == 0)
+            dependenciesDone(d, *it, now);
     }
     if (!dependents.isEmpty())
         postDispatch();

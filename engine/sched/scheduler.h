@@ -230,6 +230,10 @@ private:
     void transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpdate update, LogLevel level, QString message, QString error = {});
     void finalize(const Ulid& id, ActiveTask& t, TaskState state);
     void releaseDependents(const Ulid& id, TaskState finalState);
+    // A blocked task whose dependencies all succeeded goes to its queue; one whose
+    // dependency did not is cancelled with the reason.
+    void dependenciesDone(const Ulid& id, ActiveTask& t, qint64 now);
+    void dependencyFailed(const Ulid& id, ActiveTask& t, const QString& why, qint64 now);
 
     void onWriterStatus(const WriterStatus& status);
     void flushEvents();
