@@ -41,14 +41,6 @@ Error notRunning()
     return Error::unavailable(QStringLiteral("the engine is not running (not started, or shutting down)"));
 }
 
-std::optional<ModelConfig> modelNamed(const QList<ModelConfig>& models, const QString& name)
-{
-    for (const ModelConfig& m : models)
-        if (m.name == name)
-            return m;
-    return std::nullopt;
-}
-
 Error noSuchModel(const QString& name)
 {
     return Error::notFound(QStringLiteral("no model named '%1'").arg(name.left(128)));
@@ -366,7 +358,7 @@ QFuture<VoidResult> Engine::setModelPaused(const QString& name, bool paused)
 
 QFuture<Result<ModelConfig>> Engine::upsertEndpoint(const QString& model, const EndpointConfig& endpoint, bool create)
 {
-    std::optional<ModelConfig> changed = modelNamed(models(), model);
+    std::optional<ModelConfig> changed = this->model(model);
     if (!changed)
         return readyFuture(Result<ModelConfig>(noSuchModel(model)));
     if (endpoint.name.isEmpty())
@@ -385,7 +377,7 @@ QFuture<Result<ModelConfig>> Engine::upsertEndpoint(const QString& model, const 
 
 QFuture<Result<ModelConfig>> Engine::removeEndpoint(const QString& model, const QString& endpoint)
 {
-    std::optional<ModelConfig> changed = modelNamed(models(), model);
+    std::optional<ModelConfig> changed = this->model(model);
     if (!changed)
         return readyFuture(Result<ModelConfig>(noSuchModel(model)));
     if (changed->endpoints.removeIf([&endpoint](const EndpointConfig& e) { return e.name == endpoint; }) == 0)
@@ -397,6 +389,15 @@ QFuture<Result<ModelConfig>> Engine::removeEndpoint(const QString& model, const 
 QFuture<VoidResult> Engine::setPaused(bool paused)
 {
     return post<VoidResult>([paused](Scheduler& s, auto r) { s.setPaused(paused, r); });
+}
+
+std::optional<ModelConfig> Engine::model(const QString& name) const
+{
+    const auto snap = snapshot();
+    for (const ModelSnapshot& m : snap->models)
+        if (m.name == name)
+            return m.config;
+    return std::nullopt;
 }
 
 std::shared_ptr<const EngineSnapshot> Engine::snapshot() const

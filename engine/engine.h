@@ -101,6 +101,8 @@ public:
 
     // Models.
     QList<ModelConfig> models() const;
+    // The model of that name in the live snapshot, if there is one.
+    std::optional<ModelConfig> model(const QString& name) const;
     QFuture<Result<ModelConfig>> upsertModel(const ModelConfig& model);
     QFuture<VoidResult> removeModel(const QString& name);
     QFuture<VoidResult> setModelPaused(const QString& name, bool paused);

@@ -27,14 +27,6 @@ bool refusedAsAsked(const Error& e)
 {
     return e.code == ErrorCode::InvalidArgument || e.code == ErrorCode::NotFound || e.code == ErrorCode::Conflict;
 }
-
-std::optional<ModelConfig> findModel(const Engine& engine, const QString& name)
-{
-    for (const ModelConfig& m : engine.models())
-        if (m.name == name)
-            return m;
-    return std::nullopt;
-}
 } // namespace
 
 ModelsController::ModelsController(ApiServer& server, Engine& engine)
@@ -58,7 +50,7 @@ ModelsController::ModelsController(ApiServer& server, Engine& engine)
 
 std::optional<ModelConfig> ModelsController::pathModel(const CallPtr& c) const
 {
-    auto m = findModel(m_engine, c->param(0));
+    auto m = m_engine.model(c->param(0));
     if (!m)
         c->answerError(404, QStringLiteral("not_found"), QStringLiteral("no model named '%1'").arg(c->param(0).left(128)));
     return m;
@@ -95,7 +87,7 @@ void ModelsController::putModel(const CallPtr& c, bool create)
     auto config = ModelConfig::fromJson(json);
     if (!config)
         return c->answerError(config.error());
-    const bool exists = findModel(m_engine, config->name).has_value();
+    const bool exists = m_engine.model(config->name).has_value();
     if (create && exists)
         return c->answerError(409, QStringLiteral("conflict"),
             QStringLiteral("model '%1' exists; PUT /api/v1/models/%1 replaces it").arg(config->name), QStringLiteral("name"));
