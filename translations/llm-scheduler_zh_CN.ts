@@ -81,23 +81,7 @@
     </message>
 </context>
 <context>
-    <name>llmsched::Scheduler</name>
-    <message>
-        <source>Model %1 spent $%2 of its $%3 daily budget; its queue waits until 00:00 UTC or until the budget is raised</source>
-        <translation>模型 %1 已花费每日预算 $%3 中的 $%2；其队列将等待至 UTC 00:00 或预算调高之后</translation>
-    </message>
-    <message>
-        <source>Daily budget reached</source>
-        <translation>已达每日预算</translation>
-    </message>
-    <message>
-        <source>Task moved to dead letters</source>
-        <translation>任务已移入死信队列</translation>
-    </message>
-    <message>
-        <source>%1 on %2: %3</source>
-        <translation>%1（模型 %2）：%3</translation>
-    </message>
+    <name>llmsched::EndpointSupervisor</name>
     <message>
         <source>after %1 failures</source>
         <translation>连续失败 %1 次后</translation>
@@ -137,6 +121,25 @@
     <message>
         <source>answered in %1 ms</source>
         <translation>响应用时 %1 ms</translation>
+    </message>
+</context>
+<context>
+    <name>llmsched::Scheduler</name>
+    <message>
+        <source>Model %1 spent $%2 of its $%3 daily budget; its queue waits until 00:00 UTC or until the budget is raised</source>
+        <translation>模型 %1 已花费每日预算 $%3 中的 $%2；其队列将等待至 UTC 00:00 或预算调高之后</translation>
+    </message>
+    <message>
+        <source>Daily budget reached</source>
+        <translation>已达每日预算</translation>
+    </message>
+    <message>
+        <source>Task moved to dead letters</source>
+        <translation>任务已移入死信队列</translation>
+    </message>
+    <message>
+        <source>%1 on %2: %3</source>
+        <translation>%1（模型 %2）：%3</translation>
     </message>
     <message>
         <source>Store writes fail</source>

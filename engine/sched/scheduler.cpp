@@ -14,8 +14,6 @@ namespace llmsched {
 
 namespace {
 constexpr int kRollupCheckMs = 5000;
-constexpr int kHealthTickMs = 1000;
-constexpr int kHealthTimeoutMs = 10'000;
 constexpr qint64 kDefaultCompletionEstimate = 256;
 const QString kPausedSetting = QStringLiteral("paused");
 } // namespace
@@ -35,6 +33,13 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
     , m_http(new HttpClientPool(this))
     , m_secrets(new SecretStore(this))
     , m_providers { m_http, m_secrets }
+    , m_endpoints(new EndpointSupervisor(
+          [this](const auto& visit) {
+              for (auto& m : m_models)
+                  if (m && m->endpoints)
+                      visit(m->config.name, *m->endpoints);
+          },
+          this))
     , m_sink(std::move(sink))
     , m_rng(m_options.randomSeed ? m_options.randomSeed : QRandomGenerator::global()->generate())
     , m_timer(this)
@@ -43,7 +48,6 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
     , m_rollupTimer(this)
     , m_eventTimer(this)
     , m_wakeTimer(this)
-    , m_healthTimer(this)
     , m_drainTimer(this)
 {
     m_wakeTimer.setSingleShot(true);
@@ -52,8 +56,10 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
         m_wakeAt = 0;
         postDispatch();
     });
-    m_healthTimer.setInterval(kHealthTickMs);
-    connect(&m_healthTimer, &QTimer::timeout, this, &Scheduler::checkHealthDue);
+    connect(m_endpoints, &EndpointSupervisor::notification, this, &Scheduler::notification);
+    connect(m_endpoints, &EndpointSupervisor::wakeAt, this, &Scheduler::noteWake);
+    connect(m_endpoints, &EndpointSupervisor::endpointsAvailable, this, &Scheduler::postDispatch);
+    connect(m_endpoints, &EndpointSupervisor::checksFinished, this, &Scheduler::checkStopped);
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &Scheduler::onTimer);
@@ -144,8 +150,7 @@ VoidResult Scheduler::restore(
     m_snapshotTimer.start();
     m_leaseTimer.start();
     m_rollupTimer.start();
-    m_healthTimer.start();
-    checkHealthDue();
+    m_endpoints->start();
     renewLease();
     publishSnapshot();
     armTimer();
@@ -295,7 +300,7 @@ void Scheduler::submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QL
             },
             Qt::QueuedConnection);
     });
-    m_lastTicket = ticket;
+    m_gate.wrote(ticket);
     Result<QList<SubmitOutcome>> r = onInserted(mine, assumed, 0, mine.size(), true, ticket);
     releaseReserved(mine);
     resolve(reply, std::move(r));
@@ -409,9 +414,9 @@ Result<QList<SubmitOutcome>> Scheduler::onInserted(
         ev.priority = row.spec.priority;
         ev.timeMs = now;
         if (eventTicket)
-            m_pendingEvents.push_back({ eventTicket, std::move(ev) });
+            m_gate.publishAfter(eventTicket, std::move(ev));
         else
-            m_readyEvents.append(std::move(ev));
+            m_gate.publishNow(std::move(ev));
         out.append({ row.id, row.state, false });
         if (watch)
             m_watched.insert(row.id); // before it can run: no delta or outcome is missed
@@ -763,7 +768,8 @@ void Scheduler::releaseSlot(const Ulid& id, ActiveTask& t, const CallResult* res
     if (it != m_calls.end()) {
         const qint64 now = nowMs();
         it->endpoint->release();
-        endpointFeedback(m.config.name, *it, it->launched ? result : nullptr, std::max<qint64>(0, now - t.startedMs), now);
+        m_endpoints->callEnded(m.config.name, *it->endpoint,
+            { it->launched ? result : nullptr, it->tpmTicket, it->tokensReserved, std::max<qint64>(0, now - t.startedMs) }, now);
         m_calls.erase(it);
     }
     if (m_stopping && m_calls.isEmpty()) {
@@ -938,139 +944,7 @@ void Scheduler::loadPayloads()
     });
 }
 
-// ---- endpoints: feedback, circuits, health ------------------------------------
-
-void Scheduler::endpointFeedback(const QString& model, const RunningCall& call, const CallResult* r, qint64 tookMs, qint64 nowMs)
-{
-    EndpointRuntime& e = *call.endpoint;
-    if (!r) {
-        // Never reached the endpoint, or we stopped it: no verdict on its health.
-        e.tpm.settle(call.tpmTicket, call.tokensReserved);
-        e.circuit.onResult(nowMs, true, false);
-        return;
-    }
-    const bool stoppedByUs = r->failure == FailureKind::Cancelled || r->failure == FailureKind::Interrupted;
-    const int status = r->failure == FailureKind::HttpStatus ? r->httpStatus : 0;
-    const bool overload = status == 429 || status == 503 || status == 529;
-    ++e.calls;
-    if (r->ok) {
-        const qint64 used = r->usage.promptTokens + r->usage.completionTokens;
-        e.tpm.settle(call.tpmTicket, used > 0 ? used : call.tokensReserved);
-        if (r->usage.completionTokens > 0)
-            e.completionTokens.add(static_cast<double>(r->usage.completionTokens));
-        e.latencyMs.add(static_cast<double>(tookMs));
-        e.adaptive.onSuccess();
-        e.circuit.onResult(nowMs, true);
-    } else {
-        // A refused request (4xx, 429) used no tokens; anything else may have.
-        e.tpm.settle(call.tpmTicket, status >= 400 && status < 500 && status != 408 ? 0 : call.tokensReserved);
-        if (!stoppedByUs) {
-            ++e.failures;
-            e.lastError = r->error;
-            e.lastErrorMs = nowMs;
-        }
-        if (overload) {
-            const int before = e.limit();
-            e.adaptive.onOverload(nowMs);
-            if (e.limit() != before)
-                qCInfo(lcSched) << "endpoint" << e.config.name << "of" << model << "is overloaded (HTTP" << status << "); concurrency limit" << before
-                                << "->" << e.limit();
-            if (r->retryAfterMs && *r->retryAfterMs > 0)
-                e.cooldownUntilMs = std::max(e.cooldownUntilMs, nowMs + *r->retryAfterMs);
-        }
-        // Health verdict: server errors, broken connections, timeouts and
-        // garbage count against the endpoint; rate limits and client errors
-        // (the request's fault) do not.
-        const bool counted = !stoppedByUs && status != 429 && r->failure != FailureKind::Configuration;
-        const bool endpointFault = r->failure == FailureKind::Connection || r->failure == FailureKind::Timeout
-            || r->failure == FailureKind::MalformedResponse || status == 408 || status >= 500;
-        e.circuit.onResult(nowMs, !endpointFault, counted);
-    }
-    announceCircuit(model, e, nowMs);
-}
-
-void Scheduler::announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs)
-{
-    if (!e.circuit.takeChanged() || e.retired)
-        return;
-    const CircuitBreaker::State s = e.circuit.state(nowMs);
-    e.circuit.takeChanged(); // state() may have moved it on
-    if (s == CircuitBreaker::State::Open) {
-        const QString why = e.circuit.consecutiveFailures() > 0 ? tr("after %1 failures").arg(e.circuit.consecutiveFailures())
-            : !e.healthy                                        ? tr("after a failed health check")
-                                                                : tr("after too many failures");
-        const QString text = tr("Endpoint %1 of model %2 stops receiving calls for %3 s %4; last error: %5")
-                                 .arg(e.config.name, model)
-                                 .arg(static_cast<double>(e.circuit.openUntilMs() - nowMs) / 1000.0, 0, 'f', 1)
-                                 .arg(why, e.lastError.isEmpty() ? tr("none recorded") : e.lastError);
-        qCWarning(lcSched).noquote() << "circuit open:" << text;
-        emit notification({ Notification::Kind::Warning, tr("Endpoint circuit opened"), text });
-        noteWake(e.circuit.openUntilMs());
-    } else if (s == CircuitBreaker::State::Closed) {
-        qCInfo(lcSched) << "circuit closed: endpoint" << e.config.name << "of" << model << "answers again";
-        emit notification(
-            { Notification::Kind::Info, tr("Endpoint recovered"), tr("Endpoint %1 of model %2 answers again").arg(e.config.name, model) });
-        postDispatch();
-    } else {
-        qCInfo(lcSched) << "circuit half-open: probing endpoint" << e.config.name << "of" << model;
-        postDispatch();
-    }
-}
-
-void Scheduler::checkHealthDue()
-{
-    if (m_stopping)
-        return;
-    const qint64 now = nowMs();
-    for (auto& mp : m_models) {
-        if (!mp || !mp->endpoints)
-            continue;
-        for (int i = 0; i < mp->endpoints->size(); ++i) {
-            const std::shared_ptr<EndpointRuntime>& e = mp->endpoints->at(i);
-            if (e->healthChecking || e->config.healthCheckIntervalMs <= 0 || !e->provider->hasHealthCheck() || now < e->nextHealthMs)
-                continue;
-            runHealthCheck(mp->config.name, e);
-        }
-        // An open circuit whose time is up turns half-open here even when no task asks.
-        for (int i = 0; i < mp->endpoints->size(); ++i)
-            announceCircuit(mp->config.name, *mp->endpoints->at(i), now);
-    }
-}
-
-QCoro::Task<void> Scheduler::runHealthCheck(QString model, std::shared_ptr<EndpointRuntime> e)
-{
-    e->healthChecking = true;
-    auto control = std::make_shared<CallControl>();
-    m_healthChecks.insert(control.get(), control);
-    QTimer::singleShot(kHealthTimeoutMs, control.get(), [c = control.get()] { c->abort(FailureKind::Timeout); });
-    const HealthResult h = co_await e->provider->checkHealth(control);
-    m_healthChecks.remove(control.get());
-    const qint64 now = nowMs();
-    e->healthChecking = false;
-    e->lastHealthMs = now;
-    e->healthLatencyMs = h.latencyMs;
-    e->nextHealthMs = now + e->config.healthCheckIntervalMs;
-    if (m_stopping) {
-        checkStopped();
-        co_return;
-    }
-    if (e->retired)
-        co_return;
-    if (h.ok) {
-        if (!e->healthy)
-            qCInfo(lcSched) << "endpoint" << e->config.name << "of" << model << "passes its health check again";
-        e->healthy = true;
-        e->circuit.healthy(now);
-    } else {
-        if (e->healthy)
-            qCWarning(lcSched).noquote() << "endpoint" << e->config.name << "of" << model << "fails its health check:" << h.error;
-        e->healthy = false;
-        e->lastError = h.error;
-        e->lastErrorMs = now;
-        e->circuit.forceOpen(now);
-    }
-    announceCircuit(model, *e, now);
-}
+// ---- endpoints: connection tests, keys ------------------------------------------
 
 void Scheduler::testConnection(ModelConfig model, Reply<Result<QList<EndpointTestResult>>> reply)
 {
@@ -1080,42 +954,7 @@ void Scheduler::testConnection(ModelConfig model, Reply<Result<QList<EndpointTes
     auto pool = EndpointPool::create(*checked, m_providers);
     if (!pool)
         return resolve(reply, pool.error());
-    runConnectionTest(std::shared_ptr<EndpointPool>(std::move(*pool)), std::move(reply));
-}
-
-QCoro::Task<void> Scheduler::runConnectionTest(std::shared_ptr<EndpointPool> pool, Reply<Result<QList<EndpointTestResult>>> reply)
-{
-    QList<EndpointTestResult> results;
-    for (int i = 0; i < pool->size(); ++i) {
-        const std::shared_ptr<EndpointRuntime> e = pool->at(i);
-        EndpointTestResult r;
-        r.endpoint = e->config.name;
-        if (!e->provider->hasHealthCheck()) {
-            r.ok = true;
-            r.message = tr("nothing to contact: the %1 provider answers locally").arg(e->config.provider);
-            results.append(r);
-            continue;
-        }
-        if (m_stopping)
-            break;
-        auto control = std::make_shared<CallControl>();
-        m_healthChecks.insert(control.get(), control);
-        QTimer::singleShot(kHealthTimeoutMs, control.get(), [c = control.get()] { c->abort(FailureKind::Timeout); });
-        const HealthResult h = co_await e->provider->checkHealth(control);
-        m_healthChecks.remove(control.get());
-        r.checked = true;
-        r.ok = h.ok;
-        r.latencyMs = h.latencyMs;
-        r.message = h.ok ? tr("answered in %1 ms").arg(h.latencyMs) : h.error;
-        results.append(r);
-    }
-    pool->retire();
-    if (m_stopping) {
-        checkStopped();
-        resolve(reply, Error::unavailable(QStringLiteral("the engine is stopping")));
-        co_return;
-    }
-    resolve(reply, results);
+    m_endpoints->testConnection(std::shared_ptr<EndpointPool>(std::move(*pool)), std::move(reply));
 }
 
 void Scheduler::storeSecret(QString name, QByteArray value, Reply<VoidResult> reply)
@@ -1217,9 +1056,9 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
         outcome->httpStatus = m_lastHttpStatus;
     }
     const quint64 ticket = m_store.updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
-    m_lastTicket = ticket;
+    m_gate.wrote(ticket);
     if (outcome)
-        m_pendingOutcomes.push_back({ ticket, std::move(*outcome) });
+        m_gate.finishAfter(ticket, std::move(*outcome));
     TaskEvent ev;
     ev.id = id;
     ev.model = m.config.name;
@@ -1229,7 +1068,7 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     ev.priority = t.priority;
     ev.timeMs = now;
     ev.error = std::move(error);
-    m_pendingEvents.push_back({ ticket, std::move(ev) });
+    m_gate.publishAfter(ticket, std::move(ev));
     if (isFinal(to))
         finalize(id, t, to);
 }
@@ -1238,7 +1077,7 @@ void Scheduler::recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, L
 {
     update.seq = t.seq;
     const quint64 ticket = m_store.updateWithLog(std::move(update), { t.seq, { nowMs(), level, std::move(message), {} } });
-    m_lastTicket = ticket;
+    m_gate.wrote(ticket);
     TaskEvent ev;
     ev.id = id;
     ev.model = modelAt(t.model).config.name;
@@ -1247,7 +1086,7 @@ void Scheduler::recordChange(const Ulid& id, ActiveTask& t, TaskUpdate update, L
     ev.attempts = t.attempts;
     ev.priority = t.priority;
     ev.timeMs = nowMs();
-    m_pendingEvents.push_back({ ticket, std::move(ev) });
+    m_gate.publishAfter(ticket, std::move(ev));
 }
 
 void Scheduler::finalize(const Ulid& id, ActiveTask& t, TaskState state)
@@ -1256,18 +1095,11 @@ void Scheduler::finalize(const Ulid& id, ActiveTask& t, TaskState state)
     m_active.remove(id);
     releaseDependents(id, state);
     if (auto w = m_cancelWaiters.take(id); !w.isEmpty()) {
-        afterCommit([w, state] {
+        m_gate.afterLastWrite([w, state] {
             for (const auto& reply : w)
                 resolve(reply, state);
         });
     }
-}
-
-void Scheduler::afterCommit(std::function<void()> fn)
-{
-    if (m_lastTicket <= m_committedTicket)
-        return fn();
-    m_afterCommit.emplace_back(m_lastTicket, std::move(fn));
 }
 
 // ---- operator actions ---------------------------------------------------------
@@ -1301,7 +1133,7 @@ void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
     u.finishedMs = now;
     u.error = QStringLiteral("cancelled by operator");
     transition(id, t, TaskState::Cancelled, std::move(u), LogLevel::Warning, QStringLiteral("cancelled by operator"));
-    afterCommit([reply] { resolve(reply, TaskState::Cancelled); });
+    m_gate.afterLastWrite([reply] { resolve(reply, TaskState::Cancelled); });
     postDispatch();
 }
 
@@ -1333,7 +1165,7 @@ void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
         recordChange(id, t, std::move(u), LogLevel::Info, QStringLiteral("priority changed from %1 to %2").arg(old).arg(priority));
         postDispatch();
     }
-    afterCommit([reply] { resolve(reply, VoidResult {}); });
+    m_gate.afterLastWrite([reply] { resolve(reply, VoidResult {}); });
 }
 
 void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
@@ -1352,7 +1184,7 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
         transition(id, t, TaskState::Queued, std::move(u), LogLevel::Info, QStringLiteral("queued now by operator"));
         enqueueReady(id, m_active[id], now);
         postDispatch();
-        afterCommit([reply] { resolve(reply, TaskState::Queued); });
+        m_gate.afterLastWrite([reply] { resolve(reply, TaskState::Queued); });
         return;
     }
     m_store.task(id.toString()).then(this, [this, reply](const Result<Task>& t) {
@@ -1370,7 +1202,7 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
             return resolve(reply, Error::conflict(QStringLiteral("model '%1' no longer exists").arg(t->spec.model)));
         readmit(*t, QStringLiteral("requeued by operator (was %1)").arg(taskStateName(t->state)));
         postDispatch();
-        afterCommit([reply] { resolve(reply, TaskState::Queued); });
+        m_gate.afterLastWrite([reply] { resolve(reply, TaskState::Queued); });
     });
 }
 
@@ -1398,7 +1230,7 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     u.state = TaskState::Queued;
     u.queuedMs = now;
     const quint64 ticket = m_store.updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
-    m_lastTicket = ticket;
+    m_gate.wrote(ticket);
     TaskEvent ev;
     ev.id = task.id;
     ev.model = task.spec.model;
@@ -1406,7 +1238,7 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     ev.previous = task.state;
     ev.priority = task.spec.priority;
     ev.timeMs = now;
-    m_pendingEvents.push_back({ ticket, std::move(ev) });
+    m_gate.publishAfter(ticket, std::move(ev));
     m->ready.push(t.priority, { task.id, now });
     Q_UNUSED(it);
 }
@@ -1430,7 +1262,7 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
             ++n;
         }
         postDispatch();
-        afterCommit([reply, n] { resolve(reply, n); });
+        m_gate.afterLastWrite([reply, n] { resolve(reply, n); });
     });
 }
 
@@ -1546,46 +1378,16 @@ void Scheduler::onWriterStatus(const WriterStatus& status)
             postDispatch();
         }
     }
-    if (status.committedTicket > m_committedTicket) {
-        m_committedTicket = status.committedTicket;
-        if (!m_afterCommit.empty()) {
-            size_t k = 0;
-            while (k < m_afterCommit.size() && m_afterCommit[k].first <= m_committedTicket)
-                ++k;
-            std::vector<std::pair<quint64, std::function<void()>>> ready(
-                std::make_move_iterator(m_afterCommit.begin()), std::make_move_iterator(m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k)));
-            m_afterCommit.erase(m_afterCommit.begin(), m_afterCommit.begin() + static_cast<std::ptrdiff_t>(k));
-            for (auto& [ticket, fn] : ready)
-                fn();
-        }
-        if (!m_pendingOutcomes.empty()) {
-            size_t k = 0;
-            while (k < m_pendingOutcomes.size() && m_pendingOutcomes[k].ticket <= m_committedTicket)
-                emit taskFinished(m_pendingOutcomes[k++].outcome);
-            m_pendingOutcomes.erase(m_pendingOutcomes.begin(), m_pendingOutcomes.begin() + static_cast<std::ptrdiff_t>(k));
-        }
-        size_t n = 0;
-        while (n < m_pendingEvents.size() && m_pendingEvents[n].ticket <= m_committedTicket)
-            ++n;
-        if (n > 0) {
-            m_readyEvents.reserve(m_readyEvents.size() + static_cast<qsizetype>(n));
-            for (size_t i = 0; i < n; ++i)
-                m_readyEvents.append(std::move(m_pendingEvents[i].event));
-            m_pendingEvents.erase(m_pendingEvents.begin(), m_pendingEvents.begin() + static_cast<std::ptrdiff_t>(n));
-        }
-        if (!m_readyEvents.isEmpty() && !m_eventTimer.isActive())
-            m_eventTimer.start();
-    }
+    m_gate.committed(status.committedTicket, [this](const TaskOutcome& outcome) { emit taskFinished(outcome); });
+    if (m_gate.hasReadyEvents() && !m_eventTimer.isActive())
+        m_eventTimer.start();
     checkStopped();
 }
 
 void Scheduler::flushEvents()
 {
-    if (m_readyEvents.isEmpty())
-        return;
-    TaskEvents events;
-    events.swap(m_readyEvents);
-    emit taskEvents(events);
+    if (m_gate.hasReadyEvents())
+        emit taskEvents(m_gate.takeReadyEvents());
 }
 
 void Scheduler::publishSnapshot()
@@ -1702,11 +1504,8 @@ void Scheduler::stop(int drainMs, Reply<VoidResult> reply)
     m_stopping = true;
     m_stopReply = reply;
     m_snapshotTimer.stop();
-    m_healthTimer.stop();
     m_wakeTimer.stop();
-    const auto checks = m_healthChecks; // aborting completes them, which edits the hash
-    for (const auto& c : checks)
-        c->abort(FailureKind::Interrupted);
+    m_endpoints->stop();
     qCInfo(lcSched) << "stopping:" << m_calls.size() << "calls running; waiting up to" << drainMs << "ms";
     // Tasks waiting for their payload have not called anyone yet: put them back now.
     for (auto it = m_calls.begin(); it != m_calls.end();) {
@@ -1728,7 +1527,7 @@ void Scheduler::stop(int drainMs, Reply<VoidResult> reply)
 
 void Scheduler::checkStopped()
 {
-    if (!m_stopping || !m_stopReply || !m_calls.isEmpty() || !m_healthChecks.isEmpty())
+    if (!m_stopping || !m_stopReply || !m_calls.isEmpty() || m_endpoints->busy())
         return;
     m_drainTimer.stop();
     m_leaseTimer.stop();

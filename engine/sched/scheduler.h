@@ -1,6 +1,9 @@
 #pragma once
 
+#include "commitgate.h"
 #include "endpointpool.h"
+#include "endpointsupervisor.h"
+#include "reply.h"
 #include "readyqueue.h"
 #include "timerqueue.h"
 
@@ -14,7 +17,6 @@
 #include <QHash>
 #include <QSet>
 #include <QObject>
-#include <QPromise>
 #include <QRandomGenerator>
 #include <QTimer>
 
@@ -22,21 +24,6 @@
 #include <memory>
 
 namespace llmsched {
-
-template <typename T> using Reply = std::shared_ptr<QPromise<T>>;
-
-template <typename T> Reply<T> makeReply()
-{
-    auto p = std::make_shared<QPromise<T>>();
-    p->start();
-    return p;
-}
-
-template <typename T, typename V> void resolve(const Reply<T>& reply, V&& value)
-{
-    reply->addResult(T(std::forward<V>(value)));
-    reply->finish();
-}
 
 constexpr qint64 kDefaultPayloadBudgetBytes = 64LL * 1024 * 1024;
 constexpr int kDispatchBatch = 2048;
@@ -167,12 +154,6 @@ private:
         bool launched = false; // false while its payload is read from the store
     };
 
-    struct PendingEvent
-    {
-        quint64 ticket;
-        TaskEvent event;
-    };
-
     ModelRuntime* modelByName(const QString& name);
     ModelRuntime& modelAt(quint16 index) { return *m_models[index]; }
     Result<quint16> installModel(const ModelConfig& config);
@@ -202,13 +183,7 @@ private:
     qint64 estimateTokens(const ActiveTask& t, const EndpointPool& pool) const;
     bool budgetBlocked(ModelRuntime& m, qint64 nowMs);
     void noteWake(qint64 atMs);
-    // What a finished call tells about its endpoint: limiters, circuit, latency, cooldown.
-    void endpointFeedback(const QString& model, const RunningCall& call, const CallResult* result, qint64 tookMs, qint64 nowMs);
-    void checkHealthDue();
-    QCoro::Task<void> runHealthCheck(QString model, std::shared_ptr<EndpointRuntime> endpoint);
-    QCoro::Task<void> runConnectionTest(std::shared_ptr<EndpointPool> pool, Reply<Result<QList<EndpointTestResult>>> reply);
     QCoro::Task<void> runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply);
-    void announceCircuit(const QString& model, EndpointRuntime& e, qint64 nowMs);
     void launch(const Ulid& id, ActiveTask& t);
     QCoro::Task<void> runAttempt(
         Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint, std::shared_ptr<CallControl> control, CallRequest request);
@@ -248,6 +223,7 @@ private:
     HttpClientPool* m_http; // children: they move to the engine thread with us
     SecretStore* m_secrets;
     ProviderContext m_providers;
+    EndpointSupervisor* m_endpoints; // child: circuits, health checks, what each call tells
     SnapshotSink m_sink;
     QRandomGenerator m_rng;
 
@@ -267,8 +243,6 @@ private:
     QTimer m_eventTimer;
     QTimer m_wakeTimer; // an endpoint's limiter, cooldown or circuit frees up
     qint64 m_wakeAt = 0;
-    QTimer m_healthTimer;
-    QHash<CallControl*, std::shared_ptr<CallControl>> m_healthChecks; // running health checks
 
     qint64 m_lastSeq = 0;
     qint64 m_payloadBytes = 0;
@@ -277,22 +251,12 @@ private:
     bool m_dispatchPosted = false;
     bool m_storeHealthy = true;
     QString m_storeError;
-    quint64 m_committedTicket = 0;
-    std::vector<PendingEvent> m_pendingEvents;
-    // Operator actions are answered once what they wrote is committed, as submits are.
-    void afterCommit(std::function<void()> fn);
-    quint64 m_lastTicket = 0; // of the latest task write
-    std::vector<std::pair<quint64, std::function<void()>>> m_afterCommit;
+    // Events, watched outcomes and operator answers wait here until what they
+    // report is committed.
+    CommitGate m_gate;
     int m_lastHttpStatus = 0; // of the attempt being finished, for TaskOutcome
     QSet<Ulid> m_watched; // tasks whose deltas and outcome someone waits for
     QSet<Ulid> m_streamedToCaller; // watched tasks whose current attempt sent deltas: never retried
-    struct PendingOutcome
-    {
-        quint64 ticket;
-        TaskOutcome outcome;
-    };
-    std::vector<PendingOutcome> m_pendingOutcomes;
-    TaskEvents m_readyEvents;
 
     bool m_stopping = false;
     Reply<VoidResult> m_stopReply;

@@ -1,0 +1,80 @@
+#include "commitgate.h"
+
+#include <iterator>
+
+namespace llmsched {
+
+namespace {
+// How many leading entries of a ticket-ordered list are committed.
+template <typename List> size_t releasedCount(const List& list, quint64 committed)
+{
+    size_t n = 0;
+    while (n < list.size() && list[n].ticket <= committed)
+        ++n;
+    return n;
+}
+
+template <typename List> void dropFront(List& list, size_t n)
+{
+    list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
+}
+} // namespace
+
+void CommitGate::publishAfter(quint64 ticket, TaskEvent event)
+{
+    if (ticket <= m_committedTicket)
+        return publishNow(std::move(event));
+    m_events.push_back({ ticket, std::move(event) });
+}
+
+void CommitGate::finishAfter(quint64 ticket, TaskOutcome outcome)
+{
+    m_outcomes.push_back({ ticket, std::move(outcome) });
+}
+
+void CommitGate::afterLastWrite(std::function<void()> fn)
+{
+    if (m_lastTicket <= m_committedTicket)
+        return fn();
+    m_callbacks.push_back({ m_lastTicket, std::move(fn) });
+}
+
+bool CommitGate::committed(quint64 ticket, const std::function<void(const TaskOutcome&)>& finished)
+{
+    if (ticket <= m_committedTicket)
+        return false;
+    m_committedTicket = ticket;
+    bool released = false;
+    if (const size_t k = releasedCount(m_callbacks, ticket); k > 0) {
+        // Moved out first: a callback may write again and queue another.
+        std::vector<Waiting<std::function<void()>>> due(
+            std::make_move_iterator(m_callbacks.begin()), std::make_move_iterator(m_callbacks.begin() + static_cast<std::ptrdiff_t>(k)));
+        dropFront(m_callbacks, k);
+        for (auto& w : due)
+            w.value();
+        released = true;
+    }
+    if (const size_t k = releasedCount(m_outcomes, ticket); k > 0) {
+        for (size_t i = 0; i < k; ++i)
+            finished(m_outcomes[i].value);
+        dropFront(m_outcomes, k);
+        released = true;
+    }
+    if (const size_t k = releasedCount(m_events, ticket); k > 0) {
+        m_ready.reserve(m_ready.size() + static_cast<qsizetype>(k));
+        for (size_t i = 0; i < k; ++i)
+            m_ready.append(std::move(m_events[i].value));
+        dropFront(m_events, k);
+        released = true;
+    }
+    return released;
+}
+
+TaskEvents CommitGate::takeReadyEvents()
+{
+    TaskEvents events;
+    events.swap(m_ready);
+    return events;
+}
+
+} // namespace llmsched
