@@ -23,6 +23,11 @@ bool isBusy(const QSqlError& e)
     const QString code = e.nativeErrorCode();
     return code == QLatin1String("5") || code == QLatin1String("6") || e.text().contains(QLatin1String("locked"));
 }
+bool isCorrupt(const QSqlError& e)
+{
+    const int primary = e.nativeErrorCode().toInt() & 0xff; // SQLITE_CORRUPT, SQLITE_NOTADB
+    return primary == 11 || primary == 26 || e.text().contains(QLatin1String("malformed")) || e.text().contains(QLatin1String("not a database"));
+}
 // The largest of the chunk sizes (descending, ending in 1) that fits.
 template <size_t N> int largestChunk(const int (&chunks)[N], int remaining)
 {
@@ -54,8 +59,11 @@ Result<QSqlDatabase> openSqlite(const QString& path, const QString& connectionNa
         options += QStringLiteral(";QSQLITE_OPEN_READONLY");
     db.setConnectOptions(options);
     const auto fail = [&](const QString& what, const QSqlError& e) -> Result<QSqlDatabase> {
-        const QString message = isBusy(e) ? QStringLiteral("%1 is locked by another process: %2").arg(path, e.text())
-                                          : QStringLiteral("%1: %2: %3").arg(path, what, e.text());
+        QString message = QStringLiteral("%1: %2: %3").arg(path, what, e.text());
+        if (isBusy(e))
+            message = QStringLiteral("%1 is locked by another process: %2").arg(path, e.text());
+        else if (readOnly && isCorrupt(e)) // a read-only connection changed nothing (the store checks files this way)
+            message = QStringLiteral("%1 is corrupt (%2); it was left untouched — restore a backup or move it away").arg(path, e.text());
         db.close();
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(connectionName);

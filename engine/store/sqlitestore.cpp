@@ -8,6 +8,7 @@
 #include "core/threadpriority.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QPromise>
 #include <QSqlError>
@@ -81,12 +82,25 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const StoreOptions& optio
     // Look before writing: an existing file is first read with a read-only
     // connection, so a corrupt or newer file is refused without a byte changed.
     if (info.exists() && info.size() > 0) {
+        // A read-only connection to a WAL database creates the -wal and -shm
+        // files; a file refused here is left as it was found, without them.
+        const QString wal = path + QStringLiteral("-wal");
+        const QString shm = path + QStringLiteral("-shm");
+        const bool hadWal = QFileInfo::exists(wal);
+        const bool hadShm = QFileInfo::exists(shm);
+        const auto refuse = [&](const Error& e) {
+            if (!hadWal && QFileInfo(wal).size() == 0)
+                QFile::remove(wal);
+            if (!hadShm)
+                QFile::remove(shm);
+            return e;
+        };
         const QString name = QStringLiteral("llmsched-check-%1").arg(reinterpret_cast<quintptr>(store.get()));
         VoidResult checked;
         {
             auto db = openSqlite(path, name, true);
             if (!db)
-                return db.error();
+                return refuse(db.error());
             auto version = currentSchemaVersion(*db);
             if (!version) {
                 checked = Error::store(QStringLiteral("%1 cannot be read (the file may be corrupt): %2").arg(path, version.error().message));
@@ -98,16 +112,19 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const StoreOptions& optio
                                            .arg(latestSchemaVersion()));
             } else {
                 QSqlQuery q(*db);
-                if (!q.exec(QStringLiteral("PRAGMA quick_check(1)")) || !q.next() || q.value(0).toString() != QLatin1String("ok"))
+                if (!q.exec(QStringLiteral("PRAGMA quick_check(1)")) || !q.next() || q.value(0).toString() != QLatin1String("ok")) {
+                    // quick_check's answer spans lines ("*** in database main ***\nPage 21: ..."); the message is one.
+                    const QString found = q.lastError().isValid() ? q.lastError().text() : q.value(0).toString();
                     checked = Error::store(QStringLiteral("%1 is corrupt (%2); it was left untouched — restore a backup "
                                                           "or move it away")
-                                               .arg(path, q.lastError().isValid() ? q.lastError().text() : q.value(0).toString()));
+                                               .arg(path, found.simplified()));
+                }
             }
             db->close();
         }
         QSqlDatabase::removeDatabase(name);
         if (!checked)
-            return checked.error();
+            return refuse(checked.error());
     }
 
     {

@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
+#include <QStorageInfo>
 
 #include <algorithm>
 #include <future>
@@ -50,6 +51,24 @@ const QString kInsertTaskPrefix
 // (each bind costs Qt a string and a hash lookup) saves the writer a third.
 const QString kInsertPlainTaskPrefix
     = QStringLiteral("INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, queued_at)");
+
+// A failed write in the operator's terms when its cause is one they can act on:
+// a full disk, or another program holding the database's write lock. SQLite's
+// own words (sqlite3_errstr) tell them apart on both binding paths; they reach
+// REST clients (503), /health, the notification and the log.
+VoidResult explainWriteFailure(VoidResult r, const QString& databasePath)
+{
+    if (r.ok())
+        return r;
+    Error e = r.error();
+    if (e.message.contains(QLatin1String("database or disk is full"))) {
+        const qint64 free = std::max<qint64>(QStorageInfo(QFileInfo(databasePath).absolutePath()).bytesAvailable(), 0);
+        e.message = QStringLiteral("the disk holding the database is full (%1 KiB free; %2)").arg(free / 1024).arg(e.message);
+    } else if (e.message.contains(QLatin1String("database is locked"))) {
+        e.message = QStringLiteral("the database is locked by another program (%1)").arg(e.message);
+    }
+    return e;
+}
 
 bool usesOptionalColumns(const NewTaskRow& row)
 {
@@ -280,7 +299,7 @@ void StoreWriter::processBatch(Batch& batch)
             for (size_t i = 0; i < batch.execs.size(); ++i) {
                 // Each piece of work gets a savepoint, so one failing does not undo the batch.
                 sp.exec(QStringLiteral("SAVEPOINT op"));
-                execResults[i] = batch.execs[i].fn(m_db);
+                execResults[i] = explainWriteFailure(batch.execs[i].fn(m_db), m_path);
                 sp.exec(execResults[i].ok() ? QStringLiteral("RELEASE op") : QStringLiteral("ROLLBACK TO op"));
                 if (!execResults[i].ok())
                     sp.exec(QStringLiteral("RELEASE op"));
@@ -291,6 +310,7 @@ void StoreWriter::processBatch(Batch& batch)
         if (!result.ok())
             m_db.rollback();
     }
+    result = explainWriteFailure(std::move(result), m_path);
 
     WriterStatus status;
     status.committedTicket = batch.lastTicket;
