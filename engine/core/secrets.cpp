@@ -75,6 +75,75 @@ bool endsRedactedRun(QChar c)
     return c.isSpace() || c == QLatin1Char('"') || c == QLatin1Char('\'') || c == QLatin1Char('`');
 }
 
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// Where `bytes` spell the secret from `from` on with some of its characters
+// written as JSON escapes ("\u0073", "\/"): the end of that spelling, or -1.
+qsizetype escapedSecretEnd(const QByteArray& bytes, qsizetype from, const QByteArray& secret)
+{
+    qsizetype pos = from;
+    for (const char want : secret) {
+        if (pos >= bytes.size())
+            return -1;
+        if (bytes.at(pos) != '\\') {
+            if (bytes.at(pos) != want)
+                return -1;
+            ++pos;
+            continue;
+        }
+        if (pos + 1 < bytes.size() && bytes.at(pos + 1) == want && (want == '/' || want == '\\' || want == '"')) {
+            pos += 2;
+            continue;
+        }
+        if (pos + 6 > bytes.size() || bytes.at(pos + 1) != 'u')
+            return -1;
+        int code = 0;
+        for (qsizetype i = pos + 2; i < pos + 6; ++i) {
+            const int digit = hexDigit(bytes.at(i));
+            if (digit < 0)
+                return -1;
+            code = code * 16 + digit;
+        }
+        if (code != static_cast<uchar>(want))
+            return -1;
+        pos += 6;
+    }
+    return pos;
+}
+
+// Copies of the secret that JSON spells with escapes, replaced by ***: an
+// answer stored that way becomes the key itself once it is parsed and written
+// again (a task's output over the REST API, the facade's answers).
+QByteArray redactEscapedSecret(const QByteArray& bytes, const QByteArray& secret)
+{
+    if (!bytes.contains('\\'))
+        return bytes;
+    QByteArray out;
+    qsizetype copied = 0;
+    for (qsizetype i = 0; i < bytes.size();) {
+        if (bytes.at(i) == '\\' || bytes.at(i) == secret.at(0)) {
+            if (const qsizetype end = escapedSecretEnd(bytes, i, secret); end > 0) {
+                out += bytes.mid(copied, i - copied) + kRedacted.toUtf8();
+                copied = i = end;
+                continue;
+            }
+        }
+        ++i;
+    }
+    if (copied == 0)
+        return bytes;
+    return out + bytes.mid(copied);
+}
+
 qint64 monotonicMs()
 {
     using namespace std::chrono;
@@ -234,9 +303,11 @@ std::optional<QString> checkSecretRef(const QString& ref)
 
 QByteArray redactSecretBytes(QByteArray bytes, const QByteArray& secret)
 {
-    if (secret.size() < kMinRedactLength || !bytes.contains(secret))
+    if (secret.size() < kMinRedactLength)
         return bytes;
-    return bytes.replace(secret, kRedacted.toUtf8());
+    if (bytes.contains(secret))
+        bytes.replace(secret, kRedacted.toUtf8());
+    return redactEscapedSecret(bytes, secret);
 }
 
 QString redactSecret(const QString& text, const QByteArray& secret)
@@ -244,7 +315,7 @@ QString redactSecret(const QString& text, const QByteArray& secret)
     if (secret.size() < kMinRedactLength || text.isEmpty())
         return text;
     const QString key = QString::fromUtf8(secret);
-    QString result = text;
+    QString result = text.contains(QLatin1Char('\\')) ? QString::fromUtf8(redactEscapedSecret(text.toUtf8(), secret)) : text;
     result.replace(key, kRedacted);
     if (key.size() < kRedactPrefixLength)
         return result;

@@ -34,7 +34,9 @@ std::optional<QString> checkSecretRef(const QString& ref);
 QString redactSecret(const QString& text, const QByteArray& secret);
 // Every copy of the secret in bytes that come back from an upstream (answers,
 // streamed chunks, echoed headers) replaced by ***, so a key that an upstream
-// echoes never reaches the store or a viewer.
+// echoes never reaches the store or a viewer. Copies that JSON spells with
+// escapes ("\u0073k-...", "\/") count too: parsed and written again (a task's
+// output over the REST API) they are the key itself. redactSecret() does the same.
 QByteArray redactSecretBytes(QByteArray bytes, const QByteArray& secret);
 
 // A short form for display: "sk-…wxyz" (at most the first 3 and last 4
