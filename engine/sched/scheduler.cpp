@@ -713,10 +713,39 @@ void Scheduler::beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std
     m_calls.insert(id, std::move(call));
     transition(id, t, TaskState::Running, std::move(u), LogLevel::Info, message);
     ActiveTask& at = m_active[id];
-    if (at.payload)
-        launch(id, at);
-    else
+    // The call leaves only once its attempt is on record. Launched earlier, a
+    // crash before the commit would run it again under the same attempt
+    // number: unlogged, uncosted, and not counted against max_attempts (a task
+    // whose call brings the process down could loop for ever). The payload is
+    // read meanwhile if it is not in memory.
+    m_gate.afterLastWrite([this, id, gen = at.gen] { attemptRecorded(id, gen); });
+    if (!at.payload)
         m_needPayload.push_back(id);
+}
+
+void Scheduler::attemptRecorded(const Ulid& id, quint32 gen)
+{
+    auto it = m_active.find(id);
+    if (it == m_active.end() || it->gen != gen || it->state != TaskState::Running)
+        return; // cancelled or interrupted before it left
+    auto call = m_calls.find(id);
+    if (call == m_calls.end())
+        return;
+    call->recorded = true;
+    if (it->payload)
+        launchWithPayload(id, *it);
+}
+
+void Scheduler::launchWithPayload(const Ulid& id, ActiveTask& t)
+{
+    const bool loadedForThisCall = m_calls.value(id).payloadLoaded;
+    launch(id, t);
+    if (!loadedForThisCall)
+        return;
+    // Loaded payloads are used once and not kept: memory stays within budget.
+    auto again = m_active.find(id);
+    if (again != m_active.end())
+        again->payload.reset();
 }
 
 void Scheduler::launch(const Ulid& id, ActiveTask& t)
@@ -930,16 +959,17 @@ void Scheduler::loadPayloads()
                 finishAttempt(id, gen, CallResult::failed(FailureKind::Internal, QStringLiteral("the task row is missing from the store")));
                 continue;
             }
-            // Loaded payloads are used once and not kept: memory stays within budget.
+            auto call = m_calls.find(id);
+            if (call == m_calls.end())
+                continue;
             auto p = std::make_shared<TaskPayload>();
             p->kind = row->spec.kind;
             p->input = row->spec.input;
             p->sessionKey = row->spec.sessionKey;
             it->payload = std::move(p);
-            launch(id, *it);
-            auto again = m_active.find(id);
-            if (again != m_active.end())
-                again->payload.reset();
+            call->payloadLoaded = true;
+            if (call->recorded)
+                launchWithPayload(id, *it);
         }
     });
 }

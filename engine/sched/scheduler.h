@@ -151,7 +151,9 @@ private:
         std::shared_ptr<EndpointRuntime> endpoint;
         TpmLimiter::Ticket tpmTicket = 0;
         qint64 tokensReserved = 0;
-        bool launched = false; // false while its payload is read from the store
+        bool launched = false; // false until its attempt is committed and its payload is at hand
+        bool recorded = false; // its attempt is committed: it may leave
+        bool payloadLoaded = false; // read from the store for this call only (not kept)
     };
 
     ModelRuntime* modelByName(const QString& name);
@@ -185,6 +187,9 @@ private:
     void noteWake(qint64 atMs);
     QCoro::Task<void> runSecretJob(QString name, QByteArray value, bool store, Reply<VoidResult> reply);
     void launch(const Ulid& id, ActiveTask& t);
+    // The attempt's row change is committed: the call may leave (once its payload is here).
+    void attemptRecorded(const Ulid& id, quint32 gen);
+    void launchWithPayload(const Ulid& id, ActiveTask& t);
     QCoro::Task<void> runAttempt(
         Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint, std::shared_ptr<CallControl> control, CallRequest request);
     // Frees the model and endpoint slot; result (null: the call never reached
