@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "core/echolimits.h"
+
 #include "core/logging.h"
 #include "core/threadpriority.h"
 #include "core/timeutil.h"
@@ -33,7 +35,8 @@ std::optional<Ulid> parseId(const QString& id)
 
 Error badId(const QString& id)
 {
-    return Error::notFound(QStringLiteral("no task with id '%1' (ids are 26 characters, e.g. 01JD3Q9X5K8V2M4N6P7R8S9T0W)").arg(id.left(64)));
+    return Error::notFound(
+        QStringLiteral("no task with id '%1' (ids are 26 characters, e.g. 01JD3Q9X5K8V2M4N6P7R8S9T0W)").arg(id.left(kEchoNameChars)));
 }
 
 Error notRunning()
@@ -43,7 +46,7 @@ Error notRunning()
 
 Error noSuchModel(const QString& name)
 {
-    return Error::notFound(QStringLiteral("no model named '%1'").arg(name.left(128)));
+    return Error::notFound(QStringLiteral("no model named '%1'").arg(name.left(kEchoValueChars)));
 }
 } // namespace
 
@@ -381,8 +384,8 @@ QFuture<Result<ModelConfig>> Engine::removeEndpoint(const QString& model, const 
     if (!changed)
         return readyFuture(Result<ModelConfig>(noSuchModel(model)));
     if (changed->endpoints.removeIf([&endpoint](const EndpointConfig& e) { return e.name == endpoint; }) == 0)
-        return readyFuture(
-            Result<ModelConfig>(Error::notFound(QStringLiteral("model '%1' has no endpoint '%2'").arg(changed->name, endpoint.left(128)))));
+        return readyFuture(Result<ModelConfig>(
+            Error::notFound(QStringLiteral("model '%1' has no endpoint '%2'").arg(changed->name, endpoint.left(kEchoValueChars)))));
     return upsertModel(*changed);
 }
 

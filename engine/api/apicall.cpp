@@ -1,5 +1,7 @@
 #include "apicall.h"
 
+#include "core/httpstatus.h"
+
 #include "apiserver.h"
 
 #include <QJsonArray>
@@ -11,23 +13,23 @@ int httpStatusFor(ErrorCode code)
 {
     switch (code) {
     case ErrorCode::InvalidArgument:
-        return 422;
+        return http::UnprocessableEntity;
     case ErrorCode::NotFound:
-        return 404;
+        return http::NotFound;
     case ErrorCode::Conflict:
-        return 409;
+        return http::Conflict;
     case ErrorCode::CapacityExceeded:
-        return 429;
+        return http::TooManyRequests;
     case ErrorCode::PayloadTooLarge:
-        return 413;
+        return http::PayloadTooLarge;
     case ErrorCode::Unavailable:
-        return 503;
+        return http::ServiceUnavailable;
     case ErrorCode::StoreError:
-        return 503;
+        return http::ServiceUnavailable;
     case ErrorCode::Internal:
-        return 500;
+        return http::InternalServerError;
     }
-    return 500;
+    return http::InternalServerError;
 }
 
 QByteArray compactJson(const QJsonValue& v)
@@ -84,13 +86,14 @@ std::optional<QJsonValue> ApiCall::body()
 {
     const QByteArray type = request.header("content-type").toLower();
     if (!type.startsWith("application/json")) {
-        answerError(415, QStringLiteral("unsupported_media_type"), QStringLiteral("send the body as Content-Type: application/json"));
+        answerError(
+            http::UnsupportedMediaType, QStringLiteral("unsupported_media_type"), QStringLiteral("send the body as Content-Type: application/json"));
         return std::nullopt;
     }
     QJsonParseError err {};
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &err);
     if (err.error != QJsonParseError::NoError) {
-        answerError(400, QStringLiteral("invalid_json"),
+        answerError(http::BadRequest, QStringLiteral("invalid_json"),
             QStringLiteral("the body is not valid JSON: %1 at offset %2").arg(err.errorString()).arg(err.offset));
         return std::nullopt;
     }
@@ -105,7 +108,7 @@ std::optional<QJsonObject> ApiCall::bodyObject()
     if (!v)
         return std::nullopt;
     if (!v->isObject()) {
-        answerError(400, QStringLiteral("invalid_json"), QStringLiteral("the body must be a JSON object"));
+        answerError(http::BadRequest, QStringLiteral("invalid_json"), QStringLiteral("the body must be a JSON object"));
         return std::nullopt;
     }
     return v->toObject();

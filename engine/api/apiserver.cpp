@@ -1,5 +1,9 @@
 #include "apiserver.h"
 
+#include "core/echolimits.h"
+
+#include "core/httpstatus.h"
+
 #include "credentialscontroller.h"
 #include "deadletterscontroller.h"
 #include "eventscontroller.h"
@@ -199,20 +203,20 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
     c->request = std::move(request);
     c->reply = std::move(reply);
     if (!allowed(c->request.remote))
-        return c->answerError(403, QStringLiteral("forbidden"), QStringLiteral("this address may not use the API"));
+        return c->answerError(http::Forbidden, QStringLiteral("forbidden"), QStringLiteral("this address may not use the API"));
     if (!hostAllowed(c->request.header("host")))
-        return c->answerError(421, QStringLiteral("misdirected_request"),
+        return c->answerError(http::MisdirectedRequest, QStringLiteral("misdirected_request"),
             QStringLiteral("this server does not answer for Host '%1'; a loopback-bound server answers localhost, 127.0.0.1 and [::1] "
                            "(more names: --allowed-host)")
-                .arg(QString::fromLatin1(c->request.header("host").left(128))));
+                .arg(QString::fromLatin1(c->request.header("host").left(kEchoValueChars))));
     if (const QByteArray origin = c->request.header("origin"); !origin.isEmpty()) {
         if (!originAllowed(origin))
-            return c->answerError(403, QStringLiteral("cors_forbidden"),
+            return c->answerError(http::Forbidden, QStringLiteral("cors_forbidden"),
                 QStringLiteral("requests from web pages at %1 are refused; allow the origin with --cors-origin")
-                    .arg(QString::fromLatin1(origin.left(128))));
+                    .arg(QString::fromLatin1(origin.left(kEchoValueChars))));
         c->cors = { { QByteArrayLiteral("Access-Control-Allow-Origin"), origin }, { QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") } };
         if (c->request.method == "OPTIONS" && !c->request.header("access-control-request-method").isEmpty())
-            return c->answer(204, {}, QByteArrayLiteral("text/plain"),
+            return c->answer(http::NoContent, {}, QByteArrayLiteral("text/plain"),
                 { { QByteArrayLiteral("Access-Control-Allow-Methods"), QByteArrayLiteral("GET, POST, PUT, PATCH, DELETE") },
                     { QByteArrayLiteral("Access-Control-Allow-Headers"),
                         QByteArrayLiteral("Authorization, Content-Type, Idempotency-Key, X-Priority, Last-Event-ID, x-api-key, anthropic-version") },
@@ -244,30 +248,31 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
     }
     if (!match) {
         if (!allow.isEmpty())
-            return c->answerError(405, QStringLiteral("method_not_allowed"),
+            return c->answerError(http::MethodNotAllowed, QStringLiteral("method_not_allowed"),
                 QStringLiteral("%1 is not served on %2; allowed: %3")
                     .arg(QString::fromLatin1(c->request.method), c->request.path, allow.join(QStringLiteral(", "))),
                 {}, { { QByteArrayLiteral("Allow"), allow.join(QStringLiteral(", ")).toLatin1() } });
-        return c->answerError(
-            404, QStringLiteral("not_found"), QStringLiteral("no route %1 %2").arg(QString::fromLatin1(c->request.method), c->request.path));
+        return c->answerError(http::NotFound, QStringLiteral("not_found"),
+            QStringLiteral("no route %1 %2").arg(QString::fromLatin1(c->request.method), c->request.path));
     }
     c->route = match;
     if (match->role) {
         const QByteArray auth = c->request.header("authorization");
         if (auth.isEmpty())
-            return c->answerError(401, QStringLiteral("unauthorized"), QStringLiteral("send a bearer token: Authorization: Bearer <token>"), {},
+            return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
+                QStringLiteral("send a bearer token: Authorization: Bearer <token>"), {},
                 { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") } });
         c->token = authenticate(auth);
         if (!c->token)
-            return c->answerError(401, QStringLiteral("unauthorized"),
+            return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
                 QStringLiteral("the bearer token is not valid (unknown, malformed or revoked)"), {},
                 { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer error=\"invalid_token\"") } });
         if (static_cast<int>(c->token->role) < static_cast<int>(*match->role))
-            return c->answerError(403, QStringLiteral("forbidden"),
+            return c->answerError(http::Forbidden, QStringLiteral("forbidden"),
                 QStringLiteral("this needs the %1 role; the token '%2' has %3")
                     .arg(roleName(*match->role), c->token->name, roleName(c->token->role)));
         if (!admitRate(c->token->id))
-            return c->answerError(429, QStringLiteral("rate_limited"),
+            return c->answerError(http::TooManyRequests, QStringLiteral("rate_limited"),
                 QStringLiteral("more than %1 requests per second with this token").arg(m_options.rateLimitPerSecond), {},
                 { { QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1") } });
     }
@@ -278,7 +283,7 @@ void ApiServer::recordRequest(const ApiCall& c, int status)
 {
     const double seconds = static_cast<double>(m_clock.nsecsElapsed() - c.startNs) / 1e9;
     m_requestStats.record(c.route ? c.route - m_routes.data() : -1, status, seconds);
-    if (status == 401) {
+    if (status == http::Unauthorized) {
         // Not audited: a request without a valid token changed nothing and names
         // no one, and anybody who can reach the port could fill the log with them.
         // Counted in /metrics and summed up in a warning at most once a minute.

@@ -1,5 +1,9 @@
 #include "credentialscontroller.h"
 
+#include "core/echolimits.h"
+
+#include "core/httpstatus.h"
+
 #include "engine.h"
 
 #include "core/jsonreader.h"
@@ -55,14 +59,14 @@ void CredentialsController::createToken(const CallPtr& c)
                 o.insert(QStringLiteral("token"), created.secret); // shown once
                 return o;
             },
-            201);
+            http::Created);
     });
 }
 
 void CredentialsController::revokeToken(const CallPtr& c)
 {
     const QString id = c->param(0);
-    c->summary = QStringLiteral("revoked token %1").arg(id.left(32));
+    c->summary = QStringLiteral("revoked token %1").arg(id.left(kEchoIdChars));
     m_engine.revokeToken(id).then(this, [this, c, id](const VoidResult& r) {
         if (r)
             m_server.forgetToken(id);
@@ -77,7 +81,8 @@ void CredentialsController::putSecret(const CallPtr& c)
         return;
     const QString name = c->param(0);
     if (auto problem = checkSecretRef(QStringLiteral("keychain:") + name))
-        return c->answerError(422, QStringLiteral("invalid_argument"), QStringLiteral("the name %1").arg(*problem), QStringLiteral("name"));
+        return c->answerError(
+            http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("the name %1").arg(*problem), QStringLiteral("name"));
     ObjectReader r(*body);
     const QString value = r.requiredString(QStringLiteral("value"), 8192);
     if (auto err = r.finish())

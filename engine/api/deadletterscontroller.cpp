@@ -1,5 +1,7 @@
 #include "deadletterscontroller.h"
 
+#include "core/httpstatus.h"
+
 #include "tasklist.h"
 
 #include "engine.h"
@@ -49,7 +51,8 @@ void DeadLettersController::purge(const CallPtr& c)
     if (!olderThan.isEmpty()) {
         auto ms = isoToMs(olderThan);
         if (!ms)
-            return c->answerError(422, QStringLiteral("invalid_argument"), QStringLiteral("must be an ISO 8601 time"), QStringLiteral("older_than"));
+            return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("must be an ISO 8601 time"),
+                QStringLiteral("older_than"));
         beforeMs = *ms;
     }
     m_engine.purge(TaskState::Dead, model, beforeMs).then(this, [c](const Result<qint64>& n) {

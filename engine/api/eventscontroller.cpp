@@ -1,5 +1,7 @@
 #include "eventscontroller.h"
 
+#include "core/httpstatus.h"
+
 #include "snapshotjson.h"
 
 #include "engine.h"
@@ -81,7 +83,7 @@ void EventsController::onTaskEvents(const TaskEvents& events)
 void EventsController::subscribe(const CallPtr& c)
 {
     const QString model = c->request.query.queryItemValue(QStringLiteral("model"), QUrl::FullyDecoded);
-    c->beginStream(200, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Accel-Buffering"), QByteArrayLiteral("no") } });
+    c->beginStream(http::Ok, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Accel-Buffering"), QByteArrayLiteral("no") } });
     c->reply->write(statsEvent(m_engine));
     m_clients.append({ c->reply, model });
     std::weak_ptr<HttpReply> weak = c->reply;

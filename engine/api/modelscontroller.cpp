@@ -1,5 +1,9 @@
 #include "modelscontroller.h"
 
+#include "core/echolimits.h"
+
+#include "core/httpstatus.h"
+
 #include "snapshotjson.h"
 
 #include "engine.h"
@@ -52,7 +56,7 @@ std::optional<ModelConfig> ModelsController::pathModel(const CallPtr& c) const
 {
     auto m = m_engine.model(c->param(0));
     if (!m)
-        c->answerError(404, QStringLiteral("not_found"), QStringLiteral("no model named '%1'").arg(c->param(0).left(128)));
+        c->answerError(http::NotFound, QStringLiteral("not_found"), QStringLiteral("no model named '%1'").arg(c->param(0).left(kEchoValueChars)));
     return m;
 }
 
@@ -62,13 +66,13 @@ void ModelsController::listModels(const CallPtr& c)
     QJsonArray out;
     for (const ModelConfig& m : m_engine.models())
         out.append(modelJson(m, *s));
-    c->answerJson(200, QJsonObject { { QStringLiteral("models"), out } });
+    c->answerJson(http::Ok, QJsonObject { { QStringLiteral("models"), out } });
 }
 
 void ModelsController::getModel(const CallPtr& c)
 {
     if (const auto m = pathModel(c))
-        c->answerJson(200, modelJson(*m, *m_engine.snapshot()));
+        c->answerJson(http::Ok, modelJson(*m, *m_engine.snapshot()));
 }
 
 void ModelsController::putModel(const CallPtr& c, bool create)
@@ -79,7 +83,7 @@ void ModelsController::putModel(const CallPtr& c, bool create)
     QJsonObject json = *body;
     if (!create) {
         if (json.contains(QLatin1String("name")) && json.value(QLatin1String("name")).toString() != c->param(0))
-            return c->answerError(422, QStringLiteral("invalid_argument"),
+            return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"),
                 QStringLiteral("differs from the name in the path; models are not renamed"), QStringLiteral("name"));
         json.insert(QStringLiteral("name"), c->param(0));
     }
@@ -89,24 +93,24 @@ void ModelsController::putModel(const CallPtr& c, bool create)
         return c->answerError(config.error());
     const bool exists = m_engine.model(config->name).has_value();
     if (create && exists)
-        return c->answerError(409, QStringLiteral("conflict"),
+        return c->answerError(http::Conflict, QStringLiteral("conflict"),
             QStringLiteral("model '%1' exists; PUT /api/v1/models/%1 replaces it").arg(config->name), QStringLiteral("name"));
     c->summary = QStringLiteral("%1 model %2").arg(exists ? QStringLiteral("replaced") : QStringLiteral("created"), config->name);
     m_engine.upsertModel(*config).then(this, [this, c, exists](const Result<ModelConfig>& r) {
         answerResult(
-            c, r, [this](const ModelConfig& m) { return modelJson(m, *m_engine.snapshot()); }, exists ? 200 : 201);
+            c, r, [this](const ModelConfig& m) { return modelJson(m, *m_engine.snapshot()); }, exists ? http::Ok : http::Created);
     });
 }
 
 void ModelsController::deleteModel(const CallPtr& c)
 {
-    c->summary = QStringLiteral("deleted model %1").arg(c->param(0).left(128));
+    c->summary = QStringLiteral("deleted model %1").arg(c->param(0).left(kEchoValueChars));
     m_engine.removeModel(c->param(0)).then(this, [c](const VoidResult& r) { answerNoContent(c, r); });
 }
 
 void ModelsController::pauseModel(const CallPtr& c, bool pause)
 {
-    c->summary = QStringLiteral("%1 model %2").arg(pause ? QStringLiteral("paused") : QStringLiteral("resumed"), c->param(0).left(128));
+    c->summary = QStringLiteral("%1 model %2").arg(pause ? QStringLiteral("paused") : QStringLiteral("resumed"), c->param(0).left(kEchoValueChars));
     m_engine.setModelPaused(c->param(0), pause).then(this, [c, pause](const VoidResult& r) {
         answerResult(c, r, [&c, pause] { return QJsonObject { { QStringLiteral("name"), c->param(0) }, { QStringLiteral("paused"), pause } }; });
     });
@@ -120,7 +124,7 @@ void ModelsController::listEndpoints(const CallPtr& c)
     QJsonArray out;
     for (const EndpointConfig& e : m->endpoints)
         out.append(e.toJson());
-    c->answerJson(200, QJsonObject { { QStringLiteral("endpoints"), out } });
+    c->answerJson(http::Ok, QJsonObject { { QStringLiteral("endpoints"), out } });
 }
 
 void ModelsController::getEndpoint(const CallPtr& c)
@@ -130,8 +134,9 @@ void ModelsController::getEndpoint(const CallPtr& c)
         return;
     for (const EndpointConfig& e : m->endpoints)
         if (e.name == c->param(1))
-            return c->answerJson(200, e.toJson());
-    c->answerError(404, QStringLiteral("not_found"), QStringLiteral("model '%1' has no endpoint '%2'").arg(m->name, c->param(1).left(128)));
+            return c->answerJson(http::Ok, e.toJson());
+    c->answerError(http::NotFound, QStringLiteral("not_found"),
+        QStringLiteral("model '%1' has no endpoint '%2'").arg(m->name, c->param(1).left(kEchoValueChars)));
 }
 
 void ModelsController::putEndpoint(const CallPtr& c, bool create)
@@ -145,13 +150,13 @@ void ModelsController::putEndpoint(const CallPtr& c, bool create)
     QJsonObject json = *body;
     if (!create) {
         if (json.contains(QLatin1String("name")) && json.value(QLatin1String("name")).toString() != c->param(1))
-            return c->answerError(
-                422, QStringLiteral("invalid_argument"), QStringLiteral("differs from the name in the path"), QStringLiteral("name"));
+            return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("differs from the name in the path"),
+                QStringLiteral("name"));
         json.insert(QStringLiteral("name"), c->param(1));
     }
     const QString name = json.value(QLatin1String("name")).toString();
     if (name.isEmpty())
-        return c->answerError(422, QStringLiteral("invalid_argument"), QStringLiteral("is required"), QStringLiteral("name"));
+        return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("is required"), QStringLiteral("name"));
     // The model as it stands decides the status (201 added, 200 replaced) and
     // names a bad field by the endpoint's place in the model
     // ("endpoints[2].weight"), as when the whole model is sent. A name taken
@@ -163,8 +168,8 @@ void ModelsController::putEndpoint(const CallPtr& c, bool create)
             at = i;
     const bool existed = at >= 0;
     if (create && existed)
-        return c->answerError(
-            409, QStringLiteral("conflict"), QStringLiteral("model '%1' already has an endpoint '%2'").arg(m->name, name), QStringLiteral("name"));
+        return c->answerError(http::Conflict, QStringLiteral("conflict"),
+            QStringLiteral("model '%1' already has an endpoint '%2'").arg(m->name, name), QStringLiteral("name"));
     ObjectReader reader(json, QStringLiteral("endpoints[%1]").arg(existed ? at : m->endpoints.size()));
     const EndpointConfig endpoint = EndpointConfig::read(reader);
     if (auto err = reader.finish())
@@ -176,8 +181,8 @@ void ModelsController::putEndpoint(const CallPtr& c, bool create)
             return c->answerError(r.error());
         for (const EndpointConfig& e : r->endpoints)
             if (e.name == name)
-                return c->answerJson(existed ? 200 : 201, e.toJson());
-        c->answerError(500, QStringLiteral("internal"), QStringLiteral("the endpoint was not kept"));
+                return c->answerJson(existed ? http::Ok : http::Created, e.toJson());
+        c->answerError(http::InternalServerError, QStringLiteral("internal"), QStringLiteral("the endpoint was not kept"));
     });
 }
 

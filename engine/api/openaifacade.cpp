@@ -1,5 +1,9 @@
 #include "openaifacade.h"
 
+#include "core/echolimits.h"
+
+#include "core/httpstatus.h"
+
 #include "engine.h"
 
 #include <QJsonArray>
@@ -45,7 +49,7 @@ void answerOpenAiError(const CallPtr& c, int status, const QString& type, const 
         { QStringLiteral("param"), param.isEmpty() ? QJsonValue() : QJsonValue(param) },
         { QStringLiteral("code"), code.isEmpty() ? QJsonValue() : QJsonValue(code) } };
     HttpHeaders extra;
-    if (status == 429 || status == 503)
+    if (status == http::TooManyRequests || status == http::ServiceUnavailable)
         extra.append({ QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1") });
     c->answerJson(status, QJsonObject { { QStringLiteral("error"), error } }, extra);
 }
@@ -69,29 +73,31 @@ void OpenAiFacade::listModels(const CallPtr& c)
     for (const ModelConfig& m : m_engine.models())
         data.append(QJsonObject { { QStringLiteral("id"), m.name }, { QStringLiteral("object"), QStringLiteral("model") },
             { QStringLiteral("created"), 0 }, { QStringLiteral("owned_by"), QStringLiteral("llm-scheduler") } });
-    c->answerJson(200, QJsonObject { { QStringLiteral("object"), QStringLiteral("list") }, { QStringLiteral("data"), data } });
+    c->answerJson(http::Ok, QJsonObject { { QStringLiteral("object"), QStringLiteral("list") }, { QStringLiteral("data"), data } });
 }
 
 void OpenAiFacade::call(const CallPtr& c, TaskKind kind)
 {
     if (!c->request.header("content-type").toLower().startsWith("application/json"))
-        return answerOpenAiError(c, 415, QStringLiteral("invalid_request_error"), QStringLiteral("send the body as Content-Type: application/json"));
+        return answerOpenAiError(c, http::UnsupportedMediaType, QStringLiteral("invalid_request_error"),
+            QStringLiteral("send the body as Content-Type: application/json"));
     QJsonParseError err {};
     const QJsonDocument doc = QJsonDocument::fromJson(c->request.body, &err);
     if (err.error != QJsonParseError::NoError || !doc.isObject())
-        return answerOpenAiError(c, 400, QStringLiteral("invalid_request_error"),
+        return answerOpenAiError(c, http::BadRequest, QStringLiteral("invalid_request_error"),
             QStringLiteral("the body is not a JSON object (%1 at offset %2)").arg(err.errorString()).arg(err.offset));
     const QJsonObject body = doc.object();
     const QString model = body.value(QLatin1String("model")).toString();
     if (model.isEmpty())
-        return answerOpenAiError(
-            c, 400, QStringLiteral("invalid_request_error"), QStringLiteral("you must provide a model parameter"), QStringLiteral("model"));
+        return answerOpenAiError(c, http::BadRequest, QStringLiteral("invalid_request_error"), QStringLiteral("you must provide a model parameter"),
+            QStringLiteral("model"));
     bool known = false;
     for (const ModelConfig& m : m_engine.models())
         known = known || m.name == model;
     if (!known)
-        return answerOpenAiError(c, 404, QStringLiteral("invalid_request_error"),
-            QStringLiteral("The model '%1' does not exist").arg(model.left(128)), QStringLiteral("model"), QStringLiteral("model_not_found"));
+        return answerOpenAiError(c, http::NotFound, QStringLiteral("invalid_request_error"),
+            QStringLiteral("The model '%1' does not exist").arg(model.left(kEchoValueChars)), QStringLiteral("model"),
+            QStringLiteral("model_not_found"));
     QJsonObject task { { QStringLiteral("model"), model }, { QStringLiteral("kind"), taskKindName(kind) }, { QStringLiteral("input"), body } };
     const QByteArray priority = c->request.header("x-priority");
     if (!priority.isEmpty()) {
@@ -108,14 +114,14 @@ void OpenAiFacade::call(const CallPtr& c, TaskKind kind)
             param = param.mid(6);
         if (param == QLatin1String("priority"))
             param = QStringLiteral("X-Priority");
-        return answerOpenAiError(c, 400, QStringLiteral("invalid_request_error"), spec.error().message, param);
+        return answerOpenAiError(c, http::BadRequest, QStringLiteral("invalid_request_error"), spec.error().message, param);
     }
     const bool stream = kind != TaskKind::Embedding && body.value(QLatin1String("stream")).toBool();
     m_engine.submit({ *spec }, true).then(this, [this, c, kind, stream](const Result<QList<SubmitOutcome>>& r) {
         if (!r) {
-            const int status = r.error().code == ErrorCode::CapacityExceeded ? 429 : httpStatusFor(r.error().code);
+            const int status = r.error().code == ErrorCode::CapacityExceeded ? http::TooManyRequests : httpStatusFor(r.error().code);
             return answerOpenAiError(
-                c, status, status == 429 ? QStringLiteral("rate_limit_error") : QStringLiteral("server_error"), r.error().message);
+                c, status, status == http::TooManyRequests ? QStringLiteral("rate_limit_error") : QStringLiteral("server_error"), r.error().message);
         }
         const QString id = r->constFirst().id.toString();
         if (!c->reply->connected()) {
@@ -128,7 +134,7 @@ void OpenAiFacade::call(const CallPtr& c, TaskKind kind)
                 m_engine.cancel(id);
         });
         if (stream) {
-            c->beginStream(200, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
+            c->beginStream(http::Ok, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
         }
     });
 }
@@ -166,12 +172,14 @@ void OpenAiFacade::onTaskFinished(const TaskOutcome& o)
         return;
     }
     if (o.state == TaskState::Succeeded)
-        return c->answer(200, o.output, QByteArrayLiteral("application/json"), { { QByteArrayLiteral("X-Task-Id"), o.id.toLatin1() } });
+        return c->answer(http::Ok, o.output, QByteArrayLiteral("application/json"), { { QByteArrayLiteral("X-Task-Id"), o.id.toLatin1() } });
     if (o.state == TaskState::Cancelled)
-        return answerOpenAiError(c, 503, QStringLiteral("server_error"), QStringLiteral("the task was cancelled: %1").arg(o.error));
+        return answerOpenAiError(
+            c, http::ServiceUnavailable, QStringLiteral("server_error"), QStringLiteral("the task was cancelled: %1").arg(o.error));
     // Dead: the upstream's own 4xx goes back as is (the request's fault); anything else is a bad gateway.
-    const int status = o.httpStatus >= 400 && o.httpStatus < 500 && o.httpStatus != 408 && o.httpStatus != 429 ? o.httpStatus : 502;
-    answerOpenAiError(c, status, status == 502 ? QStringLiteral("upstream_error") : QStringLiteral("invalid_request_error"), o.error);
+    const bool callersFault = http::isClientError(o.httpStatus) && o.httpStatus != http::RequestTimeout && o.httpStatus != http::TooManyRequests;
+    const int status = callersFault ? o.httpStatus : http::BadGateway;
+    answerOpenAiError(c, status, status == http::BadGateway ? QStringLiteral("upstream_error") : QStringLiteral("invalid_request_error"), o.error);
 }
 
 } // namespace llmsched

@@ -1,5 +1,7 @@
 #include "systemcontroller.h"
 
+#include "core/httpstatus.h"
+
 #include "snapshotjson.h"
 
 #include "engine.h"
@@ -33,12 +35,12 @@ void SystemController::health(const CallPtr& c)
     QJsonObject o { { QStringLiteral("status"), ready ? QStringLiteral("ok") : QStringLiteral("unavailable") }, { QStringLiteral("live"), true },
         { QStringLiteral("ready"), ready }, { QStringLiteral("store"), s->storeHealthy ? QStringLiteral("ok") : s->storeError },
         { QStringLiteral("version"), QStringLiteral(LLMSCHED_VERSION) } };
-    c->answerJson(ready ? 200 : 503, o);
+    c->answerJson(ready ? http::Ok : http::ServiceUnavailable, o);
 }
 
 void SystemController::stats(const CallPtr& c)
 {
-    c->answerJson(200, statsJson(*m_engine.snapshot()));
+    c->answerJson(http::Ok, statsJson(*m_engine.snapshot()));
 }
 
 void SystemController::pauseAll(const CallPtr& c, bool pause)
@@ -54,7 +56,7 @@ void SystemController::logs(const CallPtr& c)
     QJsonArray out;
     for (auto it = m_logs.crbegin(); it != m_logs.crend(); ++it)
         out.append(*it);
-    c->answerJson(200, QJsonObject { { QStringLiteral("logs"), out } });
+    c->answerJson(http::Ok, QJsonObject { { QStringLiteral("logs"), out } });
 }
 
 void SystemController::audit(const CallPtr& c)

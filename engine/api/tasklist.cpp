@@ -1,5 +1,9 @@
 #include "tasklist.h"
 
+#include "core/echolimits.h"
+
+#include "core/httpstatus.h"
+
 #include "engine.h"
 
 #include "core/timeutil.h"
@@ -19,13 +23,14 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
         QStringLiteral("q"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("cursor"), QStringLiteral("limit"), QStringLiteral("order"),
         QStringLiteral("include_input") };
     const auto refuse = [&c](const QString& message, const QString& field) {
-        c->answerError(400, QStringLiteral("invalid_argument"), message, field);
+        c->answerError(http::BadRequest, QStringLiteral("invalid_argument"), message, field);
         return std::nullopt;
     };
     for (const auto& item : q.queryItems())
         if (!known.contains(item.first))
-            return refuse(QStringLiteral("unknown query parameter '%1'; known: %2").arg(item.first.left(64), known.join(QStringLiteral(", "))),
-                item.first.left(64));
+            return refuse(
+                QStringLiteral("unknown query parameter '%1'; known: %2").arg(item.first.left(kEchoNameChars), known.join(QStringLiteral(", "))),
+                item.first.left(kEchoNameChars));
     if (scope == TaskListScope::DeadLetters) {
         f.states = { TaskState::Dead };
     } else if (!value("state").isEmpty()) {
@@ -34,7 +39,7 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
             if (!st)
                 return refuse(
                     QStringLiteral("unknown state '%1'; states: queued, scheduled, blocked, running, retry_wait, succeeded, dead, cancelled")
-                        .arg(name.left(32)),
+                        .arg(name.left(kEchoIdChars)),
                     QStringLiteral("state"));
             f.states.append(*st);
         }

@@ -1,5 +1,9 @@
 #include "taskscontroller.h"
 
+#include "core/echolimits.h"
+
+#include "core/httpstatus.h"
+
 #include "tasklist.h"
 
 #include "engine.h"
@@ -44,24 +48,26 @@ void TasksController::submitTasks(const CallPtr& c)
         items = body->toArray();
     } else if (body->toObject().contains(QLatin1String("tasks")) && body->toObject().size() == 1) {
         if (!body->toObject().value(QLatin1String("tasks")).isArray())
-            return c->answerError(422, QStringLiteral("invalid_argument"), QStringLiteral("must be an array of tasks"), QStringLiteral("tasks"));
+            return c->answerError(
+                http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("must be an array of tasks"), QStringLiteral("tasks"));
         items = body->toObject().value(QLatin1String("tasks")).toArray();
     } else {
         items.append(*body);
         single = true;
     }
     if (items.isEmpty())
-        return c->answerError(422, QStringLiteral("invalid_argument"), QStringLiteral("must hold at least one task"), QStringLiteral("tasks"));
+        return c->answerError(
+            http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("must hold at least one task"), QStringLiteral("tasks"));
     if (items.size() > kMaxBatch)
-        return c->answerError(413, QStringLiteral("payload_too_large"),
+        return c->answerError(http::PayloadTooLarge, QStringLiteral("payload_too_large"),
             QStringLiteral("at most %1 tasks per request; send %2 in several").arg(kMaxBatch).arg(items.size()), QStringLiteral("tasks"));
     QList<TaskSpec> specs;
     specs.reserve(items.size());
     for (qsizetype i = 0; i < items.size(); ++i) {
         const QString prefix = single ? QString() : QStringLiteral("tasks[%1]").arg(i);
         if (!items.at(i).isObject())
-            return c->answerError(
-                422, QStringLiteral("invalid_argument"), QStringLiteral("must be a task object"), single ? QStringLiteral("task") : prefix);
+            return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("must be a task object"),
+                single ? QStringLiteral("task") : prefix);
         auto spec = TaskSpec::fromJson(items.at(i).toObject(), prefix);
         if (!spec)
             return c->answerError(spec.error());
@@ -101,7 +107,7 @@ void TasksController::flushSubmits()
             if (calls[i].single) {
                 const SubmitOutcome& o = r->constFirst();
                 append(out, o);
-                c->answer(o.duplicate ? 200 : 201, out);
+                c->answer(o.duplicate ? http::Ok : http::Created, out);
                 continue;
             }
             out.reserve(16 + r->size() * 72);
@@ -114,7 +120,7 @@ void TasksController::flushSubmits()
                 allDuplicates = allDuplicates && o.duplicate;
             }
             out += "]}";
-            c->answer(allDuplicates ? 200 : 201, out);
+            c->answer(allDuplicates ? http::Ok : http::Created, out);
         }
     });
 }
@@ -126,7 +132,7 @@ void TasksController::getTask(const CallPtr& c)
 
 void TasksController::cancelTask(const CallPtr& c)
 {
-    c->summary = QStringLiteral("cancel %1").arg(c->param(0).left(32));
+    c->summary = QStringLiteral("cancel %1").arg(c->param(0).left(kEchoIdChars));
     m_engine.cancel(c->param(0)).then(this, [c](const Result<TaskState>& r) {
         answerResult(c, r, [&c](TaskState state) { return taskStateJson(c, state); });
     });
@@ -143,7 +149,7 @@ void TasksController::patchTask(const CallPtr& c)
     const int priority = static_cast<int>(r.integer(QStringLiteral("priority"), 0, kMinPriority, kMaxPriority));
     if (auto err = r.finish())
         return c->answerError(*err);
-    c->summary = QStringLiteral("priority of %1 -> %2").arg(c->param(0).left(32)).arg(priority);
+    c->summary = QStringLiteral("priority of %1 -> %2").arg(c->param(0).left(kEchoIdChars)).arg(priority);
     m_engine.setPriority(c->param(0), priority).then(this, [c, priority](const VoidResult& res) {
         answerResult(c, res, [&c, priority] {
             return QJsonObject { { QStringLiteral("id"), c->param(0).trimmed().toUpper() }, { QStringLiteral("priority"), priority } };
@@ -153,7 +159,7 @@ void TasksController::patchTask(const CallPtr& c)
 
 void TasksController::retryTask(const CallPtr& c)
 {
-    c->summary = QStringLiteral("retry %1").arg(c->param(0).left(32));
+    c->summary = QStringLiteral("retry %1").arg(c->param(0).left(kEchoIdChars));
     m_engine.retry(c->param(0)).then(this, [c](const Result<TaskState>& r) {
         answerResult(c, r, [&c](TaskState state) { return taskStateJson(c, state); });
     });

@@ -1,5 +1,7 @@
 #include "modelconfig.h"
 
+#include "echolimits.h"
+
 #include "jsonreader.h"
 #include "secrets.h"
 #include "timeutil.h"
@@ -27,11 +29,17 @@ bool isValidModelName(const QString& name)
 SimulationConfig SimulationConfig::read(ObjectReader& r)
 {
     SimulationConfig c;
+    // An hour at most, as a number or in a distribution (the simulator's timer
+    // takes an int of milliseconds: 3e9 wrapped to a negative interval, and
+    // the call never answered).
+    constexpr double kMaxLatency = 3600.0 * 1000;
     const QJsonValue latency = r.value(QStringLiteral("latency_ms"));
     if (latency.isDouble()) {
         c.latencyMs = latency.toDouble();
         if (c.latencyMs < 0)
             r.fail(QStringLiteral("latency_ms"), QStringLiteral("must not be negative"));
+        else if (c.latencyMs > kMaxLatency)
+            r.fail(QStringLiteral("latency_ms"), QStringLiteral("must be at most %1 (an hour)").arg(kMaxLatency, 0, 'f', 0));
     } else if (latency.isObject()) {
         ObjectReader lr(latency.toObject(), r.path(QStringLiteral("latency_ms")));
         const QString dist = lr.string(QStringLiteral("distribution"), QStringLiteral("fixed"), 32);
@@ -44,7 +52,6 @@ SimulationConfig SimulationConfig::read(ObjectReader& r)
         }
         if (!known)
             lr.fail(QStringLiteral("distribution"), QStringLiteral("must be fixed, uniform, lognormal or exponential"));
-        constexpr double kMaxLatency = 3600.0 * 1000;
         c.latencyMs = lr.number(QStringLiteral("value"), 0, 0, kMaxLatency);
         c.latencyMs = lr.number(QStringLiteral("median"), c.latencyMs, 0, kMaxLatency);
         c.latencyMs = lr.number(QStringLiteral("mean"), c.latencyMs, 0, kMaxLatency);
@@ -332,7 +339,8 @@ QList<ModelProblem> ModelConfig::problems() const
                 QStringLiteral("applies to endpoints with provider \"http\" only"));
         for (const QString& host : e.allowedHosts) {
             if (auto problem = checkAllowedHost(host)) {
-                add(Rule::AllowedHostInvalid, at, QStringLiteral("allowed_hosts"), host, QStringLiteral("'%1' %2").arg(host.left(64), *problem));
+                add(Rule::AllowedHostInvalid, at, QStringLiteral("allowed_hosts"), host,
+                    QStringLiteral("'%1' %2").arg(host.left(kEchoNameChars), *problem));
                 break;
             }
         }

@@ -1,5 +1,7 @@
 #include "task.h"
 
+#include "echolimits.h"
+
 #include "httpheaders.h"
 #include "jsonreader.h"
 #include "timeutil.h"
@@ -66,7 +68,7 @@ void checkInput(ObjectReader& r, TaskKind kind, const QJsonObject& input)
         }
         const QJsonObject h = headers.toObject();
         for (auto it = h.constBegin(); it != h.constEnd(); ++it) {
-            const QString field = QStringLiteral("input.headers.") + it.key().left(64);
+            const QString field = QStringLiteral("input.headers.") + it.key().left(kEchoNameChars);
             if (!it.value().isString()) {
                 r.fail(field, QStringLiteral("must be a string"));
                 break;

@@ -1,5 +1,7 @@
 #include "http1pool.h"
 
+#include "core/echolimits.h"
+
 #include "core/httpheaders.h"
 #include "core/timeutil.h"
 
@@ -451,7 +453,8 @@ void Http1Pool::send(const std::shared_ptr<Http1Call>& call)
     for (const auto& [name, value] : std::as_const(call->headers)) {
         if (!httpheaders::isToken(name) || !httpheaders::isFieldValue(value) || httpheaders::isFramingHeader(name)) {
             call->finish(false,
-                QStringLiteral("refused to send header '%1': invalid name or value, or a framing header").arg(QString::fromLatin1(name.left(64))));
+                QStringLiteral("refused to send header '%1': invalid name or value, or a framing header")
+                    .arg(QString::fromLatin1(name.left(kEchoNameChars))));
             return;
         }
     }

@@ -1,5 +1,7 @@
 #include "httptaskprovider.h"
 
+#include "core/echolimits.h"
+
 #include "core/secrets.h"
 
 #include "destinationpolicy.h"
@@ -38,11 +40,12 @@ QCoro::Task<CallResult> HttpTaskProvider::call(CallRequest request, std::shared_
     if (url.isRelative()) {
         if (m_config.baseUrl.isEmpty())
             co_return CallResult::failed(FailureKind::Configuration,
-                QStringLiteral("%1: url '%2' is relative and the endpoint has no base_url").arg(name(), urlText.left(200)));
+                QStringLiteral("%1: url '%2' is relative and the endpoint has no base_url").arg(name(), urlText.left(kEchoUrlChars)));
         url = endpointUrl(urlText.startsWith(QLatin1Char('/')) ? urlText : QLatin1Char('/') + urlText);
     }
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
-        co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: url '%2' is not an http(s) URL").arg(name(), urlText.left(200)));
+        co_return CallResult::failed(
+            FailureKind::Configuration, QStringLiteral("%1: url '%2' is not an http(s) URL").arg(name(), urlText.left(kEchoUrlChars)));
     if (!url.userInfo().isEmpty())
         co_return CallResult::failed(
             FailureKind::Configuration, QStringLiteral("%1: url '%2' holds credentials; use headers").arg(name(), url.host()));
@@ -87,7 +90,8 @@ QCoro::Task<CallResult> HttpTaskProvider::call(CallRequest request, std::shared_
         const QByteArray headerValue = it.value().toString().toUtf8();
         // Refused at submit; tasks stored before that check are refused here.
         if (auto problem = httpheaders::problem(headerName, headerValue))
-            co_return CallResult::failed(FailureKind::Configuration, QStringLiteral("%1: header '%2' %3").arg(name(), it.key().left(64), *problem));
+            co_return CallResult::failed(
+                FailureKind::Configuration, QStringLiteral("%1: header '%2' %3").arg(name(), it.key().left(kEchoNameChars), *problem));
         hasContentType = hasContentType || it.key().compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
         spec.headers.append({ headerName, headerValue });
     }

@@ -1,5 +1,7 @@
 #include "endpointsupervisor.h"
 
+#include "core/httpstatus.h"
+
 #include "core/logging.h"
 #include "core/timeutil.h"
 
@@ -49,7 +51,7 @@ void EndpointSupervisor::callEnded(const QString& model, EndpointRuntime& e, con
     }
     const bool stoppedByUs = r->failure == FailureKind::Cancelled || r->failure == FailureKind::Interrupted;
     const int status = r->failure == FailureKind::HttpStatus ? r->httpStatus : 0;
-    const bool overload = status == 429 || status == 503 || status == 529;
+    const bool overload = status == http::TooManyRequests || status == http::ServiceUnavailable || status == http::Overloaded;
     ++e.calls;
     if (r->ok) {
         const qint64 used = r->usage.promptTokens + r->usage.completionTokens;
@@ -61,7 +63,7 @@ void EndpointSupervisor::callEnded(const QString& model, EndpointRuntime& e, con
         e.circuit.onResult(nowMs, true);
     } else {
         // A refused request (4xx, 429) used no tokens; anything else may have.
-        e.tpm.settle(end.tpmTicket, status >= 400 && status < 500 && status != 408 ? 0 : end.tokensReserved);
+        e.tpm.settle(end.tpmTicket, http::isClientError(status) && status != http::RequestTimeout ? 0 : end.tokensReserved);
         if (!stoppedByUs) {
             ++e.failures;
             e.lastError = r->error;
@@ -79,9 +81,9 @@ void EndpointSupervisor::callEnded(const QString& model, EndpointRuntime& e, con
         // Health verdict: server errors, broken connections, timeouts and
         // garbage count against the endpoint; rate limits and client errors
         // (the request's fault) do not.
-        const bool counted = !stoppedByUs && status != 429 && r->failure != FailureKind::Configuration;
+        const bool counted = !stoppedByUs && status != http::TooManyRequests && r->failure != FailureKind::Configuration;
         const bool endpointFault = r->failure == FailureKind::Connection || r->failure == FailureKind::Timeout
-            || r->failure == FailureKind::MalformedResponse || status == 408 || status >= 500;
+            || r->failure == FailureKind::MalformedResponse || status == http::RequestTimeout || http::isServerError(status);
         e.circuit.onResult(nowMs, !endpointFault, counted);
     }
     announceCircuit(model, e, nowMs);

@@ -1,5 +1,7 @@
 #include "queries.h"
 
+#include "core/echolimits.h"
+
 #include "migrations.h"
 #include "sqlite.h"
 
@@ -613,7 +615,7 @@ VoidResult revoke(QSqlDatabase& db, const QString& id)
     if (!q.exec())
         return queryError(q, QStringLiteral("revoking a token"));
     if (q.numRowsAffected() == 0)
-        return Error::notFound(QStringLiteral("no active token with id '%1'").arg(id.left(64)));
+        return Error::notFound(QStringLiteral("no active token with id '%1'").arg(id.left(kEchoNameChars)));
     return {};
 }
 
