@@ -947,6 +947,32 @@
         <source>“%1” is not an http:// or https:// URL with a host name, e.g. http://127.0.0.1:8000/v1.</source>
         <translation>“%1”不是带主机名的 http:// 或 https:// 地址，例如 http://127.0.0.1:8000/v1。</translation>
     </message>
+    <message>
+        <source>none, or e.g. api.example.com, *.example.org:443</source>
+        <translation>无，或例如 api.example.com、*.example.org:443</translation>
+    </message>
+    <message>
+        <source>HTTP provider only: other hosts a task of this endpoint may call besides the origin of its base URL, separated by commas or spaces: host, host:port or *.domain (no scheme, no path).
+Empty: only the base URL&apos;s own origin. Loopback and private addresses are refused unless the endpoint itself is on one.</source>
+        <translation>仅用于 HTTP 提供商：除基础 URL 自身的源之外，此端点的任务还可以访问的主机，以逗号或空格分隔：host、host:port 或 *.domain（不含协议和路径）。
+留空：只允许基础 URL 自身的源。回环地址和私有地址会被拒绝，除非端点本身就位于这类地址上。</translation>
+    </message>
+    <message>
+        <source>Allowed &amp;hosts:</source>
+        <translation>允许的主机(&amp;H)：</translation>
+    </message>
+    <message>
+        <source>at most %1 allowed hosts of at most %2 characters each.</source>
+        <translation>允许的主机最多 %1 个，每个最多 %2 个字符。</translation>
+    </message>
+    <message>
+        <source>allowed host “%1” must be host, host:port or *.domain, without scheme or path.</source>
+        <translation>允许的主机“%1”必须是 host、host:port 或 *.domain，不含协议和路径。</translation>
+    </message>
+    <message>
+        <source>allowed hosts apply to the HTTP provider only; clear the field or choose that provider.</source>
+        <translation>允许的主机仅适用于 HTTP 提供商；请清空此字段或选择该提供商。</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ModelTreeModel</name>

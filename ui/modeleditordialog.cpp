@@ -45,6 +45,8 @@ constexpr int kMaxWeight = 1000;
 constexpr double kMaxPrice = 1e6;
 constexpr double kMaxBudget = 1e9;
 constexpr int kKeychainNameMax = 128;
+constexpr int kMaxAllowedHosts = 256; // what ModelConfig::fromJson reads back
+constexpr int kMaxAllowedHostLength = 255;
 constexpr int kProgressWidth = 80;
 constexpr int kEndpointListMinWidth = 140;
 constexpr int kEndpointListMaxWidth = 220;
@@ -87,6 +89,15 @@ QLineEdit* lineEdit(QWidget* parent, const QString& objectName)
     auto* e = new QLineEdit(parent);
     e->setObjectName(objectName);
     return e;
+}
+
+// allowed_hosts as the form shows it: one line, entries separated by commas or spaces.
+QStringList splitHosts(const QString& text)
+{
+    static const QRegularExpression separators(QStringLiteral("[,;\\s]+"));
+    QStringList hosts = text.split(separators, Qt::SkipEmptyParts);
+    hosts.removeDuplicates();
+    return hosts;
 }
 
 int clampToInt(qint64 v)
@@ -300,6 +311,12 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
         m_provider->addItem(providerDisplayName(p), p);
     connect(m_provider, &QComboBox::currentIndexChanged, this, &ModelEditorDialog::onProviderChanged);
     m_baseUrl = lineEdit(m_endpointForm, QStringLiteral("baseUrl"));
+    m_allowedHosts = lineEdit(m_endpointForm, QStringLiteral("allowedHosts"));
+    m_allowedHosts->setPlaceholderText(tr("none, or e.g. api.example.com, *.example.org:443"));
+    m_allowedHosts->setToolTip(tr("HTTP provider only: other hosts a task of this endpoint may call besides the origin of its base URL, "
+                                  "separated by commas or spaces: host, host:port or *.domain (no scheme, no path).\n"
+                                  "Empty: only the base URL's own origin. Loopback and private addresses are refused "
+                                  "unless the endpoint itself is on one."));
     m_upstreamModel = lineEdit(m_endpointForm, QStringLiteral("upstreamModel"));
     m_upstreamModel->setPlaceholderText(tr("same as the model's name"));
     m_upstreamModel->setToolTip(tr("The model name sent upstream, e.g. gpt-4o-mini or llama3.1:8b"));
@@ -331,6 +348,7 @@ QWidget* ModelEditorDialog::buildEndpointsPage()
     form->addRow(tr("Na&me:"), m_endpointName);
     form->addRow(tr("&Provider:"), m_provider);
     form->addRow(tr("&Base URL:"), m_baseUrl);
+    form->addRow(tr("Allowed &hosts:"), m_allowedHosts);
     form->addRow(tr("&Upstream model:"), m_upstreamModel);
     form->addRow(tr("API &key:"), m_apiKey);
     form->addRow(tr("Key &reference:"), m_keyRef);
@@ -396,6 +414,7 @@ void ModelEditorDialog::loadEndpoint(int row)
     m_endpointName->setText(e.name);
     m_provider->setCurrentIndex(std::max(0, m_provider->findData(e.provider)));
     m_baseUrl->setText(e.baseUrl);
+    m_allowedHosts->setText(e.allowedHosts.join(QStringLiteral(", ")));
     m_upstreamModel->setText(e.upstreamModel);
     // The key field holds only what was typed in this dialog: a stored key never comes back.
     m_apiKey->setText(draft.typedKey);
@@ -418,6 +437,7 @@ void ModelEditorDialog::storeEndpoint()
     e.name = m_endpointName->text().trimmed();
     e.provider = m_provider->currentData().toString();
     e.baseUrl = m_baseUrl->text().trimmed();
+    e.allowedHosts = splitHosts(m_allowedHosts->text());
     e.upstreamModel = m_upstreamModel->text().trimmed();
     const QString typed = m_apiKey->text().trimmed();
     if (isSecretRef(typed)) {
@@ -492,6 +512,8 @@ void ModelEditorDialog::onProviderChanged()
     const bool simulated = p == QLatin1String("simulated");
     m_baseUrl->setEnabled(!simulated);
     m_upstreamModel->setEnabled(!simulated && p != QLatin1String("http"));
+    // Only the http provider calls other hosts; hosts left from another provider stay editable so they can be cleared.
+    m_allowedHosts->setEnabled(p == QLatin1String("http") || !m_allowedHosts->text().trimmed().isEmpty());
     m_apiKey->setEnabled(!simulated);
     m_keyRef->setEnabled(!simulated);
     if (p == QLatin1String("openai"))
@@ -632,6 +654,16 @@ bool ModelEditorDialog::validate()
     }
     if (m_drafts.isEmpty())
         return fail(m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
+    for (qsizetype i = 0; i < m_drafts.size(); ++i) {
+        const QStringList& hosts = m_drafts.at(i).config.allowedHosts;
+        if (hosts.size() > kMaxAllowedHosts
+            || std::any_of(hosts.cbegin(), hosts.cend(), [](const QString& h) { return h.size() > kMaxAllowedHostLength; }))
+            return fail(m_allowedHosts,
+                tr("Endpoint “%1”: %2")
+                    .arg(m_drafts.at(i).config.name,
+                        tr("at most %1 allowed hosts of at most %2 characters each.").arg(kMaxAllowedHosts).arg(kMaxAllowedHostLength)),
+                int(i));
+    }
     if (!problems.isEmpty())
         return failAt(problems.constFirst());
     return true;
@@ -645,6 +677,8 @@ QWidget* ModelEditorDialog::widgetFor(int endpoint, const QString& key) const
         return m_endpointName;
     if (key == QLatin1String("base_url"))
         return m_baseUrl;
+    if (key == QLatin1String("allowed_hosts"))
+        return m_allowedHosts;
     if (key == QLatin1String("api_key_ref"))
         return m_keyRef;
     if (key == QLatin1String("provider"))
@@ -673,6 +707,11 @@ QString ModelEditorDialog::problemText(const ModelProblem& p) const
             .arg(endpoint, tr("“%1” is not an http:// or https:// URL with a host name, e.g. http://127.0.0.1:8000/v1.").arg(p.value));
     case Rule::KeyRefInvalid:
         return tr("Endpoint “%1”: the key reference %2").arg(endpoint, p.message);
+    case Rule::AllowedHostInvalid:
+        return tr("Endpoint “%1”: %2")
+            .arg(endpoint, tr("allowed host “%1” must be host, host:port or *.domain, without scheme or path.").arg(p.value));
+    case Rule::AllowedHostsNotHttp:
+        return tr("Endpoint “%1”: %2").arg(endpoint, tr("allowed hosts apply to the HTTP provider only; clear the field or choose that provider."));
     default:
         // Rules the form's controls cannot break (ranges, choices): the engine's words.
         return p.endpoint < 0 ? tr("%1: %2").arg(p.field(), p.message) : tr("Endpoint “%1”: %2").arg(endpoint, p.key + QLatin1Char(' ') + p.message);

@@ -121,6 +121,7 @@ private:
     QLineEdit* m_endpointName = nullptr;
     QComboBox* m_provider = nullptr;
     QLineEdit* m_baseUrl = nullptr;
+    QLineEdit* m_allowedHosts = nullptr;
     QLineEdit* m_upstreamModel = nullptr;
     QLineEdit* m_apiKey = nullptr;
     QLineEdit* m_keyRef = nullptr;

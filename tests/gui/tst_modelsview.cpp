@@ -7,6 +7,7 @@
 #include "modeltreemodel.h"
 
 #include <QAbstractButton>
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
@@ -15,7 +16,9 @@
 #include <QLibraryInfo>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
@@ -96,6 +99,24 @@ template <typename T> T* child(QWidget* parent, const char* name)
     return w;
 }
 
+// A model with one http endpoint that may call two hosts besides its own.
+ModelConfig httpModel()
+{
+    ModelConfig m = testutil::simModel(QStringLiteral("hooks"));
+    EndpointConfig& e = m.endpoints[0];
+    e.name = QStringLiteral("hook");
+    e.provider = QStringLiteral("http");
+    e.baseUrl = QStringLiteral("https://hooks.example.com/api");
+    e.allowedHosts = { QStringLiteral("api.example.com"), QStringLiteral("*.cdn.example.org:8443") };
+    return m;
+}
+
+bool hasProblemMark(QWidget* w)
+{
+    const auto actions = w->actions();
+    return std::any_of(actions.cbegin(), actions.cend(), [](QAction* a) { return a->objectName() == QLatin1String("problemMark"); });
+}
+
 QJsonObject configJson(Engine& engine, const QString& name)
 {
     for (const ModelConfig& m : engine.models()) {
@@ -157,6 +178,9 @@ private slots:
     void invalidFieldsAreRefused();
     void validEditSavesAndShows();
     void newModelSavesAndShows();
+    void allowedHostsLoadAndSave();
+    void badAllowedHostIsRefused_data();
+    void badAllowedHostIsRefused();
     void testConnectionSucceeds();
     void testConnectionFailsOnClosedPort();
     void neverShowsStoredKey();
@@ -551,6 +575,129 @@ void TestModelsView::newModelSavesAndShows()
     QCOMPARE(saved.endpoints.size(), 1);
     QCOMPARE(saved.endpoints.at(0).provider, QStringLiteral("openai"));
     QCOMPARE(saved.endpoints.at(0).apiKeyRef, QStringLiteral("env:LLAMA_KEY"));
+}
+
+void TestModelsView::allowedHostsLoadAndSave()
+{
+    EngineFixture f({ httpModel() });
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+
+    QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("hooks"), QStringLiteral("hook"));
+    QVERIFY(dialog);
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    auto* hosts = child<QLineEdit>(dialog, "allowedHosts");
+    QVERIFY(hosts->isVisible());
+    QVERIFY(hosts->isEnabled());
+    QVERIFY(!hosts->toolTip().isEmpty());
+    QVERIFY(!hosts->placeholderText().isEmpty());
+    QCOMPARE(hosts->text(), QStringLiteral("api.example.com, *.cdn.example.org:8443"));
+
+    // Commas, spaces or both separate the entries; a repeated one counts once.
+    QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+    hosts->setText(QStringLiteral(" files.example.net:443,  *.example.com api.example.com,files.example.net:443 "));
+    QCOMPARE(dialog->formConfig().endpoints.at(0).allowedHosts,
+        QStringList({ QStringLiteral("files.example.net:443"), QStringLiteral("*.example.com"), QStringLiteral("api.example.com") }));
+    dialog->save();
+    QTRY_COMPARE(saved.count(), 1);
+    QTRY_VERIFY(!dialog);
+    const QStringList expected = { QStringLiteral("files.example.net:443"), QStringLiteral("*.example.com"), QStringLiteral("api.example.com") };
+    QCOMPARE(saved.at(0).at(0).value<ModelConfig>().endpoints.at(0).allowedHosts, expected);
+    QCOMPARE(f.engine->models().at(0).endpoints.at(0).allowedHosts, expected);
+
+    // Reopened, the field shows what was saved; emptied, the endpoint reaches its own origin only.
+    const auto shownHosts = [&view] {
+        const ModelSnapshot* snap = view.treeModel()->modelAt(view.treeModel()->indexOfModel(QStringLiteral("hooks")));
+        return snap && !snap->config.endpoints.isEmpty() ? snap->config.endpoints.at(0).allowedHosts : QStringList {};
+    };
+    QTRY_COMPARE(shownHosts(), expected);
+    dialog = view.openEditor(QStringLiteral("hooks"), QStringLiteral("hook"));
+    QVERIFY(dialog);
+    hosts = child<QLineEdit>(dialog, "allowedHosts");
+    QCOMPARE(hosts->text(), QStringLiteral("files.example.net:443, *.example.com, api.example.com"));
+    hosts->clear();
+    dialog->save();
+    QTRY_VERIFY(!dialog);
+    QVERIFY(f.engine->models().at(0).endpoints.at(0).allowedHosts.isEmpty());
+    QTRY_VERIFY(shownHosts().isEmpty());
+    QCOMPARE(configJson(*f.engine, QStringLiteral("hooks"))
+                 .value(QStringLiteral("endpoints"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .contains(QStringLiteral("allowed_hosts")),
+        false);
+
+    // Other providers call only their base URL: the empty field is disabled there.
+    dialog = view.openEditor(QStringLiteral("hooks"), QStringLiteral("hook"));
+    QVERIFY(dialog);
+    hosts = child<QLineEdit>(dialog, "allowedHosts");
+    auto* provider = child<QComboBox>(dialog, "provider");
+    provider->setCurrentIndex(provider->findData(QStringLiteral("openai")));
+    QVERIFY(!hosts->isEnabled());
+    provider->setCurrentIndex(provider->findData(QStringLiteral("http")));
+    QVERIFY(hosts->isEnabled());
+    dialog->close();
+}
+
+void TestModelsView::badAllowedHostIsRefused_data()
+{
+    QTest::addColumn<QString>("entry");
+    QTest::addColumn<QString>("provider");
+    QTest::addColumn<QString>("expected"); // in the message
+    QTest::newRow("url") << QStringLiteral("http://x/y") << QStringLiteral("http") << QStringLiteral("“http://x/y”");
+    QTest::newRow("path") << QStringLiteral("api.example.com/v1") << QStringLiteral("http") << QStringLiteral("“api.example.com/v1”");
+    QTest::newRow("user") << QStringLiteral("user@api.example.com") << QStringLiteral("http") << QStringLiteral("“user@api.example.com”");
+    QTest::newRow("not http") << QStringLiteral("api.example.com") << QStringLiteral("simulated") << QStringLiteral("HTTP provider");
+}
+
+void TestModelsView::badAllowedHostIsRefused()
+{
+    QFETCH(QString, entry);
+    QFETCH(QString, provider);
+    QFETCH(QString, expected);
+    EngineFixture f({ httpModel() });
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    const QJsonObject before = configJson(*f.engine, QStringLiteral("hooks"));
+
+    QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("hooks"), QStringLiteral("hook"));
+    QVERIFY(dialog);
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+    auto* hosts = child<QLineEdit>(dialog, "allowedHosts");
+    hosts->setText(QStringLiteral("api.example.com, ") + entry);
+    auto* providerBox = child<QComboBox>(dialog, "provider");
+    providerBox->setCurrentIndex(providerBox->findData(provider));
+    // Start from the other tab: the problem brings the field into view.
+    dialog->findChild<QTabWidget*>()->setCurrentIndex(0);
+    dialog->save();
+
+    QVERIFY2(dialog->message().contains(expected), qPrintable(dialog->message()));
+    QVERIFY2(dialog->message().contains(QStringLiteral("“hook”")), qPrintable(dialog->message()));
+    if (entry == QLatin1String("http://x/y"))
+        saveScreenshot(dialog, QStringLiteral("modeleditor-bad-allowed-host.png"));
+    QVERIFY(child<QLabel>(dialog, "message")->isVisible());
+    QVERIFY(hosts->isVisible());
+    QCOMPARE(dialog->focusWidget(), hosts);
+    QVERIFY(hasProblemMark(hosts));
+    QVERIFY(!dialog->isBusy());
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(saved.count(), 0);
+    QCOMPARE(configJson(*f.engine, QStringLiteral("hooks")), before);
+
+    // Editing the field takes the mark away; a valid list goes through.
+    QTest::keyClick(hosts, Qt::Key_End);
+    QTest::keyClicks(hosts, QStringLiteral(" "));
+    QTRY_VERIFY(!hasProblemMark(hosts));
+    hosts->setText(provider == QLatin1String("http") ? QStringLiteral("api.example.com") : QString());
+    dialog->save();
+    QTRY_COMPARE(saved.count(), 1);
+    QTRY_VERIFY(!dialog);
+    QCOMPARE(f.engine->models().at(0).endpoints.at(0).allowedHosts,
+        provider == QLatin1String("http") ? QStringList { QStringLiteral("api.example.com") } : QStringList {});
 }
 
 void TestModelsView::testConnectionSucceeds()
