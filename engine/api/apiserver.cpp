@@ -152,29 +152,33 @@ bool ApiServer::allowed(const QHostAddress& address) const
     return false;
 }
 
-std::optional<ApiToken> ApiServer::authenticate(const QByteArray& header)
+QByteArray ApiServer::tokenHash(const QByteArray& header)
 {
     if (header.size() < 7 || qstrnicmp(header.constData(), "bearer ", 7) != 0) // the scheme is case-insensitive (RFC 7235)
-        return std::nullopt;
+        return {};
     const QByteArray secret = header.mid(7).trimmed();
     if (secret.isEmpty() || secret.size() > 256)
-        return std::nullopt;
-    const QByteArray hash = hashTokenSecret(QString::fromLatin1(secret));
-    auto it = m_tokens.constFind(hash);
-    if (it == m_tokens.constEnd() && m_clock.elapsed() - m_tokensLoadedMs >= kTokenReloadMs) {
-        // A token made elsewhere (the GUI, another engine client) since we loaded
-        // them: reload, at most once a second so bad tokens cannot hammer the store.
-        m_tokensLoadedMs = m_clock.elapsed();
-        auto loaded = m_engine.activeTokens();
-        loaded.waitForFinished(); // a small read on a reader connection; this is the API thread, not the GUI's
-        if (const auto tokens = loaded.result())
-            m_tokens = *tokens;
-        it = m_tokens.constFind(hash);
-    }
+        return {};
+    return hashTokenSecret(QString::fromLatin1(secret));
+}
+
+void ApiServer::admit(const std::shared_ptr<ApiCall>& c, const ApiRoute& route, const QByteArray& hash)
+{
+    const auto it = hash.isEmpty() ? m_tokens.constEnd() : m_tokens.constFind(hash);
     if (it == m_tokens.constEnd())
-        return std::nullopt;
+        return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
+            QStringLiteral("the bearer token is not valid (unknown, malformed or revoked)"), {},
+            { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer error=\"invalid_token\"") } });
     m_tokenUse.insert(it->id, nowMs());
-    return *it;
+    c->token = *it;
+    if (static_cast<int>(c->token->role) < static_cast<int>(*route.role))
+        return c->answerError(http::Forbidden, QStringLiteral("forbidden"),
+            QStringLiteral("this needs the %1 role; the token '%2' has %3").arg(roleName(*route.role), c->token->name, roleName(c->token->role)));
+    if (!admitRate(c->token->id))
+        return c->answerError(http::TooManyRequests, QStringLiteral("rate_limited"),
+            QStringLiteral("more than %1 requests per second with this token").arg(m_options.rateLimitPerSecond), {},
+            { { QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1") } });
+    route.handler(c);
 }
 
 bool ApiServer::admitRate(const QString& tokenId)
@@ -262,19 +266,21 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
             return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
                 QStringLiteral("send a bearer token: Authorization: Bearer <token>"), {},
                 { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") } });
-        c->token = authenticate(auth);
-        if (!c->token)
-            return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
-                QStringLiteral("the bearer token is not valid (unknown, malformed or revoked)"), {},
-                { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer error=\"invalid_token\"") } });
-        if (static_cast<int>(c->token->role) < static_cast<int>(*match->role))
-            return c->answerError(http::Forbidden, QStringLiteral("forbidden"),
-                QStringLiteral("this needs the %1 role; the token '%2' has %3")
-                    .arg(roleName(*match->role), c->token->name, roleName(c->token->role)));
-        if (!admitRate(c->token->id))
-            return c->answerError(http::TooManyRequests, QStringLiteral("rate_limited"),
-                QStringLiteral("more than %1 requests per second with this token").arg(m_options.rateLimitPerSecond), {},
-                { { QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1") } });
+        const QByteArray hash = tokenHash(auth);
+        if (!hash.isEmpty() && !m_tokens.contains(hash) && m_clock.elapsed() - m_tokensLoadedMs >= kTokenReloadMs) {
+            // A token made elsewhere (the GUI, another engine client) since we
+            // loaded them: reload, at most once a second so bad tokens cannot
+            // hammer the store, and look again once the read is done. This
+            // thread never waits for the store.
+            m_tokensLoadedMs = m_clock.elapsed();
+            m_engine.activeTokens().then(this, [this, c, match, hash](const Result<QHash<QByteArray, ApiToken>>& tokens) {
+                if (tokens)
+                    m_tokens = *tokens;
+                admit(c, *match, hash);
+            });
+            return;
+        }
+        return admit(c, *match, hash);
     }
     match->handler(c);
 }

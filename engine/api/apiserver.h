@@ -113,7 +113,11 @@ private:
 
     void handle(HttpRequest request, std::shared_ptr<HttpReply> reply);
     void refreshTokens();
-    std::optional<ApiToken> authenticate(const QByteArray& header);
+    // The hash of a bearer token in an Authorization header; empty when malformed.
+    static QByteArray tokenHash(const QByteArray& header);
+    // Lets the call through to its route's handler when its token is known,
+    // has the role and is within its rate; answers 401/403/429 otherwise.
+    void admit(const std::shared_ptr<ApiCall>& c, const ApiRoute& route, const QByteArray& hash);
     bool allowed(const QHostAddress& address) const;
     bool hostAllowed(const QByteArray& host) const;
     bool originAllowed(const QByteArray& origin) const;
