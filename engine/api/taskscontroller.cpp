@@ -73,6 +73,23 @@ void TasksController::submitTasks(const CallPtr& c)
             return c->answerError(spec.error());
         specs.append(std::move(*spec));
     }
+    // The Idempotency-Key header (the IETF draft's name, as Stripe's API uses
+    // it) keys a single-task submit the way the body's idempotency_key does.
+    if (const QByteArray key = c->request.header("idempotency-key"); !key.isEmpty()) {
+        const QString field = QStringLiteral("Idempotency-Key");
+        if (!single)
+            return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"),
+                QStringLiteral("applies to a single task; give each task of a batch its idempotency_key"), field);
+        const QString text = QString::fromUtf8(key);
+        if (text.size() > kMaxIdempotencyKeyChars)
+            return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"),
+                QStringLiteral("must be at most %1 characters").arg(kMaxIdempotencyKeyChars), field);
+        TaskSpec& spec = specs.first();
+        if (!spec.idempotencyKey.isEmpty() && spec.idempotencyKey != text)
+            return c->answerError(
+                http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("differs from the body's idempotency_key"), field);
+        spec.idempotencyKey = text;
+    }
     c->summary = QStringLiteral("submitted %1 task(s)").arg(specs.size());
     if (m_submits.empty())
         QMetaObject::invokeMethod(this, &TasksController::flushSubmits, Qt::QueuedConnection);

@@ -89,8 +89,14 @@ std::optional<qint64> readTime(ObjectReader& r, const QString& key)
     if (v.isUndefined() || v.isNull())
         return qint64 { 0 };
     if (v.isString()) {
-        if (auto ms = isoToMs(v.toString()))
-            return ms;
+        if (const auto ms = isoToMs(v.toString())) {
+            // 0 and below mean "not set" from here on: a deadline in 1960 was
+            // no deadline at all (and vanished from toJson).
+            if (*ms > 0)
+                return ms;
+            r.fail(key, QStringLiteral("must be a time after 1970-01-01T00:00:00Z"));
+            return std::nullopt;
+        }
     }
     r.fail(key, QStringLiteral("must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z"));
     return std::nullopt;
@@ -199,7 +205,7 @@ Result<TaskSpec> TaskSpec::fromJson(const QJsonObject& json, const QString& path
     }
     if (auto t = readTime(r, QStringLiteral("deadline")))
         spec.deadlineMs = *t;
-    spec.idempotencyKey = r.string(QStringLiteral("idempotency_key"), {}, 255);
+    spec.idempotencyKey = r.string(QStringLiteral("idempotency_key"), {}, kMaxIdempotencyKeyChars);
     spec.tags = r.stringList(QStringLiteral("tags"), 64, 128);
     spec.labels = r.object(QStringLiteral("labels"));
     for (auto it = spec.labels.begin(); it != spec.labels.end(); ++it) {

@@ -54,6 +54,9 @@ struct TaskLimits
     qsizetype maxInputBytes = 4 * 1024 * 1024;
 };
 
+// Idempotency keys are unique per model and at most this long.
+constexpr qsizetype kMaxIdempotencyKeyChars = 255;
+
 // What a client submits.
 struct TaskSpec
 {

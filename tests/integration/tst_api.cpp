@@ -808,6 +808,27 @@ void TestApi::submitForms()
     QCOMPARE(again.json().value(QLatin1String("duplicate")).toBool(), true);
     QCOMPARE(again.json().value(QLatin1String("id")).toString(), first.json().value(QLatin1String("id")).toString());
     QCOMPARE(taskCount(), 7);
+
+    // The Idempotency-Key header keys a single submit the same way.
+    const auto post = [this](const QByteArray& body, const QByteArray& key) {
+        RawClient client;
+        if (!client.connectTo(m_port))
+            return 0;
+        client.send(
+            rawRequest("POST", "/api/v1/tasks", m_operator.secret,
+                "Idempotency-Key: " + key + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n")
+            + body);
+        return client.response().status;
+    };
+    QCOMPARE(post(taskBody(kModel), "header-key-1"), 201);
+    QCOMPARE(post(taskBody(kModel), "header-key-1"), 200);
+    QCOMPARE(taskCount(), 8);
+    QCOMPARE(post(taskBody(kModel, keyed), "order-77"), 200); // the same key in both places
+    // A batch, a key that differs from the body's, and an overlong key are refused; nothing is stored.
+    QCOMPARE(post("[" + taskBody(kModel) + "," + taskBody(kModel) + "]", "header-key-2"), 422);
+    QCOMPARE(post(taskBody(kModel, keyed), "another-key"), 422);
+    QCOMPARE(post(taskBody(kModel), QByteArray(256, 'k')), 422);
+    QCOMPARE(taskCount(), 8);
 }
 
 void TestApi::taskRunsToSucceeded()
