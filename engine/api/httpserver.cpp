@@ -217,6 +217,7 @@ private:
         m_buffer.remove(0, m_contentLength);
         m_haveHead = false;
         auto reply = std::make_shared<HttpReply>(this);
+        reply->m_head = m_request.method == "HEAD";
         m_current = reply;
         m_busy = true;
         HttpRequest request = std::move(m_request);
@@ -312,7 +313,7 @@ private:
                 else if (v.contains("keep-alive"))
                     m_closeAfter = false;
             } else if (name == "expect") {
-                m_expectContinue = value.toLower() == "100-continue";
+                m_expectContinue = !http10 && value.toLower() == "100-continue"; // HTTP/1.0: ignored (RFC 9110 10.1.1)
             }
             m_request.headers.append({ name, value });
         }
@@ -432,8 +433,10 @@ void HttpReply::send(int status, const QByteArray& body, const QByteArray& conte
     out += HttpServer::reasonPhrase(status);
     out += "\r\nContent-Type: ";
     out += contentType;
-    out += "\r\nContent-Length: ";
-    out += QByteArray::number(body.size());
+    if (status != 204) { // RFC 9110 8.6: no Content-Length on a 204
+        out += "\r\nContent-Length: ";
+        out += QByteArray::number(body.size());
+    }
     out += "\r\n";
     for (const auto& [name, value] : extra) {
         out += name;
@@ -442,7 +445,8 @@ void HttpReply::send(int status, const QByteArray& body, const QByteArray& conte
         out += "\r\n";
     }
     out += "\r\n";
-    out += body;
+    if (!m_head && status != 204) // a HEAD answer's length is that of the body it leaves out
+        out += body;
     HttpConnection* c = m_connection;
     c->write(out);
     c->finished(false);
@@ -466,7 +470,7 @@ void HttpReply::beginStream(int status, const QByteArray& contentType, const Htt
 
 void HttpReply::write(const QByteArray& piece)
 {
-    if (m_state != State::Streaming || piece.isEmpty() || !connected())
+    if (m_state != State::Streaming || piece.isEmpty() || !connected() || m_head)
         return;
     m_connection->writeStreamed(QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n");
 }
@@ -479,7 +483,8 @@ void HttpReply::end()
     if (!connected())
         return;
     HttpConnection* c = m_connection;
-    c->write(QByteArrayLiteral("0\r\n\r\n"));
+    if (!m_head)
+        c->write(QByteArrayLiteral("0\r\n\r\n"));
     c->finished(false);
 }
 

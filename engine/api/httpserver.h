@@ -66,6 +66,7 @@ private:
     std::function<void()> m_onDisconnect;
     State m_state = State::Pending;
     int m_status = 0;
+    bool m_head = false; // answers a HEAD request: the head only (RFC 9110 9.3.2)
 };
 
 // A small HTTP/1.1 server on QTcpServer (or QSslServer): keep-alive, one

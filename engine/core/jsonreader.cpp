@@ -6,6 +6,13 @@
 
 namespace llmsched {
 
+namespace {
+// JSON may escape half of a surrogate pair ("\ud800"); such a string is not
+// Unicode, and the store would not keep it as sent (SQLite's UTF-16 reader
+// takes the next character as the missing half): refused, not altered.
+const QString kLoneSurrogate = QStringLiteral("must be valid Unicode (it holds an unpaired surrogate, \\ud800-\\udfff)");
+} // namespace
+
 ObjectReader::ObjectReader(const QJsonObject& object, QString path)
     : m_object(object)
     , m_path(std::move(path))
@@ -52,6 +59,10 @@ QString ObjectReader::string(const QString& key, const QString& fallback, int ma
     QString s = v.toString();
     if (s.size() > maxLength) {
         fail(key, QStringLiteral("must be at most %1 characters").arg(maxLength));
+        return fallback;
+    }
+    if (!s.isValidUtf16()) {
+        fail(key, kLoneSurrogate);
         return fallback;
     }
     return s;
@@ -158,6 +169,10 @@ QStringList ObjectReader::stringList(const QString& key, int maxItems, int maxLe
         const QJsonValue item = a.at(i);
         if (!item.isString() || item.toString().size() > maxLength) {
             fail(QStringLiteral("%1[%2]").arg(key).arg(i), QStringLiteral("must be a string of at most %1 characters").arg(maxLength));
+            return {};
+        }
+        if (!item.toString().isValidUtf16()) {
+            fail(QStringLiteral("%1[%2]").arg(key).arg(i), kLoneSurrogate);
             return {};
         }
         out.append(item.toString());
