@@ -226,6 +226,34 @@ DirectStatements::~DirectStatements()
 {
     for (void* st : std::as_const(m_statements))
         sqlite3_finalize(static_cast<sqlite3_stmt*>(st));
+    for (void* st : std::as_const(m_keyed))
+        sqlite3_finalize(static_cast<sqlite3_stmt*>(st));
+}
+
+VoidResult DirectStatements::execOne(
+    quint64 key, const std::function<QString()>& sql, const std::function<void(DirectSqlite& s)>& bind, const char* what)
+{
+    auto* db = static_cast<sqlite3*>(m_db);
+    const auto failed = [&](const char* step) {
+        return Error::store(
+            QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
+    };
+    auto it = m_keyed.find(key);
+    if (it == m_keyed.end()) {
+        sqlite3_stmt* st = nullptr;
+        const QByteArray utf8 = sql().toUtf8();
+        if (sqlite3_prepare_v3(db, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+            return failed("prepare");
+        it = m_keyed.insert(key, st);
+    }
+    DirectSqlite s { it.value() };
+    bind(s);
+    const int rc = sqlite3_step(stmtOf(s));
+    sqlite3_reset(stmtOf(s));
+    sqlite3_clear_bindings(stmtOf(s));
+    if (rc != SQLITE_DONE)
+        return failed("step");
+    return {};
 }
 
 VoidResult DirectStatements::insertRows(int count, int columns, const QString& prefix, const Bind& bind, const char* what)
@@ -295,6 +323,19 @@ void DirectSqlite::bindBlob(int pos, const QByteArray& b)
     else
         sqlite3_bind_blob(stmtOf(*this), pos, b.constData(), static_cast<int>(b.size()), SQLITE_STATIC);
 }
+
+void DirectSqlite::bindBlobCopy(int pos, const QByteArray& b)
+{
+    if (b.isNull())
+        sqlite3_bind_null(stmtOf(*this), pos);
+    else
+        sqlite3_bind_blob(stmtOf(*this), pos, b.constData(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+}
+
+void DirectSqlite::bindDouble(int pos, double v)
+{
+    sqlite3_bind_double(stmtOf(*this), pos, v);
+}
 #else
 bool directSqliteBuilt()
 {
@@ -313,11 +354,17 @@ VoidResult DirectStatements::insertRows(int, int, const QString&, const Bind&, c
 {
     return Error::store(QStringLiteral("direct SQLite access is not built in"));
 }
+VoidResult DirectStatements::execOne(quint64, const std::function<QString()>&, const std::function<void(DirectSqlite&)>&, const char*)
+{
+    return Error::store(QStringLiteral("direct SQLite access is not built in"));
+}
 void DirectSqlite::bindInt64(int, qint64) { }
 void DirectSqlite::bindNull(int) { }
 void DirectSqlite::bindText(int, const QString&) { }
 void DirectSqlite::bindAscii(int, const char*, int) { }
 void DirectSqlite::bindBlob(int, const QByteArray&) { }
+void DirectSqlite::bindBlobCopy(int, const QByteArray&) { }
+void DirectSqlite::bindDouble(int, double) { }
 #endif
 
 } // namespace llmsched

@@ -63,11 +63,15 @@ public:
     using Bind = std::function<void(DirectSqlite& s, int& pos, int row)>;
     // insertRowsChunked through the C API, with larger chunks (no Qt prepare cost).
     VoidResult insertRows(int count, int columns, const QString& prefix, const Bind& bind, const char* what);
+    // One statement, prepared once per key (sql() is called only then), bound
+    // by bind (1-based positions) and stepped to its end.
+    VoidResult execOne(quint64 key, const std::function<QString()>& sql, const std::function<void(DirectSqlite& s)>& bind, const char* what);
 
 private:
     explicit DirectStatements(void* db);
     void* m_db; // sqlite3*
     QHash<QString, void*> m_statements; // sql -> sqlite3_stmt*
+    QHash<quint64, void*> m_keyed; // execOne's key -> sqlite3_stmt*
 };
 
 // Binding into the statement being filled (for DirectStatements::Bind).
@@ -79,6 +83,8 @@ struct DirectSqlite
     void bindText(int pos, const QString& s); // NULL for a null string, as Qt does
     void bindAscii(int pos, const char* data, int size); // copied
     void bindBlob(int pos, const QByteArray& b); // NULL for a null array, as Qt does
+    void bindBlobCopy(int pos, const QByteArray& b); // the same, for bytes that do not outlive the step
+    void bindDouble(int pos, double v);
 };
 
 } // namespace llmsched

@@ -44,6 +44,101 @@ QVariant listOrNull(const QStringList& l)
     return l.isEmpty() ? QVariant() : QVariant(QJsonDocument(QJsonArray::fromStringList(l)).toJson(QJsonDocument::Compact));
 }
 
+const QString kInsertLogPrefix = QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)");
+constexpr int kLogColumns = 5;
+
+// The columns a TaskUpdate can set, and the statement that sets those of `fields`.
+constexpr quint32 kUpdateColumns = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::Priority | TaskUpdate::Output | TaskUpdate::ErrorText
+    | TaskUpdate::StartedAt | TaskUpdate::FinishedAt | TaskUpdate::QueuedAt | TaskUpdate::RunAt | TaskUpdate::UsageCost | TaskUpdate::Endpoint
+    | TaskUpdate::Lease;
+
+QString updateSql(quint32 f)
+{
+    QStringList sets;
+    if (f & TaskUpdate::State)
+        sets << QStringLiteral("state = ?");
+    if (f & TaskUpdate::Attempts)
+        sets << QStringLiteral("attempts = ?");
+    if (f & TaskUpdate::Priority)
+        sets << QStringLiteral("priority = ?");
+    if (f & TaskUpdate::Output)
+        sets << QStringLiteral("output = ?");
+    if (f & TaskUpdate::ErrorText)
+        sets << QStringLiteral("error = ?");
+    if (f & TaskUpdate::StartedAt)
+        sets << QStringLiteral("started_at = ?");
+    if (f & TaskUpdate::FinishedAt)
+        sets << QStringLiteral("finished_at = ?");
+    if (f & TaskUpdate::QueuedAt)
+        sets << QStringLiteral("queued_at = ?");
+    if (f & TaskUpdate::RunAt)
+        sets << QStringLiteral("run_at = ?");
+    if (f & TaskUpdate::UsageCost)
+        sets << QStringLiteral("prompt_tokens = ?, completion_tokens = ?, cost_usd = ?");
+    if (f & TaskUpdate::Endpoint)
+        sets << QStringLiteral("endpoint = ?");
+    if (f & TaskUpdate::Lease)
+        sets << QStringLiteral("lease_node = ?");
+    return QStringLiteral("UPDATE tasks SET ") + sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE seq = ?");
+}
+
+// Binds in the order of updateSql(), with the same storage classes through
+// Qt Sql (QVariant) and through SQLite's C API.
+struct QtBinder
+{
+    QSqlQuery& q;
+    int pos = 0;
+    void integer(qint64 v) { q.bindValue(pos++, v); }
+    void real(double v) { q.bindValue(pos++, v); }
+    void intOrNull(qint64 v) { q.bindValue(pos++, nullIfZero(v)); }
+    void textOrNull(const QString& v) { q.bindValue(pos++, nullIfEmpty(v)); }
+    void blobOrNull(const QByteArray& v) { q.bindValue(pos++, v.isEmpty() ? QVariant() : QVariant(v)); }
+};
+
+struct DirectBinder
+{
+    DirectSqlite& s;
+    int pos = 1;
+    void integer(qint64 v) { s.bindInt64(pos++, v); }
+    void real(double v) { s.bindDouble(pos++, v); }
+    void intOrNull(qint64 v) { v == 0 ? s.bindNull(pos++) : s.bindInt64(pos++, v); }
+    void textOrNull(const QString& v) { v.isEmpty() ? s.bindNull(pos++) : s.bindText(pos++, v); }
+    void blobOrNull(const QByteArray& v) { v.isEmpty() ? s.bindNull(pos++) : s.bindBlob(pos++, v); }
+};
+
+template <typename Binder> void bindUpdate(Binder& b, const TaskUpdate& u)
+{
+    const quint32 f = u.fields;
+    if (f & TaskUpdate::State)
+        b.integer(static_cast<int>(u.state));
+    if (f & TaskUpdate::Attempts)
+        b.integer(u.attempts);
+    if (f & TaskUpdate::Priority)
+        b.integer(u.priority);
+    if (f & TaskUpdate::Output)
+        b.blobOrNull(u.output);
+    if (f & TaskUpdate::ErrorText)
+        b.textOrNull(u.error);
+    if (f & TaskUpdate::StartedAt)
+        b.intOrNull(u.startedMs);
+    if (f & TaskUpdate::FinishedAt)
+        b.intOrNull(u.finishedMs);
+    if (f & TaskUpdate::QueuedAt)
+        b.intOrNull(u.queuedMs);
+    if (f & TaskUpdate::RunAt)
+        b.intOrNull(u.runAtMs);
+    if (f & TaskUpdate::UsageCost) {
+        b.integer(u.usage.promptTokens);
+        b.integer(u.usage.completionTokens);
+        b.real(u.costUsd);
+    }
+    if (f & TaskUpdate::Endpoint)
+        b.textOrNull(u.endpoint);
+    if (f & TaskUpdate::Lease)
+        b.textOrNull(u.leaseNode);
+    b.integer(u.seq);
+}
+
 const QString kInsertTaskPrefix
     = QStringLiteral("INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, "
                      "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key)");
@@ -578,66 +673,23 @@ VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
     }
 
     for (TaskUpdate* u : merged) {
-        const quint32 f = u->fields;
-        QString sql = QStringLiteral("UPDATE tasks SET ");
-        QStringList sets;
-        if (f & TaskUpdate::State)
-            sets << QStringLiteral("state = ?");
-        if (f & TaskUpdate::Attempts)
-            sets << QStringLiteral("attempts = ?");
-        if (f & TaskUpdate::Priority)
-            sets << QStringLiteral("priority = ?");
-        if (f & TaskUpdate::Output)
-            sets << QStringLiteral("output = ?");
-        if (f & TaskUpdate::ErrorText)
-            sets << QStringLiteral("error = ?");
-        if (f & TaskUpdate::StartedAt)
-            sets << QStringLiteral("started_at = ?");
-        if (f & TaskUpdate::FinishedAt)
-            sets << QStringLiteral("finished_at = ?");
-        if (f & TaskUpdate::QueuedAt)
-            sets << QStringLiteral("queued_at = ?");
-        if (f & TaskUpdate::RunAt)
-            sets << QStringLiteral("run_at = ?");
-        if (f & TaskUpdate::UsageCost)
-            sets << QStringLiteral("prompt_tokens = ?, completion_tokens = ?, cost_usd = ?");
-        if (f & TaskUpdate::Endpoint)
-            sets << QStringLiteral("endpoint = ?");
-        if (f & TaskUpdate::Lease)
-            sets << QStringLiteral("lease_node = ?");
-        if (sets.isEmpty())
+        const quint32 f = u->fields & kUpdateColumns;
+        if (f == 0)
             continue;
-        sql += sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE seq = ?");
-        QSqlQuery& q = prepared(sql);
-        int pos = 0;
-        if (f & TaskUpdate::State)
-            q.bindValue(pos++, static_cast<int>(u->state));
-        if (f & TaskUpdate::Attempts)
-            q.bindValue(pos++, u->attempts);
-        if (f & TaskUpdate::Priority)
-            q.bindValue(pos++, u->priority);
-        if (f & TaskUpdate::Output)
-            q.bindValue(pos++, u->output.isEmpty() ? QVariant() : QVariant(u->output));
-        if (f & TaskUpdate::ErrorText)
-            q.bindValue(pos++, nullIfEmpty(u->error));
-        if (f & TaskUpdate::StartedAt)
-            q.bindValue(pos++, nullIfZero(u->startedMs));
-        if (f & TaskUpdate::FinishedAt)
-            q.bindValue(pos++, nullIfZero(u->finishedMs));
-        if (f & TaskUpdate::QueuedAt)
-            q.bindValue(pos++, nullIfZero(u->queuedMs));
-        if (f & TaskUpdate::RunAt)
-            q.bindValue(pos++, nullIfZero(u->runAtMs));
-        if (f & TaskUpdate::UsageCost) {
-            q.bindValue(pos++, u->usage.promptTokens);
-            q.bindValue(pos++, u->usage.completionTokens);
-            q.bindValue(pos++, u->costUsd);
+        if (m_direct) {
+            auto bind = [u](DirectSqlite& s) {
+                DirectBinder b { s };
+                bindUpdate(b, *u);
+            };
+            if (auto r = m_direct->execOne(
+                    f, [f] { return updateSql(f); }, bind, "updating a task");
+                !r)
+                return r;
+            continue;
         }
-        if (f & TaskUpdate::Endpoint)
-            q.bindValue(pos++, nullIfEmpty(u->endpoint));
-        if (f & TaskUpdate::Lease)
-            q.bindValue(pos++, nullIfEmpty(u->leaseNode));
-        q.bindValue(pos++, u->seq);
+        QSqlQuery& q = prepared(updateSql(f));
+        QtBinder b { q };
+        bindUpdate(b, *u);
         if (auto r = execPrepared(q, "updating a task"); !r)
             return r;
     }
@@ -646,8 +698,23 @@ VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
 
 VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
 {
+    if (m_direct && !logs.empty()) {
+        const auto bind = [&logs](DirectSqlite& s, int& pos, int row) {
+            // The same values and storage classes as the Qt path below.
+            const TaskLogRow& l = logs[static_cast<size_t>(row)];
+            s.bindInt64(pos++, l.seq);
+            s.bindInt64(pos++, l.entry.timeMs);
+            s.bindInt64(pos++, static_cast<int>(l.entry.level));
+            s.bindText(pos++, l.entry.message.isNull() ? QStringLiteral("") : l.entry.message);
+            if (l.entry.data.isEmpty())
+                s.bindNull(pos++);
+            else
+                s.bindBlobCopy(pos++, QJsonDocument(l.entry.data).toJson(QJsonDocument::Compact));
+        };
+        return m_direct->insertRows(static_cast<int>(logs.size()), kLogColumns, kInsertLogPrefix, bind, "appending task logs");
+    }
     return insertRowsChunked(
-        m_db, static_cast<int>(logs.size()), 5, QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)"),
+        m_db, static_cast<int>(logs.size()), kLogColumns, kInsertLogPrefix,
         [&logs](QSqlQuery& q, int& pos, int row) {
             const TaskLogRow& l = logs[static_cast<size_t>(row)];
             q.bindValue(pos++, l.seq);

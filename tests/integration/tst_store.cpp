@@ -10,6 +10,8 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
 #include <QtTest>
 
 #include <atomic>
@@ -69,6 +71,7 @@ private slots:
     void fullDiskAndForeignLockAreNamed();
     void checkpointsKeepTheWalBounded();
     void rowsBoundDirectlyMatchQtsRows();
+    void updatesAndLogsBoundDirectlyMatchQts();
 };
 
 void TestStore::freshStoreIsMigrated()
@@ -355,6 +358,118 @@ void TestStore::rowsBoundDirectlyMatchQtsRows()
         else
             QCOMPARE(queued.toLongLong(), r.queuedMs);
     }
+}
+
+// Task updates and log rows go through SQLite's C API too (a task costs two
+// updates since its attempt commits before its call). The same writes through
+// that path and through Qt Sql (LLMSCHED_SQLITE_VIA_QT=1) leave the same rows,
+// value for value and storage class for storage class.
+void TestStore::updatesAndLogsBoundDirectlyMatchQts()
+{
+    QList<Ulid> ids; // the same in both files
+    for (int i = 0; i < 4; ++i)
+        ids.append(UlidGenerator::next(1'700'000'000'000 + i));
+    const auto writeAll = [&ids](const QString& dirPath, bool viaQt) -> QString {
+        {
+            EngineFixture f(dirPath);
+            if (!f.start())
+                return QStringLiteral("cannot start");
+        }
+        const QString path = dirPath + QStringLiteral("/llm-scheduler.db");
+        if (viaQt)
+            qputenv("LLMSCHED_SQLITE_VIA_QT", "1");
+        StoreWriter writer(path);
+        const bool started = writer.startWriter().ok();
+        qunsetenv("LLMSCHED_SQLITE_VIA_QT");
+        if (!started)
+            return QStringLiteral("cannot start the writer");
+        if (writer.bindsDirectly() != (!viaQt && directSqliteBuilt()))
+            return QStringLiteral("bound through the wrong path");
+        std::vector<NewTaskRow> rows;
+        for (int i = 0; i < 4; ++i) {
+            NewTaskRow r;
+            r.seq = i + 1;
+            r.id = ids.at(i);
+            r.spec.model = QStringLiteral("m");
+            r.spec.input = QByteArrayLiteral("{}");
+            r.maxAttempts = 3;
+            r.timeoutMs = 1000;
+            r.createdMs = r.queuedMs = 1'700'000'000'000 + i;
+            rows.push_back(std::move(r));
+        }
+        writer.insertTasks(std::move(rows), {});
+        // Every column an update can set, set and cleared; in one batch and across batches.
+        TaskUpdate begin;
+        begin.seq = 1;
+        begin.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::StartedAt | TaskUpdate::Endpoint | TaskUpdate::Lease;
+        begin.state = TaskState::Running;
+        begin.attempts = 1;
+        begin.startedMs = 1'700'000'000'500;
+        begin.endpoint = QStringLiteral("\u00e9p-1"); // not only ASCII
+        begin.leaseNode = QStringLiteral("node-a");
+        TaskLogRow startedLog { 1, { 1'700'000'000'500, LogLevel::Info, QStringLiteral("attempt 1 started on \u00e9p-1"), {} } };
+        writer.updateWithLog(begin, startedLog);
+        if (!writer.flush().ok())
+            return QStringLiteral("flush failed");
+        TaskUpdate done;
+        done.seq = 1;
+        done.fields = TaskUpdate::State | TaskUpdate::Output | TaskUpdate::FinishedAt | TaskUpdate::UsageCost | TaskUpdate::Lease;
+        done.state = TaskState::Succeeded;
+        done.output = QByteArrayLiteral("{\"text\":\"hi\"}");
+        done.finishedMs = 1'700'000'000'900;
+        done.usage.promptTokens = 12;
+        done.usage.completionTokens = 34;
+        done.costUsd = 0.00125;
+        TaskLogRow finished { 1,
+            { 1'700'000'000'900, LogLevel::Info, QStringLiteral("succeeded"), QJsonObject { { QStringLiteral("tokens"), 46 } } } };
+        writer.updateWithLog(done, finished);
+        TaskUpdate failed;
+        failed.seq = 2;
+        failed.fields
+            = TaskUpdate::State | TaskUpdate::ErrorText | TaskUpdate::Priority | TaskUpdate::RunAt | TaskUpdate::QueuedAt | TaskUpdate::Attempts;
+        failed.state = TaskState::Scheduled;
+        failed.error = QStringLiteral("HTTP 503");
+        failed.priority = 7;
+        failed.runAtMs = 1'700'000'009'000;
+        failed.queuedMs = 0; // cleared: NULL
+        failed.attempts = 2;
+        writer.updateWithLog(failed, TaskLogRow { 2, { 1'700'000'000'950, LogLevel::Warning, QStringLiteral("retry in 8 s"), {} } });
+        if (!writer.flush().ok())
+            return QStringLiteral("flush failed");
+        writer.stopWriter();
+
+        RawConnection raw(path);
+        QStringList out;
+        QSqlQuery q(raw.db());
+        if (!q.exec(QStringLiteral("SELECT * FROM tasks ORDER BY seq")))
+            return q.lastError().text();
+        while (q.next()) {
+            const QSqlRecord rec = q.record();
+            for (int c = 0; c < rec.count(); ++c)
+                out << rec.fieldName(c) + QLatin1Char('=') + q.value(c).toString();
+        }
+        for (const char* table : { "tasks", "task_logs" }) {
+            QSqlQuery types(raw.db());
+            const QString cols = table == QByteArrayView("tasks")
+                ? QStringLiteral("typeof(state), typeof(attempts), typeof(priority), typeof(output), typeof(error), typeof(started_at), "
+                                 "typeof(finished_at), typeof(queued_at), typeof(run_at), typeof(prompt_tokens), typeof(cost_usd), "
+                                 "typeof(endpoint), typeof(lease_node)")
+                : QStringLiteral("task_seq, time, level, message, data, typeof(message), typeof(data)");
+            if (!types.exec(QStringLiteral("SELECT %1 FROM %2 ORDER BY rowid").arg(cols, QLatin1String(table))))
+                return types.lastError().text();
+            while (types.next())
+                for (int c = 0; c < types.record().count(); ++c)
+                    out << types.value(c).toString();
+        }
+        return out.join(QLatin1Char('|'));
+    };
+    QTemporaryDir direct;
+    QTemporaryDir viaQt;
+    const QString a = writeAll(direct.path(), false);
+    const QString b = writeAll(viaQt.path(), true);
+    QVERIFY2(a.contains(QLatin1String("lease_node=|")), qPrintable(a)); // cleared by the second update
+    QVERIFY2(a.contains(QLatin1String("succeeded|{\"tokens\":46}|text|blob")), qPrintable(a));
+    QCOMPARE(a, b);
 }
 
 // WAL checkpoints run beside the writer (not inside commits): pages reach the
