@@ -73,6 +73,10 @@ VoidResult applyConfigFile(Engine& engine, const QString& path)
         auto m = ModelConfig::fromJson(models.at(i).toObject(), QStringLiteral("models[%1]").arg(i));
         if (!m)
             return Error::invalid(m.error().field, QStringLiteral("%1 (in %2)").arg(m.error().message, f.fileName()));
+        // Whoever may write this file decides where its keys go, as a
+        // rebind_key would over REST.
+        for (EndpointConfig& e : m->endpoints)
+            e.rebindKey = true;
         QFuture<Result<ModelConfig>> saved = engine.upsertModel(*m);
         saved.waitForFinished();
         if (!saved.result())

@@ -9,6 +9,9 @@
 #include "core/logging.h"
 
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QCoreApplication>
 #include <QLoggingCategory>
 
@@ -111,12 +114,20 @@ int main(int argc, char** argv)
         QStringLiteral("origin"));
     const QCommandLineOption maxBody(
         QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
+    const QCommandLineOption secretEnv(QStringLiteral("secret-env"),
+        QStringLiteral("An environment variable that api_key_ref env: may name besides LLMSCHED_*, OPENAI_API_KEY and ANTHROPIC_API_KEY; "
+                       "NAME_* for a prefix (repeatable)."),
+        QStringLiteral("name"));
+    const QCommandLineOption secretDir(QStringLiteral("secret-dir"),
+        QStringLiteral("A directory whose files api_key_ref file: may name, besides /etc/llm-scheduler, ~/.config/llm-scheduler, the data "
+                       "directory and the --config file's directory (repeatable)."),
+        QStringLiteral("dir"));
     const QCommandLineOption role(
         QStringLiteral("role"), QStringLiteral("token create: viewer, operator or admin."), QStringLiteral("role"), QStringLiteral("operator"));
     const QCommandLineOption tokenName(
         QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
     parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
-        allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, role, tokenName });
+        allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role, tokenName });
     parser.addPositionalArgument(
         QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"), QStringLiteral("[command]"));
     parser.process(app);
@@ -134,6 +145,20 @@ int main(int argc, char** argv)
     options.engine.databasePath = parser.value(database);
     options.engine.simulate = parser.isSet(simulate);
     options.configFile = parser.value(config);
+    static const QRegularExpression kEnvPattern(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*\\*?$"));
+    for (const QString& name : parser.values(secretEnv)) {
+        if (!kEnvPattern.match(name).hasMatch())
+            return commandFailed(
+                QStringLiteral("--secret-env %1 is not a variable name (letters, digits, '_'; a trailing * for a prefix)").arg(name));
+        options.engine.secrets.envNames.append(name);
+    }
+    for (const QString& dir : parser.values(secretDir)) {
+        if (!QDir::isAbsolutePath(dir))
+            return commandFailed(QStringLiteral("--secret-dir %1 must be an absolute path").arg(dir));
+        options.engine.secrets.fileDirs.append(QDir::cleanPath(dir));
+    }
+    if (!options.configFile.isEmpty())
+        options.engine.secrets.fileDirs.append(QFileInfo(options.configFile).absolutePath());
     double v = 0;
     if (!number(drain, v))
         return commandFailed(QStringLiteral("--drain-timeout must be a number of seconds"));

@@ -10,6 +10,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QHostInfo>
 #include <QJsonDocument>
 #include <QStandardPaths>
@@ -136,6 +137,8 @@ VoidResult Engine::start()
     so.payloadBudgetBytes = m_options.payloadBudgetBytes;
     so.randomSeed = m_options.randomSeed;
     so.dispatch = m_options.dispatch;
+    so.secrets = m_options.secrets;
+    so.secrets.fileDirs.append(QFileInfo(m_databasePath).absolutePath());
     auto* scheduler = new Scheduler(*m_store, so, [this](std::shared_ptr<const EngineSnapshot> s) {
         QMutexLocker lock(&m_snapshotMutex);
         m_snapshot = std::move(s);

@@ -6,6 +6,7 @@
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
 #include "core/modelconfig.h"
+#include "core/secrets.h"
 #include "core/storetypes.h"
 #include "core/task.h"
 
@@ -44,6 +45,9 @@ struct EngineOptions
     // The WAL is rewound (a short pause of the writer) once it holds this much;
     // smaller means less disk and more pauses (see StoreWriter).
     qint64 walRewindBytes = kDefaultWalRewindBytes;
+    // Where env: and file: key references may point. The database's directory
+    // is added to fileDirs at start.
+    SecretPolicy secrets { SecretPolicy::defaultEnvNames(), SecretPolicy::defaultFileDirs() };
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every

@@ -973,6 +973,18 @@ Empty: only the base URL&apos;s own origin. Loopback and private addresses are r
         <source>allowed hosts apply to the HTTP provider only; clear the field or choose that provider.</source>
         <translation>允许的主机仅适用于 HTTP 提供商；请清空此字段或选择该提供商。</translation>
     </message>
+    <message>
+        <source>Send the key to a new server?</source>
+        <translation>要把密钥发送到新的服务器吗？</translation>
+    </message>
+    <message>
+        <source>Endpoint “%1” would send the key of %2 to %3, where this key has not been sent before. Send it there?</source>
+        <translation>端点“%1”将把 %2 的密钥发送到 %3，此前从未向那里发送过这个密钥。确定发送吗？</translation>
+    </message>
+    <message>
+        <source>Not saved: the key of “%1” stays where it was sent before.</source>
+        <translation>未保存：“%1”的密钥仍只发送到原来的服务器。</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ModelTreeModel</name>

@@ -16,6 +16,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
@@ -770,6 +771,7 @@ void ModelEditorDialog::storeTypedKeys(const std::function<void()>& then)
         EndpointDraft& d = m_drafts[row];
         d.typedKey.clear();
         d.config.apiKeyRef = kKeychainPrefix + name;
+        d.config.rebindKey = true; // a key typed for this endpoint now is meant for where it points now
         if (row == m_current)
             loadEndpoint(m_current);
         storeTypedKeys(then);
@@ -788,12 +790,42 @@ void ModelEditorDialog::upsert()
     }
     onResult(m_engine.upsertModel(m), this, [this](const Result<ModelConfig>& r) {
         setBusy(false);
-        if (!r)
+        if (!r) {
+            const ModelFieldRef at = modelFieldRef(r.error().field);
+            if (at.key == QLatin1String("rebind_key") && at.endpoint >= 0 && at.endpoint < m_drafts.size())
+                return confirmRebind(at.endpoint, r.error());
             return showEngineError(tr("The engine did not take the model"), r.error());
+        }
         setMessage({}, {}, false);
         emit saved(*r);
         accept();
     });
+}
+
+void ModelEditorDialog::confirmRebind(int row, const Error& error)
+{
+    const EndpointConfig& e = m_drafts.at(row).config;
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Send the key to a new server?"),
+        tr("Endpoint “%1” would send the key of %2 to %3, where this key has not been sent before. Send it there?")
+            .arg(e.name, e.apiKeyRef, e.baseUrl),
+        QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("rebindKeyQuestion"));
+    box->setInformativeText(error.message);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const QString name = e.name;
+    connect(box, &QMessageBox::finished, this, [this, row, name, error](int answer) {
+        if (row >= m_drafts.size() || m_drafts.at(row).config.name != name)
+            return;
+        if (answer != QMessageBox::Yes) {
+            fail(widgetFor(row, QStringLiteral("base_url")), tr("Not saved: the key of “%1” stays where it was sent before.").arg(name), row);
+            return;
+        }
+        m_drafts[row].config.rebindKey = true;
+        setBusy(true, tr("Saving…"));
+        upsert();
+    });
+    box->open();
 }
 
 void ModelEditorDialog::runTest()

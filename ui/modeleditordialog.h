@@ -90,6 +90,9 @@ private:
     void showEngineError(const QString& what, const Error& error);
     void storeTypedKeys(const std::function<void()>& then);
     void upsert();
+    // The engine refused to send an endpoint's key somewhere new: ask, and
+    // save again with rebind_key on yes.
+    void confirmRebind(int row, const Error& error);
     void runTest();
     void showTestResults(const QList<EndpointTestResult>& results);
     void setBusy(bool busy, const QString& text = {});

@@ -181,6 +181,7 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
         e.successStatuses.append(code);
     }
     e.allowedHosts = r.stringList(QStringLiteral("allowed_hosts"), 256, 255);
+    e.rebindKey = r.boolean(QStringLiteral("rebind_key"), false);
     e.defaultMaxTokens = static_cast<int>(r.integer(QStringLiteral("default_max_tokens"), e.defaultMaxTokens, 1, 10'000'000));
     e.anthropicVersion = r.string(QStringLiteral("anthropic_version"), e.anthropicVersion, 64);
     ObjectReader sr(r.object(QStringLiteral("simulation")), r.path(QStringLiteral("simulation")));

@@ -76,6 +76,10 @@ struct EndpointConfig
     QString healthPath; // overrides the provider's health request path (http provider: required for checks)
     QList<int> successStatuses; // http provider: statuses that count as success besides 2xx
     QStringList allowedHosts; // http provider: hosts tasks may call besides base_url's origin ("host", "host:port", "*.domain")
+    // Write-only ("rebind_key": true, never stored or returned): this save may
+    // send api_key_ref's key to an origin (base_url's) it has not gone to before. Without it such a save is refused, so that moving
+    // base_url elsewhere never takes a key along unnoticed.
+    bool rebindKey = false;
     int defaultMaxTokens = kDefaultAnthropicMaxTokens; // anthropic: max_tokens when the task gives none
     QString anthropicVersion = QStringLiteral("2023-06-01");
     SimulationConfig simulation;

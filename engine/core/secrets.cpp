@@ -4,11 +4,13 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QScopeGuard>
+#include <QStandardPaths>
 #include <QtGlobal>
 
 #include <QCoro/QCoroSignal>
 #include <qt6keychain/keychain.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -39,6 +41,8 @@ constexpr qsizetype kRedactPrefixLength = 8;
 constexpr qsizetype kMaskMinLength = 12;
 constexpr qsizetype kMaskHead = 3;
 constexpr qsizetype kMaskTail = 4;
+// A file reference that cannot be used is logged at most this often.
+constexpr qint64 kFileProblemLogMs = 60'000;
 
 const QString kRedacted = QStringLiteral("***");
 
@@ -68,6 +72,13 @@ bool isKeychainName(QStringView name)
             return false;
     }
     return true;
+}
+
+// Whether the clean absolute `path` lies in `dir` or below it.
+bool isUnder(const QString& path, const QString& dir)
+{
+    const QString d = QDir::cleanPath(dir);
+    return d == QLatin1String("/") ? path.startsWith(QLatin1Char('/')) : path.startsWith(d + QLatin1Char('/'));
 }
 
 bool endsRedactedRun(QChar c)
@@ -220,8 +231,18 @@ std::optional<QString> checkSecretFileStat(const QString& ref, const struct stat
 }
 #endif
 
-Result<QByteArray> readFile(const QString& ref, const QString& path)
+Result<QByteArray> readFile(const QString& ref, const QString& path, const QStringList& dirs)
 {
+    // The directory the file is in, with its symbolic links resolved, must
+    // still be an allowed one (a link inside a key directory to /home or /etc
+    // would lead out of it); the file itself is opened without following links.
+    const QString parent = QFileInfo(QFileInfo(path).path()).canonicalFilePath();
+    const bool inside = !parent.isEmpty() && std::any_of(dirs.cbegin(), dirs.cend(), [&parent](const QString& dir) {
+        const QString real = QFileInfo(dir).canonicalFilePath();
+        return !real.isEmpty() && (parent == real || isUnder(parent, real));
+    });
+    if (!inside)
+        return Error::unavailable(ref + QStringLiteral(": its directory does not exist or leads (by a symbolic link) out of the key directories"));
 #ifdef Q_OS_UNIX
     // One open that follows no symlink and cannot block (a FIFO swapped in
     // would hang the engine thread), then checks on what was opened: no
@@ -344,6 +365,60 @@ QString maskSecret(const QByteArray& secret)
     return key.first(kMaskHead) + QChar(0x2026) + key.last(kMaskTail);
 }
 
+QStringList SecretPolicy::defaultEnvNames()
+{
+    return { QStringLiteral("LLMSCHED_*"), QStringLiteral("OPENAI_API_KEY"), QStringLiteral("ANTHROPIC_API_KEY") };
+}
+
+QStringList SecretPolicy::defaultFileDirs()
+{
+    QStringList dirs { QStringLiteral("/etc/llm-scheduler") };
+    const QString config = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+    if (!config.isEmpty())
+        dirs.append(config + QStringLiteral("/llm-scheduler"));
+    return dirs;
+}
+
+namespace {
+bool envNameAllowed(const QStringList& patterns, QStringView name)
+{
+    for (const QString& p : patterns) {
+        if (p.endsWith(QLatin1Char('*')) ? name.startsWith(QStringView(p).chopped(1)) : name == p)
+            return true;
+    }
+    return false;
+}
+
+std::optional<QString> fileDirProblem(const QString& ref, const QString& path, const QStringList& dirs)
+{
+    // Lexically first: no "..", "." or doubled slashes that would make a
+    // path look as if it were inside a directory it is not in.
+    if (QDir::cleanPath(path) != path)
+        return ref + QStringLiteral(": name the file by a plain absolute path (no '.', '..' or '//')");
+    for (const QString& dir : dirs)
+        if (isUnder(path, dir))
+            return std::nullopt;
+    return ref
+        + QStringLiteral(" is outside the directories key files are read from (%1); put the key file there, or allow its directory "
+                         "(llm-schedulerd --secret-dir)")
+              .arg(dirs.isEmpty() ? QStringLiteral("none") : dirs.join(QStringLiteral(", ")));
+}
+} // namespace
+
+std::optional<QString> SecretPolicy::refusal(const QString& ref) const
+{
+    if (ref.startsWith(kEnvPrefix)) {
+        if (envNameAllowed(envNames, QStringView(ref).sliced(kEnvPrefix.size())))
+            return std::nullopt;
+        return ref
+            + QStringLiteral(" is not a variable keys are read from (%1); use one of those names, or allow it (llm-schedulerd --secret-env)")
+                  .arg(envNames.isEmpty() ? QStringLiteral("none") : envNames.join(QStringLiteral(", ")));
+    }
+    if (ref.startsWith(kFilePrefix))
+        return fileDirProblem(ref, ref.sliced(kFilePrefix.size()), fileDirs);
+    return std::nullopt;
+}
+
 SecretStore::SecretStore(QObject* parent)
     : QObject(parent)
 {
@@ -351,12 +426,20 @@ SecretStore::SecretStore(QObject* parent)
 
 SecretStore::~SecretStore() = default;
 
+void SecretStore::setPolicy(SecretPolicy policy)
+{
+    m_policy = std::move(policy);
+    m_cache.clear();
+}
+
 QCoro::Task<Result<QByteArray>> SecretStore::resolve(QString ref)
 {
     if (ref.isEmpty())
         co_return QByteArray {}; // no key (local servers)
     if (auto problem = checkSecretRef(ref))
         co_return badRef(*problem);
+    if (auto refused = m_policy.refusal(ref))
+        co_return Error::unavailable(*refused);
 
     if (m_cacheMs > 0) {
         const auto it = m_cache.constFind(ref);
@@ -368,7 +451,18 @@ QCoro::Task<Result<QByteArray>> SecretStore::resolve(QString ref)
     if (ref.startsWith(kEnvPrefix)) {
         result = readEnv(ref, ref.sliced(kEnvPrefix.size()));
     } else if (ref.startsWith(kFilePrefix)) {
-        result = readFile(ref, ref.sliced(kFilePrefix.size()));
+        result = readFile(ref, ref.sliced(kFilePrefix.size()), m_policy.fileDirs);
+        if (!result.ok()) {
+            // The detail (exists? a directory? whose? which mode?) is for the
+            // host's operator: the log. Callers get a text any viewer may see.
+            const qint64 now = monotonicMs();
+            const auto logged = m_loggedAt.constFind(ref);
+            if (logged == m_loggedAt.cend() || now - logged.value() >= kFileProblemLogMs) {
+                m_loggedAt.insert(ref, now);
+                qCWarning(lcCore).noquote() << "api_key_ref" << result.error().message;
+            }
+            result = Error::unavailable(ref + QStringLiteral(": cannot be used as a key file (the log of llm-scheduler says why)"));
+        }
     } else {
         const QString name = ref.sliced(kKeychainPrefix.size());
         const auto job = makeJob<QKeychain::ReadPasswordJob>(name);

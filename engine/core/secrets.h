@@ -27,6 +27,30 @@ inline constexpr auto kKeychainService = "llm-scheduler";
 // not start with a known prefix: a user may have pasted the key itself.
 std::optional<QString> checkSecretRef(const QString& ref);
 
+// Which env: and file: references this process may read a key from. Without
+// it, whoever may edit an endpoint could have any variable of the daemon's
+// environment or any file its user can read sent to any origin as a key.
+// keychain: references (entries of our own service) are always allowed.
+struct SecretPolicy
+{
+    // Variable names; a trailing '*' matches any rest ("LLMSCHED_*").
+    // Default: LLMSCHED_* and the two names the official SDKs read,
+    // OPENAI_API_KEY and ANTHROPIC_API_KEY (they hold LLM keys by convention).
+    QStringList envNames = defaultEnvNames();
+    // Absolute directories: file: may name a file in one of them or below.
+    // The engine adds its data directory; hosts add their configuration
+    // directories (defaultFileDirs()) and what the operator allows.
+    QStringList fileDirs;
+
+    static QStringList defaultEnvNames();
+    // /etc/llm-scheduler and the user's configuration directory (~/.config/llm-scheduler).
+    static QStringList defaultFileDirs();
+    // Why `ref` may not be used under this policy (a message naming the
+    // reference and what is allowed), or nullopt. Only the reference's text
+    // is looked at: nothing is read from the file system.
+    std::optional<QString> refusal(const QString& ref) const;
+};
+
 // Replaces every occurrence of `secret` (and of its first 8+ characters
 // followed by anything up to the next space/quote) in `text` with "***".
 // Use on anything that came back from upstream before logging or storing it.
@@ -56,10 +80,17 @@ public:
     ~SecretStore() override;
 
     // The key, or an error that names the reference (never the key), e.g.
-    // "env:OPENAI_API_KEY: the variable is not set", "file:/x: readable by others
-    // (mode 0644); chmod 600 it", "keychain:openai: no keychain service available
-    // on this host; use env: or file:". An empty reference gives an empty key.
+    // "env:OPENAI_API_KEY: the variable is not set", "keychain:openai: no
+    // keychain service available on this host; use env: or file:". A file that
+    // cannot be used gives "file:/x: cannot be used as a key file (the log says
+    // why)": these errors reach task and endpoint views, so whether a file
+    // exists, its type, owner and mode go to the log only (warning, once a
+    // minute per reference). References outside the policy are refused. An
+    // empty reference gives an empty key.
     QCoro::Task<Result<QByteArray>> resolve(QString ref);
+
+    void setPolicy(SecretPolicy policy);
+    const SecretPolicy& policy() const { return m_policy; }
 
     // Keychain writes for the GUI and REST ("store this key as keychain:NAME").
     QCoro::Task<VoidResult> storeInKeychain(QString name, QByteArray key);
@@ -76,7 +107,9 @@ private:
         qint64 atMs = 0;
     };
     QHash<QString, Cached> m_cache;
+    QHash<QString, qint64> m_loggedAt; // file problems logged, by reference
     qint64 m_cacheMs = 60'000;
+    SecretPolicy m_policy;
 };
 
 } // namespace llmsched

@@ -2,11 +2,13 @@
 
 #include "attemptverdict.h"
 
+#include "core/echolimits.h"
 #include "core/logging.h"
 #include "core/timeutil.h"
 
 #include <QFuture>
 #include <QJsonDocument>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -50,6 +52,7 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
     , m_wakeTimer(this)
     , m_drainTimer(this)
 {
+    m_secrets->setPolicy(m_options.secrets);
     m_wakeTimer.setSingleShot(true);
     m_wakeTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_wakeTimer, &QTimer::timeout, this, [this] {
@@ -1317,11 +1320,69 @@ void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidR
     m_store.upsertModel(config).then(this, [done = std::move(done)](const VoidResult& r) { done(r); });
 }
 
+namespace {
+// Where an endpoint sends its key: base_url's origin (an http task's other
+// allowed hosts never get it).
+QSet<QString> keyDestinations(const EndpointConfig& e)
+{
+    QSet<QString> out;
+    if (e.provider == QLatin1String("simulated") || e.baseUrl.isEmpty())
+        return out;
+    const QUrl url(e.baseUrl);
+    const int port = url.port(url.scheme() == QLatin1String("https") ? 443 : 80);
+    out.insert(QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(port));
+    return out;
+}
+} // namespace
+
+std::optional<Error> Scheduler::keyReferenceProblem(const ModelConfig& model) const
+{
+    for (qsizetype i = 0; i < model.endpoints.size(); ++i) {
+        const EndpointConfig& e = model.endpoints.at(i);
+        if (e.apiKeyRef.isEmpty())
+            continue;
+        if (auto refused = m_secrets->policy().refusal(e.apiKeyRef))
+            return Error::invalid(QStringLiteral("endpoints[%1].api_key_ref").arg(i), *refused);
+        if (e.rebindKey)
+            continue;
+        // Where this reference's key goes today, over every saved endpoint.
+        QSet<QString> today;
+        bool used = false;
+        for (const auto& m : m_models) {
+            if (!m)
+                continue;
+            for (const EndpointConfig& other : m->config.endpoints) {
+                if (other.apiKeyRef == e.apiKeyRef) {
+                    used = true;
+                    today.unite(keyDestinations(other));
+                }
+            }
+        }
+        if (!used)
+            continue; // a reference no endpoint uses yet: naming it is the decision
+        for (const QString& to : keyDestinations(e)) {
+            if (today.contains(to))
+                continue;
+            QStringList known(today.cbegin(), today.cend());
+            known.sort();
+            return Error::invalid(QStringLiteral("endpoints[%1].rebind_key").arg(i),
+                QStringLiteral("the key of %1 goes to %2 today; to send it to %3 as well, save again with \"rebind_key\": true on this "
+                               "endpoint (or give it a key reference of its own)")
+                    .arg(e.apiKeyRef, known.isEmpty() ? QStringLiteral("no server") : known.join(QStringLiteral(", ")), to.left(kEchoValueChars)));
+        }
+    }
+    return std::nullopt;
+}
+
 void Scheduler::upsertModel(ModelConfig model, Reply<Result<ModelConfig>> reply)
 {
     auto checked = model.validated();
     if (!checked)
         return resolve(reply, checked.error());
+    if (auto problem = keyReferenceProblem(*checked))
+        return resolve(reply, *problem);
+    for (EndpointConfig& e : checked->endpoints)
+        e.rebindKey = false; // it applied to this save only
     if (auto pool = EndpointPool::create(*checked, m_providers); !pool)
         return resolve(reply, pool.error());
     persistModel(*checked, [this, model = *checked, reply](VoidResult r) {

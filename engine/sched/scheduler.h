@@ -38,6 +38,7 @@ struct SchedulerOptions
     qint64 payloadBudgetBytes = kDefaultPayloadBudgetBytes;
     quint32 randomSeed = 0; // 0: random
     bool dispatch = true;
+    SecretPolicy secrets; // where env: and file: key references may point
 };
 
 // The scheduling engine proper. Owns per-model ready queues, the timer queue,
@@ -189,6 +190,10 @@ private:
     void launch(const Ulid& id, ActiveTask& t);
     // The attempt's row change is committed: the call may leave (once its payload is here).
     void attemptRecorded(const Ulid& id, quint32 gen);
+    // Why the key references of a model about to be saved may not be: outside
+    // the secret policy, or a reference's key would go somewhere new without
+    // the endpoint's rebind_key.
+    std::optional<Error> keyReferenceProblem(const ModelConfig& model) const;
     void launchWithPayload(const Ulid& id, ActiveTask& t);
     QCoro::Task<void> runAttempt(
         Ulid id, quint32 gen, std::shared_ptr<EndpointRuntime> endpoint, std::shared_ptr<CallControl> control, CallRequest request);

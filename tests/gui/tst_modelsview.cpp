@@ -179,6 +179,7 @@ private slots:
     void validEditSavesAndShows();
     void newModelSavesAndShows();
     void allowedHostsLoadAndSave();
+    void keyToNewServerNeedsConfirmation();
     void badAllowedHostIsRefused_data();
     void badAllowedHostIsRefused();
     void testConnectionSucceeds();
@@ -555,7 +556,7 @@ void TestModelsView::newModelSavesAndShows()
     QVERIFY(dialog && dialog->isNewModel());
     child<QLineEdit>(dialog, "modelName")->setText(QStringLiteral("local/llama"));
     child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("http://127.0.0.1:11434/v1"));
-    child<QLineEdit>(dialog, "keyRef")->setText(QStringLiteral("env:LLAMA_KEY"));
+    child<QLineEdit>(dialog, "keyRef")->setText(QStringLiteral("env:LLMSCHED_LLAMA_KEY"));
     auto* strategy = child<QComboBox>(dialog, "strategy");
     strategy->setCurrentIndex(strategy->findData(QStringLiteral("least_busy")));
     child<QDoubleSpinBox>(dialog, "inputPrice")->setValue(0.5);
@@ -574,7 +575,51 @@ void TestModelsView::newModelSavesAndShows()
     QCOMPARE(saved.retry.maxAttempts, 5);
     QCOMPARE(saved.endpoints.size(), 1);
     QCOMPARE(saved.endpoints.at(0).provider, QStringLiteral("openai"));
-    QCOMPARE(saved.endpoints.at(0).apiKeyRef, QStringLiteral("env:LLAMA_KEY"));
+    QCOMPARE(saved.endpoints.at(0).apiKeyRef, QStringLiteral("env:LLMSCHED_LLAMA_KEY"));
+}
+
+// Moving an endpoint to another server while its key reference stays would
+// send that key there: the editor asks first; Cancel keeps it unsaved.
+void TestModelsView::keyToNewServerNeedsConfirmation()
+{
+    ModelConfig keyed = testutil::simModel(QStringLiteral("keyed"));
+    EndpointConfig& e = keyed.endpoints[0];
+    e.name = QStringLiteral("oa");
+    e.provider = QStringLiteral("openai");
+    e.baseUrl = QStringLiteral("https://api.example.com/v1");
+    e.apiKeyRef = QStringLiteral("env:LLMSCHED_TST_REBIND_KEY");
+    EngineFixture f({ keyed });
+    ModelsView view(*f.live);
+    view.show();
+    QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+
+    QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("keyed"), QStringLiteral("oa"));
+    QVERIFY(dialog);
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    auto* baseUrl = child<QLineEdit>(dialog, "baseUrl");
+    baseUrl->setText(QStringLiteral("https://collector.example.net/v1"));
+    const auto question
+        = [&dialog]() -> QMessageBox* { return dialog ? dialog->findChild<QMessageBox*>(QStringLiteral("rebindKeyQuestion")) : nullptr; };
+    dialog->save();
+    QTRY_VERIFY(question() && question()->isVisible());
+    QVERIFY(question()->text().contains(QStringLiteral("env:LLMSCHED_TST_REBIND_KEY")));
+    QVERIFY(question()->text().contains(QStringLiteral("https://collector.example.net/v1")));
+    question()->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(!question());
+    QVERIFY(dialog && dialog->isVisible());
+    QVERIFY(hasProblemMark(baseUrl));
+    QCOMPARE(f.engine->models().at(0).endpoints.at(0).baseUrl, QStringLiteral("https://api.example.com/v1"));
+
+    QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+    dialog->save();
+    QTRY_VERIFY(question() && question()->isVisible());
+    question()->button(QMessageBox::Yes)->click();
+    QTRY_COMPARE(saved.count(), 1);
+    QTRY_VERIFY(!dialog);
+    const EndpointConfig now = f.engine->models().at(0).endpoints.at(0);
+    QCOMPARE(now.baseUrl, QStringLiteral("https://collector.example.net/v1"));
+    QCOMPARE(now.apiKeyRef, QStringLiteral("env:LLMSCHED_TST_REBIND_KEY"));
+    QVERIFY(!now.rebindKey);
 }
 
 void TestModelsView::allowedHostsLoadAndSave()

@@ -131,6 +131,7 @@ public:
         o.dispatch = dispatch;
         if (walRewindBytes > 0)
             o.walRewindBytes = walRewindBytes;
+        o.secrets.fileDirs += keyDirs;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
         const VoidResult r = engine->start();
@@ -202,6 +203,7 @@ public:
     std::unique_ptr<Engine> engine;
     TaskEvents events;
     qint64 walRewindBytes = 0; // set before start(); 0: the engine's default
+    QStringList keyDirs; // set before start(): more directories file: key references may name
 
 private:
     QTemporaryDir m_dir;

@@ -483,7 +483,80 @@ private slots:
     void documentedRoutesRequireTheirRole();
     void defaultBindIsLoopback();
     void tlsServesHttpsOnly();
+    void keyReferencesStayPut();
 };
+
+// Review item 5: an admin may name only the variables and key directories the
+// daemon allows, and a reference's key goes to a new server only on an
+// explicit "rebind_key": true; refused saves change nothing.
+void TestSecurity::keyReferencesStayPut()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    const auto admin = await(f.engine->createToken(QStringLiteral("admin"), Role::Admin));
+    QVERIFY(admin);
+    const QByteArray token = admin->secret.toLatin1();
+    ApiOptions options;
+    options.port = 0;
+    ApiHost host(*f.engine, options);
+    const auto port = host.start();
+    QVERIFY(port);
+    const auto call
+        = [&](const QByteArray& method, const QString& path, const QJsonObject& body) { return rawCall(*port, method, path, token, toBytes(body)); };
+    const QString ref = QStringLiteral("env:LLMSCHED_TST_STAYPUT");
+
+    // Outside the policy: any variable, any file.
+    for (const QString& bad : { QStringLiteral("env:HOME"), QStringLiteral("env:AWS_SECRET_ACCESS_KEY"), QStringLiteral("file:/etc/shadow"),
+             QString(QStringLiteral("file:") + f.dir() + QStringLiteral("/../x.key")) }) {
+        const Answer refused = call("POST", QStringLiteral("/api/v1/models"),
+            modelJson(QStringLiteral("m"), endpointJson(QStringLiteral("openai"), QStringLiteral("https://a.example.com/v1"), bad)));
+        QVERIFY2(refused.status == 422, qPrintable(refused.text()));
+        QCOMPARE(refused.json().value(QLatin1String("error")).toObject().value(QLatin1String("field")).toString(),
+            QStringLiteral("endpoints[0].api_key_ref"));
+    }
+    QVERIFY(f.engine->models().isEmpty());
+    // A key file in the data directory is fine.
+    const Answer inData = call("POST", QStringLiteral("/api/v1/models"),
+        modelJson(QStringLiteral("filed"),
+            endpointJson(
+                QStringLiteral("openai"), QStringLiteral("https://a.example.com/v1"), QStringLiteral("file:") + f.dir() + QStringLiteral("/a.key"))));
+    QVERIFY2(inData.status == 201, qPrintable(inData.text()));
+
+    // A reference no endpoint uses yet: naming it is the decision.
+    const Answer created = call("POST", QStringLiteral("/api/v1/models"),
+        modelJson(QStringLiteral("m"), endpointJson(QStringLiteral("openai"), QStringLiteral("https://a.example.com/v1"), ref)));
+    QVERIFY2(created.status == 201, qPrintable(created.text()));
+    // Same origin, another path: fine.
+    const Answer samePlace = call("PUT", QStringLiteral("/api/v1/models/m"),
+        modelJson(QStringLiteral("m"), endpointJson(QStringLiteral("openai"), QStringLiteral("https://a.example.com:443/v2"), ref)));
+    QVERIFY2(samePlace.status == 200, qPrintable(samePlace.text()));
+    // Elsewhere, by PUT of the model, by PUT of the endpoint, or by a new model reusing the reference: refused.
+    const QJsonObject moved = endpointJson(QStringLiteral("openai"), QStringLiteral("https://collector.example.net/v1"), ref);
+    for (const auto& [method, path, body] :
+        { std::tuple { QByteArray("PUT"), QStringLiteral("/api/v1/models/m"), modelJson(QStringLiteral("m"), moved) },
+            std::tuple { QByteArray("PUT"), QStringLiteral("/api/v1/models/m/endpoints/up"), moved },
+            std::tuple { QByteArray("POST"), QStringLiteral("/api/v1/models"), modelJson(QStringLiteral("copy"), moved) } }) {
+        const Answer refused = call(method, path, body);
+        QVERIFY2(refused.status == 422, qPrintable(refused.text()));
+        const QJsonObject error = refused.json().value(QLatin1String("error")).toObject();
+        QCOMPARE(error.value(QLatin1String("field")).toString(), QStringLiteral("endpoints[0].rebind_key"));
+        QVERIFY2(error.value(QLatin1String("message")).toString().contains(QStringLiteral("https://a.example.com:443")), qPrintable(refused.text()));
+        QVERIFY2(error.value(QLatin1String("message")).toString().contains(QStringLiteral("https://collector.example.net:443")),
+            qPrintable(refused.text()));
+    }
+    QCOMPARE(f.engine->model(QStringLiteral("m"))->endpoints.at(0).baseUrl, QStringLiteral("https://a.example.com:443/v2"));
+    QVERIFY(!f.engine->model(QStringLiteral("copy")));
+    // Said explicitly, it is saved; rebind_key is not kept, so the next move asks again.
+    QJsonObject rebound = moved;
+    rebound.insert(QStringLiteral("rebind_key"), true);
+    const Answer saved = call("PUT", QStringLiteral("/api/v1/models/m"), modelJson(QStringLiteral("m"), rebound));
+    QVERIFY2(saved.status == 200, qPrintable(saved.text()));
+    QVERIFY(!saved.text().contains(QStringLiteral("rebind_key")));
+    QCOMPARE(f.engine->model(QStringLiteral("m"))->endpoints.at(0).baseUrl, QStringLiteral("https://collector.example.net/v1"));
+    const Answer again = call("PUT", QStringLiteral("/api/v1/models/m"),
+        modelJson(QStringLiteral("m"), endpointJson(QStringLiteral("openai"), QStringLiteral("http://third.example.org/v1"), ref)));
+    QCOMPARE(again.status, 422);
+}
 
 // ---- the searcher itself --------------------------------------------------------------------------
 
@@ -552,6 +625,7 @@ void TestSecurity::secretsNeverLeak()
     upstream.setHandler(upstreamReply);
 
     auto f = std::make_unique<EngineFixture>();
+    f->keyDirs = { keyDir.path() };
     QVERIFY(f->start());
     const QString dataDir = f->dir();
     // The first admin token as the CLI makes it; the others through the API.

@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QScopeGuard>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -38,6 +40,27 @@ bool logMentions(const QByteArray& secret)
         if (line.contains(QString::fromUtf8(secret)))
             return true;
     return false;
+}
+
+// The last log line that names `ref` (file problems are told there, not to callers).
+QString loggedAbout(const QString& ref)
+{
+    for (auto it = g_log.crbegin(); it != g_log.crend(); ++it)
+        if (it->contains(ref))
+            return *it;
+    return {};
+}
+
+// What any caller (and so any viewer of a task or an endpoint) learns of a key file that cannot be used.
+QString unusableFile(const QString& path)
+{
+    return QStringLiteral("file:") + path + QStringLiteral(": cannot be used as a key file (the log of llm-scheduler says why)");
+}
+
+// A store that may read key files in `dir`.
+void allowDir(SecretStore& store, const QString& dir)
+{
+    store.setPolicy({ SecretPolicy::defaultEnvNames(), { dir } });
 }
 
 Result<QByteArray> resolveNow(SecretStore& store, const QString& ref)
@@ -90,6 +113,9 @@ private slots:
     void fileRefused();
     void fileMissingOrEmpty();
     void fileSymlinkAndFifoRefused();
+    void policyLimitsVariables();
+    void policyLimitsFiles();
+    void fileErrorsTellCallersNothing();
     void cacheKeepsValueWithinCacheMs();
     void cacheDisabledWithZero();
     void errorsAreNotCached();
@@ -311,6 +337,7 @@ void TestSecrets::fileResolves()
     QVERIFY(writeFile(path, content, QFile::Permissions(permissions)));
 
     SecretStore store;
+    allowDir(store, m_dir.path());
     const auto r = resolveNow(store, QStringLiteral("file:") + path);
     QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
     QCOMPARE(r.value(), expected);
@@ -341,46 +368,46 @@ void TestSecrets::fileRefused()
     QVERIFY(writeFile(path, "sk-exposed-key", QFile::Permissions(permissions)));
 
     SecretStore store;
+    allowDir(store, m_dir.path());
     const auto r = resolveNow(store, QStringLiteral("file:") + path);
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::Unavailable);
-    const QString message = r.error().message;
-    QVERIFY2(message.startsWith(QStringLiteral("file:") + path + QStringLiteral(": ")), qPrintable(message));
+    QCOMPARE(r.error().message, unusableFile(path));
+    // The operator learns why from the log.
+    const QString message = loggedAbout(QStringLiteral("file:") + path);
     QVERIFY2(message.contains(QStringLiteral("(mode ") + mode + QLatin1Char(')')), qPrintable(message));
     QVERIFY2(message.contains(QStringLiteral("chmod 600")), qPrintable(message));
-    QVERIFY(!message.contains(QStringLiteral("sk-exposed-key")));
     QVERIFY(!logMentions("sk-exposed-key"));
 }
 
 void TestSecrets::fileMissingOrEmpty()
 {
     SecretStore store;
-    const QString missing = m_dir.filePath(QStringLiteral("missing.key"));
-    auto r = resolveNow(store, QStringLiteral("file:") + missing);
-    QVERIFY(!r.ok());
-    QCOMPARE(r.error().code, ErrorCode::Unavailable);
-    QCOMPARE(r.error().message, QStringLiteral("file:") + missing + QStringLiteral(": no such file"));
+    allowDir(store, m_dir.path());
+    const auto refusedWithLog = [&store](const QString& path, const QString& logged) -> QString {
+        const auto r = resolveNow(store, QStringLiteral("file:") + path);
+        if (r.ok())
+            return QStringLiteral("resolved");
+        if (r.error().code != ErrorCode::Unavailable || r.error().message != unusableFile(path))
+            return QStringLiteral("told the caller: ") + r.error().message;
+        const QString line = loggedAbout(QStringLiteral("file:") + path);
+        return line.contains(logged) ? QString() : QStringLiteral("logged: ") + line;
+    };
+    QCOMPARE(refusedWithLog(m_dir.filePath(QStringLiteral("missing.key")), QStringLiteral(": no such file")), QString());
 
     const QString empty = m_dir.filePath(QStringLiteral("empty.key"));
     QVERIFY(writeFile(empty, QByteArray(), kOwnerOnly));
-    r = resolveNow(store, QStringLiteral("file:") + empty);
-    QVERIFY(!r.ok());
-    QCOMPARE(r.error().code, ErrorCode::Unavailable);
-    QVERIFY2(r.error().message.contains(QStringLiteral("empty")), qPrintable(r.error().message));
+    QCOMPARE(refusedWithLog(empty, QStringLiteral("the first line is empty")), QString());
 
     const QString blankFirst = m_dir.filePath(QStringLiteral("blank.key"));
     QVERIFY(writeFile(blankFirst, "  \nsk-on-line-two\n", kOwnerOnly));
-    r = resolveNow(store, QStringLiteral("file:") + blankFirst);
-    QVERIFY(!r.ok());
-    QVERIFY2(r.error().message.contains(QStringLiteral("empty")), qPrintable(r.error().message));
+    QCOMPARE(refusedWithLog(blankFirst, QStringLiteral("the first line is empty")), QString());
 
 #ifdef Q_OS_UNIX
     const QString dir = m_dir.filePath(QStringLiteral("adir"));
     QVERIFY(QDir().mkpath(dir));
     QVERIFY(QFile::setPermissions(dir, kOwnerOnly | QFile::ExeOwner));
-    r = resolveNow(store, QStringLiteral("file:") + dir);
-    QVERIFY(!r.ok());
-    QCOMPARE(r.error().message, QStringLiteral("file:") + dir + QStringLiteral(": not a regular file"));
+    QCOMPARE(refusedWithLog(dir, QStringLiteral(": not a regular file")), QString());
 #endif
 }
 
@@ -397,18 +424,115 @@ void TestSecrets::fileSymlinkAndFifoRefused()
     QFile::remove(link);
     QVERIFY(QFile::link(target, link));
     SecretStore store;
+    allowDir(store, m_dir.path());
     auto r = resolveNow(store, QStringLiteral("file:") + link);
     QVERIFY(!r.ok());
-    QVERIFY2(r.error().message.contains(QStringLiteral("symbolic link")), qPrintable(r.error().message));
-    QVERIFY(!r.error().message.contains(QStringLiteral("sk-behind-a-link")));
+    QCOMPARE(r.error().message, unusableFile(link));
+    QVERIFY2(loggedAbout(QStringLiteral("file:") + link).contains(QStringLiteral("symbolic link")), qPrintable(loggedAbout(link)));
+    QVERIFY(!logMentions("sk-behind-a-link"));
 
     const QString fifo = m_dir.filePath(QStringLiteral("fifo.key"));
     QFile::remove(fifo);
     QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
     r = resolveNow(store, QStringLiteral("file:") + fifo); // no writer: a blocking open would hang here
     QVERIFY(!r.ok());
-    QCOMPARE(r.error().message, QStringLiteral("file:") + fifo + QStringLiteral(": not a regular file"));
+    QCOMPARE(r.error().message, unusableFile(fifo));
+    QVERIFY(loggedAbout(QStringLiteral("file:") + fifo).contains(QStringLiteral(": not a regular file")));
 #endif
+}
+
+// env: reaches only the variables the policy names (LLMSCHED_* and the SDKs'
+// two key variables by default): not HOME, not a cloud credential.
+void TestSecrets::policyLimitsVariables()
+{
+    qputenv("LLMSCHED_TEST_POLICY_SECRET", "sk-policy-secret-1234");
+    const auto unset = qScopeGuard([] { qunsetenv("LLMSCHED_TEST_POLICY_SECRET"); });
+    SecretStore store;
+    auto r = resolveNow(store, QStringLiteral("env:HOME"));
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.startsWith(QStringLiteral("env:HOME is not a variable keys are read from (LLMSCHED_*, OPENAI_API_KEY, "
+                                                         "ANTHROPIC_API_KEY)")),
+        qPrintable(r.error().message));
+    QVERIFY(r.error().message.contains(QStringLiteral("--secret-env")));
+    QVERIFY(!r.error().message.contains(qEnvironmentVariable("HOME")));
+    QVERIFY(!resolveNow(store, QStringLiteral("env:LLMSCHED")).ok()); // the prefix is LLMSCHED_
+    r = resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_POLICY_SECRET"));
+    QVERIFY(r.ok());
+    QCOMPARE(r.value(), QByteArray("sk-policy-secret-1234"));
+
+    // An operator's own names and prefixes; the defaults are then what they say.
+    store.setPolicy({ { QStringLiteral("VAULT_LLM_*"), QStringLiteral("MY_KEY") }, {} });
+    QVERIFY(!resolveNow(store, QStringLiteral("env:LLMSCHED_TEST_POLICY_SECRET")).ok());
+    qputenv("VAULT_LLM_A", "sk-vault-a-1234");
+    qputenv("MY_KEY", "sk-my-key-1234");
+    QCOMPARE(resolveNow(store, QStringLiteral("env:VAULT_LLM_A")).value(), QByteArray("sk-vault-a-1234"));
+    QCOMPARE(resolveNow(store, QStringLiteral("env:MY_KEY")).value(), QByteArray("sk-my-key-1234"));
+    QVERIFY(!resolveNow(store, QStringLiteral("env:MY_KEY2")).ok());
+    qunsetenv("VAULT_LLM_A");
+    qunsetenv("MY_KEY");
+}
+
+// file: reaches only files in the key directories: not by '..', not through a
+// symbolic link to a directory elsewhere.
+void TestSecrets::policyLimitsFiles()
+{
+#ifndef Q_OS_UNIX
+    QSKIP("symbolic links to directories are tested on Unix");
+#else
+    QTemporaryDir outside;
+    QVERIFY(outside.isValid());
+    const QString secretElsewhere = outside.filePath(QStringLiteral("other.key"));
+    QVERIFY(writeFile(secretElsewhere, "sk-someone-elses-secret", kOwnerOnly));
+    const QString keys = m_dir.filePath(QStringLiteral("keys"));
+    QVERIFY(QDir().mkpath(keys));
+    QVERIFY(writeFile(keys + QStringLiteral("/mine.key"), "sk-mine-1234", kOwnerOnly));
+
+    SecretStore store;
+    allowDir(store, keys);
+    QCOMPARE(resolveNow(store, QStringLiteral("file:") + keys + QStringLiteral("/mine.key")).value(), QByteArray("sk-mine-1234"));
+    // Outside: refused before anything is opened, with where keys may live.
+    auto r = resolveNow(store, QStringLiteral("file:") + secretElsewhere);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.contains(QStringLiteral("is outside the directories key files are read from (") + keys + QLatin1Char(')')),
+        qPrintable(r.error().message));
+    QVERIFY(r.error().message.contains(QStringLiteral("--secret-dir")));
+    // Climbing out by name.
+    r = resolveNow(
+        store, QStringLiteral("file:") + keys + QStringLiteral("/../../") + QFileInfo(outside.path()).fileName() + QStringLiteral("/other.key"));
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.contains(QStringLiteral("plain absolute path")), qPrintable(r.error().message));
+    // Through a link to a directory elsewhere.
+    QVERIFY(QFile::link(outside.path(), keys + QStringLiteral("/linked")));
+    r = resolveNow(store, QStringLiteral("file:") + keys + QStringLiteral("/linked/other.key"));
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().message, unusableFile(keys + QStringLiteral("/linked/other.key")));
+    QVERIFY(loggedAbout(keys + QStringLiteral("/linked/other.key")).contains(QStringLiteral("out of the key directories")));
+    QVERIFY(!logMentions("sk-someone-elses-secret"));
+    // The default directories: /etc/llm-scheduler and the user's configuration directory.
+    const SecretPolicy defaults { SecretPolicy::defaultEnvNames(), SecretPolicy::defaultFileDirs() };
+    QVERIFY(defaults.fileDirs.contains(QStringLiteral("/etc/llm-scheduler")));
+    QVERIFY(!defaults.refusal(QStringLiteral("file:/etc/llm-scheduler/openai.key")));
+    QVERIFY(defaults.refusal(QStringLiteral("file:/etc/shadow")));
+    QVERIFY(defaults.refusal(QStringLiteral("file:/etc/llm-scheduler-evil/openai.key")));
+    // A store nobody gave directories reads no file at all.
+    QVERIFY(SecretStore().policy().refusal(QStringLiteral("file:/etc/llm-scheduler/openai.key")));
+#endif
+}
+
+// Whether a file exists, is a directory, whose it is and its mode: none of it
+// reaches callers (task errors and endpoint states that viewers read).
+void TestSecrets::fileErrorsTellCallersNothing()
+{
+    const QString missing = m_dir.filePath(QStringLiteral("probe-missing"));
+    const QString present = m_dir.filePath(QStringLiteral("probe-present"));
+    QVERIFY(writeFile(present, "sk-probe-1234", QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther));
+    SecretStore store;
+    allowDir(store, m_dir.path());
+    const auto a = resolveNow(store, QStringLiteral("file:") + missing);
+    const auto b = resolveNow(store, QStringLiteral("file:") + present);
+    QVERIFY(!a.ok() && !b.ok());
+    QCOMPARE(QString(a.error().message).replace(missing, QStringLiteral("X")), QString(b.error().message).replace(present, QStringLiteral("X")));
+    QCOMPARE(a.error().code, b.error().code);
 }
 
 void TestSecrets::cacheKeepsValueWithinCacheMs()
@@ -437,6 +561,7 @@ void TestSecrets::cacheDisabledWithZero()
 {
     SecretStore store;
     store.setCacheMs(0);
+    allowDir(store, m_dir.path());
     const QString ref = QStringLiteral("env:LLMSCHED_TEST_UNCACHED");
     qputenv("LLMSCHED_TEST_UNCACHED", "sk-one");
     auto r = resolveNow(store, ref);
