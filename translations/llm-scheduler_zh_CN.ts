@@ -985,6 +985,10 @@ Empty: only the base URL&apos;s own origin. Loopback and private addresses are r
         <source>Not saved: the key of “%1” stays where it was sent before.</source>
         <translation>未保存：“%1”的密钥仍只发送到原来的服务器。</translation>
     </message>
+    <message>
+        <source>at most %1 allowed hosts; %2 were given.</source>
+        <translation>允许的主机最多 %1 个；填写了 %2 个。</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ModelTreeModel</name>

@@ -713,6 +713,8 @@ QString ModelEditorDialog::problemText(const ModelProblem& p) const
             .arg(endpoint, tr("allowed host “%1” must be host, host:port or *.domain, without scheme or path.").arg(p.value));
     case Rule::AllowedHostsNotHttp:
         return tr("Endpoint “%1”: %2").arg(endpoint, tr("allowed hosts apply to the HTTP provider only; clear the field or choose that provider."));
+    case Rule::AllowedHostsTooMany:
+        return tr("Endpoint “%1”: %2").arg(endpoint, tr("at most %1 allowed hosts; %2 were given.").arg(kMaxAllowedHosts).arg(p.value));
     default:
         // Rules the form's controls cannot break (ranges, choices): the engine's words.
         return p.endpoint < 0 ? tr("%1: %2").arg(p.field(), p.message) : tr("Endpoint “%1”: %2").arg(endpoint, p.key + QLatin1Char(' ') + p.message);

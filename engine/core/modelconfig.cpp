@@ -134,7 +134,7 @@ std::optional<QString> checkAllowedHost(const QString& entry)
 {
     static const QString kHint
         = QStringLiteral("must be a host name, \"host:port\" or \"*.domain\", without scheme or path (e.g. api.example.com:443)");
-    if (entry.isEmpty() || entry.contains(QLatin1Char('/')) || entry.contains(QLatin1Char('@')))
+    if (entry.isEmpty() || entry.size() > kMaxAllowedHostLength || entry.contains(QLatin1Char('/')) || entry.contains(QLatin1Char('@')))
         return kHint;
     const QString host = entry.startsWith(QLatin1String("*.")) ? entry.mid(2) : entry;
     const QUrl probe(QStringLiteral("http://") + host, QUrl::StrictMode);
@@ -180,7 +180,7 @@ EndpointConfig EndpointConfig::read(ObjectReader& r)
         }
         e.successStatuses.append(code);
     }
-    e.allowedHosts = r.stringList(QStringLiteral("allowed_hosts"), 256, 255);
+    e.allowedHosts = r.stringList(QStringLiteral("allowed_hosts"), kMaxAllowedHosts, kMaxAllowedHostLength);
     e.rebindKey = r.boolean(QStringLiteral("rebind_key"), false);
     e.defaultMaxTokens = static_cast<int>(r.integer(QStringLiteral("default_max_tokens"), e.defaultMaxTokens, 1, 10'000'000));
     e.anthropicVersion = r.string(QStringLiteral("anthropic_version"), e.anthropicVersion, 64);
@@ -338,6 +338,9 @@ QList<ModelProblem> ModelConfig::problems() const
         if (!e.allowedHosts.isEmpty() && e.provider != QLatin1String("http"))
             add(Rule::AllowedHostsNotHttp, at, QStringLiteral("allowed_hosts"), {},
                 QStringLiteral("applies to endpoints with provider \"http\" only"));
+        if (e.allowedHosts.size() > kMaxAllowedHosts)
+            add(Rule::AllowedHostsTooMany, at, QStringLiteral("allowed_hosts"), QString::number(e.allowedHosts.size()),
+                QStringLiteral("may hold at most %1 hosts").arg(kMaxAllowedHosts));
         for (const QString& host : e.allowedHosts) {
             if (auto problem = checkAllowedHost(host)) {
                 add(Rule::AllowedHostInvalid, at, QStringLiteral("allowed_hosts"), host,

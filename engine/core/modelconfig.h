@@ -54,6 +54,10 @@ constexpr qint64 kDefaultHealthCheckIntervalMs = 30'000;
 constexpr qint64 kMinHealthCheckIntervalMs = 100;
 constexpr int kDefaultAnthropicMaxTokens = 1024;
 
+// An http endpoint's allowed_hosts: at most this many entries of at most this many characters.
+inline constexpr qsizetype kMaxAllowedHosts = 256;
+inline constexpr qsizetype kMaxAllowedHostLength = 255;
+
 // Why an entry of an http endpoint's allowed_hosts is malformed, or nullopt.
 std::optional<QString> checkAllowedHost(const QString& entry);
 
@@ -141,6 +145,7 @@ struct ModelProblem
         HealthPathRelative,
         AllowedHostInvalid,
         AllowedHostsNotHttp,
+        AllowedHostsTooMany,
     };
     Rule rule = Rule::NameMissing;
     int endpoint = -1; // index into ModelConfig::endpoints; -1: the model itself

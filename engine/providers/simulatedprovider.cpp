@@ -6,6 +6,8 @@
 #include <QTimer>
 #include <QtEndian>
 
+#include "core/httpstatus.h"
+
 #include <QCoro/QCoroSignal>
 
 #include <algorithm>
@@ -25,6 +27,11 @@ public:
 signals:
     void woken();
 };
+
+constexpr int kMaxEmbeddingInputs = 2048;
+constexpr int kMaxEmbeddingDimensions = 4096;
+constexpr qint64 kMaxEmbeddingValues = 2'097'152; // 2048 x 1024
+constexpr double kMaxSimulatedLatencyMs = 3600.0 * 1000;
 
 // One embedding per input, as the OpenAI API gives them: `input` is a string,
 // an array of strings, an array of token ids (one input) or an array of such
@@ -49,7 +56,7 @@ QJsonArray simulatedEmbeddings(const QJsonObject& body)
     } else {
         inputs.append(key(input));
     }
-    const int dimensions = std::clamp(body.value(QLatin1String("dimensions")).toInt(8), 1, 4096);
+    const int dimensions = std::clamp(body.value(QLatin1String("dimensions")).toInt(8), 1, kMaxEmbeddingDimensions);
     const bool base64 = body.value(QLatin1String("encoding_format")).toString() == QLatin1String("base64");
     QJsonArray data;
     std::vector<float> v(static_cast<size_t>(dimensions));
@@ -92,6 +99,13 @@ SimulatedProvider::SimulatedProvider(SimulationConfig config, quint32 seed)
 
 double SimulatedProvider::drawLatencyMs()
 {
+    // The long tails (exponential, log-normal) are cut at an hour, the most a
+    // configured latency may be: a draw never parks a call for days.
+    return std::min(drawUnclampedLatencyMs(), kMaxSimulatedLatencyMs);
+}
+
+double SimulatedProvider::drawUnclampedLatencyMs()
+{
     const SimulationConfig& c = m_config;
     switch (c.distribution) {
     case SimulationConfig::Distribution::Fixed:
@@ -124,12 +138,28 @@ CallResult SimulatedProvider::outcome(const CallRequest& request)
         = m_config.completionTokensMin + static_cast<qint64>(m_rng.bounded(m_config.completionTokensMax - m_config.completionTokensMin + 1));
     QJsonObject out;
     switch (request.kind) {
-    case TaskKind::Embedding:
+    case TaskKind::Embedding: {
+        // OpenAI's own bounds (2048 inputs, a few thousand dimensions), and
+        // no answer above about 32 MB of numbers: a simulated call never
+        // costs the engine more memory than a real one could.
+        const QJsonObject body = QJsonDocument::fromJson(request.input).object();
+        const QJsonValue input = body.value(QLatin1String("input"));
+        const qsizetype inputs = input.isArray() && !input.toArray().isEmpty() && !input.toArray().first().isDouble() ? input.toArray().size() : 1;
+        const qint64 dimensions = std::clamp(body.value(QLatin1String("dimensions")).toInt(8), 1, kMaxEmbeddingDimensions);
+        if (inputs > kMaxEmbeddingInputs || inputs * dimensions > kMaxEmbeddingValues)
+            return CallResult::failed(FailureKind::HttpStatus,
+                QStringLiteral("simulated upstream: HTTP 400: at most %1 inputs and %2 numbers per request (%3 inputs of %4 dimensions asked)")
+                    .arg(kMaxEmbeddingInputs)
+                    .arg(kMaxEmbeddingValues)
+                    .arg(inputs)
+                    .arg(dimensions),
+                http::BadRequest);
         usage.completionTokens = 0;
         out.insert(QStringLiteral("object"), QStringLiteral("list"));
         out.insert(QStringLiteral("model"), request.upstreamModel);
-        out.insert(QStringLiteral("data"), simulatedEmbeddings(QJsonDocument::fromJson(request.input).object()));
+        out.insert(QStringLiteral("data"), simulatedEmbeddings(body));
         break;
+    }
     default:
         out.insert(QStringLiteral("object"), QStringLiteral("chat.completion"));
         out.insert(QStringLiteral("model"), request.upstreamModel);

@@ -17,9 +17,11 @@ public:
 
     QCoro::Task<CallResult> call(CallRequest request, std::shared_ptr<CallControl> control) override;
 
+    // A latency from the configured distribution, at most an hour.
     double drawLatencyMs();
 
 private:
+    double drawUnclampedLatencyMs();
     CallResult outcome(const CallRequest& request);
 
     SimulationConfig m_config;

@@ -138,6 +138,7 @@ private slots:
     void missingKeyIsAConfigurationError();
     void noKeyInAnyLogLine();
     void simulatedEmbeddingsFollowTheRequest();
+    void simulatedLatencyTailIsCut();
 
 private:
     std::unique_ptr<EngineFixture> m_f;
@@ -1022,6 +1023,38 @@ void TestProviders::simulatedEmbeddingsFollowTheRequest()
     const QJsonArray one = QJsonDocument::fromJson(f.output).object().value(QLatin1String("data")).toArray();
     QCOMPARE(one.size(), 1);
     QCOMPARE(one.at(0).toObject().value(QLatin1String("embedding")).toArray().size(), 8);
+
+    // Past OpenAI's bounds: a 400 as OpenAI gives, not gigabytes of numbers.
+    QByteArray many = "{\"dimensions\":4096,\"input\":[";
+    for (int i = 0; i < 600; ++i)
+        many += (i ? ",\"x" : "\"x") + QByteArray::number(i) + '"';
+    many += "]}";
+    request.input = many;
+    const CallResult big = QCoro::waitFor(sim.call(request, std::make_shared<CallControl>()));
+    QVERIFY(!big.ok);
+    QCOMPARE(big.httpStatus, 400);
+    QVERIFY2(big.error.contains(QStringLiteral("600 inputs of 4096 dimensions")), qPrintable(big.error));
+    QCOMPARE(big.output.size(), 0);
+}
+
+// Long-tailed latency draws stop at an hour, the most a configured latency may be.
+void TestProviders::simulatedLatencyTailIsCut()
+{
+    SimulationConfig c;
+    c.distribution = SimulationConfig::Distribution::LogNormal;
+    c.latencyMs = 3'000'000; // 50 minutes median: half the draws would pass an hour
+    c.sigma = 3;
+    SimulatedProvider sim(c, 11);
+    double longest = 0;
+    int atCap = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const double ms = sim.drawLatencyMs();
+        QVERIFY(ms >= 0);
+        longest = std::max(longest, ms);
+        atCap += ms == 3600.0 * 1000;
+    }
+    QCOMPARE(longest, 3600.0 * 1000);
+    QVERIFY2(atCap > 300, qPrintable(QString::number(atCap))); // the tail was there, and was cut
 }
 
 QTEST_GUILESS_MAIN(TestProviders)

@@ -573,6 +573,25 @@ void TestModelConfig::problemsNameTheirField()
     const ModelConfig ok = ModelConfig::simulatedDemo();
     QVERIFY(ok.problems().isEmpty());
     QVERIFY(ok.validated().ok());
+
+    // allowed_hosts' bounds hold for a model built in memory too (JSON's reader has them).
+    ModelConfig hooks;
+    hooks.name = QStringLiteral("hooks");
+    EndpointConfig h;
+    h.name = QStringLiteral("h");
+    h.provider = QStringLiteral("http");
+    for (int i = 0; i <= kMaxAllowedHosts; ++i)
+        h.allowedHosts.append(QStringLiteral("h%1.example.com").arg(i));
+    hooks.endpoints = { h };
+    QCOMPARE(hooks.problems().size(), 1);
+    QCOMPARE(hooks.problems().at(0).rule, Rule::AllowedHostsTooMany);
+    h.allowedHosts = QList<QString>(kMaxAllowedHosts, QStringLiteral("api.example.com"));
+    hooks.endpoints = { h };
+    QVERIFY(hooks.problems().isEmpty());
+    h.allowedHosts = { QString(QStringLiteral("a").repeated(kMaxAllowedHostLength) + QStringLiteral(".example.com")) };
+    hooks.endpoints = { h };
+    QCOMPARE(hooks.problems().size(), 1);
+    QCOMPARE(hooks.problems().at(0).rule, Rule::AllowedHostInvalid);
 }
 
 // JSON and the struct go through the same rules: a model refused as JSON is
