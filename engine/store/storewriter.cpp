@@ -705,7 +705,10 @@ VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
             s.bindInt64(pos++, l.seq);
             s.bindInt64(pos++, l.entry.timeMs);
             s.bindInt64(pos++, static_cast<int>(l.entry.level));
-            s.bindText(pos++, l.entry.message.isNull() ? QStringLiteral("") : l.entry.message);
+            if (l.entry.message.isNull()) // NOT NULL column; bound by reference, so no temporary
+                s.bindAscii(pos++, "", 0);
+            else
+                s.bindText(pos++, l.entry.message);
             if (l.entry.data.isEmpty())
                 s.bindNull(pos++);
             else
