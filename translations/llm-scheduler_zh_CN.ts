@@ -989,6 +989,10 @@ Empty: only the base URL&apos;s own origin. Loopback and private addresses are r
         <source>at most %1 allowed hosts; %2 were given.</source>
         <translation>允许的主机最多 %1 个；填写了 %2 个。</translation>
     </message>
+    <message>
+        <source>Until now it has been sent to %1 only. Cancel keeps it there.</source>
+        <translation>此前它只发送到 %1。选择“取消”则保持不变。</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ModelTreeModel</name>

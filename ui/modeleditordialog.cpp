@@ -812,7 +812,14 @@ void ModelEditorDialog::confirmRebind(int row, const Error& error)
             .arg(e.name, e.apiKeyRef, e.baseUrl),
         QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setObjectName(QStringLiteral("rebindKeyQuestion"));
-    box->setInformativeText(error.message);
+    QStringList before; // where the key goes today, as the saved models say
+    for (const ModelConfig& m : m_engine.models())
+        for (const EndpointConfig& other : m.endpoints)
+            if (other.apiKeyRef == e.apiKeyRef && !other.baseUrl.isEmpty() && !before.contains(other.baseUrl))
+                before.append(other.baseUrl);
+    box->setInformativeText(before.isEmpty()
+            ? error.message
+            : tr("Until now it has been sent to %1 only. Cancel keeps it there.").arg(before.join(QStringLiteral(", "))));
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);
     const QString name = e.name;

@@ -17,6 +17,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QSettings>
@@ -132,6 +133,26 @@ int main(int argc, char** argv)
         d.save();
         pump(300);
         ok &= save(&d, QStringLiteral("%1/model-editor-problem%2.png").arg(out, suffix));
+    }
+    {
+        // Moving an endpoint whose key reference stays to another server: the editor asks first.
+        ModelConfig keyed = testutil::simModel(QStringLiteral("gpt-4.1"));
+        keyed.paused = true; // nothing is called
+        keyed.endpoints[0].name = QStringLiteral("openai");
+        keyed.endpoints[0].provider = QStringLiteral("openai");
+        keyed.endpoints[0].baseUrl = QStringLiteral("https://api.openai.com/v1");
+        keyed.endpoints[0].apiKeyRef = QStringLiteral("env:LLMSCHED_OPENAI_KEY");
+        testutil::await(center.engine().upsertModel(keyed));
+        ui::ModelEditorDialog d(center.engine(), keyed, w);
+        d.show();
+        if (auto* url = d.findChild<QLineEdit*>(QStringLiteral("baseUrl")))
+            url->setText(QStringLiteral("https://llm-proxy.example.net/v1"));
+        d.save();
+        pump(600);
+        if (auto* question = d.findChild<QMessageBox*>(QStringLiteral("rebindKeyQuestion")))
+            ok &= save(question, QStringLiteral("%1/model-editor-rebind-key%2.png").arg(out, suffix));
+        else
+            ok = false;
     }
     {
         ui::SettingsDialog d(center.live(), ui::Settings::load(), center.restAddress(), w);
