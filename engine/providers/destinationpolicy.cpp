@@ -1,5 +1,7 @@
 #include "destinationpolicy.h"
 
+#include "httpclientpool.h"
+
 #include <QFuture>
 #include <QHostInfo>
 #include <QPromise>
@@ -137,7 +139,7 @@ std::optional<QString> DestinationPolicy::checkOrigin(const QUrl& url) const
         return std::nullopt;
     if (allowlisted(url))
         return std::nullopt;
-    const QString origin = url.scheme() + QStringLiteral("://") + url.host() + QLatin1Char(':') + QString::number(defaultPort(url));
+    const QString origin = HttpClientPool::originKey(url);
     if (m_base.isEmpty())
         return QStringLiteral("%1 is not in this endpoint's allowed_hosts (an http endpoint without base_url "
                               "reaches only those)")

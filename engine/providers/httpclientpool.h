@@ -37,6 +37,10 @@ public:
     explicit HttpClientPool(QObject* parent = nullptr);
     ~HttpClientPool() override;
 
+    // "scheme://host:port" with the scheme's default port filled in: what
+    // connections, the SSRF check and key references are keyed by.
+    static QString originKey(const QUrl& url);
+
     // A manager for one request to url's origin; give it back with release().
     QNetworkAccessManager* acquire(const QUrl& url);
     void release(QNetworkAccessManager* manager, const QUrl& url);
@@ -60,7 +64,6 @@ private:
         std::vector<bool> inSpare;
         bool http2 = false;
     };
-    static QString originKey(const QUrl& url);
     int perManager(const Origin& o) const { return o.http2 ? kHttp2PerManager : kHttp1PerManager; }
     void grow(Origin& o);
 

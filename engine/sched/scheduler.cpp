@@ -1328,9 +1328,7 @@ QSet<QString> keyDestinations(const EndpointConfig& e)
     QSet<QString> out;
     if (e.provider == QLatin1String("simulated") || e.baseUrl.isEmpty())
         return out;
-    const QUrl url(e.baseUrl);
-    const int port = url.port(url.scheme() == QLatin1String("https") ? 443 : 80);
-    out.insert(QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(port));
+    out.insert(HttpClientPool::originKey(QUrl(e.baseUrl)));
     return out;
 }
 } // namespace
