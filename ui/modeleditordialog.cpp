@@ -793,9 +793,11 @@ void ModelEditorDialog::upsert()
     onResult(m_engine.upsertModel(m), this, [this](const Result<ModelConfig>& r) {
         setBusy(false);
         if (!r) {
-            const ModelFieldRef at = modelFieldRef(r.error().field);
-            if (at.key == QLatin1String("rebind_key") && at.endpoint >= 0 && at.endpoint < m_drafts.size())
-                return confirmRebind(at.endpoint, r.error());
+            if (askedToRebind(r.error(), [this] {
+                    setBusy(true, tr("Saving…"));
+                    upsert();
+                }))
+                return;
             return showEngineError(tr("The engine did not take the model"), r.error());
         }
         setMessage({}, {}, false);
@@ -804,7 +806,16 @@ void ModelEditorDialog::upsert()
     });
 }
 
-void ModelEditorDialog::confirmRebind(int row, const Error& error)
+bool ModelEditorDialog::askedToRebind(const Error& error, const std::function<void()>& again)
+{
+    const ModelFieldRef at = modelFieldRef(error.field);
+    if (at.key != QLatin1String("rebind_key") || at.endpoint < 0 || at.endpoint >= m_drafts.size())
+        return false;
+    confirmRebind(at.endpoint, error, again);
+    return true;
+}
+
+void ModelEditorDialog::confirmRebind(int row, const Error& error, const std::function<void()>& again)
 {
     const EndpointConfig& e = m_drafts.at(row).config;
     auto* box = new QMessageBox(QMessageBox::Warning, tr("Send the key to a new server?"),
@@ -823,7 +834,7 @@ void ModelEditorDialog::confirmRebind(int row, const Error& error)
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);
     const QString name = e.name;
-    connect(box, &QMessageBox::finished, this, [this, row, name, error](int answer) {
+    connect(box, &QMessageBox::finished, this, [this, row, name, again](int answer) {
         if (row >= m_drafts.size() || m_drafts.at(row).config.name != name)
             return;
         if (answer != QMessageBox::Yes) {
@@ -831,8 +842,7 @@ void ModelEditorDialog::confirmRebind(int row, const Error& error)
             return;
         }
         m_drafts[row].config.rebindKey = true;
-        setBusy(true, tr("Saving…"));
-        upsert();
+        again();
     });
     box->open();
 }
@@ -844,6 +854,11 @@ void ModelEditorDialog::runTest()
         setBusy(false);
         if (!r) {
             m_testResults.clear();
+            if (askedToRebind(r.error(), [this] {
+                    setBusy(true, tr("Testing the connection…"));
+                    runTest();
+                }))
+                return;
             showEngineError(tr("The test did not run"), r.error());
             emit testFinished(false);
             return;

@@ -90,9 +90,11 @@ private:
     void showEngineError(const QString& what, const Error& error);
     void storeTypedKeys(const std::function<void()>& then);
     void upsert();
-    // The engine refused to send an endpoint's key somewhere new: ask, and
-    // save again with rebind_key on yes.
-    void confirmRebind(int row, const Error& error);
+    // The engine refused to send an endpoint's key somewhere new: ask, and on
+    // yes set rebind_key and run `again` (the save or the test) once more.
+    void confirmRebind(int row, const Error& error, const std::function<void()>& again);
+    // Whether error is that refusal; if so the question is shown.
+    bool askedToRebind(const Error& error, const std::function<void()>& again);
     void runTest();
     void showTestResults(const QList<EndpointTestResult>& results);
     void setBusy(bool busy, const QString& text = {});

@@ -984,6 +984,9 @@ void Scheduler::testConnection(ModelConfig model, Reply<Result<QList<EndpointTes
     auto checked = model.validated();
     if (!checked)
         return resolve(reply, checked.error());
+    // A test sends the key as a call would: the same places only.
+    if (auto problem = keyReferenceProblem(*checked))
+        return resolve(reply, *problem);
     auto pool = EndpointPool::create(*checked, m_providers);
     if (!pool)
         return resolve(reply, pool.error());
