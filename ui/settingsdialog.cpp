@@ -71,7 +71,11 @@ SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const 
     restart->setWordWrap(true);
     restart->setEnabled(false);
     auto* gf = new QFormLayout(general);
-    gf->addRow(tr("&Data directory:"), dirRow);
+    // The field is a layout (path and Browse): the label needs its buddy
+    // named, or it shows the "&" instead of a shortcut.
+    auto* dirLabel = new QLabel(tr("&Data directory:"), general);
+    dirLabel->setBuddy(m_dataDir);
+    gf->addRow(dirLabel, dirRow);
     gf->addRow(tr("&Language:"), m_language);
     gf->addRow(tr("&Theme:"), m_theme);
     gf->addRow(tr("Demo:"), m_demo);

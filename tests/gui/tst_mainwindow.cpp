@@ -11,6 +11,8 @@
 #include "logsview.h"
 #include "mainwindow.h"
 #include "queueview.h"
+#include "settingsdialog.h"
+#include "submitdialog.h"
 #include "taskdetaildialog.h"
 #include "tasktablemodel.h"
 
@@ -21,6 +23,7 @@
 #include <QComboBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QSettings>
@@ -186,6 +189,32 @@ private slots:
         TaskFilter dead;
         dead.states = { TaskState::Dead };
         QCOMPARE(*await(f.engine->countTasks(dead)), 0);
+    }
+
+    // A label's "&" shortcut only works, and only disappears from the text,
+    // when the label has a buddy: "&Data directory" showed its ampersand
+    // because its field was a layout (a line edit and a Browse button).
+    void labelShortcutsHaveBuddies()
+    {
+        EngineFixture f;
+        ui::SettingsDialog settings(*f.live, ui::Settings::load(), QString());
+        ui::SubmitDialog submit(*f.live);
+        for (QWidget* dialog : { static_cast<QWidget*>(&settings), static_cast<QWidget*>(&submit) }) {
+            QStringList bare;
+            for (QLabel* l : dialog->findChildren<QLabel*>()) {
+                const QString text = QString(l->text()).remove(QStringLiteral("&&"));
+                if (l->textFormat() != Qt::RichText && text.contains(QLatin1Char('&')) && !l->buddy())
+                    bare << l->text();
+            }
+            QVERIFY2(bare.isEmpty(), qPrintable(bare.join(QStringLiteral(", "))));
+        }
+        // The field the shortcut leads to is the data directory's line edit.
+        QLabel* dataDir = nullptr;
+        for (QLabel* l : settings.findChildren<QLabel*>())
+            if (l->text() == QStringLiteral("&Data directory:"))
+                dataDir = l;
+        QVERIFY(dataDir);
+        QVERIFY(qobject_cast<QLineEdit*>(dataDir->buddy()));
     }
 
     void taskDetailShowsInputOutputAndTimeline()
