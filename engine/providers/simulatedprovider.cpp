@@ -14,6 +14,7 @@
 #include <bit>
 #include <cmath>
 #include <random>
+#include <variant>
 
 namespace llmsched {
 
@@ -38,8 +39,10 @@ constexpr double kMaxSimulatedLatencyMs = 3600.0 * 1000;
 // arrays; `dimensions` sets the length (default 8) and `encoding_format:
 // "base64"` (what the OpenAI SDKs ask for by default) packs the floats as
 // little-endian float32. The vector is a unit vector that depends only on the
-// input, so equal inputs get equal embeddings.
-QJsonArray simulatedEmbeddings(const QJsonObject& body)
+// input, so equal inputs get equal embeddings. Past OpenAI's own bounds
+// (2048 inputs) or about 32 MB of numbers: the error text, and nothing built,
+// so a simulated call never costs more memory than a real one could.
+std::variant<QJsonArray, QString> simulatedEmbeddings(const QJsonObject& body)
 {
     const QJsonValue input = body.value(QLatin1String("input"));
     QList<QByteArray> inputs;
@@ -57,6 +60,12 @@ QJsonArray simulatedEmbeddings(const QJsonObject& body)
         inputs.append(key(input));
     }
     const int dimensions = std::clamp(body.value(QLatin1String("dimensions")).toInt(8), 1, kMaxEmbeddingDimensions);
+    if (inputs.size() > kMaxEmbeddingInputs || inputs.size() * dimensions > kMaxEmbeddingValues)
+        return QStringLiteral("at most %1 inputs and %2 numbers per request (%3 inputs of %4 dimensions asked)")
+            .arg(kMaxEmbeddingInputs)
+            .arg(kMaxEmbeddingValues)
+            .arg(inputs.size())
+            .arg(dimensions);
     const bool base64 = body.value(QLatin1String("encoding_format")).toString() == QLatin1String("base64");
     QJsonArray data;
     std::vector<float> v(static_cast<size_t>(dimensions));
@@ -139,25 +148,13 @@ CallResult SimulatedProvider::outcome(const CallRequest& request)
     QJsonObject out;
     switch (request.kind) {
     case TaskKind::Embedding: {
-        // OpenAI's own bounds (2048 inputs, a few thousand dimensions), and
-        // no answer above about 32 MB of numbers: a simulated call never
-        // costs the engine more memory than a real one could.
-        const QJsonObject body = QJsonDocument::fromJson(request.input).object();
-        const QJsonValue input = body.value(QLatin1String("input"));
-        const qsizetype inputs = input.isArray() && !input.toArray().isEmpty() && !input.toArray().first().isDouble() ? input.toArray().size() : 1;
-        const qint64 dimensions = std::clamp(body.value(QLatin1String("dimensions")).toInt(8), 1, kMaxEmbeddingDimensions);
-        if (inputs > kMaxEmbeddingInputs || inputs * dimensions > kMaxEmbeddingValues)
-            return CallResult::failed(FailureKind::HttpStatus,
-                QStringLiteral("simulated upstream: HTTP 400: at most %1 inputs and %2 numbers per request (%3 inputs of %4 dimensions asked)")
-                    .arg(kMaxEmbeddingInputs)
-                    .arg(kMaxEmbeddingValues)
-                    .arg(inputs)
-                    .arg(dimensions),
-                http::BadRequest);
+        auto embeddings = simulatedEmbeddings(QJsonDocument::fromJson(request.input).object());
+        if (const QString* refused = std::get_if<QString>(&embeddings))
+            return CallResult::failed(FailureKind::HttpStatus, QStringLiteral("simulated upstream: HTTP 400: ") + *refused, http::BadRequest);
         usage.completionTokens = 0;
         out.insert(QStringLiteral("object"), QStringLiteral("list"));
         out.insert(QStringLiteral("model"), request.upstreamModel);
-        out.insert(QStringLiteral("data"), simulatedEmbeddings(body));
+        out.insert(QStringLiteral("data"), std::get<QJsonArray>(std::move(embeddings)));
         break;
     }
     default:
