@@ -1325,14 +1325,12 @@ void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidR
 
 namespace {
 // Where an endpoint sends its key: base_url's origin (an http task's other
-// allowed hosts never get it).
-QSet<QString> keyDestinations(const EndpointConfig& e)
+// allowed hosts never get it); empty when it sends it nowhere.
+QString keyOrigin(const EndpointConfig& e)
 {
-    QSet<QString> out;
     if (e.provider == QLatin1String("simulated") || e.baseUrl.isEmpty())
-        return out;
-    out.insert(HttpClientPool::originKey(QUrl(e.baseUrl)));
-    return out;
+        return {};
+    return HttpClientPool::originKey(QUrl(e.baseUrl));
 }
 } // namespace
 
@@ -1353,24 +1351,23 @@ std::optional<Error> Scheduler::keyReferenceProblem(const ModelConfig& model) co
             if (!m)
                 continue;
             for (const EndpointConfig& other : m->config.endpoints) {
-                if (other.apiKeyRef == e.apiKeyRef) {
-                    used = true;
-                    today.unite(keyDestinations(other));
-                }
+                if (other.apiKeyRef != e.apiKeyRef)
+                    continue;
+                used = true;
+                if (const QString origin = keyOrigin(other); !origin.isEmpty())
+                    today.insert(origin);
             }
         }
-        if (!used)
-            continue; // a reference no endpoint uses yet: naming it is the decision
-        for (const QString& to : keyDestinations(e)) {
-            if (today.contains(to))
-                continue;
-            QStringList known(today.cbegin(), today.cend());
-            known.sort();
-            return Error::invalid(QStringLiteral("endpoints[%1].rebind_key").arg(i),
-                QStringLiteral("the key of %1 goes to %2 today; to send it to %3 as well, save again with \"rebind_key\": true on this "
-                               "endpoint (or give it a key reference of its own)")
-                    .arg(e.apiKeyRef, known.isEmpty() ? QStringLiteral("no server") : known.join(QStringLiteral(", ")), to.left(kEchoValueChars)));
-        }
+        const QString to = keyOrigin(e);
+        // A reference no endpoint uses yet: naming it is the decision.
+        if (!used || to.isEmpty() || today.contains(to))
+            continue;
+        QStringList known(today.cbegin(), today.cend());
+        known.sort();
+        return Error::invalid(QStringLiteral("endpoints[%1].rebind_key").arg(i),
+            QStringLiteral("the key of %1 goes to %2 today; to send it to %3 as well, save again with \"rebind_key\": true on this "
+                           "endpoint (or give it a key reference of its own)")
+                .arg(e.apiKeyRef, known.isEmpty() ? QStringLiteral("no server") : known.join(QStringLiteral(", ")), to.left(kEchoValueChars)));
     }
     return std::nullopt;
 }
