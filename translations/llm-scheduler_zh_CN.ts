@@ -962,10 +962,6 @@ Empty: only the base URL&apos;s own origin. Loopback and private addresses are r
         <translation>允许的主机(&amp;H)：</translation>
     </message>
     <message>
-        <source>at most %1 allowed hosts of at most %2 characters each.</source>
-        <translation>允许的主机最多 %1 个，每个最多 %2 个字符。</translation>
-    </message>
-    <message>
         <source>allowed host “%1” must be host, host:port or *.domain, without scheme or path.</source>
         <translation>允许的主机“%1”必须是 host、host:port 或 *.domain，不含协议和路径。</translation>
     </message>

@@ -46,8 +46,6 @@ constexpr int kMaxWeight = 1000;
 constexpr double kMaxPrice = 1e6;
 constexpr double kMaxBudget = 1e9;
 constexpr int kKeychainNameMax = 128;
-constexpr int kMaxAllowedHosts = 256; // what ModelConfig::fromJson reads back
-constexpr int kMaxAllowedHostLength = 255;
 constexpr int kProgressWidth = 80;
 constexpr int kEndpointListMinWidth = 140;
 constexpr int kEndpointListMaxWidth = 220;
@@ -655,16 +653,6 @@ bool ModelEditorDialog::validate()
     }
     if (m_drafts.isEmpty())
         return fail(m_addEndpoint, tr("Add at least one endpoint: the model's tasks need a server to go to."));
-    for (qsizetype i = 0; i < m_drafts.size(); ++i) {
-        const QStringList& hosts = m_drafts.at(i).config.allowedHosts;
-        if (hosts.size() > kMaxAllowedHosts
-            || std::any_of(hosts.cbegin(), hosts.cend(), [](const QString& h) { return h.size() > kMaxAllowedHostLength; }))
-            return fail(m_allowedHosts,
-                tr("Endpoint “%1”: %2")
-                    .arg(m_drafts.at(i).config.name,
-                        tr("at most %1 allowed hosts of at most %2 characters each.").arg(kMaxAllowedHosts).arg(kMaxAllowedHostLength)),
-                int(i));
-    }
     if (!problems.isEmpty())
         return failAt(problems.constFirst());
     return true;
