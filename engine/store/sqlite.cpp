@@ -230,29 +230,48 @@ DirectStatements::~DirectStatements()
         sqlite3_finalize(static_cast<sqlite3_stmt*>(st));
 }
 
+namespace {
+Error directFailure(sqlite3* db, const char* what, const char* step)
+{
+    return Error::store(QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
+}
+
+// A persistent statement for sql, or null (sqlite3_errmsg says why).
+sqlite3_stmt* prepareDirect(sqlite3* db, const QString& sql)
+{
+    sqlite3_stmt* st = nullptr;
+    const QByteArray utf8 = sql.toUtf8();
+    if (sqlite3_prepare_v3(db, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+        return nullptr;
+    return st;
+}
+
+// Runs a bound statement to its end and makes it ready for the next use
+// (bindings cleared: they point into the caller's rows).
+bool stepOnce(sqlite3_stmt* st)
+{
+    const int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE;
+}
+} // namespace
+
 VoidResult DirectStatements::execOne(
     quint64 key, const std::function<QString()>& sql, const std::function<void(DirectSqlite& s)>& bind, const char* what)
 {
     auto* db = static_cast<sqlite3*>(m_db);
-    const auto failed = [&](const char* step) {
-        return Error::store(
-            QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
-    };
     auto it = m_keyed.find(key);
     if (it == m_keyed.end()) {
-        sqlite3_stmt* st = nullptr;
-        const QByteArray utf8 = sql().toUtf8();
-        if (sqlite3_prepare_v3(db, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
-            return failed("prepare");
+        sqlite3_stmt* st = prepareDirect(db, sql());
+        if (!st)
+            return directFailure(db, what, "prepare");
         it = m_keyed.insert(key, st);
     }
     DirectSqlite s { it.value() };
     bind(s);
-    const int rc = sqlite3_step(stmtOf(s));
-    sqlite3_reset(stmtOf(s));
-    sqlite3_clear_bindings(stmtOf(s));
-    if (rc != SQLITE_DONE)
-        return failed("step");
+    if (!stepOnce(stmtOf(s)))
+        return directFailure(db, what, "step");
     return {};
 }
 
@@ -263,31 +282,23 @@ VoidResult DirectStatements::insertRows(int count, int columns, const QString& p
     // 32,766 parameters.
     static constexpr int kChunks[] = { 256, 64, 16, 4, 1 };
     auto* db = static_cast<sqlite3*>(m_db);
-    const auto failed = [&](const char* step) {
-        return Error::store(
-            QStringLiteral("%1 failed (%2): %3").arg(QLatin1String(what), QLatin1String(step), QString::fromUtf8(sqlite3_errmsg(db))));
-    };
     int row = 0;
     while (row < count) {
         const int chunk = largestChunk(kChunks, count - row);
         const QString sql = prefix + QStringLiteral(" VALUES ") + valuesPlaceholders(chunk, columns);
         auto it = m_statements.find(sql);
         if (it == m_statements.end()) {
-            sqlite3_stmt* st = nullptr;
-            const QByteArray utf8 = sql.toUtf8();
-            if (sqlite3_prepare_v3(db, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
-                return failed("prepare");
+            sqlite3_stmt* st = prepareDirect(db, sql);
+            if (!st)
+                return directFailure(db, what, "prepare");
             it = m_statements.insert(sql, st);
         }
         DirectSqlite s { it.value() };
         int pos = 1;
         for (int k = 0; k < chunk; ++k)
             bind(s, pos, row + k);
-        const int rc = sqlite3_step(stmtOf(s));
-        sqlite3_reset(stmtOf(s));
-        sqlite3_clear_bindings(stmtOf(s)); // drop the pointers into the rows
-        if (rc != SQLITE_DONE)
-            return failed("step");
+        if (!stepOnce(stmtOf(s)))
+            return directFailure(db, what, "step");
         row += chunk;
     }
     return {};
