@@ -22,6 +22,7 @@ DemoFeeder::DemoFeeder(Engine& engine, QObject* parent)
 void DemoFeeder::setRate(double perSecond)
 {
     m_rate = std::max(0.0, perSecond);
+    m_carry = 0;
     if (m_rate > 0)
         m_timer.start(kTickMs);
     else
@@ -30,10 +31,12 @@ void DemoFeeder::setRate(double perSecond)
 
 void DemoFeeder::feed()
 {
-    const double perTick = m_rate * kTickMs / 1000.0;
-    int n = static_cast<int>(perTick);
-    if (static_cast<double>(m_counter % 10) < (perTick - n) * 10)
-        ++n;
+    // Whole tasks per tick, the fractions carried over: 8/s is 0.8 a tick, so
+    // four ticks in five submit one. (Deciding the fraction from the task
+    // counter stalled for good once the counter stopped moving.)
+    m_carry += m_rate * kTickMs / 1000.0;
+    const int n = static_cast<int>(m_carry);
+    m_carry -= n;
     QList<TaskSpec> specs;
     for (int i = 0; i < n; ++i) {
         TaskSpec s;

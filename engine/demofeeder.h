@@ -32,6 +32,7 @@ private:
     QTimer m_timer;
     double m_rate = 0;
     quint64 m_counter = 0;
+    double m_carry = 0; // fraction of a task owed from earlier ticks
     QString m_model = QStringLiteral("demo");
 };
 

@@ -16,6 +16,9 @@ packages=(
   # the reliability suite's scripts (crash soak, faults)
   python3
 )
+# --look: also the tools for looking at the GUI as a user would (README,
+# "Looking at it"): screenshots of an Xvfb screen and driving it by keyboard.
+[ "${1:-}" = "--look" ] && packages+=(imagemagick xdotool)
 
 # Node.js and npm run the OpenAI SDK conformance test; machines that already
 # have a node (e.g. from NodeSource) keep theirs.
