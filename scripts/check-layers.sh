@@ -3,7 +3,7 @@
 # past the store interface, as docs/architecture.md draws them:
 #
 #   core (0) <- store (1) <- sched, providers, stats (2) <- engine facade (3)
-#            <- api (4) <- ui (5) <- app (6)
+#            <- api, client (4) <- ui (5) <- app (6)
 #
 # and in particular:
 #   - nothing outside engine/store/ includes a Qt Sql header or a store header
@@ -22,7 +22,7 @@ layer_of_dir() {
     engine/store) echo 1 ;;
     engine/sched | engine/providers | engine/stats) echo 2 ;;
     engine) echo 3 ;;
-    engine/api) echo 4 ;;
+    engine/api | engine/client) echo 4 ;;
     ui) echo 5 ;;
     app) echo 6 ;;
     *) echo "" ;;
@@ -36,7 +36,7 @@ layer_of_include() {
     core/*) echo 0 ;;
     store/*) echo 1 ;;
     sched/* | providers/* | stats/*) echo 2 ;;
-    api/*) echo 4 ;;
+    api/* | client/*) echo 4 ;;
     engine.h | enginehost.h | demofeeder.h) echo 3 ;;
     */*) echo "" ;;
     *) layer_of_dir "$dir" ;; # a header beside the file
@@ -73,7 +73,7 @@ while IFS= read -r file; do
             fail "$file:$lineno includes \"$inc\": outside engine/store only the interface store/store.h may be included"
         fi
         if [ "$own" -ge 4 ] && [[ "$inc" =~ ^(store|sched|providers|stats)/ ]]; then
-            fail "$file:$lineno includes \"$inc\": the REST server, the GUI and the executables use the Engine facade and core/ types only"
+            fail "$file:$lineno includes \"$inc\": the REST server, the engine clients, the GUI and the executables use the Engine facade and core/ types only"
         fi
         if [ "$dir" = engine ] && [[ "$base" == *.h ]] && [[ "$inc" =~ ^(store|sched|providers|stats|api)/ ]]; then
             fail "$file:$lineno includes \"$inc\": the facade's headers expose core/ types only"
@@ -85,4 +85,4 @@ if [ "$failures" -gt 0 ]; then
     echo "layer check: $failures violation(s); see docs/architecture.md" >&2
     exit 1
 fi
-echo "layer check: every include follows core <- store <- sched <- engine <- api <- ui/app"
+echo "layer check: every include follows core <- store <- sched <- engine <- api, client <- ui/app"

@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 
 #include "api/apiserver.h"
+#include "client/embeddedclient.h"
 #include "core/logcapture.h"
 #include "core/logging.h"
 #include "demofeeder.h"
@@ -51,7 +52,8 @@ VoidResult ControlCenter::start()
             m_api.reset();
         }
     }
-    m_live = std::make_unique<LiveState>(*m_engine);
+    m_client = std::make_unique<EmbeddedClient>(*m_engine);
+    m_live = std::make_unique<LiveState>(*m_client);
     m_demo = std::make_unique<DemoFeeder>(*m_engine);
     if (demo && (s.demoFeed || m_options.forceDemo))
         m_demo->setRate(s.demoRate);
@@ -84,8 +86,14 @@ void ControlCenter::shutdown()
     QThreadPool::globalInstance()->waitForDone();
     m_api.reset();
     m_live.reset();
+    m_client.reset();
     m_demo.reset();
     m_engine.reset();
+}
+
+EngineClient& ControlCenter::client()
+{
+    return *m_client;
 }
 
 void ControlCenter::notify(const Notification& notification)

@@ -12,6 +12,8 @@
 namespace llmsched {
 class ApiHost;
 class DemoFeeder;
+class EmbeddedClient;
+class EngineClient;
 }
 
 namespace llmsched::ui {
@@ -44,6 +46,7 @@ public:
     void shutdown();
 
     Engine& engine() { return *m_engine; }
+    EngineClient& client();
     LiveState& live() { return *m_live; }
     MainWindow* window() const { return m_window.get(); }
     QString restAddress() const { return m_restAddress; }
@@ -54,6 +57,7 @@ private:
     Options m_options;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<ApiHost> m_api;
+    std::unique_ptr<EmbeddedClient> m_client;
     std::unique_ptr<LiveState> m_live;
     std::unique_ptr<DemoFeeder> m_demo;
     std::unique_ptr<MainWindow> m_window;

@@ -4,7 +4,7 @@
 #include "tasktablemodel.h"
 #include "uiutil.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QAction>
 
@@ -86,7 +86,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
             if (id.isEmpty())
                 continue;
             ++*left;
-            onResult(m_live.engine().retry(id), this, [this, left, ok](const Result<TaskState>& r) {
+            onResult(m_live.client().retry(id), this, [this, left, ok](const Result<TaskState>& r) {
                 if (r)
                     ++*ok;
                 if (--*left == 0) {
@@ -97,7 +97,7 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
         }
     });
     connect(m_requeueAll, &QAction::triggered, this, [this] {
-        onResult(m_live.engine().requeueDead(modelFilter()), this, [this](const Result<qint64>& r) {
+        onResult(m_live.client().requeueDead(modelFilter()), this, [this](const Result<qint64>& r) {
             emit statusMessage(r ? tr("Requeued %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX)))
                                  : tr("Requeue failed: %1").arg(r.error().message));
             m_model->refresh();
@@ -141,7 +141,7 @@ void DeadLettersView::applyFilter()
 
 void DeadLettersView::purgeNow()
 {
-    onResult(m_live.engine().purge(TaskState::Dead, modelFilter()), this, [this](const Result<qint64>& r) {
+    onResult(m_live.client().purge(TaskState::Dead, modelFilter()), this, [this](const Result<qint64>& r) {
         emit statusMessage(r ? tr("Purged %Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(*r, INT_MAX)))
                              : tr("Purge failed: %1").arg(r.error().message));
         m_model->refresh();

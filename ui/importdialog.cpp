@@ -4,7 +4,7 @@
 #include "uiutil.h"
 
 #include "core/jsonl.h"
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QDialogButtonBox>
 #include <QFile>
@@ -23,7 +23,7 @@ namespace {
 constexpr int kChunk = 2000;
 constexpr int kMaxErrorLines = 5000;
 
-void runImport(QPromise<ImportReport>& promise, Engine* engine, const QString& path, std::shared_ptr<std::atomic_bool> cancel)
+void runImport(QPromise<ImportReport>& promise, EngineClient* engine, const QString& path, std::shared_ptr<std::atomic_bool> cancel)
 {
     ImportReport report;
     QFile file(path);
@@ -109,7 +109,7 @@ ImportDialog::~ImportDialog()
 
 void ImportDialog::start()
 {
-    m_watcher.setFuture(QtConcurrent::run(runImport, &m_live.engine(), m_path, m_cancel));
+    m_watcher.setFuture(QtConcurrent::run(runImport, &m_live.client(), m_path, m_cancel));
 }
 
 void ImportDialog::onFinished()

@@ -1,19 +1,19 @@
 #include "livestate.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 
 namespace llmsched::ui {
 
-LiveState::LiveState(Engine& engine, QObject* parent, int intervalMs)
+LiveState::LiveState(EngineClient& client, QObject* parent, int intervalMs)
     : QObject(parent)
-    , m_engine(engine)
+    , m_client(client)
 {
-    connect(&engine, &Engine::taskEvents, this, &LiveState::onEngineEvents, Qt::QueuedConnection);
-    connect(&engine, &Engine::notification, this, &LiveState::notified, Qt::QueuedConnection);
+    connect(&client, &EngineClient::taskEvents, this, &LiveState::onEngineEvents, Qt::QueuedConnection);
+    connect(&client, &EngineClient::notification, this, &LiveState::notified, Qt::QueuedConnection);
     m_timer.setInterval(intervalMs);
     connect(&m_timer, &QTimer::timeout, this, &LiveState::tick);
     m_timer.start();
-    m_snapshot = engine.snapshot();
+    m_snapshot = client.snapshot();
 }
 
 void LiveState::onEngineEvents(const TaskEvents& events)
@@ -43,7 +43,7 @@ void LiveState::flush()
 
 void LiveState::tick()
 {
-    auto snap = m_engine.snapshot();
+    auto snap = m_client.snapshot();
     if (snap && snap != m_snapshot) {
         m_snapshot = snap;
         emit snapshotChanged(m_snapshot);

@@ -8,7 +8,7 @@
 #include <memory>
 
 namespace llmsched {
-class Engine;
+class EngineClient;
 }
 
 namespace llmsched::ui {
@@ -24,9 +24,9 @@ class LiveState final : public QObject
     Q_DISABLE_COPY_MOVE(LiveState)
 
 public:
-    explicit LiveState(Engine& engine, QObject* parent = nullptr, int intervalMs = 100);
+    explicit LiveState(EngineClient& client, QObject* parent = nullptr, int intervalMs = 100);
 
-    Engine& engine() const { return m_engine; }
+    EngineClient& client() const { return m_client; }
     std::shared_ptr<const EngineSnapshot> snapshot() const { return m_snapshot; }
 
     // Publishes now instead of on the next tick (tests, first paint).
@@ -44,7 +44,7 @@ private:
     void onEngineEvents(const TaskEvents& events);
     void tick();
 
-    Engine& m_engine;
+    EngineClient& m_client;
     QTimer m_timer;
     std::shared_ptr<const EngineSnapshot> m_snapshot;
     QHash<Ulid, qsizetype> m_pendingIndex; // id -> index in m_pending

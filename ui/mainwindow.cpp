@@ -15,7 +15,7 @@
 #include "uiutil.h"
 
 #include "demofeeder.h"
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QAction>
 #include <QApplication>
@@ -232,7 +232,7 @@ void MainWindow::buildMenus()
         QMessageBox::about(this, tr("About LLM Scheduler"),
             tr("<h3>LLM Scheduler %1</h3><p>Queues, schedules and runs large volumes of LLM calls within each endpoint's limits.</p>"
                "<p>Database: %2</p>")
-                .arg(QApplication::applicationVersion(), m_live.engine().databasePath().toHtmlEscaped()));
+                .arg(QApplication::applicationVersion(), m_live.client().location().toHtmlEscaped()));
     });
 
     QToolBar* bar = addToolBar(tr("Main"));
@@ -280,8 +280,8 @@ void MainWindow::updateStatus(const std::shared_ptr<const EngineSnapshot>& s)
         state = tr("Running · %1").arg(Text::rate(s->tasksPerSecond));
     m_engineState->setText(state);
     m_engineState->setStyleSheet(s->storeHealthy ? QString() : QStringLiteral("color: %1").arg(stateColor(TaskState::Dead).name()));
-    m_storeSize->setText(tr("Store: %1").arg(Text::bytes(m_live.engine().storeSizeBytes())));
-    m_storeSize->setToolTip(m_live.engine().databasePath());
+    m_storeSize->setText(tr("Store: %1").arg(Text::bytes(m_live.client().storeSizeBytes())));
+    m_storeSize->setToolTip(m_live.client().location());
     m_pause->setText(s->paused ? tr("&Resume all") : tr("&Pause all"));
     m_pause->setIcon(QIcon::fromTheme(s->paused ? QStringLiteral("media-playback-start") : QStringLiteral("media-playback-pause")));
 
@@ -309,7 +309,7 @@ void MainWindow::togglePause()
 {
     const auto s = m_live.snapshot();
     const bool pause = !(s && s->paused);
-    onResult(m_live.engine().setPaused(pause), this, [this, pause](const VoidResult& r) {
+    onResult(m_live.client().setPaused(pause), this, [this, pause](const VoidResult& r) {
         statusBar()->showMessage(r ? (pause ? tr("Dispatching paused; running calls finish") : tr("Dispatching resumed")) : r.error().message, 6000);
         m_live.flush();
     });

@@ -5,7 +5,7 @@
 
 #include "core/secrets.h"
 #include "core/timeutil.h"
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -106,7 +106,7 @@ int clampToInt(qint64 v)
 
 } // namespace
 
-ModelEditorDialog::ModelEditorDialog(Engine& engine, const std::optional<ModelConfig>& existing, QWidget* parent)
+ModelEditorDialog::ModelEditorDialog(EngineClient& engine, const std::optional<ModelConfig>& existing, QWidget* parent)
     : QDialog(parent)
     , m_engine(engine)
     , m_original(existing)

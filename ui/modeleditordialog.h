@@ -19,7 +19,7 @@ class QSpinBox;
 class QTabWidget;
 
 namespace llmsched {
-class Engine;
+class EngineClient;
 }
 
 namespace llmsched::ui {
@@ -38,7 +38,7 @@ class ModelEditorDialog final : public QDialog
 
 public:
     // existing: the model to edit (its name cannot change); nullopt: a new model.
-    ModelEditorDialog(Engine& engine, const std::optional<ModelConfig>& existing, QWidget* parent = nullptr);
+    ModelEditorDialog(EngineClient& engine, const std::optional<ModelConfig>& existing, QWidget* parent = nullptr);
     ~ModelEditorDialog() override;
 
     bool isNewModel() const { return !m_original.has_value(); }
@@ -100,7 +100,7 @@ private:
     void setBusy(bool busy, const QString& text = {});
     void setMessage(const QString& html, const QString& plain, bool error);
 
-    Engine& m_engine;
+    EngineClient& m_engine;
     std::optional<ModelConfig> m_original;
     QList<EndpointDraft> m_drafts;
     int m_current = -1; // row of the endpoint the form shows

@@ -5,7 +5,7 @@
 #include "uiutil.h"
 #include "modeltreemodel.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QAction>
 #include <QFrame>
@@ -270,7 +270,7 @@ ModelEditorDialog* ModelsView::openEditor(const QString& model, const QString& e
         }
         config = snap->config;
     }
-    auto* dialog = new ModelEditorDialog(m_live.engine(), config, this);
+    auto* dialog = new ModelEditorDialog(m_live.client(), config, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (!endpoint.isEmpty()) {
         dialog->showEndpointsTab();
@@ -298,7 +298,7 @@ void ModelsView::togglePauseCurrent()
         return;
     const bool pause = !m_tree->currentIndex().data(ModelTreeModel::PausedRole).toBool();
     m_pauseAction->setEnabled(false);
-    onResult(m_live.engine().setModelPaused(name, pause), this, [this, name, pause](const VoidResult& r) {
+    onResult(m_live.client().setModelPaused(name, pause), this, [this, name, pause](const VoidResult& r) {
         if (!r)
             showMessage((pause ? tr("Could not pause “%1”: %2") : tr("Could not resume “%1”: %2")).arg(name, r.error().message));
         else
@@ -322,7 +322,7 @@ void ModelsView::deleteCurrent()
     connect(box, &QMessageBox::finished, this, [this, box, remove, name] {
         if (box->clickedButton() != remove)
             return;
-        onResult(m_live.engine().removeModel(name), this, [this, name](const VoidResult& r) {
+        onResult(m_live.client().removeModel(name), this, [this, name](const VoidResult& r) {
             if (!r)
                 showMessage(tr("Could not delete “%1”: %2").arg(name, r.error().message));
             else

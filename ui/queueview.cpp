@@ -5,7 +5,7 @@
 #include "uiutil.h"
 
 #include "core/jsonl.h"
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -323,7 +323,7 @@ QString withErrors(QString text, const BatchTally& t)
 
 void QueueView::cancelSelected()
 {
-    Engine& engine = m_live.engine();
+    EngineClient& engine = m_live.client();
     forEachTask(
         this, selectedTaskIds(), [&engine](const QString& id) { return engine.cancel(id); },
         [](const BatchTally& t) { return withErrors(tr("Cancelled %n task(s)", nullptr, t.ok), t); });
@@ -331,7 +331,7 @@ void QueueView::cancelSelected()
 
 void QueueView::retrySelected()
 {
-    Engine& engine = m_live.engine();
+    EngineClient& engine = m_live.client();
     forEachTask(
         this, selectedTaskIds(), [&engine](const QString& id) { return engine.retry(id); },
         [](const BatchTally& t) { return withErrors(tr("Queued %n task(s) again", nullptr, t.ok), t); });
@@ -339,7 +339,7 @@ void QueueView::retrySelected()
 
 void QueueView::setPriorityOfSelected(int priority)
 {
-    Engine& engine = m_live.engine();
+    EngineClient& engine = m_live.client();
     forEachTask(
         this, selectedTaskIds(), [&engine, priority](const QString& id) { return engine.setPriority(id, priority); },
         [priority](const BatchTally& t) { return withErrors(tr("Set priority %1 on %n task(s)", nullptr, t.ok).arg(Text::priority(priority)), t); });
@@ -367,7 +367,7 @@ void QueueView::exportTo(const QStringList& ids, const QString& path)
     auto ex = std::make_shared<Export>();
     ex->pending = static_cast<int>(ids.size());
     for (const QString& id : ids) {
-        onResult(m_live.engine().task(id), this, [this, ex, path](const Result<Task>& r) {
+        onResult(m_live.client().task(id), this, [this, ex, path](const Result<Task>& r) {
             if (r)
                 ex->tasks.append(*r);
             else

@@ -3,6 +3,7 @@
 #include "livestate.h"
 #include "uiutil.h"
 
+#include "client/engineclient.h"
 #include "engine.h"
 
 #include <QCheckBox>
@@ -159,7 +160,7 @@ Settings SettingsDialog::settings() const
 
 void SettingsDialog::reloadTokens()
 {
-    onResult(m_live.engine().apiTokens(), this, [this](const Result<QList<ApiToken>>& r) {
+    onResult(m_live.client().apiTokens(), this, [this](const Result<QList<ApiToken>>& r) {
         m_tokens->clear();
         if (!r) {
             m_tokenMessage->setText(r.error().message);
@@ -188,7 +189,7 @@ void SettingsDialog::createToken()
     if (!ok)
         return;
     const Role r = static_cast<Role>(roles.indexOf(role));
-    onResult(m_live.engine().createToken(name.trimmed(), r), this, [this](const Result<NewToken>& t) {
+    onResult(m_live.client().createToken(name.trimmed(), r), this, [this](const Result<NewToken>& t) {
         if (!t) {
             m_tokenMessage->setText(t.error().message);
             return;
@@ -204,7 +205,7 @@ void SettingsDialog::revokeToken()
     if (items.isEmpty())
         return;
     const QString id = items.constFirst()->data(0, Qt::UserRole).toString();
-    onResult(m_live.engine().revokeToken(id), this, [this, id](const VoidResult& r) {
+    onResult(m_live.client().revokeToken(id), this, [this, id](const VoidResult& r) {
         m_tokenMessage->setText(r ? tr("Revoked %1.").arg(id) : r.error().message);
         reloadTokens();
     });

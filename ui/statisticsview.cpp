@@ -1,6 +1,6 @@
 #include "statisticsview.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 #include "livestate.h"
 #include "uiutil.h"
 
@@ -432,7 +432,7 @@ void StatisticsView::queryHistory()
     m_tailPending = false;
     m_dirty = true;
     // Up to the minute after now: the engine's clock may run a little ahead.
-    onResult(m_live.engine().statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs), this,
+    onResult(m_live.client().statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs), this,
         [this, generation](const Result<QList<MinuteStats>>& rows) {
             if (generation != m_generation)
                 return;
@@ -458,7 +458,7 @@ void StatisticsView::queryTail()
     m_lastTailMs = now;
     m_tailPending = true;
     const quint64 generation = m_generation;
-    onResult(m_live.engine().statsMinutes(*from, now + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
+    onResult(m_live.client().statsMinutes(*from, now + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
         if (generation != m_generation)
             return;
         m_tailPending = false;

@@ -3,7 +3,7 @@
 #include "livestate.h"
 #include "uiutil.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -166,7 +166,7 @@ void SubmitDialog::submit()
     QList<TaskSpec> specs(m_copies->value(), *spec);
     m_buttons->setEnabled(false);
     m_error->hide();
-    onResult(m_live.engine().submit(specs), this, [this](const Result<QList<SubmitOutcome>>& r) {
+    onResult(m_live.client().submit(specs), this, [this](const Result<QList<SubmitOutcome>>& r) {
         m_buttons->setEnabled(true);
         if (!r) {
             m_error->setText(r.error().toString());

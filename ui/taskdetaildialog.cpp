@@ -3,7 +3,7 @@
 #include "livestate.h"
 #include "uiutil.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QClipboard>
 #include <QDialogButtonBox>
@@ -87,8 +87,8 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
             reload();
         });
     };
-    connect(m_cancel, &QPushButton::clicked, this, [this, act] { act(m_live.engine().cancel(m_id)); });
-    connect(m_retry, &QPushButton::clicked, this, [this, act] { act(m_live.engine().retry(m_id)); });
+    connect(m_cancel, &QPushButton::clicked, this, [this, act] { act(m_live.client().cancel(m_id)); });
+    connect(m_retry, &QPushButton::clicked, this, [this, act] { act(m_live.client().retry(m_id)); });
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_summary);
@@ -110,11 +110,11 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
 
 void TaskDetailDialog::reload()
 {
-    onResult(m_live.engine().task(m_id), this, [this](const Result<Task>& r) {
+    onResult(m_live.client().task(m_id), this, [this](const Result<Task>& r) {
         if (!r)
             return failed(r.error().message);
         showTask(*r);
-        onResult(m_live.engine().taskLog(m_id), this, [this](const Result<QList<TaskLogEntry>>& log) {
+        onResult(m_live.client().taskLog(m_id), this, [this](const Result<QList<TaskLogEntry>>& log) {
             if (log)
                 showLog(*log);
             emit loaded();

@@ -3,7 +3,7 @@
 #include "livestate.h"
 #include "uiutil.h"
 
-#include "engine.h"
+#include "client/engineclient.h"
 
 #include <QDateTime>
 #include <QFuture>
@@ -247,7 +247,7 @@ void TaskTableModel::refresh()
     emit newTasksChanged(0);
     m_countPending = true;
     const quint64 gen = m_generation;
-    onResult(m_live.engine().countTasks(m_filter), this, [this, gen](const Result<qint64>& r) { onCount(gen, r); });
+    onResult(m_live.client().countTasks(m_filter), this, [this, gen](const Result<qint64>& r) { onCount(gen, r); });
     // Keep showing what is loaded until fresher rows arrive; fetch again the
     // pages most recently looked at (those on screen) and forget the rest.
     QList<int> keep;
@@ -288,7 +288,7 @@ void TaskTableModel::requestPage(int page) const
         f.offset = static_cast<qint64>(page) * kPageSize;
     auto* self = const_cast<TaskTableModel*>(this);
     const quint64 gen = m_generation;
-    onResult(m_live.engine().tasks(f), self, [self, gen, page](const Result<TaskPage>& r) { self->onPage(gen, page, r); });
+    onResult(m_live.client().tasks(f), self, [self, gen, page](const Result<TaskPage>& r) { self->onPage(gen, page, r); });
 }
 
 void TaskTableModel::touchPage(int page) const

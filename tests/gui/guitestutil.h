@@ -4,6 +4,7 @@
 // for tests that drive real widgets offscreen.
 
 #include "enginetestutil.h"
+#include "client/embeddedclient.h"
 #include "livestate.h"
 #include "uiutil.h"
 
@@ -33,11 +34,13 @@ public:
             if (!r)
                 qFatal("model refused: %s", qPrintable(r.error().message));
         }
-        live = std::make_unique<ui::LiveState>(*engine);
+        client = std::make_unique<EmbeddedClient>(*engine);
+        live = std::make_unique<ui::LiveState>(*client);
     }
     ~EngineFixture()
     {
         live.reset();
+        client.reset();
         if (engine)
             engine->shutdown(2000);
     }
@@ -46,6 +49,7 @@ public:
 
     QTemporaryDir m_dir;
     std::unique_ptr<Engine> engine;
+    std::unique_ptr<EngineClient> client;
     std::unique_ptr<ui::LiveState> live;
 };
 

@@ -122,7 +122,7 @@ int main(int argc, char** argv)
     }
     {
         // The editor pointing at a field the engine's validation refuses.
-        ui::ModelEditorDialog d(center.engine(), std::nullopt, w);
+        ui::ModelEditorDialog d(center.client(), std::nullopt, w);
         d.show();
         if (auto* name = d.findChild<QLineEdit*>(QStringLiteral("modelName")))
             name->setText(QStringLiteral("my-vllm"));
@@ -143,7 +143,7 @@ int main(int argc, char** argv)
         keyed.endpoints[0].baseUrl = QStringLiteral("https://api.openai.com/v1");
         keyed.endpoints[0].apiKeyRef = QStringLiteral("env:LLMSCHED_OPENAI_KEY");
         testutil::await(center.engine().upsertModel(keyed));
-        ui::ModelEditorDialog d(center.engine(), keyed, w);
+        ui::ModelEditorDialog d(center.client(), keyed, w);
         d.show();
         if (auto* url = d.findChild<QLineEdit*>(QStringLiteral("baseUrl")))
             url->setText(QStringLiteral("https://llm-proxy.example.net/v1"));

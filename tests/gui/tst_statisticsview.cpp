@@ -667,7 +667,8 @@ void TestStatisticsView::historyFromRollups()
     }
     Engine engine(options);
     QVERIFY(engine.start());
-    ui::LiveState live(engine);
+    EmbeddedClient client(engine);
+    ui::LiveState live(client);
     StatisticsView view(live);
     view.resize(1100, 700);
     view.show();

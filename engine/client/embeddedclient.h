@@ -1,0 +1,52 @@
+#pragma once
+
+#include "engineclient.h"
+
+namespace llmsched {
+
+class Engine;
+
+// The engine in this process: every call goes straight to the Engine facade.
+class EmbeddedClient final : public EngineClient
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EmbeddedClient)
+
+public:
+    explicit EmbeddedClient(Engine& engine, QObject* parent = nullptr);
+
+    Engine& engine() const { return m_engine; }
+
+    bool isRemote() const override { return false; }
+    QString location() const override;
+    qint64 storeSizeBytes() const override;
+    std::shared_ptr<const EngineSnapshot> snapshot() const override;
+
+    QFuture<Result<QList<SubmitOutcome>>> submit(QList<TaskSpec> specs) override;
+    QFuture<Result<TaskState>> cancel(const QString& id) override;
+    QFuture<VoidResult> setPriority(const QString& id, int priority) override;
+    QFuture<Result<TaskState>> retry(const QString& id) override;
+    QFuture<Result<qint64>> requeueDead(const QString& model) override;
+    QFuture<Result<qint64>> purge(TaskState state, const QString& model) override;
+    QFuture<Result<Task>> task(const QString& id) override;
+    QFuture<Result<TaskPage>> tasks(const TaskFilter& filter) override;
+    QFuture<Result<qint64>> countTasks(const TaskFilter& filter) override;
+    QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id) override;
+    QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model) override;
+
+    QFuture<Result<ModelConfig>> upsertModel(const ModelConfig& model) override;
+    QFuture<VoidResult> removeModel(const QString& name) override;
+    QFuture<VoidResult> setModelPaused(const QString& name, bool paused) override;
+    QFuture<VoidResult> setPaused(bool paused) override;
+    QFuture<Result<QList<EndpointTestResult>>> testConnection(const ModelConfig& model) override;
+    QFuture<VoidResult> storeSecret(const QString& name, const QByteArray& value) override;
+
+    QFuture<Result<NewToken>> createToken(const QString& name, Role role) override;
+    QFuture<Result<QList<ApiToken>>> apiTokens() override;
+    QFuture<VoidResult> revokeToken(const QString& id) override;
+
+private:
+    Engine& m_engine;
+};
+
+} // namespace llmsched
