@@ -4,7 +4,7 @@
 
 #include "core/httpstatus.h"
 
-#include "snapshotjson.h"
+#include "core/wirejson.h"
 
 #include "engine.h"
 
@@ -39,6 +39,9 @@ ModelsController::ModelsController(ApiServer& server, Engine& engine)
     const QString model = QStringLiteral("/api/v1/models/{name}");
     const QString endpoint = QStringLiteral("/api/v1/models/{name}/endpoints/{endpoint}");
     addRoute("GET", QStringLiteral("/api/v1/models"), Role::Viewer, Audit::No, [this](const CallPtr& c) { listModels(c); });
+    // A model's endpoints asked whether they answer, before it is saved (the
+    // model editor's Test button). Admin: it sends the keys the model names.
+    addRoute("POST", QStringLiteral("/api/v1/models/test"), Role::Admin, Audit::Yes, [this](const CallPtr& c) { testModel(c); });
     addRoute("POST", QStringLiteral("/api/v1/models"), Role::Admin, Audit::Yes, [this](const CallPtr& c) { putModel(c, true); });
     addRoute("GET", model, Role::Viewer, Audit::No, [this](const CallPtr& c) { getModel(c); });
     addRoute("PUT", model, Role::Admin, Audit::Yes, [this](const CallPtr& c) { putModel(c, false); });
@@ -99,6 +102,27 @@ void ModelsController::putModel(const CallPtr& c, bool create)
     m_engine.upsertModel(*config).then(this, [this, c, exists](const Result<ModelConfig>& r) {
         answerResult(
             c, r, [this](const ModelConfig& m) { return modelJson(m, *m_engine.snapshot()); }, exists ? http::Ok : http::Created);
+    });
+}
+
+void ModelsController::testModel(const CallPtr& c)
+{
+    auto body = c->bodyObject();
+    if (!body)
+        return;
+    QJsonObject json = *body;
+    json.remove(QStringLiteral("live"));
+    auto config = ModelConfig::fromJson(json);
+    if (!config)
+        return c->answerError(config.error());
+    c->summary = QStringLiteral("tested model %1").arg(config->name);
+    m_engine.testConnection(*config).then(this, [c](const Result<QList<EndpointTestResult>>& r) {
+        answerResult(c, r, [](const QList<EndpointTestResult>& results) {
+            QJsonArray out;
+            for (const EndpointTestResult& e : results)
+                out.append(endpointTestJson(e));
+            return QJsonObject { { QStringLiteral("results"), out } };
+        });
     });
 }
 

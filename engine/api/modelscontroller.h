@@ -20,6 +20,7 @@ private:
     void getModel(const CallPtr& c);
     void putModel(const CallPtr& c, bool create);
     void deleteModel(const CallPtr& c);
+    void testModel(const CallPtr& c);
     void pauseModel(const CallPtr& c, bool pause);
     void listEndpoints(const CallPtr& c);
     void getEndpoint(const CallPtr& c);

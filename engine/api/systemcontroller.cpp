@@ -2,7 +2,7 @@
 
 #include "core/httpstatus.h"
 
-#include "snapshotjson.h"
+#include "core/wirejson.h"
 
 #include "engine.h"
 
@@ -14,6 +14,7 @@ namespace llmsched {
 
 namespace {
 constexpr size_t kMaxLogs = 500;
+constexpr qint64 kMaxStatsSpanMs = 31 * kDayMs; // the Statistics view's widest range is 30 days
 } // namespace
 
 SystemController::SystemController(ApiServer& server, Engine& engine)
@@ -22,6 +23,7 @@ SystemController::SystemController(ApiServer& server, Engine& engine)
     connect(&engine, &Engine::notification, this, &SystemController::onNotification);
     addRoute("GET", QStringLiteral("/health"), std::nullopt, Audit::No, [this](const CallPtr& c) { health(c); });
     addRoute("GET", QStringLiteral("/api/v1/system/stats"), Role::Viewer, Audit::No, [this](const CallPtr& c) { stats(c); });
+    addRoute("GET", QStringLiteral("/api/v1/system/stats/minutes"), Role::Viewer, Audit::No, [this](const CallPtr& c) { minutes(c); });
     addRoute("POST", QStringLiteral("/api/v1/system/pause"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { pauseAll(c, true); });
     addRoute("POST", QStringLiteral("/api/v1/system/resume"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { pauseAll(c, false); });
     addRoute("GET", QStringLiteral("/api/v1/system/logs"), Role::Viewer, Audit::No, [this](const CallPtr& c) { logs(c); });
@@ -34,13 +36,42 @@ void SystemController::health(const CallPtr& c)
     const bool ready = m_engine.isRunning() && s->storeHealthy;
     QJsonObject o { { QStringLiteral("status"), ready ? QStringLiteral("ok") : QStringLiteral("unavailable") }, { QStringLiteral("live"), true },
         { QStringLiteral("ready"), ready }, { QStringLiteral("store"), s->storeHealthy ? QStringLiteral("ok") : s->storeError },
-        { QStringLiteral("version"), QStringLiteral(LLMSCHED_VERSION) } };
+        { QStringLiteral("version"), QStringLiteral(LLMSCHED_VERSION) }, { QStringLiteral("service"), QStringLiteral("llm-schedulerd") },
+        { QStringLiteral("node"), s->nodeId } };
     c->answerJson(ready ? http::Ok : http::ServiceUnavailable, o);
 }
 
 void SystemController::stats(const CallPtr& c)
 {
     c->answerJson(http::Ok, statsJson(*m_engine.snapshot()));
+}
+
+void SystemController::minutes(const CallPtr& c)
+{
+    const auto value = [&c](const char* key) { return c->request.query.queryItemValue(QLatin1String(key), QUrl::FullyDecoded); };
+    const qint64 now = nowMs();
+    qint64 range[2] = { now - kDayMs, now };
+    for (int i = 0; i < 2; ++i) {
+        const char* key = i == 0 ? "from" : "to";
+        if (value(key).isEmpty())
+            continue;
+        const auto ms = isoToMs(value(key));
+        if (!ms)
+            return c->answerError(http::BadRequest, QStringLiteral("invalid_argument"),
+                QStringLiteral("must be an ISO 8601 time such as 2026-11-23T08:00:00Z"), QLatin1String(key));
+        range[i] = *ms;
+    }
+    if (range[1] < range[0] || range[1] - range[0] > kMaxStatsSpanMs)
+        return c->answerError(
+            http::BadRequest, QStringLiteral("invalid_argument"), QStringLiteral("from..to must span 0 to 31 days"), QStringLiteral("from"));
+    m_engine.statsMinutes(range[0], range[1], value("model")).then(this, [c](const Result<QList<MinuteStats>>& r) {
+        answerResult(c, r, [](const QList<MinuteStats>& rows) {
+            QJsonArray out;
+            for (const MinuteStats& m : rows)
+                out.append(minuteStatsJson(m));
+            return QJsonObject { { QStringLiteral("minutes"), out } };
+        });
+    });
 }
 
 void SystemController::pauseAll(const CallPtr& c, bool pause)

@@ -7,6 +7,7 @@
 #include "engine.h"
 
 #include "core/timeutil.h"
+#include "core/wirejson.h"
 
 #include <QJsonArray>
 
@@ -21,7 +22,7 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
     const auto value = [&q](const char* key) { return q.queryItemValue(QLatin1String(key), QUrl::FullyDecoded); };
     static const QStringList known = { QStringLiteral("state"), QStringLiteral("model"), QStringLiteral("priority"), QStringLiteral("tag"),
         QStringLiteral("q"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("cursor"), QStringLiteral("limit"), QStringLiteral("order"),
-        QStringLiteral("include_input") };
+        QStringLiteral("include_input"), QStringLiteral("offset"), QStringLiteral("sort") };
     const auto refuse = [&c](const QString& message, const QString& field) {
         c->answerError(http::BadRequest, QStringLiteral("invalid_argument"), message, field);
         return std::nullopt;
@@ -71,6 +72,17 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
         if (!ok || f.limit < 1 || f.limit > 1000)
             return refuse(QStringLiteral("must be an integer 1..1000"), QStringLiteral("limit"));
     }
+    if (!value("offset").isEmpty()) {
+        f.offset = value("offset").toLongLong(&ok);
+        if (!ok || f.offset < 0)
+            return refuse(QStringLiteral("must be an integer >= 0"), QStringLiteral("offset"));
+    }
+    if (!value("sort").isEmpty()) {
+        const auto sort = taskOrderFromName(value("sort"));
+        if (!sort)
+            return refuse(QStringLiteral("must be created, state or model"), QStringLiteral("sort"));
+        f.order = *sort;
+    }
     const QString order = value("order");
     if (!order.isEmpty() && order != QLatin1String("asc") && order != QLatin1String("desc"))
         return refuse(QStringLiteral("must be asc or desc"), QStringLiteral("order"));
@@ -79,6 +91,16 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
     return f;
 }
 } // namespace
+
+void answerTaskCount(QObject* context, Engine& engine, const CallPtr& c)
+{
+    const auto filter = taskFilterFromQuery(c, TaskListScope::AnyState);
+    if (!filter)
+        return;
+    engine.countTasks(*filter).then(context, [c](const Result<qint64>& r) {
+        answerResult(c, r, [](qint64 n) { return QJsonObject { { QStringLiteral("count"), n } }; });
+    });
+}
 
 void answerTaskList(QObject* context, Engine& engine, const CallPtr& c, TaskListScope scope)
 {

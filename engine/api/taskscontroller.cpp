@@ -30,6 +30,8 @@ TasksController::TasksController(ApiServer& server, Engine& engine)
     addRoute("POST", QStringLiteral("/api/v1/tasks"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { submitTasks(c); });
     addRoute("GET", QStringLiteral("/api/v1/tasks"), Role::Viewer, Audit::No,
         [this](const CallPtr& c) { answerTaskList(this, m_engine, c, TaskListScope::AnyState); });
+    // Before /tasks/{id}: the first route that matches takes the request.
+    addRoute("GET", QStringLiteral("/api/v1/tasks/count"), Role::Viewer, Audit::No, [this](const CallPtr& c) { answerTaskCount(this, m_engine, c); });
     addRoute("GET", QStringLiteral("/api/v1/tasks/{id}"), Role::Viewer, Audit::No, [this](const CallPtr& c) { getTask(c); });
     addRoute("DELETE", QStringLiteral("/api/v1/tasks/{id}"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { cancelTask(c); });
     addRoute("PATCH", QStringLiteral("/api/v1/tasks/{id}"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { patchTask(c); });

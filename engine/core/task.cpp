@@ -292,6 +292,8 @@ QJsonObject Task::toJson(bool includeInput) const
     o.insert(QStringLiteral("usage"),
         QJsonObject { { QStringLiteral("prompt_tokens"), usage.promptTokens }, { QStringLiteral("completion_tokens"), usage.completionTokens } });
     o.insert(QStringLiteral("cost_usd"), costUsd);
+    if (seq > 0)
+        o.insert(QStringLiteral("seq"), seq); // the list's cursor after this task
     return o;
 }
 

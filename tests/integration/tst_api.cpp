@@ -36,6 +36,7 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("GET /metrics"),
     QStringLiteral("POST /api/v1/tasks"),
     QStringLiteral("GET /api/v1/tasks"),
+    QStringLiteral("GET /api/v1/tasks/count"),
     QStringLiteral("GET /api/v1/tasks/{id}"),
     QStringLiteral("DELETE /api/v1/tasks/{id}"),
     QStringLiteral("PATCH /api/v1/tasks/{id}"),
@@ -46,6 +47,7 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("POST /api/v1/dead-letters/purge"),
     QStringLiteral("GET /api/v1/models"),
     QStringLiteral("POST /api/v1/models"),
+    QStringLiteral("POST /api/v1/models/test"),
     QStringLiteral("GET /api/v1/models/{name}"),
     QStringLiteral("PUT /api/v1/models/{name}"),
     QStringLiteral("DELETE /api/v1/models/{name}"),
@@ -57,6 +59,7 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("PUT /api/v1/models/{name}/endpoints/{endpoint}"),
     QStringLiteral("DELETE /api/v1/models/{name}/endpoints/{endpoint}"),
     QStringLiteral("GET /api/v1/system/stats"),
+    QStringLiteral("GET /api/v1/system/stats/minutes"),
     QStringLiteral("POST /api/v1/system/pause"),
     QStringLiteral("POST /api/v1/system/resume"),
     QStringLiteral("GET /api/v1/system/logs"),
@@ -147,6 +150,7 @@ struct Response
 struct SseEvent
 {
     QByteArray event;
+    QByteArray id;
     QJsonObject data;
 };
 
@@ -260,6 +264,8 @@ public:
             for (const QByteArray& line : stream.mid(from, end - from).split('\n')) {
                 if (line.startsWith("event: "))
                     e.event = line.mid(7);
+                else if (line.startsWith("id: "))
+                    e.id = line.mid(4);
                 else if (line.startsWith("data: "))
                     e.data = QJsonDocument::fromJson(line.mid(6)).object();
             }
@@ -338,6 +344,7 @@ private slots:
     void health();
     void eventsStream();
     void eventsFilteredByModel();
+    void eventsResumeAfterLastEventId();
     void auditLog();
     void rateLimit();
     void clientLeavesEarly();
@@ -507,6 +514,7 @@ void TestApi::routesAnswer()
         { QStringLiteral("GET /metrics"), { QStringLiteral("/metrics"), {} } },
         { QStringLiteral("POST /api/v1/tasks"), { QStringLiteral("/api/v1/tasks"), taskBody(kModel) } },
         { QStringLiteral("GET /api/v1/tasks"), { QStringLiteral("/api/v1/tasks?limit=5"), {} } },
+        { QStringLiteral("GET /api/v1/tasks/count"), { QStringLiteral("/api/v1/tasks/count?state=scheduled"), {} } },
         { QStringLiteral("GET /api/v1/tasks/{id}"), { QStringLiteral("/api/v1/tasks/") + held, {} } },
         { QStringLiteral("DELETE /api/v1/tasks/{id}"), { QStringLiteral("/api/v1/tasks/") + toCancel, {} } },
         { QStringLiteral("PATCH /api/v1/tasks/{id}"), { QStringLiteral("/api/v1/tasks/") + held, QByteArrayLiteral("{\"priority\":2}") } },
@@ -518,6 +526,7 @@ void TestApi::routesAnswer()
         { QStringLiteral("POST /api/v1/dead-letters/purge"), { QStringLiteral("/api/v1/dead-letters/purge"), {} } },
         { QStringLiteral("GET /api/v1/models"), { QStringLiteral("/api/v1/models"), {} } },
         { QStringLiteral("POST /api/v1/models"), { QStringLiteral("/api/v1/models"), toBytes(modelJson(QStringLiteral("created"))) } },
+        { QStringLiteral("POST /api/v1/models/test"), { QStringLiteral("/api/v1/models/test"), toBytes(modelJson(QStringLiteral("untested"))) } },
         { QStringLiteral("GET /api/v1/models/{name}"), { QStringLiteral("/api/v1/models/sim"), {} } },
         { QStringLiteral("PUT /api/v1/models/{name}"), { QStringLiteral("/api/v1/models/probe"), toBytes(probeJson) } },
         { QStringLiteral("DELETE /api/v1/models/{name}"), { QStringLiteral("/api/v1/models/spare"), {} } },
@@ -531,6 +540,7 @@ void TestApi::routesAnswer()
             { QStringLiteral("/api/v1/models/probe/endpoints/sim"), QByteArrayLiteral("{\"weight\":3}") } },
         { QStringLiteral("DELETE /api/v1/models/{name}/endpoints/{endpoint}"), { QStringLiteral("/api/v1/models/probe/endpoints/extra"), {} } },
         { QStringLiteral("GET /api/v1/system/stats"), { QStringLiteral("/api/v1/system/stats"), {} } },
+        { QStringLiteral("GET /api/v1/system/stats/minutes"), { QStringLiteral("/api/v1/system/stats/minutes"), {} } },
         { QStringLiteral("POST /api/v1/system/pause"), { QStringLiteral("/api/v1/system/pause"), {} } },
         { QStringLiteral("POST /api/v1/system/resume"), { QStringLiteral("/api/v1/system/resume"), {} } },
         { QStringLiteral("GET /api/v1/system/logs"), { QStringLiteral("/api/v1/system/logs"), {} } },
@@ -1544,6 +1554,7 @@ void TestApi::health()
     QCOMPARE(r.json().value(QLatin1String("live")).toBool(), true);
     QCOMPARE(r.json().value(QLatin1String("status")).toString(), QStringLiteral("ok"));
     QVERIFY(!r.json().value(QLatin1String("version")).toString().isEmpty());
+    QCOMPARE(r.json().value(QLatin1String("service")).toString(), QStringLiteral("llm-schedulerd"));
     // A token is not needed, and a bad one does not hurt.
     QCOMPARE(call("GET", QStringLiteral("/health"), QStringLiteral("llms_nonsense")).status, 200);
 }
@@ -1557,7 +1568,12 @@ void TestApi::eventsStream()
     const RawResponse head = parseRaw(stream.data());
     QCOMPARE(head.status, 200);
     QVERIFY(head.head.toLower().contains("content-type: text/event-stream"));
-    QCOMPARE(stream.events().constFirst().event, QByteArray("stats"));
+    // The stream says where it stands (hello, with its id), then the statistics.
+    QTRY_VERIFY(stream.events().size() >= 2);
+    QCOMPARE(stream.events().constFirst().event, QByteArray("hello"));
+    QVERIFY(!stream.events().constFirst().id.isEmpty());
+    QCOMPARE(stream.events().constFirst().data.value(QLatin1String("version")).toString(), QStringLiteral(LLMSCHED_VERSION));
+    QCOMPARE(stream.events().at(1).event, QByteArray("stats"));
 
     const QString id = submit(kModel);
     QVERIFY(!id.isEmpty());
@@ -1575,6 +1591,42 @@ void TestApi::eventsStream()
     QVERIFY(anonymous.connectTo(m_port));
     anonymous.send(rawRequest("GET", "/api/v1/events", {}));
     QCOMPARE(anonymous.response().status, 401);
+}
+
+void TestApi::eventsResumeAfterLastEventId()
+{
+    RawClient first;
+    QVERIFY(first.connectTo(m_port));
+    first.send(rawRequest("GET", "/api/v1/events", m_viewer.secret));
+    QVERIFY(waitUntil([&first] { return !first.events().isEmpty(); }));
+    const QString seen = submit(kModel);
+    const auto succeeded = [](const QJsonObject& e) { return e.value(QLatin1String("state")).toString() == QLatin1String("succeeded"); };
+    QVERIFY(waitUntil([&] { return indexOfEvent(first.taskEvents(), seen, succeeded) >= 0; }));
+    QByteArray lastId;
+    for (const SseEvent& e : first.events())
+        if (e.event == "task")
+            lastId = e.id;
+    QVERIFY(!lastId.isEmpty());
+    first.socket().abort();
+
+    // Work done while nobody listens is replayed to the client that names the last id it saw.
+    const QString missed = submit(kModel);
+    QVERIFY(waitUntil([&] { return await(m_f->engine->task(missed))->state == TaskState::Succeeded; }));
+    RawClient resumed;
+    QVERIFY(resumed.connectTo(m_port));
+    resumed.send(rawRequest("GET", "/api/v1/events", m_viewer.secret, "Last-Event-ID: " + lastId + "\r\n"));
+    QVERIFY(waitUntil([&] { return indexOfEvent(resumed.taskEvents(), missed, succeeded) >= 0; }));
+    QCOMPARE(indexOfEvent(resumed.taskEvents(), seen, succeeded), -1); // nothing twice
+    QVERIFY(indexOfEvent(resumed.taskEvents(), missed, [](const QJsonObject& e) { return e.value(QLatin1String("created")).toBool(); }) >= 0);
+    for (const SseEvent& e : resumed.events())
+        QVERIFY(e.event != "reset");
+
+    // An id of another server run cannot be replayed: the client is told to load afresh.
+    RawClient stale;
+    QVERIFY(stale.connectTo(m_port));
+    stale.send(rawRequest("GET", "/api/v1/events?last_event_id=otherboot-5", m_viewer.secret));
+    QVERIFY(waitUntil([&stale] { return !stale.events().isEmpty(); }));
+    QCOMPARE(stale.events().constFirst().event, QByteArray("reset"));
 }
 
 void TestApi::eventsFilteredByModel()
