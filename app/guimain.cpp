@@ -6,6 +6,9 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
+
+#include <cstdio>
 #include <QMessageBox>
 
 using namespace llmsched;
@@ -33,7 +36,11 @@ int main(int argc, char** argv)
     QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Feed the simulated demo model with tasks."));
     QCommandLineOption noApi(QStringLiteral("no-api"), QStringLiteral("Do not serve the REST API."));
     QCommandLineOption language(QStringLiteral("language"), QStringLiteral("Interface language: en, zh_CN or system."), QStringLiteral("LANG"));
-    parser.addOptions({ dataDir, demo, noApi, language });
+    QCommandLineOption connectTo(QStringLiteral("connect"),
+        QStringLiteral("Show the llm-schedulerd at URL (e.g. http://127.0.0.1:8787) instead of running an engine here."), QStringLiteral("URL"));
+    QCommandLineOption tokenFile(
+        QStringLiteral("token-file"), QStringLiteral("Read the API token for --connect from FILE (its first line)."), QStringLiteral("FILE"));
+    parser.addOptions({ dataDir, demo, noApi, language, connectTo, tokenFile });
     parser.process(app);
 
     ui::ControlCenter::Options options;
@@ -41,6 +48,17 @@ int main(int argc, char** argv)
     options.dataDirOverride = parser.value(dataDir);
     options.forceDemo = parser.isSet(demo);
     options.noApi = parser.isSet(noApi);
+    if (parser.isSet(connectTo)) {
+        options.connectUrl = QUrl::fromUserInput(parser.value(connectTo));
+        if (parser.isSet(tokenFile)) {
+            QFile f(parser.value(tokenFile));
+            if (!f.open(QIODevice::ReadOnly)) {
+                std::fprintf(stderr, "llm-scheduler: cannot read the token file %s: %s\n", qPrintable(f.fileName()), qPrintable(f.errorString()));
+                return 2;
+            }
+            options.token = QString::fromUtf8(f.readLine(4096)).trimmed();
+        }
+    }
     ui::installTranslations(app, parser.isSet(language) ? parser.value(language) : options.settings.language);
     ui::applyTheme(app, options.settings.theme);
 

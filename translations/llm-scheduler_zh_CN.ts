@@ -544,6 +544,30 @@
         <source>Imported %1 tasks, %2 lines rejected</source>
         <translation>已导入 %1 个任务，拒绝 %2 行</translation>
     </message>
+    <message>
+        <source>%1 (this computer)</source>
+        <translation>%1（本机）</translation>
+    </message>
+    <message>
+        <source>%1 (llm-schedulerd %2)</source>
+        <translation>%1（llm-schedulerd %2）</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>正在连接 %1…</translation>
+    </message>
+    <message>
+        <source>Reconnecting to %1…</source>
+        <translation>正在重新连接 %1…</translation>
+    </message>
+    <message>
+        <source>Server: %1</source>
+        <translation>服务器：%1</translation>
+    </message>
+    <message>
+        <source>llm-schedulerd %1</source>
+        <translation>llm-schedulerd %1</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ModelEditorDialog</name>

@@ -5,6 +5,7 @@
 
 #include "api/apiserver.h"
 #include "client/embeddedclient.h"
+#include "client/remoteclient.h"
 #include "core/logcapture.h"
 #include "core/logging.h"
 #include "demofeeder.h"
@@ -27,6 +28,8 @@ ControlCenter::~ControlCenter()
 
 VoidResult ControlCenter::start()
 {
+    if (isRemote())
+        return startRemote();
     const Settings& s = m_options.settings;
     EngineOptions eo;
     eo.dataDir = !m_options.dataDirOverride.isEmpty() ? m_options.dataDirOverride : !s.dataDir.isEmpty() ? s.dataDir : defaultDataDir();
@@ -70,8 +73,32 @@ VoidResult ControlCenter::start()
     return {};
 }
 
+VoidResult ControlCenter::startRemote()
+{
+    const QUrl& url = m_options.connectUrl;
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+        return Error::invalid(QStringLiteral("connect"), QStringLiteral("%1 is not an http:// or https:// address").arg(url.toDisplayString()));
+    auto remote = std::make_unique<RemoteClient>(url, m_options.token);
+    remote->start();
+    m_client = std::move(remote);
+    m_live = std::make_unique<LiveState>(*m_client);
+    MainWindow::Context ctx;
+    ctx.settings = m_options.settings;
+    m_window = std::make_unique<MainWindow>(*m_live, ctx);
+    m_window->restoreLayout();
+    return {};
+}
+
 void ControlCenter::shutdown()
 {
+    if (isRemote()) {
+        if (m_window)
+            m_window->saveLayout();
+        m_window.reset();
+        m_live.reset();
+        m_client.reset();
+        return;
+    }
     if (!m_engine)
         return;
     if (m_window)

@@ -6,6 +6,7 @@
 #include "enginehost.h"
 
 #include <QObject>
+#include <QUrl>
 
 #include <memory>
 
@@ -36,16 +37,22 @@ public:
         QString dataDirOverride; // --data-dir
         bool forceDemo = false; // --demo
         bool noApi = false; // --no-api
+        // --connect: show this llm-schedulerd instead of running an engine here.
+        QUrl connectUrl;
+        QString token; // for connectUrl (--token-file, or the keychain)
     };
 
     explicit ControlCenter(Options options, QObject* parent = nullptr);
     ~ControlCenter() override;
 
-    // Starts the engine and the REST server; an error is for a message box.
+    // Starts the engine and the REST server (or connects to the server);
+    // an error is for a message box.
     VoidResult start();
     void shutdown();
 
-    Engine& engine() { return *m_engine; }
+    // The embedded engine; null when connected to a server.
+    Engine* engine() { return m_engine.get(); }
+    bool isRemote() const { return !m_options.connectUrl.isEmpty(); }
     EngineClient& client();
     LiveState& live() { return *m_live; }
     MainWindow* window() const { return m_window.get(); }
@@ -54,10 +61,12 @@ public:
     void notify(const Notification& notification) override;
 
 private:
+    VoidResult startRemote();
+
     Options m_options;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<ApiHost> m_api;
-    std::unique_ptr<EmbeddedClient> m_client;
+    std::unique_ptr<EngineClient> m_client;
     std::unique_ptr<LiveState> m_live;
     std::unique_ptr<DemoFeeder> m_demo;
     std::unique_ptr<MainWindow> m_window;

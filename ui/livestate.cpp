@@ -10,6 +10,7 @@ LiveState::LiveState(EngineClient& client, QObject* parent, int intervalMs)
 {
     connect(&client, &EngineClient::taskEvents, this, &LiveState::onEngineEvents, Qt::QueuedConnection);
     connect(&client, &EngineClient::notification, this, &LiveState::notified, Qt::QueuedConnection);
+    connect(&client, &EngineClient::resynced, this, &LiveState::reloadNeeded, Qt::QueuedConnection);
     m_timer.setInterval(intervalMs);
     connect(&m_timer, &QTimer::timeout, this, &LiveState::tick);
     m_timer.start();

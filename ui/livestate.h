@@ -39,6 +39,9 @@ signals:
     // `created` counts submits among them (their tasks may have moved on since).
     void tasksChanged(const llmsched::TaskEvents& latest, qint64 created);
     void notified(const llmsched::Notification& notification);
+    // What a view shows may be stale (a remote engine's events were missed):
+    // load it afresh.
+    void reloadNeeded();
 
 private:
     void onEngineEvents(const TaskEvents& events);

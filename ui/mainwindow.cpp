@@ -21,6 +21,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDir>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -107,7 +108,9 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     statusBar()->addPermanentWidget(m_engineState);
     statusBar()->addPermanentWidget(m_restState);
     statusBar()->addPermanentWidget(m_storeSize);
-    if (!m_context.restAddress.isEmpty()) {
+    if (live.client().isRemote()) {
+        m_restState->hide(); // the server's own REST API is the one this window uses
+    } else if (!m_context.restAddress.isEmpty()) {
         m_restState->setText(tr("REST: %1").arg(m_context.restAddress));
         m_restState->setToolTip(tr("REST API and OpenAI-compatible endpoint (%1/v1)").arg(m_context.restAddress));
     } else {
@@ -138,6 +141,16 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     }
 
     connect(&live, &LiveState::snapshotChanged, this, &MainWindow::updateStatus);
+    connect(&live, &LiveState::reloadNeeded, this, [this] {
+        m_queue->model()->refresh();
+        m_dead->model()->refresh();
+    });
+    connect(&live.client(), &EngineClient::linkChanged, this, [this] {
+        if (auto s = m_live.snapshot())
+            updateStatus(s);
+        updateTitle();
+    });
+    updateTitle();
     connect(&live, &LiveState::notified, this, &MainWindow::onNotification);
     if (auto s = live.snapshot())
         updateStatus(s);
@@ -269,19 +282,40 @@ QWidget* MainWindow::view(View v) const
     return m_stack->widget(static_cast<int>(v));
 }
 
+void MainWindow::updateTitle()
+{
+    const EngineClient& c = m_live.client();
+    if (!c.isRemote()) {
+        setWindowTitle(tr("%1 (this computer)").arg(QDir::toNativeSeparators(c.location())));
+        return;
+    }
+    setWindowTitle(c.serverVersion().isEmpty() ? c.location() : tr("%1 (llm-schedulerd %2)").arg(c.location(), c.serverVersion()));
+}
+
 void MainWindow::updateStatus(const std::shared_ptr<const EngineSnapshot>& s)
 {
+    const EngineClient& client = m_live.client();
     QString state;
-    if (!s->storeHealthy)
+    if (client.link() == EngineClient::Link::Connecting)
+        state = tr("Connecting to %1…").arg(client.location());
+    else if (client.link() == EngineClient::Link::Reconnecting)
+        state = tr("Reconnecting to %1…").arg(client.location());
+    else if (!s->storeHealthy)
         state = tr("Store error: %1").arg(s->storeError);
     else if (s->paused)
         state = tr("Paused");
     else
         state = tr("Running · %1").arg(Text::rate(s->tasksPerSecond));
     m_engineState->setText(state);
-    m_engineState->setStyleSheet(s->storeHealthy ? QString() : QStringLiteral("color: %1").arg(stateColor(TaskState::Dead).name()));
-    m_storeSize->setText(tr("Store: %1").arg(Text::bytes(m_live.client().storeSizeBytes())));
-    m_storeSize->setToolTip(m_live.client().location());
+    const bool trouble = !s->storeHealthy || client.link() != EngineClient::Link::Online;
+    m_engineState->setStyleSheet(trouble ? QStringLiteral("color: %1").arg(stateColor(TaskState::Dead).name()) : QString());
+    if (client.isRemote()) {
+        m_storeSize->setText(tr("Server: %1").arg(client.location()));
+        m_storeSize->setToolTip(client.serverVersion().isEmpty() ? QString() : tr("llm-schedulerd %1").arg(client.serverVersion()));
+    } else {
+        m_storeSize->setText(tr("Store: %1").arg(Text::bytes(client.storeSizeBytes())));
+        m_storeSize->setToolTip(client.location());
+    }
     m_pause->setText(s->paused ? tr("&Resume all") : tr("&Pause all"));
     m_pause->setIcon(QIcon::fromTheme(s->paused ? QStringLiteral("media-playback-start") : QStringLiteral("media-playback-pause")));
 

@@ -79,6 +79,8 @@ protected:
 private:
     void buildMenus();
     void updateStatus(const std::shared_ptr<const EngineSnapshot>& snapshot);
+    // The title says which engine is shown: this computer's database, or the server.
+    void updateTitle();
     void onNotification(const Notification& n);
     void togglePause();
     void deliverStatus(const QString& message);

@@ -169,6 +169,8 @@ void ModelsView::onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapsho
     if (!snapshot)
         return;
     m_model->setSnapshot(snapshot);
+    if (!m_selectWhenListed.isEmpty() && m_model->indexOfModel(m_selectWhenListed).isValid())
+        selectModel(std::exchange(m_selectWhenListed, QString()));
     const bool hasModels = m_model->rowCount() > 0;
     m_pages->setCurrentIndex(hasModels ? 0 : 1);
     // Fit the columns to the first models, and again when models or endpoints are added.
@@ -279,11 +281,12 @@ ModelEditorDialog* ModelsView::openEditor(const QString& model, const QString& e
     connect(dialog, &ModelEditorDialog::saved, this, [this](const ModelConfig& saved) {
         showMessage({});
         m_live.flush();
+        // Selected once the live state lists it (at once for the embedded
+        // engine; a remote one reports it with its next statistics).
+        m_selectWhenListed = saved.name;
         if (m_model->indexOfModel(saved.name).isValid()) {
             selectModel(saved.name);
-        } else {
-            connect(
-                &m_live, &LiveState::snapshotChanged, this, [this, name = saved.name] { selectModel(name); }, Qt::SingleShotConnection);
+            m_selectWhenListed.clear();
         }
     });
     m_editors.insert(model, dialog);

@@ -77,6 +77,7 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_deleteAction = nullptr;
     QHash<QString, QPointer<ModelEditorDialog>> m_editors; // by model name; "" for new models
+    QString m_selectWhenListed; // a model just saved, selected once the live state lists it
     bool m_columnsFitted = false;
     int m_fittedShape = 0; // models + endpoints when the columns were last fitted
 };

@@ -167,6 +167,7 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
         refresh();
     });
     connect(&live, &LiveState::snapshotChanged, this, &StatisticsView::onSnapshot);
+    connect(&live, &LiveState::reloadNeeded, this, &StatisticsView::queryHistory);
     m_tick.setInterval(kRefreshMs);
     connect(&m_tick, &QTimer::timeout, this, &StatisticsView::tick);
     m_tick.start();

@@ -1,10 +1,15 @@
 #pragma once
 
 // A real engine on a temporary SQLite file plus the GUI's LiveState over it,
-// for tests that drive real widgets offscreen.
+// for tests that drive real widgets offscreen. With LLMSCHED_GUI_ENGINE=remote
+// (the gui.*_remote tests) the views see the engine the way a GUI connected
+// to an llm-schedulerd does: through a REST server on 127.0.0.1 and a
+// RemoteClient; the test itself still reaches the engine directly.
 
 #include "enginetestutil.h"
+#include "api/apiserver.h"
 #include "client/embeddedclient.h"
+#include "client/remoteclient.h"
 #include "livestate.h"
 #include "uiutil.h"
 
@@ -34,21 +39,43 @@ public:
             if (!r)
                 qFatal("model refused: %s", qPrintable(r.error().message));
         }
-        client = std::make_unique<EmbeddedClient>(*engine);
+        if (remote()) {
+            ApiOptions ao;
+            ao.port = 0;
+            api = std::make_unique<ApiHost>(*engine, ao);
+            const auto port = api->start();
+            if (!port)
+                qFatal("REST server did not start: %s", qPrintable(port.error().message));
+            const auto token = testutil::await(engine->createToken(QStringLiteral("gui-test"), Role::Admin));
+            auto rc = std::make_unique<RemoteClient>(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(*port)), token->secret);
+            rc->start();
+            // Connected, with the models' configurations known, as a window would be a moment after start.
+            QDeadlineTimer deadline(10'000);
+            while ((rc->link() != EngineClient::Link::Online || rc->models().size() != models.size()) && !deadline.hasExpired())
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+            if (rc->link() != EngineClient::Link::Online)
+                qFatal("the remote client did not connect");
+            client = std::move(rc);
+        } else {
+            client = std::make_unique<EmbeddedClient>(*engine);
+        }
         live = std::make_unique<ui::LiveState>(*client);
     }
     ~EngineFixture()
     {
         live.reset();
         client.reset();
+        api.reset();
         if (engine)
             engine->shutdown(2000);
     }
 
     QString dataDir() const { return m_dir.path(); }
+    static bool remote() { return qEnvironmentVariable("LLMSCHED_GUI_ENGINE") == QLatin1String("remote"); }
 
     QTemporaryDir m_dir;
     std::unique_ptr<Engine> engine;
+    std::unique_ptr<ApiHost> api; // remote only
     std::unique_ptr<EngineClient> client;
     std::unique_ptr<ui::LiveState> live;
 };

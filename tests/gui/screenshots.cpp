@@ -81,11 +81,11 @@ int main(int argc, char** argv)
     m.endpoints.append(e2);
     m.inputPricePerMTok = 0.15;
     m.outputPricePerMTok = 0.6;
-    testutil::await(center.engine().upsertModel(m));
+    testutil::await(center.engine()->upsertModel(m));
     QList<TaskSpec> specs;
     for (int i = 0; i < 3000; ++i)
         specs.append(testutil::spec(QStringLiteral("gpt-4o-mini"), i % 10, QStringLiteral("Summarise ticket #%1").arg(i)));
-    testutil::await(center.engine().submit(specs));
+    testutil::await(center.engine()->submit(specs));
 
     ui::MainWindow* w = center.window();
     w->resize(1360, 840);
@@ -142,7 +142,7 @@ int main(int argc, char** argv)
         keyed.endpoints[0].provider = QStringLiteral("openai");
         keyed.endpoints[0].baseUrl = QStringLiteral("https://api.openai.com/v1");
         keyed.endpoints[0].apiKeyRef = QStringLiteral("env:LLMSCHED_OPENAI_KEY");
-        testutil::await(center.engine().upsertModel(keyed));
+        testutil::await(center.engine()->upsertModel(keyed));
         ui::ModelEditorDialog d(center.client(), keyed, w);
         d.show();
         if (auto* url = d.findChild<QLineEdit*>(QStringLiteral("baseUrl")))

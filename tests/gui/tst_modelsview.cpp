@@ -530,6 +530,8 @@ void TestModelsView::validEditSavesAndShows()
     child<QPushButton>(dialog, "save")->click();
     QTRY_VERIFY(!dialog);
 
+    // The engine's snapshot takes the edit on its next publication.
+    QTRY_COMPARE(f.engine->models().at(0).endpoints.size(), 2);
     const ModelConfig saved = f.engine->models().at(0);
     QCOMPARE(saved.concurrency, 7);
     QCOMPARE(saved.description, QStringLiteral("edited"));
