@@ -48,6 +48,8 @@ int main(int argc, char** argv)
     options.dataDirOverride = parser.value(dataDir);
     options.forceDemo = parser.isSet(demo);
     options.noApi = parser.isSet(noApi);
+    if (!parser.isSet(connectTo) && !options.settings.connectUrl.isEmpty() && !parser.isSet(dataDir))
+        options.connectUrl = QUrl(options.settings.connectUrl); // the server shown last time (token: keychain)
     if (parser.isSet(connectTo)) {
         options.connectUrl = QUrl::fromUserInput(parser.value(connectTo));
         if (parser.isSet(tokenFile)) {

@@ -151,6 +151,101 @@
     </message>
 </context>
 <context>
+    <name>llmsched::ui::ConnectDialog</name>
+    <message>
+        <source>Connect to server</source>
+        <translation>连接到服务器</translation>
+    </message>
+    <message>
+        <source>e.g. Production</source>
+        <translation>例如：生产环境</translation>
+    </message>
+    <message>
+        <source>An API token of the server (llm-schedulerd token create); kept in the system keychain, never in the settings file</source>
+        <translation>该服务器的 API 令牌（llm-schedulerd token create）；保存在系统钥匙串中，从不写入设置文件</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>&amp;URL:</source>
+        <translation>地址(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>&amp;Token:</source>
+        <translation>令牌(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>&amp;Add server</source>
+        <translation>添加服务器(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>移除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>T&amp;est</source>
+        <translation>测试(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation>连接(&amp;C)</translation>
+    </message>
+    <message>
+        <source>This computer (embedded)</source>
+        <translation>本机（内嵌引擎）</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>The engine runs inside this window, on this computer&apos;s data directory.</source>
+        <translation>引擎在本窗口内运行，使用本机的数据目录。</translation>
+    </message>
+    <message>
+        <source>Stored in the keychain; type to replace it</source>
+        <translation>已保存在钥匙串中；输入新令牌可替换</translation>
+    </message>
+    <message>
+        <source>New server</source>
+        <translation>新服务器</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s service</source>
+        <translation>本机服务</translation>
+    </message>
+    <message>
+        <source>The URL must be an http:// or https:// address, such as %1.</source>
+        <translation>地址必须是 http:// 或 https:// 开头，例如 %1。</translation>
+    </message>
+    <message>
+        <source>Asking %1…</source>
+        <translation>正在询问 %1…</translation>
+    </message>
+    <message>
+        <source>Connected: llm-schedulerd %1 on node %2.</source>
+        <translation>已连接：llm-schedulerd %1，节点 %2。</translation>
+    </message>
+    <message>
+        <source>The server answers, but the token %1.</source>
+        <translation>服务器有应答，但令牌%1。</translation>
+    </message>
+    <message>
+        <source>No llm-schedulerd answers there: %1</source>
+        <translation>该地址没有 llm-schedulerd 应答：%1</translation>
+    </message>
+    <message>
+        <source>The keychain did not keep the token (%1); it is used for this session only.</source>
+        <translation>钥匙串未能保存令牌（%1）；令牌仅在本次会话中使用。</translation>
+    </message>
+</context>
+<context>
     <name>llmsched::ui::CounterStrip</name>
     <message>
         <source>Queued</source>
@@ -567,6 +662,54 @@
     <message>
         <source>llm-schedulerd %1</source>
         <translation>llm-schedulerd %1</translation>
+    </message>
+    <message>
+        <source>Could not show %1:
+
+%2</source>
+        <translation>无法显示 %1：
+
+%2</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to server…</source>
+        <translation>连接到服务器(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Disconnect</source>
+        <translation>断开连接(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Show this computer&apos;s embedded engine again</source>
+        <translation>重新显示本机的内嵌引擎</translation>
+    </message>
+    <message>
+        <source>%1 refuses the token: File &gt; Connect to server</source>
+        <translation>%1 拒绝了令牌：文件 &gt; 连接到服务器</translation>
+    </message>
+    <message>
+        <source>LLM Scheduler service found</source>
+        <translation>发现 LLM Scheduler 服务</translation>
+    </message>
+    <message>
+        <source>%1 is running on this computer (%2). Show its queue instead of a separate engine in this window?</source>
+        <translation>%1 正在本机运行（%2）。是否在本窗口显示它的队列，而不是另起一个引擎？</translation>
+    </message>
+    <message>
+        <source>It asks for an API token: create one with &quot;llm-schedulerd token create --role admin&quot; and enter it in File &gt; Connect to server, which opens next.</source>
+        <translation>它需要 API 令牌：请用 &quot;llm-schedulerd token create --role admin&quot; 创建一个，并在接下来打开的“文件 &gt; 连接到服务器”中填入。</translation>
+    </message>
+    <message>
+        <source>You can switch at any time with File &gt; Connect to server.</source>
+        <translation>随时可以通过“文件 &gt; 连接到服务器”切换。</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to the service</source>
+        <translation>连接到该服务(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Keep this window&apos;s engine</source>
+        <translation>保留本窗口的引擎(&amp;K)</translation>
     </message>
 </context>
 <context>
@@ -1560,10 +1703,6 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
         <translation>提供 REST API 和 OpenAI 兼容端点</translation>
     </message>
     <message>
-        <source>Not serving now.</source>
-        <translation>当前未提供服务。</translation>
-    </message>
-    <message>
         <source>Serving now at %1</source>
         <translation>正在 %1 提供服务</translation>
     </message>
@@ -1650,6 +1789,18 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <message>
         <source>Revoked %1.</source>
         <translation>已吊销 %1。</translation>
+    </message>
+    <message>
+        <source>This window shows %1; the REST API is that server&apos;s. These settings apply when it shows this computer&apos;s engine.</source>
+        <translation>本窗口显示的是 %1；REST API 由该服务器提供。这些设置在显示本机引擎时生效。</translation>
+    </message>
+    <message>
+        <source>Not serving: %1. Another program (the llm-scheduler service?) may hold the port: choose another port, or show that service with File &gt; Connect to server.</source>
+        <translation>未在服务：%1。可能有其他程序（llm-scheduler 服务？）占用了该端口：请换一个端口，或通过“文件 &gt; 连接到服务器”显示该服务。</translation>
+    </message>
+    <message>
+        <source>Not serving now (turned off, or --no-api).</source>
+        <translation>当前未在服务（已关闭，或使用了 --no-api）。</translation>
     </message>
 </context>
 <context>

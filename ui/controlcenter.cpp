@@ -6,6 +6,10 @@
 #include "api/apiserver.h"
 #include "client/embeddedclient.h"
 #include "client/remoteclient.h"
+#include "serverlist.h"
+#include "uiutil.h"
+
+#include <QMessageBox>
 #include "core/logcapture.h"
 #include "core/logging.h"
 #include "demofeeder.h"
@@ -68,9 +72,60 @@ VoidResult ControlCenter::start()
     ctx.restError = m_restError;
     ctx.demo = m_demo.get();
     ctx.settings = saved;
+    ctx.settings.connectUrl.clear();
+    ctx.settings.save();
+    makeWindow(ctx);
+    // Our REST server could not take its port (the installed service holds
+    // 8787 by default) or is off: maybe the service is what the operator wants.
+    if (!saved.serviceOffered && !m_options.noApi && !m_api)
+        offerLocalService();
+    return {};
+}
+
+void ControlCenter::makeWindow(const MainWindow::Context& ctx)
+{
     m_window = std::make_unique<MainWindow>(*m_live, ctx);
     m_window->restoreLayout();
-    return {};
+    // Queued: the window that asks is replaced.
+    connect(
+        m_window.get(), &MainWindow::switchEngine, this, [this](const QUrl& url, const QString& token) { switchTo(url, token); },
+        Qt::QueuedConnection);
+}
+
+void ControlCenter::offerLocalService()
+{
+    // The installed service answers on 127.0.0.1:8787: ask once whether to show it.
+    onResult(RemoteClient::probe(ServerList::localService(), {}, 1500), this, [this](const Result<ServerInfo>& r) {
+        const bool tokenNeeded = !r && r.error().field == QLatin1String("token");
+        if ((!r && !tokenNeeded) || !m_window || isRemote())
+            return;
+        Settings s = Settings::load();
+        s.serviceOffered = true;
+        s.save();
+        m_options.settings.serviceOffered = true;
+        m_window->offerService(ServerList::localService(), r ? r->version : QString(), tokenNeeded);
+    });
+}
+
+void ControlCenter::switchTo(const QUrl& url, const QString& token)
+{
+    const bool wasVisible = m_window && m_window->isVisible();
+    shutdown();
+    m_options.connectUrl = url;
+    m_options.token = token;
+    m_options.settings = Settings::load();
+    m_options.settings.connectUrl = url.toString();
+    if (auto r = start(); !r) {
+        QMessageBox::warning(
+            nullptr, QStringLiteral("LLM Scheduler"), MainWindow::tr("Could not show %1:\n\n%2").arg(url.toDisplayString(), r.error().message));
+        m_options.connectUrl.clear();
+        m_options.token.clear();
+        if (auto embedded = start(); !embedded)
+            return;
+    }
+    if (wasVisible && m_window)
+        m_window->show();
+    emit engineSwitched();
 }
 
 VoidResult ControlCenter::startRemote()
@@ -79,13 +134,23 @@ VoidResult ControlCenter::startRemote()
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
         return Error::invalid(QStringLiteral("connect"), QStringLiteral("%1 is not an http:// or https:// address").arg(url.toDisplayString()));
     auto remote = std::make_unique<RemoteClient>(url, m_options.token);
-    remote->start();
+    RemoteClient* client = remote.get();
+    if (m_options.token.isEmpty()) {
+        // The token saved for this server, from the keychain (the window shows "Connecting" meanwhile).
+        ServerList::readToken(url, client, [client](const QString& token) {
+            client->setToken(token);
+            client->start();
+        });
+    } else {
+        client->start();
+    }
     m_client = std::move(remote);
     m_live = std::make_unique<LiveState>(*m_client);
     MainWindow::Context ctx;
     ctx.settings = m_options.settings;
-    m_window = std::make_unique<MainWindow>(*m_live, ctx);
-    m_window->restoreLayout();
+    ctx.settings.connectUrl = url.toString();
+    ctx.settings.save();
+    makeWindow(ctx);
     return {};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "mainwindow.h"
 #include "settings.h"
 
 #include "engine.h"
@@ -60,8 +61,16 @@ public:
 
     void notify(const Notification& notification) override;
 
+    // Replaces the window with one showing `url` (empty: this computer's engine).
+    void switchTo(const QUrl& url, const QString& token);
+
+signals:
+    void engineSwitched();
+
 private:
     VoidResult startRemote();
+    void makeWindow(const MainWindow::Context& ctx);
+    void offerLocalService();
 
     Options m_options;
     std::unique_ptr<Engine> m_engine;

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "connectdialog.h"
 #include "counterstrip.h"
 #include "deadlettersview.h"
 #include "importdialog.h"
@@ -18,7 +19,9 @@
 #include "client/engineclient.h"
 
 #include <QAction>
+#include <QAbstractButton>
 #include <QApplication>
+#include <QPushButton>
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDir>
@@ -193,6 +196,14 @@ void MainWindow::buildMenus()
     file->addAction(import);
     file->addAction(m_queue->exportAction());
     file->addSeparator();
+    QAction* connectTo = action(
+        tr("&Connect to server…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), QStringLiteral("network-connect"), [this] { openConnect(); });
+    QAction* disconnect = action(tr("&Disconnect"), QKeySequence(), QStringLiteral("network-disconnect"), [this] { emit switchEngine({}, {}); });
+    disconnect->setToolTip(tr("Show this computer's embedded engine again"));
+    disconnect->setEnabled(m_live.client().isRemote());
+    file->addAction(connectTo);
+    file->addAction(disconnect);
+    file->addSeparator();
     file->addAction(settings);
     file->addSeparator();
     file->addAction(quit);
@@ -300,6 +311,8 @@ void MainWindow::updateStatus(const std::shared_ptr<const EngineSnapshot>& s)
         state = tr("Connecting to %1…").arg(client.location());
     else if (client.link() == EngineClient::Link::Reconnecting)
         state = tr("Reconnecting to %1…").arg(client.location());
+    else if (client.link() == EngineClient::Link::Refused)
+        state = tr("%1 refuses the token: File > Connect to server").arg(client.location());
     else if (!s->storeHealthy)
         state = tr("Store error: %1").arg(s->storeError);
     else if (s->paused)
@@ -385,7 +398,7 @@ void MainWindow::openTask(const QString& id)
 
 void MainWindow::openSettings()
 {
-    auto* d = new SettingsDialog(m_live, m_context.settings, m_context.restAddress, this);
+    auto* d = new SettingsDialog(m_live, m_context.settings, m_context.restAddress, m_context.restError, this);
     d->setAttribute(Qt::WA_DeleteOnClose);
     connect(d, &QDialog::accepted, this, [this, d] {
         m_context.settings = d->settings();
@@ -398,6 +411,42 @@ void MainWindow::openSettings()
         emit settingsChanged(m_context.settings);
     });
     d->open();
+}
+
+void MainWindow::openConnect(const QUrl& add)
+{
+    auto* d = new ConnectDialog(m_live.client().isRemote() ? QUrl(m_live.client().location()) : QUrl(), this);
+    if (!add.isEmpty())
+        d->selectOrAdd(add);
+    connect(d, &ConnectDialog::connectRequested, this, &MainWindow::switchEngine);
+    d->open();
+}
+
+void MainWindow::offerService(const QUrl& url, const QString& version, bool tokenNeeded)
+{
+    auto* box = new QMessageBox(QMessageBox::Question, tr("LLM Scheduler service found"),
+        tr("%1 is running on this computer (%2). Show its queue instead of a separate engine in this window?")
+            .arg(version.isEmpty() ? QStringLiteral("llm-schedulerd") : QStringLiteral("llm-schedulerd ") + version, url.toDisplayString()),
+        QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("offerService"));
+    box->setInformativeText(tokenNeeded ? tr("It asks for an API token: create one with \"llm-schedulerd token create --role admin\" and enter it "
+                                             "in File > Connect to server, which opens next.")
+                                        : tr("You can switch at any time with File > Connect to server."));
+    QPushButton* yes = box->addButton(tr("&Connect to the service"), QMessageBox::AcceptRole);
+    box->addButton(tr("&Keep this window's engine"), QMessageBox::RejectRole);
+    box->setDefaultButton(yes);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this, [this, box, yes, url, tokenNeeded](QAbstractButton* b) {
+        if (b != yes)
+            return;
+        box->close();
+        ServerList::readToken(url, this, [this, url, tokenNeeded](const QString& token) {
+            if (tokenNeeded && token.isEmpty())
+                return openConnect(url);
+            emit switchEngine(url, token);
+        });
+    });
+    box->open();
 }
 
 void MainWindow::saveLayout() const

@@ -65,6 +65,10 @@ public:
     void openImport(const QString& path = {});
     void openTask(const QString& id);
     void openSettings();
+    // File > Connect to server; `add`: a server to select (added when new).
+    void openConnect(const QUrl& add = {});
+    // Asks whether to show the llm-schedulerd found at `url` instead (once).
+    void offerService(const QUrl& url, const QString& version, bool tokenNeeded);
 
     void saveLayout() const;
     void restoreLayout();
@@ -72,6 +76,8 @@ public:
 signals:
     // The operator changed preferences (already saved).
     void settingsChanged(const llmsched::ui::Settings& settings);
+    // The operator chose another engine to show: `url` (empty: this computer's).
+    void switchEngine(const QUrl& url, const QString& token);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -25,6 +25,8 @@ Settings Settings::load()
     o.demoRate = s.value(QStringLiteral("demo/rate"), o.demoRate).toDouble();
     o.trayNotifications = s.value(QStringLiteral("ui/trayNotifications"), o.trayNotifications).toBool();
     o.firstRun = !s.value(QStringLiteral("engine/started")).toBool();
+    o.connectUrl = s.value(QStringLiteral("connection/url")).toString();
+    o.serviceOffered = s.value(QStringLiteral("connection/serviceOffered"), false).toBool();
     return o;
 }
 
@@ -41,6 +43,8 @@ void Settings::save() const
     s.setValue(QStringLiteral("demo/rate"), demoRate);
     s.setValue(QStringLiteral("ui/trayNotifications"), trayNotifications);
     s.setValue(QStringLiteral("engine/started"), !firstRun);
+    s.setValue(QStringLiteral("connection/url"), connectUrl);
+    s.setValue(QStringLiteral("connection/serviceOffered"), serviceOffered);
 }
 
 void installTranslations(QApplication& app, const QString& language)

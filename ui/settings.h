@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QUrl>
 
 class QApplication;
 
@@ -19,6 +20,10 @@ struct Settings
     double demoRate = 8;
     bool trayNotifications = true;
     bool firstRun = true;
+    // The server the window showed last (empty: this computer's engine);
+    // started connected to it again. Its token is in the keychain.
+    QString connectUrl;
+    bool serviceOffered = false; // asked once whether to show the local service
 
     static Settings load();
     void save() const;

@@ -27,7 +27,7 @@
 
 namespace llmsched::ui {
 
-SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const QString& restAddress, QWidget* parent)
+SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const QString& restAddress, const QString& restError, QWidget* parent)
     : QDialog(parent)
     , m_live(live)
     , m_settings(settings)
@@ -93,7 +93,21 @@ SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const 
     m_apiPort = new QSpinBox(api);
     m_apiPort->setRange(1, 65535);
     m_apiPort->setValue(settings.apiPort);
-    auto* now = new QLabel(restAddress.isEmpty() ? tr("Not serving now.") : tr("Serving now at %1").arg(restAddress), api);
+    QString nowText;
+    if (live.client().isRemote())
+        nowText = tr("This window shows %1; the REST API is that server's. These settings apply when it shows this computer's engine.")
+                      .arg(live.client().location());
+    else if (!restAddress.isEmpty())
+        nowText = tr("Serving now at %1").arg(restAddress);
+    else if (!restError.isEmpty())
+        nowText = tr("Not serving: %1. Another program (the llm-scheduler service?) may hold the port: choose another port, or show "
+                     "that service with File > Connect to server.")
+                      .arg(restError);
+    else
+        nowText = tr("Not serving now (turned off, or --no-api).");
+    auto* now = new QLabel(nowText, api);
+    now->setObjectName(QStringLiteral("restNow"));
+    now->setWordWrap(true);
     now->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_tokens = new QTreeWidget(api);
     m_tokens->setHeaderLabels({ tr("Token"), tr("Name"), tr("Role"), tr("Created"), tr("Last used") });

@@ -24,7 +24,9 @@ class SettingsDialog final : public QDialog
     Q_DISABLE_COPY_MOVE(SettingsDialog)
 
 public:
-    SettingsDialog(LiveState& live, const Settings& settings, const QString& restAddress, QWidget* parent = nullptr);
+    // restAddress: where this window's REST server listens (empty: it does
+    // not); restError: why it does not, when it failed to start.
+    SettingsDialog(LiveState& live, const Settings& settings, const QString& restAddress, const QString& restError = {}, QWidget* parent = nullptr);
 
     Settings settings() const;
     void reloadTokens();

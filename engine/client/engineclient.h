@@ -30,8 +30,9 @@ class EngineClient : public QObject
 public:
     // The link to the engine: an embedded engine is always Online; a remote
     // one starts Connecting, is Online while its event stream flows, and
-    // Reconnecting while it tries again after losing it.
-    enum class Link { Connecting, Online, Reconnecting };
+    // Reconnecting while it tries again after losing it; Refused while the
+    // server refuses the token (401/403; tried again every few seconds).
+    enum class Link { Connecting, Online, Reconnecting, Refused };
     Q_ENUM(Link)
 
     explicit EngineClient(QObject* parent = nullptr)

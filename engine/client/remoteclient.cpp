@@ -16,6 +16,7 @@ constexpr int kCallTimeoutMs = 30'000;
 constexpr int kFirstRetryMs = 100;
 constexpr int kMaxRetryMs = 1000; // "live again within 2 s of the server's readiness"
 constexpr int kModelsRefreshMs = 5000;
+constexpr int kRefusedRetryMs = 5000; // a token may be created meanwhile
 constexpr int kSubmitChunk = 5000; // the server takes 10,000 per request
 
 template <typename T> QFuture<Result<T>> failed(Error e)
@@ -332,8 +333,14 @@ void RemoteClient::onStreamEnded()
 {
     if (!m_stream)
         return;
+    const int status = m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     m_stream->deleteLater();
     m_stream = nullptr;
+    if (status == 401 || status == 403) {
+        setLink(Link::Refused);
+        m_retryTimer.start(kRefusedRetryMs);
+        return;
+    }
     setLink(m_link == Link::Connecting && m_lastEventId.isEmpty() ? Link::Connecting : Link::Reconnecting);
     m_retryMs = m_retryMs == 0 ? kFirstRetryMs : std::min(kMaxRetryMs, m_retryMs * 2);
     m_retryTimer.start(m_retryMs);

@@ -44,6 +44,8 @@ public:
     // Starts the event stream (and with it the snapshot). Until the first
     // answer the link is Connecting.
     void start();
+    // Before start(): the token to send (e.g. read from the keychain meanwhile).
+    void setToken(const QString& token) { m_token = token; }
 
     // Asks `baseUrl` whether it is an llm-schedulerd and whether the token
     // is accepted (the Connect dialog's Test). Answers on the caller's thread's

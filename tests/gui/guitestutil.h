@@ -21,6 +21,15 @@ namespace guitest {
 
 using namespace llmsched;
 
+// The child widget of that object name; the test stops when there is none.
+template <typename T> T* child(QObject* parent, const char* name)
+{
+    T* w = parent->findChild<T*>(QString::fromLatin1(name));
+    if (!w)
+        qFatal("no child %s", name);
+    return w;
+}
+
 class EngineFixture
 {
 public:

@@ -155,7 +155,7 @@ int main(int argc, char** argv)
             ok = false;
     }
     {
-        ui::SettingsDialog d(center.live(), ui::Settings::load(), center.restAddress(), w);
+        ui::SettingsDialog d(center.live(), ui::Settings::load(), center.restAddress(), {}, w);
         d.show();
         pump(300);
         ok &= save(&d, QStringLiteral("%1/settings%2.png").arg(out, suffix));

@@ -4,6 +4,7 @@
 
 #include "guitestutil.h"
 
+#include "connectdialog.h"
 #include "controlcenter.h"
 #include "counterstrip.h"
 #include "deadlettersview.h"
@@ -16,9 +17,17 @@
 #include "taskdetaildialog.h"
 #include "tasktablemodel.h"
 
+#include "api/apiserver.h"
+#include "client/engineclient.h"
 #include "core/logging.h"
 
 #include <QAbstractButton>
+#include <QAction>
+#include <QFile>
+#include <QMessageBox>
+#include <QScopeGuard>
+#include <QTcpServer>
+#include <QPushButton>
 #include <QApplication>
 #include <QComboBox>
 #include <QHeaderView>
@@ -35,6 +44,7 @@
 #include <QTreeWidget>
 
 using namespace llmsched;
+using guitest::child;
 using guitest::EngineFixture;
 using testutil::await;
 
@@ -275,6 +285,173 @@ private slots:
         const ui::CounterStrip* counters = c.window()->counterStrip();
         QTRY_VERIFY_WITH_TIMEOUT(QLocale().toLongLong(counters->valueText(ui::CounterStrip::Succeeded)) > 24, 20000);
         QVERIFY(!ui::Settings::load().firstRun);
+    }
+
+    void connectToServerAndBack()
+    {
+        // A server with work of its own: an engine behind a REST server, with an admin token.
+        QTemporaryDir serverDir;
+        EngineOptions so;
+        so.dataDir = serverDir.path();
+        Engine server(so);
+        QVERIFY(server.start());
+        QVERIFY(await(server.upsertModel(testutil::simModel(QStringLiteral("remote-sim"), 1))));
+        QList<TaskSpec> specs;
+        for (int i = 0; i < 5; ++i)
+            specs.append(testutil::spec(QStringLiteral("remote-sim")));
+        QVERIFY(await(server.submit(specs)));
+        ApiOptions ao;
+        ao.port = 0;
+        ApiHost api(server, ao);
+        const auto port = api.start();
+        QVERIFY(port);
+        const QString secret = await(server.createToken(QStringLiteral("gui"), Role::Admin))->secret;
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(*port);
+
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.dataDirOverride = dir.path();
+        o.noApi = true;
+        o.settings.demoFeed = false;
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        c.window()->show();
+        QVERIFY(!c.client().isRemote());
+        QVERIFY(c.window()->windowTitle().contains(dir.path()));
+
+        c.window()->openConnect();
+        auto* d = c.window()->findChild<ui::ConnectDialog*>();
+        QVERIFY(d);
+        child<QPushButton>(d, "addServer")->click();
+        child<QLineEdit>(d, "serverName")->setText(QStringLiteral("Test server"));
+        child<QLineEdit>(d, "serverUrl")->setText(url);
+        // A wrong token: the server answers, and says so.
+        child<QLineEdit>(d, "serverToken")->setText(QStringLiteral("llms_wrong"));
+        QSignalSpy tested(d, &ui::ConnectDialog::tested);
+        child<QPushButton>(d, "test")->click();
+        QVERIFY(tested.wait(10000));
+        QCOMPARE(tested.takeFirst().at(0).toBool(), false);
+        QVERIFY2(d->testResult().contains(QStringLiteral("token")), qPrintable(d->testResult()));
+        child<QLineEdit>(d, "serverToken")->setText(secret);
+        child<QPushButton>(d, "test")->click();
+        QVERIFY(tested.wait(10000));
+        QCOMPARE(tested.takeFirst().at(0).toBool(), true);
+        QVERIFY2(d->testResult().contains(QStringLiteral(LLMSCHED_VERSION)), qPrintable(d->testResult()));
+
+        QSignalSpy switched(&c, &ui::ControlCenter::engineSwitched);
+        child<QPushButton>(d, "connect")->click();
+        QVERIFY(switched.wait(10000));
+        QVERIFY(c.client().isRemote());
+        QTRY_VERIFY_WITH_TIMEOUT(c.window()->windowTitle().contains(url), 10000);
+        // The window shows the server's tasks, and says where they are.
+        QTRY_COMPARE_WITH_TIMEOUT(c.window()->queueView()->model()->rowCount(), 5, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(c.window()->windowTitle().contains(QStringLiteral(LLMSCHED_VERSION)), 10000);
+        // Remembered by name and URL; the token never reaches the settings file.
+        QSettings().sync();
+        QFile settingsFile(QSettings().fileName());
+        QVERIFY(settingsFile.open(QIODevice::ReadOnly));
+        const QByteArray saved = settingsFile.readAll();
+        QVERIFY(saved.contains("Test server"));
+        QVERIFY(!saved.contains(secret.toUtf8()));
+        QCOMPARE(ui::Settings::load().connectUrl, url);
+
+        // File > Disconnect: this computer's engine again.
+        QAction* disconnect = nullptr;
+        for (QAction* a : c.window()->findChildren<QAction*>())
+            if (a->text() == ui::MainWindow::tr("&Disconnect"))
+                disconnect = a;
+        QVERIFY(disconnect && disconnect->isEnabled());
+        disconnect->trigger();
+        QVERIFY(switched.wait(10000));
+        QVERIFY(!c.client().isRemote());
+        QVERIFY(ui::Settings::load().connectUrl.isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(c.window()->queueView()->model()->rowCount(), 0, 10000);
+        c.shutdown();
+        api.stop();
+        server.shutdown(2000);
+    }
+
+    void offersTheLocalServiceOnce()
+    {
+        // The installed service is running (here on a free port) and this window's REST server is off.
+        QTemporaryDir serverDir;
+        EngineOptions so;
+        so.dataDir = serverDir.path();
+        Engine server(so);
+        QVERIFY(server.start());
+        ApiOptions ao;
+        ao.port = 0;
+        ApiHost api(server, ao);
+        const auto port = api.start();
+        QVERIFY(port);
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(*port);
+        const QString secret = await(server.createToken(QStringLiteral("gui"), Role::Viewer))->secret;
+        qputenv("LLMSCHED_SERVICE_URL", url.toUtf8());
+        const auto cleanupEnv = qScopeGuard([] { qunsetenv("LLMSCHED_SERVICE_URL"); });
+
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.dataDirOverride = dir.path();
+        o.settings.apiEnabled = false;
+        o.settings.demoFeed = false;
+        o.settings.serviceOffered = false;
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        c.window()->show();
+        QMessageBox* offer = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((offer = c.window()->findChild<QMessageBox*>(QStringLiteral("offerService"))) != nullptr, 10000);
+        QVERIFY(offer->text().contains(url));
+        QVERIFY(ui::Settings::load().serviceOffered); // asked once
+        QSignalSpy switched(&c, &ui::ControlCenter::engineSwitched);
+        QAbstractButton* yes = nullptr;
+        for (QAbstractButton* b : offer->buttons())
+            if (offer->buttonRole(b) == QMessageBox::AcceptRole)
+                yes = b;
+        QVERIFY(yes);
+        // The service asks for a token: the Connect dialog opens on it, to enter one.
+        QVERIFY(offer->informativeText().contains(QStringLiteral("token create")));
+        yes->click();
+        ui::ConnectDialog* d = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((d = c.window()->findChild<ui::ConnectDialog*>()) != nullptr, 10000);
+        QCOMPARE(child<QLineEdit>(d, "serverUrl")->text(), url);
+        child<QLineEdit>(d, "serverToken")->setText(secret);
+        child<QPushButton>(d, "connect")->click();
+        QVERIFY(switched.wait(10000));
+        QVERIFY(c.client().isRemote());
+        QCOMPARE(c.client().location(), QUrl(url).toDisplayString());
+        c.shutdown();
+
+        // A second start does not ask again.
+        o.settings = ui::Settings::load();
+        o.connectUrl.clear();
+        ui::ControlCenter again(o);
+        QVERIFY(again.start());
+        QTest::qWait(0);
+        QVERIFY(!QTest::qWaitFor([&again] { return again.window()->findChild<QMessageBox*>(QStringLiteral("offerService")) != nullptr; }, 1500));
+        again.shutdown();
+        api.stop();
+        server.shutdown(2000);
+    }
+
+    void restPageSaysWhyItIsNotServing()
+    {
+        QTcpServer holder; // the port is taken, as by the installed service
+        QVERIFY(holder.listen(QHostAddress::LocalHost));
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.dataDirOverride = dir.path();
+        o.settings.demoFeed = false;
+        o.settings.serviceOffered = true;
+        o.settings.apiPort = holder.serverPort();
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        c.window()->openSettings();
+        auto* d = c.window()->findChild<ui::SettingsDialog*>();
+        QVERIFY(d);
+        const QString now = child<QLabel>(d, "restNow")->text();
+        QVERIFY2(now.startsWith(QStringLiteral("Not serving: ")), qPrintable(now));
+        QVERIFY2(now.contains(QString::number(holder.serverPort())), qPrintable(now));
+        d->close();
     }
 
     void viewsFitTheirTextInEnglishAndChinese_data()

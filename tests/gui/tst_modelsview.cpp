@@ -34,6 +34,7 @@
 
 using namespace llmsched;
 using namespace llmsched::ui;
+using guitest::child;
 using guitest::EngineFixture;
 
 namespace {
@@ -89,14 +90,6 @@ ModelConfig twoEndpointModel()
 QString cell(const QAbstractItemModel* model, const QModelIndex& row, int column)
 {
     return model->index(row.row(), column, row.parent()).data().toString();
-}
-
-template <typename T> T* child(QWidget* parent, const char* name)
-{
-    T* w = parent->findChild<T*>(QString::fromLatin1(name));
-    if (!w)
-        qFatal("no child %s", name);
-    return w;
 }
 
 // A model with one http endpoint that may call two hosts besides its own.
