@@ -126,8 +126,9 @@ VoidResult Engine::start()
     auto lastSeq = m_store->maxSeqNow();
     auto paused = m_store->settingNow(QStringLiteral("paused"));
     auto spent = m_store->costSinceNow(utcDayStartMs(nowMs()));
-    if (!lastSeq || !paused || !spent) {
-        const Error e = !lastSeq ? lastSeq.error() : !paused ? paused.error() : spent.error();
+    auto finished = m_store->finishedCountsNow();
+    if (!lastSeq || !paused || !spent || !finished) {
+        const Error e = !lastSeq ? lastSeq.error() : !paused ? paused.error() : !spent ? spent.error() : finished.error();
         m_store.reset();
         return e;
     }
@@ -162,7 +163,7 @@ VoidResult Engine::start()
     }
     VoidResult restored;
     QMetaObject::invokeMethod(
-        scheduler, [&] { restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq, *spent); },
+        scheduler, [&] { restored = scheduler->restore(*models, std::move(*active), *paused == QLatin1String("1"), *lastSeq, *spent, *finished); },
         Qt::BlockingQueuedConnection);
     if (!restored) {
         QMetaObject::invokeMethod(

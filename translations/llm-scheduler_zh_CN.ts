@@ -201,10 +201,6 @@
         <translation>%1（%2）</translation>
     </message>
     <message>
-        <source>None</source>
-        <translation>无</translation>
-    </message>
-    <message>
         <source>The engine runs inside this window, on this computer&apos;s data directory.</source>
         <translation>引擎在本窗口内运行，使用本机的数据目录。</translation>
     </message>
@@ -244,6 +240,10 @@
         <source>The keychain did not keep the token (%1); it is used for this session only.</source>
         <translation>钥匙串未能保存令牌（%1）；令牌仅在本次会话中使用。</translation>
     </message>
+    <message>
+        <source>Paste an API token (llms_…)</source>
+        <translation>粘贴 API 令牌（llms_…）</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::CounterStrip</name>
@@ -272,16 +272,8 @@
         <translation>吞吐量</translation>
     </message>
     <message>
-        <source>Tasks waiting: queued, scheduled, blocked or waiting to retry. Click to show them.</source>
-        <translation>等待中的任务：排队中、已计划、已阻塞或等待重试。点击以显示。</translation>
-    </message>
-    <message>
         <source>Calls in flight now. Click to show them.</source>
         <translation>当前进行中的调用。点击以显示。</translation>
-    </message>
-    <message>
-        <source>Tasks that succeeded since the engine started. Click to show them.</source>
-        <translation>引擎启动以来成功的任务。点击以显示。</translation>
     </message>
     <message>
         <source>Attempts that failed since the engine started (retried or dead). Click to show tasks waiting to retry.</source>
@@ -294,6 +286,30 @@
     <message>
         <source>Tasks finishing per second, now</source>
         <translation>当前每秒完成的任务数</translation>
+    </message>
+    <message>
+        <source>Scheduled</source>
+        <translation>已计划</translation>
+    </message>
+    <message>
+        <source>Retry wait</source>
+        <translation>等待重试</translation>
+    </message>
+    <message>
+        <source>Tasks ready to run now, and tasks waiting for the tasks they depend on. Click to show the ready ones.</source>
+        <translation>可立即运行的任务，以及等待其依赖任务的任务。点击以显示可运行的任务。</translation>
+    </message>
+    <message>
+        <source>Tasks submitted to run later (run_at). Click to show them.</source>
+        <translation>计划稍后运行的任务（run_at）。点击以显示。</translation>
+    </message>
+    <message>
+        <source>Tasks waiting to be tried again after a failed attempt. Click to show them.</source>
+        <translation>尝试失败后等待重试的任务。点击以显示。</translation>
+    </message>
+    <message>
+        <source>Succeeded tasks the store holds (purged ones are no longer counted). Click to show them.</source>
+        <translation>存储中成功的任务（已清除的不再计入）。点击以显示。</translation>
     </message>
 </context>
 <context>

@@ -111,7 +111,7 @@ void ConnectDialog::onSelected()
         w->setEnabled(!embedded);
     m_result->clear();
     m_token->clear();
-    m_token->setPlaceholderText(tr("None"));
+    m_token->setPlaceholderText(tr("Paste an API token (llms_…)"));
     if (embedded) {
         m_name->clear();
         m_url->clear();

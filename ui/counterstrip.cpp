@@ -14,15 +14,21 @@ CounterStrip::CounterStrip(LiveState& live, QWidget* parent)
     : QWidget(parent)
 {
     const std::array<QString, CounterCount> titles
-        = { tr("Queued"), tr("Running"), tr("Succeeded"), tr("Failed attempts"), tr("Dead"), tr("Throughput") };
-    const std::array<QString, CounterCount> keys = { QStringLiteral("active"), taskStateName(TaskState::Running), taskStateName(TaskState::Succeeded),
-        taskStateName(TaskState::RetryWait), taskStateName(TaskState::Dead), QString() };
-    const std::array<QColor, CounterCount> colors = { stateColor(TaskState::Queued), stateColor(TaskState::Running), stateColor(TaskState::Succeeded),
-        stateColor(TaskState::RetryWait), stateColor(TaskState::Dead), palette().color(QPalette::Highlight) };
-    const std::array<QString, CounterCount> tips = { tr("Tasks waiting: queued, scheduled, blocked or waiting to retry. Click to show them."),
-        tr("Calls in flight now. Click to show them."), tr("Tasks that succeeded since the engine started. Click to show them."),
-        tr("Attempts that failed since the engine started (retried or dead). Click to show tasks waiting to retry."),
-        tr("Tasks in the dead-letter queue. Click to show them."), tr("Tasks finishing per second, now") };
+        = { tr("Queued"), tr("Scheduled"), tr("Retry wait"), tr("Running"), tr("Succeeded"), tr("Dead"), tr("Failed attempts"), tr("Throughput") };
+    const std::array<QString, CounterCount> keys = { taskStateName(TaskState::Queued), taskStateName(TaskState::Scheduled),
+        taskStateName(TaskState::RetryWait), taskStateName(TaskState::Running), taskStateName(TaskState::Succeeded), taskStateName(TaskState::Dead),
+        taskStateName(TaskState::RetryWait), QString() };
+    const std::array<QColor, CounterCount> colors
+        = { stateColor(TaskState::Queued), stateColor(TaskState::Scheduled), stateColor(TaskState::RetryWait), stateColor(TaskState::Running),
+              stateColor(TaskState::Succeeded), stateColor(TaskState::Dead), stateColor(TaskState::RetryWait), palette().color(QPalette::Highlight) };
+    const std::array<QString, CounterCount> tips
+        = { tr("Tasks ready to run now, and tasks waiting for the tasks they depend on. Click to show the ready ones."),
+              tr("Tasks submitted to run later (run_at). Click to show them."),
+              tr("Tasks waiting to be tried again after a failed attempt. Click to show them."), tr("Calls in flight now. Click to show them."),
+              tr("Succeeded tasks the store holds (purged ones are no longer counted). Click to show them."),
+              tr("Tasks in the dead-letter queue. Click to show them."),
+              tr("Attempts that failed since the engine started (retried or dead). Click to show tasks waiting to retry."),
+              tr("Tasks finishing per second, now") };
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(8);
@@ -67,11 +73,13 @@ void CounterStrip::update(const std::shared_ptr<const EngineSnapshot>& s)
     for (const ModelSnapshot& m : s->models)
         failed += m.failedAttempts;
     const std::array<QString, CounterCount> values = {
-        Text::count(n(TaskState::Queued) + n(TaskState::Scheduled) + n(TaskState::Blocked) + n(TaskState::RetryWait)),
+        Text::count(n(TaskState::Queued) + n(TaskState::Blocked)),
+        Text::count(n(TaskState::Scheduled)),
+        Text::count(n(TaskState::RetryWait)),
         Text::count(n(TaskState::Running)),
         Text::count(n(TaskState::Succeeded)),
-        Text::count(failed),
         Text::count(n(TaskState::Dead)),
+        Text::count(failed),
         Text::rate(s->tasksPerSecond),
     };
     for (int i = 0; i < CounterCount; ++i) {

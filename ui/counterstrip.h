@@ -13,8 +13,10 @@ namespace llmsched::ui {
 
 class LiveState;
 
-// The row of big live numbers at the top of the window: queued, running,
-// succeeded, failed attempts, dead, and tasks per second now. Clicking a
+// The row of big live numbers at the top of the window: tasks queued to run
+// now (and blocked on dependencies), scheduled for later, waiting to retry,
+// running, succeeded and dead (what the store holds in those states), failed
+// attempts since the engine started, and tasks per second now. Clicking a
 // counter asks to show those tasks.
 class CounterStrip final : public QWidget
 {
@@ -22,7 +24,7 @@ class CounterStrip final : public QWidget
     Q_DISABLE_COPY_MOVE(CounterStrip)
 
 public:
-    enum Counter { Queued, Running, Succeeded, Failed, Dead, Rate, CounterCount };
+    enum Counter { Queued, Scheduled, RetryWait, Running, Succeeded, Dead, Failed, Rate, CounterCount };
 
     explicit CounterStrip(LiveState& live, QWidget* parent = nullptr);
 

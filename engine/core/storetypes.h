@@ -128,6 +128,9 @@ struct TaskFilter
     bool includeInput = false;
 };
 
+// Tasks per state (only the final states are filled where it says so).
+using FinishedCounts = std::array<qint64, kTaskStateCount>;
+
 struct TaskPage
 {
     QList<Task> tasks;

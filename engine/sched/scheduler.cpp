@@ -96,8 +96,8 @@ Scheduler::~Scheduler()
 
 // ---- start-up ---------------------------------------------------------------
 
-VoidResult Scheduler::restore(
-    const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq, const QHash<QString, double>& spentToday)
+VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
+    const QHash<QString, double>& spentToday, const QHash<QString, FinishedCounts>& finished)
 {
     m_startedMs = nowMs();
     m_paused = paused;
@@ -105,8 +105,12 @@ VoidResult Scheduler::restore(
     for (const ModelConfig& m : models) {
         if (auto r = installModel(m); !r)
             qCWarning(lcSched) << "model" << m.name << "cannot run:" << r.error().toString();
-        else if (ModelRuntime* rt = modelByName(m.name))
+        else if (ModelRuntime* rt = modelByName(m.name)) {
             rt->spentTodayUsd = spentToday.value(m.name);
+            const FinishedCounts counts = finished.value(m.name);
+            for (TaskState s : { TaskState::Succeeded, TaskState::Dead, TaskState::Cancelled })
+                rt->states[static_cast<size_t>(s)] = counts[static_cast<size_t>(s)];
+        }
     }
     // Queued tasks go back in their original order (enqueue time, then id).
     std::sort(rows.begin(), rows.end(),
@@ -1258,6 +1262,10 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     t.deadlineMs = 0; // an operator asking for another run overrides the old deadline
     t.enqueuedMs = now;
     t.payload = keepPayload(task.spec.kind, task.spec.input, task.spec.sessionKey);
+    if (isFinal(task.state)) {
+        qint64& was = m->states[static_cast<size_t>(task.state)];
+        was = std::max<qint64>(0, was - 1);
+    }
     m->states[static_cast<size_t>(TaskState::Queued)]++;
     auto it = m_active.insert(task.id, t);
     TaskUpdate u;
@@ -1304,7 +1312,26 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
 
 void Scheduler::purge(TaskState state, QString model, qint64 olderThanMs, Reply<Result<qint64>> reply)
 {
-    m_store.purgeTasks(state, model, olderThanMs).then([reply](const Result<qint64>& r) { resolve(reply, r); });
+    m_store.purgeTasks(state, model, olderThanMs).then(this, [this, state, model, reply](const Result<qint64>& r) {
+        if (r && isFinal(state))
+            recountAfterPurge(state, model);
+        resolve(reply, r);
+    });
+}
+
+void Scheduler::recountAfterPurge(TaskState state, const QString& model)
+{
+    for (const auto& mp : m_models) {
+        if (!mp || (!model.isEmpty() && mp->config.name != model))
+            continue;
+        TaskFilter f;
+        f.states = { state };
+        f.model = mp->config.name;
+        m_store.countTasks(f).then(this, [this, state, name = f.model](const Result<qint64>& n) {
+            if (ModelRuntime* m = modelByName(name); m && n)
+                m->states[static_cast<size_t>(state)] = *n;
+        });
+    }
 }
 
 // ---- models -------------------------------------------------------------------
@@ -1500,11 +1527,8 @@ void Scheduler::publishSnapshot()
         ms.concurrency = m.config.concurrency;
         ms.inflight = m.inflight;
         ms.capacity = m.config.capacity;
-        ms.states = m.states;
+        ms.states = m.states; // what the store holds in each state
         const StatCounters& c = m.stats.totals();
-        ms.states[static_cast<size_t>(TaskState::Succeeded)] = c.succeeded;
-        ms.states[static_cast<size_t>(TaskState::Dead)] = c.dead;
-        ms.states[static_cast<size_t>(TaskState::Cancelled)] = c.cancelled;
         ms.submittedTotal = c.submitted;
         ms.failedAttempts = c.failed;
         ms.retried = c.retried;

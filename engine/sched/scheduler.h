@@ -59,9 +59,11 @@ public:
     ~Scheduler() override;
 
     // Rebuilds state from the store (models, unfinished tasks); runs once, first.
-    // spentToday: each model's cost since midnight UTC, for daily budgets.
-    VoidResult restore(
-        const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq, const QHash<QString, double>& spentToday = {});
+    // spentToday: each model's cost since midnight UTC, for daily budgets;
+    // finished: each model's stored tasks in final states (the counters
+    // count what the store holds, not what happened since start).
+    VoidResult restore(const QList<ModelConfig>& models, std::vector<ActiveRow> rows, bool paused, qint64 lastSeq,
+        const QHash<QString, double>& spentToday = {}, const QHash<QString, FinishedCounts>& finished = {});
 
     void submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>> reply, bool watch = false);
     // Several independent submissions (the REST server gathers the requests
@@ -103,6 +105,9 @@ signals:
     void notification(const llmsched::Notification& notification);
 
 private:
+    // After a purge: the models' counts of `state` read again from the store
+    // (a purge of all models does not say whose tasks it removed).
+    void recountAfterPurge(TaskState state, const QString& model);
     struct TaskPayload
     {
         TaskKind kind = TaskKind::Chat;

@@ -148,6 +148,23 @@ Result<QString> setting(QSqlDatabase& db, const QString& key)
     return q.next() ? q.value(0).toString() : QString();
 }
 
+Result<QHash<QString, FinishedCounts>> finishedCounts(QSqlDatabase& db)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    // Per state, then model: the (state, seq) index serves the range.
+    if (!q.exec(QStringLiteral("SELECT model, state, COUNT(*) FROM tasks WHERE state >= %1 GROUP BY state, model")
+                    .arg(static_cast<int>(TaskState::Succeeded))))
+        return queryError(q, QStringLiteral("counting finished tasks"));
+    QHash<QString, FinishedCounts> out;
+    while (q.next()) {
+        const int state = q.value(1).toInt();
+        if (state >= 0 && state < kTaskStateCount)
+            out[q.value(0).toString()][static_cast<size_t>(state)] = q.value(2).toLongLong();
+    }
+    return out;
+}
+
 Result<QHash<QString, double>> costSince(QSqlDatabase& db, qint64 sinceMs)
 {
     QSqlQuery q(db);

@@ -26,6 +26,7 @@ Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db);
 Result<qint64> maxSeq(QSqlDatabase& db);
 Result<QString> setting(QSqlDatabase& db, const QString& key);
 Result<QHash<QString, double>> costSince(QSqlDatabase& db, qint64 sinceMs);
+Result<QHash<QString, FinishedCounts>> finishedCounts(QSqlDatabase& db);
 
 Result<Task> taskById(QSqlDatabase& db, const QString& id);
 Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& filter);

@@ -193,6 +193,11 @@ Result<QHash<QString, double>> SqliteStore::costSinceNow(qint64 sinceMs)
     return queries::costSince(m_startup, sinceMs);
 }
 
+Result<QHash<QString, FinishedCounts>> SqliteStore::finishedCountsNow()
+{
+    return queries::finishedCounts(m_startup);
+}
+
 // ---- the write path ---------------------------------------------------------
 
 template <typename R, typename F> QFuture<R> SqliteStore::write(F fn)

@@ -28,6 +28,7 @@ public:
     Result<qint64> maxSeqNow() override;
     Result<QString> settingNow(const QString& key) override;
     Result<QHash<QString, double>> costSinceNow(qint64 sinceMs) override;
+    Result<QHash<QString, FinishedCounts>> finishedCountsNow() override;
 
     void setStatusListener(StatusListener listener) override;
     quint64 insertTasks(std::vector<NewTaskRow> rows, InsertDone done) override;

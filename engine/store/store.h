@@ -58,6 +58,8 @@ public:
     virtual Result<QString> settingNow(const QString& key) = 0;
     // Cost per model rolled up since sinceMs (daily budgets after a restart).
     virtual Result<QHash<QString, double>> costSinceNow(qint64 sinceMs) = 0;
+    // How many tasks of each model are in each final state (the counters' totals).
+    virtual Result<QHash<QString, FinishedCounts>> finishedCountsNow() = 0;
 
     // ---- the write path ----
     // Called after every batch, on the writer thread. May be changed at any time.

@@ -18,11 +18,13 @@
 #include "tasktablemodel.h"
 
 #include "api/apiserver.h"
+#include "client/embeddedclient.h"
 #include "client/engineclient.h"
 #include "core/logging.h"
 
 #include <QAbstractButton>
 #include <QAction>
+#include <QDateTime>
 #include <QFile>
 #include <QMessageBox>
 #include <QScopeGuard>
@@ -109,6 +111,53 @@ private slots:
         QTRY_COMPARE(strip.valueText(ui::CounterStrip::Succeeded), QStringLiteral("12"));
         QCOMPARE(strip.valueText(ui::CounterStrip::Running), QStringLiteral("0"));
         QCOMPARE(strip.valueText(ui::CounterStrip::Dead), QStringLiteral("0"));
+    }
+
+    void countersAreStoreTotals()
+    {
+        QTemporaryDir dir;
+        EngineOptions o;
+        o.dataDir = dir.path();
+        ModelConfig failing = testutil::simModel(QStringLiteral("failing"));
+        failing.retry.maxAttempts = 1;
+        failing.endpoints[0].simulation.failureRate = 1;
+        QString deadId;
+        {
+            Engine engine(o);
+            QVERIFY(engine.start());
+            QVERIFY(await(engine.upsertModel(testutil::simModel(QStringLiteral("sim")))));
+            QVERIFY(await(engine.upsertModel(failing)));
+            QList<TaskSpec> specs;
+            for (int i = 0; i < 5; ++i)
+                specs.append(testutil::spec(QStringLiteral("sim")));
+            QVERIFY(await(engine.submit(specs)));
+            deadId = await(engine.submit({ testutil::spec(QStringLiteral("failing")) }))->constFirst().id.toString();
+            QTRY_COMPARE(await(engine.task(deadId))->state, TaskState::Dead);
+            QTRY_COMPARE(engine.snapshot()->states[static_cast<int>(TaskState::Succeeded)], qint64(5));
+            engine.shutdown(2000);
+        }
+        // After a restart the counters still say what the store holds ...
+        Engine engine(o);
+        QVERIFY(engine.start());
+        EmbeddedClient client(engine);
+        ui::LiveState live(client);
+        ui::CounterStrip strip(live);
+        QTRY_COMPARE(strip.valueText(ui::CounterStrip::Succeeded), QStringLiteral("5"));
+        QCOMPARE(strip.valueText(ui::CounterStrip::Dead), QStringLiteral("1"));
+        // ... a requeued task that dies again is one dead task, not two ...
+        QCOMPARE(*await(engine.retry(deadId)), TaskState::Queued);
+        QTRY_COMPARE(await(engine.task(deadId))->state, TaskState::Dead);
+        QTRY_COMPARE(strip.valueText(ui::CounterStrip::Failed), QStringLiteral("1"));
+        QCOMPARE(strip.valueText(ui::CounterStrip::Dead), QStringLiteral("1"));
+        // ... purged tasks leave the count, and tasks for later are not "queued".
+        QCOMPARE(*await(engine.purge(TaskState::Dead)), qint64(1));
+        QTRY_COMPARE(strip.valueText(ui::CounterStrip::Dead), QStringLiteral("0"));
+        TaskSpec later = testutil::spec(QStringLiteral("sim"));
+        later.runAtMs = QDateTime::currentMSecsSinceEpoch() + 3'600'000;
+        QVERIFY(await(engine.submit({ later })));
+        QTRY_COMPARE(strip.valueText(ui::CounterStrip::Scheduled), QStringLiteral("1"));
+        QCOMPARE(strip.valueText(ui::CounterStrip::Queued), QStringLiteral("0"));
+        engine.shutdown(2000);
     }
 
     void importReportsBadLinesAndImportsTheRest()
