@@ -36,18 +36,6 @@
         <translation>已取消</translation>
     </message>
     <message>
-        <source>0 (high)</source>
-        <translation>0（高）</translation>
-    </message>
-    <message>
-        <source>5 (normal)</source>
-        <translation>5（普通）</translation>
-    </message>
-    <message>
-        <source>9 (low)</source>
-        <translation>9（低）</translation>
-    </message>
-    <message>
         <source>%1/s</source>
         <translation>%1/秒</translation>
     </message>
@@ -78,6 +66,18 @@
     <message>
         <source>half-open</source>
         <translation>半开</translation>
+    </message>
+    <message>
+        <source>%1 (high)</source>
+        <translation>%1（高）</translation>
+    </message>
+    <message>
+        <source>%1 (medium)</source>
+        <translation>%1（中）</translation>
+    </message>
+    <message>
+        <source>%1 (low)</source>
+        <translation>%1（低）</translation>
     </message>
 </context>
 <context>
@@ -2051,6 +2051,10 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <message>
         <source>Enter a prompt</source>
         <translation>请输入提示词</translation>
+    </message>
+    <message>
+        <source>%1 · 0 is the most urgent, 9 the least; high = 1, medium = 5, low = 8</source>
+        <translation>%1 · 0 最紧急，9 最不紧急；高 = 1，中 = 5，低 = 8</translation>
     </message>
 </context>
 <context>

@@ -12,6 +12,7 @@
 #include <QFormLayout>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -41,6 +42,13 @@ SubmitDialog::SubmitDialog(LiveState& live, QWidget* parent)
     m_priority->setRange(kMinPriority, kMaxPriority);
     m_priority->setValue(kDefaultPriority);
     m_priority->setToolTip(tr("0 is the most urgent, 9 the least"));
+    auto* priorityHint = new QLabel(this);
+    priorityHint->setObjectName(QStringLiteral("priorityHint"));
+    const auto updateHint = [this, priorityHint] {
+        priorityHint->setText(tr("%1 · 0 is the most urgent, 9 the least; high = 1, medium = 5, low = 8").arg(Text::priority(m_priority->value())));
+    };
+    connect(m_priority, &QSpinBox::valueChanged, this, updateHint);
+    updateHint();
     m_copies = new QSpinBox(this);
     m_copies->setRange(1, kMaxCopies);
     m_copies->setGroupSeparatorShown(true);
@@ -65,7 +73,12 @@ SubmitDialog::SubmitDialog(LiveState& live, QWidget* parent)
     auto* form = new QFormLayout;
     form->addRow(tr("&Model:"), m_model);
     form->addRow(tr("&Kind:"), m_kind);
-    form->addRow(tr("&Priority:"), m_priority);
+    auto* priorityRow = new QHBoxLayout;
+    priorityRow->addWidget(m_priority);
+    priorityRow->addWidget(priorityHint, 1);
+    auto* priorityLabel = new QLabel(tr("&Priority:"), this);
+    priorityLabel->setBuddy(m_priority);
+    form->addRow(priorityLabel, priorityRow);
     form->addRow(tr("&Copies:"), m_copies);
     form->addRow(tr("&Tags:"), m_tags);
     form->addRow(QString(), m_raw);

@@ -36,12 +36,13 @@ QString Text::state(TaskState s)
 
 QString Text::priority(int p)
 {
-    if (p == 0)
-        return tr("0 (high)");
-    if (p == 5)
-        return tr("5 (normal)");
-    if (p == 9)
-        return tr("9 (low)");
+    // The API's words (high = 1, medium = 5, low = 8), so an imported "high" reads "1 (high)".
+    if (p == kHighPriority)
+        return tr("%1 (high)").arg(p);
+    if (p == kMediumPriority)
+        return tr("%1 (medium)").arg(p);
+    if (p == kLowPriority)
+        return tr("%1 (low)").arg(p);
     return QString::number(p);
 }
 

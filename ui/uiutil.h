@@ -28,7 +28,7 @@ class Text
 
 public:
     static QString state(TaskState s);
-    static QString priority(int p); // "0 (high)"...
+    static QString priority(int p); // "1 (high)", "5 (medium)", "8 (low)", else the number
     static QString count(qint64 n); // locale-grouped: 1,234,567
     static QString rate(double perSecond); // "1,234/s"
     static QString bytes(qint64 n); // "12.3 MB"

@@ -149,11 +149,11 @@ std::optional<int> parsePriority(const QJsonValue& value)
     if (value.isString()) {
         const QString s = value.toString().trimmed().toLower();
         if (s == QLatin1String("high"))
-            return 1;
+            return kHighPriority;
         if (s == QLatin1String("medium") || s == QLatin1String("normal"))
-            return 5;
+            return kMediumPriority;
         if (s == QLatin1String("low"))
-            return 8;
+            return kLowPriority;
         bool ok = false;
         const int n = s.toInt(&ok);
         if (ok && n >= kMinPriority && n <= kMaxPriority)

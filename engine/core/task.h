@@ -45,6 +45,10 @@ constexpr int kMinPriority = 0;
 constexpr int kMaxPriority = 9;
 constexpr int kPriorityLevels = 10;
 constexpr int kDefaultPriority = 5;
+// The words the API takes for priorities (TaskSpec::fromJson) and every view shows.
+constexpr int kHighPriority = 1;
+constexpr int kMediumPriority = 5;
+constexpr int kLowPriority = 8;
 // Accepts an integer 0..9 or one of the aliases; nullopt for anything else.
 std::optional<int> parsePriority(const QJsonValue& value);
 

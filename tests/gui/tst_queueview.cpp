@@ -12,6 +12,9 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QSignalSpy>
@@ -98,6 +101,29 @@ private slots:
         const auto task = await(f.engine->task(id));
         QVERIFY(task);
         QVERIFY(task->spec.input.contains("What is a queue?"));
+    }
+
+    void prioritiesUseTheApisWords()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        // An imported "high" is the API's 1, and reads as such (not as a bare 1 beside "0 (high)").
+        const auto high = TaskSpec::fromJson(
+            QJsonObject { { QStringLiteral("model"), QStringLiteral("sim") }, { QStringLiteral("priority"), QStringLiteral("high") },
+                { QStringLiteral("input"), QJsonDocument::fromJson(testutil::chatInput(QStringLiteral("hi"))).object() } });
+        QVERIFY(high);
+        QVERIFY(await(f.engine->submit({ *high })));
+        ui::QueueView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->rowCount(), 1);
+        QTRY_COMPARE(view.model()->data(view.model()->index(0, ui::TaskTableModel::Priority)).toString(), QStringLiteral("1 (high)"));
+        QCOMPARE(ui::Text::priority(5), QStringLiteral("5 (medium)"));
+        QCOMPARE(ui::Text::priority(8), QStringLiteral("8 (low)"));
+        QCOMPARE(ui::Text::priority(0), QStringLiteral("0"));
+        // The Submit dialog says which end is urgent, in the same words.
+        ui::SubmitDialog dialog(*f.live);
+        dialog.setPriority(1);
+        const QString hint = dialog.findChild<QLabel*>(QStringLiteral("priorityHint"))->text();
+        QVERIFY2(hint.startsWith(QStringLiteral("1 (high)")) && hint.contains(QStringLiteral("0 is the most urgent")), qPrintable(hint));
     }
 
     void theSubmitDialogShowsTheEnginesError()
