@@ -49,14 +49,7 @@ public:
                 qFatal("model refused: %s", qPrintable(r.error().message));
         }
         if (remote()) {
-            ApiOptions ao;
-            ao.port = 0;
-            api = std::make_unique<ApiHost>(*engine, ao);
-            const auto port = api->start();
-            if (!port)
-                qFatal("REST server did not start: %s", qPrintable(port.error().message));
-            const auto token = testutil::await(engine->createToken(QStringLiteral("gui-test"), Role::Admin));
-            auto rc = std::make_unique<RemoteClient>(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(*port)), token->secret);
+            auto rc = std::make_unique<RemoteClient>(QUrl(serve()), adminToken);
             rc->start();
             // Connected, with the models' configurations known, as a window would be a moment after start.
             QDeadlineTimer deadline(10'000);
@@ -80,11 +73,28 @@ public:
     }
 
     QString dataDir() const { return m_dir.path(); }
+    // Serves the engine's REST API on 127.0.0.1 (once) with an admin token; its URL.
+    QString serve()
+    {
+        if (!api) {
+            ApiOptions ao;
+            ao.port = 0;
+            api = std::make_unique<ApiHost>(*engine, ao);
+            const auto port = api->start();
+            if (!port)
+                qFatal("REST server did not start: %s", qPrintable(port.error().message));
+            url = QStringLiteral("http://127.0.0.1:%1").arg(*port);
+            adminToken = testutil::await(engine->createToken(QStringLiteral("gui-test"), Role::Admin))->secret;
+        }
+        return url;
+    }
     static bool remote() { return qEnvironmentVariable("LLMSCHED_GUI_ENGINE") == QLatin1String("remote"); }
 
     QTemporaryDir m_dir;
     std::unique_ptr<Engine> engine;
-    std::unique_ptr<ApiHost> api; // remote only
+    std::unique_ptr<ApiHost> api; // see serve()
+    QString url;
+    QString adminToken;
     std::unique_ptr<EngineClient> client;
     std::unique_ptr<ui::LiveState> live;
 };

@@ -339,23 +339,13 @@ private slots:
     void connectToServerAndBack()
     {
         // A server with work of its own: an engine behind a REST server, with an admin token.
-        QTemporaryDir serverDir;
-        EngineOptions so;
-        so.dataDir = serverDir.path();
-        Engine server(so);
-        QVERIFY(server.start());
-        QVERIFY(await(server.upsertModel(testutil::simModel(QStringLiteral("remote-sim"), 1))));
+        EngineFixture server({ testutil::simModel(QStringLiteral("remote-sim"), 1) });
         QList<TaskSpec> specs;
         for (int i = 0; i < 5; ++i)
             specs.append(testutil::spec(QStringLiteral("remote-sim")));
-        QVERIFY(await(server.submit(specs)));
-        ApiOptions ao;
-        ao.port = 0;
-        ApiHost api(server, ao);
-        const auto port = api.start();
-        QVERIFY(port);
-        const QString secret = await(server.createToken(QStringLiteral("gui"), Role::Admin))->secret;
-        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(*port);
+        QVERIFY(await(server.engine->submit(specs)));
+        const QString url = server.serve();
+        const QString secret = server.adminToken;
 
         QTemporaryDir dir;
         ui::ControlCenter::Options o;
@@ -416,25 +406,14 @@ private slots:
         QVERIFY(ui::Settings::load().connectUrl.isEmpty());
         QTRY_COMPARE_WITH_TIMEOUT(c.window()->queueView()->model()->rowCount(), 0, 10000);
         c.shutdown();
-        api.stop();
-        server.shutdown(2000);
     }
 
     void offersTheLocalServiceOnce()
     {
         // The installed service is running (here on a free port) and this window's REST server is off.
-        QTemporaryDir serverDir;
-        EngineOptions so;
-        so.dataDir = serverDir.path();
-        Engine server(so);
-        QVERIFY(server.start());
-        ApiOptions ao;
-        ao.port = 0;
-        ApiHost api(server, ao);
-        const auto port = api.start();
-        QVERIFY(port);
-        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(*port);
-        const QString secret = await(server.createToken(QStringLiteral("gui"), Role::Viewer))->secret;
+        EngineFixture service;
+        const QString url = service.serve();
+        const QString secret = service.adminToken;
         qputenv("LLMSCHED_SERVICE_URL", url.toUtf8());
         const auto cleanupEnv = qScopeGuard([] { qunsetenv("LLMSCHED_SERVICE_URL"); });
 
@@ -478,8 +457,6 @@ private slots:
         QTest::qWait(0);
         QVERIFY(!QTest::qWaitFor([&again] { return again.window()->findChild<QMessageBox*>(QStringLiteral("offerService")) != nullptr; }, 1500));
         again.shutdown();
-        api.stop();
-        server.shutdown(2000);
     }
 
     void restPageSaysWhyItIsNotServing()
