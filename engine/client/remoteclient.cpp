@@ -305,9 +305,18 @@ void RemoteClient::handleEvent(const QByteArray& type, const QByteArray& id, con
     if (type == "task") {
         emit taskEvents({ taskEventFromJson(o) });
     } else if (type == "stats") {
-        QMutexLocker lock(&m_mutex);
-        m_lastStats = o;
-        m_snapshot = std::make_shared<EngineSnapshot>(snapshotFromJson(o, m_configs));
+        bool unknownModel = false;
+        {
+            QMutexLocker lock(&m_mutex);
+            m_lastStats = o;
+            m_snapshot = std::make_shared<EngineSnapshot>(snapshotFromJson(o, m_configs));
+            for (const ModelSnapshot& m : m_snapshot->models)
+                unknownModel
+                    = unknownModel || std::none_of(m_configs.cbegin(), m_configs.cend(), [&m](const ModelConfig& c) { return c.name == m.name; });
+        }
+        // A model added meanwhile (by anyone): its configuration now, not at the next refresh.
+        if (unknownModel && !m_loadingModels)
+            loadModels();
     } else if (type == "hello") {
         {
             QMutexLocker lock(&m_mutex);
@@ -348,7 +357,9 @@ void RemoteClient::onStreamEnded()
 
 void RemoteClient::loadModels()
 {
+    m_loadingModels = true;
     call("GET", QStringLiteral("/api/v1/models")).then(this, [this](const Result<QJsonObject>& r) {
+        m_loadingModels = false;
         if (!r)
             return;
         QList<ModelConfig> configs;

@@ -109,6 +109,7 @@ private:
     QByteArray m_streamBuffer;
     QByteArray m_lastEventId;
     bool m_started = false;
+    bool m_loadingModels = false; // a GET /api/v1/models is on its way
     int m_retryMs = 0;
     QTimer m_retryTimer;
     QTimer m_modelsTimer;

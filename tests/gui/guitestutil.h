@@ -77,6 +77,8 @@ public:
     QString serve()
     {
         if (!api) {
+            // The token first: a server reads its tokens as it starts (later ones reach it a moment after).
+            adminToken = testutil::await(engine->createToken(QStringLiteral("gui-test"), Role::Admin))->secret;
             ApiOptions ao;
             ao.port = 0;
             api = std::make_unique<ApiHost>(*engine, ao);
@@ -84,7 +86,6 @@ public:
             if (!port)
                 qFatal("REST server did not start: %s", qPrintable(port.error().message));
             url = QStringLiteral("http://127.0.0.1:%1").arg(*port);
-            adminToken = testutil::await(engine->createToken(QStringLiteral("gui-test"), Role::Admin))->secret;
         }
         return url;
     }
