@@ -113,8 +113,7 @@ void ControlCenter::switchTo(const QUrl& url, const QString& token)
     shutdown();
     m_options.connectUrl = url;
     m_options.token = token;
-    m_options.settings = Settings::load();
-    m_options.settings.connectUrl = url.toString();
+    m_options.settings = Settings::load(); // start() records which engine is shown
     if (auto r = start(); !r) {
         QMessageBox::warning(
             nullptr, QStringLiteral("LLM Scheduler"), MainWindow::tr("Could not show %1:\n\n%2").arg(url.toDisplayString(), r.error().message));
@@ -156,15 +155,7 @@ VoidResult ControlCenter::startRemote()
 
 void ControlCenter::shutdown()
 {
-    if (isRemote()) {
-        if (m_window)
-            m_window->saveLayout();
-        m_window.reset();
-        m_live.reset();
-        m_client.reset();
-        return;
-    }
-    if (!m_engine)
+    if (!m_client && !m_engine)
         return;
     if (m_window)
         m_window->saveLayout();
@@ -173,9 +164,11 @@ void ControlCenter::shutdown()
     m_window.reset();
     if (m_api)
         m_api->stop();
-    m_engine->shutdown(5000);
-    // Imports running on pool threads call the engine until they notice it stopped.
-    QThreadPool::globalInstance()->waitForDone();
+    if (m_engine) {
+        m_engine->shutdown(5000);
+        // Imports running on pool threads call the engine until they notice it stopped.
+        QThreadPool::globalInstance()->waitForDone();
+    }
     m_api.reset();
     m_live.reset();
     m_client.reset();
