@@ -55,15 +55,18 @@ public:
             }
             if (chunk.specs.isEmpty())
                 continue;
-            const auto r = engine.submit(chunk.specs).result();
-            if (!r) {
-                // A whole chunk refused (unknown model, full queue): say which lines.
-                err << path << ": lines " << chunk.lines.constFirst() << "-" << chunk.lines.constLast() << ": " << r.error().toString() << '\n';
-                rejected += chunk.specs.size();
-                continue;
+            const qint64 last = chunk.lines.constLast(), size = chunk.specs.size();
+            const ChunkOutcome o = submitChunk(std::move(chunk), [&engine](const QList<TaskSpec>& specs) { return engine.submit(specs).result(); });
+            for (const JsonlError& e : o.rejected)
+                err << path << ": " << e.toString() << '\n';
+            rejected += o.rejected.size();
+            imported += o.imported;
+            duplicates += o.duplicates;
+            if (o.stopped) {
+                // The rest of the chunk refused as a whole (full queue): say which lines.
+                err << path << ": lines " << o.stoppedAtLine << "-" << last << ": " << o.stopped->toString() << '\n';
+                rejected += size - o.imported - o.duplicates - o.rejected.size();
             }
-            for (const SubmitOutcome& o : *r)
-                (o.duplicate ? duplicates : imported)++;
         }
         engine.shutdown(0);
         QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates << " already present, " << rejected

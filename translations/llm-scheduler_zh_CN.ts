@@ -398,10 +398,6 @@
         <translation>无法导入的行将列在此处。</translation>
     </message>
     <message>
-        <source>Imported %1 tasks, %2 duplicates skipped, %3 lines rejected.</source>
-        <translation>已导入 %1 个任务，跳过 %2 个重复项，拒绝 %3 行。</translation>
-    </message>
-    <message>
         <source>Stopped. </source>
         <translation>已停止。</translation>
     </message>
@@ -412,6 +408,100 @@
     <message>
         <source>… and %1 more</source>
         <translation>…另有 %1 行</translation>
+    </message>
+    <message>
+        <source>line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation>正在读取 %1…</translation>
+    </message>
+    <message>
+        <source>The first lines of the file are shown here.</source>
+        <translation>这里显示文件的前几行。</translation>
+    </message>
+    <message>
+        <source>&amp;Import</source>
+        <translation>导入(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Save rejected lines…</source>
+        <translation>保存被拒绝的行(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Save rejected lines</source>
+        <translation>保存被拒绝的行</translation>
+    </message>
+    <message>
+        <source>JSON Lines (*.jsonl);;All files (*)</source>
+        <translation>JSON Lines (*.jsonl);;所有文件 (*)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln task(s) in %1.</source>
+        <translation>
+            <numerusform>%Ln 个任务，共 %1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>About %1 tasks in %2 (estimated from the first %3 lines).</source>
+        <translation>约 %1 个任务，共 %2（按前 %3 行估算）。</translation>
+    </message>
+    <message>
+        <source>Models: %1.</source>
+        <translation>模型：%1。</translation>
+    </message>
+    <message>
+        <source>Models in the first lines: %1.</source>
+        <translation>前几行中的模型：%1。</translation>
+    </message>
+    <message>
+        <source>Not configured here, so their lines will be rejected: %1.</source>
+        <translation>以下模型未在此配置，其所在行将被拒绝：%1。</translation>
+    </message>
+    <message>
+        <source>%1 of the first %2 lines are not valid tasks and will be rejected.</source>
+        <translation>前 %2 行中有 %1 行不是有效任务，将被拒绝。</translation>
+    </message>
+    <message>
+        <source>There is nothing to import.</source>
+        <translation>没有可导入的内容。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %Ln task(s)</source>
+        <translation>
+            <numerusform>已导入 %Ln 个任务</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln duplicate(s) skipped</source>
+        <translation>
+            <numerusform>跳过 %Ln 个重复项</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s) rejected.</source>
+        <translation>
+            <numerusform>拒绝 %Ln 行。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %Ln rejected line(s) to %1.</source>
+        <translation>
+            <numerusform>已将 %Ln 个被拒绝的行保存到 %1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not save the rejected lines: %1</source>
+        <translation>无法保存被拒绝的行：%1</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
     </message>
 </context>
 <context>
@@ -652,10 +742,6 @@
         <translation>JSON Lines (*.jsonl *.ndjson *.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>Imported %1 tasks, %2 lines rejected</source>
-        <translation>已导入 %1 个任务，拒绝 %2 行</translation>
-    </message>
-    <message>
         <source>%1 (this computer)</source>
         <translation>%1（本机）</translation>
     </message>
@@ -726,6 +812,18 @@
     <message>
         <source>&amp;Keep this window&apos;s engine</source>
         <translation>保留本窗口的引擎(&amp;K)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %Ln task(s)</source>
+        <translation>
+            <numerusform>已导入 %Ln 个任务</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s) rejected</source>
+        <translation>
+            <numerusform>拒绝 %Ln 行</numerusform>
+        </translation>
     </message>
 </context>
 <context>

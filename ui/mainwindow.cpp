@@ -26,6 +26,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -375,19 +376,23 @@ void MainWindow::openSubmitDialog()
 
 void MainWindow::openImport(const QString& given)
 {
+    Settings settings = Settings::load();
     const QString path = given.isEmpty()
-        ? QFileDialog::getOpenFileName(this, tr("Import tasks"), QString(), tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"))
+        ? QFileDialog::getOpenFileName(this, tr("Import tasks"), settings.importFolder, tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"))
         : given;
     if (path.isEmpty())
         return;
+    settings.importFolder = QFileInfo(path).absolutePath();
+    settings.save();
     auto* d = new ImportDialog(m_live, path, this);
     d->setAttribute(Qt::WA_DeleteOnClose);
     connect(d, &ImportDialog::finished, this, [this](const ImportReport& r) {
-        statusBar()->showMessage(tr("Imported %1 tasks, %2 lines rejected").arg(Text::count(r.imported), Text::count(r.rejected)), 8000);
+        statusBar()->showMessage(tr("Imported %Ln task(s)", nullptr, static_cast<int>(std::min<qint64>(r.imported, INT_MAX))) + QStringLiteral(", ")
+                + tr("%Ln line(s) rejected", nullptr, static_cast<int>(std::min<qint64>(r.rejected, INT_MAX))),
+            8000);
         m_queue->model()->refresh();
     });
-    d->open();
-    d->start();
+    d->open(); // shows a preview; Import starts it
 }
 
 void MainWindow::openTask(const QString& id)

@@ -27,6 +27,8 @@ Settings Settings::load()
     o.firstRun = !s.value(QStringLiteral("engine/started")).toBool();
     o.connectUrl = s.value(QStringLiteral("connection/url")).toString();
     o.serviceOffered = s.value(QStringLiteral("connection/serviceOffered"), false).toBool();
+    o.importFolder = s.value(QStringLiteral("ui/importFolder")).toString();
+    o.chartRange = s.value(QStringLiteral("ui/chartRange")).toString();
     return o;
 }
 
@@ -45,6 +47,8 @@ void Settings::save() const
     s.setValue(QStringLiteral("engine/started"), !firstRun);
     s.setValue(QStringLiteral("connection/url"), connectUrl);
     s.setValue(QStringLiteral("connection/serviceOffered"), serviceOffered);
+    s.setValue(QStringLiteral("ui/importFolder"), importFolder);
+    s.setValue(QStringLiteral("ui/chartRange"), chartRange);
 }
 
 void installTranslations(QApplication& app, const QString& language)
@@ -57,7 +61,10 @@ void installTranslations(QApplication& app, const QString& language)
     else
         delete qt;
     auto* ours = new QTranslator(&app);
-    if (ours->load(locale, QStringLiteral("llm-scheduler"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+    // English (the sources' language) has only the plural forms: it is the
+    // fallback for any language without a translation.
+    if (ours->load(locale, QStringLiteral("llm-scheduler"), QStringLiteral("_"), QStringLiteral(":/i18n"))
+        || ours->load(QStringLiteral(":/i18n/llm-scheduler_en")))
         QApplication::installTranslator(ours);
     else
         delete ours;

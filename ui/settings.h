@@ -24,6 +24,8 @@ struct Settings
     // started connected to it again. Its token is in the keychain.
     QString connectUrl;
     bool serviceOffered = false; // asked once whether to show the local service
+    QString importFolder; // where the last import came from
+    QString chartRange; // the Statistics range last chosen ("15m", "1h", "24h")
 
     static Settings load();
     void save() const;

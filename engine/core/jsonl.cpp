@@ -68,4 +68,38 @@ QByteArray taskToJsonLine(const Task& task)
     return QJsonDocument(task.toJson(true)).toJson(QJsonDocument::Compact) + '\n';
 }
 
+Result<qint64> copyLines(QIODevice& from, QIODevice& to, const QList<qint64>& lines)
+{
+    qint64 line = 0, copied = 0;
+    auto want = lines.cbegin();
+    QByteArray buffer;
+    bool inLine = false; // within a line longer than one read
+    while (want != lines.cend() && !from.atEnd()) {
+        buffer = from.read(64 * 1024);
+        if (buffer.isEmpty())
+            return Error::store(from.errorString());
+        qsizetype start = 0;
+        while (start < buffer.size() && want != lines.cend()) {
+            if (!inLine)
+                ++line;
+            const qsizetype nl = buffer.indexOf('\n', start);
+            const qsizetype end = nl < 0 ? buffer.size() : nl + 1;
+            while (want != lines.cend() && *want < line)
+                ++want;
+            if (want != lines.cend() && *want == line) {
+                if (to.write(buffer.constData() + start, end - start) != end - start)
+                    return Error::store(to.errorString());
+                const bool lastLine = nl < 0 && from.atEnd();
+                if (lastLine && to.write("\n", 1) != 1) // the file's last line had none
+                    return Error::store(to.errorString());
+                if (nl >= 0 || lastLine)
+                    ++copied;
+            }
+            inLine = nl < 0;
+            start = end;
+        }
+    }
+    return copied;
+}
+
 } // namespace llmsched

@@ -98,6 +98,7 @@ private slots:
     {
         QStandardPaths::setTestModeEnabled(true);
         QSettings().clear();
+        ui::installTranslations(*qApp, QStringLiteral("en")); // as users see it: "1 task", "6 tasks"
     }
 
     void countersFollowTheEngine()
@@ -186,8 +187,58 @@ private slots:
         QVERIFY2(r.errors.at(0).startsWith(QStringLiteral("line 6")), qPrintable(r.errors.at(0)));
         QVERIFY2(
             r.errors.at(1).startsWith(QStringLiteral("line 7")) && r.errors.at(1).contains(QStringLiteral("priority")), qPrintable(r.errors.at(1)));
-        QVERIFY(dialog.findChild<QPlainTextEdit*>()->toPlainText().contains(QStringLiteral("line 7")));
+        QVERIFY(child<QPlainTextEdit>(&dialog, "rejectedLines")->toPlainText().contains(QStringLiteral("line 7")));
         QCOMPARE(*await(f.engine->countTasks({})), 5);
+    }
+
+    // An unknown model on one line rejects that line (and the others naming
+    // it), not the file; the preview says so first; the rejected lines can be
+    // saved as they were.
+    void importRejectsOnlyTheLinesItCannotTake()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("tasks.jsonl"));
+        const QByteArray good = R"({"model": "sim", "input": {"messages": [{"role": "user", "content": "q"}]}})";
+        const QByteArray unknown = R"({"model": "gpt-nope", "input": {"messages": [{"role": "user", "content": "r"}]}})";
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(good + "\n" + unknown + "\n" + good + "\n{broken\n" + good + "\n" + unknown + "\n" + good);
+        file.close();
+
+        ui::ImportDialog dialog(*f.live, path);
+        QSignalSpy previewed(&dialog, &ui::ImportDialog::previewReady);
+        QSignalSpy finished(&dialog, &ui::ImportDialog::finished);
+        dialog.show();
+        QVERIFY(previewed.wait());
+        QCOMPARE(dialog.preview().estimatedTasks(), 6);
+        const QString summary = child<QLabel>(&dialog, "summary")->text();
+        QVERIFY2(summary.contains(QStringLiteral("6 tasks")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("sim (4)")) && summary.contains(QStringLiteral("gpt-nope (2)")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("will be rejected: gpt-nope")), qPrintable(summary));
+        QVERIFY(child<QPlainTextEdit>(&dialog, "preview")->toPlainText().startsWith(QString::fromUtf8(good)));
+        QCOMPARE(*await(f.engine->countTasks({})), 0); // nothing before Import
+
+        child<QPushButton>(&dialog, "import")->click();
+        QVERIFY(finished.wait());
+        const ui::ImportReport r = dialog.report();
+        QCOMPARE(r.imported, 4);
+        QCOMPARE(r.rejected, 3);
+        QCOMPARE(r.rejectedLines, (QList<qint64> { 2, 4, 6 }));
+        QVERIFY2(r.errors.at(0).startsWith(QStringLiteral("line 2: model: unknown model 'gpt-nope'")), qPrintable(r.errors.at(0)));
+        QVERIFY2(r.errors.at(2).startsWith(QStringLiteral("line 6: model")), qPrintable(r.errors.at(2)));
+        QVERIFY(r.fatal.isEmpty());
+        QCOMPARE(*await(f.engine->countTasks({})), 4);
+
+        QVERIFY(child<QPushButton>(&dialog, "saveRejected")->isVisible());
+        QSignalSpy saved(&dialog, &ui::ImportDialog::rejectedSaved);
+        const QString rejectedPath = dir.filePath(QStringLiteral("tasks.rejected.jsonl"));
+        dialog.saveRejected(rejectedPath);
+        QVERIFY(saved.wait());
+        QCOMPARE(saved.at(0).at(1).toString(), QString());
+        QFile back(rejectedPath);
+        QVERIFY(back.open(QIODevice::ReadOnly));
+        QCOMPARE(back.readAll(), unknown + "\n{broken\n" + unknown + "\n");
     }
 
     void importOfAMissingFileSaysSo()

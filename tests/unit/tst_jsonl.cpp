@@ -78,6 +78,9 @@ private slots:
     void overlongLine();
     void inputLimit();
     void taskToJsonLine();
+    void submitChunkRejectsOnlyBadLines();
+    void submitChunkStopsOnAWholeChunkError();
+    void copyLinesKeepsThemAsTheyWere();
 };
 
 void TestJsonl::emptyInput()
@@ -329,6 +332,94 @@ void TestJsonl::taskToJsonLine()
     QCOMPARE(doc.object().value(QStringLiteral("id")).toString(), t.id.toString());
     QCOMPARE(doc.object().value(QStringLiteral("state")).toString(), QStringLiteral("succeeded"));
     QCOMPARE(doc.object().value(QStringLiteral("input")).toObject().value(QStringLiteral("messages")).toArray().size(), qsizetype(1));
+}
+
+namespace {
+
+// An engine's submit as far as submitChunk sees it: knows models "a" and "b",
+// refuses the first task it cannot take as tasks[i].field, as the scheduler does.
+struct FakeSubmit
+{
+    int calls = 0;
+    Result<QList<SubmitOutcome>> operator()(const QList<TaskSpec>& specs)
+    {
+        ++calls;
+        for (qsizetype i = 0; i < specs.size(); ++i) {
+            if (specs.at(i).model != QLatin1String("a") && specs.at(i).model != QLatin1String("b"))
+                return Error::invalid(specs.size() > 1 ? QStringLiteral("tasks[%1].model").arg(i) : QStringLiteral("model"),
+                    QStringLiteral("unknown model '%1'").arg(specs.at(i).model));
+        }
+        return QList<SubmitOutcome>(specs.size());
+    }
+};
+
+JsonlReader::Chunk chunkOf(std::initializer_list<const char*> models)
+{
+    JsonlReader::Chunk c;
+    for (const char* model : models) {
+        TaskSpec s;
+        s.model = QString::fromLatin1(model);
+        c.lines.append(10 + c.specs.size());
+        c.specs.append(s);
+    }
+    return c;
+}
+
+} // namespace
+
+void TestJsonl::submitChunkRejectsOnlyBadLines()
+{
+    FakeSubmit submit;
+    const ChunkOutcome o = submitChunk(chunkOf({ "a", "x", "b", "y", "x", "a" }), std::ref(submit));
+    QCOMPARE(o.imported, 3);
+    QVERIFY(!o.stopped);
+    QCOMPARE(o.rejected.size(), 3);
+    QCOMPARE(o.rejected.at(0).line, 11);
+    QCOMPARE(o.rejected.at(1).line, 13);
+    QCOMPARE(o.rejected.at(2).line, 14);
+    QCOMPARE(o.rejected.at(0).toString(), QStringLiteral("line 11: model: unknown model 'x'"));
+    QCOMPARE(o.rejected.at(1).toString(), QStringLiteral("line 13: model: unknown model 'y'"));
+    QCOMPARE(submit.calls, 3); // one retry per unknown model, not per line
+
+    FakeSubmit single;
+    const ChunkOutcome one = submitChunk(chunkOf({ "z" }), std::ref(single));
+    QCOMPARE(one.imported, 0);
+    QCOMPARE(one.rejected.size(), 1);
+    QCOMPARE(one.rejected.at(0).line, 10);
+}
+
+void TestJsonl::submitChunkStopsOnAWholeChunkError()
+{
+    int calls = 0;
+    const ChunkOutcome o = submitChunk(chunkOf({ "a", "b" }), [&calls](const QList<TaskSpec>&) -> Result<QList<SubmitOutcome>> {
+        ++calls;
+        return Error { ErrorCode::CapacityExceeded, QStringLiteral("the queue of model 'a' is full"), QStringLiteral("model") };
+    });
+    QCOMPARE(calls, 1);
+    QCOMPARE(o.imported, 0);
+    QVERIFY(o.rejected.isEmpty());
+    QVERIFY(o.stopped);
+    QCOMPARE(o.stopped->code, ErrorCode::CapacityExceeded);
+    QCOMPARE(o.stoppedAtLine, 10);
+}
+
+void TestJsonl::copyLinesKeepsThemAsTheyWere()
+{
+    const QByteArray longLine = QByteArray(200'000, 'x'); // longer than one read
+    const QByteArray data = "one\n" + longLine + "\nthree\r\n\nfive";
+    const auto copy = [&data](const QList<qint64>& lines) {
+        QBuffer in, out;
+        in.setData(data);
+        in.open(QIODevice::ReadOnly);
+        out.open(QIODevice::WriteOnly);
+        const auto n = copyLines(in, out, lines);
+        return std::make_pair(n ? *n : -1, out.data());
+    };
+    QCOMPARE(copy({ 1, 3 }), std::make_pair(qint64(2), QByteArray("one\nthree\r\n")));
+    QCOMPARE(copy({ 2, 5 }), std::make_pair(qint64(2), QByteArray(longLine + "\nfive\n")));
+    QCOMPARE(copy({ 4 }), std::make_pair(qint64(1), QByteArray("\n")));
+    QCOMPARE(copy({}), std::make_pair(qint64(0), QByteArray()));
+    QCOMPARE(copy({ 9 }), std::make_pair(qint64(0), QByteArray()));
 }
 
 QTEST_GUILESS_MAIN(TestJsonl)
