@@ -4,11 +4,14 @@
 #include <QtGlobal>
 
 #include <array>
+#include <limits>
 
 namespace llmsched {
 
 // Latency histogram with fixed bucket bounds (seconds), the same bounds as the
 // Prometheus exposition, so minute rollups can be added and percentiles read.
+// Recorded here, it also knows its smallest and largest sample; loaded from
+// bucket counts and a sum (fromJson), it bounds them from those.
 class Histogram
 {
 public:
@@ -22,8 +25,20 @@ public:
     qint64 count() const { return m_count; }
     double sum() const { return m_sum; }
     qint64 bucket(int i) const { return m_buckets[static_cast<size_t>(i)]; }
-    // Estimated quantile (0..1) in seconds, interpolated inside the bucket; 0 when empty.
+    // Estimated quantile (0..1) in seconds, interpolated inside the bucket; 0
+    // when empty. Never below the smallest nor above the largest sample, as
+    // far as they are known (see valueRange).
     double quantile(double q) const;
+
+    // Where every sample lies: the observed extremes when each sample was
+    // recorded here, else what the buckets and the sum allow (the largest
+    // sample is at most the sum less the other samples' lower bounds).
+    struct Range
+    {
+        double low = 0;
+        double high = 0;
+    };
+    Range valueRange() const;
 
     QJsonArray toJson() const; // bucket counts
     static Histogram fromJson(const QJsonArray& counts, double sum);
@@ -32,6 +47,11 @@ private:
     std::array<qint64, kBuckets> m_buckets {};
     qint64 m_count = 0;
     double m_sum = 0;
+    // Observed extremes, meaningful while m_observed (every sample recorded
+    // here, none loaded from counts).
+    double m_min = std::numeric_limits<double>::infinity();
+    double m_max = -std::numeric_limits<double>::infinity();
+    bool m_observed = true;
 };
 
 } // namespace llmsched
