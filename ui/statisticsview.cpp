@@ -2,6 +2,7 @@
 
 #include "client/engineclient.h"
 #include "livestate.h"
+#include "settings.h"
 #include "uiutil.h"
 
 #include <QAreaSeries>
@@ -14,13 +15,19 @@
 #include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLegend>
 #include <QLineSeries>
 #include <QLocale>
+#include <QMouseEvent>
 #include <QPushButton>
+#include <QRubberBand>
+#include <QToolTip>
 #include <QValueAxis>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace llmsched::ui {
 
@@ -31,7 +38,11 @@ constexpr qint64 kTailQueryMs = 5000; // how often to look for newly rolled-up m
 constexpr int kChartMinWidth = 320;
 constexpr int kChartMinHeight = 200;
 constexpr int kAreaAlpha = 170;
+constexpr int kCostAlpha = 70; // light enough for the token lines over it
 constexpr double kLineWidth = 1.5;
+constexpr double kTokenLineWidth = 2; // a whole pixel of colour wherever the line falls
+constexpr int kMinDragPx = 6; // a narrower drag is a click, not a zoom
+constexpr qint64 kDayMs = 24 * 60 * kStatsMinuteMs;
 constexpr qsizetype kMarkedPointsMax = 30; // sparser lines show their points
 constexpr double kSlowLatencySeconds = 10; // above this the latency axis reads in seconds
 
@@ -44,10 +55,29 @@ const QColor kCostColor(0xe0, 0x9b, 0x2d);
 
 // Object names, for tests and style sheets.
 const std::array<const char*, kStatsRangeCount> kRangeNames = { "range15m", "range1h", "range24h", "range7d" };
+// How Settings::chartRange names them.
+const std::array<const char*, kStatsRangeCount> kRangeKeys = { "15m", "1h", "24h", "7d" };
 
-QString timeFormat(StatsRange range)
+StatsRange rangeOfKey(const QString& key)
 {
-    return range == StatsRange::Week ? QStringLiteral("MM-dd") : QStringLiteral("HH:mm");
+    for (int i = 0; i < kStatsRangeCount; ++i)
+        if (key == QLatin1String(kRangeKeys[static_cast<size_t>(i)]))
+            return static_cast<StatsRange>(i);
+    return StatsRange::Hour;
+}
+
+// A line of grey text centred over charts: why there is nothing to see.
+QLabel* noteLabel(QWidget* parent, const QString& name)
+{
+    auto* note = new QLabel(parent);
+    note->setObjectName(name);
+    note->setAlignment(Qt::AlignCenter);
+    note->setAttribute(Qt::WA_TransparentForMouseEvents);
+    note->setForegroundRole(QPalette::PlaceholderText);
+    note->setBackgroundRole(QPalette::Base);
+    note->setMargin(parent->fontMetrics().height() / 2);
+    note->setAutoFillBackground(true);
+    return note;
 }
 
 // printf-style tick labels for values divided by `divisor`; k and M are the
@@ -79,6 +109,17 @@ double setCountAxis(QValueAxis* axis, double max)
     const AxisRange r = niceAxisRange(max / divisor, divisor == 1);
     applyAxisRange(axis, r, countFormat(divisor, r.decimals));
     return divisor;
+}
+
+// A bucket's tasks in the throughput chart's order (its Outcome enum).
+std::array<qint64, 4> outcomesOf(const StatCounters& c)
+{
+    return { c.succeeded, c.retried, c.dead, c.cancelled };
+}
+
+QString latencyText(double seconds)
+{
+    return Text::duration(qRound64(seconds * 1000));
 }
 
 QString rateText(double perSecond)
@@ -119,6 +160,10 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     controls->addWidget(m_modelLabel);
     controls->addWidget(m_modelBox);
     controls->addStretch(1);
+    m_resetZoom = new QPushButton(this);
+    m_resetZoom->setObjectName(QStringLiteral("resetZoom"));
+    m_resetZoom->setEnabled(false);
+    controls->addWidget(m_resetZoom);
     layout->addLayout(controls);
 
     auto* summary = new QHBoxLayout;
@@ -143,25 +188,30 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
 
     auto* grid = new QGridLayout;
     buildCharts();
-    grid->addWidget(m_views[Throughput], 0, 0);
-    grid->addWidget(m_views[Latency], 0, 1);
-    grid->addWidget(m_views[QueueDepth], 1, 0);
-    grid->addWidget(m_views[Tokens], 1, 1);
-    // Over the charts (same cells, added last so it is on top).
-    m_empty = new QLabel(this);
-    m_empty->setObjectName(QStringLiteral("emptyNote"));
-    m_empty->setAlignment(Qt::AlignCenter);
-    m_empty->setAttribute(Qt::WA_TransparentForMouseEvents);
-    m_empty->setForegroundRole(QPalette::PlaceholderText);
+    for (int c = 0; c < ChartCount; ++c) {
+        QChartView* view = m_views[static_cast<size_t>(c)];
+        grid->addWidget(view, c / 2, c % 2);
+        // Over its chart (same cell, added later so it is on top).
+        m_chartEmpty[static_cast<size_t>(c)] = noteLabel(this, view->objectName() + QStringLiteral("Empty"));
+        grid->addWidget(m_chartEmpty[static_cast<size_t>(c)], c / 2, c % 2, Qt::AlignCenter);
+        view->viewport()->setMouseTracking(true);
+        view->viewport()->installEventFilter(this);
+    }
+    // Over all the charts.
+    m_empty = noteLabel(this, QStringLiteral("emptyNote"));
     m_empty->setMargin(fontMetrics().height());
-    m_empty->setAutoFillBackground(true);
     grid->addWidget(m_empty, 0, 0, 2, 2, Qt::AlignCenter);
     layout->addLayout(grid, 1);
+    m_percentileNote = new QLabel(this);
+    m_percentileNote->setObjectName(QStringLiteral("percentileNote"));
+    m_percentileNote->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(m_percentileNote);
 
     retranslate();
     applyPalette();
 
     connect(m_rangeGroup, &QButtonGroup::idClicked, this, [this](int id) { setRange(static_cast<StatsRange>(id)); });
+    connect(m_resetZoom, &QAbstractButton::clicked, this, &StatisticsView::resetZoom);
     connect(m_modelBox, &QComboBox::currentIndexChanged, this, [this] {
         m_dirty = true;
         refresh();
@@ -174,6 +224,7 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
 
     if (const auto snapshot = live.snapshot())
         m_series.addSnapshot(*snapshot); // the live edge's baseline
+    m_range = rangeOfKey(Settings::load().chartRange);
     m_rangeButtons[static_cast<size_t>(m_range)]->setChecked(true);
     queryHistory();
     updateModels();
@@ -184,7 +235,7 @@ StatisticsView::~StatisticsView() = default;
 
 void StatisticsView::buildCharts()
 {
-    QChart* throughput = addChart(Throughput, QStringLiteral("throughputChart"));
+    addChart(Throughput, QStringLiteral("throughputChart"));
     const std::array<QColor, OutcomeCount> outcomeColors
         = { stateColor(TaskState::Succeeded), stateColor(TaskState::RetryWait), stateColor(TaskState::Dead), stateColor(TaskState::Cancelled) };
     const std::array<const char*, OutcomeCount> outcomeNames = { "succeeded", "retried", "dead", "cancelled" };
@@ -192,19 +243,8 @@ void StatisticsView::buildCharts()
         // Stacked: each area spans from the one below to its own running total.
         auto* upper = new QLineSeries;
         auto* lower = i == 0 ? nullptr : new QLineSeries;
-        auto* area = new QAreaSeries(upper, lower);
+        QAreaSeries* area = addArea(Throughput, upper, lower, outcomeColors[static_cast<size_t>(i)], m_valueAxes[Throughput]);
         area->setObjectName(QLatin1String(outcomeNames[static_cast<size_t>(i)]));
-        QColor fill = outcomeColors[static_cast<size_t>(i)];
-        area->setPen(QPen(fill, kLineWidth));
-        fill.setAlpha(kAreaAlpha);
-        area->setBrush(fill);
-        throughput->addSeries(area);
-        // The area does not own its lines; keep them with it.
-        upper->setParent(area);
-        if (lower)
-            lower->setParent(area);
-        area->attachAxis(m_timeAxes[Throughput]);
-        area->attachAxis(m_valueAxes[Throughput]);
         m_outcomeAreas[static_cast<size_t>(i)] = area;
         m_outcomeUpper[static_cast<size_t>(i)] = upper;
         m_outcomeLower[static_cast<size_t>(i)] = lower;
@@ -214,37 +254,50 @@ void StatisticsView::buildCharts()
     const std::array<QColor, 3> latencyColors = { kP50Color, kP95Color, kP99Color };
     const std::array<const char*, 3> latencyNames = { "p50", "p95", "p99" };
     for (size_t i = 0; i < m_latency.size(); ++i) {
-        m_latency[i] = addLine(Latency, latencyColors[i]);
+        m_latency[i] = addLine(Latency, latencyColors[i], kLineWidth);
         m_latency[i]->setObjectName(QLatin1String(latencyNames[i]));
     }
 
     QChart* depth = addChart(QueueDepth, QStringLiteral("queueDepthChart"));
     m_depth = new QLineSeries;
-    m_depthArea = new QAreaSeries(m_depth);
+    m_depthArea = addArea(QueueDepth, m_depth, nullptr, stateColor(TaskState::Queued), m_valueAxes[QueueDepth]);
     m_depthArea->setObjectName(QStringLiteral("queueDepth"));
-    QColor depthColor = stateColor(TaskState::Queued);
-    m_depthArea->setPen(QPen(depthColor, kLineWidth));
-    depthColor.setAlpha(kAreaAlpha);
-    m_depthArea->setBrush(depthColor);
-    depth->addSeries(m_depthArea);
-    m_depth->setParent(m_depthArea);
-    m_depthArea->attachAxis(m_timeAxes[QueueDepth]);
-    m_depthArea->attachAxis(m_valueAxes[QueueDepth]);
     depth->legend()->hide();
 
+    // Cost rises and falls with the tokens, so a line of it would lie on
+    // theirs: it is a light area on its own axis, added first so the token
+    // lines are drawn over it.
     QChart* tokens = addChart(Tokens, QStringLiteral("tokensChart"));
-    m_promptTokens = addLine(Tokens, kPromptColor);
-    m_promptTokens->setObjectName(QStringLiteral("promptTokens"));
-    m_completionTokens = addLine(Tokens, kCompletionColor);
-    m_completionTokens->setObjectName(QStringLiteral("completionTokens"));
     m_costAxis = addValueAxis(tokens, Qt::AlignRight);
     m_costAxis->setGridLineVisible(false);
     m_cost = new QLineSeries;
-    m_cost->setObjectName(QStringLiteral("cost"));
-    m_cost->setPen(QPen(kCostColor, kLineWidth + 0.5, Qt::DashLine));
-    tokens->addSeries(m_cost);
-    m_cost->attachAxis(m_timeAxes[Tokens]);
-    m_cost->attachAxis(m_costAxis);
+    m_costArea = addArea(Tokens, m_cost, nullptr, kCostColor, m_costAxis);
+    m_costArea->setObjectName(QStringLiteral("cost"));
+    m_costArea->setPen(Qt::NoPen);
+    QColor costFill = kCostColor;
+    costFill.setAlpha(kCostAlpha);
+    m_costArea->setBrush(costFill);
+    m_promptTokens = addLine(Tokens, kPromptColor, kTokenLineWidth);
+    m_promptTokens->setObjectName(QStringLiteral("promptTokens"));
+    m_completionTokens = addLine(Tokens, kCompletionColor, kTokenLineWidth);
+    m_completionTokens->setObjectName(QStringLiteral("completionTokens"));
+}
+
+QAreaSeries* StatisticsView::addArea(Chart which, QLineSeries* upper, QLineSeries* lower, const QColor& color, QValueAxis* valueAxis)
+{
+    auto* area = new QAreaSeries(upper, lower);
+    area->setPen(QPen(color, kLineWidth));
+    QColor fill = color;
+    fill.setAlpha(kAreaAlpha);
+    area->setBrush(fill);
+    m_views[which]->chart()->addSeries(area);
+    // The area does not own its lines; keep them with it.
+    upper->setParent(area);
+    if (lower)
+        lower->setParent(area);
+    area->attachAxis(m_timeAxes[which]);
+    area->attachAxis(valueAxis);
+    return area;
 }
 
 QChart* StatisticsView::addChart(Chart which, const QString& name)
@@ -285,10 +338,10 @@ QValueAxis* StatisticsView::addValueAxis(QChart* chart, Qt::Alignment side)
     return axis;
 }
 
-QLineSeries* StatisticsView::addLine(Chart which, const QColor& color)
+QLineSeries* StatisticsView::addLine(Chart which, const QColor& color, double width)
 {
     auto* line = new QLineSeries;
-    line->setPen(QPen(color, kLineWidth));
+    line->setPen(QPen(color, width));
     m_views[which]->chart()->addSeries(line);
     line->attachAxis(m_timeAxes[which]);
     line->attachAxis(m_valueAxes[which]);
@@ -309,6 +362,15 @@ void StatisticsView::retranslate()
     }
     m_modelLabel->setText(tr("&Model:"));
     m_modelBox->setItemText(0, tr("All models"));
+    m_resetZoom->setText(tr("Reset zoom"));
+    m_resetZoom->setToolTip(tr("Drag across a chart to zoom in on that time; a right-click or Esc shows the whole range again"));
+    m_percentileNote->setText(tr("Percentiles are estimated from a latency histogram with fixed buckets, interpolated within a bucket "
+                                 "and capped at the slowest call seen."));
+    const QString noCalls = tr("No calls in this range yet");
+    m_chartEmpty[Throughput]->setText(noCalls);
+    m_chartEmpty[Latency]->setText(noCalls);
+    m_chartEmpty[QueueDepth]->setText(tr("No tasks waited in this range"));
+    m_chartEmpty[Tokens]->setText(noCalls);
 
     m_summary[SumSucceeded].caption->setText(tr("Succeeded"));
     m_summary[SumFailed].caption->setText(tr("Failed attempts"));
@@ -329,7 +391,7 @@ void StatisticsView::retranslate()
     m_depthArea->setName(tr("waiting tasks"));
     m_promptTokens->setName(tr("prompt tokens"));
     m_completionTokens->setName(tr("completion tokens"));
-    m_cost->setName(tr("cost (right axis)"));
+    m_costArea->setName(tr("cost (right axis)"));
     m_relabelTime = true;
     m_views[QueueDepth]->chart()->setTitle(tr("Queue depth (tasks waiting)"));
     updateAxes();
@@ -362,7 +424,6 @@ void StatisticsView::applyPalette()
             axis->setLinePenColor(line);
         }
     }
-    m_empty->setBackgroundRole(QPalette::Base);
 }
 
 void StatisticsView::changeEvent(QEvent* event)
@@ -399,6 +460,10 @@ void StatisticsView::setRange(StatsRange range)
     if (range == m_range)
         return;
     m_range = range;
+    Settings settings = Settings::load();
+    settings.chartRange = QLatin1String(kRangeKeys[static_cast<size_t>(range)]);
+    settings.save();
+    resetZoom();
     queryHistory();
     refresh();
 }
@@ -477,6 +542,8 @@ void StatisticsView::tick()
         m_series.prune(window.fromMs);
         m_dirty = true;
     }
+    if (m_zoom && m_zoom->toMs <= window.fromMs)
+        resetZoom(); // all of it has left the range
     queryTail();
     updateModels();
     if (m_dirty && isVisible())
@@ -537,7 +604,7 @@ void StatisticsView::refresh()
         const qint64 startMs = m_window.startOf(static_cast<int>(i));
         const auto start = static_cast<double>(startMs);
         const auto end = static_cast<double>(startMs + m_window.bucketMs);
-        const std::array<qint64, OutcomeCount> outcome = { b.counters.succeeded, b.counters.retried, b.counters.dead, b.counters.cancelled };
+        const auto outcome = outcomesOf(b.counters);
         double total = 0;
         for (int o = 0; o < OutcomeCount; ++o) {
             total += static_cast<double>(outcome[static_cast<size_t>(o)]);
@@ -604,16 +671,19 @@ void StatisticsView::refresh()
     updateAxes();
     updateSummary();
 
-    if (!m_historyError.isEmpty()) {
-        m_empty->setText(tr("Statistics could not be read: %1").arg(m_historyError));
-        m_empty->show();
-    } else if (m_historyPending && !active) {
-        m_empty->setText(tr("Loading statistics…"));
-        m_empty->show();
-    } else {
-        m_empty->setText(tr("No data yet for this range"));
-        m_empty->setVisible(!active);
-    }
+    // One line over all the charts, or one over each chart with nothing to draw.
+    QString whole;
+    if (!m_historyError.isEmpty())
+        whole = tr("Statistics could not be read: %1").arg(m_historyError);
+    else if (m_historyPending && !active)
+        whole = tr("Loading statistics…");
+    else if (!active)
+        whole = tr("No calls in this range yet");
+    m_empty->setText(whole);
+    m_empty->setVisible(!whole.isEmpty());
+    const std::array<bool, ChartCount> blank = { maxThroughput <= 0, latency[0].isEmpty(), maxDepth <= 0, maxTokens <= 0 && maxCost <= 0 };
+    for (size_t c = 0; c < blank.size(); ++c)
+        m_chartEmpty[c]->setVisible(whole.isEmpty() && blank[c]);
     m_dirty = false;
     emit refreshed();
 }
@@ -621,12 +691,13 @@ void StatisticsView::refresh()
 void StatisticsView::updateAxes()
 {
     // Labels sit on round local times; they change only as the window moves on.
-    const QList<qint64> ticks = timeTicks(m_range, m_window);
-    const bool relabel = ticks != m_ticks || m_relabelTime;
+    const TimeSpan span = shown();
+    const TimeTicks ticks = timeTicks(span.fromMs, span.toMs);
+    const bool relabel = ticks.at != m_ticks || m_relabelTime;
     QStringList labels;
     if (relabel) {
-        const QString format = timeFormat(m_range);
-        for (const qint64 t : ticks)
+        const QString format = ticks.stepMs >= kDayMs ? QStringLiteral("MM-dd") : QStringLiteral("HH:mm");
+        for (const qint64 t : ticks.at)
             labels.append(QLocale().toString(QDateTime::fromMSecsSinceEpoch(t), format));
     }
     for (QCategoryAxis* axis : m_timeAxes) {
@@ -634,13 +705,13 @@ void StatisticsView::updateAxes()
             const QStringList old = axis->categoriesLabels();
             for (const QString& label : old)
                 axis->remove(label);
-            for (qsizetype i = 0; i < ticks.size(); ++i)
-                axis->append(labels[i], static_cast<double>(ticks[i]));
+            for (qsizetype i = 0; i < ticks.at.size(); ++i)
+                axis->append(labels[i], static_cast<double>(ticks.at[i]));
         }
-        axis->setStartValue(static_cast<double>(m_window.fromMs));
-        axis->setRange(static_cast<double>(m_window.fromMs), static_cast<double>(m_window.toMs));
+        axis->setStartValue(static_cast<double>(span.fromMs));
+        axis->setRange(static_cast<double>(span.fromMs), static_cast<double>(span.toMs));
     }
-    m_ticks = ticks;
+    m_ticks = ticks.at;
     m_relabelTime = false;
     QString per;
     switch (m_range) {
@@ -674,6 +745,182 @@ void StatisticsView::updateSummary()
     m_summary[SumTokens].value->setToolTip(tr("Prompt %1, completion %2").arg(Text::count(total.promptTokens), Text::count(total.completionTokens)));
     m_summary[SumCost].value->setText(Text::money(total.costUsd));
     m_summary[SumRate].value->setText(rateText(finished / seconds));
+}
+
+StatisticsView::TimeSpan StatisticsView::shown() const
+{
+    return m_zoom.value_or(TimeSpan { m_window.fromMs, m_window.toMs });
+}
+
+void StatisticsView::setZoom(qint64 fromMs, qint64 toMs)
+{
+    // Inside the window and at least a bucket wide (less shows part of one flat step).
+    const qint64 span = std::clamp(std::abs(toMs - fromMs), m_window.bucketMs, m_window.spanMs());
+    const qint64 from = std::clamp(std::min(fromMs, toMs), m_window.fromMs, m_window.toMs - span);
+    m_zoom = TimeSpan { from, from + span };
+    m_resetZoom->setEnabled(true);
+    updateAxes();
+}
+
+void StatisticsView::resetZoom()
+{
+    if (!m_zoom)
+        return;
+    m_zoom.reset();
+    m_resetZoom->setEnabled(false);
+    updateAxes();
+}
+
+void StatisticsView::keyPressEvent(QKeyEvent* event)
+{
+    if (event->key() == Qt::Key_Escape && m_zoom) {
+        resetZoom();
+        event->accept();
+        return;
+    }
+    QWidget::keyPressEvent(event);
+}
+
+bool StatisticsView::eventFilter(QObject* watched, QEvent* event)
+{
+    const Chart which = chartOf(watched);
+    if (which != ChartCount && mouseEvent(which, event))
+        return true;
+    return QWidget::eventFilter(watched, event);
+}
+
+StatisticsView::Chart StatisticsView::chartOf(QObject* viewport) const
+{
+    for (size_t c = 0; c < m_views.size(); ++c)
+        if (m_views[c] && m_views[c]->viewport() == viewport)
+            return static_cast<Chart>(c);
+    return ChartCount;
+}
+
+QRect StatisticsView::plotRect(Chart which) const
+{
+    const QChartView* view = m_views[which];
+    return view->mapFromScene(view->chart()->mapToScene(view->chart()->plotArea())).boundingRect();
+}
+
+qint64 StatisticsView::timeAt(Chart which, int x) const
+{
+    const QRect plot = plotRect(which);
+    const TimeSpan span = shown();
+    const double frac = plot.width() > 0 ? std::clamp(static_cast<double>(x - plot.left()) / plot.width(), 0.0, 1.0) : 0;
+    return span.fromMs + qRound64(frac * static_cast<double>(span.toMs - span.fromMs));
+}
+
+bool StatisticsView::mouseEvent(Chart which, QEvent* event)
+{
+    QWidget* viewport = m_views[which]->viewport();
+    // The dragged span, across the plot area's height.
+    const auto band = [this, which](int x) {
+        const QRect plot = plotRect(which);
+        const int a = std::clamp(m_dragFromX, plot.left(), plot.right());
+        const int b = std::clamp(x, plot.left(), plot.right());
+        return QRect(QPoint(std::min(a, b), plot.top()), QPoint(std::max(a, b), plot.bottom()));
+    };
+    switch (event->type()) {
+    case QEvent::MouseButtonPress: {
+        const auto* e = static_cast<QMouseEvent*>(event);
+        const QPoint pos = e->position().toPoint();
+        if (e->button() == Qt::RightButton) {
+            resetZoom();
+            return true;
+        }
+        if (e->button() != Qt::LeftButton || !plotRect(which).contains(pos))
+            return false;
+        QToolTip::hideText();
+        m_dragFromX = pos.x();
+        delete m_rubberBand;
+        m_rubberBand = new QRubberBand(QRubberBand::Rectangle, viewport);
+        m_rubberBand->setGeometry(band(pos.x()));
+        m_rubberBand->show();
+        return true;
+    }
+    case QEvent::MouseMove: {
+        const QPoint pos = static_cast<QMouseEvent*>(event)->position().toPoint();
+        if (m_rubberBand && m_rubberBand->parent() == viewport) {
+            m_rubberBand->setGeometry(band(pos.x()));
+            return true;
+        }
+        showValues(which, pos);
+        return false;
+    }
+    case QEvent::MouseButtonRelease: {
+        const auto* e = static_cast<QMouseEvent*>(event);
+        if (e->button() != Qt::LeftButton || !m_rubberBand || m_rubberBand->parent() != viewport)
+            return false;
+        delete m_rubberBand;
+        m_rubberBand = nullptr;
+        const int fromX = std::exchange(m_dragFromX, -1);
+        const int toX = e->position().toPoint().x();
+        if (std::abs(toX - fromX) >= kMinDragPx)
+            setZoom(timeAt(which, fromX), timeAt(which, toX));
+        return true;
+    }
+    case QEvent::Leave:
+        QToolTip::hideText();
+        return false;
+    default:
+        return false;
+    }
+}
+
+void StatisticsView::showValues(Chart which, QPoint pos)
+{
+    QWidget* viewport = m_views[which]->viewport();
+    const int index = plotRect(which).contains(pos) ? m_window.indexOf(timeAt(which, pos.x())) : -1;
+    if (index < 0 || index >= m_buckets.size()) {
+        QToolTip::hideText();
+        return;
+    }
+    QToolTip::showText(viewport->mapToGlobal(pos), valuesText(which, index), viewport);
+}
+
+QString StatisticsView::valuesText(Chart which, int index) const
+{
+    const StatsBucket& b = m_buckets[index];
+    const qint64 start = m_window.startOf(index);
+    const QLocale locale;
+    const QString hhmm = QStringLiteral("HH:mm");
+    QStringList lines;
+    lines.append(QStringLiteral("%1–%2").arg(
+        locale.toString(QDateTime::fromMSecsSinceEpoch(start), m_range == StatsRange::Week ? QStringLiteral("MM-dd HH:mm") : hhmm),
+        locale.toString(QDateTime::fromMSecsSinceEpoch(start + m_window.bucketMs), hhmm)));
+    const auto add = [&lines](const QString& name, const QString& value) { lines.append(tr("%1: %2").arg(name, value)); };
+    switch (which) {
+    case Throughput: {
+        const auto outcome = outcomesOf(b.counters);
+        for (size_t o = 0; o < outcome.size(); ++o)
+            add(m_outcomeAreas[o]->name(), Text::count(outcome[o]));
+        break;
+    }
+    case Latency:
+        if (const auto q = b.quantiles()) {
+            add(m_latency[0]->name(), latencyText(q->p50));
+            add(m_latency[1]->name(), latencyText(q->p95));
+            add(m_latency[2]->name(), latencyText(q->p99));
+        } else {
+            lines.append(tr("no calls"));
+        }
+        break;
+    case QueueDepth:
+        if (b.hasQueueDepth())
+            add(m_depthArea->name(), Text::count(b.queueDepth));
+        else
+            lines.append(tr("no sample"));
+        break;
+    case Tokens:
+        add(m_promptTokens->name(), Text::count(b.counters.promptTokens));
+        add(m_completionTokens->name(), Text::count(b.counters.completionTokens));
+        add(m_costArea->name(), Text::money(b.counters.costUsd));
+        break;
+    case ChartCount:
+        break;
+    }
+    return lines.join(QLatin1Char('\n'));
 }
 
 } // namespace llmsched::ui

@@ -8,12 +8,14 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QAbstractButton;
 class QButtonGroup;
 class QComboBox;
 class QLabel;
+class QRubberBand;
 class QAreaSeries;
 class QCategoryAxis;
 class QChart;
@@ -31,7 +33,10 @@ class LiveState;
 // model or all. History comes asynchronously from Engine::statsMinutes, the
 // live edge from LiveState's snapshots (see StatsSeries); the charts are built
 // once and only their series' points and axes change, at most once a second
-// and only while the view is visible. GUI thread.
+// and only while the view is visible. Hovering a chart shows the figures of the
+// bucket under the mouse; dragging across one zooms all of them to that time
+// span (Reset zoom, a right-click or Esc go back). The chosen range is kept in
+// the Settings. GUI thread.
 class StatisticsView final : public QWidget
 {
     Q_OBJECT
@@ -50,6 +55,16 @@ public:
     const QList<StatsBucket>& buckets() const { return m_buckets; }
     StatsWindow window() const { return m_window; }
 
+    // The time span the charts show: a zoomed-in part of the window, or none.
+    struct TimeSpan
+    {
+        qint64 fromMs = 0;
+        qint64 toMs = 0;
+    };
+    std::optional<TimeSpan> zoom() const { return m_zoom; }
+    void setZoom(qint64 fromMs, qint64 toMs);
+    void resetZoom();
+
 signals:
     // After the charts took new figures.
     void refreshed();
@@ -57,6 +72,8 @@ signals:
 protected:
     void changeEvent(QEvent* event) override;
     void showEvent(QShowEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     enum Chart { Throughput, Latency, QueueDepth, Tokens, ChartCount };
@@ -65,7 +82,8 @@ private:
     void buildCharts();
     QChart* addChart(Chart which, const QString& name);
     QValueAxis* addValueAxis(QChart* chart, Qt::Alignment side);
-    QLineSeries* addLine(Chart which, const QColor& color);
+    QLineSeries* addLine(Chart which, const QColor& color, double width);
+    QAreaSeries* addArea(Chart which, QLineSeries* upper, QLineSeries* lower, const QColor& color, QValueAxis* valueAxis);
     void retranslate();
     void applyPalette();
 
@@ -77,6 +95,16 @@ private:
     void updateModels();
     void updateSummary();
     void updateAxes();
+    TimeSpan shown() const;
+
+    // Mouse over a chart: its plot area in viewport coordinates, the time at a
+    // point of it, and what the buckets hold there.
+    Chart chartOf(QObject* viewport) const;
+    QRect plotRect(Chart which) const;
+    qint64 timeAt(Chart which, int x) const; // x clamped to the plot area
+    void showValues(Chart which, QPoint pos);
+    QString valuesText(Chart which, int bucket) const;
+    bool mouseEvent(Chart which, QEvent* event);
 
     LiveState& m_live;
     StatsSeries m_series;
@@ -98,6 +126,7 @@ private:
     QLabel* m_rangeLabel = nullptr;
     QLabel* m_modelLabel = nullptr;
     QComboBox* m_modelBox = nullptr;
+    QAbstractButton* m_resetZoom = nullptr;
     struct SummaryItem
     {
         QLabel* caption = nullptr;
@@ -106,8 +135,13 @@ private:
     enum Summary { SumSucceeded, SumFailed, SumDead, SumTokens, SumCost, SumRate, SummaryCount };
     std::array<SummaryItem, SummaryCount> m_summary {};
     QLabel* m_empty = nullptr;
+    QLabel* m_percentileNote = nullptr;
 
     std::array<QChartView*, ChartCount> m_views {};
+    std::array<QLabel*, ChartCount> m_chartEmpty {}; // over a chart with nothing to draw
+    std::optional<TimeSpan> m_zoom;
+    QRubberBand* m_rubberBand = nullptr; // while dragging to zoom
+    int m_dragFromX = -1; // viewport x where the drag began; -1: none
     std::array<QCategoryAxis*, ChartCount> m_timeAxes {}; // labels on round local times
     QList<qint64> m_ticks; // where those labels are now
     bool m_relabelTime = true; // the labels' words or format changed
@@ -121,6 +155,7 @@ private:
     QLineSeries* m_depth = nullptr;
     QLineSeries* m_promptTokens = nullptr;
     QLineSeries* m_completionTokens = nullptr;
+    QAreaSeries* m_costArea = nullptr; // under the token lines
     QLineSeries* m_cost = nullptr;
 };
 

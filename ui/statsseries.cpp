@@ -3,6 +3,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace llmsched::ui {
@@ -105,26 +106,40 @@ int StatsWindow::indexOf(qint64 timeMs) const
     return static_cast<int>((timeMs - fromMs) / bucketMs);
 }
 
-QList<qint64> timeTicks(StatsRange range, const StatsWindow& window)
+TimeTicks timeTicks(qint64 fromMs, qint64 toMs)
 {
-    QList<qint64> out;
-    if (range == StatsRange::Week) {
-        const QDateTime from = QDateTime::fromMSecsSinceEpoch(window.fromMs);
-        for (QDate day = from.date(); true; day = day.addDays(1)) {
-            const qint64 midnight = day.startOfDay().toMSecsSinceEpoch();
-            if (midnight >= window.toMs)
+    constexpr qint64 kMaxTicks = 7;
+    constexpr qint64 kDayMs = 24 * kHourMs;
+    // Up to a day; longer spans, whose times of day would repeat, read by date.
+    constexpr std::array<qint64, 9> kSteps = { kStatsMinuteMs, 2 * kStatsMinuteMs, 5 * kStatsMinuteMs, 10 * kStatsMinuteMs, 15 * kStatsMinuteMs,
+        30 * kStatsMinuteMs, kHourMs, 2 * kHourMs, 4 * kHourMs };
+    TimeTicks out;
+    out.stepMs = kDayMs;
+    if (toMs - fromMs <= kDayMs) {
+        out.stepMs = kSteps.back();
+        for (const qint64 step : kSteps) {
+            if (toMs - fromMs <= kMaxTicks * step) {
+                out.stepMs = step;
                 break;
-            if (midnight >= window.fromMs)
-                out.append(midnight);
+            }
+        }
+    }
+    if (out.stepMs == kDayMs) {
+        // Local midnights: a day is not always 24 hours long.
+        for (QDate day = QDateTime::fromMSecsSinceEpoch(fromMs).date(); true; day = day.addDays(1)) {
+            const qint64 midnight = day.startOfDay().toMSecsSinceEpoch();
+            if (midnight >= toMs)
+                break;
+            if (midnight >= fromMs)
+                out.at.append(midnight);
         }
         return out;
     }
-    const qint64 step = range == StatsRange::Minutes15 ? 5 * kStatsMinuteMs : range == StatsRange::Hour ? 10 * kStatsMinuteMs : 4 * kHourMs;
     // Round in local time: the offset from UTC decides where a 4-hour step falls.
-    const qint64 offset = QDateTime::fromMSecsSinceEpoch(window.fromMs).offsetFromUtc() * 1000LL;
-    for (qint64 t = floorTo(window.fromMs + offset, step) - offset; t < window.toMs; t += step)
-        if (t >= window.fromMs)
-            out.append(t);
+    const qint64 offset = QDateTime::fromMSecsSinceEpoch(fromMs).offsetFromUtc() * 1000LL;
+    for (qint64 t = floorTo(fromMs + offset, out.stepMs) - offset; t < toMs; t += out.stepMs)
+        if (t >= fromMs)
+            out.at.append(t);
     return out;
 }
 

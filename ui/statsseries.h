@@ -39,9 +39,17 @@ struct StatsWindow
     qint64 startOf(int index) const { return fromMs + index * bucketMs; }
 };
 
-// Round local times for a time axis inside [fromMs, toMs): every 5 min
-// (15 min), 10 min (1 h), 4 h (24 h) or each midnight (7 days).
-QList<qint64> timeTicks(StatsRange range, const StatsWindow& window);
+// Round local times for a time axis inside [fromMs, toMs), `stepMs` apart:
+// the shortest step of 1, 2, 5, 10, 15, 30 min, 1, 2 or 4 h that needs at
+// most 7 of them, or each midnight for spans longer than a day. A whole range reads every 5 min
+// (15 min), 10 min (1 h), 4 h (24 h) or each midnight (7 days); a zoomed-in
+// part of it more often.
+struct TimeTicks
+{
+    QList<qint64> at;
+    qint64 stepMs = 0;
+};
+TimeTicks timeTicks(qint64 fromMs, qint64 toMs);
 
 // Latency percentiles, in seconds.
 struct LatencyQuantiles

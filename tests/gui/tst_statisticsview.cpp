@@ -2,6 +2,7 @@
 // shaping behind it (StatsSeries) on its own.
 
 #include "guitestutil.h"
+#include "settings.h"
 #include "statisticsview.h"
 #include "statsseries.h"
 #include "uiutil.h"
@@ -17,8 +18,11 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineSeries>
+#include <QSettings>
 #include <QSqlQuery>
+#include <QStandardPaths>
 #include <QTest>
+#include <QToolTip>
 #include <QTranslator>
 #include <QValueAxis>
 
@@ -136,10 +140,8 @@ QList<TaskSpec> specs(const QString& model, int n)
     return out;
 }
 
-// Rolled-up minutes as an earlier run would have left them: a day of traffic
-// that rises and falls, with some failures, latency around `latencySeconds`
-// and a queue that builds up in the busy hours.
-bool insertHistory(const QString& dbPath, const QString& model, qint64 untilMs, double perMinute, double latencySeconds)
+// Rolled-up minutes written into the store as an earlier run would have left them.
+bool insertMinutes(const QString& dbPath, const QList<MinuteStats>& rows)
 {
     testutil::RawConnection raw(dbPath, QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
     QSqlDatabase db = raw.db();
@@ -149,27 +151,87 @@ bool insertHistory(const QString& dbPath, const QString& model, qint64 untilMs, 
     q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
                              "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
                              "queue_depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    constexpr int kMinutes = 24 * 60;
-    const qint64 last = untilMs / kMinute * kMinute - kMinute;
-    for (int i = 0; i < kMinutes; ++i) {
-        const qint64 minute = last - (kMinutes - 1 - i) * kMinute;
-        const double wave = 0.55 + 0.45 * std::sin(i / 180.0) * std::cos(i / 47.0);
-        const auto succeeded = static_cast<qint64>(perMinute * wave);
-        const qint64 retried = succeeded / 20 + (i % 7 == 0 ? succeeded / 8 : 0);
-        const qint64 dead = i % 31 == 0 ? succeeded / 40 : 0;
-        const qint64 cancelled = i % 53 == 0 ? succeeded / 30 : 0;
-        Histogram h;
-        for (qint64 k = 0; k < succeeded + retried; ++k)
-            h.record(latencySeconds * (0.6 + 0.8 * wave) * (k % 50 == 0 ? 4 : 1 + (k % 7) / 10.0));
-        for (const QVariant& v : { QVariant(minute), QVariant(model), QVariant(succeeded + dead + cancelled), QVariant(succeeded),
-                 QVariant(retried + dead), QVariant(retried), QVariant(dead), QVariant(cancelled), QVariant(h.count()), QVariant(h.sum() * 1000),
-                 QVariant(QJsonDocument(h.toJson()).toJson(QJsonDocument::Compact)), QVariant(succeeded * 120), QVariant(succeeded * 380),
-                 QVariant(succeeded * 0.0009), QVariant(static_cast<qint64>(perMinute * 3 * wave * wave)) })
+    for (const MinuteStats& m : rows) {
+        const StatCounters& c = m.counters;
+        for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
+                 QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000),
+                 QVariant(QJsonDocument(m.latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(c.promptTokens), QVariant(c.completionTokens),
+                 QVariant(c.costUsd), QVariant(m.queueDepth) })
             q.addBindValue(v);
         if (!q.exec())
             return false;
     }
     return db.commit();
+}
+
+// A day of traffic up to `untilMs` that rises and falls, with some failures,
+// latency around `latencySeconds` and a queue that builds up in the busy hours.
+bool insertHistory(const QString& dbPath, const QString& model, qint64 untilMs, double perMinute, double latencySeconds)
+{
+    constexpr int kMinutes = 24 * 60;
+    const qint64 last = untilMs / kMinute * kMinute - kMinute;
+    QList<MinuteStats> rows;
+    for (int i = 0; i < kMinutes; ++i) {
+        MinuteStats m;
+        m.minuteMs = last - (kMinutes - 1 - i) * kMinute;
+        m.model = model;
+        const double wave = 0.55 + 0.45 * std::sin(i / 180.0) * std::cos(i / 47.0);
+        const auto succeeded = static_cast<qint64>(perMinute * wave);
+        const qint64 retried = succeeded / 20 + (i % 7 == 0 ? succeeded / 8 : 0);
+        StatCounters& c = m.counters;
+        c.succeeded = succeeded;
+        c.retried = retried;
+        c.dead = i % 31 == 0 ? succeeded / 40 : 0;
+        c.cancelled = i % 53 == 0 ? succeeded / 30 : 0;
+        c.submitted = succeeded + c.dead + c.cancelled;
+        c.failed = retried + c.dead;
+        c.promptTokens = succeeded * 120;
+        c.completionTokens = succeeded * 380;
+        c.costUsd = succeeded * 0.0009;
+        for (qint64 k = 0; k < succeeded + retried; ++k)
+            m.latency.record(latencySeconds * (0.6 + 0.8 * wave) * (k % 50 == 0 ? 4 : 1 + (k % 7) / 10.0));
+        m.queueDepth = static_cast<qint64>(perMinute * 3 * wave * wave);
+        rows.append(m);
+    }
+    return insertMinutes(dbPath, rows);
+}
+
+QString dbPathOf(const EngineFixture& f)
+{
+    return f.dataDir() + QStringLiteral("/") + kDatabaseFileName;
+}
+
+// Where a chart draws the point (time, value) of `series`, in its viewport's coordinates.
+QPoint pointOf(const StatisticsView& view, const char* chart, qint64 timeMs, double value, QAbstractSeries* series)
+{
+    auto* chartView = view.findChild<QChartView*>(QLatin1String(chart));
+    QChart* c = chartView->chart();
+    return chartView->mapFromScene(c->mapToScene(c->mapToPosition(QPointF(static_cast<double>(timeMs), value), series)));
+}
+
+QWidget* viewportOf(const StatisticsView& view, const char* chart)
+{
+    return view.findChild<QChartView*>(QLatin1String(chart))->viewport();
+}
+
+// The time span the charts' time axes show.
+std::pair<qint64, qint64> shownSpanOf(const StatisticsView& view, const char* chart)
+{
+    const auto axes = chartOf(view, chart)->axes(Qt::Horizontal);
+    auto* axis = qobject_cast<QValueAxis*>(axes.constFirst());
+    return { qRound64(axis->min()), qRound64(axis->max()) };
+}
+
+bool noteShown(const StatisticsView& view, const char* name)
+{
+    auto* note = view.findChild<QLabel*>(QLatin1String(name));
+    return note && note->isVisible();
+}
+
+QString noteText(const StatisticsView& view, const char* name)
+{
+    auto* note = view.findChild<QLabel*>(QLatin1String(name));
+    return note ? note->text() : QString();
 }
 
 // Labels, buttons and combo boxes on screen narrower than their text needs.
@@ -235,7 +297,12 @@ public:
             { QStringLiteral("Attempt latency (ms)"), QStringLiteral("尝试延迟（毫秒）") },
             { QStringLiteral("Attempt latency (s)"), QStringLiteral("尝试延迟（秒）") },
             { QStringLiteral("Tokens and cost, %1"), QStringLiteral("令牌与费用，%1") },
-            { QStringLiteral("No data yet for this range"), QStringLiteral("此时间范围内尚无数据") },
+            { QStringLiteral("No calls in this range yet"), QStringLiteral("此时间范围内尚无调用") },
+            { QStringLiteral("No tasks waited in this range"), QStringLiteral("此时间范围内没有任务等待") },
+            { QStringLiteral("Reset zoom"), QStringLiteral("重置缩放") },
+            { QStringLiteral("Percentiles are estimated from a latency histogram with fixed buckets, interpolated within a bucket "
+                             "and capped at the slowest call seen."),
+                QStringLiteral("百分位数由固定分桶的延迟直方图估算，在桶内插值，且不超过所见最慢的调用。") },
             { QStringLiteral("%1/s"), QStringLiteral("%1/秒") },
             { QStringLiteral("%1/min"), QStringLiteral("%1/分钟") },
         };
@@ -250,6 +317,9 @@ class TestStatisticsView : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); } // never touch the user's settings
+    void init() { QSettings().clear(); }
+
     // Data shaping, no engine.
     void windows_data();
     void windows();
@@ -258,6 +328,7 @@ private slots:
     void emptyRange();
     void liveEdgeGivesWayToRollups();
     void liveEdgeSurvivesRangeSwitchAndRestart();
+    void percentilesNeverAboveTheSlowestCall();
     void niceAxes_data();
     void niceAxes();
     void roundTimeTicks_data();
@@ -271,6 +342,12 @@ private slots:
     void historyFromRollups();
     void rendersInEnglishAndChineseUnclipped();
     void followsThePalette();
+    void hoverShowsTheValues();
+    void dragZoomsAllCharts();
+    void rangeRememberedAcrossRestarts();
+    void tokensVisibleOverCost();
+    void emptyChartsSayWhy();
+    void percentilesExplained();
 };
 
 void TestStatisticsView::windows_data()
@@ -440,6 +517,23 @@ void TestStatisticsView::liveEdgeSurvivesRangeSwitchAndRestart()
     QCOMPARE(succeededIn(s.buckets(w)), 15);
 }
 
+void TestStatisticsView::percentilesNeverAboveTheSlowestCall()
+{
+    // Issue 18: 8 tasks, the longest 1.1 s, and the chart said p99 2.4 s.
+    MinuteStats m = minuteOf(QStringLiteral("sim"), kNoon, 0);
+    for (const double seconds : { 0.95, 1.0, 1.02, 1.05, 1.06, 1.08, 1.09, 1.1 })
+        m.latency.record(seconds);
+    m.counters.succeeded = m.latency.count();
+    StatsSeries s;
+    s.reset(kMinute);
+    s.addMinutes({ m });
+    const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 30'000);
+    const auto q = s.buckets(w).constLast().quantiles();
+    QVERIFY(q);
+    QVERIFY2(q->p99 <= 1.1, qPrintable(QString::number(q->p99)));
+    QVERIFY(q->p50 >= 0.95 && q->p50 <= q->p95 && q->p95 <= q->p99);
+}
+
 void TestStatisticsView::niceAxes_data()
 {
     QTest::addColumn<double>("max");
@@ -492,8 +586,13 @@ void TestStatisticsView::roundTimeTicks()
     // Local time, away from daylight-saving changes.
     const qint64 now = QDateTime(QDate(2024, 1, 17), QTime(13, 37, 12)).toMSecsSinceEpoch();
     const StatsWindow w = StatsWindow::of(range, now);
-    const QList<qint64> t = timeTicks(range, w);
+    const QList<qint64> t = timeTicks(w.fromMs, w.toMs).at;
     QCOMPARE(t.size(), ticks);
+    QCOMPARE(timeTicks(w.fromMs, w.toMs).stepMs, everyMinutes == 0 ? 24 * kHour : everyMinutes * kMinute);
+    // Zoomed in to a tenth of the range (at least 7 minutes), the labels come more often.
+    const qint64 zoomed = std::max(w.spanMs() / 10, 7 * kMinute);
+    QVERIFY(timeTicks(w.fromMs, w.fromMs + zoomed).stepMs < timeTicks(w.fromMs, w.toMs).stepMs);
+    QVERIFY(timeTicks(w.fromMs, w.fromMs + zoomed).at.size() >= 2);
     for (const qint64 tick : t) {
         QVERIFY(tick >= w.fromMs && tick < w.toMs);
         const QTime local = QDateTime::fromMSecsSinceEpoch(tick).time();
@@ -513,6 +612,7 @@ void TestStatisticsView::chartsReceivePoints()
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QTRY_VERIFY(view.findChild<QLabel*>(QStringLiteral("emptyNote"))->isVisible());
+    QTRY_COMPARE(noteText(view, "emptyNote"), QStringLiteral("No calls in this range yet"));
 
     const auto submitted = testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 20)));
     QVERIFY(submitted);
@@ -769,6 +869,221 @@ void TestStatisticsView::followsThePalette()
             QCOMPARE(axis->labelsBrush().color(), QColor(0xe8, 0xe8, 0xe8));
         QCOMPARE(chart->animationOptions(), QChart::NoAnimation);
     }
+}
+
+void TestStatisticsView::hoverShowsTheValues()
+{
+    EngineFixture f;
+    // Four minutes ago: 42 tasks of 200 ms each, 3 waiting.
+    const qint64 minute = (QDateTime::currentMSecsSinceEpoch() - 4 * kMinute) / kMinute * kMinute;
+    QVERIFY(insertMinutes(dbPathOf(f), { minuteOf(QStringLiteral("sim"), minute, 42, 0.2, 3) }));
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
+    QCoreApplication::processEvents(); // the charts lay out their plot areas in posted events
+
+    // Over that minute in the throughput chart: its time and its tasks by outcome.
+    auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
+    QTest::mouseMove(viewportOf(view, "throughputChart"), pointOf(view, "throughputChart", minute + kMinute / 2, 20, succeeded));
+    QTRY_VERIFY(QToolTip::isVisible());
+    const QString time = QLocale().toString(QDateTime::fromMSecsSinceEpoch(minute), QStringLiteral("HH:mm"));
+    QVERIFY2(QToolTip::text().startsWith(time), qPrintable(QToolTip::text()));
+    QVERIFY2(QToolTip::text().contains(Text::state(TaskState::Succeeded) + QStringLiteral(": 42")), qPrintable(QToolTip::text()));
+    QVERIFY2(QToolTip::text().contains(Text::state(TaskState::Dead) + QStringLiteral(": 0")), qPrintable(QToolTip::text()));
+
+    // The latency chart names its percentiles; the queue depth chart its waiting tasks.
+    auto* p50 = seriesOf<QLineSeries>(view, "latencyChart", "p50");
+    QTest::mouseMove(viewportOf(view, "latencyChart"), pointOf(view, "latencyChart", minute + kMinute / 2, p50->at(0).y(), p50));
+    QTRY_VERIFY2(QToolTip::text().contains(QStringLiteral("p99: ")), qPrintable(QToolTip::text()));
+    QVERIFY2(QToolTip::text().contains(QStringLiteral("p50: ") + Text::duration(qRound64(p50->at(0).y()))), qPrintable(QToolTip::text()));
+    auto* depth = seriesOf<QAreaSeries>(view, "queueDepthChart", "queueDepth");
+    QTest::mouseMove(viewportOf(view, "queueDepthChart"), pointOf(view, "queueDepthChart", minute + kMinute / 2, 1, depth));
+    QTRY_VERIFY2(QToolTip::text().contains(depth->name() + QStringLiteral(": 3")), qPrintable(QToolTip::text()));
+
+    // Off the plot area, no figures.
+    QTest::mouseMove(viewportOf(view, "queueDepthChart"), QPoint(1, 1));
+    QTRY_VERIFY(!QToolTip::isVisible());
+}
+
+void TestStatisticsView::dragZoomsAllCharts()
+{
+    EngineFixture f;
+    const qint64 minute = (QDateTime::currentMSecsSinceEpoch() - 4 * kMinute) / kMinute * kMinute;
+    QVERIFY(insertMinutes(dbPathOf(f), { minuteOf(QStringLiteral("sim"), minute, 42, 0.2, 3) }));
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
+    QCoreApplication::processEvents();
+    auto* reset = view.findChild<QAbstractButton*>(QStringLiteral("resetZoom"));
+    QVERIFY(reset);
+    QVERIFY(!reset->isEnabled());
+    const auto names = { "throughputChart", "latencyChart", "queueDepthChart", "tokensChart" };
+    const auto whole = [&view] { return std::pair { view.window().fromMs, view.window().toMs }; };
+
+    // Drags from 5 to 10 minutes into the range, mid-height.
+    const auto drag = [&](const char* chart) {
+        const qint64 from = view.window().fromMs;
+        QAbstractSeries* series = chartOf(view, chart)->series().constFirst();
+        const double middle = qobject_cast<QValueAxis*>(chartOf(view, chart)->axes(Qt::Vertical).constFirst())->max() / 2;
+        const QPoint a = pointOf(view, chart, from + 5 * kMinute, middle, series);
+        const QPoint b = pointOf(view, chart, from + 10 * kMinute, middle, series);
+        QWidget* viewport = viewportOf(view, chart);
+        QTest::mousePress(viewport, Qt::LeftButton, {}, a);
+        QTest::mouseMove(viewport, (a + b) / 2);
+        QTest::mouseMove(viewport, b);
+        QTest::mouseRelease(viewport, Qt::LeftButton, {}, b);
+        return std::pair { from + 5 * kMinute, from + 10 * kMinute };
+    };
+    auto* countAxis = qobject_cast<QValueAxis*>(chartOf(view, "throughputChart")->axes(Qt::Vertical).constFirst());
+    const double countMax = countAxis->max();
+    const auto [fromMs, toMs] = drag("throughputChart");
+    QVERIFY(view.zoom());
+    constexpr qint64 kPixelMs = 10'000; // a few pixels' worth of time
+    QVERIFY2(std::abs(view.zoom()->fromMs - fromMs) < kPixelMs && std::abs(view.zoom()->toMs - toMs) < kPixelMs,
+        qPrintable(QStringLiteral("%1..%2").arg(view.zoom()->fromMs - fromMs).arg(view.zoom()->toMs - toMs)));
+    for (const char* name : names)
+        QCOMPARE(shownSpanOf(view, name), std::pair(view.zoom()->fromMs, view.zoom()->toMs));
+    QVERIFY(reset->isEnabled());
+    // Only the time axis zooms: the counts' axis is as it was.
+    QCOMPARE(countAxis->max(), countMax);
+
+    // Esc, a right-click or the button show the whole range again.
+    QTest::keyClick(view.findChild<QChartView*>(QStringLiteral("throughputChart")), Qt::Key_Escape); // where the drag left the focus
+    QVERIFY(!view.zoom());
+    for (const char* name : names)
+        QCOMPARE(shownSpanOf(view, name), whole());
+    QVERIFY(!reset->isEnabled());
+
+    drag("latencyChart");
+    QVERIFY(view.zoom());
+    QCOMPARE(shownSpanOf(view, "tokensChart"), std::pair(view.zoom()->fromMs, view.zoom()->toMs));
+    QTest::mouseClick(viewportOf(view, "tokensChart"), Qt::RightButton, {}, viewportOf(view, "tokensChart")->rect().center());
+    QVERIFY(!view.zoom());
+    QCOMPARE(shownSpanOf(view, "latencyChart"), whole());
+
+    drag("queueDepthChart");
+    QVERIFY(view.zoom());
+    reset->click();
+    QVERIFY(!view.zoom());
+    QCOMPARE(shownSpanOf(view, "queueDepthChart"), whole());
+
+    // A click without a drag zooms nothing.
+    const QPoint c = viewportOf(view, "throughputChart")->rect().center();
+    QTest::mouseClick(viewportOf(view, "throughputChart"), Qt::LeftButton, {}, c);
+    QVERIFY(!view.zoom());
+}
+
+void TestStatisticsView::rangeRememberedAcrossRestarts()
+{
+    EngineFixture f;
+    {
+        StatisticsView view(*f.live);
+        QCOMPARE(view.range(), StatsRange::Hour);
+        view.findChild<QAbstractButton*>(QStringLiteral("range24h"))->click();
+        QCOMPARE(view.range(), StatsRange::Day);
+    }
+    QCOMPARE(Settings::load().chartRange, QStringLiteral("24h"));
+    StatisticsView again(*f.live);
+    QCOMPARE(again.range(), StatsRange::Day);
+    QVERIFY(again.findChild<QAbstractButton*>(QStringLiteral("range24h"))->isChecked());
+    QCOMPARE(again.window().buckets, 288);
+    again.setRange(StatsRange::Minutes15);
+    QCOMPARE(Settings::load().chartRange, QStringLiteral("15m"));
+}
+
+void TestStatisticsView::tokensVisibleOverCost()
+{
+    // Cost follows the completion tokens exactly ($1 per 1,000), so on axes
+    // of their own both lines lie at the same height.
+    EngineFixture f;
+    const qint64 first = (QDateTime::currentMSecsSinceEpoch() - 9 * kMinute) / kMinute * kMinute;
+    QList<MinuteStats> rows;
+    for (int i = 0; i < 7; ++i) {
+        MinuteStats m = minuteOf(QStringLiteral("sim"), first + i * kMinute, 1);
+        m.counters.promptTokens = 300;
+        m.counters.completionTokens = i == 3 ? 1000 : 600;
+        m.counters.costUsd = static_cast<double>(m.counters.completionTokens) / 1000;
+        rows.append(m);
+    }
+    QVERIFY(insertMinutes(dbPathOf(f), rows));
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    auto* completion = seriesOf<QLineSeries>(view, "tokensChart", "completionTokens");
+    QTRY_COMPARE(maxOfY(completion), 1000.0);
+    QCoreApplication::processEvents();
+
+    // Across the minutes of 600 tokens, the completion line's colour shows in
+    // (nearly) every pixel column at its height.
+    const QImage image = view.findChild<QChartView*>(QStringLiteral("tokensChart"))->grab().toImage();
+    const QColor want = completion->pen().color();
+    const auto near = [&want](QRgb rgb) {
+        constexpr int kTolerance = 24;
+        return std::abs(qRed(rgb) - want.red()) <= kTolerance && std::abs(qGreen(rgb) - want.green()) <= kTolerance
+            && std::abs(qBlue(rgb) - want.blue()) <= kTolerance;
+    };
+    int columns = 0, seen = 0;
+    for (int i = 0; i < 7; ++i) {
+        if (i == 3)
+            continue;
+        const qint64 start = first + i * kMinute;
+        const QPoint from = pointOf(view, "tokensChart", start + kMinute / 5, 600, completion);
+        const QPoint to = pointOf(view, "tokensChart", start + 4 * kMinute / 5, 600, completion);
+        for (int x = from.x(); x <= to.x(); ++x) {
+            ++columns;
+            for (int y = from.y() - 3; y <= from.y() + 3; ++y) {
+                if (near(image.pixel(x, y))) {
+                    ++seen;
+                    break;
+                }
+            }
+        }
+    }
+    QVERIFY(columns > 50);
+    QVERIFY2(seen >= columns * 9 / 10, qPrintable(QStringLiteral("%1 of %2 columns").arg(seen).arg(columns)));
+}
+
+void TestStatisticsView::emptyChartsSayWhy()
+{
+    EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false); // stores tasks, runs none
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QTRY_VERIFY(noteShown(view, "emptyNote"));
+    QTRY_COMPARE(noteText(view, "emptyNote"), QStringLiteral("No calls in this range yet"));
+    QVERIFY(!noteShown(view, "throughputChartEmpty")); // said once for all of them
+
+    // Tasks waiting, none run: the queue chart has something to show, the others say why they have not.
+    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("sim"), 7))));
+    QTRY_VERIFY_WITH_TIMEOUT(!noteShown(view, "emptyNote"), kWaitMs);
+    QVERIFY(!noteShown(view, "queueDepthChartEmpty"));
+    for (const char* name : { "throughputChartEmpty", "latencyChartEmpty", "tokensChartEmpty" }) {
+        QVERIFY2(noteShown(view, name), name);
+        QCOMPARE(noteText(view, name), QStringLiteral("No calls in this range yet"));
+    }
+    QCOMPARE(noteText(view, "queueDepthChartEmpty"), QStringLiteral("No tasks waited in this range"));
+}
+
+void TestStatisticsView::percentilesExplained()
+{
+    EngineFixture f;
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    auto* note = view.findChild<QLabel*>(QStringLiteral("percentileNote"));
+    QVERIFY(note && note->isVisible());
+    for (const char* words : { "histogram", "fixed buckets", "interpolated", "slowest call" })
+        QVERIFY2(note->text().contains(QLatin1String(words)), words);
+    QVERIFY(note->width() >= note->sizeHint().width());
 }
 
 QTEST_MAIN(TestStatisticsView)
