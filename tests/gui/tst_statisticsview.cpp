@@ -1084,6 +1084,7 @@ void TestStatisticsView::percentilesExplained()
     for (const char* words : { "histogram", "fixed buckets", "interpolated", "slowest call" })
         QVERIFY2(note->text().contains(QLatin1String(words)), words);
     QVERIFY(note->width() >= note->sizeHint().width());
+    QVERIFY(note->toolTip().contains(QLatin1String("total time"))); // the bound for stored minutes
 }
 
 QTEST_MAIN(TestStatisticsView)
