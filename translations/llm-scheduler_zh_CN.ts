@@ -1624,10 +1624,6 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
         <translation>优先级 %1</translation>
     </message>
     <message>
-        <source>Search ID, error or input (Ctrl+F)</source>
-        <translation>搜索 ID、错误或输入（Ctrl+F）</translation>
-    </message>
-    <message>
         <source>Follow new tasks</source>
         <translation>跟随新任务</translation>
     </message>
@@ -1736,6 +1732,24 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
         <translation>
             <numerusform>已将 %n 个任务导出到 %1</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Search ID, error, input, tags, labels; tag:name, label:key=value (Ctrl+F)</source>
+        <translation>搜索 ID、错误、输入、标签、标注；tag:名称、label:键=值 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Words search the ID, error, input, tags and labels.
+tag:name shows tasks with that tag; label:key=value (or label:key) those with that label.</source>
+        <translation>输入的词会在 ID、错误、输入、标签和标注中搜索。
+tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显示带有该标注的任务。</translation>
+    </message>
+    <message>
+        <source>No tasks yet. Submit one (%1) or import a file of tasks (%2).</source>
+        <translation>还没有任务。提交一个 (%1) 或导入任务文件 (%2)。</translation>
+    </message>
+    <message>
+        <source>No tasks match %1.</source>
+        <translation>没有与 %1 匹配的任务。</translation>
     </message>
 </context>
 <context>
@@ -2044,10 +2058,6 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
         <translation>正在加载统计数据…</translation>
     </message>
     <message>
-        <source>No data yet for this range</source>
-        <translation>此时间范围内尚无数据</translation>
-    </message>
-    <message>
         <source>per minute</source>
         <translation>每分钟</translation>
     </message>
@@ -2078,6 +2088,42 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <message>
         <source>Prompt %1, completion %2</source>
         <translation>提示 %1，补全 %2</translation>
+    </message>
+    <message>
+        <source>Reset zoom</source>
+        <translation>重置缩放</translation>
+    </message>
+    <message>
+        <source>Drag across a chart to zoom in on that time; a right-click or Esc shows the whole range again</source>
+        <translation>在图表上拖动可放大该时间段；右键单击或按 Esc 恢复整个范围</translation>
+    </message>
+    <message>
+        <source>Percentiles are estimated from a latency histogram with fixed buckets, interpolated within a bucket and capped at the slowest call seen.</source>
+        <translation>百分位数由固定分桶的延迟直方图估算，在桶内插值，且不超过已观测到的最慢调用。</translation>
+    </message>
+    <message>
+        <source>Minutes already written to the store keep only their bucket counts and total time: for them the estimate is capped at the most the total time allows the slowest call to have taken.</source>
+        <translation>已写入存储的分钟只保留各桶计数和总耗时：对这些分钟，估算值不超过总耗时所允许的最慢调用时长。</translation>
+    </message>
+    <message>
+        <source>No calls in this range yet</source>
+        <translation>此时间范围内尚无调用</translation>
+    </message>
+    <message>
+        <source>No tasks waited in this range</source>
+        <translation>此时间范围内没有等待的任务</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>no calls</source>
+        <translation>无调用</translation>
+    </message>
+    <message>
+        <source>no sample</source>
+        <translation>无样本</translation>
     </message>
 </context>
 <context>
@@ -2233,6 +2279,10 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
         <source>(no output yet)</source>
         <translation>（尚无输出）</translation>
     </message>
+    <message>
+        <source>Labels: %1</source>
+        <translation>标注：%1</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::TaskTableModel</name>
@@ -2283,6 +2333,14 @@ Since start: %3 (%4 prompt and %5 completion tokens)</source>
     <message>
         <source>Sort by ID, created time, model or state</source>
         <translation>按 ID、创建时间、模型或状态排序</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>标注</translation>
     </message>
 </context>
 </TS>

@@ -376,14 +376,12 @@ void MainWindow::openSubmitDialog()
 
 void MainWindow::openImport(const QString& given)
 {
-    Settings settings = Settings::load();
     const QString path = given.isEmpty()
-        ? QFileDialog::getOpenFileName(this, tr("Import tasks"), settings.importFolder, tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"))
+        ? QFileDialog::getOpenFileName(this, tr("Import tasks"), Settings::importFolder(), tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"))
         : given;
     if (path.isEmpty())
         return;
-    settings.importFolder = QFileInfo(path).absolutePath();
-    settings.save();
+    Settings::setImportFolder(QFileInfo(path).absolutePath());
     auto* d = new ImportDialog(m_live, path, this);
     d->setAttribute(Qt::WA_DeleteOnClose);
     connect(d, &ImportDialog::finished, this, [this](const ImportReport& r) {

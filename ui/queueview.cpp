@@ -61,7 +61,9 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     for (int p = kMinPriority; p <= kMaxPriority; ++p)
         m_priority->addItem(tr("Priority %1").arg(Text::priority(p)), p);
     m_text = new QLineEdit(this);
-    m_text->setPlaceholderText(tr("Search ID, error or input (Ctrl+F)"));
+    m_text->setPlaceholderText(tr("Search ID, error, input, tags, labels; tag:name, label:key=value (Ctrl+F)"));
+    m_text->setToolTip(tr("Words search the ID, error, input, tags and labels.\n"
+                          "tag:name shows tasks with that tag; label:key=value (or label:key) those with that label."));
     m_text->setClearButtonEnabled(true);
     m_follow = new QCheckBox(tr("Follow new tasks"), this);
     m_follow->setChecked(true);
@@ -81,12 +83,14 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     m_table = new QTableView(this);
     m_table->setModel(m_model);
     setupTaskTable(m_table);
+    m_emptyHint = new EmptyHint(m_table);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->setSortingEnabled(true);
     m_table->horizontalHeader()->setSortIndicator(TaskTableModel::Id, Qt::DescendingOrder);
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->horizontalHeader()->setHighlightSections(false);
-    const QList<int> widths = { 250, 110, 110, 90, 80, 150, 90, 110, 80, 80 };
+    // Sized so the columns up to Cost fit a 1280-pixel window beside the sidebar.
+    const QList<int> widths = { 215, 100, 105, 85, 70, 145, 80, 100, 70, 75, 110, 150 };
     for (int c = 0; c < widths.size(); ++c)
         m_table->setColumnWidth(c, widths.at(c));
 
@@ -137,6 +141,7 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     });
     connect(m_table, &QWidget::customContextMenuRequested, this, &QueueView::showContextMenu);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &QueueView::updateActions);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &QueueView::updateActions); // a selected task ended
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder) {
         // Columns the store cannot order cheaply keep the current order.
         if (!TaskTableModel::isSortable(column)) {
@@ -220,7 +225,19 @@ void QueueView::applyFilter()
         f.states = { *s };
     f.model = m_modelFilter->currentData().toString();
     f.priority = m_priority->currentData().toInt();
-    f.text = m_text->text().trimmed();
+    // "tag:x" and "label:k=v" words filter on those; the rest is searched for.
+    f.tag.clear();
+    f.label.clear();
+    QStringList words;
+    for (const QString& word : m_text->text().split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        if (word.startsWith(QLatin1String("tag:")) && word.size() > 4)
+            f.tag = word.mid(4);
+        else if (word.startsWith(QLatin1String("label:")) && word.size() > 6)
+            f.label = word.mid(6);
+        else
+            words.append(word);
+    }
+    f.text = words.join(QLatin1Char(' '));
     m_keepSelection.clear();
     m_model->setFilter(f);
 }
@@ -233,6 +250,20 @@ void QueueView::updateCountLabel()
     if (m_model->isLoading())
         text += QStringLiteral(" · ") + tr("loading…");
     m_countLabel->setText(text);
+    QString hint;
+    if (n == 0 && !m_model->isLoading()) {
+        QStringList filters;
+        if (!m_text->text().trimmed().isEmpty())
+            filters << QStringLiteral("\u201c%1\u201d").arg(m_text->text().trimmed());
+        for (QComboBox* c : { m_state, m_modelFilter, m_priority })
+            if (c->currentIndex() > 0)
+                filters << c->currentText();
+        hint = filters.isEmpty() ? tr("No tasks yet. Submit one (%1) or import a file of tasks (%2).")
+                                       .arg(QKeySequence(QKeySequence::New).toString(QKeySequence::NativeText),
+                                           QKeySequence(Qt::CTRL | Qt::Key_I).toString(QKeySequence::NativeText))
+                                 : tr("No tasks match %1.").arg(filters.join(QStringLiteral(" \u00b7 ")));
+    }
+    m_emptyHint->setHint(hint);
     const qint64 fresh = m_model->newTasks();
     m_newTasks->setVisible(fresh > 0 && !m_follow->isChecked());
     if (fresh > 0)
@@ -268,10 +299,28 @@ QStringList QueueView::selectedTaskIds() const
 
 void QueueView::updateActions()
 {
-    const bool any = m_table->selectionModel()->hasSelection();
-    for (QAction* a : { m_details, m_cancel, m_retry, m_export })
+    // Cancel, priority and retry only where they apply to a selected task;
+    // rows not loaded yet, or past a thousand (a select-all of a million),
+    // count as applicable (the engine says no otherwise).
+    const QItemSelection selection = m_table->selectionModel()->selection();
+    qint64 rows = 0;
+    for (const QItemSelectionRange& r : selection)
+        rows += r.height();
+    const bool any = rows > 0;
+    bool unfinished = rows > 1000, retryable = rows > 1000;
+    for (qsizetype k = 0; k < selection.size() && rows <= 1000; ++k) {
+        for (int row = selection.at(k).top(); row <= selection.at(k).bottom(); ++row) {
+            const QVariant state = m_model->index(row, 0).data(TaskTableModel::StateRole);
+            const auto s = static_cast<TaskState>(state.toInt());
+            unfinished |= !state.isValid() || !isFinal(s);
+            retryable |= !state.isValid() || canRetry(s);
+        }
+    }
+    for (QAction* a : { m_details, m_export })
         a->setEnabled(any);
-    m_priorityMenu->setEnabled(any);
+    m_cancel->setEnabled(unfinished);
+    m_retry->setEnabled(retryable);
+    m_priorityMenu->setEnabled(unfinished);
 }
 
 void QueueView::showContextMenu(const QPoint& pos)

@@ -14,6 +14,8 @@ class QTimer;
 
 namespace llmsched::ui {
 
+class EmptyHint;
+
 class LiveState;
 class TaskTableModel;
 
@@ -77,6 +79,7 @@ private:
     QLineEdit* m_text = nullptr;
     QCheckBox* m_follow = nullptr;
     QLabel* m_countLabel = nullptr;
+    EmptyHint* m_emptyHint = nullptr;
     QPushButton* m_newTasks = nullptr;
     QTimer* m_textDebounce = nullptr;
     QTimer* m_followTimer = nullptr;

@@ -27,8 +27,6 @@ Settings Settings::load()
     o.firstRun = !s.value(QStringLiteral("engine/started")).toBool();
     o.connectUrl = s.value(QStringLiteral("connection/url")).toString();
     o.serviceOffered = s.value(QStringLiteral("connection/serviceOffered"), false).toBool();
-    o.importFolder = s.value(QStringLiteral("ui/importFolder")).toString();
-    o.chartRange = s.value(QStringLiteral("ui/chartRange")).toString();
     return o;
 }
 
@@ -47,8 +45,26 @@ void Settings::save() const
     s.setValue(QStringLiteral("engine/started"), !firstRun);
     s.setValue(QStringLiteral("connection/url"), connectUrl);
     s.setValue(QStringLiteral("connection/serviceOffered"), serviceOffered);
-    s.setValue(QStringLiteral("ui/importFolder"), importFolder);
-    s.setValue(QStringLiteral("ui/chartRange"), chartRange);
+}
+
+QString Settings::importFolder()
+{
+    return QSettings().value(QStringLiteral("ui/importFolder")).toString();
+}
+
+void Settings::setImportFolder(const QString& folder)
+{
+    QSettings().setValue(QStringLiteral("ui/importFolder"), folder);
+}
+
+QString Settings::chartRange()
+{
+    return QSettings().value(QStringLiteral("ui/chartRange")).toString();
+}
+
+void Settings::setChartRange(const QString& range)
+{
+    QSettings().setValue(QStringLiteral("ui/chartRange"), range);
 }
 
 void installTranslations(QApplication& app, const QString& language)

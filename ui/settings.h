@@ -24,11 +24,16 @@ struct Settings
     // started connected to it again. Its token is in the keychain.
     QString connectUrl;
     bool serviceOffered = false; // asked once whether to show the local service
-    QString importFolder; // where the last import came from
-    QString chartRange; // the Statistics range last chosen ("15m", "1h", "24h")
 
     static Settings load();
     void save() const;
+
+    // Remembered as they change, each on its own, so a save of the
+    // preferences above (from a copy loaded earlier) does not undo them.
+    static QString importFolder(); // where the last import came from
+    static void setImportFolder(const QString& folder);
+    static QString chartRange(); // the Statistics range last chosen: "15m", "1h", "24h", "7d"
+    static void setChartRange(const QString& range);
 };
 
 // Installs Qt's and our translations for `language` ("system": the locale's)

@@ -224,7 +224,7 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
 
     if (const auto snapshot = live.snapshot())
         m_series.addSnapshot(*snapshot); // the live edge's baseline
-    m_range = rangeOfKey(Settings::load().chartRange);
+    m_range = rangeOfKey(Settings::chartRange());
     m_rangeButtons[static_cast<size_t>(m_range)]->setChecked(true);
     queryHistory();
     updateModels();
@@ -462,9 +462,7 @@ void StatisticsView::setRange(StatsRange range)
     if (range == m_range)
         return;
     m_range = range;
-    Settings settings = Settings::load();
-    settings.chartRange = QLatin1String(kRangeKeys[static_cast<size_t>(range)]);
-    settings.save();
+    Settings::setChartRange(QLatin1String(kRangeKeys[static_cast<size_t>(range)]));
     resetZoom();
     queryHistory();
     refresh();

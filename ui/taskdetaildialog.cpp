@@ -50,6 +50,7 @@ TaskDetailDialog::TaskDetailDialog(LiveState& live, const QString& id, QWidget* 
     setWindowTitle(tr("Task %1").arg(id));
     setAttribute(Qt::WA_DeleteOnClose);
     m_summary = new QLabel(tr("Loading…"), this);
+    m_summary->setObjectName(QStringLiteral("summary"));
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setWordWrap(true);
     auto* tabs = new QTabWidget(this);
@@ -143,19 +144,21 @@ void TaskDetailDialog::showTask(const Task& t)
     lines << times;
     if (t.usage.promptTokens + t.usage.completionTokens > 0 || t.costUsd > 0)
         lines << tr("Tokens: %1 prompt + %2 completion · cost %3")
-                     .arg(Text::count(t.usage.promptTokens), Text::count(t.usage.completionTokens), Text::money(t.costUsd));
+                     .arg(Text::count(t.usage.promptTokens), Text::count(t.usage.completionTokens),
+                         Text::money(t.costUsd).toHtmlEscaped()); // "<$0.0001" is not a tag
     if (!t.endpoint.isEmpty())
         lines << tr("Endpoint: %1").arg(t.endpoint.toHtmlEscaped());
     if (!t.spec.tags.isEmpty())
         lines << tr("Tags: %1").arg(t.spec.tags.join(QStringLiteral(", ")).toHtmlEscaped());
+    if (!t.spec.labels.isEmpty())
+        lines << tr("Labels: %1").arg(Text::labels(t.spec.labels).toHtmlEscaped());
     if (!t.error.isEmpty())
         lines << QStringLiteral("<span style='color:%1'>%2</span>").arg(stateColor(TaskState::Dead).name(), t.error.toHtmlEscaped());
     m_summary->setText(lines.join(QStringLiteral("<br>")));
     m_input->setPlainText(prettyJson(t.spec.input));
     m_output->setPlainText(t.output.isEmpty() ? tr("(no output yet)") : prettyJson(t.output));
     m_cancel->setEnabled(!isFinal(t.state));
-    m_retry->setEnabled(
-        t.state == TaskState::Dead || t.state == TaskState::Cancelled || t.state == TaskState::RetryWait || t.state == TaskState::Scheduled);
+    m_retry->setEnabled(canRetry(t.state));
 }
 
 void TaskDetailDialog::showLog(const QList<TaskLogEntry>& log)

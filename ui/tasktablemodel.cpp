@@ -88,6 +88,10 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Tokens");
         case Cost:
             return tr("Cost");
+        case Tags:
+            return tr("Tags");
+        case Labels:
+            return tr("Labels");
         case Error:
             return tr("Error");
         default:
@@ -169,6 +173,8 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == Error && !t.error.isEmpty())
             return t.error;
+        if (index.column() == Tags || index.column() == Labels)
+            return data(index, Qt::DisplayRole);
         return {};
     case Qt::DisplayRole:
         break;
@@ -202,6 +208,10 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     }
     case Cost:
         return t.costUsd > 0 ? Text::money(t.costUsd) : QVariant();
+    case Tags:
+        return t.spec.tags.join(QStringLiteral(", "));
+    case Labels:
+        return Text::labels(t.spec.labels);
     case Error:
         return firstLine(t.error);
     default:

@@ -92,6 +92,14 @@ QString Text::time(qint64 ms)
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
+QString Text::labels(const QJsonObject& labels)
+{
+    QStringList parts;
+    for (auto it = labels.constBegin(); it != labels.constEnd(); ++it)
+        parts.append(it.key() + QLatin1Char('=') + it.value().toString());
+    return parts.join(QStringLiteral(", "));
+}
+
 QString Text::circuit(const QString& circuit)
 {
     if (circuit == QLatin1String("closed"))
@@ -123,6 +131,41 @@ void setupTaskTable(QTableView* table)
     table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
     table->verticalHeader()->hide();
     table->horizontalHeader()->setStretchLastSection(true);
+}
+
+EmptyHint::EmptyHint(QAbstractScrollArea* view)
+    : QLabel(view->viewport())
+{
+    setObjectName(QStringLiteral("emptyHint"));
+    setAlignment(Qt::AlignCenter);
+    setWordWrap(true);
+    setTextFormat(Qt::PlainText);
+    setForegroundRole(QPalette::PlaceholderText);
+    setAttribute(Qt::WA_TransparentForMouseEvents);
+    view->viewport()->installEventFilter(this);
+    hide();
+}
+
+void EmptyHint::setHint(const QString& text)
+{
+    setText(text);
+    setVisible(!text.isEmpty());
+    place();
+}
+
+bool EmptyHint::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::Resize)
+        place();
+    return QLabel::eventFilter(watched, event);
+}
+
+void EmptyHint::place()
+{
+    const QRect area = parentWidget()->rect();
+    const int w = std::max(100, std::min(area.width() - 40, 640));
+    const int h = std::max(heightForWidth(w), sizeHint().height());
+    setGeometry(area.center().x() - w / 2, std::max(24, area.height() / 3 - h / 2), w, h);
 }
 
 void syncModelCombo(QComboBox* combo, const EngineSnapshot& snapshot)

@@ -7,8 +7,10 @@
 #include <QFuture>
 #include <QFutureWatcher>
 #include <QKeySequence>
+#include <QLabel>
 #include <QString>
 
+class QAbstractScrollArea;
 class QAction;
 class QComboBox;
 class QTableView;
@@ -36,6 +38,7 @@ public:
     static QString money(double usd); // "$0.0123"
     static QString time(qint64 ms); // local date and time, to the second
     static QString circuit(const QString& circuit); // closed / open / half_open
+    static QString labels(const QJsonObject& labels); // "team=search, env=prod"
 };
 
 // Calls fn(result) on `context`'s thread once `future` has its result, unless
@@ -70,6 +73,21 @@ void setupTaskTable(QTableView* table);
 // Keeps a model filter combo (first item: all models, data "") in step with
 // the snapshot's models, keeping the current choice; no signals while it changes.
 void syncModelCombo(QComboBox* combo, const EngineSnapshot& snapshot);
+
+// A line of text over an empty list or table ("No tasks match ..."), hidden
+// while it says nothing; it follows the view's size. Object name "emptyHint".
+class EmptyHint final : public QLabel
+{
+public:
+    explicit EmptyHint(QAbstractScrollArea* view);
+    void setHint(const QString& text); // empty: hidden
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void place();
+};
 
 // A colour per state that reads on light and dark backgrounds.
 QColor stateColor(TaskState s);

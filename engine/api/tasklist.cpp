@@ -21,8 +21,8 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
     TaskFilter f;
     const auto value = [&q](const char* key) { return q.queryItemValue(QLatin1String(key), QUrl::FullyDecoded); };
     static const QStringList known = { QStringLiteral("state"), QStringLiteral("model"), QStringLiteral("priority"), QStringLiteral("tag"),
-        QStringLiteral("q"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("cursor"), QStringLiteral("limit"), QStringLiteral("order"),
-        QStringLiteral("include_input"), QStringLiteral("offset"), QStringLiteral("sort") };
+        QStringLiteral("label"), QStringLiteral("q"), QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("cursor"), QStringLiteral("limit"),
+        QStringLiteral("order"), QStringLiteral("include_input"), QStringLiteral("offset"), QStringLiteral("sort") };
     const auto refuse = [&c](const QString& message, const QString& field) {
         c->answerError(http::BadRequest, QStringLiteral("invalid_argument"), message, field);
         return std::nullopt;
@@ -47,6 +47,7 @@ std::optional<TaskFilter> taskFilterFromQuery(const CallPtr& c, TaskListScope sc
     }
     f.model = value("model");
     f.tag = value("tag");
+    f.label = value("label");
     f.text = value("q");
     bool ok = true;
     if (!value("priority").isEmpty()) {

@@ -115,8 +115,9 @@ struct TaskFilter
     QList<TaskState> states;
     QString model;
     int priority = -1;
-    QString tag;
-    QString text; // substring of id, error or input
+    QString tag; // tasks carrying this tag
+    QString label; // "key=value": tasks with that label; "key": with that key
+    QString text; // substring of id, error, input, tags or labels
     qint64 fromMs = 0; // created_at >= from
     qint64 toMs = 0; // created_at < to
     qint64 cursor = 0; // continue after (before, when newestFirst) this seq

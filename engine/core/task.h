@@ -35,6 +35,12 @@ constexpr bool isFinal(TaskState s)
 {
     return s == TaskState::Succeeded || s == TaskState::Dead || s == TaskState::Cancelled;
 }
+// Whether an operator's retry applies: a dead or cancelled task runs again,
+// one waiting (back-off or run_at) runs now.
+constexpr bool canRetry(TaskState s)
+{
+    return s == TaskState::Dead || s == TaskState::Cancelled || s == TaskState::RetryWait || s == TaskState::Scheduled;
+}
 
 enum class TaskKind : quint8 { Chat = 0, Completion = 1, Embedding = 2, Http = 3 };
 QString taskKindName(TaskKind k);

@@ -339,6 +339,7 @@ QUrlQuery taskFilterQuery(const TaskFilter& f)
     if (f.priority >= 0)
         add("priority", QString::number(f.priority));
     add("tag", f.tag);
+    add("label", f.label);
     add("q", f.text);
     if (f.fromMs > 0)
         add("from", msToIso(f.fromMs));

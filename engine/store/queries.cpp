@@ -240,14 +240,25 @@ TaskWhere taskWhere(const TaskFilter& f)
         w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ?)");
         w.binds << f.tag;
     }
+    if (!f.label.isEmpty()) {
+        const qsizetype eq = f.label.indexOf(QLatin1Char('='));
+        if (eq < 0) {
+            w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.labels) WHERE json_each.key = ?)");
+            w.binds << f.label;
+        } else {
+            w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.labels) WHERE json_each.key = ? AND json_each.value = ?)");
+            w.binds << f.label.left(eq) << f.label.mid(eq + 1);
+        }
+    }
     if (!f.text.isEmpty()) {
-        w.where << QStringLiteral("(id LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\' OR CAST(input AS TEXT) LIKE ? ESCAPE '\\')");
+        w.where << QStringLiteral("(id LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\' OR CAST(input AS TEXT) LIKE ? ESCAPE '\\' "
+                                  "OR CAST(tags AS TEXT) LIKE ? ESCAPE '\\' OR CAST(labels AS TEXT) LIKE ? ESCAPE '\\')");
         QString pattern = f.text;
         pattern.replace(QLatin1String("\\"), QLatin1String("\\\\"))
             .replace(QLatin1String("%"), QLatin1String("\\%"))
             .replace(QLatin1String("_"), QLatin1String("\\_"));
         pattern = QLatin1Char('%') + pattern + QLatin1Char('%');
-        w.binds << pattern << pattern << pattern;
+        w.binds << pattern << pattern << pattern << pattern << pattern;
     }
     if (f.fromMs > 0) {
         w.where << QStringLiteral("created_at >= ?");

@@ -671,7 +671,8 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
 
 QByteArray RequestGen::query(bool* clean)
 {
-    static const QList<QByteArray> keys = { "state", "model", "priority", "tag", "q", "from", "to", "cursor", "limit", "order", "include_input" };
+    static const QList<QByteArray> keys
+        = { "state", "model", "priority", "tag", "label", "q", "from", "to", "cursor", "limit", "order", "include_input" };
     QList<QByteArray> items;
     const int n = m_r.range(1, 5);
     for (int i = 0; i < n; ++i) {

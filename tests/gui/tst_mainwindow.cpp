@@ -29,6 +29,7 @@
 #include <QMessageBox>
 #include <QScopeGuard>
 #include <QTcpServer>
+#include <QTextDocument>
 #include <QPushButton>
 #include <QApplication>
 #include <QComboBox>
@@ -329,8 +330,12 @@ private slots:
 
     void taskDetailShowsInputOutputAndTimeline()
     {
-        EngineFixture f;
-        const auto r = await(f.engine->submit({ testutil::spec(QStringLiteral("sim"), 5, QStringLiteral("detail-probe")) }));
+        ModelConfig sim = testutil::simModel(QStringLiteral("sim"), 5);
+        sim.inputPricePerMTok = 0.01; // a call costs less than $0.0001, shown as "<$0.0001"
+        EngineFixture f({ sim });
+        TaskSpec spec = testutil::spec(QStringLiteral("sim"), 5, QStringLiteral("detail-probe"));
+        spec.labels = QJsonObject { { QStringLiteral("team"), QStringLiteral("search") } };
+        const auto r = await(f.engine->submit({ spec }));
         const QString id = r->constFirst().id.toString();
         QTRY_COMPARE(await(f.engine->task(id))->state, TaskState::Succeeded);
         auto* d = new ui::TaskDetailDialog(*f.live, id);
@@ -340,6 +345,12 @@ private slots:
         QVERIFY(d->findChild<QPlainTextEdit*>(QStringLiteral("input"))->toPlainText().contains(QStringLiteral("detail-probe")));
         QVERIFY(d->findChild<QPlainTextEdit*>(QStringLiteral("output"))->toPlainText().contains(QStringLiteral("choices")));
         QVERIFY(d->findChild<QTreeWidget*>()->topLevelItemCount() >= 2);
+        // What the header reads (rich text, as a user sees it).
+        QTextDocument header;
+        header.setHtml(child<QLabel>(d, "summary")->text());
+        const QString shown = header.toPlainText();
+        QVERIFY2(shown.contains(QStringLiteral("cost <$0.0001")) && shown.contains(QStringLiteral("Endpoint: ")), qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("Labels: team=search")), qPrintable(shown));
         d->close();
     }
 

@@ -205,6 +205,75 @@ private slots:
         QTRY_COMPARE(view.model()->rowCount(), 0);
     }
 
+    // Tags and labels are columns, filters (tag:x, label:k=v) and searched
+    // words; a search that finds nothing says so over the empty table.
+    void tagsAndLabelsAreColumnsAndFilters()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        ui::QueueView view(*f.live);
+        view.show();
+        auto* hint = view.findChild<QLabel*>(QStringLiteral("emptyHint"));
+        QVERIFY(hint);
+        QTRY_VERIFY(hint->isVisible());
+        QVERIFY2(hint->text().startsWith(QStringLiteral("No tasks yet")), qPrintable(hint->text()));
+
+        TaskSpec tagged = testutil::spec(QStringLiteral("sim"), 5, QStringLiteral("hi"));
+        tagged.tags = QStringList { QStringLiteral("alpha"), QStringLiteral("night-batch") };
+        tagged.labels = QJsonObject { { QStringLiteral("team"), QStringLiteral("search") } };
+        TaskSpec labelled = testutil::spec(QStringLiteral("sim"), 5, QStringLiteral("hi"));
+        labelled.labels = QJsonObject { { QStringLiteral("team"), QStringLiteral("ads") } };
+        QVERIFY(await(f.engine->submit({ tagged, labelled })));
+        submit(*f.engine, QStringLiteral("sim"), 2);
+        view.model()->refresh();
+        QTRY_COMPARE(view.model()->rowCount(), 4);
+        QTRY_VERIFY(!hint->isVisible());
+        const auto column = [&view](int row, int col) { return view.model()->index(row, col).data().toString(); };
+        QTRY_COMPARE(column(3, ui::TaskTableModel::Tags), QStringLiteral("alpha, night-batch"));
+        QCOMPARE(column(3, ui::TaskTableModel::Labels), QStringLiteral("team=search"));
+        QCOMPARE(column(2, ui::TaskTableModel::Labels), QStringLiteral("team=ads"));
+        QCOMPARE(view.model()->headerData(ui::TaskTableModel::Labels, Qt::Horizontal).toString(), QStringLiteral("Labels"));
+
+        auto* text = view.findChild<QLineEdit*>();
+        const auto search = [&view, text](const QString& words, int rows) {
+            text->setText(words);
+            emit text->returnPressed();
+            QTRY_COMPARE(view.model()->rowCount(), rows);
+        };
+        search(QStringLiteral("tag:alpha"), 1);
+        QTRY_COMPARE(column(0, ui::TaskTableModel::Labels), QStringLiteral("team=search"));
+        search(QStringLiteral("label:team=ads"), 1);
+        QTRY_COMPARE(column(0, ui::TaskTableModel::Labels), QStringLiteral("team=ads"));
+        search(QStringLiteral("label:team"), 2);
+        search(QStringLiteral("night-batch"), 1); // a plain word finds tags too
+        search(QStringLiteral("tag:alpha label:team=ads"), 0);
+        QTRY_VERIFY(hint->isVisible());
+        QVERIFY2(hint->text().startsWith(QStringLiteral("No tasks match \u201ctag:alpha label:team=ads\u201d")), qPrintable(hint->text()));
+        search(QString(), 4);
+        QTRY_VERIFY(!hint->isVisible());
+    }
+
+    // Cancel only for unfinished tasks, Retry only where the engine takes it.
+    void cancelAndRetryOnlyWhereTheyApply()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        const QStringList ids = submit(*f.engine, QStringLiteral("sim"), 2);
+        QVERIFY(await(f.engine->cancel(ids.constFirst())));
+        ui::QueueView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->taskId(1), ids.constFirst());
+        QTRY_COMPARE(stateOfRow(view.model(), 1), TaskState::Cancelled);
+        selectRow(view, 1); // cancelled
+        QVERIFY(!view.cancelAction()->isEnabled());
+        QVERIFY(view.retryAction()->isEnabled());
+        selectRow(view, 0); // queued
+        QVERIFY(view.cancelAction()->isEnabled());
+        QVERIFY(!view.retryAction()->isEnabled());
+        // The selected task ends while selected: Cancel goes grey.
+        QVERIFY(await(f.engine->cancel(ids.constLast())));
+        QTRY_VERIFY(!view.cancelAction()->isEnabled());
+        QVERIFY(view.retryAction()->isEnabled());
+    }
+
     void priorityMenuAndExportActOnTheSelection()
     {
         EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);

@@ -915,6 +915,24 @@ void TestApi::listFiltersAndPaging()
         QCOMPARE(seen.size(), 7);
         QCOMPARE(QSet<QString>(seen.cbegin(), seen.cend()), QSet<QString>(all.cbegin(), all.cend()));
     }
+
+    // Tags and labels: filters of their own, and the search finds them.
+    const QString tagged = submit(QStringLiteral("held"),
+        { { QStringLiteral("tags"), QJsonArray { QStringLiteral("alpha"), QStringLiteral("beta") } },
+            { QStringLiteral("labels"), QJsonObject { { QStringLiteral("team"), QStringLiteral("search") } } } });
+    const QString labelled = submit(QStringLiteral("held"),
+        { { QStringLiteral("labels"),
+            QJsonObject { { QStringLiteral("team"), QStringLiteral("ads") }, { QStringLiteral("env"), QStringLiteral("prod") } } } });
+    QCOMPARE(ids(QStringLiteral("?tag=alpha")), (QSet<QString> { tagged }));
+    QCOMPARE(ids(QStringLiteral("?tag=alp")).size(), 0); // a tag is matched whole
+    QCOMPARE(ids(QStringLiteral("?label=team%3Dsearch")), (QSet<QString> { tagged }));
+    QCOMPARE(ids(QStringLiteral("?label=team")), (QSet<QString> { tagged, labelled }));
+    QCOMPARE(ids(QStringLiteral("?label=env%3Dprod&model=held")), (QSet<QString> { labelled }));
+    QCOMPARE(ids(QStringLiteral("?label=env%3Dtest")).size(), 0);
+    QCOMPARE(ids(QStringLiteral("?q=beta")), (QSet<QString> { tagged }));
+    QCOMPARE(ids(QStringLiteral("?q=ads")), (QSet<QString> { labelled }));
+    const Response counted = call("GET", QStringLiteral("/api/v1/tasks/count?label=team"), m_viewer.secret);
+    QCOMPARE(counted.json().value(QLatin1String("count")).toInteger(), 2);
 }
 
 void TestApi::patchCancelRetryAndLog()
