@@ -71,6 +71,23 @@
     </message>
 </context>
 <context>
+    <name>llmsched::ui::LogsView</name>
+    <message numerus="yes">
+        <source>succeeded after %Ln attempt(s)</source>
+        <translation>
+            <numerusform>succeeded after %Ln attempt</numerusform>
+            <numerusform>succeeded after %Ln attempts</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>dead after %Ln attempt(s): %1</source>
+        <translation>
+            <numerusform>dead after %Ln attempt: %1</numerusform>
+            <numerusform>dead after %Ln attempts: %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>llmsched::ui::MainWindow</name>
     <message numerus="yes">
         <source>%n task(s) moved to the dead-letter queue</source>

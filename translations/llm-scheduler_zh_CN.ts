@@ -523,10 +523,6 @@
         <translation>仅错误</translation>
     </message>
     <message>
-        <source>Filter lines</source>
-        <translation>筛选行</translation>
-    </message>
-    <message>
         <source>Follow</source>
         <translation>跟随</translation>
     </message>
@@ -535,8 +531,90 @@
         <translation>有新行时自动滚动到新行</translation>
     </message>
     <message>
-        <source>No log lines yet.</source>
-        <translation>暂无日志。</translation>
+        <source>All sources</source>
+        <translation>所有来源</translation>
+    </message>
+    <message>
+        <source>Task events</source>
+        <translation>任务事件</translation>
+    </message>
+    <message>
+        <source>Program log</source>
+        <translation>程序日志</translation>
+    </message>
+    <message>
+        <source>Task events: submitted, started, retried, dead, cancelled.
+Program log: the engine, store, providers and REST server of this program, and a server&apos;s notifications.</source>
+        <translation>任务事件：已提交、已开始、重试、死信、已取消。
+程序日志：本程序的引擎、存储、提供方和 REST 服务器，以及服务器的通知。</translation>
+    </message>
+    <message>
+        <source>Filter lines (a task ID, a model, a word)</source>
+        <translation>筛选行（任务 ID、模型或任意词）</translation>
+    </message>
+    <message>
+        <source>No lines yet: task events and the program&apos;s messages appear here as they happen.</source>
+        <translation>还没有内容：任务事件和程序消息发生时会显示在这里。</translation>
+    </message>
+    <message>
+        <source>submitted to %1 at priority %2</source>
+        <translation>已提交到 %1，优先级 %2</translation>
+    </message>
+    <message>
+        <source>started, attempt %1</source>
+        <translation>已开始，第 %1 次尝试</translation>
+    </message>
+    <message numerus="yes">
+        <source>succeeded after %Ln attempt(s)</source>
+        <translation>
+            <numerusform>经 %Ln 次尝试后成功</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>attempt %1 failed, will retry: %2</source>
+        <translation>第 %1 次尝试失败，将重试：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>dead after %Ln attempt(s): %1</source>
+        <translation>
+            <numerusform>经 %Ln 次尝试后进入死信：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>back-off over, queued for attempt %1</source>
+        <translation>退避结束，已排队进行第 %1 次尝试</translation>
+    </message>
+    <message>
+        <source>due, queued</source>
+        <translation>已到期，已排队</translation>
+    </message>
+    <message>
+        <source>dependencies done, queued</source>
+        <translation>依赖已完成，已排队</translation>
+    </message>
+    <message>
+        <source>queued again (was %1)</source>
+        <translation>已重新排队（原为%1）</translation>
+    </message>
+    <message>
+        <source>back in the queue</source>
+        <translation>已回到队列</translation>
+    </message>
+    <message>
+        <source>task %1 (%2): %3</source>
+        <translation>任务 %1（%2）：%3</translation>
+    </message>
+    <message>
+        <source>%1 task events not shown (more arrived than the view keeps)</source>
+        <translation>%1 个任务事件未显示（到达的数量超过视图能保留的）</translation>
+    </message>
+    <message>
+        <source>server: %1: %2</source>
+        <translation>服务器：%1：%2</translation>
     </message>
 </context>
 <context>

@@ -1,7 +1,10 @@
 #include "logsview.h"
 
-#include "core/logcapture.h"
+#include "livestate.h"
 #include "uiutil.h"
+
+#include "client/engineclient.h"
+#include "core/logcapture.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -37,29 +40,37 @@ int severity(QtMsgType t)
     return 1;
 }
 
-QString levelTag(QtMsgType t)
+QString stamp(qint64 ms, int severity)
 {
     static const char* tags[] = { "DEBUG", "INFO ", "WARN ", "ERROR" };
-    return QLatin1String(tags[severity(t)]);
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz")) + QLatin1Char(' ') + QLatin1String(tags[severity])
+        + QLatin1Char(' ');
 }
 
 QString format(const LogCapture::Line& l)
 {
-    return QDateTime::fromMSecsSinceEpoch(l.timeMs).toString(QStringLiteral("HH:mm:ss.zzz")) + QLatin1Char(' ') + levelTag(l.type) + QLatin1Char(' ')
-        + l.category + QStringLiteral(": ") + l.message;
+    return stamp(l.timeMs, severity(l.type)) + l.category + QStringLiteral(": ") + l.message;
 }
 
 } // namespace
 
-LogsView::LogsView(QWidget* parent)
+LogsView::LogsView(LiveState* live, QWidget* parent)
     : QWidget(parent)
 {
     LogCapture::install();
+    m_source = new QComboBox(this);
+    m_source->setObjectName(QStringLiteral("source"));
+    m_source->addItem(tr("All sources"), static_cast<int>(Source::All));
+    m_source->addItem(tr("Task events"), static_cast<int>(Source::Tasks));
+    m_source->addItem(tr("Program log"), static_cast<int>(Source::Program));
+    m_source->setToolTip(tr("Task events: submitted, started, retried, dead, cancelled.\n"
+                            "Program log: the engine, store, providers and REST server of this program, and a server's notifications."));
     m_level = new QComboBox(this);
+    m_level->setObjectName(QStringLiteral("level"));
     m_level->addItems({ tr("Debug and above"), tr("Info and above"), tr("Warnings and errors"), tr("Errors only") });
     m_level->setCurrentIndex(1);
     m_filter = new QLineEdit(this);
-    m_filter->setPlaceholderText(tr("Filter lines"));
+    m_filter->setPlaceholderText(tr("Filter lines (a task ID, a model, a word)"));
     m_filter->setClearButtonEnabled(true);
     m_follow = new QCheckBox(tr("Follow"), this);
     m_follow->setChecked(true);
@@ -69,9 +80,10 @@ LogsView::LogsView(QWidget* parent)
     m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_text->setMaximumBlockCount(kMaxLines);
     m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_text->setPlaceholderText(tr("No log lines yet."));
+    m_text->setPlaceholderText(tr("No lines yet: task events and the program's messages appear here as they happen."));
 
     auto* bar = new QHBoxLayout;
+    bar->addWidget(m_source);
     bar->addWidget(m_level);
     bar->addWidget(m_filter, 1);
     bar->addWidget(m_follow);
@@ -80,6 +92,7 @@ LogsView::LogsView(QWidget* parent)
     layout->addLayout(bar);
     layout->addWidget(m_text, 1);
 
+    connect(m_source, &QComboBox::currentIndexChanged, this, &LogsView::rebuild);
     connect(m_level, &QComboBox::currentIndexChanged, this, &LogsView::rebuild);
     connect(m_filter, &QLineEdit::textChanged, this, &LogsView::rebuild);
     // Scrolling up stops following; back at the bottom follows again.
@@ -87,6 +100,19 @@ LogsView::LogsView(QWidget* parent)
         if (m_text->verticalScrollBar()->isSliderDown())
             m_follow->setChecked(v == m_text->verticalScrollBar()->maximum());
     });
+    if (live) {
+        // Every state change (LiveState keeps only each task's latest), queued
+        // here and taken in on the timer.
+        connect(&live->client(), &EngineClient::taskEvents, this, [this](const TaskEvents& events) {
+            m_pendingTasks += events;
+            if (m_pendingTasks.size() > kMaxLines) {
+                m_droppedTasks += m_pendingTasks.size() - kMaxLines;
+                m_pendingTasks.remove(0, m_pendingTasks.size() - kMaxLines);
+            }
+        });
+        if (live->client().isRemote())
+            connect(live, &LiveState::notified, this, [this](const Notification& n) { m_pendingNotes.append(n); });
+    }
     m_timer = new QTimer(this);
     m_timer->setInterval(250);
     connect(m_timer, &QTimer::timeout, this, &LogsView::poll);
@@ -99,43 +125,121 @@ void LogsView::setMinimumLevel(int index)
     m_level->setCurrentIndex(index);
 }
 
+void LogsView::setSource(Source source)
+{
+    m_source->setCurrentIndex(m_source->findData(static_cast<int>(source)));
+}
+
 void LogsView::setFilterText(const QString& text)
 {
     m_filter->setText(text);
 }
 
-bool LogsView::accepts(int type, const QString& line) const
+bool LogsView::accepts(const Entry& e) const
 {
-    if (severity(static_cast<QtMsgType>(type)) < m_level->currentIndex())
+    if (e.severity < m_level->currentIndex())
+        return false;
+    const auto source = static_cast<Source>(m_source->currentData().toInt());
+    if ((source == Source::Tasks && !e.task) || (source == Source::Program && e.task))
         return false;
     const QString f = m_filter->text();
-    return f.isEmpty() || line.contains(f, Qt::CaseInsensitive);
+    return f.isEmpty() || e.text.contains(f, Qt::CaseInsensitive);
 }
 
 void LogsView::rebuild()
 {
     m_text->clear();
-    m_lastSeq = 0;
-    poll();
+    QStringList shown;
+    for (const Entry& e : m_entries)
+        if (accepts(e))
+            shown.append(e.text);
+    if (!shown.isEmpty())
+        m_text->appendPlainText(shown.join(QLatin1Char('\n')));
+    if (m_follow->isChecked())
+        m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
+}
+
+void LogsView::add(Entry entry, QStringList& shown)
+{
+    if (accepts(entry))
+        shown.append(entry.text);
+    m_entries.push_back(std::move(entry));
+    if (m_entries.size() > static_cast<size_t>(kMaxLines))
+        m_entries.pop_front();
+}
+
+QString LogsView::taskLine(const TaskEvent& e, int* severityOut)
+{
+    int level = 1;
+    QString what;
+    if (e.created) {
+        what = tr("submitted to %1 at priority %2").arg(e.model, Text::priority(e.priority));
+        if (e.state != TaskState::Queued)
+            what += QStringLiteral(" · ") + Text::state(e.state);
+    } else {
+        switch (e.state) {
+        case TaskState::Running:
+            what = tr("started, attempt %1").arg(e.attempts);
+            break;
+        case TaskState::Succeeded:
+            what = tr("succeeded after %Ln attempt(s)", nullptr, e.attempts);
+            break;
+        case TaskState::RetryWait:
+            level = 2;
+            what = tr("attempt %1 failed, will retry: %2").arg(e.attempts).arg(e.error);
+            break;
+        case TaskState::Dead:
+            level = 3;
+            what = tr("dead after %Ln attempt(s): %1", nullptr, e.attempts).arg(e.error);
+            break;
+        case TaskState::Cancelled:
+            what = tr("cancelled");
+            break;
+        case TaskState::Queued:
+            what = e.previous == TaskState::RetryWait ? tr("back-off over, queued for attempt %1").arg(e.attempts + 1)
+                : e.previous == TaskState::Scheduled  ? tr("due, queued")
+                : e.previous == TaskState::Blocked    ? tr("dependencies done, queued")
+                : isFinal(e.previous)                 ? tr("queued again (was %1)").arg(Text::state(e.previous))
+                                                      : tr("back in the queue");
+            break;
+        default:
+            what = Text::state(e.state);
+        }
+    }
+    *severityOut = level;
+    return stamp(e.timeMs, level) + tr("task %1 (%2): %3").arg(e.id.toString(), e.model, what);
 }
 
 void LogsView::poll()
 {
-    const QList<LogCapture::Line> lines = LogCapture::since(m_lastSeq, kMaxLines);
-    if (lines.isEmpty())
-        return;
-    m_lastSeq = lines.constLast().seq;
-    QStringList out;
-    for (const LogCapture::Line& l : lines) {
-        const QString s = format(l);
-        if (accepts(l.type, s))
-            out.append(s);
+    QStringList shown;
+    for (const LogCapture::Line& l : LogCapture::since(m_lastSeq, kMaxLines)) {
+        m_lastSeq = l.seq;
+        add({ severity(l.type), false, format(l) }, shown);
     }
-    if (out.isEmpty())
+    if (m_droppedTasks > 0) {
+        add({ 2, true,
+                stamp(QDateTime::currentMSecsSinceEpoch(), 2)
+                    + tr("%1 task events not shown (more arrived than the view keeps)").arg(Text::count(m_droppedTasks)) },
+            shown);
+        m_droppedTasks = 0;
+    }
+    for (const TaskEvent& e : std::as_const(m_pendingTasks)) {
+        int level = 1;
+        QString text = taskLine(e, &level);
+        add({ level, true, std::move(text) }, shown);
+    }
+    m_pendingTasks.clear();
+    for (const Notification& n : std::as_const(m_pendingNotes)) {
+        const int level = n.kind == Notification::Kind::Error ? 3 : n.kind == Notification::Kind::Warning ? 2 : 1;
+        add({ level, false, stamp(QDateTime::currentMSecsSinceEpoch(), level) + tr("server: %1: %2").arg(n.title, n.message) }, shown);
+    }
+    m_pendingNotes.clear();
+    if (shown.isEmpty())
         return;
     QScrollBar* bar = m_text->verticalScrollBar();
     const int keep = bar->value();
-    m_text->appendPlainText(out.join(QLatin1Char('\n')));
+    m_text->appendPlainText(shown.join(QLatin1Char('\n')));
     if (m_follow->isChecked())
         bar->setValue(bar->maximum());
     else

@@ -62,7 +62,7 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     m_models = new ModelsView(live, m_stack);
     m_stats = new StatisticsView(live, m_stack);
     m_dead = new DeadLettersView(live, m_stack);
-    m_logs = new LogsView(m_stack);
+    m_logs = new LogsView(&m_live, m_stack);
     const std::array<QWidget*, 5> views = { m_queue, m_models, m_stats, m_dead, m_logs };
     const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs") };
     const QStringList icons = { QStringLiteral("view-list-details"), QStringLiteral("network-server"), QStringLiteral("office-chart-line"),

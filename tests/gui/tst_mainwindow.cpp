@@ -253,6 +253,47 @@ private slots:
         QCOMPARE(*await(f.engine->countTasks({})), 0);
     }
 
+    // Task events are lines of the Logs view, with their level: a retry is a
+    // warning, a dead task an error; filters by source and level.
+    void logsShowTaskEvents()
+    {
+        ModelConfig flaky = testutil::simModel(QStringLiteral("flaky"));
+        flaky.endpoints[0].simulation.failureRate = 1;
+        flaky.retry.maxAttempts = 2;
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")), flaky });
+        ui::LogsView view(f.live.get());
+        view.show();
+        const auto ok = await(f.engine->submit({ testutil::spec(QStringLiteral("sim"), 5, QStringLiteral("fine")) }));
+        const auto bad = await(f.engine->submit({ testutil::spec(QStringLiteral("flaky"), 1, QStringLiteral("doomed")) }));
+        const QString okId = ok->constFirst().id.toString(), badId = bad->constFirst().id.toString();
+        QTRY_COMPARE(await(f.engine->task(badId))->state, TaskState::Dead);
+        QTRY_COMPARE(await(f.engine->task(okId))->state, TaskState::Succeeded);
+        const auto shown = [&view] {
+            view.poll();
+            return view.text()->toPlainText();
+        };
+        QTRY_VERIFY2(shown().contains(QStringLiteral("task %1 (flaky): dead after 2 attempts").arg(badId)), qPrintable(shown().right(3000)));
+        const QString all = shown();
+        QVERIFY2(all.contains(QStringLiteral("INFO  task %1 (sim): submitted to sim at priority 5 (medium)").arg(okId)), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("task %1 (sim): started, attempt 1").arg(okId)), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("task %1 (sim): succeeded after 1 attempt").arg(okId)), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("WARN  task %1 (flaky): attempt 1 failed, will retry").arg(badId)), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("ERROR task %1 (flaky): dead after 2 attempts").arg(badId)), qPrintable(all));
+
+        view.setMinimumLevel(2); // warnings and errors
+        QVERIFY(!shown().contains(QStringLiteral("submitted to")));
+        QVERIFY(shown().contains(QStringLiteral("will retry")));
+        view.setSource(ui::LogsView::Source::Program);
+        QVERIFY(!shown().contains(QStringLiteral("task ")));
+        view.setSource(ui::LogsView::Source::Tasks);
+        view.setMinimumLevel(3);
+        QCOMPARE(shown().count(QLatin1Char('\n')), 0); // one line: the dead task
+        QVERIFY(shown().contains(badId));
+        view.setMinimumLevel(1);
+        view.setFilterText(okId);
+        QCOMPARE(shown().count(QLatin1Char('\n')) + 1, 3); // submitted, started, succeeded
+    }
+
     void logsFollowAndFilter()
     {
         ui::LogsView view;
