@@ -1,6 +1,7 @@
 #include "histogram.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace llmsched {
 
@@ -79,6 +80,13 @@ Histogram::Range Histogram::valueRange() const
     return r;
 }
 
+std::optional<Histogram::Range> Histogram::observedRange() const
+{
+    if (m_count == 0 || !m_observed)
+        return std::nullopt;
+    return Range { m_min, m_max };
+}
+
 double Histogram::quantile(double q) const
 {
     if (m_count == 0)
@@ -112,7 +120,7 @@ QJsonArray Histogram::toJson() const
     return a;
 }
 
-Histogram Histogram::fromJson(const QJsonArray& counts, double sum)
+Histogram Histogram::fromJson(const QJsonArray& counts, double sum, std::optional<Range> extremes)
 {
     Histogram h;
     for (int i = 0; i < kBuckets && i < counts.size(); ++i) {
@@ -121,6 +129,11 @@ Histogram Histogram::fromJson(const QJsonArray& counts, double sum)
     }
     h.m_sum = sum;
     h.m_observed = h.m_count == 0;
+    if (h.m_count > 0 && extremes && std::isfinite(extremes->low) && std::isfinite(extremes->high) && extremes->low <= extremes->high) {
+        h.m_min = extremes->low;
+        h.m_max = extremes->high;
+        h.m_observed = true;
+    }
     return h;
 }
 

@@ -5,13 +5,15 @@
 
 #include <array>
 #include <limits>
+#include <optional>
 
 namespace llmsched {
 
 // Latency histogram with fixed bucket bounds (seconds), the same bounds as the
 // Prometheus exposition, so minute rollups can be added and percentiles read.
 // Recorded here, it also knows its smallest and largest sample; loaded from
-// bucket counts and a sum (fromJson), it bounds them from those.
+// bucket counts and a sum (fromJson), it keeps the extremes given with them
+// (a stored minute's) or else bounds them from the counts and the sum.
 class Histogram
 {
 public:
@@ -39,16 +41,21 @@ public:
         double high = 0;
     };
     Range valueRange() const;
+    // The smallest and largest sample when both are known (every sample was
+    // recorded here or loaded with its extremes), for storing beside toJson().
+    std::optional<Range> observedRange() const;
 
     QJsonArray toJson() const; // bucket counts
-    static Histogram fromJson(const QJsonArray& counts, double sum);
+    // extremes: the smallest and largest sample, as observedRange gave them;
+    // ignored when not finite or low > high (the bound from the sum applies).
+    static Histogram fromJson(const QJsonArray& counts, double sum, std::optional<Range> extremes = std::nullopt);
 
 private:
     std::array<qint64, kBuckets> m_buckets {};
     qint64 m_count = 0;
     double m_sum = 0;
     // Observed extremes, meaningful while m_observed (every sample recorded
-    // here, none loaded from counts).
+    // here or loaded with its extremes, none loaded from counts alone).
     double m_min = std::numeric_limits<double>::infinity();
     double m_max = -std::numeric_limits<double>::infinity();
     bool m_observed = true;

@@ -245,11 +245,16 @@ TaskLogEntry taskLogEntryFromJson(const QJsonObject& o)
 QJsonObject minuteStatsJson(const MinuteStats& m)
 {
     const StatCounters& c = m.counters;
+    // The fastest and slowest attempt, null when not known (no attempts, or
+    // a minute stored before they were): percentiles stay within them.
+    const auto extremes = m.latency.observedRange();
     return { { QStringLiteral("minute"), msToIso(m.minuteMs) }, { QStringLiteral("model"), m.model }, { QStringLiteral("submitted"), c.submitted },
         { QStringLiteral("succeeded"), c.succeeded }, { QStringLiteral("failed"), c.failed }, { QStringLiteral("retried"), c.retried },
         { QStringLiteral("dead"), c.dead }, { QStringLiteral("cancelled"), c.cancelled }, { QStringLiteral("prompt_tokens"), c.promptTokens },
         { QStringLiteral("completion_tokens"), c.completionTokens }, { QStringLiteral("cost_usd"), c.costUsd },
         { QStringLiteral("latency_buckets"), m.latency.toJson() }, { QStringLiteral("latency_sum_seconds"), m.latency.sum() },
+        { QStringLiteral("latency_min_seconds"), extremes ? QJsonValue(extremes->low) : QJsonValue(QJsonValue::Null) },
+        { QStringLiteral("latency_max_seconds"), extremes ? QJsonValue(extremes->high) : QJsonValue(QJsonValue::Null) },
         { QStringLiteral("wait_sum_ms"), m.waitSumMs }, { QStringLiteral("queue_depth"), m.queueDepth } };
 }
 
@@ -268,7 +273,12 @@ MinuteStats minuteStatsFromJson(const QJsonObject& o)
     c.promptTokens = num(o, "prompt_tokens");
     c.completionTokens = num(o, "completion_tokens");
     c.costUsd = real(o, "cost_usd");
-    m.latency = Histogram::fromJson(o.value(QLatin1String("latency_buckets")).toArray(), real(o, "latency_sum_seconds"));
+    const QJsonValue slowest = o.value(QLatin1String("latency_max_seconds"));
+    const QJsonValue fastest = o.value(QLatin1String("latency_min_seconds"));
+    std::optional<Histogram::Range> extremes; // absent from older servers
+    if (fastest.isDouble() && slowest.isDouble())
+        extremes = Histogram::Range { fastest.toDouble(), slowest.toDouble() };
+    m.latency = Histogram::fromJson(o.value(QLatin1String("latency_buckets")).toArray(), real(o, "latency_sum_seconds"), extremes);
     m.waitSumMs = real(o, "wait_sum_ms");
     m.queueDepth = num(o, "queue_depth");
     return m;

@@ -59,6 +59,14 @@ const QList<Migration>& migrations()
                                "method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, remote TEXT, summary TEXT)"),
                 QStringLiteral("CREATE INDEX audit_log_time ON audit_log (time)"),
             } },
+        { 3, "fastest and slowest attempt per stats minute",
+            {
+                // So a stored minute's percentiles stay within its calls, as
+                // live ones do. NULL (rows written before, or no attempts):
+                // the bound from latency_sum_ms applies.
+                QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_min_ms REAL"),
+                QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_max_ms REAL"),
+            } },
     };
     return all;
 }

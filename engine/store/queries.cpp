@@ -26,6 +26,26 @@ const QString kTaskColumns
                      "session_key, endpoint, prompt_tokens, completion_tokens, cost_usd");
 constexpr int kInputColumn = 27; // input is appended last when asked for
 
+// A stats minute's latency histogram from its columns: the bucket counts
+// (JSON), the sum and, when both were stored, the fastest and slowest attempt
+// (all in ms).
+Histogram latencyFromColumns(const QVariant& buckets, const QVariant& sumMs, const QVariant& minMs, const QVariant& maxMs)
+{
+    std::optional<Histogram::Range> extremes;
+    if (!minMs.isNull() && !maxMs.isNull())
+        extremes = Histogram::Range { minMs.toDouble() / 1000.0, maxMs.toDouble() / 1000.0 };
+    return Histogram::fromJson(QJsonDocument::fromJson(buckets.toByteArray()).array(), sumMs.toDouble() / 1000.0, extremes);
+}
+
+// The extremes to store beside a histogram: NULL unless known.
+std::pair<QVariant, QVariant> latencyExtremeColumns(const Histogram& h)
+{
+    const auto r = h.observedRange();
+    if (!r)
+        return { QVariant(), QVariant() };
+    return { QVariant(r->low * 1000.0), QVariant(r->high * 1000.0) };
+}
+
 QStringList jsonStringList(const QVariant& v)
 {
     QStringList out;
@@ -383,7 +403,8 @@ Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 
     q.setForwardOnly(true);
     QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
                                  "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
-                                 "cost_usd, queue_depth FROM stats_minute WHERE minute >= ? AND minute < ?");
+                                 "cost_usd, queue_depth, latency_min_ms, latency_max_ms FROM stats_minute "
+                                 "WHERE minute >= ? AND minute < ?");
     if (!model.isEmpty())
         sql += QStringLiteral(" AND model = ?");
     sql += QStringLiteral(" ORDER BY minute, model");
@@ -405,7 +426,7 @@ Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 
         m.counters.retried = q.value(5).toLongLong();
         m.counters.dead = q.value(6).toLongLong();
         m.counters.cancelled = q.value(7).toLongLong();
-        m.latency = Histogram::fromJson(QJsonDocument::fromJson(q.value(8).toByteArray()).array(), q.value(9).toDouble() / 1000.0);
+        m.latency = latencyFromColumns(q.value(8), q.value(9), q.value(15), q.value(16));
         m.waitSumMs = q.value(10).toDouble();
         m.counters.promptTokens = q.value(11).toLongLong();
         m.counters.completionTokens = q.value(12).toLongLong();
@@ -558,32 +579,40 @@ VoidResult removeNode(QSqlDatabase& db, const QString& nodeId)
 VoidResult addStatsMinutes(QSqlDatabase& db, const std::vector<MinuteStats>& rows)
 {
     // A minute already written (a rollup at shutdown, then a restart within
-    // the same minute) gets its histogram added to, not replaced.
+    // the same minute) gets its histogram added to, not replaced: buckets
+    // added, the fastest of both fastest and the slowest of both slowest
+    // attempts (NULL when either row lacks them, e.g. written before
+    // migration 3). Merged here rather than in SQL, whose min/max of two
+    // values is spelled differently in each database.
     QSqlQuery existing(db);
-    existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms FROM stats_minute WHERE minute = ? AND model = ?"));
+    existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms, latency_min_ms, latency_max_ms FROM stats_minute "
+                                    "WHERE minute = ? AND model = ?"));
     QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
-                             "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
+                             "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth, "
+                             "latency_min_ms, latency_max_ms) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
                              "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
                              "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
                              "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
                              "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
                              "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
                              "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
-                             "queue_depth = excluded.queue_depth"));
+                             "queue_depth = excluded.queue_depth, latency_min_ms = excluded.latency_min_ms, "
+                             "latency_max_ms = excluded.latency_max_ms"));
     for (const MinuteStats& m : rows) {
         const StatCounters& c = m.counters;
         Histogram latency = m.latency;
         existing.addBindValue(m.minuteMs);
         existing.addBindValue(m.model);
         if (existing.exec() && existing.next() && !existing.value(0).isNull())
-            latency.add(Histogram::fromJson(QJsonDocument::fromJson(existing.value(0).toByteArray()).array(), existing.value(1).toDouble() / 1000.0));
+            latency.add(latencyFromColumns(existing.value(0), existing.value(1), existing.value(2), existing.value(3)));
         existing.finish();
+        const auto [minMs, maxMs] = latencyExtremeColumns(latency);
         for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
                  QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
                  QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs), QVariant(c.promptTokens),
-                 QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth) })
+                 QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth), minMs, maxMs })
             q.addBindValue(v);
         if (!q.exec())
             return queryError(q, QStringLiteral("writing statistics"));

@@ -5,6 +5,7 @@
 #include "core/timeutil.h"
 
 #include "store/migrations.h"
+#include "store/store.h"
 #include "store/storewriter.h"
 
 #include <QCryptographicHash>
@@ -36,6 +37,29 @@ QString startError(const QString& dir)
     Engine e(o);
     const VoidResult r = e.start();
     return r ? QString() : r.error().message;
+}
+
+// One minute of model m whose attempts took these many seconds.
+MinuteStats minuteOf(qint64 minuteMs, const QList<double>& seconds)
+{
+    MinuteStats m;
+    m.minuteMs = minuteMs;
+    m.model = QStringLiteral("m");
+    m.counters.succeeded = seconds.size();
+    for (double s : seconds)
+        m.latency.record(s);
+    return m;
+}
+
+// The stored minutes of model m in [fromMs, fromMs + 1 min).
+QList<MinuteStats> storedMinute(Store& store, qint64 fromMs)
+{
+    const auto rows = await(store.statsMinutes(fromMs, fromMs + 60'000, QStringLiteral("m")));
+    if (!rows) {
+        qWarning() << rows.error().message;
+        return {};
+    }
+    return *rows;
 }
 
 // Creates a store with a few tasks and closes it cleanly.
@@ -72,7 +96,100 @@ private slots:
     void checkpointsKeepTheWalBounded();
     void rowsBoundDirectlyMatchQtsRows();
     void updatesAndLogsBoundDirectlyMatchQts();
+    void storedMinutesKeepTheSlowestCall();
+    void minutesStoredBeforeMigration3StillRead();
 };
+
+// Issue 18: 8 calls whose slowest took 1.1 s read p99 2.48 s. Live
+// histograms know their slowest call; a stored minute keeps it too (migration
+// 3), so the Statistics view's history reads the same.
+void TestStore::storedMinutesKeepTheSlowestCall()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    const qint64 minute = 1'700'000'040'000;
+    {
+        auto store = Store::open({ path, QStringLiteral("node"), 1 });
+        QVERIFY2(store, qPrintable(store ? QString() : store.error().message));
+        (*store)->addStatsMinutes({ minuteOf(minute, { 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.1 }) });
+        QVERIFY((*store)->flush());
+        const QList<MinuteStats> rows = storedMinute(**store, minute);
+        QCOMPARE(rows.size(), 1);
+        const Histogram& h = rows.constFirst().latency;
+        QCOMPARE(h.count(), qint64(8));
+        QVERIFY2(h.quantile(0.99) <= 1.1, qPrintable(QString::number(h.quantile(0.99))));
+        QVERIFY(h.observedRange());
+        QCOMPARE(h.observedRange()->low, 1.05);
+        QCOMPARE(h.observedRange()->high, 1.1);
+
+        // The same minute written again (a restart within it): the fastest of
+        // both fastest and the slowest of both slowest calls.
+        (*store)->addStatsMinutes({ minuteOf(minute, { 0.2, 1.3 }) });
+        QVERIFY((*store)->flush());
+        const Histogram merged = storedMinute(**store, minute).value(0).latency;
+        QCOMPARE(merged.count(), qint64(10));
+        QVERIFY(merged.observedRange());
+        QCOMPARE(merged.observedRange()->low, 0.2);
+        QCOMPARE(merged.observedRange()->high, 1.3);
+        QVERIFY(merged.quantile(0.99) <= 1.3);
+
+        // A minute without attempts stores no extremes.
+        (*store)->addStatsMinutes({ minuteOf(minute + 60'000, {}) });
+        QVERIFY((*store)->flush());
+    }
+    RawConnection raw(path);
+    QVERIFY(raw.isOpen());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT latency_min_ms FROM stats_minute WHERE minute = %1").arg(minute)).toDouble(), 200.0);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT latency_max_ms FROM stats_minute WHERE minute = %1").arg(minute)).toDouble(), 1300.0);
+    QVERIFY(raw.scalar(QStringLiteral("SELECT latency_max_ms FROM stats_minute WHERE minute = %1").arg(minute + 60'000)).isNull());
+}
+
+// A store written before migration 3 opens, gains the columns, and its
+// minutes read as before: percentiles bounded by the sum, as they were.
+void TestStore::minutesStoredBeforeMigration3StillRead()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    const qint64 minute = 1'700'000'040'000;
+    Histogram old;
+    for (double v : { 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.1 })
+        old.record(v);
+    {
+        RawConnection raw(path);
+        QVERIFY(raw.isOpen());
+        for (const Migration& m : migrations()) {
+            if (m.version > 2)
+                break;
+            for (const QString& sql : m.statements)
+                QVERIFY2(raw.exec(sql), qPrintable(sql));
+            QVERIFY(raw.exec(QStringLiteral("INSERT INTO schema_version VALUES (%1, 'old', 0)").arg(m.version)));
+        }
+        QVERIFY(raw.exec(QStringLiteral("INSERT INTO stats_minute (minute, model, succeeded, latency_count, latency_sum_ms, latency_buckets) "
+                                        "VALUES (%1, 'm', 8, 8, %2, '%3')")
+                             .arg(minute)
+                             .arg(old.sum() * 1000.0, 0, 'g', 17)
+                             .arg(QString::fromUtf8(QJsonDocument(old.toJson()).toJson(QJsonDocument::Compact)))));
+    }
+    auto store = Store::open({ path, QStringLiteral("node"), 1 });
+    QVERIFY2(store, qPrintable(store ? QString() : store.error().message));
+    const Histogram stored = storedMinute(**store, minute).value(0).latency;
+    QCOMPARE(stored.count(), qint64(8));
+    QVERIFY(!stored.observedRange());
+    QVERIFY(stored.quantile(0.99) <= 1.45 + 1e-9); // the bound from the sum, as before
+    QVERIFY(stored.quantile(0.99) > 1.1); // (and no better: the slowest call is not known)
+
+    // Added to, it still does not know the old calls' slowest: no extremes stored.
+    (*store)->addStatsMinutes({ minuteOf(minute, { 0.2 }) });
+    QVERIFY((*store)->flush());
+    const Histogram merged = storedMinute(**store, minute).value(0).latency;
+    QCOMPARE(merged.count(), qint64(9));
+    QVERIFY(!merged.observedRange());
+    store->reset();
+    RawConnection raw(path);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT max(version) FROM schema_version")).toInt(), latestSchemaVersion());
+    QVERIFY(raw.scalar(QStringLiteral("SELECT latency_min_ms FROM stats_minute WHERE minute = %1").arg(minute)).isNull());
+    QVERIFY(raw.scalar(QStringLiteral("SELECT latency_max_ms FROM stats_minute WHERE minute = %1").arg(minute)).isNull());
+}
 
 void TestStore::freshStoreIsMigrated()
 {

@@ -81,6 +81,7 @@ private slots:
     void quantileWithinObservedValues_data();
     void quantileWithinObservedValues();
     void storedQuantileBoundedBySum();
+    void storedExtremesKeepQuantilesWithinSamples();
     void addMerges();
     void jsonRoundTrip();
     void fromJsonShortArray();
@@ -269,6 +270,47 @@ void TestHistogram::storedQuantileBoundedBySum()
     Histogram merged = recorded;
     merged.add(stored);
     QVERIFY(qAbs(merged.valueRange().high - (16.9 - 15)) < 1e-9);
+}
+
+void TestHistogram::storedExtremesKeepQuantilesWithinSamples()
+{
+    // Loaded with the extremes it had when recorded (a minute stored since
+    // migration 3), a histogram estimates as it did before it was stored:
+    // 8 calls, the slowest 1.1 s, read p99 at most 1.1 s, not 1.45 s.
+    const QList<double> values { 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.1 };
+    Histogram recorded;
+    for (double v : values)
+        recorded.record(v);
+    const auto extremes = recorded.observedRange();
+    QVERIFY(extremes);
+    QCOMPARE(extremes->low, 1.05);
+    QCOMPARE(extremes->high, 1.1);
+    const Histogram stored = Histogram::fromJson(recorded.toJson(), recorded.sum(), extremes);
+    QCOMPARE(stored.observedRange()->high, 1.1);
+    for (double q : { 0.0, 0.5, 0.95, 0.99, 1.0 })
+        QCOMPARE(stored.quantile(q), recorded.quantile(q));
+    QVERIFY(stored.quantile(0.99) <= 1.1);
+
+    // Two stored minutes added together: the fastest of the fastest, the slowest of the slowest.
+    Histogram other;
+    other.record(0.3);
+    other.record(0.7);
+    Histogram merged = Histogram::fromJson(other.toJson(), other.sum(), other.observedRange());
+    merged.add(stored);
+    QCOMPARE(merged.observedRange()->low, 0.3);
+    QCOMPARE(merged.observedRange()->high, 1.1);
+    QVERIFY(merged.quantile(1.0) <= 1.1);
+
+    // One without extremes (stored before) makes the sum's bound apply to the lot.
+    merged.add(Histogram::fromJson(recorded.toJson(), recorded.sum()));
+    QVERIFY(!merged.observedRange());
+
+    // Nothing known: none given, none recorded, or nonsense given.
+    QVERIFY(!Histogram {}.observedRange());
+    QVERIFY(!Histogram::fromJson(recorded.toJson(), recorded.sum()).observedRange());
+    QVERIFY(!Histogram::fromJson(recorded.toJson(), recorded.sum(), Histogram::Range { 2, 1 }).observedRange());
+    QVERIFY(!Histogram::fromJson(recorded.toJson(), recorded.sum(), Histogram::Range { 1, qInf() }).observedRange());
+    QVERIFY(!Histogram::fromJson(QJsonArray {}, 0, Histogram::Range { 1, 2 }).observedRange());
 }
 
 void TestHistogram::addMerges()
