@@ -903,6 +903,34 @@ Program log: the engine, store, providers and REST server of this program, and a
             <numerusform>拒绝 %Ln 行</numerusform>
         </translation>
     </message>
+    <message>
+        <source>&lt;b&gt;Welcome to LLM Scheduler&lt;/b&gt;</source>
+        <translation>&lt;b&gt;欢迎使用 LLM Scheduler&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Add a model…</source>
+        <translation>添加模型…</translation>
+    </message>
+    <message>
+        <source>Submit a task…</source>
+        <translation>提交任务…</translation>
+    </message>
+    <message>
+        <source>Import a file of tasks…</source>
+        <translation>导入任务文件…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>What moves here is a demo: the model “demo” is simulated on this computer (no API key, nothing sent anywhere) and the demo feed gives it %1 tasks a second. Turn the feed off with Demo feed in the toolbar. To run real work, add a model with your endpoint, then submit or import tasks.</source>
+        <translation>这里变化的数字来自演示：模型“demo”在本机模拟运行（无需 API 密钥，不会向外发送任何内容），演示投放每秒向它提交 %1 个任务。可在工具栏的“演示投放”中关闭。要运行真实任务，请添加一个使用您端点的模型，然后提交或导入任务。</translation>
+    </message>
+    <message>
+        <source>The model “demo” is simulated on this computer (no API key, nothing sent anywhere). To run real work, add a model with your endpoint, then submit or import tasks.</source>
+        <translation>模型“demo”在本机模拟运行（无需 API 密钥，不会向外发送任何内容）。要运行真实任务，请添加一个使用您端点的模型，然后提交或导入任务。</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ModelEditorDialog</name>

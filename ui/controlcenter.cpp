@@ -72,6 +72,7 @@ VoidResult ControlCenter::start()
     ctx.restError = m_restError;
     ctx.demo = m_demo.get();
     ctx.settings = saved;
+    ctx.welcome = s.firstRun;
     ctx.settings.connectUrl.clear();
     ctx.settings.save();
     makeWindow(ctx);

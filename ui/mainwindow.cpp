@@ -16,6 +16,7 @@
 #include "uiutil.h"
 
 #include "demofeeder.h"
+#include "glyphicons.h"
 #include "client/engineclient.h"
 
 #include <QAction>
@@ -27,6 +28,8 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
+#include <QLocale>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -65,11 +68,10 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     m_logs = new LogsView(&m_live, m_stack);
     const std::array<QWidget*, 5> views = { m_queue, m_models, m_stats, m_dead, m_logs };
     const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs") };
-    const QStringList icons = { QStringLiteral("view-list-details"), QStringLiteral("network-server"), QStringLiteral("office-chart-line"),
-        QStringLiteral("mail-mark-junk"), QStringLiteral("text-x-generic") };
+    const std::array<Glyph, 5> icons = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs };
     for (int i = 0; i < 5; ++i) {
         m_stack->addWidget(views.at(i));
-        auto* item = new QListWidgetItem(QIcon::fromTheme(icons.at(i)), names.at(i), m_nav);
+        auto* item = new QListWidgetItem(glyphIcon(icons.at(i)), names.at(i), m_nav);
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(names.at(i)).arg(i + 1));
     }
     int navWidth = 0;
@@ -90,6 +92,8 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     body->addWidget(m_stack, 1);
     auto* layout = new QVBoxLayout(central);
     layout->addWidget(m_counters);
+    if (m_context.welcome)
+        layout->addWidget(buildWelcome(central));
     layout->addLayout(body, 1);
     setCentralWidget(central);
 
@@ -163,6 +167,56 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
+// A panel above the views on the first run: what the moving numbers are, and
+// the three ways to start real work. Closes with its button.
+QWidget* MainWindow::buildWelcome(QWidget* parent)
+{
+    auto* panel = new QFrame(parent);
+    panel->setObjectName(QStringLiteral("welcome"));
+    panel->setFrameShape(QFrame::StyledPanel);
+    panel->setAutoFillBackground(true);
+    panel->setBackgroundRole(QPalette::AlternateBase);
+    auto* title = new QLabel(tr("<b>Welcome to LLM Scheduler</b>"), panel);
+    const double rate = m_context.demo && m_context.demo->isRunning() ? m_context.settings.demoRate : 0;
+    auto* text = new QLabel(rate > 0 ? tr("What moves here is a demo: the model “demo” is simulated on this computer (no API key, nothing sent "
+                                          "anywhere) and the demo feed gives it %1 tasks a second. Turn the feed off with Demo feed in the "
+                                          "toolbar. To run real work, add a model with your endpoint, then submit or import tasks.")
+                                           .arg(QLocale().toString(rate))
+                                     : tr("The model “demo” is simulated on this computer (no API key, nothing sent anywhere). "
+                                          "To run real work, add a model with your endpoint, then submit or import tasks."),
+        panel);
+    text->setObjectName(QStringLiteral("welcomeText"));
+    text->setWordWrap(true);
+    auto* addModel = new QPushButton(QIcon::fromTheme(QStringLiteral("list-add")), tr("Add a model…"), panel);
+    addModel->setObjectName(QStringLiteral("welcomeAddModel"));
+    auto* submit = new QPushButton(QIcon::fromTheme(QStringLiteral("document-new")), tr("Submit a task…"), panel);
+    submit->setObjectName(QStringLiteral("welcomeSubmit"));
+    auto* import = new QPushButton(QIcon::fromTheme(QStringLiteral("document-import")), tr("Import a file of tasks…"), panel);
+    import->setObjectName(QStringLiteral("welcomeImport"));
+    auto* close = new QPushButton(tr("Close"), panel);
+    close->setObjectName(QStringLiteral("welcomeClose"));
+    close->setFlat(true);
+    connect(addModel, &QPushButton::clicked, this, [this] {
+        showView(View::Models);
+        m_models->addModelAction()->trigger();
+    });
+    connect(submit, &QPushButton::clicked, this, [this] { openSubmitDialog(); });
+    connect(import, &QPushButton::clicked, this, [this] { openImport(); });
+    connect(close, &QPushButton::clicked, panel, &QWidget::hide);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(addModel);
+    buttons->addWidget(submit);
+    buttons->addWidget(import);
+    buttons->addStretch(1);
+    buttons->addWidget(close);
+    auto* layout = new QVBoxLayout(panel);
+    layout->addWidget(title);
+    layout->addWidget(text);
+    layout->addLayout(buttons);
+    m_welcome = panel;
+    return panel;
+}
+
 void MainWindow::buildMenus()
 {
     auto action = [this](const QString& text, const QKeySequence& key, const QString& icon, auto slot) {
@@ -181,6 +235,7 @@ void MainWindow::buildMenus()
         quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
     m_pause
         = action(tr("&Pause all"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), QStringLiteral("media-playback-pause"), [this] { togglePause(); });
+    m_pause->setIcon(glyphIcon(Glyph::Pause));
     m_demo = action(tr("&Demo feed"), QKeySequence(), QString(), [this] {
         if (m_context.demo)
             m_context.demo->setRate(m_demo->isChecked() ? std::max(0.1, m_context.settings.demoRate) : 0);
@@ -264,6 +319,11 @@ void MainWindow::buildMenus()
     bar->setObjectName(QStringLiteral("mainToolBar"));
     bar->setMovable(false);
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    submit->setIcon(glyphIcon(Glyph::Add));
+    import->setIcon(glyphIcon(Glyph::Import));
+    m_queue->cancelAction()->setIcon(glyphIcon(Glyph::Cancel));
+    m_queue->retryAction()->setIcon(glyphIcon(Glyph::Retry));
+    m_queue->refreshAction()->setIcon(glyphIcon(Glyph::Refresh));
     bar->addAction(submit);
     bar->addAction(import);
     bar->addSeparator();
@@ -272,6 +332,13 @@ void MainWindow::buildMenus()
     bar->addAction(m_queue->refreshAction());
     bar->addSeparator();
     bar->addAction(m_pause);
+    // A button shows the action's words without the mnemonic: Qt drops "&"
+    // but not the "(&S)" that CJK translations append, nor the "…".
+    for (QAction* a : bar->actions()) {
+        const auto plain = [a] { a->setIconText(Text::withoutMnemonic(a->text())); };
+        plain();
+        connect(a, &QAction::changed, a, plain);
+    }
 }
 
 void MainWindow::deliverStatus(const QString& message)
@@ -331,7 +398,7 @@ void MainWindow::updateStatus(const std::shared_ptr<const EngineSnapshot>& s)
         m_storeSize->setToolTip(client.location());
     }
     m_pause->setText(s->paused ? tr("&Resume all") : tr("&Pause all"));
-    m_pause->setIcon(QIcon::fromTheme(s->paused ? QStringLiteral("media-playback-start") : QStringLiteral("media-playback-pause")));
+    m_pause->setIcon(glyphIcon(s->paused ? Glyph::Resume : Glyph::Pause));
 
     const qint64 dead = s->states[static_cast<int>(TaskState::Dead)];
     if (m_lastDead >= 0 && dead > m_lastDead && m_tray && m_context.settings.trayNotifications) {

@@ -46,6 +46,7 @@ public:
         QString restError; // why not, when it failed to start
         DemoFeeder* demo = nullptr;
         Settings settings;
+        bool welcome = false; // the first run: say what the demo is and where to start
     };
 
     MainWindow(LiveState& live, Context context, QWidget* parent = nullptr);
@@ -63,6 +64,8 @@ public:
 
     void openSubmitDialog();
     void openImport(const QString& path = {});
+    QWidget* welcomePanel() const { return m_welcome; } // null after the first run
+    QAction* pauseAction() const { return m_pause; }
     void openTask(const QString& id);
     void openSettings();
     // File > Connect to server; `add`: a server to select (added when new).
@@ -84,6 +87,7 @@ protected:
 
 private:
     void buildMenus();
+    QWidget* buildWelcome(QWidget* parent);
     void updateStatus(const std::shared_ptr<const EngineSnapshot>& snapshot);
     // The title says which engine is shown: this computer's database, or the server.
     void updateTitle();
@@ -106,6 +110,7 @@ private:
     QLabel* m_storeSize = nullptr;
     QAction* m_pause = nullptr;
     QAction* m_demo = nullptr;
+    QWidget* m_welcome = nullptr;
     QSystemTrayIcon* m_tray = nullptr;
     qint64 m_lastDead = -1;
     qint64 m_lastDeadNotifyMs = 0;

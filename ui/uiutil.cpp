@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QTableView>
 #include <QLocale>
+#include <QRegularExpression>
 
 namespace llmsched::ui {
 
@@ -98,6 +99,20 @@ QString Text::labels(const QJsonObject& labels)
     for (auto it = labels.constBegin(); it != labels.constEnd(); ++it)
         parts.append(it.key() + QLatin1Char('=') + it.value().toString());
     return parts.join(QStringLiteral(", "));
+}
+
+QString Text::withoutMnemonic(QString text)
+{
+    static const QRegularExpression cjk(QStringLiteral("\\s*\\(&[^)]\\)"));
+    text.remove(cjk);
+    text.replace(QLatin1String("&&"), QLatin1String("\x01"));
+    text.remove(QLatin1Char('&'));
+    text.replace(QLatin1Char('\x01'), QLatin1Char('&'));
+    if (text.endsWith(QChar(0x2026)))
+        text.chop(1);
+    else if (text.endsWith(QLatin1String("...")))
+        text.chop(3);
+    return text.trimmed();
 }
 
 QString Text::circuit(const QString& circuit)

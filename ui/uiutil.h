@@ -39,6 +39,9 @@ public:
     static QString time(qint64 ms); // local date and time, to the second
     static QString circuit(const QString& circuit); // closed / open / half_open
     static QString labels(const QJsonObject& labels); // "team=search, env=prod"
+    // An action's text for a button: "&Submit task…" and "提交任务(&S)…" lose
+    // their mnemonic and the dots ("Submit task", "提交任务").
+    static QString withoutMnemonic(QString text);
 };
 
 // Calls fn(result) on `context`'s thread once `future` has its result, unless

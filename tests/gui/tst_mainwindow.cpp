@@ -29,6 +29,10 @@
 #include <QMessageBox>
 #include <QScopeGuard>
 #include <QTcpServer>
+#include <QImage>
+#include <QRegularExpression>
+#include <QToolButton>
+#include <QToolBar>
 #include <QTextDocument>
 #include <QPushButton>
 #include <QApplication>
@@ -437,6 +441,24 @@ private slots:
         const ui::CounterStrip* counters = c.window()->counterStrip();
         QTRY_VERIFY_WITH_TIMEOUT(QLocale().toLongLong(counters->valueText(ui::CounterStrip::Succeeded)) > 24, 20000);
         QVERIFY(!ui::Settings::load().firstRun);
+        // A welcome panel says what the demo is and offers the ways to start.
+        QWidget* welcome = c.window()->welcomePanel();
+        QVERIFY(welcome && !welcome->isHidden());
+        QVERIFY(child<QLabel>(welcome, "welcomeText")->text().contains(QStringLiteral("gives it 8 tasks a second")));
+        child<QPushButton>(welcome, "welcomeAddModel")->click();
+        QCOMPARE(c.window()->currentView(), ui::MainWindow::View::Models);
+        QTRY_VERIFY(QApplication::activeModalWidget() || c.window()->findChild<QDialog*>());
+        for (QDialog* d : c.window()->findChildren<QDialog*>())
+            d->reject();
+        child<QPushButton>(welcome, "welcomeClose")->click();
+        QVERIFY(welcome->isHidden());
+        // The next start is not a first run: no panel.
+        c.shutdown();
+        ui::ControlCenter::Options again = o;
+        again.settings = ui::Settings::load();
+        ui::ControlCenter second(again);
+        QVERIFY(second.start());
+        QVERIFY(!second.window()->welcomePanel());
     }
 
     void connectToServerAndBack()
@@ -621,6 +643,28 @@ private slots:
             QTRY_VERIFY2_WITH_TIMEOUT(
                 (clipped = clippedWidgets(w)).isEmpty(), qPrintable(QStringLiteral("view %1: ").arg(v) + clipped.join(QStringLiteral("; "))), 5000);
         }
+        // Toolbar buttons read as words: no "(S)" mnemonic hint, no dots.
+        static const QRegularExpression hint(QStringLiteral("\\([A-Z]\\)|&|\u2026"));
+        for (QToolButton* b : w->findChild<QToolBar*>(QStringLiteral("mainToolBar"))->findChildren<QToolButton*>())
+            QVERIFY2(!b->text().contains(hint), qPrintable(b->text()));
+        // Their icons are drawn in the theme's text colour: light ink on dark.
+        const auto ink = [w] {
+            const QImage image = w->pauseAction()->icon().pixmap(24, 24).toImage();
+            QColor strongest;
+            int alpha = 0;
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x)
+                    if (const QColor px = image.pixelColor(x, y); px.alpha() > alpha) {
+                        alpha = px.alpha();
+                        strongest = px;
+                    }
+            return alpha > 200 ? strongest.lightness() : -1;
+        };
+        ui::applyTheme(*qApp, QStringLiteral("dark"));
+        QVERIFY2(ink() > 160, qPrintable(QString::number(ink())));
+        ui::applyTheme(*qApp, QStringLiteral("light"));
+        QVERIFY2(ink() >= 0 && ink() < 90, qPrintable(QString::number(ink())));
+        ui::applyTheme(*qApp, QStringLiteral("system"));
         QApplication::removeTranslator(&translator);
     }
 };
