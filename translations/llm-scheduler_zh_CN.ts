@@ -2208,10 +2208,6 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
         <translation>百分位数由固定分桶的延迟直方图估算，在桶内插值，且不超过已观测到的最慢调用。</translation>
     </message>
     <message>
-        <source>Minutes already written to the store keep only their bucket counts and total time: for them the estimate is capped at the most the total time allows the slowest call to have taken.</source>
-        <translation>已写入存储的分钟只保留各桶计数和总耗时：对这些分钟，估算值不超过总耗时所允许的最慢调用时长。</translation>
-    </message>
-    <message>
         <source>No calls in this range yet</source>
         <translation>此时间范围内尚无调用</translation>
     </message>
@@ -2230,6 +2226,10 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
     <message>
         <source>no sample</source>
         <translation>无样本</translation>
+    </message>
+    <message>
+        <source>The store keeps each minute&apos;s fastest and slowest call. Minutes stored by older versions kept only bucket counts and total time: for them the estimate is capped at the most the total time allows the slowest call to have taken.</source>
+        <translation>存储会保留每分钟最快和最慢的调用。旧版本存储的分钟只保留了各桶计数和总耗时：对这些分钟，估算值不超过总耗时所允许的最慢调用时长。</translation>
     </message>
 </context>
 <context>

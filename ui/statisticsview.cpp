@@ -366,8 +366,9 @@ void StatisticsView::retranslate()
     m_resetZoom->setToolTip(tr("Drag across a chart to zoom in on that time; a right-click or Esc shows the whole range again"));
     m_percentileNote->setText(tr("Percentiles are estimated from a latency histogram with fixed buckets, interpolated within a bucket "
                                  "and capped at the slowest call seen."));
-    m_percentileNote->setToolTip(tr("Minutes already written to the store keep only their bucket counts and total time: for them the "
-                                    "estimate is capped at the most the total time allows the slowest call to have taken."));
+    m_percentileNote->setToolTip(tr("The store keeps each minute's fastest and slowest call. Minutes stored by older versions "
+                                    "kept only bucket counts and total time: for them the estimate is capped at the most the total "
+                                    "time allows the slowest call to have taken."));
     const QString noCalls = tr("No calls in this range yet");
     m_chartEmpty[Throughput]->setText(noCalls);
     m_chartEmpty[Latency]->setText(noCalls);
