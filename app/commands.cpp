@@ -69,8 +69,12 @@ public:
             }
         }
         engine.shutdown(0);
-        QTextStream(stdout) << "imported " << imported << " tasks from " << path << " (" << duplicates << " already present, " << rejected
-                            << " lines rejected)\n";
+        // QString, not auto: a QStringBuilder of temporaries would dangle.
+        const auto plural = [](qint64 n, const char* one, const char* many) -> QString {
+            return QString::number(n) + QLatin1Char(' ') + QLatin1String(n == 1 ? one : many);
+        };
+        QTextStream(stdout) << "imported " << plural(imported, "task", "tasks") << " from " << path << " (" << duplicates << " already present, "
+                            << plural(rejected, "line", "lines") << " rejected)\n";
         return rejected > 0 ? kExitPartly : 0;
     }
 };

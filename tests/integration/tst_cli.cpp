@@ -98,11 +98,15 @@ void TestCli::submitImportsGoodLinesAndNamesBadOnes()
                              "\n"
                              "{not json\n"
                              R"({"model":"demo","idempotency_key":"k1","input":{"messages":[{"role":"user","content":"two"}]}})"
+                             "\n"
+                             R"({"model":"nope","input":{"messages":[{"role":"user","content":"three"}]}})"
                              "\n";
     Run r = run({ QStringLiteral("--simulate"), QStringLiteral("submit"), QStringLiteral("-") }, jsonl);
     QCOMPARE(r.exitCode, 1); // some lines rejected
-    QVERIFY2(r.out.contains(QLatin1String("imported 2 tasks from - (0 already present, 1 lines rejected)")), qPrintable(r.out));
+    // An unknown model rejects its line, not the others beside it.
+    QVERIFY2(r.out.contains(QLatin1String("imported 2 tasks from - (0 already present, 2 lines rejected)")), qPrintable(r.out));
     QVERIFY2(r.err.contains(QLatin1String("line 2")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QLatin1String("line 4: model: unknown model 'nope'")), qPrintable(r.err));
 
     // The same key again is found, not stored twice.
     const QByteArray again = R"({"model":"demo","idempotency_key":"k1","input":{"messages":[{"role":"user","content":"two"}]}})"
