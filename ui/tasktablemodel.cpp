@@ -417,6 +417,12 @@ void TaskTableModel::onTaskEvents(const TaskEvents& events, qint64 created)
             t.finishedMs = e.timeMs;
         if (!e.error.isEmpty() || e.state == TaskState::Succeeded)
             t.error = e.error;
+        if (!e.endpoint.isEmpty())
+            t.endpoint = e.endpoint;
+        if (e.hasUsage) {
+            t.usage = e.usage;
+            t.costUsd = e.costUsd;
+        }
         lo = std::min(lo, row);
         hi = std::max(hi, row);
     }

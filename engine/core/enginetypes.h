@@ -33,6 +33,10 @@ struct TaskEvent
     int priority = 0;
     qint64 timeMs = 0;
     QString error;
+    QString endpoint; // when the change names it (a start)
+    bool hasUsage = false; // the change records the call's tokens and cost (an end)
+    Usage usage;
+    double costUsd = 0;
 };
 using TaskEvents = QList<TaskEvent>;
 

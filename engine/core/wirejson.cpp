@@ -179,6 +179,14 @@ QJsonObject taskEventJson(const TaskEvent& e)
         o.insert(QStringLiteral("created"), true);
     if (!e.error.isEmpty())
         o.insert(QStringLiteral("error"), e.error);
+    if (!e.endpoint.isEmpty())
+        o.insert(QStringLiteral("endpoint"), e.endpoint);
+    if (e.hasUsage) {
+        o.insert(QStringLiteral("usage"),
+            QJsonObject {
+                { QStringLiteral("prompt_tokens"), e.usage.promptTokens }, { QStringLiteral("completion_tokens"), e.usage.completionTokens } });
+        o.insert(QStringLiteral("cost_usd"), e.costUsd);
+    }
     return o;
 }
 
@@ -194,6 +202,13 @@ TaskEvent taskEventFromJson(const QJsonObject& o)
     e.priority = static_cast<int>(num(o, "priority"));
     e.timeMs = timeOf(o, "time");
     e.error = str(o, "error");
+    e.endpoint = str(o, "endpoint");
+    if (const QJsonValue usage = o.value(QLatin1String("usage")); usage.isObject()) {
+        e.hasUsage = true;
+        e.usage.promptTokens = usage.toObject().value(QLatin1String("prompt_tokens")).toInteger();
+        e.usage.completionTokens = usage.toObject().value(QLatin1String("completion_tokens")).toInteger();
+        e.costUsd = o.value(QLatin1String("cost_usd")).toDouble();
+    }
     return e;
 }
 

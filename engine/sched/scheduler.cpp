@@ -1095,11 +1095,18 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
         outcome->usage = update.usage;
         outcome->httpStatus = m_lastHttpStatus;
     }
+    TaskEvent ev;
+    if (update.fields & TaskUpdate::Endpoint)
+        ev.endpoint = update.endpoint;
+    if (update.fields & TaskUpdate::UsageCost) {
+        ev.hasUsage = true;
+        ev.usage = update.usage;
+        ev.costUsd = update.costUsd;
+    }
     const quint64 ticket = m_store.updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
     m_gate.wrote(ticket);
     if (outcome)
         m_gate.finishAfter(ticket, std::move(*outcome));
-    TaskEvent ev;
     ev.id = id;
     ev.model = m.config.name;
     ev.state = to;

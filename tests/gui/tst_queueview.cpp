@@ -8,6 +8,8 @@
 #include "submitdialog.h"
 #include "tasktablemodel.h"
 
+#include "client/engineclient.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
@@ -323,6 +325,40 @@ private slots:
             return true;
         }()),
             10000);
+    }
+
+    // A row that finishes while shown gets its endpoint, tokens and cost from
+    // the task events, not only at the next reload.
+    void finishingRowsShowTheirTokensAndCost()
+    {
+        ModelConfig sim = testutil::simModel(QStringLiteral("sim"), 1, 8);
+        sim.paused = true;
+        sim.inputPricePerMTok = 1000;
+        EngineFixture f({ sim });
+        const QStringList ids = submit(*f.engine, QStringLiteral("sim"), 5);
+        ui::QueueView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->taskId(4), ids.constFirst()); // loaded while queued
+        QCOMPARE(stateOfRow(view.model(), 4), TaskState::Queued);
+        QSignalSpy events(&f.live->client(), &EngineClient::taskEvents);
+        QVERIFY(await(f.engine->setModelPaused(QStringLiteral("sim"), false)));
+        const auto cell = [&view](int row, int column) { return view.model()->index(row, column).data().toString(); };
+        for (int r = 0; r < 5; ++r) {
+            QTRY_COMPARE(stateOfRow(view.model(), r), TaskState::Succeeded);
+            QTRY_COMPARE(cell(r, ui::TaskTableModel::Endpoint), QStringLiteral("sim"));
+            QTRY_VERIFY(!cell(r, ui::TaskTableModel::Tokens).isEmpty());
+            QVERIFY(cell(r, ui::TaskTableModel::Cost).startsWith(QLatin1Char('$')));
+        }
+        // The events (from the engine, or parsed from the server's stream) carry them.
+        bool started = false, ended = false;
+        for (const QList<QVariant>& batch : events) {
+            for (const TaskEvent& e : batch.at(0).value<TaskEvents>()) {
+                started |= e.state == TaskState::Running && e.endpoint == QLatin1String("sim");
+                ended |= e.state == TaskState::Succeeded && e.hasUsage && e.usage.completionTokens > 0 && e.costUsd > 0;
+            }
+        }
+        QVERIFY(started);
+        QVERIFY(ended);
     }
 };
 
