@@ -374,6 +374,10 @@
             <numerusform>已清除 %Ln 个死信任务</numerusform>
         </translation>
     </message>
+    <message>
+        <source>No dead letters. A task that fails all its attempts lands here, to be requeued or purged.</source>
+        <translation>没有死信。用尽所有尝试仍失败的任务会进入这里，可重新排队或清除。</translation>
+    </message>
 </context>
 <context>
     <name>llmsched::ui::ImportDialog</name>
@@ -615,6 +619,10 @@ Program log: the engine, store, providers and REST server of this program, and a
     <message>
         <source>server: %1: %2</source>
         <translation>服务器：%1：%2</translation>
+    </message>
+    <message>
+        <source>… %1 more lines (a filter, or a higher level, shows them all)</source>
+        <translation>… 还有 %1 行（使用筛选或更高的级别可全部显示）</translation>
     </message>
 </context>
 <context>

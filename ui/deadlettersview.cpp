@@ -68,8 +68,10 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
             emit openTask(id);
     });
     connect(m_modelCombo, &QComboBox::activated, this, &DeadLettersView::applyFilter);
-    connect(m_model, &TaskTableModel::countChanged, this, [this](qint64 n) {
+    auto* empty = new EmptyHint(m_table);
+    connect(m_model, &TaskTableModel::countChanged, this, [this, empty](qint64 n) {
         m_count->setText(tr("%Ln dead task(s)", nullptr, static_cast<int>(std::min<qint64>(n, INT_MAX))));
+        empty->setHint(n > 0 ? QString() : tr("No dead letters. A task that fails all its attempts lands here, to be requeued or purged."));
         m_requeueAll->setEnabled(n > 0);
         m_purge->setEnabled(n > 0);
     });

@@ -21,7 +21,9 @@ namespace llmsched::ui {
 
 namespace {
 
-constexpr int kMaxLines = 20'000;
+constexpr int kMaxLines = 20'000; // kept
+constexpr int kShownOnOpen = 5'000; // lines made when the view opens or a filter changes
+constexpr int kShownPerPoll = 200; // lines added per poll at most (800 a second)
 
 // QtMsgType ordered by severity: debug 0, info 1, warning 2, critical/fatal 3.
 int severity(QtMsgType t)
@@ -40,11 +42,25 @@ int severity(QtMsgType t)
     return 1;
 }
 
+// The local time of day, formatted by hand: QDateTime's local-time
+// conversion re-reads the zone for every call, too slow for a line per task
+// change at thousands a second. The offset is taken once per poll.
+qint64 g_utcOffsetMs = 0;
+
 QString stamp(qint64 ms, int severity)
 {
     static const char* tags[] = { "DEBUG", "INFO ", "WARN ", "ERROR" };
-    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz")) + QLatin1Char(' ') + QLatin1String(tags[severity])
-        + QLatin1Char(' ');
+    constexpr qint64 kDay = 24 * 3600 * 1000;
+    const qint64 t = ((ms + g_utcOffsetMs) % kDay + kDay) % kDay;
+    return QString::asprintf("%02d:%02d:%02d.%03d %s ", static_cast<int>(t / 3'600'000), static_cast<int>(t / 60'000 % 60),
+        static_cast<int>(t / 1000 % 60), static_cast<int>(t % 1000), tags[severity]);
+}
+
+int taskSeverity(const TaskEvent& e)
+{
+    if (e.created)
+        return 1;
+    return e.state == TaskState::Dead ? 3 : e.state == TaskState::RetryWait ? 2 : 1;
 }
 
 QString format(const LogCapture::Line& l)
@@ -143,34 +159,40 @@ bool LogsView::accepts(const Entry& e) const
     if ((source == Source::Tasks && !e.task) || (source == Source::Program && e.task))
         return false;
     const QString f = m_filter->text();
-    return f.isEmpty() || e.text.contains(f, Qt::CaseInsensitive);
+    return f.isEmpty() || textOf(e).contains(f, Qt::CaseInsensitive);
 }
 
 void LogsView::rebuild()
 {
     m_text->clear();
+    g_utcOffsetMs = QDateTime::currentDateTime().offsetFromUtc() * qint64(1000);
     QStringList shown;
-    for (const Entry& e : m_entries)
-        if (accepts(e))
-            shown.append(e.text);
+    for (auto it = m_entries.crbegin(); it != m_entries.crend() && shown.size() < kShownOnOpen; ++it)
+        if (accepts(*it))
+            shown.append(textOf(*it));
+    std::reverse(shown.begin(), shown.end());
     if (!shown.isEmpty())
         m_text->appendPlainText(shown.join(QLatin1Char('\n')));
     if (m_follow->isChecked())
         m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
 }
 
-void LogsView::add(Entry entry, QStringList& shown)
+void LogsView::add(Entry entry, QStringList* shown)
 {
-    if (accepts(entry))
-        shown.append(entry.text);
+    if (shown && accepts(entry))
+        shown->append(textOf(entry));
     m_entries.push_back(std::move(entry));
     if (m_entries.size() > static_cast<size_t>(kMaxLines))
         m_entries.pop_front();
 }
 
-QString LogsView::taskLine(const TaskEvent& e, int* severityOut)
+QString LogsView::textOf(const Entry& e)
 {
-    int level = 1;
+    return e.task ? taskLine(e.event) : e.text;
+}
+
+QString LogsView::taskLine(const TaskEvent& e)
+{
     QString what;
     if (e.created) {
         what = tr("submitted to %1 at priority %2").arg(e.model, Text::priority(e.priority));
@@ -185,11 +207,9 @@ QString LogsView::taskLine(const TaskEvent& e, int* severityOut)
             what = tr("succeeded after %Ln attempt(s)", nullptr, e.attempts);
             break;
         case TaskState::RetryWait:
-            level = 2;
             what = tr("attempt %1 failed, will retry: %2").arg(e.attempts).arg(e.error);
             break;
         case TaskState::Dead:
-            level = 3;
             what = tr("dead after %Ln attempt(s): %1", nullptr, e.attempts).arg(e.error);
             break;
         case TaskState::Cancelled:
@@ -206,37 +226,42 @@ QString LogsView::taskLine(const TaskEvent& e, int* severityOut)
             what = Text::state(e.state);
         }
     }
-    *severityOut = level;
-    return stamp(e.timeMs, level) + tr("task %1 (%2): %3").arg(e.id.toString(), e.model, what);
+    return stamp(e.timeMs, taskSeverity(e)) + tr("task %1 (%2): %3").arg(e.id.toString(), e.model, what);
 }
 
 void LogsView::poll()
 {
+    // Hidden, the view only keeps what arrives (cheap: the events are
+    // shared); lines are made for what is shown, at most kShownPerPoll a
+    // time, so a burst of thousands of task changes a second costs little.
     QStringList shown;
+    QStringList* show = isVisible() ? &shown : nullptr;
+    g_utcOffsetMs = QDateTime::currentDateTime().offsetFromUtc() * qint64(1000);
     for (const LogCapture::Line& l : LogCapture::since(m_lastSeq, kMaxLines)) {
         m_lastSeq = l.seq;
-        add({ severity(l.type), false, format(l) }, shown);
+        add({ severity(l.type), false, {}, format(l) }, show);
     }
     if (m_droppedTasks > 0) {
-        add({ 2, true,
-                stamp(QDateTime::currentMSecsSinceEpoch(), 2)
-                    + tr("%1 task events not shown (more arrived than the view keeps)").arg(Text::count(m_droppedTasks)) },
-            shown);
+        const QString text = stamp(QDateTime::currentMSecsSinceEpoch(), 2)
+            + tr("%1 task events not shown (more arrived than the view keeps)").arg(Text::count(m_droppedTasks));
+        add({ 2, false, {}, text }, show);
         m_droppedTasks = 0;
     }
-    for (const TaskEvent& e : std::as_const(m_pendingTasks)) {
-        int level = 1;
-        QString text = taskLine(e, &level);
-        add({ level, true, std::move(text) }, shown);
-    }
+    for (const TaskEvent& e : std::as_const(m_pendingTasks))
+        add({ taskSeverity(e), true, e, {} }, show);
     m_pendingTasks.clear();
     for (const Notification& n : std::as_const(m_pendingNotes)) {
         const int level = n.kind == Notification::Kind::Error ? 3 : n.kind == Notification::Kind::Warning ? 2 : 1;
-        add({ level, false, stamp(QDateTime::currentMSecsSinceEpoch(), level) + tr("server: %1: %2").arg(n.title, n.message) }, shown);
+        add({ level, false, {}, stamp(QDateTime::currentMSecsSinceEpoch(), level) + tr("server: %1: %2").arg(n.title, n.message) }, show);
     }
     m_pendingNotes.clear();
     if (shown.isEmpty())
         return;
+    if (shown.size() > kShownPerPoll) {
+        const qsizetype skipped = shown.size() - kShownPerPoll;
+        shown.remove(0, skipped);
+        shown.prepend(tr("… %1 more lines (a filter, or a higher level, shows them all)").arg(Text::count(skipped)));
+    }
     QScrollBar* bar = m_text->verticalScrollBar();
     const int keep = bar->value();
     m_text->appendPlainText(shown.join(QLatin1Char('\n')));
@@ -244,6 +269,13 @@ void LogsView::poll()
         bar->setValue(bar->maximum());
     else
         bar->setValue(keep);
+}
+
+void LogsView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    poll();
+    rebuild(); // what arrived while hidden
 }
 
 } // namespace llmsched::ui

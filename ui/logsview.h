@@ -40,17 +40,21 @@ public:
     void poll();
 
 private:
+    // A task change is kept as it came and made into a line only when shown.
     struct Entry
     {
         int severity = 1; // 0 debug .. 3 error
         bool task = false;
-        QString text;
+        TaskEvent event; // task
+        QString text; // otherwise
     };
 
+    void showEvent(QShowEvent* event) override;
     void rebuild();
     bool accepts(const Entry& e) const;
-    void add(Entry entry, QStringList& shown);
-    static QString taskLine(const TaskEvent& e, int* severity);
+    void add(Entry entry, QStringList* shown); // shown: the lines to add now, or null while hidden
+    static QString textOf(const Entry& e);
+    static QString taskLine(const TaskEvent& e);
 
     QComboBox* m_source = nullptr;
     QComboBox* m_level = nullptr;

@@ -145,6 +145,12 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     for (int i = 0; i < kStatsRangeCount; ++i) {
         auto* b = new QPushButton(this);
         b->setCheckable(true);
+        // The range shown reads bold: a checked button's shade alone was hard to tell on dark.
+        connect(b, &QPushButton::toggled, b, [b](bool checked) {
+            QFont f = b->font();
+            f.setBold(checked);
+            b->setFont(f);
+        });
         b->setObjectName(QLatin1String(kRangeNames[static_cast<size_t>(i)]));
         m_rangeGroup->addButton(b, i);
         controls->addWidget(b);

@@ -321,11 +321,15 @@ private slots:
         EngineFixture f({ failingModel(QStringLiteral("broken")) });
         ui::DeadLettersView view(*f.live);
         view.show();
+        auto* empty = view.findChild<QLabel*>(QStringLiteral("emptyHint"));
+        QTRY_VERIFY(empty->isVisible()); // an empty list says what lands here
+        QVERIFY(empty->text().startsWith(QStringLiteral("No dead letters.")));
         QList<TaskSpec> specs;
         for (int i = 0; i < 4; ++i)
             specs.append(testutil::spec(QStringLiteral("broken")));
         await(f.engine->submit(specs));
         QTRY_COMPARE(view.model()->rowCount(), 4);
+        QVERIFY(!empty->isVisible());
         QTRY_VERIFY(!view.model()->data(view.model()->index(0, ui::TaskTableModel::Error)).toString().isEmpty());
         QVERIFY(view.requeueAllAction()->isEnabled());
         await(f.engine->setModelPaused(QStringLiteral("broken"), true));

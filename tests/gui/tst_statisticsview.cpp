@@ -987,6 +987,9 @@ void TestStatisticsView::rangeRememberedAcrossRestarts()
         QCOMPARE(view.range(), StatsRange::Hour);
         view.findChild<QAbstractButton*>(QStringLiteral("range24h"))->click();
         QCOMPARE(view.range(), StatsRange::Day);
+        // The range shown reads bold, the others not.
+        QVERIFY(view.findChild<QAbstractButton*>(QStringLiteral("range24h"))->font().bold());
+        QVERIFY(!view.findChild<QAbstractButton*>(QStringLiteral("range1h"))->font().bold());
     }
     QCOMPARE(Settings::chartRange(), QStringLiteral("24h"));
     Settings::load().save(); // the window saving its preferences (Demo feed, Settings OK) keeps it
