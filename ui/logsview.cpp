@@ -110,7 +110,12 @@ LogsView::LogsView(LiveState* live, QWidget* parent)
 
     connect(m_source, &QComboBox::currentIndexChanged, this, &LogsView::rebuild);
     connect(m_level, &QComboBox::currentIndexChanged, this, &LogsView::rebuild);
-    connect(m_filter, &QLineEdit::textChanged, this, &LogsView::rebuild);
+    // Typing waits for a pause: a rebuild may make thousands of lines.
+    auto* typing = new QTimer(this);
+    typing->setSingleShot(true);
+    typing->setInterval(200);
+    connect(typing, &QTimer::timeout, this, &LogsView::rebuild);
+    connect(m_filter, &QLineEdit::textChanged, typing, qOverload<>(&QTimer::start));
     // Scrolling up stops following; back at the bottom follows again.
     connect(m_text->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int v) {
         if (m_text->verticalScrollBar()->isSliderDown())
@@ -149,6 +154,7 @@ void LogsView::setSource(Source source)
 void LogsView::setFilterText(const QString& text)
 {
     m_filter->setText(text);
+    rebuild(); // now, not after the typing pause
 }
 
 bool LogsView::accepts(const Entry& e) const
