@@ -28,6 +28,17 @@ constexpr qint64 kPreviewBytes = 1024 * 1024; // read for the preview
 constexpr int kPreviewLines = 8; // shown
 constexpr int kPreviewLineChars = 300;
 
+// What the preview, the import and the save of rejected lines say when a file fails them.
+QString cannotRead(const QFileDevice& f)
+{
+    return ImportDialog::tr("Cannot read %1: %2").arg(QDir::toNativeSeparators(f.fileName()), f.errorString());
+}
+
+QString cannotWrite(const QFileDevice& f)
+{
+    return ImportDialog::tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(f.fileName()), f.errorString());
+}
+
 int clampInt(qint64 n)
 {
     return static_cast<int>(std::min<qint64>(n, INT_MAX));
@@ -38,7 +49,7 @@ ImportPreview makePreview(const QString& path)
     ImportPreview p;
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        p.error = ImportDialog::tr("Cannot read %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+        p.error = cannotRead(file);
         return p;
     }
     p.fileSize = file.size();
@@ -71,7 +82,7 @@ void runImport(QPromise<ImportReport>& promise, EngineClient* engine, const QStr
     ImportReport report;
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        report.fatal = ImportDialog::tr("Cannot read %1: %2").arg(path, file.errorString());
+        report.fatal = cannotRead(file);
         promise.addResult(report);
         return;
     }
@@ -286,15 +297,15 @@ void ImportDialog::saveRejected(const QString& to)
     watcher->setFuture(QtConcurrent::run([from = m_path, to, lines = m_report.rejectedLines]() -> QString {
         QFile in(from);
         if (!in.open(QIODevice::ReadOnly))
-            return tr("cannot read %1: %2").arg(QDir::toNativeSeparators(from), in.errorString());
+            return cannotRead(in);
         QSaveFile out(to);
         if (!out.open(QIODevice::WriteOnly))
-            return tr("cannot write %1: %2").arg(QDir::toNativeSeparators(to), out.errorString());
+            return cannotWrite(out);
         const auto r = copyLines(in, out, lines);
         if (!r)
             return r.error().message;
         if (!out.commit())
-            return tr("cannot write %1: %2").arg(QDir::toNativeSeparators(to), out.errorString());
+            return cannotWrite(out);
         return {};
     }));
 }

@@ -196,6 +196,17 @@ bool insertHistory(const QString& dbPath, const QString& model, qint64 untilMs, 
     return insertMinutes(dbPath, rows);
 }
 
+// Shows the view at a size where the charts have room, on its 15 min range.
+bool showFifteenMinutes(StatisticsView& view)
+{
+    view.resize(1100, 700);
+    view.show();
+    if (!QTest::qWaitForWindowExposed(&view))
+        return false;
+    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    return true;
+}
+
 QString dbPathOf(const EngineFixture& f)
 {
     return f.dataDir() + QStringLiteral("/") + kDatabaseFileName;
@@ -878,10 +889,7 @@ void TestStatisticsView::hoverShowsTheValues()
     const qint64 minute = (QDateTime::currentMSecsSinceEpoch() - 4 * kMinute) / kMinute * kMinute;
     QVERIFY(insertMinutes(dbPathOf(f), { minuteOf(QStringLiteral("sim"), minute, 42, 0.2, 3) }));
     StatisticsView view(*f.live);
-    view.resize(1100, 700);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
-    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    QVERIFY(showFifteenMinutes(view));
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
     QCoreApplication::processEvents(); // the charts lay out their plot areas in posted events
 
@@ -914,10 +922,7 @@ void TestStatisticsView::dragZoomsAllCharts()
     const qint64 minute = (QDateTime::currentMSecsSinceEpoch() - 4 * kMinute) / kMinute * kMinute;
     QVERIFY(insertMinutes(dbPathOf(f), { minuteOf(QStringLiteral("sim"), minute, 42, 0.2, 3) }));
     StatisticsView view(*f.live);
-    view.resize(1100, 700);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
-    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    QVERIFY(showFifteenMinutes(view));
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
     QCoreApplication::processEvents();
     auto* reset = view.findChild<QAbstractButton*>(QStringLiteral("resetZoom"));
@@ -1018,10 +1023,7 @@ void TestStatisticsView::tokensVisibleOverCost()
     }
     QVERIFY(insertMinutes(dbPathOf(f), rows));
     StatisticsView view(*f.live);
-    view.resize(1100, 700);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
-    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    QVERIFY(showFifteenMinutes(view));
     auto* completion = seriesOf<QLineSeries>(view, "tokensChart", "completionTokens");
     QTRY_COMPARE(maxOfY(completion), 1000.0);
     QCoreApplication::processEvents();
