@@ -72,8 +72,11 @@ int main(int argc, char** argv)
     parser.addVersionOption();
     const QCommandLineOption dataDir({ QStringLiteral("d"), QStringLiteral("data-dir") },
         QStringLiteral("Directory of the database (default: %1).").arg(defaultDataDir()), QStringLiteral("dir"));
-    const QCommandLineOption database(
-        QStringLiteral("database"), QStringLiteral("Path of the SQLite database file (overrides --data-dir)."), QStringLiteral("file"));
+    const QCommandLineOption database(QStringLiteral("database"),
+        QStringLiteral("The SQLite database file (overrides --data-dir), or a PostgreSQL database shared by several nodes: "
+                       "postgresql://user:password@host:port/dbname. Default: $LLMSCHED_DATABASE_URL when set. The password may "
+                       "instead be in $LLMSCHED_DATABASE_PASSWORD, $PGPASSWORD or ~/.pgpass."),
+        QStringLiteral("file|url"));
     const QCommandLineOption config(
         { QStringLiteral("c"), QStringLiteral("config") }, QStringLiteral("JSON file with models to configure at start."), QStringLiteral("file"));
     const QCommandLineOption logLevel({ QStringLiteral("l"), QStringLiteral("log-level") },
@@ -142,7 +145,7 @@ int main(int argc, char** argv)
 
     Daemon::Options options;
     options.engine.dataDir = parser.value(dataDir);
-    options.engine.databasePath = parser.value(database);
+    options.engine.databasePath = parser.isSet(database) ? parser.value(database) : qEnvironmentVariable("LLMSCHED_DATABASE_URL");
     options.engine.simulate = parser.isSet(simulate);
     options.configFile = parser.value(config);
     static const QRegularExpression kEnvPattern(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*\\*?$"));

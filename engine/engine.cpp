@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "core/databaseurl.h"
+
 #include "core/echolimits.h"
 
 #include "core/logging.h"
@@ -68,11 +70,17 @@ Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
     m_thread.setObjectName(QStringLiteral("engine"));
     m_snapshot = std::make_shared<EngineSnapshot>();
     m_databasePath = m_options.databasePath;
-    if (m_databasePath.isEmpty()) {
+    m_databaseTarget = m_databasePath;
+    if (isPostgresUrl(m_databasePath)) {
+        // Shown and logged without its password.
+        auto url = parsePostgresUrl(m_databasePath);
+        m_databasePath = url ? url->display() : QStringLiteral("postgresql://(malformed URL)");
+    } else if (m_databasePath.isEmpty()) {
         QString dir = m_options.dataDir;
         if (dir.isEmpty())
             dir = defaultDataDir();
         m_databasePath = QDir(dir).filePath(kDatabaseFileName);
+        m_databaseTarget = m_databasePath;
     }
     m_nodeId = m_options.nodeId.isEmpty() ? QStringLiteral("%1-%2").arg(QHostInfo::localHostName()).arg(QCoreApplication::applicationPid())
                                           : m_options.nodeId;
@@ -87,7 +95,7 @@ VoidResult Engine::start()
 {
     if (isRunning())
         return {};
-    auto store = Store::open({ m_databasePath, m_nodeId, 2, m_options.walRewindBytes });
+    auto store = Store::open({ m_databaseTarget, m_nodeId, 2, m_options.walRewindBytes });
     if (!store)
         return store.error();
     m_store = std::move(*store);
@@ -139,7 +147,8 @@ VoidResult Engine::start()
     so.randomSeed = m_options.randomSeed;
     so.dispatch = m_options.dispatch;
     so.secrets = m_options.secrets;
-    so.secrets.fileDirs.append(QFileInfo(m_databasePath).absolutePath());
+    if (!isPostgresUrl(m_databaseTarget))
+        so.secrets.fileDirs.append(QFileInfo(m_databasePath).absolutePath());
     auto* scheduler = new Scheduler(*m_store, so, [this](std::shared_ptr<const EngineSnapshot> s) {
         QMutexLocker lock(&m_snapshotMutex);
         m_snapshot = std::move(s);

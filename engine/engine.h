@@ -33,7 +33,7 @@ QString defaultDataDir();
 struct EngineOptions
 {
     QString dataDir; // the database lives here unless databasePath is set
-    QString databasePath;
+    QString databasePath; // a SQLite file, or a postgresql:// URL (see store/postgres.h)
     QString nodeId; // default: host-pid
     bool simulate = false; // add the simulated "demo" model when missing
     qint64 payloadBudgetBytes = 64LL * 1024 * 1024;
@@ -159,7 +159,8 @@ private:
 
     EngineOptions m_options;
     EngineHost* m_host;
-    QString m_databasePath;
+    QString m_databasePath; // for messages: a file, or a postgresql:// URL without its password
+    QString m_databaseTarget; // what the store opens (a PostgreSQL URL may hold a password)
     QString m_nodeId;
     // Any thread may call in while another shuts the engine down: calls hold
     // m_lifeLock for reading while they check m_open and queue their work on

@@ -13,6 +13,8 @@ packages=(
   qcoro-qt6-dev qtkeychain-qt6-dev
   # tests, screenshots and packaging checks
   xvfb xauth fonts-noto-cjk sqlite3 file lintian rpm desktop-file-utils appstream dbus gnome-keyring
+  # the PostgreSQL back end's tests: a private server (scripts/start-postgres.sh)
+  postgresql
   # the reliability suite's scripts (crash soak, faults)
   python3
 )

@@ -8,7 +8,17 @@
 
 namespace llmsched {
 
-const QList<Migration>& migrations()
+namespace {
+constexpr qint64 kMigrationLockKey = 0x4c4c4d5343484544; // "LLMSCHED"
+}
+
+SqlDialect dialectOf(const QSqlDatabase& db)
+{
+    return db.driverName() == QLatin1String("QPSQL") ? SqlDialect::Postgres : SqlDialect::Sqlite;
+}
+
+namespace {
+const QList<Migration>& sqliteMigrations()
 {
     static const QList<Migration> all = {
         { 1, "initial schema",
@@ -71,22 +81,95 @@ const QList<Migration>& migrations()
     return all;
 }
 
+// The same steps for PostgreSQL. seq is assigned by the nodes (as in SQLite),
+// not by a sequence; task_logs and audit_log keep their insertion order in a
+// BIGSERIAL, where SQLite has its rowid.
+const QList<Migration>& postgresMigrations()
+{
+    static const QList<Migration> all = {
+        { 1, "initial schema",
+            {
+                QStringLiteral("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                               "applied_at BIGINT NOT NULL)"),
+                QStringLiteral("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+                QStringLiteral("CREATE TABLE models (name TEXT PRIMARY KEY, config TEXT NOT NULL, "
+                               "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)"),
+                QStringLiteral("CREATE TABLE endpoints (model TEXT NOT NULL REFERENCES models(name) ON DELETE CASCADE, "
+                               "name TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY (model, name))"),
+                QStringLiteral("CREATE TABLE tasks ("
+                               "seq BIGINT PRIMARY KEY, id TEXT NOT NULL UNIQUE, model TEXT NOT NULL, "
+                               "kind INTEGER NOT NULL, state INTEGER NOT NULL, priority INTEGER NOT NULL, "
+                               "attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, "
+                               "timeout_ms BIGINT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT, "
+                               "created_at BIGINT NOT NULL, queued_at BIGINT, run_at BIGINT, deadline BIGINT, "
+                               "started_at BIGINT, finished_at BIGINT, idempotency_key TEXT, tags TEXT, "
+                               "labels TEXT, parent TEXT, depends_on TEXT, session_key TEXT, lease_node TEXT, "
+                               "endpoint TEXT, prompt_tokens BIGINT, completion_tokens BIGINT, cost_usd DOUBLE PRECISION)"),
+                QStringLiteral("CREATE UNIQUE INDEX tasks_idempotency ON tasks (model, idempotency_key) "
+                               "WHERE idempotency_key IS NOT NULL"),
+                QStringLiteral("CREATE INDEX tasks_state ON tasks (state, seq)"),
+                QStringLiteral("CREATE INDEX tasks_model ON tasks (model, seq)"),
+                QStringLiteral("CREATE TABLE task_logs (id BIGSERIAL PRIMARY KEY, task_seq BIGINT NOT NULL, time BIGINT NOT NULL, "
+                               "level INTEGER NOT NULL, message TEXT NOT NULL, data TEXT)"),
+                QStringLiteral("CREATE INDEX task_logs_task ON task_logs (task_seq)"),
+                QStringLiteral("CREATE TABLE stats_minute (minute BIGINT NOT NULL, model TEXT NOT NULL, "
+                               "submitted BIGINT NOT NULL DEFAULT 0, succeeded BIGINT NOT NULL DEFAULT 0, "
+                               "failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, "
+                               "dead BIGINT NOT NULL DEFAULT 0, cancelled BIGINT NOT NULL DEFAULT 0, "
+                               "latency_count BIGINT NOT NULL DEFAULT 0, latency_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                               "latency_buckets TEXT, wait_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                               "prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, "
+                               "cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, queue_depth BIGINT NOT NULL DEFAULT 0, "
+                               "PRIMARY KEY (minute, model))"),
+                QStringLiteral("CREATE TABLE nodes (node_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid BIGINT NOT NULL, "
+                               "started_at BIGINT NOT NULL, lease_expires BIGINT NOT NULL)"),
+            } },
+        { 2, "api tokens and audit log",
+            {
+                QStringLiteral("CREATE TABLE api_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, "
+                               "hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_used_at BIGINT, "
+                               "revoked_at BIGINT)"),
+                QStringLiteral("CREATE TABLE audit_log (seq BIGSERIAL PRIMARY KEY, time BIGINT NOT NULL, token_id TEXT, "
+                               "method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, remote TEXT, summary TEXT)"),
+                QStringLiteral("CREATE INDEX audit_log_time ON audit_log (time)"),
+            } },
+        { 3, "fastest and slowest attempt per stats minute",
+            {
+                QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_min_ms DOUBLE PRECISION"),
+                QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_max_ms DOUBLE PRECISION"),
+            } },
+    };
+    return all;
+}
+} // namespace
+
+const QList<Migration>& migrations(SqlDialect dialect)
+{
+    return dialect == SqlDialect::Postgres ? postgresMigrations() : sqliteMigrations();
+}
+
 int latestSchemaVersion()
 {
+    Q_ASSERT(sqliteMigrations().constLast().version == postgresMigrations().constLast().version);
     return migrations().constLast().version;
 }
 
 Result<int> currentSchemaVersion(QSqlDatabase& db)
 {
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")))
+    const bool pg = dialectOf(db) == SqlDialect::Postgres;
+    const QString tables = pg ? QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")
+                              : QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    const QString versionTable = pg ? QStringLiteral(" AND table_name = 'schema_version'") : QStringLiteral(" AND name = 'schema_version'");
+    if (!q.exec(tables + versionTable))
         return Error::store(q.lastError().text());
     if (!q.next() || q.value(0).toInt() == 0) {
         // No version table: either a new database or not ours.
-        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
+        if (!q.exec(tables) || !q.next())
             return Error::store(q.lastError().text());
         if (q.value(0).toInt() != 0)
-            return Error::store(QStringLiteral("the file holds tables that are not an LLM Scheduler store"));
+            return Error::store(pg ? QStringLiteral("the database holds tables that are not an LLM Scheduler store")
+                                   : QStringLiteral("the file holds tables that are not an LLM Scheduler store"));
         return 0;
     }
     if (!q.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM schema_version")) || !q.next())
@@ -96,17 +179,35 @@ Result<int> currentSchemaVersion(QSqlDatabase& db)
 
 VoidResult migrate(QSqlDatabase& db)
 {
+    // Nodes starting together on one PostgreSQL database take turns: the
+    // first migrates, the others then find the schema current.
+    struct Turn
+    {
+        QSqlDatabase& db;
+        bool held = false;
+        ~Turn()
+        {
+            if (held)
+                QSqlQuery(db).exec(QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kMigrationLockKey));
+        }
+    } turn { db };
+    if (dialectOf(db) == SqlDialect::Postgres) {
+        QSqlQuery lock(db);
+        if (!lock.exec(QStringLiteral("SELECT pg_advisory_lock(%1)").arg(kMigrationLockKey)))
+            return Error::store(QStringLiteral("cannot take the migration lock: %1").arg(lock.lastError().text()));
+        turn.held = true;
+    }
     auto current = currentSchemaVersion(db);
     if (!current)
         return current.error();
     const int latest = latestSchemaVersion();
     if (*current > latest) {
         return Error::store(QStringLiteral("the database has schema version %1, newer than this build supports (%2); "
-                                           "use a newer llm-scheduler or another data directory")
+                                           "use a newer llm-scheduler or another database")
                                 .arg(*current)
                                 .arg(latest));
     }
-    for (const Migration& m : migrations()) {
+    for (const Migration& m : migrations(dialectOf(db))) {
         if (m.version <= *current)
             continue;
         qCInfo(lcStore) << "applying migration" << m.version << m.description;

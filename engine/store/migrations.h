@@ -16,7 +16,13 @@ struct Migration
     QStringList statements;
 };
 
-const QList<Migration>& migrations();
+// The SQL dialect of a connection: the steps have the same numbers and
+// meaning in both, spelled for each (PostgreSQL's INTEGER is 32 bits, so
+// times and counts are BIGINT there; SQLite's rowid is a BIGSERIAL).
+enum class SqlDialect : quint8 { Sqlite, Postgres };
+SqlDialect dialectOf(const QSqlDatabase& db);
+
+const QList<Migration>& migrations(SqlDialect dialect = SqlDialect::Sqlite);
 int latestSchemaVersion();
 
 // The version recorded in the database (0 for an empty database).

@@ -239,9 +239,10 @@ struct TaskWhere
     QVariantList binds;
 };
 
-TaskWhere taskWhere(const TaskFilter& f)
+TaskWhere taskWhere(const TaskFilter& f, SqlDialect dialect)
 {
     TaskWhere w;
+    const bool pg = dialect == SqlDialect::Postgres;
     if (!f.states.isEmpty()) {
         QStringList s;
         for (TaskState st : f.states)
@@ -257,16 +258,19 @@ TaskWhere taskWhere(const TaskFilter& f)
         w.binds << f.priority;
     }
     if (!f.tag.isEmpty()) {
-        w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ?)");
+        w.where << (pg ? QStringLiteral("jsonb_exists(CAST(tags AS jsonb), ?)")
+                       : QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ?)"));
         w.binds << f.tag;
     }
     if (!f.label.isEmpty()) {
         const qsizetype eq = f.label.indexOf(QLatin1Char('='));
         if (eq < 0) {
-            w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.labels) WHERE json_each.key = ?)");
+            w.where << (pg ? QStringLiteral("jsonb_exists(CAST(labels AS jsonb), ?)")
+                           : QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.labels) WHERE json_each.key = ?)"));
             w.binds << f.label;
         } else {
-            w.where << QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.labels) WHERE json_each.key = ? AND json_each.value = ?)");
+            w.where << (pg ? QStringLiteral("CAST(labels AS jsonb) ->> CAST(? AS text) = ?")
+                           : QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.labels) WHERE json_each.key = ? AND json_each.value = ?)"));
             w.binds << f.label.left(eq) << f.label.mid(eq + 1);
         }
     }
@@ -309,7 +313,7 @@ bool execWhere(QSqlQuery& q, QString sql, const TaskWhere& w)
 
 Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& f)
 {
-    TaskWhere w = taskWhere(f);
+    TaskWhere w = taskWhere(f, dialectOf(db));
     const bool bySeq = f.order == TaskFilter::Order::Seq;
     if (f.cursor > 0 && bySeq) {
         w.where << (f.newestFirst ? QStringLiteral("seq < ?") : QStringLiteral("seq > ?"));
@@ -344,7 +348,7 @@ Result<TaskPage> listTasks(QSqlDatabase& db, const TaskFilter& f)
 Result<qint64> countTasks(QSqlDatabase& db, const TaskFilter& f)
 {
     QSqlQuery q(db);
-    if (!execWhere(q, QStringLiteral("SELECT count(*) FROM tasks%WHERE%"), taskWhere(f)) || !q.next())
+    if (!execWhere(q, QStringLiteral("SELECT count(*) FROM tasks%WHERE%"), taskWhere(f, dialectOf(db))) || !q.next())
         return queryError(q, QStringLiteral("counting tasks"));
     return q.value(0).toLongLong();
 }
@@ -353,7 +357,9 @@ Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT time, level, message, data FROM task_logs WHERE task_seq = ? ORDER BY rowid"));
+    // Insertion order: SQLite's rowid, PostgreSQL's id column.
+    q.prepare(QStringLiteral("SELECT time, level, message, data FROM task_logs WHERE task_seq = ? ORDER BY %1")
+                  .arg(dialectOf(db) == SqlDialect::Postgres ? QLatin1String("id") : QLatin1String("rowid")));
     q.addBindValue(seq);
     if (!q.exec())
         return queryError(q, QStringLiteral("reading the task log"));
@@ -448,7 +454,7 @@ VoidResult upsertModel(QSqlDatabase& db, const ModelConfig& model)
     q.prepare(QStringLiteral("INSERT INTO models (name, config, created_at, updated_at) VALUES (?, ?, ?, ?) "
                              "ON CONFLICT (name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at"));
     q.addBindValue(model.name);
-    q.addBindValue(QJsonDocument(model.toJson()).toJson(QJsonDocument::Compact));
+    q.addBindValue(QString::fromUtf8(QJsonDocument(model.toJson()).toJson(QJsonDocument::Compact)));
     q.addBindValue(now);
     q.addBindValue(now);
     if (!q.exec())
@@ -461,7 +467,7 @@ VoidResult upsertModel(QSqlDatabase& db, const ModelConfig& model)
         q.prepare(QStringLiteral("INSERT INTO endpoints (model, name, config) VALUES (?, ?, ?)"));
         q.addBindValue(model.name);
         q.addBindValue(e.name);
-        q.addBindValue(QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact));
+        q.addBindValue(QString::fromUtf8(QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact)));
         if (!q.exec())
             return queryError(q, QStringLiteral("saving endpoint %1").arg(e.name));
     }
@@ -489,35 +495,50 @@ VoidResult setSetting(QSqlDatabase& db, const QString& key, const QString& value
     return {};
 }
 
-Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason)
+Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason, const QString& nodeId)
 {
     const qint64 now = nowMs();
     const int running = static_cast<int>(TaskState::Running);
+    // SQLite: one process per file, so whatever runs is left by a stopped one.
+    // PostgreSQL: only this node's tasks and those of nodes whose lease ran out.
+    QString which = QStringLiteral("state = ?");
+    QVariantList binds { running };
+    if (dialectOf(db) == SqlDialect::Postgres) {
+        which += QStringLiteral(" AND (lease_node IS NULL OR lease_node = ? OR lease_node NOT IN "
+                                "(SELECT node_id FROM nodes WHERE lease_expires > ?))");
+        binds << nodeId << now;
+    }
+    const auto bindWhich = [&binds](QSqlQuery& q) {
+        for (const QVariant& v : std::as_const(binds))
+            q.addBindValue(v);
+    };
     QSqlQuery q(db);
     // Log first, while the rows still say running.
     q.prepare(QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data) "
-                             "SELECT seq, ?, ?, CASE WHEN attempts >= max_attempts "
-                             "THEN 'attempt ' || attempts || ' was interrupted (' || ? || '); no attempts left: dead' "
-                             "ELSE 'attempt ' || attempts || ' was interrupted (' || ? || '); queued again' END, NULL "
-                             "FROM tasks WHERE state = ?"));
+                             "SELECT seq, CAST(? AS BIGINT), CAST(? AS INTEGER), CASE WHEN attempts >= max_attempts "
+                             "THEN 'attempt ' || attempts || ' was interrupted (' || CAST(? AS TEXT) || '); no attempts left: dead' "
+                             "ELSE 'attempt ' || attempts || ' was interrupted (' || CAST(? AS TEXT) || '); queued again' END, NULL "
+                             "FROM tasks WHERE %1")
+                  .arg(which));
     q.addBindValue(now);
     q.addBindValue(static_cast<int>(LogLevel::Warning));
     q.addBindValue(reason);
     q.addBindValue(reason);
-    q.addBindValue(running);
+    bindWhich(q);
     if (!q.exec())
         return queryError(q, QStringLiteral("recovering interrupted tasks"));
-    q.prepare(QStringLiteral("UPDATE tasks SET state = CASE WHEN attempts >= max_attempts THEN ? ELSE ? END, "
+    q.prepare(QStringLiteral("UPDATE tasks SET state = CASE WHEN attempts >= max_attempts THEN CAST(? AS INTEGER) ELSE CAST(? AS INTEGER) END, "
                              "queued_at = ?, lease_node = NULL, "
-                             "finished_at = CASE WHEN attempts >= max_attempts THEN ? ELSE NULL END, "
-                             "error = CASE WHEN attempts >= max_attempts THEN 'interrupted on its last attempt (' || ? || ')' "
-                             "ELSE error END WHERE state = ?"));
+                             "finished_at = CASE WHEN attempts >= max_attempts THEN CAST(? AS BIGINT) ELSE NULL END, "
+                             "error = CASE WHEN attempts >= max_attempts THEN 'interrupted on its last attempt (' || CAST(? AS TEXT) || ')' "
+                             "ELSE error END WHERE %1")
+                  .arg(which));
     q.addBindValue(static_cast<int>(TaskState::Dead));
     q.addBindValue(static_cast<int>(TaskState::Queued));
     q.addBindValue(now);
     q.addBindValue(now);
     q.addBindValue(reason);
-    q.addBindValue(running);
+    bindWhich(q);
     if (!q.exec())
         return queryError(q, QStringLiteral("recovering interrupted tasks"));
     return static_cast<qint64>(q.numRowsAffected());
@@ -588,16 +609,18 @@ VoidResult addStatsMinutes(QSqlDatabase& db, const std::vector<MinuteStats>& row
     existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms, latency_min_ms, latency_max_ms FROM stats_minute "
                                     "WHERE minute = ? AND model = ?"));
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
+    // The target's own columns are named through an alias: PostgreSQL finds a
+    // bare name beside excluded.* ambiguous.
+    q.prepare(QStringLiteral("INSERT INTO stats_minute AS s (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
                              "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth, "
                              "latency_min_ms, latency_max_ms) "
                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
-                             "submitted = submitted + excluded.submitted, succeeded = succeeded + excluded.succeeded, "
-                             "failed = failed + excluded.failed, retried = retried + excluded.retried, dead = dead + excluded.dead, "
-                             "cancelled = cancelled + excluded.cancelled, latency_count = latency_count + excluded.latency_count, "
-                             "latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
-                             "wait_sum_ms = wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-                             "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd, "
+                             "submitted = s.submitted + excluded.submitted, succeeded = s.succeeded + excluded.succeeded, "
+                             "failed = s.failed + excluded.failed, retried = s.retried + excluded.retried, dead = s.dead + excluded.dead, "
+                             "cancelled = s.cancelled + excluded.cancelled, latency_count = s.latency_count + excluded.latency_count, "
+                             "latency_sum_ms = s.latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
+                             "wait_sum_ms = s.wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens, "
+                             "completion_tokens = s.completion_tokens + excluded.completion_tokens, cost_usd = s.cost_usd + excluded.cost_usd, "
                              "queue_depth = excluded.queue_depth, latency_min_ms = excluded.latency_min_ms, "
                              "latency_max_ms = excluded.latency_max_ms"));
     for (const MinuteStats& m : rows) {
@@ -611,8 +634,8 @@ VoidResult addStatsMinutes(QSqlDatabase& db, const std::vector<MinuteStats>& row
         const auto [minMs, maxMs] = latencyExtremeColumns(latency);
         for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
                  QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
-                 QVariant(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact)), QVariant(m.waitSumMs), QVariant(c.promptTokens),
-                 QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth), minMs, maxMs })
+                 QVariant(QString::fromUtf8(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact))), QVariant(m.waitSumMs),
+                 QVariant(c.promptTokens), QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth), minMs, maxMs })
             q.addBindValue(v);
         if (!q.exec())
             return queryError(q, QStringLiteral("writing statistics"));

@@ -13,7 +13,7 @@
 
 #include <vector>
 
-// The SQL of the SQLite back end, each function on a connection its caller
+// The SQL of both back ends (dialectOf() picks the few spellings that differ), each function on a connection its caller
 // owns: queries on reader threads (or the start-up connection), writes inside
 // the writer's transaction. Internal to store/: everything above it goes
 // through the Store interface (store.h).
@@ -42,7 +42,8 @@ namespace writes {
 VoidResult upsertModel(QSqlDatabase& db, const ModelConfig& model);
 VoidResult deleteModel(QSqlDatabase& db, const QString& name);
 VoidResult setSetting(QSqlDatabase& db, const QString& key, const QString& value);
-Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason);
+// nodeId: the recovering node (PostgreSQL leaves other live nodes' tasks alone).
+Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason, const QString& nodeId);
 VoidResult heartbeat(QSqlDatabase& db, const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs);
 VoidResult removeNode(QSqlDatabase& db, const QString& nodeId);
 Result<qint64> purgeTasks(QSqlDatabase& db, TaskState state, const QString& model, qint64 olderThanMs);

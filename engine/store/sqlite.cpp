@@ -141,20 +141,33 @@ void clearStatementCache()
 VoidResult insertRowsChunked(QSqlDatabase& db, int count, int columns, const QString& prefix,
     const std::function<void(QSqlQuery& q, int& pos, int row)>& bind, const char* what)
 {
+    return execRowsChunked(db, count, prefix + QStringLiteral(" VALUES "), valuesPlaceholders(1, columns), QString(), bind, what);
+}
+
+VoidResult execRowsChunked(QSqlDatabase& db, int count, const QString& head, const QString& row, const QString& tail,
+    const std::function<void(QSqlQuery& q, int& pos, int row)>& bind, const char* what)
+{
     // Qt turns each "?" into a named placeholder, and SQLite looks names up in a
     // list, so preparing a statement costs the square of its parameters: 256 rows
     // x 20 columns took tens of milliseconds per prepare; 64 rows stay ~1 ms.
     static constexpr int kChunks[] = { 64, 16, 4, 1 };
-    int row = 0;
-    while (row < count) {
-        const int chunk = largestChunk(kChunks, count - row);
-        QSqlQuery& q = cachedStatement(db, prefix + QStringLiteral(" VALUES ") + valuesPlaceholders(chunk, columns));
+    int done = 0;
+    while (done < count) {
+        const int chunk = largestChunk(kChunks, count - done);
+        QString sql = head;
+        for (int k = 0; k < chunk; ++k) {
+            if (k > 0)
+                sql += QLatin1Char(',');
+            sql += row;
+        }
+        sql += tail;
+        QSqlQuery& q = cachedStatement(db, sql);
         int pos = 0;
         for (int k = 0; k < chunk; ++k)
-            bind(q, pos, row + k);
+            bind(q, pos, done + k);
         if (!q.exec())
             return Error::store(QStringLiteral("%1 failed: %2").arg(QLatin1String(what), q.lastError().text()));
-        row += chunk;
+        done += chunk;
     }
     return {};
 }

@@ -40,6 +40,11 @@ void clearStatementCache();
 VoidResult insertRowsChunked(QSqlDatabase& db, int count, int columns, const QString& prefix,
     const std::function<void(QSqlQuery& q, int& pos, int row)>& bind, const char* what);
 
+// The same for any statement made of repeated rows: head, `count` copies of
+// row joined by commas, tail (e.g. UPDATE ... FROM (VALUES ...) AS v WHERE ...).
+VoidResult execRowsChunked(QSqlDatabase& db, int count, const QString& head, const QString& row, const QString& tail,
+    const std::function<void(QSqlQuery& q, int& pos, int row)>& bind, const char* what);
+
 // SQLite's own API on a Qt connection's handle, for the store writer's hottest
 // statement (Qt binds each value through a placeholder name, a QVariant and a
 // hash lookup: twice the time SQLite itself spends on a plain task row).

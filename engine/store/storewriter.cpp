@@ -1,5 +1,6 @@
 #include "storewriter.h"
 
+#include "postgres.h"
 #include "sqlite.h"
 
 #include "core/logging.h"
@@ -34,14 +35,23 @@ QVariant nullIfZero(qint64 v)
     return v == 0 ? QVariant() : QVariant(v);
 }
 
-QVariant jsonOrNull(const QJsonObject& o)
+// Bytes as SQLite stores them (a blob), or as text for PostgreSQL's TEXT
+// columns: its driver would write a byte array as an escaped bytea literal.
+QVariant bytesOrNull(const QByteArray& b, bool asText)
 {
-    return o.isEmpty() ? QVariant() : QVariant(QJsonDocument(o).toJson(QJsonDocument::Compact));
+    if (b.isEmpty())
+        return QVariant();
+    return asText ? QVariant(QString::fromUtf8(b)) : QVariant(b);
 }
 
-QVariant listOrNull(const QStringList& l)
+QVariant jsonOrNull(const QJsonObject& o, bool asText)
 {
-    return l.isEmpty() ? QVariant() : QVariant(QJsonDocument(QJsonArray::fromStringList(l)).toJson(QJsonDocument::Compact));
+    return o.isEmpty() ? QVariant() : bytesOrNull(QJsonDocument(o).toJson(QJsonDocument::Compact), asText);
+}
+
+QVariant listOrNull(const QStringList& l, bool asText)
+{
+    return l.isEmpty() ? QVariant() : bytesOrNull(QJsonDocument(QJsonArray::fromStringList(l)).toJson(QJsonDocument::Compact), asText);
 }
 
 const QString kInsertLogPrefix = QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)");
@@ -82,17 +92,55 @@ QString updateSql(quint32 f)
     return QStringLiteral("UPDATE tasks SET ") + sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE seq = ?");
 }
 
+// The columns of `fields` with their PostgreSQL types, in the order of
+// updateSql() and bindUpdate(), seq last.
+QList<std::pair<QLatin1String, QLatin1String>> updateColumns(quint32 f)
+{
+    QList<std::pair<QLatin1String, QLatin1String>> c;
+    const QLatin1String integer("integer"), bigint("bigint"), text("text");
+    if (f & TaskUpdate::State)
+        c.append({ QLatin1String("state"), integer });
+    if (f & TaskUpdate::Attempts)
+        c.append({ QLatin1String("attempts"), integer });
+    if (f & TaskUpdate::Priority)
+        c.append({ QLatin1String("priority"), integer });
+    if (f & TaskUpdate::Output)
+        c.append({ QLatin1String("output"), text });
+    if (f & TaskUpdate::ErrorText)
+        c.append({ QLatin1String("error"), text });
+    if (f & TaskUpdate::StartedAt)
+        c.append({ QLatin1String("started_at"), bigint });
+    if (f & TaskUpdate::FinishedAt)
+        c.append({ QLatin1String("finished_at"), bigint });
+    if (f & TaskUpdate::QueuedAt)
+        c.append({ QLatin1String("queued_at"), bigint });
+    if (f & TaskUpdate::RunAt)
+        c.append({ QLatin1String("run_at"), bigint });
+    if (f & TaskUpdate::UsageCost) {
+        c.append({ QLatin1String("prompt_tokens"), bigint });
+        c.append({ QLatin1String("completion_tokens"), bigint });
+        c.append({ QLatin1String("cost_usd"), QLatin1String("double precision") });
+    }
+    if (f & TaskUpdate::Endpoint)
+        c.append({ QLatin1String("endpoint"), text });
+    if (f & TaskUpdate::Lease)
+        c.append({ QLatin1String("lease_node"), text });
+    c.append({ QLatin1String("seq"), bigint });
+    return c;
+}
+
 // Binds in the order of updateSql(), with the same storage classes through
 // Qt Sql (QVariant) and through SQLite's C API.
 struct QtBinder
 {
     QSqlQuery& q;
+    bool textBytes = false;
     int pos = 0;
     void integer(qint64 v) { q.bindValue(pos++, v); }
     void real(double v) { q.bindValue(pos++, v); }
     void intOrNull(qint64 v) { q.bindValue(pos++, nullIfZero(v)); }
     void textOrNull(const QString& v) { q.bindValue(pos++, nullIfEmpty(v)); }
-    void blobOrNull(const QByteArray& v) { q.bindValue(pos++, v.isEmpty() ? QVariant() : QVariant(v)); }
+    void blobOrNull(const QByteArray& v) { q.bindValue(pos++, bytesOrNull(v, textBytes)); }
 };
 
 struct DirectBinder
@@ -172,7 +220,7 @@ bool usesOptionalColumns(const NewTaskRow& row)
         || !s.dependsOn.isEmpty() || !s.sessionKey.isEmpty();
 }
 
-void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain)
+void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain, bool textBytes)
 {
     const TaskSpec& s = row.spec;
     q.bindValue(pos++, row.seq);
@@ -183,7 +231,7 @@ void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain)
     q.bindValue(pos++, s.priority);
     q.bindValue(pos++, row.maxAttempts);
     q.bindValue(pos++, row.timeoutMs);
-    q.bindValue(pos++, s.input);
+    q.bindValue(pos++, textBytes ? QVariant(QString::fromUtf8(s.input)) : QVariant(s.input));
     q.bindValue(pos++, row.createdMs);
     q.bindValue(pos++, nullIfZero(row.queuedMs));
     if (plain)
@@ -191,10 +239,10 @@ void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain)
     q.bindValue(pos++, nullIfZero(s.runAtMs));
     q.bindValue(pos++, nullIfZero(s.deadlineMs));
     q.bindValue(pos++, nullIfEmpty(s.idempotencyKey));
-    q.bindValue(pos++, listOrNull(s.tags));
-    q.bindValue(pos++, jsonOrNull(s.labels));
+    q.bindValue(pos++, listOrNull(s.tags, textBytes));
+    q.bindValue(pos++, jsonOrNull(s.labels, textBytes));
     q.bindValue(pos++, nullIfEmpty(s.parentId));
-    q.bindValue(pos++, listOrNull(s.dependsOn));
+    q.bindValue(pos++, listOrNull(s.dependsOn, textBytes));
     q.bindValue(pos++, nullIfEmpty(s.sessionKey));
 }
 } // namespace
@@ -207,14 +255,20 @@ qint64 StoreWriter::Batch::size() const
     return n;
 }
 
-StoreWriter::StoreWriter(QString databasePath, qint64 walRewindBytes, QObject* parent)
+StoreWriter::StoreWriter(Connector connect, QString databasePath, qint64 walRewindBytes, QObject* parent)
     : QThread(parent)
+    , m_connect(std::move(connect))
     , m_path(std::move(databasePath))
     , m_walPath(m_path + QStringLiteral("-wal"))
     , m_walRewindBytes(std::max<qint64>(walRewindBytes, 1024 * 1024))
     , m_connectionName(QStringLiteral("llmsched-writer-%1").arg(reinterpret_cast<quintptr>(this)))
 {
     setObjectName(QStringLiteral("store-writer"));
+}
+
+StoreWriter::StoreWriter(const QString& databasePath, qint64 walRewindBytes, QObject* parent)
+    : StoreWriter([databasePath](const QString& name) { return openSqlite(databasePath, name, false); }, databasePath, walRewindBytes, parent)
+{
 }
 
 StoreWriter::~StoreWriter()
@@ -298,13 +352,16 @@ VoidResult StoreWriter::flush()
 void StoreWriter::run()
 {
     {
-        auto opened = openSqlite(m_path, m_connectionName, false);
-        if (opened)
+        auto opened = m_connect(m_connectionName);
+        m_sqlite = opened && opened->driverName() == QLatin1String("QSQLITE");
+        m_textBytes = !m_sqlite;
+        if (m_sqlite)
             QSqlQuery(*opened).exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0")); // the checkpointer thread does it
         std::lock_guard lock(m_mutex);
         if (opened) {
             m_db = *opened;
-            m_direct = DirectStatements::open(m_db);
+            if (m_sqlite)
+                m_direct = DirectStatements::open(m_db);
             m_bindsDirectly = m_direct != nullptr;
         }
         m_openResult = opened ? VoidResult {} : VoidResult(opened.error());
@@ -313,9 +370,11 @@ void StoreWriter::run()
             return;
     }
     qCDebug(lcStore) << "plain task rows are bound" << (m_direct ? "through SQLite's C API" : "through Qt Sql");
-    m_checkpointer.reset(QThread::create([this] { checkpointLoop(); }));
-    m_checkpointer->setObjectName(QStringLiteral("store-checkpoint"));
-    m_checkpointer->start();
+    if (m_sqlite) {
+        m_checkpointer.reset(QThread::create([this] { checkpointLoop(); }));
+        m_checkpointer->setObjectName(QStringLiteral("store-checkpoint"));
+        m_checkpointer->start();
+    }
 
     int failures = 0;
     for (;;) {
@@ -394,7 +453,7 @@ void StoreWriter::processBatch(Batch& batch)
             for (size_t i = 0; i < batch.execs.size(); ++i) {
                 // Each piece of work gets a savepoint, so one failing does not undo the batch.
                 sp.exec(QStringLiteral("SAVEPOINT op"));
-                execResults[i] = explainWriteFailure(batch.execs[i].fn(m_db), m_path);
+                execResults[i] = m_sqlite ? explainWriteFailure(batch.execs[i].fn(m_db), m_path) : batch.execs[i].fn(m_db);
                 sp.exec(execResults[i].ok() ? QStringLiteral("RELEASE op") : QStringLiteral("ROLLBACK TO op"));
                 if (!execResults[i].ok())
                     sp.exec(QStringLiteral("RELEASE op"));
@@ -405,7 +464,8 @@ void StoreWriter::processBatch(Batch& batch)
         if (!result.ok())
             m_db.rollback();
     }
-    result = explainWriteFailure(std::move(result), m_path);
+    if (m_sqlite)
+        result = explainWriteFailure(std::move(result), m_path);
 
     WriterStatus status;
     status.committedTicket = batch.lastTicket;
@@ -427,6 +487,12 @@ void StoreWriter::processBatch(Batch& batch)
         m_retry.lastTicket = batch.lastTicket;
         // The tickets are not committed: report the last one before this batch.
         status.committedTicket = 0;
+        if (!m_sqlite) {
+            // A server restart leaves the connection dead: open it again (its
+            // prepared statements went with it) before the retry.
+            clearStatementCache();
+            reconnectedPostgres(m_db);
+        }
     } else {
         for (size_t i = 0; i < batch.inserts.size(); ++i)
             if (batch.inserts[i].done)
@@ -448,6 +514,8 @@ void StoreWriter::processBatch(Batch& batch)
 
 void StoreWriter::afterCommit()
 {
+    if (!m_sqlite)
+        return; // no WAL of ours to look after
     if (m_checkpointerFailed.load(std::memory_order_relaxed)) {
         if (!m_autoCheckpointRestored) { // no checkpointer: let SQLite checkpoint in commits again
             QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_autocheckpoint = %1").arg(kFallbackAutoCheckpoint));
@@ -618,13 +686,14 @@ VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
             return r;
     } else if (auto r = insertRowsChunked(
                    m_db, static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix,
-                   [&plain](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true); }, "inserting tasks");
+                   [&plain, this](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true, m_textBytes); },
+                   "inserting tasks");
                !r) {
         return r;
     }
     return insertRowsChunked(
         m_db, static_cast<int>(full.size()), kTaskColumns, kInsertTaskPrefix,
-        [&full](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *full[static_cast<size_t>(row)], false); }, "inserting tasks");
+        [&full, this](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *full[static_cast<size_t>(row)], false, m_textBytes); }, "inserting tasks");
 }
 
 VoidResult StoreWriter::insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item)
@@ -672,6 +741,8 @@ VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
         }
     }
 
+    if (!m_sqlite)
+        return applyUpdatesGrouped(merged);
     for (TaskUpdate* u : merged) {
         const quint32 f = u->fields & kUpdateColumns;
         if (f == 0)
@@ -688,7 +759,7 @@ VoidResult StoreWriter::applyUpdates(std::vector<TaskUpdate>& updates)
             continue;
         }
         QSqlQuery& q = prepared(updateSql(f));
-        QtBinder b { q };
+        QtBinder b { q, m_textBytes };
         bindUpdate(b, *u);
         if (auto r = execPrepared(q, "updating a task"); !r)
             return r;
@@ -718,15 +789,57 @@ VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
     }
     return insertRowsChunked(
         m_db, static_cast<int>(logs.size()), kLogColumns, kInsertLogPrefix,
-        [&logs](QSqlQuery& q, int& pos, int row) {
+        [&logs, this](QSqlQuery& q, int& pos, int row) {
             const TaskLogRow& l = logs[static_cast<size_t>(row)];
             q.bindValue(pos++, l.seq);
             q.bindValue(pos++, l.entry.timeMs);
             q.bindValue(pos++, static_cast<int>(l.entry.level));
             q.bindValue(pos++, l.entry.message);
-            q.bindValue(pos++, jsonOrNull(l.entry.data));
+            q.bindValue(pos++, jsonOrNull(l.entry.data, m_textBytes));
         },
         "appending task logs");
+}
+
+VoidResult StoreWriter::applyUpdatesGrouped(const std::vector<TaskUpdate*>& merged)
+{
+    // A server a network hop away costs a round trip per statement: updates
+    // that set the same columns go together, as one multi-row
+    // UPDATE ... FROM (VALUES ...) per chunk, in the order they came.
+    QHash<quint32, std::vector<const TaskUpdate*>> groups;
+    QList<quint32> order;
+    for (const TaskUpdate* u : merged) {
+        const quint32 f = u->fields & kUpdateColumns;
+        if (f == 0)
+            continue;
+        auto it = groups.find(f);
+        if (it == groups.end()) {
+            order.append(f);
+            it = groups.insert(f, {});
+        }
+        it->push_back(u);
+    }
+    for (quint32 f : std::as_const(order)) {
+        const auto columns = updateColumns(f);
+        QStringList sets, names, casts;
+        for (const auto& [name, type] : columns) {
+            names << name;
+            casts << QStringLiteral("CAST(? AS %1)").arg(type);
+            if (name != QLatin1String("seq"))
+                sets << QStringLiteral("%1 = v.%1").arg(name);
+        }
+        const std::vector<const TaskUpdate*>& rows = groups[f];
+        const QString head = QStringLiteral("UPDATE tasks AS t SET %1 FROM (VALUES ").arg(sets.join(QStringLiteral(", ")));
+        const QString row = QLatin1Char('(') + casts.join(QLatin1Char(',')) + QLatin1Char(')');
+        const QString tail = QStringLiteral(") AS v(%1) WHERE t.seq = v.seq").arg(names.join(QLatin1Char(',')));
+        const auto bind = [&rows, this](QSqlQuery& q, int& pos, int i) {
+            QtBinder b { q, m_textBytes, pos };
+            bindUpdate(b, *rows[static_cast<size_t>(i)]);
+            pos = b.pos;
+        };
+        if (auto r = execRowsChunked(m_db, static_cast<int>(rows.size()), head, row, tail, bind, "updating tasks"); !r)
+            return r;
+    }
+    return {};
 }
 
 } // namespace llmsched

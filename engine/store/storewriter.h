@@ -46,8 +46,15 @@ class StoreWriter final : public QThread
 
 public:
     using StatusListener = std::function<void(const WriterStatus&)>;
+    // Opens a read-write connection of the given name on the calling thread.
+    using Connector = std::function<Result<QSqlDatabase>(const QString& connectionName)>;
 
-    StoreWriter(QString databasePath, qint64 walRewindBytes = kDefaultWalRewindBytes, QObject* parent = nullptr);
+    // databasePath: the SQLite file (its WAL is watched), or for another
+    // database where it is, for messages. The SQLite-only parts (checkpoints,
+    // the C API path) switch on when the connection's driver is SQLite.
+    StoreWriter(Connector connect, QString databasePath, qint64 walRewindBytes = kDefaultWalRewindBytes, QObject* parent = nullptr);
+    // A writer on the SQLite file at databasePath.
+    explicit StoreWriter(const QString& databasePath, qint64 walRewindBytes = kDefaultWalRewindBytes, QObject* parent = nullptr);
     ~StoreWriter() override;
 
     // Called after every batch, on the writer thread. May be changed at any time.
@@ -102,6 +109,7 @@ private:
     VoidResult insertRows(const NewTaskRow* const* rows, int count);
     VoidResult insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item);
     VoidResult applyUpdates(std::vector<TaskUpdate>& updates);
+    VoidResult applyUpdatesGrouped(const std::vector<TaskUpdate*>& merged);
     VoidResult applyLogs(const std::vector<TaskLogRow>& logs);
     QSqlQuery& prepared(const QString& sql);
     VoidResult execPrepared(QSqlQuery& q, const char* what);
@@ -109,11 +117,14 @@ private:
     void afterCommit();
     void stopCheckpointer();
 
+    const Connector m_connect;
     const QString m_path;
     const QString m_walPath;
     const qint64 m_walRewindBytes;
     const QString m_connectionName;
     QSqlDatabase m_db; // writer thread only
+    bool m_sqlite = true; // writer thread only: the connection is SQLite's
+    bool m_textBytes = false; // writer thread only: bind byte arrays as text (PostgreSQL's TEXT columns)
     std::unique_ptr<DirectStatements> m_direct; // writer thread only; null: Qt Sql binds everything
     std::atomic<bool> m_bindsDirectly { false };
 

@@ -1,16 +1,24 @@
 #pragma once
 
-// Shared helpers for tests that run a real Engine on a real SQLite file.
+// Shared helpers for tests that run a real Engine on a real SQLite file, or
+// on a real PostgreSQL database when LLMSCHED_TEST_BACKEND=postgres (CTest's
+// *_pg entries): each data directory then gets a database of its own on the
+// private instance that scripts/start-postgres.sh started in
+// LLMSCHED_TEST_PG_DIR (its URL in DIR/url).
 
 #include "engine.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QUrl>
 #include <QDeadlineTimer>
 #include <QFuture>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -69,14 +77,69 @@ inline QString firstContent(const QJsonObject& completion)
     return choice.value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString();
 }
 
-// A plain SQLite connection of the test's own (not the engine's), removed when
+inline bool testsOnPostgres()
+{
+    return qEnvironmentVariable("LLMSCHED_TEST_BACKEND") == QLatin1String("postgres");
+}
+
+// The private instance's URL (database "llmsched"); empty when there is none.
+inline QString postgresBaseUrl()
+{
+    QFile f(qEnvironmentVariable("LLMSCHED_TEST_PG_DIR", QStringLiteral("/tmp/llmsched-pg")) + QStringLiteral("/url"));
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()).trimmed() : QString();
+}
+
+// A database of its own for `key` (a data directory) on the private
+// instance, created on first use; its URL.
+inline QString postgresDatabaseFor(const QString& key)
+{
+    const QString base = postgresBaseUrl();
+    if (base.isEmpty())
+        qFatal("LLMSCHED_TEST_BACKEND=postgres, but no PostgreSQL instance: run scripts/start-postgres.sh");
+    const QString name
+        = QStringLiteral("t_") + QString::fromLatin1(QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha1).toHex().left(20));
+    QUrl url(base);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("pg-admin"));
+        db.setHostName(url.host());
+        db.setPort(url.port(5432));
+        db.setUserName(url.userName());
+        db.setPassword(url.password());
+        db.setDatabaseName(url.path().mid(1));
+        if (!db.open())
+            qFatal("cannot reach the test PostgreSQL: %s", qPrintable(db.lastError().text()));
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT 1 FROM pg_database WHERE datname = '%1'").arg(name));
+        if (!q.next() && !q.exec(QStringLiteral("CREATE DATABASE %1").arg(name)))
+            qFatal("cannot create a test database: %s", qPrintable(q.lastError().text()));
+        q = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("pg-admin"));
+    url.setPath(QLatin1Char('/') + name);
+    return url.toString();
+}
+
+// A plain connection of the test's own (not the engine's), removed when
 // it goes out of scope. Queries made from it must not outlive it.
 class RawConnection
 {
 public:
+    // path: a SQLite file, or a postgresql:// URL.
     explicit RawConnection(const QString& path, const QString& options = {})
         : m_name(QStringLiteral("raw-%1").arg(++s_counter))
     {
+        if (path.startsWith(QLatin1String("postgresql://"))) {
+            const QUrl url(path);
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_name);
+            db.setHostName(url.host());
+            db.setPort(url.port(5432));
+            db.setUserName(url.userName());
+            db.setPassword(url.password());
+            db.setDatabaseName(url.path().mid(1));
+            m_open = db.open();
+            return;
+        }
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
         db.setDatabaseName(path);
         db.setConnectOptions(options);
@@ -91,6 +154,22 @@ public:
     RawConnection& operator=(const RawConnection&) = delete;
 
     bool isOpen() const { return m_open; }
+    bool isPostgres() const { return db().driverName() == QLatin1String("QPSQL"); }
+    // Makes every insert into tasks fail with `message` (as a full disk
+    // would), or (refuse = false) lets them through again.
+    bool refuseTaskInserts(bool refuse, const QString& message = QStringLiteral("simulated full disk")) const
+    {
+        if (!isPostgres()) {
+            return exec(refuse
+                    ? QStringLiteral("CREATE TRIGGER refuse_tasks BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, '%1'); END").arg(message)
+                    : QStringLiteral("DROP TRIGGER refuse_tasks"));
+        }
+        if (!refuse)
+            return exec(QStringLiteral("DROP TRIGGER refuse_tasks ON tasks")) && exec(QStringLiteral("DROP FUNCTION refuse_tasks()"));
+        return exec(QStringLiteral("CREATE FUNCTION refuse_tasks() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '%1'; END $$ LANGUAGE plpgsql")
+                        .arg(message))
+            && exec(QStringLiteral("CREATE TRIGGER refuse_tasks BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION refuse_tasks()"));
+    }
     QSqlDatabase db() const { return QSqlDatabase::database(m_name, false); }
     bool exec(const QString& sql) const
     {
@@ -127,6 +206,8 @@ public:
     {
         EngineOptions o;
         o.dataDir = m_dirPath;
+        if (testsOnPostgres())
+            o.databasePath = dbPath();
         o.randomSeed = 42;
         o.dispatch = dispatch;
         if (walRewindBytes > 0)
@@ -147,7 +228,16 @@ public:
         }
     }
     QString dir() const { return m_dirPath; }
-    QString dbPath() const { return m_dirPath + QStringLiteral("/llm-scheduler.db"); }
+    // The SQLite file, or the PostgreSQL URL, the engine uses.
+    QString dbPath() const
+    {
+        if (testsOnPostgres()) {
+            if (m_pgUrl.isEmpty())
+                m_pgUrl = postgresDatabaseFor(m_dirPath);
+            return m_pgUrl;
+        }
+        return m_dirPath + QStringLiteral("/llm-scheduler.db");
+    }
 
     bool addModel(const ModelConfig& m) { return await(engine->upsertModel(m)).ok(); }
     QList<SubmitOutcome> submit(QList<TaskSpec> specs)
@@ -208,6 +298,7 @@ public:
 private:
     QTemporaryDir m_dir;
     QString m_dirPath;
+    mutable QString m_pgUrl;
 };
 
 } // namespace testutil

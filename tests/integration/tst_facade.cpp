@@ -329,7 +329,7 @@ void TestFacade::callWhoseTaskIsNotStoredGetsAnError()
     m_upstream->setDefaultReply(hang);
     {
         RawConnection raw(m_f->dbPath());
-        QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER refuse_tasks BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'simulated full disk'); END")));
+        QVERIFY(raw.refuseTaskInserts(true));
     }
     const Response r = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
     QCOMPARE(r.status, 503);
@@ -344,7 +344,7 @@ void TestFacade::callWhoseTaskIsNotStoredGetsAnError()
 
     {
         RawConnection raw(m_f->dbPath());
-        QVERIFY(raw.exec(QStringLiteral("DROP TRIGGER refuse_tasks")));
+        QVERIFY(raw.refuseTaskInserts(false));
     }
     m_upstream->setDefaultReply(FakeReply {});
     const Response ok = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);

@@ -1,0 +1,534 @@
+// The store interface on both back ends: the same operations give the same
+// answers on SQLite (integration.backends) and on PostgreSQL
+// (integration.backends_pg, LLMSCHED_TEST_BACKEND=postgres). The PostgreSQL
+// run also checks what only a server has: a wrong password, an unreachable
+// server, a missing database, a restart under load.
+#include "enginetestutil.h"
+
+#include "core/apitoken.h"
+#include "core/timeutil.h"
+#include "store/store.h"
+
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QtTest>
+
+using namespace llmsched;
+using namespace testutil;
+
+namespace {
+
+NewTaskRow row(qint64 seq, const QString& model, int priority = 5)
+{
+    NewTaskRow r;
+    r.seq = seq;
+    r.id = UlidGenerator::next();
+    r.spec = spec(model, priority, QStringLiteral("task %1 — “quoted” 100%_done").arg(seq));
+    r.maxAttempts = 3;
+    r.timeoutMs = 60'000;
+    r.createdMs = 1'700'000'000'000 + seq;
+    r.queuedMs = r.createdMs;
+    return r;
+}
+
+// Inserts rows and waits for their outcome.
+InsertOutcome insert(Store& store, std::vector<NewTaskRow> rows)
+{
+    auto promise = std::make_shared<QPromise<InsertOutcome>>();
+    promise->start();
+    QFuture<InsertOutcome> f = promise->future();
+    store.insertTasks(std::move(rows), [promise](std::vector<NewTaskRow>, InsertOutcome outcome) {
+        promise->addResult(std::move(outcome));
+        promise->finish();
+    });
+    return await(f);
+}
+
+QList<qint64> seqsOf(const Result<TaskPage>& page)
+{
+    QList<qint64> out;
+    if (page)
+        for (const Task& t : page->tasks)
+            out.append(t.seq);
+    return out;
+}
+
+} // namespace
+
+class TestBackends : public QObject
+{
+    Q_OBJECT
+
+    // A fresh database of the back end under test.
+    QString freshDatabase()
+    {
+        m_dirs.push_back(std::make_unique<QTemporaryDir>());
+        const QString dir = m_dirs.back()->path();
+        return testsOnPostgres() ? postgresDatabaseFor(dir) : dir + QStringLiteral("/llm-scheduler.db");
+    }
+    std::unique_ptr<Store> open(const QString& where, const QString& node = QStringLiteral("node-a"))
+    {
+        auto store = Store::open({ where, node, 2 });
+        if (!store) {
+            qWarning() << store.error().message;
+            return nullptr;
+        }
+        return std::move(*store);
+    }
+
+    std::vector<std::unique_ptr<QTemporaryDir>> m_dirs;
+
+private slots:
+    void tasksKeepEveryColumn();
+    void filtersFindTheSameTasks();
+    void idempotencyKeyFindsTheFirstTask();
+    void updatesMergeAndLogsKeepTheirOrder();
+    void modelsSettingsMinutesTokensAndAudit();
+    void recoveryAndPurge();
+    void locationNeverShowsThePassword();
+    void badUrlsAndServersAreNamedNotThePassword();
+    void newerSchemaIsRefused();
+    void serverRestartLosesNoAcknowledgedTask();
+};
+
+void TestBackends::tasksKeepEveryColumn()
+{
+    const QString where = freshDatabase();
+    auto store = open(where);
+    QVERIFY(store);
+    NewTaskRow full = row(1, QStringLiteral("m"), 8);
+    full.spec.runAtMs = 1'800'000'000'000;
+    full.spec.deadlineMs = 1'900'000'000'000;
+    full.spec.tags = { QStringLiteral("nightly"), QStringLiteral("ü-tag") };
+    full.spec.labels = QJsonObject { { QStringLiteral("team"), QStringLiteral("search") }, { QStringLiteral("run"), QStringLiteral("7") } };
+    full.spec.parentId = QStringLiteral("01PARENT");
+    full.spec.dependsOn = { QStringLiteral("01DEP") };
+    full.spec.sessionKey = QStringLiteral("s-1");
+    full.state = TaskState::Blocked;
+    const InsertOutcome out = insert(*store, { full, row(2, QStringLiteral("m")) });
+    QVERIFY2(out.status, qPrintable(out.status ? QString() : out.status.error().message));
+    QCOMPARE(out.items.size(), size_t(2));
+
+    const Result<Task> t = await(store->task(full.id.toString()));
+    QVERIFY2(t, qPrintable(t ? QString() : t.error().message));
+    QCOMPARE(t->seq, qint64(1));
+    QCOMPARE(t->spec.priority, 8);
+    QCOMPARE(t->state, TaskState::Blocked);
+    QCOMPARE(t->spec.input, full.spec.input); // the non-ASCII input comes back byte for byte
+    QCOMPARE(t->spec.runAtMs, full.spec.runAtMs);
+    QCOMPARE(t->spec.deadlineMs, full.spec.deadlineMs);
+    QCOMPARE(t->spec.tags, full.spec.tags);
+    QCOMPARE(t->spec.labels, full.spec.labels);
+    QCOMPARE(t->spec.dependsOn, full.spec.dependsOn);
+    QCOMPARE(t->spec.sessionKey, full.spec.sessionKey);
+    QCOMPARE(t->createdMs, full.createdMs);
+
+    const auto active = store->loadActiveNow();
+    QVERIFY(active);
+    QCOMPARE(active->size(), size_t(2));
+    QCOMPARE(active->at(1).dependsOn, full.spec.dependsOn); // blocked rows carry their dependencies
+    QCOMPARE(*store->maxSeqNow(), qint64(2));
+
+    const auto bySeq = await(store->tasksBySeq({ 1, 2, 99 }));
+    QVERIFY(bySeq);
+    QCOMPARE(bySeq->size(), 2);
+    QCOMPARE(bySeq->value(2).spec.input, row(2, QStringLiteral("m")).spec.input);
+    const auto states = await(store->taskStates({ full.id.toString(), QStringLiteral("01NOSUCHTASK") }));
+    QVERIFY(states);
+    QCOMPARE(states->size(), 1);
+    QCOMPARE(states->value(full.id.toString()), TaskState::Blocked);
+    QCOMPARE(await(store->task(QStringLiteral("01NOSUCHTASK"))).error().code, ErrorCode::NotFound);
+
+    // Reopened: everything is still there.
+    store.reset();
+    store = open(where);
+    QVERIFY(store);
+    QCOMPARE(await(store->task(full.id.toString()))->spec.labels, full.spec.labels);
+}
+
+void TestBackends::filtersFindTheSameTasks()
+{
+    auto store = open(freshDatabase());
+    QVERIFY(store);
+    std::vector<NewTaskRow> rows;
+    for (int i = 1; i <= 30; ++i) {
+        NewTaskRow r = row(i, i % 3 == 0 ? QStringLiteral("other") : QStringLiteral("m"), i % 2 ? 5 : 8);
+        if (i % 5 == 0)
+            r.spec.tags = { QStringLiteral("five") };
+        if (i % 7 == 0)
+            r.spec.labels = QJsonObject { { QStringLiteral("team"), i == 14 ? QStringLiteral("ads") : QStringLiteral("search") } };
+        rows.push_back(std::move(r));
+    }
+    QVERIFY(insert(*store, std::move(rows)).status);
+
+    const auto seqs = [&](TaskFilter f) {
+        f.limit = 100;
+        f.newestFirst = false;
+        return seqsOf(await(store->tasks(f)));
+    };
+    TaskFilter f;
+    f.tag = QStringLiteral("five");
+    QCOMPARE(seqs(f), (QList<qint64> { 5, 10, 15, 20, 25, 30 }));
+    QCOMPARE(*await(store->countTasks(f)), qint64(6));
+    f = {};
+    f.label = QStringLiteral("team");
+    QCOMPARE(seqs(f), (QList<qint64> { 7, 14, 21, 28 }));
+    f.label = QStringLiteral("team=search");
+    QCOMPARE(seqs(f), (QList<qint64> { 7, 21, 28 }));
+    f = {};
+    f.model = QStringLiteral("other");
+    f.priority = 8;
+    QCOMPARE(seqs(f), (QList<qint64> { 6, 12, 18, 24, 30 }));
+    // Text search treats % and _ literally.
+    f = {};
+    f.text = QStringLiteral("task 2 — ");
+    QCOMPARE(seqs(f), (QList<qint64> { 2 }));
+    f.text = QStringLiteral("100%_done");
+    QCOMPARE(*await(store->countTasks(f)), qint64(30));
+    f.text = QStringLiteral("100_%done");
+    QCOMPARE(*await(store->countTasks(f)), qint64(0));
+    f = {};
+    f.text = QStringLiteral("search");
+    QCOMPARE(seqs(f), (QList<qint64> { 7, 21, 28 })); // labels are searched too
+
+    // Paging: cursor, offset, newest first, order by model.
+    f = {};
+    f.limit = 10;
+    f.newestFirst = false;
+    const auto first = await(store->tasks(f));
+    QVERIFY(first);
+    QCOMPARE(first->tasks.size(), 10);
+    QCOMPARE(first->nextCursor, qint64(10));
+    f.cursor = first->nextCursor;
+    QCOMPARE(seqsOf(await(store->tasks(f))).value(0), qint64(11));
+    f = {};
+    f.newestFirst = true;
+    f.offset = 2;
+    f.limit = 2;
+    QCOMPARE(seqsOf(await(store->tasks(f))), (QList<qint64> { 28, 27 }));
+    f = {};
+    f.order = TaskFilter::Order::Model;
+    f.limit = 1;
+    f.newestFirst = true;
+    QCOMPARE(await(store->tasks(f))->tasks.value(0).spec.model, QStringLiteral("other"));
+}
+
+void TestBackends::idempotencyKeyFindsTheFirstTask()
+{
+    auto store = open(freshDatabase());
+    QVERIFY(store);
+    NewTaskRow a = row(1, QStringLiteral("m"));
+    a.spec.idempotencyKey = QStringLiteral("order-42");
+    NewTaskRow b = row(2, QStringLiteral("m"));
+    b.spec.idempotencyKey = QStringLiteral("order-42"); // the same key within one insert
+    NewTaskRow c = row(3, QStringLiteral("other"));
+    c.spec.idempotencyKey = QStringLiteral("order-42"); // keys are per model
+    const InsertOutcome out = insert(*store, { a, b, c });
+    QVERIFY(out.status);
+    QVERIFY(!out.items[0].duplicate);
+    QVERIFY(out.items[1].duplicate);
+    QCOMPARE(out.items[1].id, a.id);
+    QVERIFY(!out.items[2].duplicate);
+    NewTaskRow again = row(4, QStringLiteral("m"));
+    again.spec.idempotencyKey = QStringLiteral("order-42");
+    const InsertOutcome later = insert(*store, { again });
+    QVERIFY(later.items[0].duplicate);
+    QCOMPARE(later.items[0].seq, qint64(1));
+    QCOMPARE(*await(store->countTasks({})), qint64(2));
+}
+
+void TestBackends::updatesMergeAndLogsKeepTheirOrder()
+{
+    auto store = open(freshDatabase());
+    QVERIFY(store);
+    std::vector<NewTaskRow> rows;
+    for (int i = 1; i <= 200; ++i)
+        rows.push_back(row(i, QStringLiteral("m")));
+    QVERIFY(insert(*store, std::move(rows)).status);
+
+    // Started and finished in the same batch (merged), each with two log lines.
+    for (int i = 1; i <= 200; ++i) {
+        TaskUpdate start;
+        start.seq = i;
+        start.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::StartedAt | TaskUpdate::Endpoint | TaskUpdate::Lease;
+        start.state = TaskState::Running;
+        start.attempts = 1;
+        start.startedMs = 1000 + i;
+        start.endpoint = QStringLiteral("ep");
+        start.leaseNode = QStringLiteral("node-a");
+        store->updateWithLog(start, { i, { 1000 + i, LogLevel::Info, QStringLiteral("started"), {} } });
+        TaskUpdate done;
+        done.seq = i;
+        done.fields = TaskUpdate::State | TaskUpdate::Output | TaskUpdate::UsageCost | TaskUpdate::FinishedAt | TaskUpdate::Lease;
+        done.state = i % 2 ? TaskState::Succeeded : TaskState::Dead;
+        done.output = QByteArrayLiteral("{\"answer\":\"é 42\"}");
+        done.usage.promptTokens = 10;
+        done.usage.completionTokens = i;
+        done.costUsd = 0.001 * i;
+        done.finishedMs = 2000 + i;
+        store->updateWithLog(done, { i, { 2000 + i, LogLevel::Warning, QStringLiteral("finished"), QJsonObject { { QStringLiteral("n"), i } } } });
+    }
+    QVERIFY(store->flush());
+    const auto t = await(store->tasksBySeq({ 7 }));
+    QVERIFY(t);
+    const Task& seven = t->value(7);
+    QCOMPARE(seven.state, TaskState::Succeeded);
+    QCOMPARE(seven.attempts, 1);
+    QCOMPARE(seven.output, QByteArrayLiteral("{\"answer\":\"é 42\"}"));
+    QCOMPARE(seven.usage.completionTokens, qint64(7));
+    QCOMPARE(seven.costUsd, 0.007);
+    QCOMPARE(seven.startedMs, qint64(1007));
+    QCOMPARE(seven.finishedMs, qint64(2007));
+    QCOMPARE(seven.endpoint, QStringLiteral("ep"));
+    const auto log = await(store->taskLog(seven.id.toString()));
+    QVERIFY(log);
+    QCOMPARE(log->size(), 2);
+    QCOMPARE(log->at(0).message, QStringLiteral("started"));
+    QCOMPARE(log->at(1).level, LogLevel::Warning);
+    QCOMPARE(log->at(1).data.value(QLatin1String("n")).toInt(), 7);
+
+    const auto counts = store->finishedCountsNow();
+    QVERIFY(counts);
+    QCOMPARE(counts->value(QStringLiteral("m"))[static_cast<size_t>(TaskState::Succeeded)], qint64(100));
+    QCOMPARE(counts->value(QStringLiteral("m"))[static_cast<size_t>(TaskState::Dead)], qint64(100));
+    QVERIFY(store->loadActiveNow()->empty());
+}
+
+void TestBackends::modelsSettingsMinutesTokensAndAudit()
+{
+    const QString where = freshDatabase();
+    auto store = open(where);
+    QVERIFY(store);
+    ModelConfig m = simModel(QStringLiteral("chat.v2"), 5, 7);
+    QVERIFY(await(store->upsertModel(m)));
+    m.concurrency = 9;
+    QVERIFY(await(store->upsertModel(m))); // an update, not a second row
+    QVERIFY(await(store->upsertModel(simModel(QStringLiteral("gone")))));
+    QVERIFY(await(store->deleteModel(QStringLiteral("gone"))));
+    QVERIFY(await(store->setSetting(QStringLiteral("paused"), QStringLiteral("1"))));
+    QVERIFY(await(store->setSetting(QStringLiteral("paused"), QStringLiteral("0"))));
+
+    const qint64 minute = 1'700'000'040'000;
+    for (int round = 0; round < 2; ++round) {
+        MinuteStats s;
+        s.minuteMs = minute;
+        s.model = QStringLiteral("chat.v2");
+        s.counters.succeeded = 3;
+        s.counters.costUsd = 0.25;
+        s.latency.record(0.5 + round);
+        store->addStatsMinutes({ s });
+    }
+    const NewToken token = *await(store->createToken(QStringLiteral("ci"), Role::Operator));
+    store->touchTokens({ { token.token.id, 1234 } });
+    store->appendAudit({ { 5000, token.token.id, QStringLiteral("POST"), QStringLiteral("/api/v1/tasks"), 201, QStringLiteral("127.0.0.1"),
+        QStringLiteral("1 task") } });
+    QVERIFY(store->flush());
+
+    store.reset();
+    store = open(where);
+    QVERIFY(store);
+    const auto models = store->loadModelsNow();
+    QVERIFY(models);
+    QCOMPARE(models->size(), 1);
+    QCOMPARE(models->constFirst().name, QStringLiteral("chat.v2"));
+    QCOMPARE(models->constFirst().concurrency, 9);
+    QCOMPARE(*store->settingNow(QStringLiteral("paused")), QStringLiteral("0"));
+    const auto minutes = await(store->statsMinutes(minute, minute + 60'000, QString()));
+    QVERIFY(minutes);
+    QCOMPARE(minutes->size(), 1);
+    QCOMPARE(minutes->constFirst().counters.succeeded, qint64(6)); // added to, not replaced
+    QCOMPARE(minutes->constFirst().latency.count(), qint64(2));
+    QCOMPARE(minutes->constFirst().latency.observedRange()->high, 1.5);
+    QCOMPARE(store->costSinceNow(minute)->value(QStringLiteral("chat.v2")), 0.5);
+
+    const auto active = await(store->activeTokens());
+    QVERIFY(active);
+    QCOMPARE(active->size(), 1);
+    QCOMPARE(active->constBegin().value().lastUsedMs, qint64(1234));
+    QCOMPARE(active->constBegin().key(), hashTokenSecret(token.secret));
+    const auto audit = await(store->auditLog(0, 10));
+    QVERIFY(audit);
+    QCOMPARE(audit->size(), 1);
+    QCOMPARE(audit->constFirst().summary, QStringLiteral("1 task"));
+    QVERIFY(await(store->revokeToken(token.token.id)));
+    QCOMPARE(await(store->activeTokens())->size(), 0);
+    QCOMPARE(await(store->revokeToken(token.token.id)).error().code, ErrorCode::NotFound);
+}
+
+void TestBackends::recoveryAndPurge()
+{
+    const QString where = freshDatabase();
+    auto store = open(where, QStringLiteral("node-a"));
+    QVERIFY(store);
+    std::vector<NewTaskRow> rows;
+    for (int i = 1; i <= 4; ++i)
+        rows.push_back(row(i, QStringLiteral("m")));
+    QVERIFY(insert(*store, std::move(rows)).status);
+    for (int i = 1; i <= 3; ++i) {
+        TaskUpdate u;
+        u.seq = i;
+        u.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::Lease;
+        u.state = TaskState::Running;
+        u.attempts = i == 3 ? 3 : 1; // the third was on its last attempt
+        u.leaseNode = QStringLiteral("node-a");
+        store->updateWithLog(u, { i, { 1, LogLevel::Info, QStringLiteral("started"), {} } });
+    }
+    QVERIFY(store->flush());
+    store.reset();
+
+    // The node comes back: its running tasks are queued again (or dead on
+    // their last attempt), with a line in their log.
+    store = open(where, QStringLiteral("node-a"));
+    QVERIFY(store);
+    QCOMPARE(*await(store->recoverInterrupted(QStringLiteral("test restart"))), qint64(3));
+    const auto t = *await(store->tasksBySeq({ 1, 3 }));
+    QCOMPARE(t.value(1).state, TaskState::Queued);
+    QCOMPARE(t.value(3).state, TaskState::Dead);
+    QVERIFY(t.value(3).error.contains(QLatin1String("test restart")));
+    const auto log = *await(store->taskLog(t.value(1).id.toString()));
+    QVERIFY(log.constLast().message.contains(QLatin1String("interrupted (test restart); queued again")));
+
+    QCOMPARE(*await(store->purgeTasks(TaskState::Dead, QString(), 0)), qint64(1));
+    QCOMPARE(*await(store->countTasks({})), qint64(3));
+    QCOMPARE(await(store->taskLog(t.value(3).id.toString())).error().code, ErrorCode::NotFound);
+    QCOMPARE(await(store->purgeTasks(TaskState::Queued, QString(), 0)).error().code, ErrorCode::InvalidArgument);
+}
+
+void TestBackends::locationNeverShowsThePassword()
+{
+    if (!testsOnPostgres())
+        QSKIP("PostgreSQL only (integration.backends_pg)");
+    const QString where = freshDatabase();
+    auto store = open(where);
+    QVERIFY(store);
+    QVERIFY(!store->location().contains(QUrl(where).password()));
+    QVERIFY(store->location().startsWith(QLatin1String("postgresql://llmsched@127.0.0.1:")));
+    // A second node on the same database is refused while the first runs.
+    auto second = Store::open({ where, QStringLiteral("node-b"), 1 });
+    QVERIFY(!second);
+    QVERIFY2(second.error().message.contains(QLatin1String("in use by another llm-schedulerd node")), qPrintable(second.error().message));
+}
+
+void TestBackends::badUrlsAndServersAreNamedNotThePassword()
+{
+    if (!testsOnPostgres())
+        QSKIP("PostgreSQL only (integration.backends_pg)");
+    const QUrl base(postgresBaseUrl());
+    const QString secret = QStringLiteral("s3cret-Pa55");
+    struct Case
+    {
+        QString url;
+        QString expected;
+    };
+    QUrl wrongPassword = base;
+    wrongPassword.setPassword(secret);
+    QUrl unreachable = base;
+    unreachable.setPort(1);
+    unreachable.setPassword(secret);
+    QUrl missing = base;
+    missing.setPath(QStringLiteral("/no_such_db"));
+    const QList<Case> cases = {
+        { wrongPassword.toString(), QStringLiteral("password authentication failed") },
+        { unreachable.toString(), QStringLiteral("on 127.0.0.1:1") },
+        { missing.toString(), QStringLiteral("\"no_such_db\"") },
+        { QStringLiteral("postgresql://u:%1@/db").arg(secret), QStringLiteral("names no host") },
+        { QStringLiteral("postgresql://u:%1@127.0.0.1:5432").arg(secret), QStringLiteral("names no database") },
+        { QStringLiteral("postgresql://u:%1@127.0.0.1/db?sslmod=require").arg(secret), QStringLiteral("unknown option 'sslmod'") },
+    };
+    for (const Case& c : cases) {
+        auto store = Store::open({ c.url, QStringLiteral("n"), 1 });
+        QVERIFY2(!store, qPrintable(c.url));
+        const QString message = store.error().message;
+        QVERIFY2(message.contains(c.expected), qPrintable(message));
+        QVERIFY2(!message.contains(secret), qPrintable(message));
+    }
+    // The engine names the database without the password too.
+    EngineOptions o;
+    o.databasePath = wrongPassword.toString();
+    Engine engine(o);
+    QVERIFY(!engine.databasePath().contains(secret));
+    const VoidResult r = engine.start();
+    QVERIFY(!r);
+    QVERIFY(r.error().message.contains(QLatin1String("cannot connect to PostgreSQL database \"llmsched\" on 127.0.0.1:")));
+    QVERIFY(!r.error().message.contains(secret));
+}
+
+void TestBackends::newerSchemaIsRefused()
+{
+    const QString where = freshDatabase();
+    {
+        auto store = open(where);
+        QVERIFY(store);
+    }
+    {
+        RawConnection raw(where);
+        QVERIFY(raw.isOpen());
+        QVERIFY(raw.exec(QStringLiteral("INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', 0)")));
+    }
+    auto store = Store::open({ where, QStringLiteral("n"), 1 });
+    QVERIFY(!store);
+    QVERIFY2(store.error().message.contains(QLatin1String("schema version 99, newer than this build supports")), qPrintable(store.error().message));
+    RawConnection raw(where);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM schema_version")).toInt(), 4); // left as it was
+}
+
+void TestBackends::serverRestartLosesNoAcknowledgedTask()
+{
+    if (!testsOnPostgres())
+        QSKIP("PostgreSQL only (integration.backends_pg)");
+    // The server restarts while an engine submits and runs tasks: every
+    // acknowledged task still ends succeeded; the connections come back. A
+    // server of its own, so the other *_pg tests running beside it keep theirs.
+    QTemporaryDir serverDir(QStringLiteral("/tmp/llmsched-pg-restart-XXXXXX"));
+    const QString script = QStringLiteral(LLMSCHED_SOURCE_DIR "/scripts/start-postgres.sh");
+    const auto runScript = [&](const QStringList& args) {
+        QProcess p;
+        p.start(QStringLiteral("bash"), QStringList { script } + args + QStringList { serverDir.path() });
+        return p.waitForFinished(120'000) && p.exitCode() == 0;
+    };
+    QVERIFY(runScript({}));
+    const auto stopServer = qScopeGuard([&] { runScript({ QStringLiteral("--stop") }); });
+    const QByteArray sharedServer = qgetenv("LLMSCHED_TEST_PG_DIR");
+    qputenv("LLMSCHED_TEST_PG_DIR", serverDir.path().toLocal8Bit());
+    const auto backToShared = qScopeGuard([&] { qputenv("LLMSCHED_TEST_PG_DIR", sharedServer); });
+    EngineFixture f;
+    QFile port(serverDir.filePath(QStringLiteral("port")));
+    QVERIFY(port.open(QIODevice::ReadOnly));
+    QCOMPARE(QUrl(f.dbPath()).port(), port.readAll().trimmed().toInt()); // on the server restarted below
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"), 20, 8)));
+    QList<Ulid> acknowledged;
+    for (int i = 0; i < 20; ++i)
+        for (const SubmitOutcome& o : f.submit({ spec(QStringLiteral("m")), spec(QStringLiteral("m")) }))
+            acknowledged.append(o.id);
+    QProcess restart;
+    restart.start(QStringLiteral("bash"), { script, QStringLiteral("--restart"), serverDir.path() });
+    // Submits while it restarts: refused (503) or acknowledged, never lost.
+    while (restart.state() != QProcess::NotRunning) {
+        const auto r = await(f.engine->submit({ spec(QStringLiteral("m")) }));
+        if (r)
+            acknowledged.append(r->constFirst().id);
+        restart.waitForFinished(20);
+    }
+    QCOMPARE(restart.exitCode(), 0);
+    for (int i = 0; i < 20; ++i) {
+        const auto r = await(f.engine->submit({ spec(QStringLiteral("m")) }));
+        if (r)
+            acknowledged.append(r->constFirst().id);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(f.engine->snapshot()->storeHealthy, 30000);
+    TaskFilter done;
+    done.states = { TaskState::Succeeded };
+    const auto succeeded = [&] {
+        const Result<qint64> n = await(f.engine->countTasks(done));
+        return n ? *n : qint64(-1);
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(succeeded(), qint64(acknowledged.size()), 60000);
+    for (const Ulid& id : std::as_const(acknowledged))
+        QCOMPARE(await(f.engine->task(id.toString()))->state, TaskState::Succeeded);
+}
+
+QTEST_GUILESS_MAIN(TestBackends)
+#include "tst_backends.moc"
