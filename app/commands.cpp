@@ -2,9 +2,11 @@
 
 #include "daemon.h"
 
+#include "core/databaseurl.h"
 #include "core/jsonl.h"
 #include "core/timeutil.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTextStream>
 
@@ -173,6 +175,44 @@ int commandFailed(const QString& message, int code)
     return code;
 }
 
+// `migrate --from FILE.db --to postgresql://...`: a user who outgrows one
+// machine keeps their history (tasks, logs, models, tokens, statistics).
+class MigrateCommand final : public Command
+{
+public:
+    QStringList words() const override { return { QStringLiteral("migrate") }; }
+
+    int run(const CommandContext& context, const QStringList&) override
+    {
+        const QCommandLineParser& p = *context.parser;
+        QString from = p.value(QStringLiteral("from"));
+        if (from.isEmpty()) {
+            from = context.engine.databasePath;
+            if (from.isEmpty() || isPostgresUrl(from))
+                from
+                    = QDir(context.engine.dataDir.isEmpty() ? defaultDataDir() : context.engine.dataDir).filePath(QStringLiteral("llm-scheduler.db"));
+        }
+        QString to = p.isSet(QStringLiteral("to")) ? p.value(QStringLiteral("to")) : qEnvironmentVariable("LLMSCHED_DATABASE_URL");
+        if (to.isEmpty())
+            return commandFailed(QStringLiteral("migrate needs --to postgresql://user:password@host:port/dbname"));
+        if (!isPostgresUrl(to))
+            return commandFailed(QStringLiteral("--to must be a postgresql:// URL"));
+        const auto url = parsePostgresUrl(to);
+        if (!url)
+            return commandFailed(url.error().message);
+        QTextStream out(stdout);
+        out << "copying " << from << " into " << url->display() << " ...\n";
+        out.flush();
+        const Result<StoreCopyReport> r = copyStoreToPostgres(from, to, p.isSet(QStringLiteral("replace")));
+        if (!r)
+            return commandFailed(r.error().message);
+        for (const auto& [table, rows] : r->rows)
+            out << "  " << table << ": " << rows << '\n';
+        out << "copied " << r->total() << " rows; start the nodes with --database on the PostgreSQL URL\n";
+        return 0;
+    }
+};
+
 std::vector<std::unique_ptr<Command>> daemonCommands()
 {
     std::vector<std::unique_ptr<Command>> out;
@@ -180,6 +220,7 @@ std::vector<std::unique_ptr<Command>> daemonCommands()
     out.push_back(std::make_unique<TokenCreateCommand>());
     out.push_back(std::make_unique<TokenListCommand>());
     out.push_back(std::make_unique<TokenRevokeCommand>());
+    out.push_back(std::make_unique<MigrateCommand>());
     return out;
 }
 

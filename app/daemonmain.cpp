@@ -60,14 +60,16 @@ int main(int argc, char** argv)
         "%{category}: %{message}"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("LLM Scheduler daemon: queues and runs LLM calls by priority within each endpoint's limits.\n\n"
-                                                    "Commands:\n"
-                                                    "  (none)              run the scheduler until SIGTERM/SIGINT\n"
-                                                    "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit\n"
-                                                    "  token create        create an API token (--role, --name); prints it once\n"
-                                                    "  token list          list API tokens (never their secrets)\n"
-                                                    "  token revoke ID     revoke an API token\n"
-                                                    "Token commands work while the daemon is stopped; while it runs, use POST /api/v1/tokens."));
+    parser.setApplicationDescription(
+        QStringLiteral("LLM Scheduler daemon: queues and runs LLM calls by priority within each endpoint's limits.\n\n"
+                       "Commands:\n"
+                       "  (none)              run the scheduler until SIGTERM/SIGINT\n"
+                       "  submit FILE.jsonl   import tasks (one JSON object per line; - for stdin) and exit\n"
+                       "  token create        create an API token (--role, --name); prints it once\n"
+                       "  token list          list API tokens (never their secrets)\n"
+                       "  token revoke ID     revoke an API token\n"
+                       "  migrate             copy a SQLite store into PostgreSQL (--from FILE.db --to URL [--replace])\n"
+                       "Token commands work while the daemon is stopped; while it runs, use POST /api/v1/tokens."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dataDir({ QStringLiteral("d"), QStringLiteral("data-dir") },
@@ -129,10 +131,19 @@ int main(int argc, char** argv)
         QStringLiteral("role"), QStringLiteral("token create: viewer, operator or admin."), QStringLiteral("role"), QStringLiteral("operator"));
     const QCommandLineOption tokenName(
         QStringLiteral("name"), QStringLiteral("token create: a name to recognise the token by."), QStringLiteral("name"), QStringLiteral("cli"));
+    const QCommandLineOption migrateFrom(QStringLiteral("from"),
+        QStringLiteral("migrate: the SQLite store to copy (default: the one --data-dir/--database name)."), QStringLiteral("file"));
+    const QCommandLineOption migrateTo(QStringLiteral("to"),
+        QStringLiteral(
+            "migrate: the PostgreSQL database to copy into, postgresql://user:password@host:port/dbname (default: $LLMSCHED_DATABASE_URL)."),
+        QStringLiteral("url"));
+    const QCommandLineOption migrateReplace(
+        QStringLiteral("replace"), QStringLiteral("migrate: empty a target that already holds a store instead of refusing it."));
     parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
-        allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role, tokenName });
-    parser.addPositionalArgument(
-        QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID]"), QStringLiteral("[command]"));
+        allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role, tokenName, migrateFrom,
+        migrateTo, migrateReplace });
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID] | migrate"),
+        QStringLiteral("[command]"));
     parser.process(app);
 
     if (!applyLogLevel(parser.value(logLevel)))

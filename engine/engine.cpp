@@ -58,6 +58,11 @@ QString defaultDataDir()
     return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)).filePath(QStringLiteral("llm-scheduler"));
 }
 
+Result<StoreCopyReport> copyStoreToPostgres(const QString& sqlitePath, const QString& postgresUrl, bool replace)
+{
+    return Store::copySqliteToPostgres(sqlitePath, postgresUrl, replace);
+}
+
 Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
     : QObject(parent)
     , m_options(std::move(options))

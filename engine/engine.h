@@ -30,6 +30,10 @@ const QString kDatabaseFileName = QStringLiteral("llm-scheduler.db");
 // e.g. ~/.local/share/llm-scheduler on Linux, whatever the executable's name.
 QString defaultDataDir();
 
+// Copies the SQLite store at sqlitePath into the PostgreSQL database at
+// postgresUrl (llm-schedulerd migrate); see store/storecopy.h.
+Result<StoreCopyReport> copyStoreToPostgres(const QString& sqlitePath, const QString& postgresUrl, bool replace);
+
 struct EngineOptions
 {
     QString dataDir; // the database lives here unless databasePath is set

@@ -2,6 +2,8 @@
 
 #include "engine.h"
 
+#include "core/histogram.h"
+
 #include <cmath>
 
 namespace llmsched {
@@ -60,6 +62,24 @@ void MetricsExporter::exportMetrics(const CallPtr& c)
         for (const auto& [q, v] : { std::pair { "0.5", m.latencyP50 }, std::pair { "0.95", m.latencyP95 }, std::pair { "0.99", m.latencyP99 } })
             out += QStringLiteral("llmsched_task_duration_seconds{model=\"%1\",quantile=\"%2\"} %3\n")
                        .arg(label(m.name), QLatin1String(q), numberText(v));
+    // Histograms (buckets, _sum, _count) add up across nodes: a cluster's
+    // percentiles come from sum by (le) of the nodes' buckets.
+    const auto histogram = [&out](const char* name, const QString& labels, const Histogram& h) {
+        qint64 cumulative = 0;
+        for (size_t i = 0; i < Histogram::kBounds.size(); ++i) {
+            cumulative += h.bucket(static_cast<int>(i));
+            out += QStringLiteral("%1_bucket{%2,le=\"%3\"} %4\n").arg(QLatin1String(name), labels, numberText(Histogram::kBounds[i])).arg(cumulative);
+        }
+        out += QStringLiteral("%1_bucket{%2,le=\"+Inf\"} %3\n").arg(QLatin1String(name), labels).arg(h.count());
+        out += QStringLiteral("%1_sum{%2} %3\n").arg(QLatin1String(name), labels, numberText(h.sum()));
+        out += QStringLiteral("%1_count{%2} %3\n").arg(QLatin1String(name), labels).arg(h.count());
+    };
+    help("llmsched_attempt_duration_seconds", "histogram", "Duration of every call attempt since the node started.");
+    for (const ModelSnapshot& m : s->models)
+        histogram("llmsched_attempt_duration_seconds", QStringLiteral("model=\"%1\"").arg(label(m.name)), m.latency);
+    help("llmsched_queue_wait_seconds", "histogram", "Time from queued to started, of every start since the node started.");
+    for (const ModelSnapshot& m : s->models)
+        histogram("llmsched_queue_wait_seconds", QStringLiteral("model=\"%1\"").arg(label(m.name)), m.wait);
     help("llmsched_inflight", "gauge", "Calls in flight per endpoint.");
     for (const ModelSnapshot& m : s->models)
         for (const EndpointSnapshot& e : m.endpoints)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "histogram.h"
 #include "modelconfig.h"
 #include "result.h"
 #include "task.h"
@@ -86,6 +87,8 @@ struct ModelSnapshot
     double latencyP50 = 0; // seconds, last few minutes
     double latencyP95 = 0;
     double latencyP99 = 0;
+    Histogram latency; // every attempt since start (Prometheus histograms add up across nodes)
+    Histogram wait; // queue wait of every start since start
     double spentTodayUsd = 0; // since 00:00 UTC, for the daily budget
     QList<EndpointSnapshot> endpoints;
     qint64 queueDepth() const

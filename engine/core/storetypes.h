@@ -91,6 +91,19 @@ struct TaskLogRow
     TaskLogEntry entry;
 };
 
+// What a store copy (llm-schedulerd migrate) moved: rows per table, in the order copied.
+struct StoreCopyReport
+{
+    QList<std::pair<QString, qint64>> rows;
+    qint64 total() const
+    {
+        qint64 n = 0;
+        for (const auto& [table, count] : rows)
+            n += count;
+        return n;
+    }
+};
+
 // Health of the write path, reported after every batch.
 struct WriterStatus
 {

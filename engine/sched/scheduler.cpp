@@ -1547,6 +1547,8 @@ void Scheduler::publishSnapshot()
         ms.latencyP50 = recent.quantile(0.50);
         ms.latencyP95 = recent.quantile(0.95);
         ms.latencyP99 = recent.quantile(0.99);
+        ms.latency = m.stats.latency();
+        ms.wait = m.stats.wait();
         ms.spentTodayUsd = m.spentTodayUsd;
         ms.budgetExhausted = m.config.dailyBudgetUsd > 0 && m.spentTodayUsd >= m.config.dailyBudgetUsd && utcDayStartMs(now) == m.budgetDayMs;
         for (int i = 0; m.endpoints && i < m.endpoints->size(); ++i) {

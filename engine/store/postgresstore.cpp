@@ -10,7 +10,6 @@ namespace llmsched {
 
 namespace {
 constexpr qint64 kSizeRefreshMs = 10'000;
-constexpr qint64 kNodeLockKey = 0x4c4c4d534e4f4445; // "LLMSNODE"
 } // namespace
 
 PostgresStore::PostgresStore(const StoreOptions& options, const PostgresUrl& url)
@@ -42,7 +41,7 @@ VoidResult PostgresStore::holdDatabase()
     // lock lives as long as the start-up connection, so a killed node's lock
     // goes with its connection.
     QSqlQuery q(startupConnection());
-    if (!q.exec(QStringLiteral("SELECT pg_try_advisory_lock(%1)").arg(kNodeLockKey)) || !q.next())
+    if (!q.exec(QStringLiteral("SELECT pg_try_advisory_lock(%1)").arg(kPostgresNodeLockKey)) || !q.next())
         return Error::store(QStringLiteral("%1: cannot take the node lock: %2").arg(location(), q.lastError().text()));
     if (!q.value(0).toBool())
         return Error::store(QStringLiteral("%1 is in use by another llm-schedulerd node; this build runs one node per database").arg(location()));

@@ -133,6 +133,13 @@ QSqlQuery& cachedStatement(QSqlDatabase& db, const QString& sql)
     return it.value();
 }
 
+void forgetStatements(const QSqlDatabase& db)
+{
+    const QString prefix = db.connectionName() + QLatin1Char('\n');
+    for (auto it = t_statements.begin(); it != t_statements.end();)
+        it = it.key().startsWith(prefix) ? t_statements.erase(it) : std::next(it);
+}
+
 void clearStatementCache()
 {
     t_statements.clear();

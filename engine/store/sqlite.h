@@ -32,6 +32,8 @@ QString valuesPlaceholders(int rows, int columns);
 // Call clearStatementCache() on that thread before closing the connection.
 QSqlQuery& cachedStatement(QSqlDatabase& db, const QString& sql);
 void clearStatementCache();
+// Drops this thread's cached statements of one connection (before it closes).
+void forgetStatements(const QSqlDatabase& db);
 
 // Writes `count` rows with multi-row INSERT statements ("<prefix> VALUES (...),(...)")
 // of a few fixed chunk sizes (64, 16, 4, 1 rows), prepared once per thread

@@ -45,6 +45,9 @@ public:
     // file that is corrupt, foreign, newer than this build, or in use by
     // another process, with a message naming it; a refused file is left as it was.
     static Result<std::unique_ptr<Store>> open(const StoreOptions& options);
+    // Copies a SQLite store into a PostgreSQL database (llm-schedulerd
+    // migrate), all or nothing; see store/storecopy.h.
+    static Result<StoreCopyReport> copySqliteToPostgres(const QString& sqlitePath, const QString& postgresUrl, bool replace);
     virtual ~Store() = default;
 
     // Where the data lives, for messages (a file path).

@@ -28,7 +28,9 @@ int main(int argc, char** argv)
     const QCommandLineOption concOpt(QStringLiteral("concurrency"), QStringLiteral("model concurrency"), QStringLiteral("n"), QStringLiteral("256"));
     const QCommandLineOption latOpt(QStringLiteral("latency-ms"), QStringLiteral("simulated latency"), QStringLiteral("ms"), QStringLiteral("0"));
     const QCommandLineOption dirOpt(QStringLiteral("dir"), QStringLiteral("data dir (default: a temporary one)"), QStringLiteral("dir"));
-    p.addOptions({ tasksOpt, batchOpt, concOpt, latOpt, dirOpt });
+    const QCommandLineOption dbOpt(QStringLiteral("database"), QStringLiteral("a SQLite file or a postgresql:// URL (default: in --dir)"),
+        QStringLiteral("file|url"));
+    p.addOptions({ tasksOpt, batchOpt, concOpt, latOpt, dirOpt, dbOpt });
     p.addHelpOption();
     p.process(app);
     const int total = p.value(tasksOpt).toInt();
@@ -37,6 +39,7 @@ int main(int argc, char** argv)
     QTemporaryDir tmp;
     EngineOptions options;
     options.dataDir = p.isSet(dirOpt) ? p.value(dirOpt) : tmp.path();
+    options.databasePath = p.value(dbOpt);
     Engine engine(options);
     if (auto r = engine.start(); !r) {
         QTextStream(stderr) << "cannot start: " << r.error().message << '\n';

@@ -6,6 +6,8 @@
 
 #include "enginetestutil.h"
 
+#include "core/histogram.h"
+
 #include "api/apiserver.h"
 
 #include <QDateTime>
@@ -1554,6 +1556,29 @@ void TestApi::metrics()
     QTRY_VERIFY_WITH_TIMEOUT(call("GET", QStringLiteral("/metrics"), m_viewer.secret)
                                  .body.contains("llmsched_tasks_finished_total{model=\"sim\",state=\"succeeded\"} 3\n"),
         kWaitMs);
+    // Attempt durations as a Prometheus histogram (issue 15: a cluster's
+    // percentiles add up from its nodes' buckets): cumulative buckets that
+    // never fall, +Inf equal to _count, a _sum.
+    const QByteArray text = call("GET", QStringLiteral("/metrics"), m_viewer.secret).body;
+    QVERIFY(text.contains("# TYPE llmsched_attempt_duration_seconds histogram\n"));
+    QVERIFY(text.contains("# TYPE llmsched_queue_wait_seconds histogram\n"));
+    qint64 previous = 0, buckets = 0, infinity = -1, count = -2;
+    for (const QByteArray& line : text.split('\n')) {
+        const qint64 value = line.mid(line.lastIndexOf(' ') + 1).toLongLong();
+        if (line.startsWith("llmsched_attempt_duration_seconds_bucket{model=\"sim\",le=\"+Inf\"}"))
+            infinity = value;
+        else if (line.startsWith("llmsched_attempt_duration_seconds_bucket{model=\"sim\",")) {
+            QVERIFY2(value >= previous, line.constData());
+            previous = value;
+            ++buckets;
+        } else if (line.startsWith("llmsched_attempt_duration_seconds_count{model=\"sim\"}"))
+            count = value;
+    }
+    QCOMPARE(buckets, qint64(Histogram::kBounds.size()));
+    QVERIFY2(count >= 3, text.constData());
+    QCOMPARE(infinity, count);
+    QVERIFY(previous <= count);
+    QVERIFY(text.contains("llmsched_attempt_duration_seconds_sum{model=\"sim\"} "));
     // Every sample line is "name{labels} value" with a number for the value.
     for (const QByteArray& line : call("GET", QStringLiteral("/metrics"), m_viewer.secret).body.split('\n')) {
         if (line.isEmpty() || line.startsWith('#'))

@@ -91,6 +91,7 @@ private slots:
     void badUrlsAndServersAreNamedNotThePassword();
     void newerSchemaIsRefused();
     void serverRestartLosesNoAcknowledgedTask();
+    void migrateCopiesASqliteStoreAllOrNothing();
 };
 
 void TestBackends::tasksKeepEveryColumn()
@@ -528,6 +529,90 @@ void TestBackends::serverRestartLosesNoAcknowledgedTask()
     QTRY_COMPARE_WITH_TIMEOUT(succeeded(), qint64(acknowledged.size()), 60000);
     for (const Ulid& id : std::as_const(acknowledged))
         QCOMPARE(await(f.engine->task(id.toString()))->state, TaskState::Succeeded);
+}
+
+void TestBackends::migrateCopiesASqliteStoreAllOrNothing()
+{
+    if (!testsOnPostgres())
+        QSKIP("PostgreSQL only (integration.backends_pg)");
+    // A SQLite store with history: tasks in several states, their logs, a
+    // model, a token, an audit entry, a statistics minute.
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    std::vector<NewTaskRow> rows;
+    QString tokenId;
+    {
+        auto sqlite = open(file);
+        QVERIFY(sqlite);
+        for (int i = 1; i <= 300; ++i) {
+            NewTaskRow r = row(i, QStringLiteral("m"), i % 10);
+            if (i % 3 == 0)
+                r.spec.tags = { QStringLiteral("t%1").arg(i % 2) };
+            rows.push_back(r);
+        }
+        QVERIFY(insert(*sqlite, rows).status);
+        for (int i = 1; i <= 100; ++i) {
+            TaskUpdate u;
+            u.seq = i;
+            u.fields = TaskUpdate::State | TaskUpdate::Output | TaskUpdate::FinishedAt;
+            u.state = TaskState::Succeeded;
+            u.output = QByteArrayLiteral("{\"ok\":\"ü\"}");
+            u.finishedMs = 5000 + i;
+            sqlite->updateWithLog(u, { i, { 5000 + i, LogLevel::Info, QStringLiteral("done %1").arg(i), {} } });
+        }
+        QVERIFY(await(sqlite->upsertModel(simModel(QStringLiteral("m")))));
+        tokenId = await(sqlite->createToken(QStringLiteral("ops"), Role::Admin))->token.id;
+        sqlite->appendAudit({ { 7000, tokenId, QStringLiteral("DELETE"), QStringLiteral("/api/v1/tasks/x"), 200, QStringLiteral("::1"), {} } });
+        MinuteStats m;
+        m.minuteMs = 1'700'000'040'000;
+        m.model = QStringLiteral("m");
+        m.counters.succeeded = 100;
+        sqlite->addStatsMinutes({ m });
+        QVERIFY(sqlite->flush());
+    }
+
+    const QString target = freshDatabase();
+    const Result<StoreCopyReport> copied = Store::copySqliteToPostgres(file, target, false);
+    QVERIFY2(copied, qPrintable(copied ? QString() : copied.error().message));
+    QCOMPARE(copied->rows.value(3), (std::pair<QString, qint64>(QStringLiteral("tasks"), 300)));
+    QCOMPARE(copied->rows.value(4), (std::pair<QString, qint64>(QStringLiteral("task_logs"), 100)));
+    {
+        auto pg = open(target);
+        QVERIFY(pg);
+        QCOMPARE(*await(pg->countTasks({})), qint64(300));
+        const Task t = *await(pg->task(rows[2].id.toString()));
+        QCOMPARE(t.spec.input, rows[2].spec.input);
+        QCOMPARE(t.spec.tags, QStringList { QStringLiteral("t1") });
+        QCOMPARE(t.state, TaskState::Succeeded);
+        QCOMPARE(t.output, QByteArrayLiteral("{\"ok\":\"ü\"}"));
+        QCOMPARE(await(pg->taskLog(t.id.toString()))->value(0).message, QStringLiteral("done 3"));
+        QCOMPARE(pg->loadActiveNow()->size(), size_t(200));
+        QCOMPARE(pg->loadModelsNow()->value(0).name, QStringLiteral("m"));
+        QCOMPARE(await(pg->apiTokens())->value(0).id, tokenId);
+        QCOMPARE(await(pg->auditLog(0, 10))->value(0).path, QStringLiteral("/api/v1/tasks/x"));
+        QCOMPARE(await(pg->statsMinutes(0, 1'800'000'000'000, QString()))->value(0).counters.succeeded, qint64(100));
+        // While a node runs on it, the target is not touched.
+        const auto busy = Store::copySqliteToPostgres(file, target, true);
+        QVERIFY(!busy);
+        QVERIFY2(busy.error().message.contains(QLatin1String("node is running")), qPrintable(busy.error().message));
+    }
+    // A target that holds a store is refused, and left as it was...
+    const auto again = Store::copySqliteToPostgres(file, target, false);
+    QVERIFY(!again);
+    QVERIFY2(again.error().message.contains(QLatin1String("already holds a store (1 models")), qPrintable(again.error().message));
+    QVERIFY(!again.error().message.contains(QUrl(target).password()));
+    // ... unless told to replace it.
+    const auto replaced = Store::copySqliteToPostgres(file, target, true);
+    QVERIFY(replaced);
+    QCOMPARE(replaced->total(), copied->total());
+    RawConnection raw(target);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toInt(), 300);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM task_logs")).toInt(), 100);
+    // A source that does not exist: nothing happens.
+    const auto missing = Store::copySqliteToPostgres(dir.filePath(QStringLiteral("nope.db")), target, true);
+    QVERIFY(!missing);
+    QCOMPARE(missing.error().code, ErrorCode::NotFound);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toInt(), 300);
 }
 
 QTEST_GUILESS_MAIN(TestBackends)
