@@ -348,6 +348,16 @@ QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
     return withStore<Result<QList<TaskLogEntry>>>([&](Store& store) { return store.taskLog(canonical); });
 }
 
+QFuture<Result<QList<NodeInfo>>> Engine::nodes()
+{
+    return withStore<Result<QList<NodeInfo>>>([](Store& store) { return store.nodes(); });
+}
+
+QFuture<VoidResult> Engine::setNodeAddress(const QString& address)
+{
+    return post<VoidResult>([address](Scheduler& s, Reply<VoidResult> r) { s.setNodeAddress(address, r); });
+}
+
 QFuture<Result<QList<MinuteStats>>> Engine::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
 {
     return withStore<Result<QList<MinuteStats>>>([&](Store& store) { return store.statsMinutes(fromMs, toMs, model); });

@@ -106,6 +106,10 @@ public:
     QFuture<Result<qint64>> countTasks(const TaskFilter& filter);
     QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id);
     QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model = {});
+    // The node registry: every node that shares this store, online or not.
+    QFuture<Result<QList<NodeInfo>>> nodes();
+    // Where this node's REST API listens (the API server says so once it does).
+    QFuture<VoidResult> setNodeAddress(const QString& address);
 
     // Models.
     QList<ModelConfig> models() const;

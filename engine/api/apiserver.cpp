@@ -84,6 +84,11 @@ Result<quint16> ApiServer::start()
         return port;
     m_flushTimer.start();
     m_events->start();
+    const QString host = m_options.address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + m_options.address.toString() + QLatin1Char(']')
+        : m_options.address.toString();
+    m_engine.setNodeAddress(
+        QStringLiteral("%1://%2:%3").arg(m_options.tlsCertificate.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"), host).arg(*port));
     qCInfo(lcApi).noquote() << QStringLiteral("REST API on %1://%2:%3 (%4 active tokens)")
                                    .arg(m_options.tlsCertificate.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"),
                                        m_options.address.toString())

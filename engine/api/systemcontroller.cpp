@@ -24,6 +24,7 @@ SystemController::SystemController(ApiServer& server, Engine& engine)
     addRoute("GET", QStringLiteral("/health"), std::nullopt, Audit::No, [this](const CallPtr& c) { health(c); });
     addRoute("GET", QStringLiteral("/api/v1/system/stats"), Role::Viewer, Audit::No, [this](const CallPtr& c) { stats(c); });
     addRoute("GET", QStringLiteral("/api/v1/system/stats/minutes"), Role::Viewer, Audit::No, [this](const CallPtr& c) { minutes(c); });
+    addRoute("GET", QStringLiteral("/api/v1/nodes"), Role::Viewer, Audit::No, [this](const CallPtr& c) { nodes(c); });
     addRoute("POST", QStringLiteral("/api/v1/system/pause"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { pauseAll(c, true); });
     addRoute("POST", QStringLiteral("/api/v1/system/resume"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { pauseAll(c, false); });
     addRoute("GET", QStringLiteral("/api/v1/system/logs"), Role::Viewer, Audit::No, [this](const CallPtr& c) { logs(c); });
@@ -44,6 +45,34 @@ void SystemController::health(const CallPtr& c)
 void SystemController::stats(const CallPtr& c)
 {
     c->answerJson(http::Ok, statsJson(*m_engine.snapshot()));
+}
+
+void SystemController::nodes(const CallPtr& c)
+{
+    m_engine.nodes().then(this, [this, c](const Result<QList<NodeInfo>>& r) {
+        const QString self = m_engine.nodeId();
+        answerResult(c, r, [&self](const QList<NodeInfo>& rows) {
+            const qint64 now = nowMs();
+            QJsonArray out;
+            for (const NodeInfo& n : rows) {
+                out.append(QJsonObject {
+                    { QStringLiteral("id"), n.id },
+                    { QStringLiteral("self"), n.id == self },
+                    { QStringLiteral("online"), n.online(now) },
+                    { QStringLiteral("host"), n.host },
+                    { QStringLiteral("pid"), n.pid },
+                    { QStringLiteral("address"), n.address.isEmpty() ? QJsonValue() : QJsonValue(n.address) },
+                    { QStringLiteral("version"), n.version },
+                    { QStringLiteral("started_at"), msToIso(n.startedMs) },
+                    { QStringLiteral("last_heartbeat"), n.heartbeatMs > 0 ? QJsonValue(msToIso(n.heartbeatMs)) : QJsonValue() },
+                    { QStringLiteral("lease_expires"), msToIso(n.leaseExpiresMs) },
+                    { QStringLiteral("running"), n.running },
+                    { QStringLiteral("tasks_per_second"), n.tasksPerSecond },
+                });
+            }
+            return QJsonObject { { QStringLiteral("nodes"), out } };
+        });
+    });
 }
 
 void SystemController::minutes(const CallPtr& c)

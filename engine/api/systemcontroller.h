@@ -25,6 +25,7 @@ private:
     void health(const CallPtr& c);
     void stats(const CallPtr& c);
     void minutes(const CallPtr& c);
+    void nodes(const CallPtr& c);
     void pauseAll(const CallPtr& c, bool pause);
     void logs(const CallPtr& c);
     void audit(const CallPtr& c);

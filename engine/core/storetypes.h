@@ -91,6 +91,24 @@ struct TaskLogRow
     TaskLogEntry entry;
 };
 
+// One node of the registry (GET /api/v1/nodes, the Nodes view): what it
+// wrote at its last heartbeat. A node that stopped heartbeating is offline once
+// its lease ran out; one that stopped cleanly leaves the registry.
+struct NodeInfo
+{
+    QString id;
+    QString host;
+    qint64 pid = 0;
+    QString address; // where its REST API listens, when it has one
+    QString version;
+    qint64 startedMs = 0;
+    qint64 heartbeatMs = 0;
+    qint64 leaseExpiresMs = 0;
+    qint64 running = 0; // calls in flight at the heartbeat
+    double tasksPerSecond = 0; // finished per second at the heartbeat
+    bool online(qint64 nowMs) const { return leaseExpiresMs > nowMs; }
+};
+
 // What a store copy (llm-schedulerd migrate) moved: rows per table, in the order copied.
 struct StoreCopyReport
 {

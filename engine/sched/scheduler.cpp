@@ -6,7 +6,9 @@
 #include "core/logging.h"
 #include "core/timeutil.h"
 
+#include <QCoreApplication>
 #include <QFuture>
+#include <QSysInfo>
 #include <QJsonDocument>
 #include <QUrl>
 
@@ -1605,10 +1607,29 @@ void Scheduler::rollupStats(bool force)
 
 void Scheduler::renewLease()
 {
-    const QString node = m_options.nodeId;
-    const qint64 started = m_startedMs;
-    const qint64 expires = nowMs() + kLeaseMs;
-    m_store.heartbeat(node, started, expires);
+    const qint64 now = nowMs();
+    NodeInfo n;
+    n.id = m_options.nodeId;
+    n.host = QSysInfo::machineHostName();
+    n.pid = QCoreApplication::applicationPid();
+    n.address = m_nodeAddress;
+    n.version = QStringLiteral(LLMSCHED_VERSION);
+    n.startedMs = m_startedMs;
+    n.heartbeatMs = now;
+    n.leaseExpiresMs = now + kLeaseMs;
+    n.running = m_calls.size();
+    for (const auto& m : m_models)
+        if (m)
+            n.tasksPerSecond += m->stats.ratePerSecond(now);
+    m_store.heartbeat(n);
+}
+
+void Scheduler::setNodeAddress(QString address, Reply<VoidResult> reply)
+{
+    m_nodeAddress = std::move(address);
+    if (!m_stopping)
+        renewLease();
+    resolve(reply, VoidResult {});
 }
 
 // ---- shutdown -----------------------------------------------------------------

@@ -230,6 +230,12 @@ private:
     void publishSnapshot();
     void rollupStats(bool force);
     void renewLease();
+
+public:
+    // Where this node's REST API listens, for the node registry.
+    void setNodeAddress(QString address, Reply<VoidResult> reply);
+
+private:
     void checkStopped();
     void persistModel(const ModelConfig& config, std::function<void(VoidResult)> done);
 
@@ -262,6 +268,7 @@ private:
     qint64 m_lastSeq = 0;
     qint64 m_payloadBytes = 0;
     qint64 m_startedMs = 0;
+    QString m_nodeAddress;
     bool m_paused = false;
     bool m_dispatchPosted = false;
     bool m_storeHealthy = true;

@@ -77,6 +77,15 @@ const QList<Migration>& sqliteMigrations()
                 QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_min_ms REAL"),
                 QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_max_ms REAL"),
             } },
+        { 4, "node registry details",
+            {
+                // What GET /api/v1/nodes and the Nodes view show of each node.
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN address TEXT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN version TEXT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN heartbeat_at INTEGER"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN running INTEGER"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN tasks_per_s REAL"),
+            } },
     };
     return all;
 }
@@ -137,6 +146,14 @@ const QList<Migration>& postgresMigrations()
             {
                 QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_min_ms DOUBLE PRECISION"),
                 QStringLiteral("ALTER TABLE stats_minute ADD COLUMN latency_max_ms DOUBLE PRECISION"),
+            } },
+        { 4, "node registry details",
+            {
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN address TEXT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN version TEXT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN heartbeat_at BIGINT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN running BIGINT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN tasks_per_s DOUBLE PRECISION"),
             } },
     };
     return all;

@@ -443,6 +443,30 @@ Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 
     return out;
 }
 
+Result<QList<NodeInfo>> nodes(QSqlDatabase& db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT node_id, host, pid, address, version, started_at, heartbeat_at, lease_expires, running, tasks_per_s "
+                               "FROM nodes ORDER BY node_id")))
+        return queryError(q, QStringLiteral("reading the node registry"));
+    QList<NodeInfo> out;
+    while (q.next()) {
+        NodeInfo n;
+        n.id = q.value(0).toString();
+        n.host = q.value(1).toString();
+        n.pid = q.value(2).toLongLong();
+        n.address = q.value(3).toString();
+        n.version = q.value(4).toString();
+        n.startedMs = q.value(5).toLongLong();
+        n.heartbeatMs = q.value(6).toLongLong();
+        n.leaseExpiresMs = q.value(7).toLongLong();
+        n.running = q.value(8).toLongLong();
+        n.tasksPerSecond = q.value(9).toDouble();
+        out.append(std::move(n));
+    }
+    return out;
+}
+
 } // namespace queries
 
 namespace writes {
@@ -544,16 +568,18 @@ Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason, const
     return static_cast<qint64>(q.numRowsAffected());
 }
 
-VoidResult heartbeat(QSqlDatabase& db, const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs)
+VoidResult heartbeat(QSqlDatabase& db, const NodeInfo& n)
 {
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO nodes (node_id, host, pid, started_at, lease_expires) VALUES (?, ?, ?, ?, ?) "
-                             "ON CONFLICT (node_id) DO UPDATE SET lease_expires = excluded.lease_expires"));
-    q.addBindValue(nodeId);
-    q.addBindValue(QSysInfo::machineHostName());
-    q.addBindValue(QCoreApplication::applicationPid());
-    q.addBindValue(startedMs);
-    q.addBindValue(leaseExpiresMs);
+    q.prepare(QStringLiteral("INSERT INTO nodes (node_id, host, pid, started_at, lease_expires, address, version, heartbeat_at, running, "
+                             "tasks_per_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
+                             "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
+                             "lease_expires = excluded.lease_expires, address = excluded.address, version = excluded.version, "
+                             "heartbeat_at = excluded.heartbeat_at, running = excluded.running, tasks_per_s = excluded.tasks_per_s"));
+    for (const QVariant& v : { QVariant(n.id), QVariant(n.host), QVariant(n.pid), QVariant(n.startedMs), QVariant(n.leaseExpiresMs),
+             n.address.isEmpty() ? QVariant() : QVariant(n.address), QVariant(n.version), QVariant(n.heartbeatMs), QVariant(n.running),
+             QVariant(n.tasksPerSecond) })
+        q.addBindValue(v);
     if (!q.exec())
         return queryError(q, QStringLiteral("renewing the node lease"));
     return {};

@@ -36,6 +36,7 @@ Result<QList<TaskLogEntry>> taskLogById(QSqlDatabase& db, const QString& id);
 Result<QHash<QString, TaskState>> taskStates(QSqlDatabase& db, const QStringList& ids);
 Result<QHash<qint64, Task>> tasksBySeq(QSqlDatabase& db, const QList<qint64>& seqs);
 Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 toMs, const QString& model);
+Result<QList<NodeInfo>> nodes(QSqlDatabase& db);
 } // namespace queries
 
 namespace writes {
@@ -44,7 +45,7 @@ VoidResult deleteModel(QSqlDatabase& db, const QString& name);
 VoidResult setSetting(QSqlDatabase& db, const QString& key, const QString& value);
 // nodeId: the recovering node (PostgreSQL leaves other live nodes' tasks alone).
 Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason, const QString& nodeId);
-VoidResult heartbeat(QSqlDatabase& db, const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs);
+VoidResult heartbeat(QSqlDatabase& db, const NodeInfo& node);
 VoidResult removeNode(QSqlDatabase& db, const QString& nodeId);
 Result<qint64> purgeTasks(QSqlDatabase& db, TaskState state, const QString& model, qint64 olderThanMs);
 VoidResult addStatsMinutes(QSqlDatabase& db, const std::vector<MinuteStats>& rows);

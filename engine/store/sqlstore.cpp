@@ -178,9 +178,9 @@ void SqlStore::addStatsMinutes(std::vector<MinuteStats> rows)
     m_writer->exec([rows = std::move(rows)](QSqlDatabase& db) { return writes::addStatsMinutes(db, rows); });
 }
 
-void SqlStore::heartbeat(const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs)
+void SqlStore::heartbeat(const NodeInfo& node)
 {
-    m_writer->exec([=](QSqlDatabase& db) { return writes::heartbeat(db, nodeId, startedMs, leaseExpiresMs); });
+    m_writer->exec([node](QSqlDatabase& db) { return writes::heartbeat(db, node); });
 }
 
 QFuture<VoidResult> SqlStore::removeNode(const QString& nodeId)
@@ -264,6 +264,11 @@ QFuture<Result<QList<ApiToken>>> SqlStore::apiTokens()
 QFuture<Result<QHash<QByteArray, ApiToken>>> SqlStore::activeTokens()
 {
     return read([](QSqlDatabase& db) { return tokens::active(db); });
+}
+
+QFuture<Result<QList<NodeInfo>>> SqlStore::nodes()
+{
+    return read([](QSqlDatabase& db) { return queries::nodes(db); });
 }
 
 } // namespace llmsched

@@ -43,7 +43,7 @@ public:
     QFuture<Result<qint64>> recoverInterrupted(const QString& reason) override;
     QFuture<Result<qint64>> purgeTasks(TaskState state, const QString& model, qint64 olderThanMs) override;
     void addStatsMinutes(std::vector<MinuteStats> rows) override;
-    void heartbeat(const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs) override;
+    void heartbeat(const NodeInfo& node) override;
     QFuture<VoidResult> removeNode(const QString& nodeId) override;
 
     QFuture<Result<NewToken>> createToken(const QString& name, Role role) override;
@@ -61,6 +61,7 @@ public:
     QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model) override;
     QFuture<Result<QList<ApiToken>>> apiTokens() override;
     QFuture<Result<QHash<QByteArray, ApiToken>>> activeTokens() override;
+    QFuture<Result<QList<NodeInfo>>> nodes() override;
 
 protected:
     // Opens a connection of the given name on the calling thread; readOnly for readers.

@@ -87,7 +87,7 @@ public:
     // Adds minute rollups; a minute already stored is added to, not replaced.
     virtual void addStatsMinutes(std::vector<MinuteStats> rows) = 0;
     // The node registry: a node renews its lease while it runs and leaves at stop.
-    virtual void heartbeat(const QString& nodeId, qint64 startedMs, qint64 leaseExpiresMs) = 0;
+    virtual void heartbeat(const NodeInfo& node) = 0;
     virtual QFuture<VoidResult> removeNode(const QString& nodeId) = 0;
 
     // API tokens and the audit log.
@@ -112,6 +112,8 @@ public:
     virtual QFuture<Result<QList<ApiToken>>> apiTokens() = 0;
     // Tokens not revoked, by hash.
     virtual QFuture<Result<QHash<QByteArray, ApiToken>>> activeTokens() = 0;
+    // The node registry, online and offline, by id.
+    virtual QFuture<Result<QList<NodeInfo>>> nodes() = 0;
 
 protected:
     Store() = default;

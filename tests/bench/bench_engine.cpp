@@ -28,8 +28,8 @@ int main(int argc, char** argv)
     const QCommandLineOption concOpt(QStringLiteral("concurrency"), QStringLiteral("model concurrency"), QStringLiteral("n"), QStringLiteral("256"));
     const QCommandLineOption latOpt(QStringLiteral("latency-ms"), QStringLiteral("simulated latency"), QStringLiteral("ms"), QStringLiteral("0"));
     const QCommandLineOption dirOpt(QStringLiteral("dir"), QStringLiteral("data dir (default: a temporary one)"), QStringLiteral("dir"));
-    const QCommandLineOption dbOpt(QStringLiteral("database"), QStringLiteral("a SQLite file or a postgresql:// URL (default: in --dir)"),
-        QStringLiteral("file|url"));
+    const QCommandLineOption dbOpt(
+        QStringLiteral("database"), QStringLiteral("a SQLite file or a postgresql:// URL (default: in --dir)"), QStringLiteral("file|url"));
     p.addOptions({ tasksOpt, batchOpt, concOpt, latOpt, dirOpt, dbOpt });
     p.addHelpOption();
     p.process(app);

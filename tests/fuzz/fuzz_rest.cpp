@@ -474,6 +474,7 @@ const Route kRoutes[] = {
     { "DELETE", "/api/v1/models/{name}/endpoints/{endpoint}", Need::Admin, BodyKind::None },
     { "GET", "/api/v1/system/stats", Need::Viewer, BodyKind::None },
     { "GET", "/api/v1/system/stats/minutes", Need::Viewer, BodyKind::None },
+    { "GET", "/api/v1/nodes", Need::Viewer, BodyKind::None },
     { "POST", "/api/v1/system/pause", Need::Operator, BodyKind::None, kPause },
     { "POST", "/api/v1/system/resume", Need::Operator, BodyKind::None },
     { "GET", "/api/v1/system/logs", Need::Viewer, BodyKind::None },

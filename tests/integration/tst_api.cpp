@@ -7,6 +7,8 @@
 #include "enginetestutil.h"
 
 #include "core/histogram.h"
+#include "core/timeutil.h"
+#include "sched/scheduler.h"
 
 #include "api/apiserver.h"
 
@@ -62,6 +64,7 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("DELETE /api/v1/models/{name}/endpoints/{endpoint}"),
     QStringLiteral("GET /api/v1/system/stats"),
     QStringLiteral("GET /api/v1/system/stats/minutes"),
+    QStringLiteral("GET /api/v1/nodes"),
     QStringLiteral("POST /api/v1/system/pause"),
     QStringLiteral("POST /api/v1/system/resume"),
     QStringLiteral("GET /api/v1/system/logs"),
@@ -344,6 +347,7 @@ private slots:
     void malformedRequests();
     void metrics();
     void health();
+    void nodeRegistry();
     void eventsStream();
     void eventsFilteredByModel();
     void eventsResumeAfterLastEventId();
@@ -543,6 +547,7 @@ void TestApi::routesAnswer()
         { QStringLiteral("DELETE /api/v1/models/{name}/endpoints/{endpoint}"), { QStringLiteral("/api/v1/models/probe/endpoints/extra"), {} } },
         { QStringLiteral("GET /api/v1/system/stats"), { QStringLiteral("/api/v1/system/stats"), {} } },
         { QStringLiteral("GET /api/v1/system/stats/minutes"), { QStringLiteral("/api/v1/system/stats/minutes"), {} } },
+        { QStringLiteral("GET /api/v1/nodes"), { QStringLiteral("/api/v1/nodes"), {} } },
         { QStringLiteral("POST /api/v1/system/pause"), { QStringLiteral("/api/v1/system/pause"), {} } },
         { QStringLiteral("POST /api/v1/system/resume"), { QStringLiteral("/api/v1/system/resume"), {} } },
         { QStringLiteral("GET /api/v1/system/logs"), { QStringLiteral("/api/v1/system/logs"), {} } },
@@ -1587,6 +1592,38 @@ void TestApi::metrics()
         line.mid(line.lastIndexOf(' ') + 1).toDouble(&ok);
         QVERIFY2(ok || line.endsWith(" NaN"), line.constData());
     }
+}
+
+void TestApi::nodeRegistry()
+{
+    // This node, as its heartbeat wrote it, with the address its API listens on.
+    Response r;
+    const QString address = QStringLiteral("http://127.0.0.1:%1").arg(m_port);
+    QTRY_VERIFY2_WITH_TIMEOUT((r = call("GET", QStringLiteral("/api/v1/nodes"), m_viewer.secret))
+                                  .json()
+                                  .value(QLatin1String("nodes"))
+                                  .toArray()
+                                  .at(0)
+                                  .toObject()
+                                  .value(QLatin1String("address"))
+                                  .toString()
+            == address,
+        r.text(), kWaitMs);
+    QCOMPARE(r.status, 200);
+    const QJsonArray nodes = r.json().value(QLatin1String("nodes")).toArray();
+    QCOMPARE(nodes.size(), 1);
+    const QJsonObject self = nodes.at(0).toObject();
+    QCOMPARE(self.value(QLatin1String("id")).toString(), m_f->engine->nodeId());
+    QCOMPARE(self.value(QLatin1String("self")).toBool(), true);
+    QCOMPARE(self.value(QLatin1String("online")).toBool(), true);
+    QCOMPARE(self.value(QLatin1String("version")).toString(), QStringLiteral(LLMSCHED_VERSION));
+    QCOMPARE(self.value(QLatin1String("pid")).toInteger(), QCoreApplication::applicationPid());
+    QVERIFY(self.value(QLatin1String("running")).isDouble());
+    const auto heartbeat = isoToMs(self.value(QLatin1String("last_heartbeat")).toString());
+    const auto lease = isoToMs(self.value(QLatin1String("lease_expires")).toString());
+    QVERIFY(heartbeat && lease);
+    QCOMPARE(*lease - *heartbeat, qint64(kLeaseMs));
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/nodes")).status, 401);
 }
 
 void TestApi::health()
