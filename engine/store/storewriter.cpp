@@ -62,38 +62,8 @@ constexpr quint32 kUpdateColumns = TaskUpdate::State | TaskUpdate::Attempts | Ta
     | TaskUpdate::StartedAt | TaskUpdate::FinishedAt | TaskUpdate::QueuedAt | TaskUpdate::RunAt | TaskUpdate::UsageCost | TaskUpdate::Endpoint
     | TaskUpdate::Lease;
 
-QString updateSql(quint32 f)
-{
-    QStringList sets;
-    if (f & TaskUpdate::State)
-        sets << QStringLiteral("state = ?");
-    if (f & TaskUpdate::Attempts)
-        sets << QStringLiteral("attempts = ?");
-    if (f & TaskUpdate::Priority)
-        sets << QStringLiteral("priority = ?");
-    if (f & TaskUpdate::Output)
-        sets << QStringLiteral("output = ?");
-    if (f & TaskUpdate::ErrorText)
-        sets << QStringLiteral("error = ?");
-    if (f & TaskUpdate::StartedAt)
-        sets << QStringLiteral("started_at = ?");
-    if (f & TaskUpdate::FinishedAt)
-        sets << QStringLiteral("finished_at = ?");
-    if (f & TaskUpdate::QueuedAt)
-        sets << QStringLiteral("queued_at = ?");
-    if (f & TaskUpdate::RunAt)
-        sets << QStringLiteral("run_at = ?");
-    if (f & TaskUpdate::UsageCost)
-        sets << QStringLiteral("prompt_tokens = ?, completion_tokens = ?, cost_usd = ?");
-    if (f & TaskUpdate::Endpoint)
-        sets << QStringLiteral("endpoint = ?");
-    if (f & TaskUpdate::Lease)
-        sets << QStringLiteral("lease_node = ?");
-    return QStringLiteral("UPDATE tasks SET ") + sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE seq = ?");
-}
-
-// The columns of `fields` with their PostgreSQL types, in the order of
-// updateSql() and bindUpdate(), seq last.
+// The columns a TaskUpdate with `fields` sets, with their PostgreSQL types, in
+// the order bindUpdate() binds them, seq last.
 QList<std::pair<QLatin1String, QLatin1String>> updateColumns(quint32 f)
 {
     QList<std::pair<QLatin1String, QLatin1String>> c;
@@ -127,6 +97,16 @@ QList<std::pair<QLatin1String, QLatin1String>> updateColumns(quint32 f)
         c.append({ QLatin1String("lease_node"), text });
     c.append({ QLatin1String("seq"), bigint });
     return c;
+}
+
+// One row's update: "UPDATE tasks SET state = ?, ... WHERE seq = ?".
+QString updateSql(quint32 f)
+{
+    QStringList sets;
+    for (const auto& [name, type] : updateColumns(f))
+        if (name != QLatin1String("seq"))
+            sets << name + QStringLiteral(" = ?");
+    return QStringLiteral("UPDATE tasks SET ") + sets.join(QStringLiteral(", ")) + QStringLiteral(" WHERE seq = ?");
 }
 
 // Binds in the order of updateSql(), with the same storage classes through
