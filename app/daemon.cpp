@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include "core/logging.h"
+#include "core/futures.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -96,7 +97,7 @@ void Daemon::requestStop(const QString& why)
     qCInfo(lcCore).noquote() << "stopping (" << why << "); draining running calls for up to" << m_options.drainMs / 1000 << "s";
     if (m_api)
         m_api->stop(); // no new requests while draining
-    m_engine.stop(m_options.drainMs).then(this, [this](const VoidResult& r) {
+    onResult(m_engine.stop(m_options.drainMs), this, [this](const VoidResult& r) {
         printStatus();
         m_engine.shutdown(0);
         emit finished(r ? 0 : 1);

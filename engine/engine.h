@@ -57,7 +57,8 @@ struct EngineOptions
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every
 // method is safe to call from any thread and never blocks on the database or
 // on the engine thread: commands return futures that finish on the engine's
-// or a reader's thread (use QFuture::then(context, ...) to come back to yours).
+// or a reader's thread (use onResult(future, context, ...) from core/futures.h
+// to come back to yours; not QFuture::then(context, ...), see there).
 // Live state is a snapshot, replaced a few times per second, that any thread
 // can read without waiting.
 class Engine final : public QObject

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/futures.h"
 #include "core/task.h"
 
 #include <QColor>
@@ -43,20 +44,6 @@ public:
     // their mnemonic and the dots ("Submit task", "提交任务").
     static QString withoutMnemonic(QString text);
 };
-
-// Calls fn(result) on `context`'s thread once `future` has its result, unless
-// `context` is gone by then. (Qt 6.4's QFuture::then(context, ...) asserts
-// when the context dies first: a dialog closed while its query runs.)
-template <typename T, typename F> void onResult(QFuture<T> future, QObject* context, F&& fn)
-{
-    auto* watcher = new QFutureWatcher<T>(context);
-    QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, fn = std::forward<F>(fn)]() mutable {
-        watcher->deleteLater();
-        if (watcher->future().resultCount() > 0)
-            fn(watcher->future().result());
-    });
-    watcher->setFuture(std::move(future));
-}
 
 // The T of a QFuture<T> (continuations need the exact argument type).
 template <typename F> struct FutureValue;

@@ -9,7 +9,7 @@ namespace llmsched {
 class Engine;
 
 // The routes of one resource and their handlers. A child of the ApiServer, so
-// it lives on the API thread: the `.then(this, ...)` continuations of its
+// it lives on the API thread: the `onResult(..., this, ...)` continuations of its
 // engine calls come back there, and are dropped if it is gone by then.
 // Subclasses add their routes in their constructor.
 class ApiController : public QObject

@@ -17,6 +17,7 @@
 
 #include "core/logging.h"
 #include "core/timeutil.h"
+#include "core/futures.h"
 
 #include <QUrl>
 #include <QVarLengthArray>
@@ -278,7 +279,7 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
             // hammer the store, and look again once the read is done. This
             // thread never waits for the store.
             m_tokensLoadedMs = m_clock.elapsed();
-            m_engine.activeTokens().then(this, [this, c, match, hash](const Result<QHash<QByteArray, ApiToken>>& tokens) {
+            onResult(m_engine.activeTokens(), this, [this, c, match, hash](const Result<QHash<QByteArray, ApiToken>>& tokens) {
                 if (tokens)
                     m_tokens = *tokens;
                 admit(c, *match, hash);
@@ -328,7 +329,7 @@ void ApiServer::flushAudit()
 
 void ApiServer::refreshTokens()
 {
-    m_engine.activeTokens().then(this, [this](const Result<QHash<QByteArray, ApiToken>>& r) {
+    onResult(m_engine.activeTokens(), this, [this](const Result<QHash<QByteArray, ApiToken>>& r) {
         if (r)
             m_tokens = *r;
     });

@@ -8,6 +8,7 @@
 
 #include "core/jsonreader.h"
 #include "core/secrets.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 
@@ -25,7 +26,7 @@ CredentialsController::CredentialsController(ApiServer& server, Engine& engine)
 
 void CredentialsController::listTokens(const CallPtr& c)
 {
-    m_engine.apiTokens().then(this, [c](const Result<QList<ApiToken>>& r) {
+    onResult(m_engine.apiTokens(), this, [c](const Result<QList<ApiToken>>& r) {
         answerResult(c, r, [](const QList<ApiToken>& tokens) {
             QJsonArray out;
             for (const ApiToken& t : tokens)
@@ -49,7 +50,7 @@ void CredentialsController::createToken(const CallPtr& c)
     if (auto err = r.finish())
         return c->answerError(*err);
     c->summary = QStringLiteral("created %1 token '%2'").arg(roleText, name);
-    m_engine.createToken(name, *role).then(this, [this, c](const Result<NewToken>& t) {
+    onResult(m_engine.createToken(name, *role), this, [this, c](const Result<NewToken>& t) {
         if (t)
             m_server.rememberToken(hashTokenSecret(t->secret), t->token);
         answerResult(
@@ -67,7 +68,7 @@ void CredentialsController::revokeToken(const CallPtr& c)
 {
     const QString id = c->param(0);
     c->summary = QStringLiteral("revoked token %1").arg(id.left(kEchoIdChars));
-    m_engine.revokeToken(id).then(this, [this, c, id](const VoidResult& r) {
+    onResult(m_engine.revokeToken(id), this, [this, c, id](const VoidResult& r) {
         if (r)
             m_server.forgetToken(id);
         answerNoContent(c, r);
@@ -89,7 +90,7 @@ void CredentialsController::putSecret(const CallPtr& c)
         return c->answerError(*err); // never echoes the value: the reader names fields, not contents
     const QByteArray key = value.toUtf8();
     c->summary = QStringLiteral("stored secret keychain:%1").arg(name);
-    m_engine.storeSecret(name, key).then(this, [c, name, key](const VoidResult& res) {
+    onResult(m_engine.storeSecret(name, key), this, [c, name, key](const VoidResult& res) {
         answerResult(c, res, [&name, &key] {
             return QJsonObject { { QStringLiteral("ref"), QString(QStringLiteral("keychain:") + name) },
                 { QStringLiteral("masked"), maskSecret(key) } };
@@ -101,7 +102,7 @@ void CredentialsController::deleteSecret(const CallPtr& c)
 {
     const QString name = c->param(0);
     c->summary = QStringLiteral("removed secret keychain:%1").arg(name);
-    m_engine.removeSecret(name).then(this, [c](const VoidResult& res) { answerNoContent(c, res); });
+    onResult(m_engine.removeSecret(name), this, [c](const VoidResult& res) { answerNoContent(c, res); });
 }
 
 } // namespace llmsched

@@ -8,6 +8,7 @@
 
 #include "core/jsonreader.h"
 #include "core/timeutil.h"
+#include "core/futures.h"
 
 namespace llmsched {
 
@@ -30,7 +31,7 @@ void DeadLettersController::requeue(const CallPtr& c)
     const int limit = static_cast<int>(r.integer(QStringLiteral("limit"), 10'000, 1, 10'000));
     if (auto err = r.finish())
         return c->answerError(*err);
-    m_engine.requeueDead(model, limit).then(this, [c](const Result<qint64>& n) {
+    onResult(m_engine.requeueDead(model, limit), this, [c](const Result<qint64>& n) {
         if (n)
             c->summary = QStringLiteral("requeued %1 dead tasks").arg(*n);
         answerResult(c, n, [](qint64 count) { return QJsonObject { { QStringLiteral("requeued"), count } }; });
@@ -55,7 +56,7 @@ void DeadLettersController::purge(const CallPtr& c)
                 QStringLiteral("older_than"));
         beforeMs = *ms;
     }
-    m_engine.purge(TaskState::Dead, model, beforeMs).then(this, [c](const Result<qint64>& n) {
+    onResult(m_engine.purge(TaskState::Dead, model, beforeMs), this, [c](const Result<qint64>& n) {
         if (n)
             c->summary = QStringLiteral("purged %1 dead tasks").arg(*n);
         answerResult(c, n, [](qint64 count) { return QJsonObject { { QStringLiteral("purged"), count } }; });

@@ -9,6 +9,7 @@
 #include "engine.h"
 
 #include "core/jsonreader.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 
@@ -99,7 +100,7 @@ void ModelsController::putModel(const CallPtr& c, bool create)
         return c->answerError(http::Conflict, QStringLiteral("conflict"),
             QStringLiteral("model '%1' exists; PUT /api/v1/models/%1 replaces it").arg(config->name), QStringLiteral("name"));
     c->summary = QStringLiteral("%1 model %2").arg(exists ? QStringLiteral("replaced") : QStringLiteral("created"), config->name);
-    m_engine.upsertModel(*config).then(this, [this, c, exists](const Result<ModelConfig>& r) {
+    onResult(m_engine.upsertModel(*config), this, [this, c, exists](const Result<ModelConfig>& r) {
         answerResult(
             c, r, [this](const ModelConfig& m) { return modelJson(m, *m_engine.snapshot()); }, exists ? http::Ok : http::Created);
     });
@@ -116,7 +117,7 @@ void ModelsController::testModel(const CallPtr& c)
     if (!config)
         return c->answerError(config.error());
     c->summary = QStringLiteral("tested model %1").arg(config->name);
-    m_engine.testConnection(*config).then(this, [c](const Result<QList<EndpointTestResult>>& r) {
+    onResult(m_engine.testConnection(*config), this, [c](const Result<QList<EndpointTestResult>>& r) {
         answerResult(c, r, [](const QList<EndpointTestResult>& results) {
             QJsonArray out;
             for (const EndpointTestResult& e : results)
@@ -129,13 +130,13 @@ void ModelsController::testModel(const CallPtr& c)
 void ModelsController::deleteModel(const CallPtr& c)
 {
     c->summary = QStringLiteral("deleted model %1").arg(c->param(0).left(kEchoValueChars));
-    m_engine.removeModel(c->param(0)).then(this, [c](const VoidResult& r) { answerNoContent(c, r); });
+    onResult(m_engine.removeModel(c->param(0)), this, [c](const VoidResult& r) { answerNoContent(c, r); });
 }
 
 void ModelsController::pauseModel(const CallPtr& c, bool pause)
 {
     c->summary = QStringLiteral("%1 model %2").arg(pause ? QStringLiteral("paused") : QStringLiteral("resumed"), c->param(0).left(kEchoValueChars));
-    m_engine.setModelPaused(c->param(0), pause).then(this, [c, pause](const VoidResult& r) {
+    onResult(m_engine.setModelPaused(c->param(0), pause), this, [c, pause](const VoidResult& r) {
         answerResult(c, r, [&c, pause] { return QJsonObject { { QStringLiteral("name"), c->param(0) }, { QStringLiteral("paused"), pause } }; });
     });
 }
@@ -198,7 +199,7 @@ void ModelsController::putEndpoint(const CallPtr& c, bool create)
     const EndpointConfig endpoint = EndpointConfig::read(reader);
     if (auto err = reader.finish())
         return c->answerError(*err);
-    m_engine.upsertEndpoint(m->name, endpoint, create).then(this, [c, name, model = m->name, existed](const Result<ModelConfig>& r) {
+    onResult(m_engine.upsertEndpoint(m->name, endpoint, create), this, [c, name, model = m->name, existed](const Result<ModelConfig>& r) {
         if (r || !refusedAsAsked(r.error()))
             c->summary = QStringLiteral("%1 endpoint %2 of %3").arg(existed ? QStringLiteral("replaced") : QStringLiteral("added"), name, model);
         if (!r)
@@ -212,7 +213,7 @@ void ModelsController::putEndpoint(const CallPtr& c, bool create)
 
 void ModelsController::deleteEndpoint(const CallPtr& c)
 {
-    m_engine.removeEndpoint(c->param(0), c->param(1)).then(this, [c](const Result<ModelConfig>& r) {
+    onResult(m_engine.removeEndpoint(c->param(0), c->param(1)), this, [c](const Result<ModelConfig>& r) {
         if (r || !refusedAsAsked(r.error()))
             c->summary = QStringLiteral("removed endpoint %1 of %2").arg(c->param(1), c->param(0));
         answerNoContent(c, r);

@@ -5,6 +5,7 @@
 #include "core/httpstatus.h"
 
 #include "engine.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -117,7 +118,7 @@ void OpenAiFacade::call(const CallPtr& c, TaskKind kind)
         return answerOpenAiError(c, http::BadRequest, QStringLiteral("invalid_request_error"), spec.error().message, param);
     }
     const bool stream = kind != TaskKind::Embedding && body.value(QLatin1String("stream")).toBool();
-    m_engine.submit({ *spec }, true).then(this, [this, c, kind, stream](const Result<QList<SubmitOutcome>>& r) {
+    onResult(m_engine.submit({ *spec }, true), this, [this, c, kind, stream](const Result<QList<SubmitOutcome>>& r) {
         if (!r) {
             const int status = r.error().code == ErrorCode::CapacityExceeded ? http::TooManyRequests : httpStatusFor(r.error().code);
             return answerOpenAiError(

@@ -7,6 +7,7 @@
 #include "engine.h"
 
 #include "core/timeutil.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 
@@ -49,7 +50,7 @@ void SystemController::stats(const CallPtr& c)
 
 void SystemController::nodes(const CallPtr& c)
 {
-    m_engine.nodes().then(this, [this, c](const Result<QList<NodeInfo>>& r) {
+    onResult(m_engine.nodes(), this, [this, c](const Result<QList<NodeInfo>>& r) {
         const QString self = m_engine.nodeId();
         answerResult(c, r, [&self](const QList<NodeInfo>& rows) {
             const qint64 now = nowMs();
@@ -93,7 +94,7 @@ void SystemController::minutes(const CallPtr& c)
     if (range[1] < range[0] || range[1] - range[0] > kMaxStatsSpanMs)
         return c->answerError(
             http::BadRequest, QStringLiteral("invalid_argument"), QStringLiteral("from..to must span 0 to 31 days"), QStringLiteral("from"));
-    m_engine.statsMinutes(range[0], range[1], value("model")).then(this, [c](const Result<QList<MinuteStats>>& r) {
+    onResult(m_engine.statsMinutes(range[0], range[1], value("model")), this, [c](const Result<QList<MinuteStats>>& r) {
         answerResult(c, r, [](const QList<MinuteStats>& rows) {
             QJsonArray out;
             for (const MinuteStats& m : rows)
@@ -106,7 +107,7 @@ void SystemController::minutes(const CallPtr& c)
 void SystemController::pauseAll(const CallPtr& c, bool pause)
 {
     c->summary = pause ? QStringLiteral("paused dispatch") : QStringLiteral("resumed dispatch");
-    m_engine.setPaused(pause).then(this, [c, pause](const VoidResult& r) {
+    onResult(m_engine.setPaused(pause), this, [c, pause](const VoidResult& r) {
         answerResult(c, r, [pause] { return QJsonObject { { QStringLiteral("paused"), pause } }; });
     });
 }
@@ -123,7 +124,7 @@ void SystemController::audit(const CallPtr& c)
 {
     m_server.flushAudit(); // the rows still queued here belong in the answer
     const int limit = std::clamp(c->request.query.queryItemValue(QStringLiteral("limit")).toInt(), 0, 10'000);
-    m_engine.auditLog(0, limit > 0 ? limit : 100).then(this, [c](const Result<QList<AuditEntry>>& r) {
+    onResult(m_engine.auditLog(0, limit > 0 ? limit : 100), this, [c](const Result<QList<AuditEntry>>& r) {
         answerResult(c, r, [](const QList<AuditEntry>& entries) {
             QJsonArray out;
             for (const AuditEntry& e : entries)

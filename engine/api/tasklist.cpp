@@ -8,6 +8,7 @@
 
 #include "core/timeutil.h"
 #include "core/wirejson.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 
@@ -98,7 +99,7 @@ void answerTaskCount(QObject* context, Engine& engine, const CallPtr& c)
     const auto filter = taskFilterFromQuery(c, TaskListScope::AnyState);
     if (!filter)
         return;
-    engine.countTasks(*filter).then(context, [c](const Result<qint64>& r) {
+    onResult(engine.countTasks(*filter), context, [c](const Result<qint64>& r) {
         answerResult(c, r, [](qint64 n) { return QJsonObject { { QStringLiteral("count"), n } }; });
     });
 }
@@ -108,7 +109,7 @@ void answerTaskList(QObject* context, Engine& engine, const CallPtr& c, TaskList
     const auto filter = taskFilterFromQuery(c, scope);
     if (!filter)
         return;
-    engine.tasks(*filter).then(context, [c, includeInput = filter->includeInput](const Result<TaskPage>& r) {
+    onResult(engine.tasks(*filter), context, [c, includeInput = filter->includeInput](const Result<TaskPage>& r) {
         answerResult(c, r, [includeInput](const TaskPage& page) {
             QJsonArray tasks;
             for (const Task& t : page.tasks)

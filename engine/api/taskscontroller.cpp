@@ -9,6 +9,7 @@
 #include "engine.h"
 
 #include "core/jsonreader.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 
@@ -105,56 +106,56 @@ void TasksController::flushSubmits()
         return;
     std::vector<PendingSubmit> calls = std::move(m_submits);
     m_submits = {};
-    m_engine.submitEach(std::exchange(m_submitSpecs, {})).then(this, [calls = std::move(calls)](const QList<Result<QList<SubmitOutcome>>>& results) {
-        for (size_t i = 0; i < calls.size(); ++i) {
-            const CallPtr& c = calls[i].call;
-            const Result<QList<SubmitOutcome>>& r = results.at(static_cast<qsizetype>(i));
-            if (!r) {
-                c->answerError(r.error());
-                continue;
+    onResult(
+        m_engine.submitEach(std::exchange(m_submitSpecs, {})), this, [calls = std::move(calls)](const QList<Result<QList<SubmitOutcome>>>& results) {
+            for (size_t i = 0; i < calls.size(); ++i) {
+                const CallPtr& c = calls[i].call;
+                const Result<QList<SubmitOutcome>>& r = results.at(static_cast<qsizetype>(i));
+                if (!r) {
+                    c->answerError(r.error());
+                    continue;
+                }
+                // Written by hand: a thousand outcomes through QJsonObject and
+                // toJson took a third of the REST thread's time for batch submits.
+                const auto append = [](QByteArray& out, const SubmitOutcome& o) {
+                    out += "{\"id\":\"";
+                    o.id.appendTo(out);
+                    out += "\",\"state\":\"";
+                    out += taskStateKey(o.state);
+                    out += o.duplicate ? "\",\"duplicate\":true}" : "\",\"duplicate\":false}";
+                };
+                QByteArray out;
+                if (calls[i].single) {
+                    const SubmitOutcome& o = r->constFirst();
+                    append(out, o);
+                    c->answer(o.duplicate ? http::Ok : http::Created, out);
+                    continue;
+                }
+                out.reserve(16 + r->size() * 72);
+                out += "{\"tasks\":[";
+                bool allDuplicates = true;
+                for (const SubmitOutcome& o : *r) {
+                    if (&o != &r->constFirst())
+                        out += ',';
+                    append(out, o);
+                    allDuplicates = allDuplicates && o.duplicate;
+                }
+                out += "]}";
+                c->answer(allDuplicates ? http::Ok : http::Created, out);
             }
-            // Written by hand: a thousand outcomes through QJsonObject and
-            // toJson took a third of the REST thread's time for batch submits.
-            const auto append = [](QByteArray& out, const SubmitOutcome& o) {
-                out += "{\"id\":\"";
-                o.id.appendTo(out);
-                out += "\",\"state\":\"";
-                out += taskStateKey(o.state);
-                out += o.duplicate ? "\",\"duplicate\":true}" : "\",\"duplicate\":false}";
-            };
-            QByteArray out;
-            if (calls[i].single) {
-                const SubmitOutcome& o = r->constFirst();
-                append(out, o);
-                c->answer(o.duplicate ? http::Ok : http::Created, out);
-                continue;
-            }
-            out.reserve(16 + r->size() * 72);
-            out += "{\"tasks\":[";
-            bool allDuplicates = true;
-            for (const SubmitOutcome& o : *r) {
-                if (&o != &r->constFirst())
-                    out += ',';
-                append(out, o);
-                allDuplicates = allDuplicates && o.duplicate;
-            }
-            out += "]}";
-            c->answer(allDuplicates ? http::Ok : http::Created, out);
-        }
-    });
+        });
 }
 
 void TasksController::getTask(const CallPtr& c)
 {
-    m_engine.task(c->param(0)).then(this, [c](const Result<Task>& r) { answerResult(c, r, [](const Task& t) { return t.toJson(true); }); });
+    onResult(m_engine.task(c->param(0)), this, [c](const Result<Task>& r) { answerResult(c, r, [](const Task& t) { return t.toJson(true); }); });
 }
 
 void TasksController::cancelTask(const CallPtr& c)
 {
     c->summary = QStringLiteral("cancel %1").arg(c->param(0).left(kEchoIdChars));
-    m_engine.cancel(c->param(0)).then(this, [c](const Result<TaskState>& r) {
-        answerResult(c, r, [&c](TaskState state) { return taskStateJson(c, state); });
-    });
+    onResult(m_engine.cancel(c->param(0)), this,
+        [c](const Result<TaskState>& r) { answerResult(c, r, [&c](TaskState state) { return taskStateJson(c, state); }); });
 }
 
 void TasksController::patchTask(const CallPtr& c)
@@ -169,7 +170,7 @@ void TasksController::patchTask(const CallPtr& c)
     if (auto err = r.finish())
         return c->answerError(*err);
     c->summary = QStringLiteral("priority of %1 -> %2").arg(c->param(0).left(kEchoIdChars)).arg(priority);
-    m_engine.setPriority(c->param(0), priority).then(this, [c, priority](const VoidResult& res) {
+    onResult(m_engine.setPriority(c->param(0), priority), this, [c, priority](const VoidResult& res) {
         answerResult(c, res, [&c, priority] {
             return QJsonObject { { QStringLiteral("id"), c->param(0).trimmed().toUpper() }, { QStringLiteral("priority"), priority } };
         });
@@ -179,14 +180,13 @@ void TasksController::patchTask(const CallPtr& c)
 void TasksController::retryTask(const CallPtr& c)
 {
     c->summary = QStringLiteral("retry %1").arg(c->param(0).left(kEchoIdChars));
-    m_engine.retry(c->param(0)).then(this, [c](const Result<TaskState>& r) {
-        answerResult(c, r, [&c](TaskState state) { return taskStateJson(c, state); });
-    });
+    onResult(m_engine.retry(c->param(0)), this,
+        [c](const Result<TaskState>& r) { answerResult(c, r, [&c](TaskState state) { return taskStateJson(c, state); }); });
 }
 
 void TasksController::taskLog(const CallPtr& c)
 {
-    m_engine.taskLog(c->param(0)).then(this, [c](const Result<QList<TaskLogEntry>>& r) {
+    onResult(m_engine.taskLog(c->param(0)), this, [c](const Result<QList<TaskLogEntry>>& r) {
         answerResult(c, r, [](const QList<TaskLogEntry>& entries) {
             QJsonArray out;
             for (const TaskLogEntry& e : entries)

@@ -2,6 +2,7 @@
 
 #include "core/timeutil.h"
 #include "core/wirejson.h"
+#include "core/futures.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -358,7 +359,7 @@ void RemoteClient::onStreamEnded()
 void RemoteClient::loadModels()
 {
     m_loadingModels = true;
-    call("GET", QStringLiteral("/api/v1/models")).then(this, [this](const Result<QJsonObject>& r) {
+    onResult(call("GET", QStringLiteral("/api/v1/models")), this, [this](const Result<QJsonObject>& r) {
         m_loadingModels = false;
         if (!r)
             return;

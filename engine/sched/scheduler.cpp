@@ -5,6 +5,7 @@
 #include "core/echolimits.h"
 #include "core/logging.h"
 #include "core/timeutil.h"
+#include "core/futures.h"
 
 #include <QCoreApplication>
 #include <QFuture>
@@ -507,7 +508,7 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
     }
     // Dependencies not in memory have finished (or never existed): ask the store how.
     it->blockedOn++; // held until the answer arrives
-    m_store.taskStates(unknownIds).then(this, [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) {
+    onResult(m_store.taskStates(unknownIds), this, [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) {
         // A failed read reads as "does not exist": the task is cancelled with the reason, not left blocked.
         const QHash<QString, TaskState> states = found ? *found : QHash<QString, TaskState> {};
         if (!found)
@@ -951,7 +952,7 @@ void Scheduler::loadPayloads()
     }
     if (seqs.isEmpty())
         return;
-    m_store.tasksBySeq(seqs).then(this, [this, wanted](const Result<QHash<qint64, Task>>& loaded) {
+    onResult(m_store.tasksBySeq(seqs), this, [this, wanted](const Result<QHash<qint64, Task>>& loaded) {
         for (auto w = wanted.cbegin(); w != wanted.cend(); ++w) {
             const auto& [id, gen] = w.value();
             auto it = m_active.find(id);
@@ -1157,7 +1158,7 @@ void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
 {
     auto it = m_active.find(id);
     if (it == m_active.end()) {
-        m_store.task(id.toString()).then(this, [reply](const Result<Task>& t) {
+        onResult(m_store.task(id.toString()), this, [reply](const Result<Task>& t) {
             if (!t)
                 return resolve(reply, t.error());
             resolve(reply, Error::conflict(QStringLiteral("task %1 already ended %2").arg(t->id.toString(), taskStateName(t->state))));
@@ -1192,7 +1193,7 @@ void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
         return resolve(reply, Error::invalid(QStringLiteral("priority"), QStringLiteral("must be an integer 0..9")));
     auto it = m_active.find(id);
     if (it == m_active.end()) {
-        m_store.task(id.toString()).then(this, [reply](const Result<Task>& t) {
+        onResult(m_store.task(id.toString()), this, [reply](const Result<Task>& t) {
             if (!t)
                 return resolve(reply, t.error());
             resolve(reply,
@@ -1236,7 +1237,7 @@ void Scheduler::retry(Ulid id, Reply<Result<TaskState>> reply)
         m_gate.afterLastWrite([reply] { resolve(reply, TaskState::Queued); });
         return;
     }
-    m_store.task(id.toString()).then(this, [this, reply](const Result<Task>& t) {
+    onResult(m_store.task(id.toString()), this, [this, reply](const Result<Task>& t) {
         if (!t)
             return resolve(reply, t.error());
         if (m_active.contains(t->id))
@@ -1304,7 +1305,7 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
     f.limit = std::clamp(limit, 1, 10000);
     f.newestFirst = false;
     f.includeInput = true;
-    m_store.tasks(f).then(this, [this, reply](const Result<TaskPage>& page) {
+    onResult(m_store.tasks(f), this, [this, reply](const Result<TaskPage>& page) {
         if (!page)
             return resolve(reply, page.error());
         qint64 n = 0;
@@ -1321,7 +1322,7 @@ void Scheduler::requeueDead(QString model, int limit, Reply<Result<qint64>> repl
 
 void Scheduler::purge(TaskState state, QString model, qint64 olderThanMs, Reply<Result<qint64>> reply)
 {
-    m_store.purgeTasks(state, model, olderThanMs).then(this, [this, state, model, reply](const Result<qint64>& r) {
+    onResult(m_store.purgeTasks(state, model, olderThanMs), this, [this, state, model, reply](const Result<qint64>& r) {
         if (r && isFinal(state))
             recountAfterPurge(state, model);
         resolve(reply, r);
@@ -1336,7 +1337,7 @@ void Scheduler::recountAfterPurge(TaskState state, const QString& model)
         TaskFilter f;
         f.states = { state };
         f.model = mp->config.name;
-        m_store.countTasks(f).then(this, [this, state, name = f.model](const Result<qint64>& n) {
+        onResult(m_store.countTasks(f), this, [this, state, name = f.model](const Result<qint64>& n) {
             if (ModelRuntime* m = modelByName(name); m && n)
                 m->states[static_cast<size_t>(state)] = *n;
         });
@@ -1356,7 +1357,7 @@ QList<ModelConfig> Scheduler::modelConfigs() const
 
 void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidResult)> done)
 {
-    m_store.upsertModel(config).then(this, [done = std::move(done)](const VoidResult& r) { done(r); });
+    onResult(m_store.upsertModel(config), this, [done = std::move(done)](const VoidResult& r) { done(r); });
 }
 
 namespace {
@@ -1438,7 +1439,7 @@ void Scheduler::removeModel(QString name, Reply<VoidResult> reply)
     if (const qint64 n = m->unfinished() + m->reserved; n > 0)
         return resolve(
             reply, Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n)));
-    m_store.deleteModel(name).then(this, [this, name, reply](const VoidResult& r) {
+    onResult(m_store.deleteModel(name), this, [this, name, reply](const VoidResult& r) {
         if (!r)
             return resolve(reply, r);
         auto it = m_modelIndex.find(name);
@@ -1475,15 +1476,16 @@ void Scheduler::setModelPaused(QString name, bool paused, Reply<VoidResult> repl
 
 void Scheduler::setPaused(bool paused, Reply<VoidResult> reply)
 {
-    m_store.setSetting(kPausedSetting, paused ? QStringLiteral("1") : QStringLiteral("0")).then(this, [this, paused, reply](const VoidResult& r) {
-        if (!r)
-            return resolve(reply, r);
-        m_paused = paused;
-        qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
-        publishSnapshot();
-        postDispatch();
-        resolve(reply, VoidResult {});
-    });
+    onResult(
+        m_store.setSetting(kPausedSetting, paused ? QStringLiteral("1") : QStringLiteral("0")), this, [this, paused, reply](const VoidResult& r) {
+            if (!r)
+                return resolve(reply, r);
+            m_paused = paused;
+            qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
+            publishSnapshot();
+            postDispatch();
+            resolve(reply, VoidResult {});
+        });
 }
 
 // ---- store feedback, events, snapshots ------------------------------------------
@@ -1682,7 +1684,7 @@ void Scheduler::checkStopped()
     m_stopReply.reset();
     // The node's lease ends with it; nothing of ours is running any more.
     const QString node = m_options.nodeId;
-    m_store.removeNode(node).then(this, [this, reply](const VoidResult& r) {
+    onResult(m_store.removeNode(node), this, [this, reply](const VoidResult& r) {
         flushEvents();
         qCInfo(lcSched) << "stopped";
         resolve(reply, r);

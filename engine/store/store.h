@@ -28,7 +28,7 @@ namespace llmsched {
 // ticket; the status listener reports, after every batch, the highest ticket
 // resolved, so the scheduler can hold events until their rows are durable.
 // Callbacks and write futures finish on the writer's thread: continue with
-// QFuture::then(context, ...) to come back to yours. Reads run on reader
+// onResult(future, context, ...) (core/futures.h) to come back to yours. Reads run on reader
 // threads and see what is committed.
 //
 // Thread-safety: every method may be called from any thread.

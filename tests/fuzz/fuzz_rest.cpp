@@ -39,6 +39,7 @@
 #include "engine.h"
 
 #include "api/apiserver.h"
+#include "core/futures.h"
 #include "core/jsonl.h"
 #include "core/task.h"
 
@@ -2104,7 +2105,7 @@ void ImportJob::step()
         return;
     }
     const QList<TaskSpec> specs = c.specs;
-    m_engine.submit(specs).then(this, [this, specs](const Result<QList<SubmitOutcome>>& r) { submitted(specs, r); });
+    onResult(m_engine.submit(specs), this, [this, specs](const Result<QList<SubmitOutcome>>& r) { submitted(specs, r); });
 }
 
 void ImportJob::checkChunk(const JsonlReader::Chunk& c)
@@ -2179,7 +2180,7 @@ void ImportJob::submitted(const QList<TaskSpec>& specs, const Result<QList<Submi
         const TaskSpec s = specs.at(at);
         const QString id = r->at(at).id.toString();
         const qint64 asked = m_driver.clockMs();
-        m_engine.task(id).then(this, [this, s, id, asked](const Result<Task>& t) {
+        onResult(m_engine.task(id), this, [this, s, id, asked](const Result<Task>& t) {
             if (!t && t.error().code == ErrorCode::NotFound && m_driver.lastPurgeMs() >= asked - 10'000) {
                 // Dead at once (a deadline in the past) and purged by a fuzzed request meanwhile.
             } else if (!t) {
