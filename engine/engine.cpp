@@ -350,7 +350,16 @@ QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
 
 QFuture<Result<QList<NodeInfo>>> Engine::nodes()
 {
-    return withStore<Result<QList<NodeInfo>>>([](Store& store) { return store.nodes(); });
+    return withStore<Result<QList<NodeInfo>>>([](Store& store) { return store.nodes(); }).then([self = m_nodeId](Result<QList<NodeInfo>> r) {
+        if (r) {
+            const qint64 now = nowMs();
+            for (NodeInfo& n : *r) {
+                n.isSelf = n.id == self;
+                n.isOnline = n.online(now);
+            }
+        }
+        return r;
+    });
 }
 
 QFuture<VoidResult> Engine::setNodeAddress(const QString& address)

@@ -143,6 +143,16 @@
     </message>
 </context>
 <context>
+    <name>llmsched::ui::NodesView</name>
+    <message numerus="yes">
+        <source>%n node(s), %1 online</source>
+        <translation>
+            <numerusform>%n node, %1 online</numerusform>
+            <numerusform>%n nodes, %1 online</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>llmsched::ui::QueueView</name>
     <message numerus="yes">
         <source>%n task(s)</source>

@@ -98,6 +98,15 @@ QPainterPath strokes(Glyph g)
         line(9, 14, 16, 14);
         line(9, 18, 13, 18);
         break;
+    case Glyph::Nodes: // three machines joined to one store
+        p.addRoundedRect(QRectF(9, 2.5, 6, 5), 1, 1);
+        p.addRoundedRect(QRectF(2.5, 16.5, 6, 5), 1, 1);
+        p.addRoundedRect(QRectF(15.5, 16.5, 6, 5), 1, 1);
+        line(12, 7.5, 12, 12);
+        line(5.5, 12, 18.5, 12);
+        line(5.5, 12, 5.5, 16.5);
+        line(18.5, 12, 18.5, 16.5);
+        break;
     }
     return p;
 }

@@ -30,9 +30,16 @@ void LiveState::onEngineEvents(const TaskEvents& events)
             TaskEvent& kept = m_pending[it.value()];
             const bool created = kept.created || e.created;
             const TaskState first = kept.previous;
+            // A start names the endpoint and node; a later change in the same tick may not.
+            QString endpoint = e.endpoint.isEmpty() ? std::move(kept.endpoint) : QString();
+            QString node = e.node.isEmpty() ? std::move(kept.node) : QString();
             kept = e;
             kept.created = created;
             kept.previous = first;
+            if (!endpoint.isEmpty())
+                kept.endpoint = std::move(endpoint);
+            if (!node.isEmpty())
+                kept.node = std::move(node);
         }
     }
 }

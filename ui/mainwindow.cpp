@@ -6,6 +6,7 @@
 #include "importdialog.h"
 #include "livestate.h"
 #include "logsview.h"
+#include "nodesview.h"
 #include "modelsview.h"
 #include "queueview.h"
 #include "settingsdialog.h"
@@ -66,10 +67,11 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     m_stats = new StatisticsView(live, m_stack);
     m_dead = new DeadLettersView(live, m_stack);
     m_logs = new LogsView(&m_live, m_stack);
-    const std::array<QWidget*, 5> views = { m_queue, m_models, m_stats, m_dead, m_logs };
-    const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs") };
-    const std::array<Glyph, 5> icons = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs };
-    for (int i = 0; i < 5; ++i) {
+    m_nodes = new NodesView(live, m_stack);
+    const std::array<QWidget*, kViewCount> views = { m_queue, m_models, m_stats, m_dead, m_logs, m_nodes };
+    const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs"), tr("Nodes") };
+    const std::array<Glyph, kViewCount> icons = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs, Glyph::Nodes };
+    for (int i = 0; i < kViewCount; ++i) {
         m_stack->addWidget(views.at(i));
         auto* item = new QListWidgetItem(glyphIcon(icons.at(i)), names.at(i), m_nav);
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(names.at(i)).arg(i + 1));
@@ -285,7 +287,7 @@ void MainWindow::buildMenus()
     }
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names = { tr("&Queue"), tr("&Models"), tr("&Statistics"), tr("&Dead letters"), tr("&Logs") };
+    const QStringList names = { tr("&Queue"), tr("&Models"), tr("&Statistics"), tr("&Dead letters"), tr("&Logs"), tr("&Nodes") };
     for (int i = 0; i < names.size(); ++i) {
         QAction* a = view->addAction(names.at(i));
         a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
@@ -296,7 +298,7 @@ void MainWindow::buildMenus()
     help->addAction(tr("&Keyboard shortcuts"), this, [this] {
         QMessageBox::information(this, tr("Keyboard shortcuts"),
             tr("<table>"
-               "<tr><td><b>Ctrl+1…5</b></td><td>Queue, Models, Statistics, Dead letters, Logs</td></tr>"
+               "<tr><td><b>Ctrl+1…6</b></td><td>Queue, Models, Statistics, Dead letters, Logs, Nodes</td></tr>"
                "<tr><td><b>Ctrl+N</b></td><td>Submit a task</td></tr>"
                "<tr><td><b>Ctrl+I</b></td><td>Import tasks from JSONL</td></tr>"
                "<tr><td><b>Ctrl+F</b></td><td>Search the queue</td></tr>"
@@ -534,7 +536,7 @@ void MainWindow::restoreLayout()
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     m_queue->restoreHeaderState(s.value(QStringLiteral("queue/header")).toByteArray());
-    showView(static_cast<View>(std::clamp(s.value(QStringLiteral("window/view"), 0).toInt(), 0, 4)));
+    showView(static_cast<View>(std::clamp(s.value(QStringLiteral("window/view"), 0).toInt(), 0, kViewCount - 1)));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

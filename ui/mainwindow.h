@@ -24,6 +24,7 @@ class CounterStrip;
 class DeadLettersView;
 class LiveState;
 class LogsView;
+class NodesView;
 class ModelsView;
 class QueueView;
 class StatisticsView;
@@ -38,7 +39,8 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    enum class View { Queue, Models, Statistics, DeadLetters, Logs };
+    enum class View { Queue, Models, Statistics, DeadLetters, Logs, Nodes };
+    static constexpr int kViewCount = 6;
 
     struct Context
     {
@@ -60,6 +62,7 @@ public:
     StatisticsView* statisticsView() const { return m_stats; }
     DeadLettersView* deadLettersView() const { return m_dead; }
     LogsView* logsView() const { return m_logs; }
+    NodesView* nodesView() const { return m_nodes; }
     CounterStrip* counterStrip() const { return m_counters; }
 
     void openSubmitDialog();
@@ -105,6 +108,7 @@ private:
     StatisticsView* m_stats = nullptr;
     DeadLettersView* m_dead = nullptr;
     LogsView* m_logs = nullptr;
+    NodesView* m_nodes = nullptr;
     QLabel* m_engineState = nullptr;
     QLabel* m_restState = nullptr;
     QLabel* m_storeSize = nullptr;

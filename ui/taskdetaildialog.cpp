@@ -148,6 +148,8 @@ void TaskDetailDialog::showTask(const Task& t)
                          Text::money(t.costUsd).toHtmlEscaped()); // "<$0.0001" is not a tag
     if (!t.endpoint.isEmpty())
         lines << tr("Endpoint: %1").arg(t.endpoint.toHtmlEscaped());
+    if (!t.node.isEmpty())
+        lines << tr("Node: %1").arg(t.node.toHtmlEscaped());
     if (!t.spec.tags.isEmpty())
         lines << tr("Tags: %1").arg(t.spec.tags.join(QStringLiteral(", ")).toHtmlEscaped());
     if (!t.spec.labels.isEmpty())

@@ -84,6 +84,8 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Duration");
         case Endpoint:
             return tr("Endpoint");
+        case Node:
+            return tr("Node");
         case Tokens:
             return tr("Tokens");
         case Cost:
@@ -202,6 +204,8 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
         return t.state == TaskState::Running ? Text::duration(std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - t.startedMs)) : QVariant();
     case Endpoint:
         return t.endpoint;
+    case Node:
+        return t.node;
     case Tokens: {
         const qint64 n = t.usage.promptTokens + t.usage.completionTokens;
         return n > 0 ? Text::count(n) : QVariant();
@@ -419,6 +423,8 @@ void TaskTableModel::onTaskEvents(const TaskEvents& events, qint64 created)
             t.error = e.error;
         if (!e.endpoint.isEmpty())
             t.endpoint = e.endpoint;
+        if (!e.node.isEmpty())
+            t.node = e.node;
         if (e.hasUsage) {
             t.usage = e.usage;
             t.costUsd = e.costUsd;

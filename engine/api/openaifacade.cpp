@@ -118,13 +118,20 @@ void OpenAiFacade::call(const CallPtr& c, TaskKind kind)
         return answerOpenAiError(c, http::BadRequest, QStringLiteral("invalid_request_error"), spec.error().message, param);
     }
     const bool stream = kind != TaskKind::Embedding && body.value(QLatin1String("stream")).toBool();
+    ++m_submitting;
     onResult(m_engine.submit({ *spec }, true), this, [this, c, kind, stream](const Result<QList<SubmitOutcome>>& r) {
+        --m_submitting;
         if (!r) {
+            if (m_submitting == 0)
+                m_early.clear();
             const int status = r.error().code == ErrorCode::CapacityExceeded ? http::TooManyRequests : httpStatusFor(r.error().code);
             return answerOpenAiError(
                 c, status, status == http::TooManyRequests ? QStringLiteral("rate_limit_error") : QStringLiteral("server_error"), r.error().message);
         }
         const QString id = r->constFirst().id.toString();
+        const Early early = m_early.take(id);
+        if (m_submitting == 0)
+            m_early.clear();
         if (!c->reply->connected()) {
             m_engine.cancel(id); // the client left while it was being queued
             return;
@@ -137,13 +144,22 @@ void OpenAiFacade::call(const CallPtr& c, TaskKind kind)
         if (stream) {
             c->beginStream(http::Ok, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
         }
+        for (const QByteArray& chunk : early.deltas)
+            onTaskDelta(id, chunk);
+        if (early.outcome)
+            onTaskFinished(*early.outcome);
     });
 }
 
 void OpenAiFacade::onTaskDelta(const QString& id, const QByteArray& chunk)
 {
     auto it = m_waits.find(id);
-    if (it == m_waits.end() || !it->stream)
+    if (it == m_waits.end()) {
+        if (m_submitting > 0 && (m_early.size() < kMaxEarly || m_early.contains(id)))
+            m_early[id].deltas.append(chunk);
+        return;
+    }
+    if (!it->stream)
         return;
     it->sentDelta = true;
     it->call->reply->write("data: " + chunk + "\n\n");
@@ -152,8 +168,11 @@ void OpenAiFacade::onTaskDelta(const QString& id, const QByteArray& chunk)
 void OpenAiFacade::onTaskFinished(const TaskOutcome& o)
 {
     auto it = m_waits.find(o.id);
-    if (it == m_waits.end())
+    if (it == m_waits.end()) {
+        if (m_submitting > 0 && (m_early.size() < kMaxEarly || m_early.contains(o.id)))
+            m_early[o.id].outcome = o;
         return;
+    }
     const Wait w = *it;
     m_waits.erase(it);
     const CallPtr& c = w.call;

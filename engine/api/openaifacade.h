@@ -2,9 +2,12 @@
 
 #include "apicontroller.h"
 
+#include "core/enginetypes.h"
 #include "core/task.h"
 
 #include <QHash>
+
+#include <optional>
 
 namespace llmsched {
 
@@ -36,6 +39,17 @@ private:
         bool sentDelta = false; // the upstream streamed: its answer is already out
     };
     QHash<QString, Wait> m_waits; // by task id
+    // What the engine said of a task before its submit came back here (the
+    // task can stream and even finish first): replayed when it does. Kept only
+    // while submits are on their way, and never more than kMaxEarly tasks.
+    struct Early
+    {
+        QList<QByteArray> deltas;
+        std::optional<TaskOutcome> outcome;
+    };
+    static constexpr qsizetype kMaxEarly = 4096;
+    QHash<QString, Early> m_early;
+    int m_submitting = 0; // submits whose answer has not come back
 };
 
 } // namespace llmsched

@@ -50,27 +50,11 @@ void SystemController::stats(const CallPtr& c)
 
 void SystemController::nodes(const CallPtr& c)
 {
-    onResult(m_engine.nodes(), this, [this, c](const Result<QList<NodeInfo>>& r) {
-        const QString self = m_engine.nodeId();
-        answerResult(c, r, [&self](const QList<NodeInfo>& rows) {
-            const qint64 now = nowMs();
+    onResult(m_engine.nodes(), this, [c](const Result<QList<NodeInfo>>& r) {
+        answerResult(c, r, [](const QList<NodeInfo>& rows) {
             QJsonArray out;
-            for (const NodeInfo& n : rows) {
-                out.append(QJsonObject {
-                    { QStringLiteral("id"), n.id },
-                    { QStringLiteral("self"), n.id == self },
-                    { QStringLiteral("online"), n.online(now) },
-                    { QStringLiteral("host"), n.host },
-                    { QStringLiteral("pid"), n.pid },
-                    { QStringLiteral("address"), n.address.isEmpty() ? QJsonValue() : QJsonValue(n.address) },
-                    { QStringLiteral("version"), n.version },
-                    { QStringLiteral("started_at"), msToIso(n.startedMs) },
-                    { QStringLiteral("last_heartbeat"), n.heartbeatMs > 0 ? QJsonValue(msToIso(n.heartbeatMs)) : QJsonValue() },
-                    { QStringLiteral("lease_expires"), msToIso(n.leaseExpiresMs) },
-                    { QStringLiteral("running"), n.running },
-                    { QStringLiteral("tasks_per_second"), n.tasksPerSecond },
-                });
-            }
+            for (const NodeInfo& n : rows)
+                out.append(nodeJson(n));
             return QJsonObject { { QStringLiteral("nodes"), out } };
         });
     });

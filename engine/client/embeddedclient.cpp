@@ -86,6 +86,11 @@ QFuture<Result<QList<TaskLogEntry>>> EmbeddedClient::taskLog(const QString& id)
     return m_engine.taskLog(id);
 }
 
+QFuture<Result<QList<NodeInfo>>> EmbeddedClient::nodes()
+{
+    return m_engine.nodes();
+}
+
 QFuture<Result<QList<MinuteStats>>> EmbeddedClient::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
 {
     return m_engine.statsMinutes(fromMs, toMs, model);

@@ -66,6 +66,8 @@ public:
     virtual QFuture<Result<qint64>> countTasks(const TaskFilter& filter) = 0;
     virtual QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id) = 0;
     virtual QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model = {}) = 0;
+    // Every node that shares the engine's store (one, on SQLite).
+    virtual QFuture<Result<QList<NodeInfo>>> nodes() = 0;
 
     // Models and the engine.
     virtual QFuture<Result<ModelConfig>> upsertModel(const ModelConfig& model) = 0;

@@ -506,6 +506,16 @@ QFuture<Result<QList<MinuteStats>>> RemoteClient::statsMinutes(qint64 fromMs, qi
         });
 }
 
+QFuture<Result<QList<NodeInfo>>> RemoteClient::nodes()
+{
+    return mapped<QList<NodeInfo>>(call("GET", QStringLiteral("/api/v1/nodes")), [](const QJsonObject& o) -> Result<QList<NodeInfo>> {
+        QList<NodeInfo> out;
+        for (const QJsonValue& v : o.value(QLatin1String("nodes")).toArray())
+            out.append(nodeFromJson(v.toObject()));
+        return out;
+    });
+}
+
 QFuture<Result<ModelConfig>> RemoteClient::upsertModel(const ModelConfig& model)
 {
     return mapped<ModelConfig>(call("PUT", QStringLiteral("/api/v1/models/") + pathPart(model.name), {}, modelBody(model)),

@@ -106,6 +106,11 @@ struct NodeInfo
     qint64 leaseExpiresMs = 0;
     qint64 running = 0; // calls in flight at the heartbeat
     double tasksPerSecond = 0; // finished per second at the heartbeat
+    // Filled by the engine that reads the registry (by its clock), so a
+    // remote client need not trust its own: the node reading, and whether
+    // the node's lease still holds.
+    bool isSelf = false;
+    bool isOnline = false;
     bool online(qint64 nowMs) const { return leaseExpiresMs > nowMs; }
 };
 

@@ -289,6 +289,7 @@ QJsonObject Task::toJson(bool includeInput) const
     o.insert(QStringLiteral("parent"), spec.parentId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(spec.parentId));
     o.insert(QStringLiteral("depends_on"), QJsonArray::fromStringList(spec.dependsOn));
     o.insert(QStringLiteral("endpoint"), endpoint.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(endpoint));
+    o.insert(QStringLiteral("node"), node.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(node));
     o.insert(QStringLiteral("usage"),
         QJsonObject { { QStringLiteral("prompt_tokens"), usage.promptTokens }, { QStringLiteral("completion_tokens"), usage.completionTokens } });
     o.insert(QStringLiteral("cost_usd"), costUsd);

@@ -181,6 +181,8 @@ QJsonObject taskEventJson(const TaskEvent& e)
         o.insert(QStringLiteral("error"), e.error);
     if (!e.endpoint.isEmpty())
         o.insert(QStringLiteral("endpoint"), e.endpoint);
+    if (!e.node.isEmpty())
+        o.insert(QStringLiteral("node"), e.node);
     if (e.hasUsage) {
         o.insert(QStringLiteral("usage"),
             QJsonObject {
@@ -203,6 +205,7 @@ TaskEvent taskEventFromJson(const QJsonObject& o)
     e.timeMs = timeOf(o, "time");
     e.error = str(o, "error");
     e.endpoint = str(o, "endpoint");
+    e.node = str(o, "node");
     if (const QJsonValue usage = o.value(QLatin1String("usage")); usage.isObject()) {
         e.hasUsage = true;
         e.usage.promptTokens = usage.toObject().value(QLatin1String("prompt_tokens")).toInteger();
@@ -239,6 +242,7 @@ Task taskFromJson(const QJsonObject& o)
     t.startedMs = timeOf(o, "started_at");
     t.finishedMs = timeOf(o, "finished_at");
     t.endpoint = str(o, "endpoint");
+    t.node = str(o, "node");
     const QJsonObject usage = o.value(QLatin1String("usage")).toObject();
     t.usage.promptTokens = num(usage, "prompt_tokens");
     t.usage.completionTokens = num(usage, "completion_tokens");
@@ -255,6 +259,35 @@ TaskLogEntry taskLogEntryFromJson(const QJsonObject& o)
     e.message = str(o, "message");
     e.data = o.value(QLatin1String("data")).toObject();
     return e;
+}
+
+QJsonObject nodeJson(const NodeInfo& n)
+{
+    return { { QStringLiteral("id"), n.id }, { QStringLiteral("self"), n.isSelf }, { QStringLiteral("online"), n.isOnline },
+        { QStringLiteral("host"), n.host }, { QStringLiteral("pid"), n.pid },
+        { QStringLiteral("address"), n.address.isEmpty() ? QJsonValue() : QJsonValue(n.address) }, { QStringLiteral("version"), n.version },
+        { QStringLiteral("started_at"), msToIso(n.startedMs) },
+        { QStringLiteral("last_heartbeat"), n.heartbeatMs > 0 ? QJsonValue(msToIso(n.heartbeatMs)) : QJsonValue() },
+        { QStringLiteral("lease_expires"), msToIso(n.leaseExpiresMs) }, { QStringLiteral("running"), n.running },
+        { QStringLiteral("tasks_per_second"), n.tasksPerSecond } };
+}
+
+NodeInfo nodeFromJson(const QJsonObject& o)
+{
+    NodeInfo n;
+    n.id = str(o, "id");
+    n.isSelf = o.value(QLatin1String("self")).toBool();
+    n.isOnline = o.value(QLatin1String("online")).toBool();
+    n.host = str(o, "host");
+    n.pid = num(o, "pid");
+    n.address = str(o, "address");
+    n.version = str(o, "version");
+    n.startedMs = timeOf(o, "started_at");
+    n.heartbeatMs = timeOf(o, "last_heartbeat");
+    n.leaseExpiresMs = timeOf(o, "lease_expires");
+    n.running = num(o, "running");
+    n.tasksPerSecond = real(o, "tasks_per_second");
+    return n;
 }
 
 QJsonObject minuteStatsJson(const MinuteStats& m)

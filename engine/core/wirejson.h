@@ -35,6 +35,10 @@ TaskLogEntry taskLogEntryFromJson(const QJsonObject& o);
 QJsonObject minuteStatsJson(const MinuteStats& m);
 MinuteStats minuteStatsFromJson(const QJsonObject& o);
 
+// One row of the node registry (GET /api/v1/nodes).
+QJsonObject nodeJson(const NodeInfo& n);
+NodeInfo nodeFromJson(const QJsonObject& o);
+
 ApiToken apiTokenFromJson(const QJsonObject& o);
 
 QJsonObject endpointTestJson(const EndpointTestResult& r);

@@ -1101,6 +1101,8 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     TaskEvent ev;
     if (update.fields & TaskUpdate::Endpoint)
         ev.endpoint = update.endpoint;
+    if (update.fields & TaskUpdate::Lease)
+        ev.node = update.leaseNode;
     if (update.fields & TaskUpdate::UsageCost) {
         ev.hasUsage = true;
         ev.usage = update.usage;

@@ -23,8 +23,8 @@ namespace {
 const QString kTaskColumns
     = QStringLiteral("seq, id, model, kind, state, priority, attempts, max_attempts, timeout_ms, output, error, created_at, "
                      "queued_at, run_at, deadline, started_at, finished_at, idempotency_key, tags, labels, parent, depends_on, "
-                     "session_key, endpoint, prompt_tokens, completion_tokens, cost_usd");
-constexpr int kInputColumn = 27; // input is appended last when asked for
+                     "session_key, endpoint, prompt_tokens, completion_tokens, cost_usd, lease_node");
+constexpr int kInputColumn = 28; // input is appended last when asked for
 
 // A stats minute's latency histogram from its columns: the bucket counts
 // (JSON), the sum and, when both were stored, the fastest and slowest attempt
@@ -89,6 +89,7 @@ Task taskFromQuery(const QSqlQuery& q, bool withInput)
     t.usage.promptTokens = q.value(24).toLongLong();
     t.usage.completionTokens = q.value(25).toLongLong();
     t.costUsd = q.value(26).toDouble();
+    t.node = q.value(27).toString();
     if (withInput)
         t.spec.input = q.value(kInputColumn).toByteArray();
     return t;

@@ -4,11 +4,13 @@
 
 #include "guitestutil.h"
 
+#include "nodesview.h"
 #include "queueview.h"
 #include "submitdialog.h"
 #include "tasktablemodel.h"
 
 #include "client/engineclient.h"
+#include "core/timeutil.h"
 
 #include <QAction>
 #include <QApplication>
@@ -22,6 +24,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTest>
 #include <QTimer>
 
@@ -346,6 +349,7 @@ private slots:
         for (int r = 0; r < 5; ++r) {
             QTRY_COMPARE(stateOfRow(view.model(), r), TaskState::Succeeded);
             QTRY_COMPARE(cell(r, ui::TaskTableModel::Endpoint), QStringLiteral("sim"));
+            QTRY_COMPARE(cell(r, ui::TaskTableModel::Node), f.engine->nodeId()); // who ran it
             QTRY_VERIFY(!cell(r, ui::TaskTableModel::Tokens).isEmpty());
             QVERIFY(cell(r, ui::TaskTableModel::Cost).startsWith(QLatin1Char('$')));
         }
@@ -353,12 +357,65 @@ private slots:
         bool started = false, ended = false;
         for (const QList<QVariant>& batch : events) {
             for (const TaskEvent& e : batch.at(0).value<TaskEvents>()) {
-                started |= e.state == TaskState::Running && e.endpoint == QLatin1String("sim");
+                started |= e.state == TaskState::Running && e.endpoint == QLatin1String("sim") && e.node == f.engine->nodeId();
                 ended |= e.state == TaskState::Succeeded && e.hasUsage && e.usage.completionTokens > 0 && e.costUsd > 0;
             }
         }
         QVERIFY(started);
         QVERIFY(ended);
+    }
+
+    // The Nodes view lists the registry: this node online and marked, a node
+    // that stopped heartbeating offline, each with its figures.
+    void nodesViewShowsOnlineAndOfflineNodes()
+    {
+        EngineFixture f;
+        {
+            // A node that ran on this store and died (its lease ran out a minute ago).
+            testutil::RawConnection raw(f.dataDir() + QStringLiteral("/llm-scheduler.db"));
+            QVERIFY(raw.isOpen());
+            const qint64 now = nowMs();
+            QVERIFY(
+                raw.exec(QStringLiteral("INSERT INTO nodes (node_id, host, pid, started_at, lease_expires, address, version, heartbeat_at, "
+                                        "running, tasks_per_s) VALUES ('far-42', 'far', 42, %1, %2, 'http://10.0.0.9:8787', '0.9.0', %3, 7, 12.5)")
+                             .arg(now - 3'600'000)
+                             .arg(now - 60'000)
+                             .arg(now - 90'000)));
+        }
+        ui::NodesView view(*f.live);
+        QSignalSpy loaded(&view, &ui::NodesView::loaded);
+        view.show(); // loads when shown
+        QVERIFY(loaded.wait(10'000));
+        QTableWidget* table = view.table();
+        QCOMPARE(table->rowCount(), 2);
+        int self = -1, dead = -1;
+        for (int r = 0; r < 2; ++r) {
+            const QString node = table->item(r, ui::NodesView::Node)->text();
+            if (node.startsWith(f.engine->nodeId()))
+                self = r;
+            else if (node == QLatin1String("far-42"))
+                dead = r;
+        }
+        QVERIFY(self >= 0 && dead >= 0);
+        QCOMPARE(table->item(self, ui::NodesView::Node)->text(), QStringLiteral("%1 (this node)").arg(f.engine->nodeId()));
+        QVERIFY(table->item(self, ui::NodesView::Node)->font().bold());
+        QCOMPARE(table->item(self, ui::NodesView::Status)->text(), QStringLiteral("online"));
+        QCOMPARE(table->item(dead, ui::NodesView::Status)->text(), QStringLiteral("offline"));
+        QVERIFY(table->item(dead, ui::NodesView::Status)->toolTip().contains(QLatin1String("lease ran out")));
+        QCOMPARE(table->item(dead, ui::NodesView::Address)->text(), QStringLiteral("http://10.0.0.9:8787"));
+        QCOMPARE(table->item(dead, ui::NodesView::Version)->text(), QStringLiteral("0.9.0"));
+        QCOMPARE(table->item(dead, ui::NodesView::Host)->text(), QStringLiteral("far (42)"));
+        QCOMPARE(table->item(dead, ui::NodesView::Running)->text(), QStringLiteral("7"));
+        QVERIFY(table->item(dead, ui::NodesView::Heartbeat)->text().endsWith(QLatin1String(" ago")));
+        QCOMPARE(view.summary()->text(), QStringLiteral("2 node(s), 1 online"));
+
+        // Once the dead node leaves the registry, the next look shows one node.
+        QVERIFY(testutil::RawConnection(f.dataDir() + QStringLiteral("/llm-scheduler.db"))
+                    .exec(QStringLiteral("DELETE FROM nodes WHERE node_id = 'far-42'")));
+        view.reload();
+        QVERIFY(loaded.wait(10'000));
+        QCOMPARE(table->rowCount(), 1);
+        QVERIFY(view.summary()->text().startsWith(QLatin1String("One node.")));
     }
 };
 
