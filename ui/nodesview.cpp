@@ -1,5 +1,6 @@
 #include "nodesview.h"
 
+#include "glyphicons.h"
 #include "livestate.h"
 #include "uiutil.h"
 
@@ -34,6 +35,7 @@ NodesView::NodesView(LiveState& live, QWidget* parent)
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("nodesSummary"));
     QAction* refresh = viewAction(this, tr("&Refresh"), QKeySequence(QKeySequence::Refresh), QStringLiteral("view-refresh"));
+    refresh->setIcon(glyphIcon(Glyph::Refresh));
     connect(refresh, &QAction::triggered, this, &NodesView::reload);
     auto* refreshButton = new QToolButton(this);
     refreshButton->setDefaultAction(refresh);

@@ -423,7 +423,9 @@ void TaskTableModel::onTaskEvents(const TaskEvents& events, qint64 created)
             t.error = e.error;
         if (!e.endpoint.isEmpty())
             t.endpoint = e.endpoint;
-        if (!e.node.isEmpty())
+        if (e.state != TaskState::Running)
+            t.node.clear(); // the lease ends with the attempt
+        else if (!e.node.isEmpty())
             t.node = e.node;
         if (e.hasUsage) {
             t.usage = e.usage;

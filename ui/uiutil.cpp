@@ -129,6 +129,7 @@ QString Text::circuit(const QString& circuit)
 QAction* viewAction(QWidget* view, const QString& text, const QKeySequence& key, const QString& themeIcon)
 {
     auto* a = new QAction(QIcon::fromTheme(themeIcon), text, view);
+    a->setIconText(Text::withoutMnemonic(text)); // a button says "刷新", not "刷新(R)"
     a->setShortcut(key);
     a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     view->addAction(a);

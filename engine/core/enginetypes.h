@@ -35,7 +35,7 @@ struct TaskEvent
     qint64 timeMs = 0;
     QString error;
     QString endpoint; // when the change names it (a start)
-    QString node; // the node that starts it (a start)
+    QString node; // the node that runs it (a start)
     bool hasUsage = false; // the change records the call's tokens and cost (an end)
     Usage usage;
     double costUsd = 0;

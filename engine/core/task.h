@@ -114,7 +114,7 @@ struct Task
     qint64 startedMs = 0;
     qint64 finishedMs = 0;
     QString endpoint;
-    QString node; // the node that runs it, or ran its last attempt (empty: none yet)
+    QString node; // the node whose lease it holds: the one running it (empty when not running)
     Usage usage;
     double costUsd = 0;
 

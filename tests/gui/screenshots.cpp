@@ -93,8 +93,8 @@ int main(int argc, char** argv)
     pump(8000);
     const QString suffix = language == QLatin1String("en") ? QString() : QLatin1Char('_') + language;
     bool ok = true;
-    const QStringList names
-        = { QStringLiteral("queue"), QStringLiteral("models"), QStringLiteral("statistics"), QStringLiteral("dead-letters"), QStringLiteral("logs") };
+    const QStringList names = { QStringLiteral("queue"), QStringLiteral("models"), QStringLiteral("statistics"), QStringLiteral("dead-letters"),
+        QStringLiteral("logs"), QStringLiteral("nodes") };
     for (int i = 0; i < names.size(); ++i) {
         w->showView(static_cast<ui::MainWindow::View>(i));
         if (i == 0)

@@ -349,7 +349,7 @@ private slots:
         for (int r = 0; r < 5; ++r) {
             QTRY_COMPARE(stateOfRow(view.model(), r), TaskState::Succeeded);
             QTRY_COMPARE(cell(r, ui::TaskTableModel::Endpoint), QStringLiteral("sim"));
-            QTRY_COMPARE(cell(r, ui::TaskTableModel::Node), f.engine->nodeId()); // who ran it
+            QVERIFY(cell(r, ui::TaskTableModel::Node).isEmpty()); // a node shows only while it runs the task
             QTRY_VERIFY(!cell(r, ui::TaskTableModel::Tokens).isEmpty());
             QVERIFY(cell(r, ui::TaskTableModel::Cost).startsWith(QLatin1Char('$')));
         }
@@ -363,6 +363,25 @@ private slots:
         }
         QVERIFY(started);
         QVERIFY(ended);
+    }
+
+    // A running task names the node that runs it, in the table and in the
+    // task as the store (or server) gives it; the name goes when it ends.
+    void runningRowsNameTheirNode()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("slow"), 60'000, 1) });
+        ui::QueueView view(*f.live);
+        view.show();
+        const QStringList ids = submit(*f.engine, QStringLiteral("slow"), 1);
+        QTRY_COMPARE(view.model()->rowCount(), 1);
+        QTRY_COMPARE(stateOfRow(view.model(), 0), TaskState::Running);
+        QTRY_COMPARE(view.model()->index(0, ui::TaskTableModel::Node).data().toString(), f.engine->nodeId());
+        const auto t = testutil::await(f.live->client().task(ids.constFirst()));
+        QVERIFY(t);
+        QCOMPARE(t->node, f.engine->nodeId());
+        QVERIFY(testutil::await(f.engine->cancel(ids.constFirst())));
+        QTRY_COMPARE(stateOfRow(view.model(), 0), TaskState::Cancelled);
+        QVERIFY(view.model()->index(0, ui::TaskTableModel::Node).data().toString().isEmpty());
     }
 
     // The Nodes view lists the registry: this node online and marked, a node
