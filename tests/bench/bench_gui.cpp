@@ -174,7 +174,7 @@ QJsonObject measureWindow(ui::ControlCenter& center, int seconds)
     QTimer tick;
     tick.setTimerType(Qt::PreciseTimer);
     tick.setInterval(5);
-    std::array<qint64, 5> worstByView {};
+    std::array<qint64, ui::MainWindow::kViewCount> worstByView {};
     QObject::connect(&tick, &QTimer::timeout, [&] {
         const qint64 now = clock.nsecsElapsed() / 1000;
         gaps.append(now - last);
@@ -184,7 +184,7 @@ QJsonObject measureWindow(ui::ControlCenter& center, int seconds)
     });
     QTimer views;
     int view = 0;
-    QObject::connect(&views, &QTimer::timeout, [&] { w->showView(static_cast<ui::MainWindow::View>(++view % 5)); });
+    QObject::connect(&views, &QTimer::timeout, [&] { w->showView(static_cast<ui::MainWindow::View>(++view % ui::MainWindow::kViewCount)); });
     const qint64 doneBefore = succeeded(center);
     last = clock.nsecsElapsed() / 1000;
     tick.start();
