@@ -583,6 +583,13 @@ VoidResult heartbeat(QSqlDatabase& db, const NodeInfo& n)
         q.addBindValue(v);
     if (!q.exec())
         return queryError(q, QStringLiteral("renewing the node lease"));
+    // Nodes that are gone leave the registry, or every crash would add a row
+    // for good (a node's id names its process): a node stays listed, offline,
+    // for a day after its lease ran out, for an operator to see what stopped.
+    q.prepare(QStringLiteral("DELETE FROM nodes WHERE lease_expires < ?"));
+    q.addBindValue(n.heartbeatMs - kOfflineNodeKeptMs);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("forgetting stopped nodes"));
     return {};
 }
 

@@ -45,6 +45,9 @@ VoidResult deleteModel(QSqlDatabase& db, const QString& name);
 VoidResult setSetting(QSqlDatabase& db, const QString& key, const QString& value);
 // nodeId: the recovering node (PostgreSQL leaves other live nodes' tasks alone).
 Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason, const QString& nodeId);
+// Renews the node's registry row and forgets nodes whose lease ran out
+// kOfflineNodeKeptMs ago.
+inline constexpr qint64 kOfflineNodeKeptMs = 24LL * 3600 * 1000;
 VoidResult heartbeat(QSqlDatabase& db, const NodeInfo& node);
 VoidResult removeNode(QSqlDatabase& db, const QString& nodeId);
 Result<qint64> purgeTasks(QSqlDatabase& db, TaskState state, const QString& model, qint64 olderThanMs);

@@ -88,6 +88,7 @@ private slots:
     void updatesMergeAndLogsKeepTheirOrder();
     void modelsSettingsMinutesTokensAndAudit();
     void recoveryAndPurge();
+    void nodeRegistryForgetsLongGoneNodes();
     void locationNeverShowsThePassword();
     void badUrlsAndServersAreNamedNotThePassword();
     void newerSchemaIsRefused();
@@ -396,6 +397,47 @@ void TestBackends::recoveryAndPurge()
     QCOMPARE(*await(store->countTasks({})), qint64(3));
     QCOMPARE(await(store->taskLog(t.value(3).id.toString())).error().code, ErrorCode::NotFound);
     QCOMPARE(await(store->purgeTasks(TaskState::Queued, QString(), 0)).error().code, ErrorCode::InvalidArgument);
+}
+
+// Each heartbeat renews the node's row; a node whose lease ran out stays
+// listed, offline, for a day, then the next heartbeat of any node forgets it.
+void TestBackends::nodeRegistryForgetsLongGoneNodes()
+{
+    auto store = open(freshDatabase(), QStringLiteral("node-a"));
+    QVERIFY(store);
+    const qint64 now = nowMs();
+    const auto node = [](const QString& id, qint64 heartbeatMs) {
+        NodeInfo n;
+        n.id = id;
+        n.host = QStringLiteral("host-") + id;
+        n.pid = 7;
+        n.version = QStringLiteral("0.1.0");
+        n.startedMs = heartbeatMs - 60'000;
+        n.heartbeatMs = heartbeatMs;
+        n.leaseExpiresMs = heartbeatMs + 30'000;
+        n.running = 3;
+        n.tasksPerSecond = 1.5;
+        return n;
+    };
+    const qint64 day = 24LL * 3600 * 1000;
+    store->heartbeat(node(QStringLiteral("gone-long-ago"), now - day - 60'000)); // lease ran out a day and 30 s ago
+    store->heartbeat(node(QStringLiteral("gone-lately"), now - 120'000)); // ran out 90 s ago: kept, offline
+    QVERIFY(store->flush());
+    QCOMPARE(await(store->nodes())->size(), 2); // the second heartbeat's time is the one that counts
+    store->heartbeat(node(QStringLiteral("node-a"), now));
+    QVERIFY(store->flush());
+    const QList<NodeInfo> nodes = *await(store->nodes());
+    QStringList ids;
+    for (const NodeInfo& n : nodes)
+        ids.append(n.id);
+    ids.sort();
+    QCOMPARE(ids, QStringList({ QStringLiteral("gone-lately"), QStringLiteral("node-a") }));
+    for (const NodeInfo& n : nodes) {
+        QCOMPARE(n.online(now), n.id == QLatin1String("node-a"));
+        QCOMPARE(n.host, QStringLiteral("host-") + n.id);
+        QCOMPARE(n.running, qint64(3));
+        QCOMPARE(n.tasksPerSecond, 1.5);
+    }
 }
 
 void TestBackends::locationNeverShowsThePassword()
