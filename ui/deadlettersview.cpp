@@ -9,6 +9,7 @@
 #include <QAction>
 
 #include <climits>
+#include <utility>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -120,12 +121,21 @@ DeadLettersView::DeadLettersView(LiveState& live, QWidget* parent)
             if (e.state == TaskState::Dead && (model.isEmpty() || e.model == model)) {
                 if (isVisible())
                     m_model->refresh();
+                else
+                    m_stale = true; // refreshed when shown
                 return;
             }
         }
     });
     connect(&live, &LiveState::snapshotChanged, this, [this](const std::shared_ptr<const EngineSnapshot>& s) { syncModelCombo(m_modelCombo, *s); });
     applyFilter();
+}
+
+void DeadLettersView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (std::exchange(m_stale, false))
+        m_model->refresh();
 }
 
 QString DeadLettersView::modelFilter() const

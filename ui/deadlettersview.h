@@ -35,6 +35,9 @@ signals:
     void statusMessage(const QString& message);
     void openTask(const QString& id);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     QString modelFilter() const;
     void applyFilter();
@@ -47,6 +50,7 @@ private:
     QAction* m_requeueSelected = nullptr;
     QAction* m_requeueAll = nullptr;
     QAction* m_purge = nullptr;
+    bool m_stale = false; // tasks died while hidden
 };
 
 } // namespace llmsched::ui

@@ -351,6 +351,36 @@ private slots:
         QCOMPARE(*await(f.engine->countTasks(dead)), 0);
     }
 
+    // Tasks that die while Dead letters is not shown are there when it is
+    // (the user test saw "0 dead task(s)" beside a Dead counter of 2 until
+    // the model filter was switched and back).
+    void deadLettersThatArriveWhileHiddenShowWhenShown()
+    {
+        EngineFixture f({ failingModel(QStringLiteral("broken")) });
+        ui::DeadLettersView view(*f.live);
+        view.show();
+        QTRY_COMPARE(view.model()->rowCount(), 0);
+        view.hide(); // the operator looks at another view
+        QList<TaskSpec> specs;
+        for (int i = 0; i < 2; ++i)
+            specs.append(testutil::spec(QStringLiteral("broken")));
+        await(f.engine->submit(specs));
+        TaskFilter dead;
+        dead.states = { TaskState::Dead };
+        QTRY_COMPARE(*await(f.engine->countTasks(dead)), 2);
+        f.live->flush(); // the events have reached the (hidden) view
+        QCoreApplication::processEvents();
+        view.show();
+        QTRY_COMPARE(view.model()->rowCount(), 2);
+        const auto says = [&view](const QString& text) {
+            QStringList texts;
+            for (QLabel* l : view.findChildren<QLabel*>())
+                texts.append(l->text());
+            return texts.contains(text) ? QString() : texts.join(QLatin1String(" | "));
+        };
+        QTRY_COMPARE(says(QStringLiteral("2 dead tasks")), QString()); // the count beside the list agrees
+    }
+
     // A label's "&" shortcut only works, and only disappears from the text,
     // when the label has a buddy: "&Data directory" showed its ampersand
     // because its field was a layout (a line edit and a Browse button).
