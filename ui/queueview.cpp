@@ -90,7 +90,7 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->horizontalHeader()->setHighlightSections(false);
     // Sized so the columns up to Cost fit a 1280-pixel window beside the sidebar.
-    const QList<int> widths = { 215, 100, 105, 85, 70, 145, 80, 100, 70, 75, 110, 150 };
+    const QList<int> widths = { 215, 100, 105, 85, 70, 145, 80, 100, 70, 75, 90, 110, 150 };
     for (int c = 0; c < widths.size(); ++c)
         m_table->setColumnWidth(c, widths.at(c));
 
@@ -446,15 +446,18 @@ void QueueView::exportTo(const QStringList& ids, const QString& path)
     }
 }
 
+// The header's state is kept with its column count in front ("14:..."): a
+// state saved before a column was added is not applied to the new columns.
 QByteArray QueueView::saveHeaderState() const
 {
-    return m_table->horizontalHeader()->saveState();
+    return QByteArray::number(int(TaskTableModel::ColumnCount)) + ':' + m_table->horizontalHeader()->saveState();
 }
 
 void QueueView::restoreHeaderState(const QByteArray& state)
 {
-    if (!state.isEmpty())
-        m_table->horizontalHeader()->restoreState(state);
+    const qsizetype colon = state.indexOf(':');
+    if (colon > 0 && state.left(colon) == QByteArray::number(int(TaskTableModel::ColumnCount)))
+        m_table->horizontalHeader()->restoreState(state.mid(colon + 1));
 }
 
 } // namespace llmsched::ui

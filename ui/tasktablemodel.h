@@ -30,7 +30,7 @@ class TaskTableModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(TaskTableModel)
 
 public:
-    enum Column { Id, Model, State, Priority, Attempts, Created, Duration, Endpoint, Node, Tokens, Cost, Tags, Labels, Error, ColumnCount };
+    enum Column { Id, Model, State, Priority, Attempts, Created, Duration, Endpoint, Tokens, Cost, Node, Tags, Labels, Error, ColumnCount };
     enum Role { TaskIdRole = Qt::UserRole + 1, StateRole, LoadedRole };
     static constexpr int kPageSize = 200;
 

@@ -668,7 +668,14 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(w));
         if (language != QLatin1String("en"))
             QCOMPARE(w->menuBar()->actions().constFirst()->text().contains(QStringLiteral("文件")), true);
-        for (int v = 0; v < 5; ++v) {
+        // The columns up to Cost fit beside the sidebar.
+        w->showView(ui::MainWindow::View::Queue);
+        const QHeaderView* header = w->queueView()->table()->horizontalHeader();
+        const auto costEnds
+            = [header] { return header->sectionViewportPosition(ui::TaskTableModel::Cost) + header->sectionSize(ui::TaskTableModel::Cost); };
+        QTRY_VERIFY2(costEnds() <= header->viewport()->width(),
+            qPrintable(QStringLiteral("Cost ends at %1 of %2").arg(costEnds()).arg(header->viewport()->width())));
+        for (int v = 0; v < ui::MainWindow::kViewCount; ++v) {
             w->showView(static_cast<ui::MainWindow::View>(v));
             c.live().flush();
             // Figures arriving with the flush relayout over the next passes
