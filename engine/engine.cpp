@@ -367,9 +367,9 @@ QFuture<VoidResult> Engine::setNodeAddress(const QString& address)
     return post<VoidResult>([address](Scheduler& s, Reply<VoidResult> r) { s.setNodeAddress(address, r); });
 }
 
-QFuture<Result<QList<MinuteStats>>> Engine::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
+QFuture<Result<QList<MinuteStats>>> Engine::statsMinutes(const StatsQuery& query)
 {
-    return withStore<Result<QList<MinuteStats>>>([&](Store& store) { return store.statsMinutes(fromMs, toMs, model); });
+    return withStore<Result<QList<MinuteStats>>>([&](Store& store) { return store.statsMinutes(query); });
 }
 
 QList<ModelConfig> Engine::models() const

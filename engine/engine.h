@@ -106,7 +106,7 @@ public:
     // How many tasks match (cursor, offset and limit ignored).
     QFuture<Result<qint64>> countTasks(const TaskFilter& filter);
     QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id);
-    QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model = {});
+    QFuture<Result<QList<MinuteStats>>> statsMinutes(const StatsQuery& query);
     // The node registry: every node that shares this store, online or not.
     QFuture<Result<QList<NodeInfo>>> nodes();
     // Where this node's REST API listens (the API server says so once it does).

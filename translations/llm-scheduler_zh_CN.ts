@@ -2169,10 +2169,6 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
         <translation>7 天</translation>
     </message>
     <message>
-        <source>The last 15 minutes, per minute</source>
-        <translation>最近 15 分钟，按分钟</translation>
-    </message>
-    <message>
         <source>The last hour, per minute</source>
         <translation>最近 1 小时，按分钟</translation>
     </message>
@@ -2335,6 +2331,30 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
     <message>
         <source>The store keeps each minute&apos;s fastest and slowest call. Minutes stored by older versions kept only bucket counts and total time: for them the estimate is capped at the most the total time allows the slowest call to have taken.</source>
         <translation>存储会保留每分钟最快和最慢的调用。旧版本存储的分钟只保留了各桶计数和总耗时：对这些分钟，估算值不超过总耗时所允许的最慢调用时长。</translation>
+    </message>
+    <message>
+        <source>The last 15 minutes, per 10 seconds</source>
+        <translation>最近 15 分钟，按 10 秒</translation>
+    </message>
+    <message>
+        <source>&amp;Endpoint:</source>
+        <translation>端点(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>All endpoints</source>
+        <translation>全部端点</translation>
+    </message>
+    <message>
+        <source>What one endpoint of the chosen model ran: its attempts, their latency, tokens and cost, and the outcomes they decided</source>
+        <translation>所选模型的某个端点运行了什么：它的尝试、尝试的延迟、令牌和费用，以及这些尝试决定的结果</translation>
+    </message>
+    <message>
+        <source>Tasks wait for their model, not for one endpoint</source>
+        <translation>任务等待的是模型，而不是某个端点</translation>
+    </message>
+    <message>
+        <source>per 10 seconds</source>
+        <translation>每 10 秒</translation>
     </message>
 </context>
 <context>

@@ -165,6 +165,15 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     m_modelLabel->setBuddy(m_modelBox);
     controls->addWidget(m_modelLabel);
     controls->addWidget(m_modelBox);
+    m_endpointLabel = new QLabel(this);
+    m_endpointBox = new QComboBox(this);
+    m_endpointBox->setObjectName(QStringLiteral("endpointFilter"));
+    m_endpointBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_endpointBox->addItem(QString(), QString());
+    m_endpointBox->setEnabled(false);
+    m_endpointLabel->setBuddy(m_endpointBox);
+    controls->addWidget(m_endpointLabel);
+    controls->addWidget(m_endpointBox);
     controls->addStretch(1);
     m_resetZoom = new QPushButton(this);
     m_resetZoom->setObjectName(QStringLiteral("resetZoom"));
@@ -219,6 +228,18 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     connect(m_rangeGroup, &QButtonGroup::idClicked, this, [this](int id) { setRange(static_cast<StatsRange>(id)); });
     connect(m_resetZoom, &QAbstractButton::clicked, this, &StatisticsView::resetZoom);
     connect(m_modelBox, &QComboBox::currentIndexChanged, this, [this] {
+        {
+            const QSignalBlocker block(m_endpointBox);
+            m_endpointBox->setCurrentIndex(0); // the whole of the new model
+        }
+        updateEndpoints();
+        m_dirty = true;
+        refresh();
+    });
+    connect(m_endpointBox, &QComboBox::currentIndexChanged, this, [this] {
+        // An endpoint's minutes are read when it is chosen.
+        if (!endpoint().isEmpty())
+            queryHistory();
         m_dirty = true;
         refresh();
     });
@@ -228,8 +249,10 @@ StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
     connect(&m_tick, &QTimer::timeout, this, &StatisticsView::tick);
     m_tick.start();
 
-    if (const auto snapshot = live.snapshot())
-        m_series.addSnapshot(*snapshot); // the live edge's baseline
+    if (const auto snapshot = live.snapshot()) {
+        m_minutes.addSnapshot(*snapshot); // the live edge's baseline
+        m_slots.addSnapshot(*snapshot);
+    }
     m_range = rangeOfKey(Settings::chartRange());
     m_rangeButtons[static_cast<size_t>(m_range)]->setChecked(true);
     queryHistory();
@@ -360,7 +383,7 @@ void StatisticsView::retranslate()
         return; // still being built
     m_rangeLabel->setText(tr("Range:"));
     const std::array<QString, kStatsRangeCount> ranges = { tr("15 min"), tr("1 h"), tr("24 h"), tr("7 days") };
-    const std::array<QString, kStatsRangeCount> tips = { tr("The last 15 minutes, per minute"), tr("The last hour, per minute"),
+    const std::array<QString, kStatsRangeCount> tips = { tr("The last 15 minutes, per 10 seconds"), tr("The last hour, per minute"),
         tr("The last 24 hours, per 5 minutes"), tr("The last 7 days, per hour") };
     for (size_t i = 0; i < ranges.size(); ++i) {
         m_rangeButtons[i]->setText(ranges[i]);
@@ -368,6 +391,10 @@ void StatisticsView::retranslate()
     }
     m_modelLabel->setText(tr("&Model:"));
     m_modelBox->setItemText(0, tr("All models"));
+    m_endpointLabel->setText(tr("&Endpoint:"));
+    m_endpointBox->setItemText(0, tr("All endpoints"));
+    m_endpointBox->setToolTip(tr("What one endpoint of the chosen model ran: its attempts, their latency, tokens and cost, "
+                                 "and the outcomes they decided"));
     m_resetZoom->setText(tr("Reset zoom"));
     m_resetZoom->setToolTip(tr("Drag across a chart to zoom in on that time; a right-click or Esc shows the whole range again"));
     m_percentileNote->setText(tr("Percentiles are estimated from a latency histogram with fixed buckets, interpolated within a bucket "
@@ -378,7 +405,7 @@ void StatisticsView::retranslate()
     const QString noCalls = tr("No calls in this range yet");
     m_chartEmpty[Throughput]->setText(noCalls);
     m_chartEmpty[Latency]->setText(noCalls);
-    m_chartEmpty[QueueDepth]->setText(tr("No tasks waited in this range"));
+
     m_chartEmpty[Tokens]->setText(noCalls);
 
     m_summary[SumSucceeded].caption->setText(tr("Succeeded"));
@@ -487,11 +514,24 @@ void StatisticsView::setModel(const QString& model)
         m_modelBox->setCurrentIndex(index);
 }
 
+QString StatisticsView::endpoint() const
+{
+    return model().isEmpty() ? QString() : m_endpointBox->currentData().toString();
+}
+
+void StatisticsView::setEndpoint(const QString& endpoint)
+{
+    const int index = m_endpointBox->findData(endpoint);
+    if (index >= 0)
+        m_endpointBox->setCurrentIndex(index);
+}
+
 void StatisticsView::onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapshot)
 {
     if (!snapshot)
         return;
-    m_series.addSnapshot(*snapshot);
+    m_minutes.addSnapshot(*snapshot);
+    m_slots.addSnapshot(*snapshot);
     m_dirty = true;
 }
 
@@ -499,25 +539,47 @@ void StatisticsView::queryHistory()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_window = StatsWindow::of(m_range, now);
-    m_series.reset(m_window.bucketMs);
-    const quint64 generation = ++m_generation;
-    m_historyPending = true;
-    m_tailPending = false;
+    series().reset(m_window.bucketMs);
+    ++m_generation;
+    m_historyPending = 0;
+    m_tailPending = 0;
+    m_historyError.clear();
     m_dirty = true;
-    // Up to the minute after now: the engine's clock may run a little ahead.
-    onResult(m_live.client().statsMinutes(m_window.fromMs, m_window.toMs + kStatsMinuteMs), this,
-        [this, generation](const Result<QList<MinuteStats>>& rows) {
-            if (generation != m_generation)
-                return;
-            m_historyPending = false;
-            m_historyError = rows ? QString() : rows.error().message;
-            if (rows)
-                m_series.addMinutes(*rows);
-            m_dirty = true;
-            updateModels();
-            if (isVisible())
-                refresh(); // else when shown
-        });
+    // Up to the slot after now: the engine's clock may run a little ahead.
+    const qint64 toMs = m_window.toMs + series().slotMs();
+    queryMinutes(m_window.fromMs, toMs, StatsRows::Models, true);
+    if (!endpoint().isEmpty())
+        queryMinutes(m_window.fromMs, toMs, StatsRows::Endpoints, true);
+}
+
+void StatisticsView::queryMinutes(qint64 fromMs, qint64 toMs, StatsRows split, bool history)
+{
+    (history ? m_historyPending : m_tailPending)++;
+    const quint64 generation = m_generation;
+    // Endpoint rows of the chosen model only; model rows of all.
+    StatsQuery query;
+    query.fromMs = fromMs;
+    query.toMs = toMs;
+    query.model = split == StatsRows::Endpoints ? this->model() : QString();
+    query.rows = split;
+    query.stepMs = series().slotMs();
+    StatsSeries* target = &series();
+    onResult(m_live.client().statsMinutes(query), this, [this, generation, history, target](const Result<QList<MinuteStats>>& rows) {
+        if (generation != m_generation)
+            return;
+        (history ? m_historyPending : m_tailPending)--;
+        if (history && !rows)
+            m_historyError = rows.error().message;
+        if (rows)
+            target->addMinutes(*rows);
+        // else, of a tail query: the next tick asks again
+        m_dirty = true;
+        if (!history)
+            return;
+        updateModels();
+        if (isVisible())
+            refresh(); // else when shown
+    });
 }
 
 void StatisticsView::queryTail()
@@ -525,28 +587,22 @@ void StatisticsView::queryTail()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (m_historyPending || m_tailPending || now - m_lastTailMs < kTailQueryMs)
         return;
-    const auto from = m_series.tailQueryFrom(m_window.fromMs, now);
-    if (!from)
+    const auto from = series().tailQueryFrom(m_window.fromMs, now);
+    const auto endpointsFrom = endpoint().isEmpty() ? std::nullopt : series().tailQueryFrom(m_window.fromMs, now, StatsRows::Endpoints, model());
+    if (!from && !endpointsFrom)
         return;
     m_lastTailMs = now;
-    m_tailPending = true;
-    const quint64 generation = m_generation;
-    onResult(m_live.client().statsMinutes(*from, now + kStatsMinuteMs), this, [this, generation](const Result<QList<MinuteStats>>& rows) {
-        if (generation != m_generation)
-            return;
-        m_tailPending = false;
-        if (!rows)
-            return; // the next tick asks again
-        m_series.addMinutes(*rows);
-        m_dirty = true;
-    });
+    if (from)
+        queryMinutes(*from, now + series().slotMs(), StatsRows::Models, false);
+    if (endpointsFrom)
+        queryMinutes(*endpointsFrom, now + series().slotMs(), StatsRows::Endpoints, false);
 }
 
 void StatisticsView::tick()
 {
     const StatsWindow window = StatsWindow::of(m_range, QDateTime::currentMSecsSinceEpoch());
     if (window.fromMs != m_window.fromMs) {
-        m_series.prune(window.fromMs);
+        series().prune(window.fromMs);
         m_dirty = true;
     }
     if (m_zoom && m_zoom->toMs <= window.fromMs)
@@ -559,15 +615,17 @@ void StatisticsView::tick()
 
 void StatisticsView::updateModels()
 {
-    QStringList names = m_series.models();
+    QStringList names = series().models();
     if (const auto snapshot = m_live.snapshot()) {
         for (const ModelSnapshot& m : snapshot->models)
             if (!names.contains(m.name))
                 names.append(m.name);
     }
     names.sort();
-    if (names == m_models)
+    if (names == m_models) {
+        updateEndpoints();
         return;
+    }
     const QString current = model();
     const QSignalBlocker block(m_modelBox);
     while (m_modelBox->count() > 1)
@@ -579,13 +637,43 @@ void StatisticsView::updateModels()
     m_modelBox->setCurrentIndex(std::max(index, 0));
     if (index < 0 && !current.isEmpty())
         m_dirty = true; // the chosen model is gone: back to all
+    updateEndpoints();
+}
+
+void StatisticsView::updateEndpoints()
+{
+    const QString model = this->model();
+    QStringList names = model.isEmpty() ? QStringList() : series().endpoints(model);
+    if (const auto snapshot = m_live.snapshot(); snapshot && !model.isEmpty()) {
+        for (const ModelSnapshot& m : snapshot->models)
+            if (m.name == model)
+                for (const EndpointSnapshot& e : m.endpoints)
+                    if (!names.contains(e.name))
+                        names.append(e.name);
+    }
+    names.sort();
+    m_endpointBox->setEnabled(!model.isEmpty());
+    m_endpointLabel->setEnabled(!model.isEmpty());
+    if (names == m_endpoints)
+        return;
+    const QString current = m_endpointBox->currentData().toString();
+    const QSignalBlocker block(m_endpointBox);
+    while (m_endpointBox->count() > 1)
+        m_endpointBox->removeItem(1);
+    for (const QString& name : names)
+        m_endpointBox->addItem(name, name);
+    m_endpoints = names;
+    const int index = m_endpointBox->findData(current);
+    m_endpointBox->setCurrentIndex(std::max(index, 0));
+    if (index < 0 && !current.isEmpty())
+        m_dirty = true; // the chosen endpoint is gone: the whole model
 }
 
 void StatisticsView::refresh()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_window = StatsWindow::of(m_range, now);
-    m_buckets = m_series.buckets(m_window, model());
+    m_buckets = series().buckets(m_window, model(), endpoint());
 
     // Per-bucket quantities (tasks, tokens, cost) are drawn as steps, one flat
     // segment across each bucket; samples (latency, queue depth) as lines
@@ -688,6 +776,8 @@ void StatisticsView::refresh()
         whole = tr("No calls in this range yet");
     m_empty->setText(whole);
     m_empty->setVisible(!whole.isEmpty());
+    m_chartEmpty[QueueDepth]->setText(
+        endpoint().isEmpty() ? tr("No tasks waited in this range") : tr("Tasks wait for their model, not for one endpoint"));
     const std::array<bool, ChartCount> blank = { maxThroughput <= 0, latency[0].isEmpty(), maxDepth <= 0, maxTokens <= 0 && maxCost <= 0 };
     for (size_t c = 0; c < blank.size(); ++c)
         m_chartEmpty[c]->setVisible(whole.isEmpty() && blank[c]);
@@ -723,6 +813,8 @@ void StatisticsView::updateAxes()
     QString per;
     switch (m_range) {
     case StatsRange::Minutes15:
+        per = tr("per 10 seconds");
+        break;
     case StatsRange::Hour:
         per = tr("per minute");
         break;
@@ -891,7 +983,7 @@ QString StatisticsView::valuesText(Chart which, int index) const
     const StatsBucket& b = m_buckets[index];
     const qint64 start = m_window.startOf(index);
     const QLocale locale;
-    const QString hhmm = QStringLiteral("HH:mm");
+    const QString hhmm = m_window.bucketMs < kStatsMinuteMs ? QStringLiteral("HH:mm:ss") : QStringLiteral("HH:mm");
     QStringList lines;
     lines.append(QStringLiteral("%1–%2").arg(
         locale.toString(QDateTime::fromMSecsSinceEpoch(start), m_range == StatsRange::Week ? QStringLiteral("MM-dd HH:mm") : hhmm),

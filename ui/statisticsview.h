@@ -30,7 +30,7 @@ class LiveState;
 
 // The Statistics view: throughput by outcome, latency percentiles, queue depth
 // and tokens/cost over a chosen range (15 min, 1 h, 24 h, 7 days), for one
-// model or all. History comes asynchronously from Engine::statsMinutes, the
+// model or all, or one endpoint of a model. History comes asynchronously from Engine::statsMinutes, the
 // live edge from LiveState's snapshots (see StatsSeries); the charts are built
 // once and only their series' points and axes change, at most once a second
 // and only while the view is visible. Hovering a chart shows the figures of the
@@ -51,6 +51,9 @@ public:
     // Empty: all models.
     QString model() const;
     void setModel(const QString& model);
+    // Empty: the whole model (the only choice under all models).
+    QString endpoint() const;
+    void setEndpoint(const QString& endpoint);
     // The buckets on screen (tests, and anyone curious).
     const QList<StatsBucket>& buckets() const { return m_buckets; }
     StatsWindow window() const { return m_window; }
@@ -89,10 +92,12 @@ private:
 
     void onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapshot);
     void queryHistory();
+    void queryMinutes(qint64 fromMs, qint64 toMs, StatsRows split, bool history);
     void queryTail();
     void tick();
     void refresh();
     void updateModels();
+    void updateEndpoints();
     void updateSummary();
     void updateAxes();
     TimeSpan shown() const;
@@ -107,15 +112,19 @@ private:
     bool mouseEvent(Chart which, QEvent* event);
 
     LiveState& m_live;
-    StatsSeries m_series;
+    // The series the range is drawn from: 10-second slots for 15 minutes,
+    // minutes otherwise. Both follow the snapshots, so either has its live edge.
+    StatsSeries& series() { return m_range == StatsRange::Minutes15 ? m_slots : m_minutes; }
+    StatsSeries m_minutes { kStatsMinuteMs };
+    StatsSeries m_slots { kStatsSlotMs };
     StatsRange m_range = StatsRange::Hour;
     StatsWindow m_window;
     QList<StatsBucket> m_buckets;
     QStringList m_models; // in the filter, after "All models"
     quint64 m_generation = 0; // of the history; older answers are dropped
-    bool m_historyPending = false;
+    int m_historyPending = 0; // queries of the history on their way
     QString m_historyError; // why the last history query failed
-    bool m_tailPending = false;
+    int m_tailPending = 0;
     qint64 m_lastTailMs = 0;
     bool m_dirty = true;
     double m_latencyDivisor = 1; // seconds -> shown unit
@@ -126,6 +135,9 @@ private:
     QLabel* m_rangeLabel = nullptr;
     QLabel* m_modelLabel = nullptr;
     QComboBox* m_modelBox = nullptr;
+    QLabel* m_endpointLabel = nullptr;
+    QComboBox* m_endpointBox = nullptr;
+    QStringList m_endpoints; // in the filter, after "All endpoints"
     QAbstractButton* m_resetZoom = nullptr;
     struct SummaryItem
     {

@@ -10,11 +10,11 @@ namespace llmsched::ui {
 
 namespace {
 
-// How long after a minute ends the engine may still count events into it: its
-// rollup check runs every 5 s (Scheduler's kRollupCheckMs) and a snapshot can
-// lag that by its own interval. Events the live edge saw in this first part of
-// a minute may belong to the previous minute's rollup.
-constexpr qint64 kRollupLagMs = 6'000;
+// How long after a minute (or slot) ends the engine may still count events
+// into it: its rollup check runs every second (Scheduler's kRollupCheckMs) and
+// a snapshot can lag that by its own interval. Events the live edge saw in this
+// first part of a minute may belong to the previous minute's rollup.
+constexpr qint64 kRollupLagMs = 2'500;
 
 // How long after a minute ends its rollup is still awaited.
 constexpr qint64 kTailGiveUpMs = 3 * kStatsMinuteMs;
@@ -62,7 +62,7 @@ qint64 StatsWindow::bucketMsOf(StatsRange range)
 {
     switch (range) {
     case StatsRange::Minutes15:
-        return kStatsMinuteMs;
+        return kStatsSlotMs;
     case StatsRange::Hour:
         return kStatsMinuteMs;
     case StatsRange::Day:
@@ -177,7 +177,7 @@ void StatsBucket::addMinute(const MinuteStats& minute)
     b.counters = minute.counters;
     b.latency = minute.latency;
     b.queueDepth = minute.queueDepth;
-    b.depthAtMs = minute.minuteMs + kStatsMinuteMs - 1; // the rollup samples it as the minute ends
+    b.depthAtMs = minute.minuteMs + minute.spanMs - 1; // the rollup samples it as the minute ends
     addLater(b);
 }
 
@@ -232,10 +232,21 @@ void StatsSeries::reset(qint64 bucketMs)
     }
 }
 
+QString StatsSeries::endpointKey(const QString& model, const QString& endpoint)
+{
+    // A unit separator: no model name holds one.
+    return model + QChar(0x1f) + endpoint;
+}
+
+bool StatsSeries::isEndpointKey(const QString& key)
+{
+    return key.contains(QChar(0x1f));
+}
+
 void StatsSeries::addMinutes(const QList<MinuteStats>& rows)
 {
     for (const MinuteStats& row : rows) {
-        ModelData& d = m_models[row.model];
+        ModelData& d = m_models[row.endpoint.isEmpty() ? row.model : endpointKey(row.model, row.endpoint)];
         if (row.minuteMs > d.heldThrough) {
             d.buckets[floorTo(row.minuteMs, m_bucketMs)].addMinute(row);
             d.heldThrough = row.minuteMs;
@@ -262,7 +273,7 @@ void StatsSeries::reconcile(ModelData& d, qint64 minuteMs, const StatCounters& r
     // off that live minute, but no more than it saw in those seconds (the
     // rest are events from before the live edge's baseline).
     const StatCounters excess = subtractClamped(rolledUp, seen);
-    auto next = d.live.find(minuteMs + kStatsMinuteMs);
+    auto next = d.live.find(minuteMs + m_slotMs);
     if (next == d.live.end())
         return;
     const StatCounters claimed = smallerOf(next->early, excess);
@@ -273,29 +284,36 @@ void StatsSeries::reconcile(ModelData& d, qint64 minuteMs, const StatCounters& r
 void StatsSeries::addSnapshot(const EngineSnapshot& snapshot)
 {
     for (const ModelSnapshot& m : snapshot.models) {
-        ModelData& d = m_models[m.name];
-        const StatCounters now = totalsOf(m);
-        StatCounters delta;
-        if (d.hasTotals && !anyBelow(now, d.lastTotals))
-            delta = subtractClamped(now, d.lastTotals);
-        // else: the first look, or the engine started over; a new baseline.
-        d.lastTotals = now;
-        d.hasTotals = true;
+        addLive(m_models[m.name], snapshot.timeMs, totalsOf(m), { m.latencyP50, m.latencyP95, m.latencyP99 }, m.queueDepth());
+        for (const EndpointSnapshot& e : m.endpoints)
+            addLive(m_models[endpointKey(m.name, e.name)], snapshot.timeMs, e.stats, { e.latencyP50, e.latencyP95, e.latencyP99 }, std::nullopt);
+    }
+}
 
-        const qint64 minute = std::max(floorTo(snapshot.timeMs, kStatsMinuteMs), d.rolledUpThrough + kStatsMinuteMs);
-        LiveMinute& live = d.live[minute];
-        live.counters.add(delta);
-        if (snapshot.timeMs - minute < kRollupLagMs)
-            live.early.add(delta);
-        const double attempts = static_cast<double>(delta.succeeded + delta.failed);
-        if (attempts > 0) {
-            live.weight += attempts;
-            live.sums.p50 += m.latencyP50 * attempts;
-            live.sums.p95 += m.latencyP95 * attempts;
-            live.sums.p99 += m.latencyP99 * attempts;
-        }
-        live.queueDepth = m.queueDepth();
-        live.sampledMs = snapshot.timeMs;
+void StatsSeries::addLive(ModelData& d, qint64 timeMs, const StatCounters& now, const LatencyQuantiles& recent, std::optional<qint64> queueDepth)
+{
+    StatCounters delta;
+    if (d.hasTotals && !anyBelow(now, d.lastTotals))
+        delta = subtractClamped(now, d.lastTotals);
+    // else: the first look, or the engine started over; a new baseline.
+    d.lastTotals = now;
+    d.hasTotals = true;
+
+    const qint64 minute = std::max(floorTo(timeMs, m_slotMs), d.rolledUpThrough + m_slotMs);
+    LiveMinute& live = d.live[minute];
+    live.counters.add(delta);
+    if (timeMs - minute < kRollupLagMs)
+        live.early.add(delta);
+    const double attempts = static_cast<double>(delta.succeeded + delta.failed);
+    if (attempts > 0) {
+        live.weight += attempts;
+        live.sums.p50 += recent.p50 * attempts;
+        live.sums.p95 += recent.p95 * attempts;
+        live.sums.p99 += recent.p99 * attempts;
+    }
+    if (queueDepth) {
+        live.queueDepth = *queueDepth;
+        live.sampledMs = timeMs;
     }
 }
 
@@ -320,12 +338,13 @@ StatsBucket StatsSeries::liveBucket(const LiveMinute& live)
     return b;
 }
 
-QList<StatsBucket> StatsSeries::buckets(const StatsWindow& window, const QString& model) const
+QList<StatsBucket> StatsSeries::buckets(const StatsWindow& window, const QString& model, const QString& endpoint) const
 {
     QList<StatsBucket> out(window.buckets);
     QList<StatsBucket> mine(window.buckets);
+    const QString wanted = endpoint.isEmpty() ? model : endpointKey(model, endpoint);
     for (auto it = m_models.cbegin(); it != m_models.cend(); ++it) {
-        if (!model.isEmpty() && it.key() != model)
+        if (wanted.isEmpty() ? isEndpointKey(it.key()) : it.key() != wanted)
             continue;
         const ModelData& d = it.value();
         std::fill(mine.begin(), mine.end(), StatsBucket {});
@@ -343,25 +362,39 @@ QStringList StatsSeries::models() const
 {
     QStringList out;
     for (auto it = m_models.cbegin(); it != m_models.cend(); ++it)
-        if (!it->buckets.isEmpty() || !it->live.isEmpty())
+        if (!isEndpointKey(it.key()) && (!it->buckets.isEmpty() || !it->live.isEmpty()))
             out.append(it.key());
     out.sort();
     return out;
 }
 
-std::optional<qint64> StatsSeries::tailQueryFrom(qint64 fromMs, qint64 nowMs) const
+QStringList StatsSeries::endpoints(const QString& model) const
 {
-    const qint64 current = floorTo(nowMs, kStatsMinuteMs);
+    const QString prefix = endpointKey(model, {});
+    QStringList out;
+    for (auto it = m_models.cbegin(); it != m_models.cend(); ++it)
+        if (it.key().startsWith(prefix) && (!it->buckets.isEmpty() || !it->live.isEmpty()))
+            out.append(it.key().mid(prefix.size()));
+    out.sort();
+    return out;
+}
+
+std::optional<qint64> StatsSeries::tailQueryFrom(qint64 fromMs, qint64 nowMs, StatsRows rows, const QString& model) const
+{
+    const qint64 current = floorTo(nowMs, m_slotMs);
+    const QString prefix = endpointKey(model, {});
     std::optional<qint64> from;
-    for (const ModelData& d : m_models) {
-        if (d.live.isEmpty())
+    for (auto it = m_models.cbegin(); it != m_models.cend(); ++it) {
+        const bool wanted = rows == StatsRows::Endpoints ? it.key().startsWith(prefix) : !isEndpointKey(it.key());
+        const ModelData& d = it.value();
+        if (!wanted || d.live.isEmpty())
             continue;
         const qint64 waiting = d.live.firstKey();
         // A minute whose rollup never came (its model was removed) is not worth asking for forever.
         if (waiting >= current || waiting < current - kTailGiveUpMs)
             continue;
         const qint64 after = std::min(d.heldThrough, d.rolledUpThrough);
-        const qint64 start = after < 0 ? fromMs : std::max(fromMs, after + kStatsMinuteMs);
+        const qint64 start = after < 0 ? fromMs : std::max(fromMs, after + m_slotMs);
         from = from ? std::min(*from, start) : start;
     }
     return from;

@@ -13,8 +13,6 @@
 
 namespace llmsched::ui {
 
-constexpr qint64 kStatsMinuteMs = 60'000;
-
 // The time ranges the Statistics view offers.
 enum class StatsRange { Minutes15, Hour, Day, Week };
 constexpr int kStatsRangeCount = 4;
@@ -22,8 +20,9 @@ constexpr int kStatsRangeCount = 4;
 // The buckets a range is drawn in at one moment: `buckets` buckets of
 // `bucketMs` each, aligned to the epoch, the last one holding `nowMs`.
 // Wide ranges have wide buckets so a chart never holds more than a few
-// hundred points (15 min: 15 x 1 min, 1 h: 60 x 1 min, 24 h: 288 x 5 min,
-// 7 days: 168 x 1 h).
+// hundred points (15 min: 90 x 10 s, 1 h: 60 x 1 min, 24 h: 288 x 5 min,
+// 7 days: 168 x 1 h). The 15-minute range reads the engine's 10-second slots,
+// the others its minutes.
 struct StatsWindow
 {
     qint64 fromMs = 0; // start of the first bucket
@@ -99,8 +98,12 @@ StatCounters totalsOf(const ModelSnapshot& model);
 // buckets per model, plus a live edge built from the engine's snapshots for
 // the minutes the engine has not rolled up yet.
 //
+// Each endpoint of a model has a series of its own beside the model's, from
+// its rows of statsMinutes(..., StatsRows::Endpoints) and the endpoint figures
+// of the snapshots, kept the same way; it is never merged into "all models".
+//
 // A minute reaches statsMinutes only after it is over and the engine's next
-// rollup check (every 5 s) has written it, so until then the live edge holds
+// rollup check (every second) has written it, so until then the live edge holds
 // what the snapshots' since-start counters grew by, per minute. When a
 // rolled-up minute arrives it replaces the live minutes up to it, and what it
 // counted beyond them (events of the next minute's first seconds, before the
@@ -111,6 +114,14 @@ StatCounters totalsOf(const ModelSnapshot& model);
 class StatsSeries
 {
 public:
+    // Of rows `slotMs` long: kStatsMinuteMs, or kStatsSlotMs for 10-second slots
+    // (what the text above says of minutes holds for them).
+    explicit StatsSeries(qint64 slotMs = kStatsMinuteMs)
+        : m_slotMs(slotMs)
+    {
+    }
+    qint64 slotMs() const { return m_slotMs; }
+
     // Starts over for a range with buckets of `bucketMs`: forgets the bucketed
     // history (query it again) but keeps the live edge and what it knows of
     // which minutes are rolled up.
@@ -125,14 +136,17 @@ public:
     // Forgets buckets and live minutes that start before `fromMs`.
     void prune(qint64 fromMs);
 
-    // The buckets of `window` for `model` (empty: all models merged).
-    QList<StatsBucket> buckets(const StatsWindow& window, const QString& model = {}) const;
+    // The buckets of `window` for `model` (empty: all models merged), or for
+    // one endpoint of it.
+    QList<StatsBucket> buckets(const StatsWindow& window, const QString& model = {}, const QString& endpoint = {}) const;
     // Models that have data here, sorted.
     QStringList models() const;
-    // Where to ask for newly rolled-up minutes when a live minute before the
-    // current one (at `nowMs`) still waits for its rollup; none otherwise.
-    // Never before `fromMs`.
-    std::optional<qint64> tailQueryFrom(qint64 fromMs, qint64 nowMs) const;
+    // The endpoints of `model` that have data here, sorted.
+    QStringList endpoints(const QString& model) const;
+    // Where to ask for newly rolled-up minutes (of models, or of the endpoints
+    // of `model`) when a live minute before the current one (at `nowMs`)
+    // still waits for its rollup; none otherwise. Never before `fromMs`.
+    std::optional<qint64> tailQueryFrom(qint64 fromMs, qint64 nowMs, StatsRows rows = StatsRows::Models, const QString& model = {}) const;
 
 private:
     struct LiveMinute
@@ -154,9 +168,14 @@ private:
         bool hasTotals = false;
     };
 
+    // The key of an endpoint's series in m_models; a model's is its name.
+    static QString endpointKey(const QString& model, const QString& endpoint);
+    static bool isEndpointKey(const QString& key);
+    void addLive(ModelData& d, qint64 timeMs, const StatCounters& now, const LatencyQuantiles& recent, std::optional<qint64> queueDepth);
     void reconcile(ModelData& data, qint64 minuteMs, const StatCounters& rolledUp);
     static StatsBucket liveBucket(const LiveMinute& live);
 
+    qint64 m_slotMs = kStatsMinuteMs;
     qint64 m_bucketMs = kStatsMinuteMs;
     QHash<QString, ModelData> m_models;
 };

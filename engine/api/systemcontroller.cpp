@@ -78,7 +78,20 @@ void SystemController::minutes(const CallPtr& c)
     if (range[1] < range[0] || range[1] - range[0] > kMaxStatsSpanMs)
         return c->answerError(
             http::BadRequest, QStringLiteral("invalid_argument"), QStringLiteral("from..to must span 0 to 31 days"), QStringLiteral("from"));
-    onResult(m_engine.statsMinutes(range[0], range[1], value("model")), this, [c](const Result<QList<MinuteStats>>& r) {
+    const QString by = value("by");
+    if (!by.isEmpty() && by != QLatin1String("model") && by != QLatin1String("endpoint"))
+        return c->answerError(
+            http::BadRequest, QStringLiteral("invalid_argument"), QStringLiteral("must be model or endpoint"), QStringLiteral("by"));
+    const QString step = value("step");
+    if (!step.isEmpty() && step != QLatin1String("1m") && step != QLatin1String("10s"))
+        return c->answerError(http::BadRequest, QStringLiteral("invalid_argument"), QStringLiteral("must be 1m or 10s"), QStringLiteral("step"));
+    StatsQuery query;
+    query.fromMs = range[0];
+    query.toMs = range[1];
+    query.model = value("model");
+    query.rows = by == QLatin1String("endpoint") ? StatsRows::Endpoints : StatsRows::Models;
+    query.stepMs = step == QLatin1String("10s") ? kStatsSlotMs : kStatsMinuteMs;
+    onResult(m_engine.statsMinutes(query), this, [c](const Result<QList<MinuteStats>>& r) {
         answerResult(c, r, [](const QList<MinuteStats>& rows) {
             QJsonArray out;
             for (const MinuteStats& m : rows)

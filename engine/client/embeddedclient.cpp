@@ -91,9 +91,9 @@ QFuture<Result<QList<NodeInfo>>> EmbeddedClient::nodes()
     return m_engine.nodes();
 }
 
-QFuture<Result<QList<MinuteStats>>> EmbeddedClient::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
+QFuture<Result<QList<MinuteStats>>> EmbeddedClient::statsMinutes(const StatsQuery& query)
 {
-    return m_engine.statsMinutes(fromMs, toMs, model);
+    return m_engine.statsMinutes(query);
 }
 
 QFuture<Result<ModelConfig>> EmbeddedClient::upsertModel(const ModelConfig& model)

@@ -65,7 +65,7 @@ public:
     virtual QFuture<Result<TaskPage>> tasks(const TaskFilter& filter) = 0;
     virtual QFuture<Result<qint64>> countTasks(const TaskFilter& filter) = 0;
     virtual QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id) = 0;
-    virtual QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model = {}) = 0;
+    virtual QFuture<Result<QList<MinuteStats>>> statsMinutes(const StatsQuery& query) = 0;
     // Every node that shares the engine's store (one, on SQLite).
     virtual QFuture<Result<QList<NodeInfo>>> nodes() = 0;
 

@@ -490,13 +490,17 @@ QFuture<Result<QList<TaskLogEntry>>> RemoteClient::taskLog(const QString& id)
         });
 }
 
-QFuture<Result<QList<MinuteStats>>> RemoteClient::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
+QFuture<Result<QList<MinuteStats>>> RemoteClient::statsMinutes(const StatsQuery& query)
 {
     QUrlQuery q;
-    q.addQueryItem(QStringLiteral("from"), msToIso(fromMs));
-    q.addQueryItem(QStringLiteral("to"), msToIso(toMs));
-    if (!model.isEmpty())
-        q.addQueryItem(QStringLiteral("model"), pathPart(model));
+    q.addQueryItem(QStringLiteral("from"), msToIso(query.fromMs));
+    q.addQueryItem(QStringLiteral("to"), msToIso(query.toMs));
+    if (!query.model.isEmpty())
+        q.addQueryItem(QStringLiteral("model"), pathPart(query.model));
+    if (query.rows == StatsRows::Endpoints)
+        q.addQueryItem(QStringLiteral("by"), QStringLiteral("endpoint"));
+    if (query.stepMs == kStatsSlotMs)
+        q.addQueryItem(QStringLiteral("step"), QStringLiteral("10s"));
     return mapped<QList<MinuteStats>>(
         call("GET", QStringLiteral("/api/v1/system/stats/minutes"), q), [](const QJsonObject& o) -> Result<QList<MinuteStats>> {
             QList<MinuteStats> out;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "histogram.h"
+#include "minutestats.h"
 #include "modelconfig.h"
 #include "result.h"
 #include "task.h"
@@ -65,6 +66,12 @@ struct EndpointSnapshot
     qint64 lastErrorMs = 0;
     qint64 cooldownUntilMs = 0; // Retry-After
     qint64 lastHealthMs = 0;
+    // Its share of the model's figures since start (see ModelStats): attempts
+    // that succeeded or failed here, what they decided, their tokens and cost.
+    StatCounters stats;
+    double latencyP50 = 0; // seconds, attempts here in the last few minutes
+    double latencyP95 = 0;
+    double latencyP99 = 0;
 };
 
 // A model's live figures.

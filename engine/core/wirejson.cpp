@@ -65,7 +65,14 @@ QJsonObject endpointJson(const EndpointSnapshot& e)
         { QStringLiteral("tpm_used"), e.tpmUsed }, { QStringLiteral("latency_ms"), e.latencyMs }, { QStringLiteral("calls"), e.calls },
         { QStringLiteral("failures"), e.failures }, { QStringLiteral("last_error"), e.lastError.isEmpty() ? QJsonValue() : QJsonValue(e.lastError) },
         { QStringLiteral("cooldown_until"), e.cooldownUntilMs ? QJsonValue(msToIso(e.cooldownUntilMs)) : QJsonValue() },
-        { QStringLiteral("max_concurrency"), e.maxConcurrency }, { QStringLiteral("base_url"), e.baseUrl } };
+        { QStringLiteral("max_concurrency"), e.maxConcurrency }, { QStringLiteral("base_url"), e.baseUrl },
+        { QStringLiteral("succeeded"), e.stats.succeeded }, { QStringLiteral("failed_attempts"), e.stats.failed },
+        { QStringLiteral("retried"), e.stats.retried }, { QStringLiteral("dead"), e.stats.dead },
+        { QStringLiteral("prompt_tokens"), e.stats.promptTokens }, { QStringLiteral("completion_tokens"), e.stats.completionTokens },
+        { QStringLiteral("cost_usd"), e.stats.costUsd },
+        { QStringLiteral("latency_seconds"),
+            QJsonObject {
+                { QStringLiteral("p50"), e.latencyP50 }, { QStringLiteral("p95"), e.latencyP95 }, { QStringLiteral("p99"), e.latencyP99 } } } };
 }
 
 EndpointSnapshot endpointFromJson(const QJsonObject& o)
@@ -88,6 +95,17 @@ EndpointSnapshot endpointFromJson(const QJsonObject& o)
     e.failures = num(o, "failures");
     e.lastError = str(o, "last_error");
     e.cooldownUntilMs = timeOf(o, "cooldown_until");
+    e.stats.succeeded = num(o, "succeeded");
+    e.stats.failed = num(o, "failed_attempts");
+    e.stats.retried = num(o, "retried");
+    e.stats.dead = num(o, "dead");
+    e.stats.promptTokens = num(o, "prompt_tokens");
+    e.stats.completionTokens = num(o, "completion_tokens");
+    e.stats.costUsd = real(o, "cost_usd");
+    const QJsonObject latency = o.value(QLatin1String("latency_seconds")).toObject();
+    e.latencyP50 = real(latency, "p50");
+    e.latencyP95 = real(latency, "p95");
+    e.latencyP99 = real(latency, "p99");
     return e;
 }
 
@@ -296,14 +314,18 @@ QJsonObject minuteStatsJson(const MinuteStats& m)
     // The fastest and slowest attempt, null when not known (no attempts, or
     // a minute stored before they were): percentiles stay within them.
     const auto extremes = m.latency.observedRange();
-    return { { QStringLiteral("minute"), msToIso(m.minuteMs) }, { QStringLiteral("model"), m.model }, { QStringLiteral("submitted"), c.submitted },
-        { QStringLiteral("succeeded"), c.succeeded }, { QStringLiteral("failed"), c.failed }, { QStringLiteral("retried"), c.retried },
-        { QStringLiteral("dead"), c.dead }, { QStringLiteral("cancelled"), c.cancelled }, { QStringLiteral("prompt_tokens"), c.promptTokens },
-        { QStringLiteral("completion_tokens"), c.completionTokens }, { QStringLiteral("cost_usd"), c.costUsd },
-        { QStringLiteral("latency_buckets"), m.latency.toJson() }, { QStringLiteral("latency_sum_seconds"), m.latency.sum() },
+    QJsonObject o { { QStringLiteral("minute"), msToIso(m.minuteMs) }, { QStringLiteral("model"), m.model },
+        { QStringLiteral("submitted"), c.submitted }, { QStringLiteral("succeeded"), c.succeeded }, { QStringLiteral("failed"), c.failed },
+        { QStringLiteral("retried"), c.retried }, { QStringLiteral("dead"), c.dead }, { QStringLiteral("cancelled"), c.cancelled },
+        { QStringLiteral("prompt_tokens"), c.promptTokens }, { QStringLiteral("completion_tokens"), c.completionTokens },
+        { QStringLiteral("cost_usd"), c.costUsd }, { QStringLiteral("latency_buckets"), m.latency.toJson() },
+        { QStringLiteral("latency_sum_seconds"), m.latency.sum() },
         { QStringLiteral("latency_min_seconds"), extremes ? QJsonValue(extremes->low) : QJsonValue(QJsonValue::Null) },
         { QStringLiteral("latency_max_seconds"), extremes ? QJsonValue(extremes->high) : QJsonValue(QJsonValue::Null) },
         { QStringLiteral("wait_sum_ms"), m.waitSumMs }, { QStringLiteral("queue_depth"), m.queueDepth } };
+    if (!m.endpoint.isEmpty())
+        o.insert(QStringLiteral("endpoint"), m.endpoint);
+    return o;
 }
 
 MinuteStats minuteStatsFromJson(const QJsonObject& o)
@@ -311,6 +333,7 @@ MinuteStats minuteStatsFromJson(const QJsonObject& o)
     MinuteStats m;
     m.minuteMs = timeOf(o, "minute");
     m.model = str(o, "model");
+    m.endpoint = str(o, "endpoint");
     StatCounters& c = m.counters;
     c.submitted = num(o, "submitted");
     c.succeeded = num(o, "succeeded");

@@ -18,7 +18,9 @@
 namespace llmsched {
 
 namespace {
-constexpr int kRollupCheckMs = 5000;
+// How often the rollup looks whether a minute or 10-second slot is over: what
+// happens between its end and the check is counted in it.
+constexpr int kRollupCheckMs = 1000;
 constexpr qint64 kDefaultCompletionEstimate = 256;
 const QString kPausedSetting = QStringLiteral("paused");
 } // namespace
@@ -865,9 +867,9 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         const double cost = (static_cast<double>(r.usage.promptTokens) * m.config.inputPricePerMTok
                                 + static_cast<double>(r.usage.completionTokens) * m.config.outputPricePerMTok)
             / 1e6;
-        m.stats.attemptFinished(seconds, true);
-        m.stats.tokens(r.usage.promptTokens, r.usage.completionTokens, cost);
-        m.stats.finished(true, false, false, now);
+        m.stats.attemptFinished(seconds, true, endpointName);
+        m.stats.tokens(r.usage.promptTokens, r.usage.completionTokens, cost, endpointName);
+        m.stats.finished(true, false, false, now, endpointName);
         budgetBlocked(m, now); // rolls the budget day over first
         m.spentTodayUsd += cost;
         TaskUpdate u;
@@ -902,8 +904,8 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
         return;
     }
     case AttemptVerdict::Next::Retry: {
-        m.stats.attemptFinished(seconds, false);
-        m.stats.retried();
+        m.stats.attemptFinished(seconds, false, endpointName);
+        m.stats.retried(endpointName);
         TaskUpdate u;
         u.fields = TaskUpdate::ErrorText | TaskUpdate::RunAt | TaskUpdate::Lease;
         u.error = error;
@@ -923,8 +925,8 @@ void Scheduler::finishAttempt(const Ulid& id, quint32 gen, CallResult r)
     case AttemptVerdict::Next::Dead:
         break;
     }
-    m.stats.attemptFinished(seconds, false);
-    m.stats.finished(false, true, false, now);
+    m.stats.attemptFinished(seconds, false, endpointName);
+    m.stats.finished(false, true, false, now, endpointName);
     TaskUpdate u;
     u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt | TaskUpdate::Lease;
     u.error = error;
@@ -1580,6 +1582,11 @@ void Scheduler::publishSnapshot()
             es.lastErrorMs = e.lastErrorMs;
             es.cooldownUntilMs = e.cooldownUntilMs > now ? e.cooldownUntilMs : 0;
             es.lastHealthMs = e.lastHealthMs;
+            es.stats = m.stats.endpointTotals(es.name);
+            const Histogram recentHere = m.stats.endpointRecentLatency(es.name);
+            es.latencyP50 = recentHere.quantile(0.50);
+            es.latencyP95 = recentHere.quantile(0.95);
+            es.latencyP99 = recentHere.quantile(0.99);
             ms.endpoints.append(std::move(es));
         }
         for (int s = 0; s < kTaskStateCount; ++s)
@@ -1598,11 +1605,7 @@ void Scheduler::rollupStats(bool force)
     for (auto& mp : m_models) {
         if (!mp)
             continue;
-        MinuteStats ms;
-        if (mp->stats.takeMinute(now, force, ms)) {
-            ms.queueDepth = mp->unfinished();
-            rows.push_back(std::move(ms));
-        }
+        mp->stats.takePeriods(now, force, mp->unfinished(), rows);
     }
     if (rows.empty())
         return;

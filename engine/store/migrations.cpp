@@ -86,6 +86,33 @@ const QList<Migration>& sqliteMigrations()
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN running INTEGER"),
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN tasks_per_s REAL"),
             } },
+        { 5, "statistics per endpoint and per 10 seconds",
+            {
+                // What each endpoint of a model ran, minute by minute (see
+                // ModelStats): the Statistics view's per-endpoint split.
+                QStringLiteral("CREATE TABLE stats_minute_endpoint (minute INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                               "submitted INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0, "
+                               "failed INTEGER NOT NULL DEFAULT 0, retried INTEGER NOT NULL DEFAULT 0, "
+                               "dead INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0, "
+                               "latency_count INTEGER NOT NULL DEFAULT 0, latency_sum_ms REAL NOT NULL DEFAULT 0, "
+                               "latency_buckets TEXT, wait_sum_ms REAL NOT NULL DEFAULT 0, "
+                               "prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
+                               "cost_usd REAL NOT NULL DEFAULT 0, queue_depth INTEGER NOT NULL DEFAULT 0, "
+                               "latency_min_ms REAL, latency_max_ms REAL, "
+                               "PRIMARY KEY (minute, model, endpoint)) WITHOUT ROWID"),
+                // The last two hours in 10-second slots, of models (endpoint '')
+                // and endpoints: the Statistics view's 15-minute range.
+                QStringLiteral("CREATE TABLE stats_slot (slot INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                               "submitted INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0, "
+                               "failed INTEGER NOT NULL DEFAULT 0, retried INTEGER NOT NULL DEFAULT 0, "
+                               "dead INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0, "
+                               "latency_count INTEGER NOT NULL DEFAULT 0, latency_sum_ms REAL NOT NULL DEFAULT 0, "
+                               "latency_buckets TEXT, wait_sum_ms REAL NOT NULL DEFAULT 0, "
+                               "prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
+                               "cost_usd REAL NOT NULL DEFAULT 0, queue_depth INTEGER NOT NULL DEFAULT 0, "
+                               "latency_min_ms REAL, latency_max_ms REAL, "
+                               "PRIMARY KEY (slot, model, endpoint)) WITHOUT ROWID"),
+            } },
     };
     return all;
 }
@@ -154,6 +181,29 @@ const QList<Migration>& postgresMigrations()
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN heartbeat_at BIGINT"),
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN running BIGINT"),
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN tasks_per_s DOUBLE PRECISION"),
+            } },
+        { 5, "statistics per endpoint and per 10 seconds",
+            {
+                QStringLiteral("CREATE TABLE stats_minute_endpoint (minute BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                               "submitted BIGINT NOT NULL DEFAULT 0, succeeded BIGINT NOT NULL DEFAULT 0, "
+                               "failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, "
+                               "dead BIGINT NOT NULL DEFAULT 0, cancelled BIGINT NOT NULL DEFAULT 0, "
+                               "latency_count BIGINT NOT NULL DEFAULT 0, latency_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                               "latency_buckets TEXT, wait_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                               "prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, "
+                               "cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, queue_depth BIGINT NOT NULL DEFAULT 0, "
+                               "latency_min_ms DOUBLE PRECISION, latency_max_ms DOUBLE PRECISION, "
+                               "PRIMARY KEY (minute, model, endpoint))"),
+                QStringLiteral("CREATE TABLE stats_slot (slot BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                               "submitted BIGINT NOT NULL DEFAULT 0, succeeded BIGINT NOT NULL DEFAULT 0, "
+                               "failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, "
+                               "dead BIGINT NOT NULL DEFAULT 0, cancelled BIGINT NOT NULL DEFAULT 0, "
+                               "latency_count BIGINT NOT NULL DEFAULT 0, latency_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                               "latency_buckets TEXT, wait_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                               "prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, "
+                               "cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, queue_depth BIGINT NOT NULL DEFAULT 0, "
+                               "latency_min_ms DOUBLE PRECISION, latency_max_ms DOUBLE PRECISION, "
+                               "PRIMARY KEY (slot, model, endpoint))"),
             } },
     };
     return all;

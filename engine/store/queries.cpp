@@ -17,6 +17,9 @@
 #include <QSqlQuery>
 #include <QThreadStorage>
 
+#include <array>
+#include <optional>
+
 namespace llmsched {
 
 namespace {
@@ -404,28 +407,39 @@ Result<QHash<QString, TaskState>> taskStates(QSqlDatabase& db, const QStringList
     return states;
 }
 
-Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 toMs, const QString& model)
+Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, const StatsQuery& query)
 {
+    const bool byEndpoint = query.rows == StatsRows::Endpoints;
+    const bool inSlots = query.stepMs == kStatsSlotMs;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    QString sql = QStringLiteral("SELECT minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
-                                 "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
-                                 "cost_usd, queue_depth, latency_min_ms, latency_max_ms FROM stats_minute "
-                                 "WHERE minute >= ? AND minute < ?");
-    if (!model.isEmpty())
+    // Slots of models and of endpoints share a table: a model's have endpoint ''.
+    const QString where = inSlots ? (byEndpoint ? QStringLiteral(" AND endpoint <> ''") : QStringLiteral(" AND endpoint = ''")) : QString();
+    QString sql
+        = QStringLiteral("SELECT %1, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                         "latency_buckets, latency_sum_ms, wait_sum_ms, prompt_tokens, completion_tokens, "
+                         "cost_usd, queue_depth, latency_min_ms, latency_max_ms, %2 FROM %3 "
+                         "WHERE %1 >= ? AND %1 < ?%4")
+              .arg(inSlots ? QStringLiteral("slot") : QStringLiteral("minute"), byEndpoint ? QStringLiteral("endpoint") : QStringLiteral("NULL"),
+                  inSlots          ? QStringLiteral("stats_slot")
+                      : byEndpoint ? QStringLiteral("stats_minute_endpoint")
+                                   : QStringLiteral("stats_minute"),
+                  where);
+    if (!query.model.isEmpty())
         sql += QStringLiteral(" AND model = ?");
-    sql += QStringLiteral(" ORDER BY minute, model");
+    sql += QStringLiteral(" ORDER BY 1, model") + (byEndpoint ? QStringLiteral(", endpoint") : QString());
     q.prepare(sql);
-    q.addBindValue(fromMs);
-    q.addBindValue(toMs);
-    if (!model.isEmpty())
-        q.addBindValue(model);
+    q.addBindValue(query.fromMs);
+    q.addBindValue(query.toMs);
+    if (!query.model.isEmpty())
+        q.addBindValue(query.model);
     if (!q.exec())
         return queryError(q, QStringLiteral("reading statistics"));
     QList<MinuteStats> out;
     while (q.next()) {
         MinuteStats m;
         m.minuteMs = q.value(0).toLongLong();
+        m.spanMs = query.stepMs == kStatsSlotMs ? kStatsSlotMs : kStatsMinuteMs;
         m.model = q.value(1).toString();
         m.counters.submitted = q.value(2).toLongLong();
         m.counters.succeeded = q.value(3).toLongLong();
@@ -439,6 +453,7 @@ Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 
         m.counters.completionTokens = q.value(12).toLongLong();
         m.counters.costUsd = q.value(13).toDouble();
         m.queueDepth = q.value(14).toLongLong();
+        m.endpoint = q.value(17).toString();
         out.append(std::move(m));
     }
     return out;
@@ -639,40 +654,86 @@ VoidResult addStatsMinutes(QSqlDatabase& db, const std::vector<MinuteStats>& row
     // attempts (NULL when either row lacks them, e.g. written before
     // migration 3). Merged here rather than in SQL, whose min/max of two
     // values is spelled differently in each database.
-    QSqlQuery existing(db);
-    existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms, latency_min_ms, latency_max_ms FROM stats_minute "
-                                    "WHERE minute = ? AND model = ?"));
-    QSqlQuery q(db);
-    // The target's own columns are named through an alias: PostgreSQL finds a
-    // bare name beside excluded.* ambiguous.
-    q.prepare(QStringLiteral("INSERT INTO stats_minute AS s (minute, model, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
-                             "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth, "
-                             "latency_min_ms, latency_max_ms) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (minute, model) DO UPDATE SET "
-                             "submitted = s.submitted + excluded.submitted, succeeded = s.succeeded + excluded.succeeded, "
-                             "failed = s.failed + excluded.failed, retried = s.retried + excluded.retried, dead = s.dead + excluded.dead, "
-                             "cancelled = s.cancelled + excluded.cancelled, latency_count = s.latency_count + excluded.latency_count, "
-                             "latency_sum_ms = s.latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
-                             "wait_sum_ms = s.wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens, "
-                             "completion_tokens = s.completion_tokens + excluded.completion_tokens, cost_usd = s.cost_usd + excluded.cost_usd, "
-                             "queue_depth = excluded.queue_depth, latency_min_ms = excluded.latency_min_ms, "
-                             "latency_max_ms = excluded.latency_max_ms"));
+    //
+    // Endpoint minutes (MinuteStats::endpoint set) go to stats_minute_endpoint,
+    // keyed by the endpoint too; 10-second slots of both to stats_slot, whose
+    // model rows have endpoint ''. The same columns otherwise.
+    struct Statements
+    {
+        QSqlQuery existing;
+        QSqlQuery upsert;
+    };
+    enum Kind { ModelMinute, EndpointMinute, Slot, KindCount };
+    const auto statements = [&db](Kind kind) {
+        const bool byEndpoint = kind != ModelMinute;
+        const QString table = kind == Slot ? QStringLiteral("stats_slot")
+            : byEndpoint                   ? QStringLiteral("stats_minute_endpoint")
+                                           : QStringLiteral("stats_minute");
+        const QString time = kind == Slot ? QStringLiteral("slot") : QStringLiteral("minute");
+        const QString key = time + (byEndpoint ? QStringLiteral(", model, endpoint") : QStringLiteral(", model"));
+        Statements st { QSqlQuery(db), QSqlQuery(db) };
+        st.existing.prepare(QStringLiteral("SELECT latency_buckets, latency_sum_ms, latency_min_ms, latency_max_ms FROM %1 "
+                                           "WHERE %2 = ? AND model = ?%3")
+                                .arg(table, time, byEndpoint ? QStringLiteral(" AND endpoint = coalesce(?, '')") : QString()));
+        // The target's own columns are named through an alias: PostgreSQL finds a
+        // bare name beside excluded.* ambiguous.
+        st.upsert.prepare(
+            QStringLiteral("INSERT INTO %1 AS s (%2, submitted, succeeded, failed, retried, dead, cancelled, latency_count, "
+                           "latency_sum_ms, latency_buckets, wait_sum_ms, prompt_tokens, completion_tokens, cost_usd, queue_depth, "
+                           "latency_min_ms, latency_max_ms) "
+                           "VALUES (?,?,%3?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (%2) DO UPDATE SET "
+                           "submitted = s.submitted + excluded.submitted, succeeded = s.succeeded + excluded.succeeded, "
+                           "failed = s.failed + excluded.failed, retried = s.retried + excluded.retried, dead = s.dead + excluded.dead, "
+                           "cancelled = s.cancelled + excluded.cancelled, latency_count = s.latency_count + excluded.latency_count, "
+                           "latency_sum_ms = s.latency_sum_ms + excluded.latency_sum_ms, latency_buckets = excluded.latency_buckets, "
+                           "wait_sum_ms = s.wait_sum_ms + excluded.wait_sum_ms, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens, "
+                           "completion_tokens = s.completion_tokens + excluded.completion_tokens, cost_usd = s.cost_usd + excluded.cost_usd, "
+                           "queue_depth = excluded.queue_depth, latency_min_ms = excluded.latency_min_ms, "
+                           "latency_max_ms = excluded.latency_max_ms")
+                .arg(table, key, byEndpoint ? QStringLiteral("coalesce(?, ''),") : QString()));
+        return st;
+    };
+    std::array<std::optional<Statements>, KindCount> prepared;
+    qint64 newestSlot = -1;
     for (const MinuteStats& m : rows) {
+        const Kind kind = m.spanMs == kStatsSlotMs ? Slot : m.endpoint.isEmpty() ? ModelMinute : EndpointMinute;
+        const bool byEndpoint = kind != ModelMinute;
+        std::optional<Statements>& st = prepared[kind];
+        if (!st)
+            st = statements(kind);
+        if (kind == Slot)
+            newestSlot = std::max(newestSlot, m.minuteMs);
+        QSqlQuery& existing = st->existing;
+        QSqlQuery& q = st->upsert;
         const StatCounters& c = m.counters;
         Histogram latency = m.latency;
         existing.addBindValue(m.minuteMs);
         existing.addBindValue(m.model);
+        if (byEndpoint)
+            existing.addBindValue(m.endpoint);
         if (existing.exec() && existing.next() && !existing.value(0).isNull())
             latency.add(latencyFromColumns(existing.value(0), existing.value(1), existing.value(2), existing.value(3)));
         existing.finish();
+        q.addBindValue(m.minuteMs);
+        q.addBindValue(m.model);
+        if (byEndpoint)
+            q.addBindValue(m.endpoint);
         const auto [minMs, maxMs] = latencyExtremeColumns(latency);
-        for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
-                 QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
+        for (const QVariant& v : { QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed), QVariant(c.retried), QVariant(c.dead),
+                 QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000.0),
                  QVariant(QString::fromUtf8(QJsonDocument(latency.toJson()).toJson(QJsonDocument::Compact))), QVariant(m.waitSumMs),
                  QVariant(c.promptTokens), QVariant(c.completionTokens), QVariant(c.costUsd), QVariant(m.queueDepth), minMs, maxMs })
             q.addBindValue(v);
         if (!q.exec())
             return queryError(q, QStringLiteral("writing statistics"));
+    }
+    if (newestSlot >= 0) {
+        // Slots are kept for a while only; each write clears what fell out.
+        QSqlQuery old(db);
+        old.prepare(QStringLiteral("DELETE FROM stats_slot WHERE slot < ?"));
+        old.addBindValue(newestSlot - kStatsSlotsKeptMs);
+        if (!old.exec())
+            return queryError(old, QStringLiteral("clearing old statistics"));
     }
     return {};
 }

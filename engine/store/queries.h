@@ -35,7 +35,7 @@ Result<QList<TaskLogEntry>> taskLog(QSqlDatabase& db, qint64 seq);
 Result<QList<TaskLogEntry>> taskLogById(QSqlDatabase& db, const QString& id);
 Result<QHash<QString, TaskState>> taskStates(QSqlDatabase& db, const QStringList& ids);
 Result<QHash<qint64, Task>> tasksBySeq(QSqlDatabase& db, const QList<qint64>& seqs);
-Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, qint64 fromMs, qint64 toMs, const QString& model);
+Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, const StatsQuery& query);
 Result<QList<NodeInfo>> nodes(QSqlDatabase& db);
 } // namespace queries
 

@@ -251,9 +251,9 @@ QFuture<Result<QList<TaskLogEntry>>> SqlStore::taskLog(const QString& id)
     return read([id](QSqlDatabase& db) { return queries::taskLogById(db, id); });
 }
 
-QFuture<Result<QList<MinuteStats>>> SqlStore::statsMinutes(qint64 fromMs, qint64 toMs, const QString& model)
+QFuture<Result<QList<MinuteStats>>> SqlStore::statsMinutes(const StatsQuery& query)
 {
-    return read([=](QSqlDatabase& db) { return queries::statsMinutes(db, fromMs, toMs, model); });
+    return read([query](QSqlDatabase& db) { return queries::statsMinutes(db, query); });
 }
 
 QFuture<Result<QList<ApiToken>>> SqlStore::apiTokens()

@@ -58,7 +58,7 @@ public:
     QFuture<Result<TaskPage>> tasks(const TaskFilter& filter) override;
     QFuture<Result<qint64>> countTasks(const TaskFilter& filter) override;
     QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id) override;
-    QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model) override;
+    QFuture<Result<QList<MinuteStats>>> statsMinutes(const StatsQuery& query) override;
     QFuture<Result<QList<ApiToken>>> apiTokens() override;
     QFuture<Result<QHash<QByteArray, ApiToken>>> activeTokens() override;
     QFuture<Result<QList<NodeInfo>>> nodes() override;

@@ -108,7 +108,7 @@ public:
     // How many tasks match (cursor, offset and limit ignored).
     virtual QFuture<Result<qint64>> countTasks(const TaskFilter& filter) = 0;
     virtual QFuture<Result<QList<TaskLogEntry>>> taskLog(const QString& id) = 0;
-    virtual QFuture<Result<QList<MinuteStats>>> statsMinutes(qint64 fromMs, qint64 toMs, const QString& model) = 0;
+    virtual QFuture<Result<QList<MinuteStats>>> statsMinutes(const StatsQuery& query) = 0;
     virtual QFuture<Result<QList<ApiToken>>> apiTokens() = 0;
     // Tokens not revoked, by hash.
     virtual QFuture<Result<QHash<QByteArray, ApiToken>>> activeTokens() = 0;

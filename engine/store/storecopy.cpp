@@ -28,6 +28,8 @@ constexpr CopiedTable kTables[] = {
     { QLatin1String("tasks"), QLatin1String("seq") },
     { QLatin1String("task_logs"), QLatin1String("rowid") },
     { QLatin1String("stats_minute"), QLatin1String("minute, model") },
+    { QLatin1String("stats_minute_endpoint"), QLatin1String("minute, model, endpoint") },
+    { QLatin1String("stats_slot"), QLatin1String("slot, model, endpoint") },
     { QLatin1String("api_tokens"), QLatin1String("created_at, id") },
     { QLatin1String("audit_log"), QLatin1String("seq") },
 };

@@ -614,8 +614,9 @@ void TestModelsView::keyToNewServerNeedsConfirmation()
     QCOMPARE(f.engine->models().at(0).endpoints.at(0).baseUrl, QStringLiteral("https://api.example.com/v1"));
 
     QSignalSpy saved(dialog.data(), &ModelEditorDialog::saved);
+    QTRY_VERIFY(!dialog->isBusy());
     dialog->save();
-    QTRY_VERIFY(question() && question()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(question() && question()->isVisible(), 20'000);
     question()->button(QMessageBox::Yes)->click();
     QTRY_COMPARE(saved.count(), 1);
     QTRY_VERIFY(!dialog);

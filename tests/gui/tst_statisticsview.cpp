@@ -147,11 +147,17 @@ bool insertMinutes(const QString& dbPath, const QList<MinuteStats>& rows)
     QSqlDatabase db = raw.db();
     if (!raw.isOpen() || !db.transaction())
         return false;
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
-                             "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
-                             "queue_depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    // Minutes, or 10-second slots of models (endpoint '').
+    QSqlQuery minutes(db);
+    minutes.prepare(QStringLiteral("INSERT INTO stats_minute (minute, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                                   "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
+                                   "queue_depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    QSqlQuery slots_(db);
+    slots_.prepare(QStringLiteral("INSERT INTO stats_slot (slot, model, submitted, succeeded, failed, retried, dead, cancelled, "
+                                  "latency_count, latency_sum_ms, latency_buckets, prompt_tokens, completion_tokens, cost_usd, "
+                                  "queue_depth, endpoint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'')"));
     for (const MinuteStats& m : rows) {
+        QSqlQuery& q = m.spanMs == kStatsSlotMs ? slots_ : minutes;
         const StatCounters& c = m.counters;
         for (const QVariant& v : { QVariant(m.minuteMs), QVariant(m.model), QVariant(c.submitted), QVariant(c.succeeded), QVariant(c.failed),
                  QVariant(c.retried), QVariant(c.dead), QVariant(c.cancelled), QVariant(m.latency.count()), QVariant(m.latency.sum() * 1000),
@@ -196,14 +202,14 @@ bool insertHistory(const QString& dbPath, const QString& model, qint64 untilMs, 
     return insertMinutes(dbPath, rows);
 }
 
-// Shows the view at a size where the charts have room, on its 15 min range.
-bool showFifteenMinutes(StatisticsView& view)
+// Shows the view at a size where the charts have room, on its 1 h range (of minutes).
+bool showTheLastHour(StatisticsView& view)
 {
     view.resize(1100, 700);
     view.show();
     if (!QTest::qWaitForWindowExposed(&view))
         return false;
-    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
+    view.findChild<QAbstractButton*>(QStringLiteral("range1h"))->click();
     return true;
 }
 
@@ -350,6 +356,9 @@ private slots:
     void queueDepthFollowsTheQueue();
     void rangeSwitchQueriesAgain();
     void modelFilterNarrows();
+    void endpointFilterSplitsTheModel();
+    void endpointSeriesStayApart();
+    void slotsFillTheQuarterHour();
     void historyFromRollups();
     void rendersInEnglishAndChineseUnclipped();
     void followsThePalette();
@@ -366,7 +375,7 @@ void TestStatisticsView::windows_data()
     QTest::addColumn<StatsRange>("range");
     QTest::addColumn<qint64>("bucketMs");
     QTest::addColumn<int>("buckets");
-    QTest::newRow("15 min") << StatsRange::Minutes15 << kMinute << 15;
+    QTest::newRow("15 min") << StatsRange::Minutes15 << kStatsSlotMs << 90;
     QTest::newRow("1 h") << StatsRange::Hour << kMinute << 60;
     QTest::newRow("24 h") << StatsRange::Day << 5 * kMinute << 288;
     QTest::newRow("7 days") << StatsRange::Week << kHour << 168;
@@ -423,7 +432,7 @@ void TestStatisticsView::histogramsMergeAcrossModels()
     s.reset(kMinute);
     // Same minute, two models: 100 fast calls (8 ms) and 100 slow ones (800 ms).
     s.addMinutes({ minuteOf(QStringLiteral("fast"), kNoon, 100, 0.008, 3), minuteOf(QStringLiteral("slow"), kNoon, 100, 0.8, 5) });
-    const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 10'000);
+    const StatsWindow w = StatsWindow::of(StatsRange::Hour, kNoon + 10'000);
     const int i = w.indexOf(kNoon);
 
     const StatsBucket all = s.buckets(w).at(i);
@@ -462,6 +471,44 @@ void TestStatisticsView::emptyRange()
     QVERIFY(!s.tailQueryFrom(w.fromMs, kNoon));
 }
 
+// Issue 18: finer buckets in the 15-minute range. Its series holds 10-second
+// slots: 90 buckets, live edge and rollups the same way as minutes.
+void TestStatisticsView::slotsFillTheQuarterHour()
+{
+    StatsSeries s(kStatsSlotMs);
+    const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 35'000);
+    s.reset(w.bucketMs);
+    QCOMPARE(w.buckets, 90);
+    const QString sim = QStringLiteral("sim");
+    MinuteStats slot = minuteOf(sim, kNoon, 4, 0.01, 3);
+    slot.spanMs = kStatsSlotMs;
+    MinuteStats next = minuteOf(sim, kNoon + 10'000, 2, 0.01, 1);
+    next.spanMs = kStatsSlotMs;
+    s.addMinutes({ slot, next });
+    QList<StatsBucket> b = s.buckets(w);
+    QCOMPARE(b[w.indexOf(kNoon)].counters.succeeded, 4);
+    QCOMPARE(b[w.indexOf(kNoon)].queueDepth, 3);
+    QCOMPARE(b[w.indexOf(kNoon + 10'000)].counters.succeeded, 2);
+    QCOMPARE(b[w.indexOf(kNoon + 20'000)].counters.succeeded, 0);
+
+    // Live: what the snapshots saw after the last rollup lands in its own slot.
+    s.addSnapshot(snapshotAt(kNoon + 21'000, { modelSnapshot(sim, 0) })); // the baseline
+    s.addSnapshot(snapshotAt(kNoon + 26'000, { modelSnapshot(sim, 5) }));
+    s.addSnapshot(snapshotAt(kNoon + 34'000, { modelSnapshot(sim, 8) }));
+    b = s.buckets(w);
+    QCOMPARE(b[w.indexOf(kNoon + 20'000)].counters.succeeded, 5);
+    QCOMPARE(b[w.indexOf(kNoon + 30'000)].counters.succeeded, 3);
+    QCOMPARE(succeededIn(b), 4 + 2 + 5 + 3);
+    // The slot of 12:00:20 is over and waits for its rollup: ask from there.
+    const auto from = s.tailQueryFrom(w.fromMs, kNoon + 35'000);
+    QVERIFY(from);
+    QCOMPARE(*from, kNoon + 20'000);
+    MinuteStats rolled = minuteOf(sim, kNoon + 20'000, 5);
+    rolled.spanMs = kStatsSlotMs;
+    s.addMinutes({ rolled });
+    QCOMPARE(succeededIn(s.buckets(w)), 14); // nothing counted twice
+}
+
 void TestStatisticsView::liveEdgeGivesWayToRollups()
 {
     StatsSeries s;
@@ -469,7 +516,7 @@ void TestStatisticsView::liveEdgeGivesWayToRollups()
     const QString sim = QStringLiteral("sim");
     s.addSnapshot(snapshotAt(kNoon + 1'000, { modelSnapshot(sim, 0) })); // the baseline
     s.addSnapshot(snapshotAt(kNoon + 20'000, { modelSnapshot(sim, 5, 2) }));
-    StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 30'000);
+    StatsWindow w = StatsWindow::of(StatsRange::Hour, kNoon + 30'000);
     QList<StatsBucket> b = s.buckets(w);
     QCOMPARE(b.constLast().counters.succeeded, 5);
     QCOMPARE(b.constLast().queueDepth, 2);
@@ -481,7 +528,7 @@ void TestStatisticsView::liveEdgeGivesWayToRollups()
     // check took the minute), three later on.
     s.addSnapshot(snapshotAt(kNoon + kMinute + 2'000, { modelSnapshot(sim, 7) }));
     s.addSnapshot(snapshotAt(kNoon + kMinute + 30'000, { modelSnapshot(sim, 10) }));
-    w = StatsWindow::of(StatsRange::Minutes15, kNoon + kMinute + 31'000);
+    w = StatsWindow::of(StatsRange::Hour, kNoon + kMinute + 31'000);
     QCOMPARE(succeededIn(s.buckets(w)), 10);
     const auto waiting = s.tailQueryFrom(w.fromMs, kNoon + kMinute + 31'000);
     QVERIFY(waiting);
@@ -538,7 +585,7 @@ void TestStatisticsView::percentilesNeverAboveTheSlowestCall()
     StatsSeries s;
     s.reset(kMinute);
     s.addMinutes({ m });
-    const StatsWindow w = StatsWindow::of(StatsRange::Minutes15, kNoon + 30'000);
+    const StatsWindow w = StatsWindow::of(StatsRange::Hour, kNoon + 30'000);
     const auto q = s.buckets(w).constLast().quantiles();
     QVERIFY(q);
     QVERIFY2(q->p99 <= 1.1, qPrintable(QString::number(q->p99)));
@@ -729,7 +776,7 @@ void TestStatisticsView::rangeSwitchQueriesAgain()
     view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
     QTRY_COMPARE(timeSpanOf(view, "throughputChart"), 15 * kMinute);
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(0));
-    QCOMPARE(succeeded->upperSeries()->count(), 2 * 15);
+    QCOMPARE(succeeded->upperSeries()->count(), 2 * 90); // 10-second buckets
 }
 
 void TestStatisticsView::modelFilterNarrows()
@@ -762,6 +809,82 @@ void TestStatisticsView::modelFilterNarrows()
     QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(8));
 }
 
+// Issue 18: the statistics split per endpoint. The Endpoint filter, enabled
+// once a model is chosen, shows what one endpoint ran, live.
+void TestStatisticsView::endpointFilterSplitsTheModel()
+{
+    ModelConfig pair = testutil::simModel(QStringLiteral("pair"), 1, 4);
+    pair.endpoints[0].name = QStringLiteral("first");
+    EndpointConfig second = pair.endpoints[0];
+    second.name = QStringLiteral("second");
+    pair.endpoints.append(second);
+    EngineFixture f({ pair });
+    StatisticsView view(*f.live);
+    view.resize(1100, 700);
+    view.show();
+    auto* endpoints = view.findChild<QComboBox*>(QStringLiteral("endpointFilter"));
+    QVERIFY(endpoints);
+    QVERIFY(!endpoints->isEnabled()); // all models: no endpoint to choose
+    QVERIFY(testutil::await(f.engine->submit(specs(QStringLiteral("pair"), 10))));
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(10), kWaitMs);
+    // The engine's own split, once the last snapshot has it.
+    qint64 onFirst = 0;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto snap = f.live->snapshot();
+            if (!snap || snap->models.isEmpty() || snap->models[0].endpoints.size() != 2)
+                return false;
+            const auto& eps = snap->models[0].endpoints;
+            onFirst = eps[0].name == QStringLiteral("first") ? eps[0].stats.succeeded : eps[1].stats.succeeded;
+            return eps[0].stats.succeeded + eps[1].stats.succeeded == 10;
+        }(),
+        kWaitMs);
+    QVERIFY2(onFirst > 0 && onFirst < 10, qPrintable(QString::number(onFirst))); // round robin over both
+
+    view.setModel(QStringLiteral("pair"));
+    QVERIFY(endpoints->isEnabled());
+    QTRY_COMPARE(endpoints->count(), 3);
+    QCOMPARE(endpoints->itemText(0), StatisticsView::tr("All endpoints"));
+    view.setEndpoint(QStringLiteral("first"));
+    QCOMPARE(view.endpoint(), QStringLiteral("first"));
+    auto* succeeded = seriesOf<QAreaSeries>(view, "throughputChart", "succeeded");
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(onFirst), kWaitMs);
+    QCOMPARE(sumOfSteps(succeeded->upperSeries()), static_cast<double>(onFirst));
+    QVERIFY(!seriesOf<QLineSeries>(view, "latencyChart", "p50")->points().isEmpty());
+    // Tasks wait for the model, not for an endpoint: the chart says so.
+    auto* depthNote = view.findChild<QLabel*>(QStringLiteral("queueDepthChartEmpty"));
+    QVERIFY(depthNote && depthNote->isVisible());
+    QVERIFY(depthNote->text().contains(QStringLiteral("endpoint")));
+
+    view.setEndpoint(QStringLiteral("second"));
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(10 - onFirst), kWaitMs);
+    endpoints->setCurrentIndex(0);
+    QCOMPARE(summaryOf(view, "summarySucceeded"), Text::count(10));
+    view.setModel(QString());
+    QVERIFY(!endpoints->isEnabled());
+    QCOMPARE(view.endpoint(), QString());
+}
+
+// An endpoint's minutes never count twice in "all models" or its model.
+void TestStatisticsView::endpointSeriesStayApart()
+{
+    StatsSeries s;
+    s.reset(kMinute);
+    MinuteStats model = minuteOf(QStringLiteral("m"), kNoon, 10, 0.1, 0);
+    MinuteStats ep = minuteOf(QStringLiteral("m"), kNoon, 4, 0.1, 0);
+    ep.endpoint = QStringLiteral("eu");
+    s.addMinutes({ model, ep });
+    const StatsWindow w = StatsWindow::of(StatsRange::Hour, kNoon + 10'000);
+    const int i = w.indexOf(kNoon);
+    QCOMPARE(s.buckets(w).at(i).counters.succeeded, 10);
+    QCOMPARE(s.buckets(w, QStringLiteral("m")).at(i).counters.succeeded, 10);
+    QCOMPARE(s.buckets(w, QStringLiteral("m"), QStringLiteral("eu")).at(i).counters.succeeded, 4);
+    QCOMPARE(s.buckets(w, QStringLiteral("m"), QStringLiteral("eu")).at(i).latency.count(), 4);
+    QCOMPARE(s.models(), QStringList { QStringLiteral("m") });
+    QCOMPARE(s.endpoints(QStringLiteral("m")), QStringList { QStringLiteral("eu") });
+    QVERIFY(s.endpoints(QStringLiteral("other")).isEmpty());
+}
+
 void TestStatisticsView::historyFromRollups()
 {
     QTemporaryDir dir;
@@ -788,6 +911,13 @@ void TestStatisticsView::historyFromRollups()
     QTRY_VERIFY(p50->count() >= 1);
     QVERIFY2(maxOfY(p50) > 0.5 && maxOfY(p50) < 50,
         qPrintable(QString::number(maxOfY(p50)))); // ms, from the minute's histogram
+    // The endpoint's own minutes, read when it is chosen.
+    view.setModel(QStringLiteral("sim"));
+    QTRY_COMPARE(view.findChild<QComboBox*>(QStringLiteral("endpointFilter"))->count(), 2);
+    view.setEndpoint(QStringLiteral("sim"));
+    QCOMPARE(view.endpoint(), QStringLiteral("sim"));
+    QTRY_COMPARE_WITH_TIMEOUT(summaryOf(view, "summarySucceeded"), Text::count(12), kWaitMs);
+    QTRY_VERIFY(p50->count() >= 1);
     engine.shutdown(2000);
 }
 
@@ -889,7 +1019,7 @@ void TestStatisticsView::hoverShowsTheValues()
     const qint64 minute = (QDateTime::currentMSecsSinceEpoch() - 4 * kMinute) / kMinute * kMinute;
     QVERIFY(insertMinutes(dbPathOf(f), { minuteOf(QStringLiteral("sim"), minute, 42, 0.2, 3) }));
     StatisticsView view(*f.live);
-    QVERIFY(showFifteenMinutes(view));
+    QVERIFY(showTheLastHour(view));
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
     QCoreApplication::processEvents(); // the charts lay out their plot areas in posted events
 
@@ -922,7 +1052,7 @@ void TestStatisticsView::dragZoomsAllCharts()
     const qint64 minute = (QDateTime::currentMSecsSinceEpoch() - 4 * kMinute) / kMinute * kMinute;
     QVERIFY(insertMinutes(dbPathOf(f), { minuteOf(QStringLiteral("sim"), minute, 42, 0.2, 3) }));
     StatisticsView view(*f.live);
-    QVERIFY(showFifteenMinutes(view));
+    QVERIFY(showTheLastHour(view));
     QTRY_COMPARE(summaryOf(view, "summarySucceeded"), Text::count(42));
     QCoreApplication::processEvents();
     auto* reset = view.findChild<QAbstractButton*>(QStringLiteral("resetZoom"));
@@ -1011,19 +1141,24 @@ void TestStatisticsView::tokensVisibleOverCost()
 {
     // Cost follows the completion tokens exactly ($1 per 1,000), so on axes
     // of their own both lines lie at the same height.
+    // On the 15-minute range: 10-second slots, the 4th minute's six of 1,000 tokens.
     EngineFixture f;
     const qint64 first = (QDateTime::currentMSecsSinceEpoch() - 9 * kMinute) / kMinute * kMinute;
     QList<MinuteStats> rows;
     for (int i = 0; i < 7; ++i) {
-        MinuteStats m = minuteOf(QStringLiteral("sim"), first + i * kMinute, 1);
-        m.counters.promptTokens = 300;
-        m.counters.completionTokens = i == 3 ? 1000 : 600;
-        m.counters.costUsd = static_cast<double>(m.counters.completionTokens) / 1000;
-        rows.append(m);
+        for (qint64 at = 0; at < kMinute; at += kStatsSlotMs) {
+            MinuteStats m = minuteOf(QStringLiteral("sim"), first + i * kMinute + at, 1);
+            m.spanMs = kStatsSlotMs;
+            m.counters.promptTokens = 300;
+            m.counters.completionTokens = i == 3 ? 1000 : 600;
+            m.counters.costUsd = static_cast<double>(m.counters.completionTokens) / 1000;
+            rows.append(m);
+        }
     }
     QVERIFY(insertMinutes(dbPathOf(f), rows));
     StatisticsView view(*f.live);
-    QVERIFY(showFifteenMinutes(view));
+    QVERIFY(showTheLastHour(view));
+    view.findChild<QAbstractButton*>(QStringLiteral("range15m"))->click();
     auto* completion = seriesOf<QLineSeries>(view, "tokensChart", "completionTokens");
     QTRY_COMPARE(maxOfY(completion), 1000.0);
     QCoreApplication::processEvents();

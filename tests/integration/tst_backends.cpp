@@ -321,7 +321,13 @@ void TestBackends::modelsSettingsMinutesTokensAndAudit()
         s.counters.succeeded = 3;
         s.counters.costUsd = 0.25;
         s.latency.record(0.5 + round);
-        store->addStatsMinutes({ s });
+        // The same minute of one endpoint of it: its own row, beside the model's.
+        MinuteStats e = s;
+        e.endpoint = QStringLiteral("eu-west");
+        e.counters.succeeded = 2;
+        e.latency = {};
+        e.latency.record(0.25);
+        store->addStatsMinutes({ s, e });
     }
     const NewToken token = *await(store->createToken(QStringLiteral("ci"), Role::Operator));
     store->touchTokens({ { token.token.id, 1234 } });
@@ -338,12 +344,59 @@ void TestBackends::modelsSettingsMinutesTokensAndAudit()
     QCOMPARE(models->constFirst().name, QStringLiteral("chat.v2"));
     QCOMPARE(models->constFirst().concurrency, 9);
     QCOMPARE(*store->settingNow(QStringLiteral("paused")), QStringLiteral("0"));
-    const auto minutes = await(store->statsMinutes(minute, minute + 60'000, QString()));
+    const auto minutes = await(store->statsMinutes({ minute, minute + 60'000 }));
     QVERIFY(minutes);
     QCOMPARE(minutes->size(), 1);
     QCOMPARE(minutes->constFirst().counters.succeeded, qint64(6)); // added to, not replaced
     QCOMPARE(minutes->constFirst().latency.count(), qint64(2));
     QCOMPARE(minutes->constFirst().latency.observedRange()->high, 1.5);
+    QVERIFY(minutes->constFirst().endpoint.isEmpty());
+    const auto endpoints = await(store->statsMinutes({ minute, minute + 60'000, QStringLiteral("chat.v2"), StatsRows::Endpoints }));
+    QVERIFY(endpoints);
+    QCOMPARE(endpoints->size(), 1);
+    QCOMPARE(endpoints->constFirst().endpoint, QStringLiteral("eu-west"));
+    QCOMPARE(endpoints->constFirst().model, QStringLiteral("chat.v2"));
+    QCOMPARE(endpoints->constFirst().counters.succeeded, qint64(4));
+    QCOMPARE(endpoints->constFirst().latency.count(), qint64(2));
+    QCOMPARE(endpoints->constFirst().latency.observedRange()->high, 0.25);
+    QVERIFY(await(store->statsMinutes({ minute, minute + 60'000, QStringLiteral("other"), StatsRows::Endpoints }))->isEmpty());
+
+    // 10-second slots: models' and endpoints' apart, kept two hours.
+    MinuteStats slot;
+    slot.spanMs = kStatsSlotMs;
+    slot.minuteMs = minute;
+    slot.model = QStringLiteral("chat.v2");
+    slot.counters.succeeded = 5;
+    slot.latency.record(0.1);
+    MinuteStats slotHere = slot;
+    slotHere.endpoint = QStringLiteral("eu-west");
+    slotHere.counters.succeeded = 2;
+    store->addStatsMinutes({ slot, slotHere });
+    store->addStatsMinutes({ slot }); // the same slot again (a stop and a restart): added to
+    QVERIFY(store->flush());
+    const StatsQuery slotModels { minute, minute + 60'000, QStringLiteral("chat.v2"), StatsRows::Models, kStatsSlotMs };
+    const StatsQuery slotEndpoints { minute, minute + 60'000, QStringLiteral("chat.v2"), StatsRows::Endpoints, kStatsSlotMs };
+    auto stored = await(store->statsMinutes(slotModels));
+    QVERIFY(stored);
+    QCOMPARE(stored->size(), 1);
+    QCOMPARE(stored->constFirst().spanMs, kStatsSlotMs);
+    QCOMPARE(stored->constFirst().counters.succeeded, qint64(10));
+    QCOMPARE(stored->constFirst().latency.count(), qint64(2));
+    QVERIFY(stored->constFirst().endpoint.isEmpty());
+    stored = await(store->statsMinutes(slotEndpoints));
+    QVERIFY(stored);
+    QCOMPARE(stored->size(), 1);
+    QCOMPARE(stored->constFirst().endpoint, QStringLiteral("eu-west"));
+    QCOMPARE(stored->constFirst().counters.succeeded, qint64(2));
+    // The minutes are untouched by slots.
+    QCOMPARE(await(store->statsMinutes({ minute, minute + 60'000 }))->constFirst().counters.succeeded, qint64(6));
+    // A slot two hours later clears the old ones.
+    MinuteStats later = slot;
+    later.minuteMs = minute + kStatsSlotsKeptMs + kStatsSlotMs;
+    store->addStatsMinutes({ later });
+    QVERIFY(store->flush());
+    QVERIFY(await(store->statsMinutes(slotModels))->isEmpty());
+    QVERIFY(await(store->statsMinutes(slotEndpoints))->isEmpty());
     QCOMPARE(store->costSinceNow(minute)->value(QStringLiteral("chat.v2")), 0.5);
 
     const auto active = await(store->activeTokens());
@@ -633,7 +686,7 @@ void TestBackends::migrateCopiesASqliteStoreAllOrNothing()
         QCOMPARE(pg->loadModelsNow()->value(0).name, QStringLiteral("m"));
         QCOMPARE(await(pg->apiTokens())->value(0).id, tokenId);
         QCOMPARE(await(pg->auditLog(0, 10))->value(0).path, QStringLiteral("/api/v1/tasks/x"));
-        QCOMPARE(await(pg->statsMinutes(0, 1'800'000'000'000, QString()))->value(0).counters.succeeded, qint64(100));
+        QCOMPARE(await(pg->statsMinutes({ 0, 1'800'000'000'000 }))->value(0).counters.succeeded, qint64(100));
         // While a node runs on it, the target is not touched.
         const auto busy = Store::copySqliteToPostgres(file, target, true);
         QVERIFY(!busy);

@@ -176,7 +176,7 @@ void TestRemoteClient::commandsAndReadsRoundTrip()
     QCOMPARE(*await(c->retry(heldId)), TaskState::Queued);
 
     // Minutes: the engine rolls the current minute up as it goes; ask for the last hour.
-    const auto minutes = await(c->statsMinutes(nowMs() - 3'600'000, nowMs() + 60'000, {}));
+    const auto minutes = await(c->statsMinutes({ nowMs() - 3'600'000, nowMs() + 60'000 }));
     QVERIFY2(minutes, qPrintable(minutes ? QString() : minutes.error().message));
 
     // Models, pause, tokens.
@@ -300,7 +300,10 @@ void TestRemoteClient::storedMinutesKeepTheSlowestCall()
         m.counters.succeeded = 8;
         for (double s : { 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.05, 1.1 })
             m.latency.record(s);
-        (*store)->addStatsMinutes({ m });
+        MinuteStats e = m;
+        e.endpoint = QStringLiteral("sim-eu");
+        e.counters.succeeded = 3;
+        (*store)->addStatsMinutes({ m, e });
         QVERIFY((*store)->flush());
     }
     EngineOptions o;
@@ -311,7 +314,7 @@ void TestRemoteClient::storedMinutesKeepTheSlowestCall()
     QVERIFY(m_port != 0);
 
     auto c = connectClient(m_viewer);
-    const auto minutes = await(c->statsMinutes(minute, minute + 60'000, QStringLiteral("sim")));
+    const auto minutes = await(c->statsMinutes({ minute, minute + 60'000, QStringLiteral("sim") }));
     QVERIFY2(minutes, qPrintable(minutes ? QString() : minutes.error().message));
     QCOMPARE(minutes->size(), 1);
     const Histogram& h = minutes->constFirst().latency;
@@ -321,7 +324,7 @@ void TestRemoteClient::storedMinutesKeepTheSlowestCall()
     QCOMPARE(h.observedRange()->low, 1.05);
     QCOMPARE(h.observedRange()->high, 1.1);
     // The same figures as the engine's own answer (the GUI's local view).
-    const auto local = await(m_engine->statsMinutes(minute, minute + 60'000, QStringLiteral("sim")));
+    const auto local = await(m_engine->statsMinutes({ minute, minute + 60'000, QStringLiteral("sim") }));
     QVERIFY(local);
     for (double q : { 0.5, 0.95, 0.99 })
         QCOMPARE(h.quantile(q), local->constFirst().latency.quantile(q));
@@ -339,6 +342,23 @@ void TestRemoteClient::storedMinutesKeepTheSlowestCall()
     const QJsonObject row = QJsonDocument::fromJson(body).object().value(QLatin1String("minutes")).toArray().at(0).toObject();
     QCOMPARE(row.value(QLatin1String("latency_min_seconds")).toDouble(), 1.05);
     QVERIFY2(qFuzzyCompare(row.value(QLatin1String("latency_max_seconds")).toDouble(), 1.1), body.constData());
+    QVERIFY(!row.contains(QLatin1String("endpoint")));
+
+    // The endpoint's rows, asked for apart (the Statistics view's Endpoint filter).
+    const auto endpoints = await(c->statsMinutes({ minute, minute + 60'000, QStringLiteral("sim"), StatsRows::Endpoints }));
+    QVERIFY2(endpoints, qPrintable(endpoints ? QString() : endpoints.error().message));
+    QCOMPARE(endpoints->size(), 1);
+    QCOMPARE(endpoints->constFirst().endpoint, QStringLiteral("sim-eu"));
+    QCOMPARE(endpoints->constFirst().counters.succeeded, qint64(3));
+    QCOMPARE(endpoints->constFirst().latency.count(), qint64(8));
+    // An unknown split is refused, naming the parameter.
+    QNetworkRequest bad(QUrl(QStringLiteral("http://127.0.0.1:%1/api/v1/system/stats/minutes?by=node").arg(m_port)));
+    bad.setRawHeader("Authorization", "Bearer " + m_viewer.toLatin1());
+    QNetworkReply* refused = nam.get(bad);
+    QTRY_VERIFY_WITH_TIMEOUT(refused->isFinished(), kWaitMs);
+    refused->deleteLater();
+    QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 400);
+    QVERIFY(refused->readAll().contains("\"by\""));
 }
 
 QTEST_GUILESS_MAIN(TestRemoteClient)

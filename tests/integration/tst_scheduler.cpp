@@ -74,6 +74,7 @@ private slots:
     void gracefulDrainLetsCallsFinish();
     void stopWithoutDrainRequeuesRunningWork();
     void minuteRollupsAddUpAcrossRestarts();
+    void endpointMinutesSplitTheModel();
 };
 
 // With one slot and the model paused while submitting, the run order is the
@@ -665,7 +666,7 @@ void TestScheduler::minuteRollupsAddUpAcrossRestarts()
     }
     EngineFixture f(dir.path());
     QVERIFY(f.start(false));
-    const auto minutes = await(f.engine->statsMinutes(from, nowMs() + 60'000, QStringLiteral("m")));
+    const auto minutes = await(f.engine->statsMinutes({ from, nowMs() + 60'000, QStringLiteral("m") }));
     QVERIFY(minutes.ok());
     qint64 succeeded = 0, latencyCount = 0, inBuckets = 0;
     for (const MinuteStats& m : *minutes) {
@@ -677,6 +678,80 @@ void TestScheduler::minuteRollupsAddUpAcrossRestarts()
     QCOMPARE(succeeded, 10);
     QCOMPARE(latencyCount, 10);
     QCOMPARE(inBuckets, 10);
+}
+
+// Each endpoint of a model gets its share of the minute: the attempts it ran,
+// their latency, and the outcomes they decided. Together they make the model's
+// attempt figures; submissions stay the model's alone.
+void TestScheduler::endpointMinutesSplitTheModel()
+{
+    QTemporaryDir dir;
+    const qint64 from = nowMs() - 60'000;
+    {
+        EngineFixture f(dir.path());
+        QVERIFY(f.start());
+        ModelConfig pair = simModel(QStringLiteral("pair"), 40, 4);
+        EndpointConfig second = pair.endpoints.at(0);
+        pair.endpoints[0].name = QStringLiteral("first");
+        second.name = QStringLiteral("second");
+        pair.endpoints.append(second);
+        QVERIFY(f.addModel(pair));
+        for (int i = 0; i < 12; ++i)
+            f.submitOne(spec(QStringLiteral("pair")));
+        QTRY_COMPARE_WITH_TIMEOUT(f.countFinal(), qint64(12), 10000);
+        // The live figures split the same way (once a snapshot has them all).
+        const auto endpoints = [&f] { return f.engine->snapshot()->models.value(0).endpoints; };
+        QTRY_COMPARE(endpoints().size(), 2);
+        QTRY_COMPARE(endpoints()[0].stats.succeeded + endpoints()[1].stats.succeeded, qint64(12));
+        const QList<EndpointSnapshot> eps = endpoints();
+        QVERIFY(eps[0].stats.succeeded > 0 && eps[1].stats.succeeded > 0);
+        QVERIFY(eps[0].latencyP50 > 0);
+        f.stop(); // writes the minute
+    }
+    EngineFixture f(dir.path());
+    QVERIFY(f.start(false));
+    const auto models = await(f.engine->statsMinutes({ from, nowMs() + 60'000, QStringLiteral("pair") }));
+    const auto endpoints = await(f.engine->statsMinutes({ from, nowMs() + 60'000, QStringLiteral("pair"), StatsRows::Endpoints }));
+    QVERIFY(models.ok() && endpoints.ok());
+    qint64 modelSucceeded = 0, modelAttempts = 0;
+    for (const MinuteStats& m : *models) {
+        QVERIFY(m.endpoint.isEmpty());
+        modelSucceeded += m.counters.succeeded;
+        modelAttempts += m.latency.count();
+    }
+    QHash<QString, qint64> succeeded;
+    qint64 attempts = 0, submitted = 0;
+    for (const MinuteStats& m : *endpoints) {
+        QCOMPARE(m.model, QStringLiteral("pair"));
+        succeeded[m.endpoint] += m.counters.succeeded;
+        attempts += m.latency.count();
+        submitted += m.counters.submitted;
+    }
+    QCOMPARE(modelSucceeded, 12);
+    QCOMPARE(succeeded.keys().size(), 2);
+    QVERIFY(succeeded.value(QStringLiteral("first")) > 0 && succeeded.value(QStringLiteral("second")) > 0);
+    QCOMPARE(succeeded.value(QStringLiteral("first")) + succeeded.value(QStringLiteral("second")), modelSucceeded);
+    QCOMPARE(attempts, modelAttempts);
+    QCOMPARE(submitted, 0);
+
+    // The same split in 10-second slots (the 15-minute charts).
+    const auto slotRows = await(f.engine->statsMinutes({ from, nowMs() + 60'000, QStringLiteral("pair"), StatsRows::Models, kStatsSlotMs }));
+    const auto endpointSlots = await(f.engine->statsMinutes({ from, nowMs() + 60'000, QStringLiteral("pair"), StatsRows::Endpoints, kStatsSlotMs }));
+    QVERIFY(slotRows.ok() && endpointSlots.ok());
+    qint64 slotSucceeded = 0, slotSubmitted = 0, endpointSlotSucceeded = 0;
+    for (const MinuteStats& m : *slotRows) {
+        QCOMPARE(m.minuteMs % kStatsSlotMs, 0);
+        QVERIFY(m.endpoint.isEmpty());
+        slotSucceeded += m.counters.succeeded;
+        slotSubmitted += m.counters.submitted;
+    }
+    for (const MinuteStats& m : *endpointSlots) {
+        QVERIFY(!m.endpoint.isEmpty());
+        endpointSlotSucceeded += m.counters.succeeded;
+    }
+    QCOMPARE(slotSucceeded, 12);
+    QCOMPARE(slotSubmitted, 12);
+    QCOMPARE(endpointSlotSucceeded, 12);
 }
 
 QTEST_GUILESS_MAIN(TestScheduler)

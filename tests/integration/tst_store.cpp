@@ -54,7 +54,7 @@ MinuteStats minuteOf(qint64 minuteMs, const QList<double>& seconds)
 // The stored minutes of model m in [fromMs, fromMs + 1 min).
 QList<MinuteStats> storedMinute(Store& store, qint64 fromMs)
 {
-    const auto rows = await(store.statsMinutes(fromMs, fromMs + 60'000, QStringLiteral("m")));
+    const auto rows = await(store.statsMinutes({ fromMs, fromMs + 60'000, QStringLiteral("m") }));
     if (!rows) {
         qWarning() << rows.error().message;
         return {};
