@@ -17,12 +17,14 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace llmsched::ui {
 
 namespace {
 
 constexpr int kMaxLines = 20'000; // kept
-constexpr int kShownOnOpen = 5'000; // lines made when the view opens or a filter changes
+constexpr int kShownOnOpen = 2'000; // lines made when the view opens or a filter changes
 constexpr int kShownPerPoll = 200; // lines added per poll at most (800 a second)
 
 // QtMsgType ordered by severity: debug 0, info 1, warning 2, critical/fatal 3.
@@ -157,15 +159,18 @@ void LogsView::setFilterText(const QString& text)
     rebuild(); // now, not after the typing pause
 }
 
-bool LogsView::accepts(const Entry& e) const
+LogsView::Criteria LogsView::criteria() const
 {
-    if (e.severity < m_level->currentIndex())
+    return { m_level->currentIndex(), static_cast<Source>(m_source->currentData().toInt()), m_filter->text() };
+}
+
+bool LogsView::accepts(const Entry& e, const Criteria& c)
+{
+    if (e.severity < c.level)
         return false;
-    const auto source = static_cast<Source>(m_source->currentData().toInt());
-    if ((source == Source::Tasks && !e.task) || (source == Source::Program && e.task))
+    if ((c.source == Source::Tasks && !e.task) || (c.source == Source::Program && e.task))
         return false;
-    const QString f = m_filter->text();
-    return f.isEmpty() || textOf(e).contains(f, Qt::CaseInsensitive);
+    return c.text.isEmpty() || textOf(e).contains(c.text, Qt::CaseInsensitive);
 }
 
 void LogsView::rebuild()
@@ -173,8 +178,9 @@ void LogsView::rebuild()
     m_text->clear();
     g_utcOffsetMs = QDateTime::currentDateTime().offsetFromUtc() * qint64(1000);
     QStringList shown;
+    const Criteria c = criteria();
     for (auto it = m_entries.crbegin(); it != m_entries.crend() && shown.size() < kShownOnOpen; ++it)
-        if (accepts(*it))
+        if (accepts(*it, c))
             shown.append(textOf(*it));
     std::reverse(shown.begin(), shown.end());
     if (!shown.isEmpty())
@@ -183,10 +189,8 @@ void LogsView::rebuild()
         m_text->verticalScrollBar()->setValue(m_text->verticalScrollBar()->maximum());
 }
 
-void LogsView::add(Entry entry, QStringList* shown)
+void LogsView::add(Entry entry)
 {
-    if (shown && accepts(entry))
-        shown->append(textOf(entry));
     m_entries.push_back(std::move(entry));
     if (m_entries.size() > static_cast<size_t>(kMaxLines))
         m_entries.pop_front();
@@ -237,37 +241,59 @@ QString LogsView::taskLine(const TaskEvent& e)
 
 void LogsView::poll()
 {
+    takeIn(isVisible());
+}
+
+void LogsView::takeIn(bool show)
+{
     // Hidden, the view only keeps what arrives (cheap: the events are
-    // shared); lines are made for what is shown, at most kShownPerPoll a
-    // time, so a burst of thousands of task changes a second costs little.
-    QStringList shown;
-    QStringList* show = isVisible() ? &shown : nullptr;
+    // shared). Shown, lines are made for the newest kShownPerPoll it takes
+    // only: with no filter text, a burst of thousands of task changes a
+    // second is counted, not formatted (a filter has to read each line).
     g_utcOffsetMs = QDateTime::currentDateTime().offsetFromUtc() * qint64(1000);
+    qsizetype added = 0;
     for (const LogCapture::Line& l : LogCapture::since(m_lastSeq, kMaxLines)) {
         m_lastSeq = l.seq;
-        add({ severity(l.type), false, {}, format(l) }, show);
+        add({ severity(l.type), false, {}, format(l) });
+        ++added;
     }
     if (m_droppedTasks > 0) {
         const QString text = stamp(QDateTime::currentMSecsSinceEpoch(), 2)
             + tr("%1 task events not shown (more arrived than the view keeps)").arg(Text::count(m_droppedTasks));
-        add({ 2, false, {}, text }, show);
+        add({ 2, false, {}, text });
+        ++added;
         m_droppedTasks = 0;
     }
     for (const TaskEvent& e : std::as_const(m_pendingTasks))
-        add({ taskSeverity(e), true, e, {} }, show);
+        add({ taskSeverity(e), true, e, {} });
+    added += m_pendingTasks.size();
     m_pendingTasks.clear();
     for (const Notification& n : std::as_const(m_pendingNotes)) {
         const int level = n.kind == Notification::Kind::Error ? 3 : n.kind == Notification::Kind::Warning ? 2 : 1;
-        add({ level, false, {}, stamp(QDateTime::currentMSecsSinceEpoch(), level) + tr("server: %1: %2").arg(n.title, n.message) }, show);
+        add({ level, false, {}, stamp(QDateTime::currentMSecsSinceEpoch(), level) + tr("server: %1: %2").arg(n.title, n.message) });
     }
+    added += m_pendingNotes.size();
     m_pendingNotes.clear();
+    if (!show || added == 0)
+        return;
+    // Newest first, back over what this poll added.
+    QStringList shown;
+    qsizetype skipped = 0;
+    const Criteria c = criteria();
+    const auto end = m_entries.crbegin() + std::min<qsizetype>(added, static_cast<qsizetype>(m_entries.size()));
+    for (auto it = m_entries.crbegin(); it != end; ++it) {
+        if (!accepts(*it, c))
+            continue;
+        if (shown.size() < kShownPerPoll)
+            shown.append(textOf(*it));
+        else
+            ++skipped;
+    }
     if (shown.isEmpty())
         return;
-    if (shown.size() > kShownPerPoll) {
-        const qsizetype skipped = shown.size() - kShownPerPoll;
-        shown.remove(0, skipped);
+    std::reverse(shown.begin(), shown.end());
+    if (skipped > 0)
         shown.prepend(tr("… %1 more lines (a filter, or a higher level, shows them all)").arg(Text::count(skipped)));
-    }
     QScrollBar* bar = m_text->verticalScrollBar();
     const int keep = bar->value();
     m_text->appendPlainText(shown.join(QLatin1Char('\n')));
@@ -280,7 +306,7 @@ void LogsView::poll()
 void LogsView::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    poll();
+    takeIn(false); // made into lines by the rebuild, once
     rebuild(); // what arrived while hidden
 }
 

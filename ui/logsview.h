@@ -51,8 +51,18 @@ private:
 
     void showEvent(QShowEvent* event) override;
     void rebuild();
-    bool accepts(const Entry& e) const;
-    void add(Entry entry, QStringList* shown); // shown: the lines to add now, or null while hidden
+    // The filters' settings, read once for many lines.
+    struct Criteria
+    {
+        int level = 1;
+        Source source = Source::All;
+        QString text;
+    };
+    Criteria criteria() const;
+    static bool accepts(const Entry& e, const Criteria& c);
+    void add(Entry entry);
+    // Keeps what arrived since the last time; `show`: and adds its lines.
+    void takeIn(bool show);
     static QString textOf(const Entry& e);
     static QString taskLine(const TaskEvent& e);
 

@@ -8,6 +8,7 @@
 #include "modeleditordialog.h"
 #include "queueview.h"
 #include "settingsdialog.h"
+#include "statisticsview.h"
 #include "submitdialog.h"
 #include "taskdetaildialog.h"
 #include "tasktablemodel.h"
@@ -101,6 +102,18 @@ int main(int argc, char** argv)
             w->queueView()->model()->refresh();
         pump(1200);
         ok &= save(w, QStringLiteral("%1/%2%3.png").arg(out, names.at(i), suffix));
+    }
+
+    // One endpoint of a model over the last 15 minutes, in 10-second buckets.
+    w->showView(ui::MainWindow::View::Statistics);
+    if (auto* stats = w->findChild<ui::StatisticsView*>()) {
+        stats->setRange(ui::StatsRange::Minutes15);
+        stats->setModel(QStringLiteral("gpt-4o-mini"));
+        stats->setEndpoint(QStringLiteral("openai-west"));
+        pump(1500);
+        ok &= save(w, QStringLiteral("%1/statistics-endpoint%2.png").arg(out, suffix));
+        stats->setModel({});
+        stats->setRange(ui::StatsRange::Hour);
     }
 
     w->showView(ui::MainWindow::View::Queue);

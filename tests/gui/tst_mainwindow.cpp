@@ -298,6 +298,41 @@ private slots:
         QCOMPARE(shown().count(QLatin1Char('\n')) + 1, 3); // submitted, started, succeeded
     }
 
+    // A burst of task changes between two polls: the newest 200 become lines,
+    // in order, after one saying how many more there were; the rest are kept
+    // (a filter finds them) but not formatted.
+    void logsBurstShowsTheNewest()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        ui::LogsView view(f.live.get());
+        view.show();
+        view.setSource(ui::LogsView::Source::Tasks);
+        view.poll();
+        TaskEvents burst;
+        for (int i = 0; i < 1000; ++i) {
+            TaskEvent e;
+            e.id = UlidGenerator::next();
+            e.model = QStringLiteral("burst");
+            e.state = TaskState::Running;
+            e.previous = TaskState::Queued;
+            e.attempts = 1;
+            e.timeMs = QDateTime::currentMSecsSinceEpoch();
+            burst.append(e);
+        }
+        emit f.live->client().taskEvents(burst);
+        view.poll();
+        const QStringList lines = view.text()->toPlainText().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 201);
+        QVERIFY2(lines.at(0).contains(QStringLiteral("800 more lines")), qPrintable(lines.at(0)));
+        QVERIFY(lines.at(1).contains(burst.at(800).id.toString()));
+        QVERIFY(lines.constLast().contains(burst.constLast().id.toString()));
+        QVERIFY(lines.constLast().contains(QStringLiteral("started, attempt 1")));
+        // An older one is still there for a filter.
+        view.setFilterText(burst.at(5).id.toString());
+        QCOMPARE(view.text()->toPlainText().count(QLatin1Char('\n')), 0);
+        QVERIFY(view.text()->toPlainText().contains(burst.at(5).id.toString()));
+    }
+
     void logsFollowAndFilter()
     {
         ui::LogsView view;
