@@ -176,8 +176,10 @@ void StatsBucket::addMinute(const MinuteStats& minute)
     StatsBucket b;
     b.counters = minute.counters;
     b.latency = minute.latency;
-    b.queueDepth = minute.queueDepth;
-    b.depthAtMs = minute.minuteMs + minute.spanMs - 1; // the rollup samples it as the minute ends
+    if (minute.endpoint.isEmpty()) { // tasks wait for a model, not for an endpoint
+        b.queueDepth = minute.queueDepth;
+        b.depthAtMs = minute.minuteMs + minute.spanMs - 1; // the rollup samples it as the minute ends
+    }
     addLater(b);
 }
 

@@ -880,6 +880,8 @@ void TestStatisticsView::endpointSeriesStayApart()
     QCOMPARE(s.buckets(w, QStringLiteral("m")).at(i).counters.succeeded, 10);
     QCOMPARE(s.buckets(w, QStringLiteral("m"), QStringLiteral("eu")).at(i).counters.succeeded, 4);
     QCOMPARE(s.buckets(w, QStringLiteral("m"), QStringLiteral("eu")).at(i).latency.count(), 4);
+    QVERIFY(!s.buckets(w, QStringLiteral("m"), QStringLiteral("eu")).at(i).hasQueueDepth()); // no queue of its own
+    QVERIFY(s.buckets(w, QStringLiteral("m")).at(i).hasQueueDepth());
     QCOMPARE(s.models(), QStringList { QStringLiteral("m") });
     QCOMPARE(s.endpoints(QStringLiteral("m")), QStringList { QStringLiteral("eu") });
     QVERIFY(s.endpoints(QStringLiteral("other")).isEmpty());
