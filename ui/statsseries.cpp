@@ -248,6 +248,8 @@ bool StatsSeries::isEndpointKey(const QString& key)
 void StatsSeries::addMinutes(const QList<MinuteStats>& rows)
 {
     for (const MinuteStats& row : rows) {
+        if (row.spanMs != m_slotMs)
+            continue; // minutes from a server that keeps no slots
         ModelData& d = m_models[row.endpoint.isEmpty() ? row.model : endpointKey(row.model, row.endpoint)];
         if (row.minuteMs > d.heldThrough) {
             d.buckets[floorTo(row.minuteMs, m_bucketMs)].addMinute(row);

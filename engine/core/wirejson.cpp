@@ -57,6 +57,20 @@ std::array<qint64, kTaskStateCount> statesFromJson(const QJsonObject& o)
     return out;
 }
 
+// Recent attempt latency of a model or an endpoint: latency_seconds {p50, p95, p99}.
+QJsonObject quantilesJson(double p50, double p95, double p99)
+{
+    return { { QStringLiteral("p50"), p50 }, { QStringLiteral("p95"), p95 }, { QStringLiteral("p99"), p99 } };
+}
+
+void readQuantiles(const QJsonObject& parent, double& p50, double& p95, double& p99)
+{
+    const QJsonObject q = parent.value(QLatin1String("latency_seconds")).toObject();
+    p50 = real(q, "p50");
+    p95 = real(q, "p95");
+    p99 = real(q, "p99");
+}
+
 QJsonObject endpointJson(const EndpointSnapshot& e)
 {
     return { { QStringLiteral("name"), e.name }, { QStringLiteral("provider"), e.provider }, { QStringLiteral("circuit"), e.circuit },
@@ -70,9 +84,7 @@ QJsonObject endpointJson(const EndpointSnapshot& e)
         { QStringLiteral("retried"), e.stats.retried }, { QStringLiteral("dead"), e.stats.dead },
         { QStringLiteral("prompt_tokens"), e.stats.promptTokens }, { QStringLiteral("completion_tokens"), e.stats.completionTokens },
         { QStringLiteral("cost_usd"), e.stats.costUsd },
-        { QStringLiteral("latency_seconds"),
-            QJsonObject {
-                { QStringLiteral("p50"), e.latencyP50 }, { QStringLiteral("p95"), e.latencyP95 }, { QStringLiteral("p99"), e.latencyP99 } } } };
+        { QStringLiteral("latency_seconds"), quantilesJson(e.latencyP50, e.latencyP95, e.latencyP99) } };
 }
 
 EndpointSnapshot endpointFromJson(const QJsonObject& o)
@@ -102,10 +114,7 @@ EndpointSnapshot endpointFromJson(const QJsonObject& o)
     e.stats.promptTokens = num(o, "prompt_tokens");
     e.stats.completionTokens = num(o, "completion_tokens");
     e.stats.costUsd = real(o, "cost_usd");
-    const QJsonObject latency = o.value(QLatin1String("latency_seconds")).toObject();
-    e.latencyP50 = real(latency, "p50");
-    e.latencyP95 = real(latency, "p95");
-    e.latencyP99 = real(latency, "p99");
+    readQuantiles(o, e.latencyP50, e.latencyP95, e.latencyP99);
     return e;
 }
 
@@ -123,10 +132,7 @@ QJsonObject modelLiveJson(const ModelSnapshot& m)
         { QStringLiteral("retried"), m.retried }, { QStringLiteral("prompt_tokens"), m.promptTokens },
         { QStringLiteral("completion_tokens"), m.completionTokens }, { QStringLiteral("cost_usd"), m.costUsd },
         { QStringLiteral("spent_today_usd"), m.spentTodayUsd }, { QStringLiteral("tasks_per_second"), m.tasksPerSecond },
-        { QStringLiteral("latency_seconds"),
-            QJsonObject {
-                { QStringLiteral("p50"), m.latencyP50 }, { QStringLiteral("p95"), m.latencyP95 }, { QStringLiteral("p99"), m.latencyP99 } } },
-        { QStringLiteral("endpoints"), eps } };
+        { QStringLiteral("latency_seconds"), quantilesJson(m.latencyP50, m.latencyP95, m.latencyP99) }, { QStringLiteral("endpoints"), eps } };
 }
 
 QJsonObject statsJson(const EngineSnapshot& s)
@@ -177,10 +183,7 @@ EngineSnapshot snapshotFromJson(const QJsonObject& o, const QList<ModelConfig>& 
         m.costUsd = real(mo, "cost_usd");
         m.spentTodayUsd = real(mo, "spent_today_usd");
         m.tasksPerSecond = real(mo, "tasks_per_second");
-        const QJsonObject lat = mo.value(QLatin1String("latency_seconds")).toObject();
-        m.latencyP50 = real(lat, "p50");
-        m.latencyP95 = real(lat, "p95");
-        m.latencyP99 = real(lat, "p99");
+        readQuantiles(mo, m.latencyP50, m.latencyP95, m.latencyP99);
         for (const QJsonValue& e : mo.value(QLatin1String("endpoints")).toArray())
             m.endpoints.append(endpointFromJson(e.toObject()));
         s.models.append(std::move(m));
@@ -325,6 +328,7 @@ QJsonObject minuteStatsJson(const MinuteStats& m)
         { QStringLiteral("wait_sum_ms"), m.waitSumMs }, { QStringLiteral("queue_depth"), m.queueDepth } };
     if (!m.endpoint.isEmpty())
         o.insert(QStringLiteral("endpoint"), m.endpoint);
+    o.insert(QStringLiteral("span_seconds"), m.spanMs / 1000);
     return o;
 }
 
@@ -334,6 +338,7 @@ MinuteStats minuteStatsFromJson(const QJsonObject& o)
     m.minuteMs = timeOf(o, "minute");
     m.model = str(o, "model");
     m.endpoint = str(o, "endpoint");
+    m.spanMs = o.contains(QLatin1String("span_seconds")) ? num(o, "span_seconds") * 1000 : kStatsMinuteMs; // older servers: minutes only
     StatCounters& c = m.counters;
     c.submitted = num(o, "submitted");
     c.succeeded = num(o, "succeeded");

@@ -5,11 +5,6 @@ namespace llmsched {
 namespace {
 constexpr size_t kRecentMinutes = 5;
 
-void addTo(MinuteStats& m, const StatCounters& d)
-{
-    m.counters.add(d);
-}
-
 bool ranSomething(const MinuteStats& m)
 {
     const StatCounters& c = m.counters;
@@ -46,31 +41,38 @@ ModelStats::EndpointStats& ModelStats::endpoint(const QString& name)
     return *it;
 }
 
+void ModelStats::count(const StatCounters& d, const QString& endpoint)
+{
+    m_totals.add(d);
+    for (MinuteStats& m : m_open)
+        m.counters.add(d);
+    if (endpoint.isEmpty())
+        return;
+    EndpointStats& e = this->endpoint(endpoint);
+    e.totals.add(d);
+    for (MinuteStats& m : e.open)
+        m.counters.add(d);
+}
+
 void ModelStats::submitted(qint64 n)
 {
-    m_totals.submitted += n;
-    for (MinuteStats& m : m_open)
-        m.counters.submitted += n;
+    StatCounters d;
+    d.submitted = n;
+    count(d, {});
 }
 
 void ModelStats::attemptFinished(double seconds, bool ok, const QString& endpoint)
 {
     m_latency.record(seconds);
+    for (MinuteStats& m : m_open)
+        m.latency.record(seconds);
+    if (!endpoint.isEmpty()) {
+        for (MinuteStats& m : this->endpoint(endpoint).open)
+            m.latency.record(seconds);
+    }
     StatCounters d;
     d.failed = ok ? 0 : 1;
-    m_totals.add(d);
-    for (MinuteStats& m : m_open) {
-        m.latency.record(seconds);
-        addTo(m, d);
-    }
-    if (endpoint.isEmpty())
-        return;
-    EndpointStats& e = this->endpoint(endpoint);
-    e.totals.add(d);
-    for (MinuteStats& m : e.open) {
-        m.latency.record(seconds);
-        addTo(m, d);
-    }
+    count(d, endpoint);
 }
 
 void ModelStats::waited(double seconds)
@@ -84,15 +86,7 @@ void ModelStats::retried(const QString& endpoint)
 {
     StatCounters d;
     d.retried = 1;
-    m_totals.add(d);
-    for (MinuteStats& m : m_open)
-        addTo(m, d);
-    if (endpoint.isEmpty())
-        return;
-    EndpointStats& e = this->endpoint(endpoint);
-    e.totals.add(d);
-    for (MinuteStats& m : e.open)
-        addTo(m, d);
+    count(d, endpoint);
 }
 
 void ModelStats::finished(bool succeeded, bool dead, bool cancelled, qint64 nowMs, const QString& endpoint)
@@ -101,15 +95,7 @@ void ModelStats::finished(bool succeeded, bool dead, bool cancelled, qint64 nowM
     d.succeeded = succeeded;
     d.dead = dead;
     d.cancelled = cancelled;
-    m_totals.add(d);
-    for (MinuteStats& m : m_open)
-        addTo(m, d);
-    if (!endpoint.isEmpty()) {
-        EndpointStats& e = this->endpoint(endpoint);
-        e.totals.add(d);
-        for (MinuteStats& m : e.open)
-            addTo(m, d);
-    }
+    count(d, endpoint);
     roll(nowMs);
     ++m_perSecond[static_cast<size_t>((nowMs / 1000) % static_cast<qint64>(m_perSecond.size()))];
 }
@@ -120,15 +106,7 @@ void ModelStats::tokens(qint64 prompt, qint64 completion, double cost, const QSt
     d.promptTokens = prompt;
     d.completionTokens = completion;
     d.costUsd = cost;
-    m_totals.add(d);
-    for (MinuteStats& m : m_open)
-        addTo(m, d);
-    if (endpoint.isEmpty())
-        return;
-    EndpointStats& e = this->endpoint(endpoint);
-    e.totals.add(d);
-    for (MinuteStats& m : e.open)
-        addTo(m, d);
+    count(d, endpoint);
 }
 
 StatCounters ModelStats::endpointTotals(const QString& endpoint) const

@@ -62,6 +62,8 @@ private:
         std::deque<Histogram> recent; // last minutes' latency, newest last
     };
     EndpointStats& endpoint(const QString& name);
+    // Adds `d` to the totals and the open periods, the model's and (named) the endpoint's.
+    void count(const StatCounters& d, const QString& endpoint);
     Open newPeriods(const QString& endpoint) const;
     void roll(qint64 nowMs);
 

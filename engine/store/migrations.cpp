@@ -18,6 +18,25 @@ SqlDialect dialectOf(const QSqlDatabase& db)
 }
 
 namespace {
+// The columns of a statistics row after its key, as stats_minute has them
+// since migration 3: the tables of migration 5 repeat them.
+constexpr QLatin1String sqliteStatsColumns("submitted INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0, "
+                                           "failed INTEGER NOT NULL DEFAULT 0, retried INTEGER NOT NULL DEFAULT 0, "
+                                           "dead INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0, "
+                                           "latency_count INTEGER NOT NULL DEFAULT 0, latency_sum_ms REAL NOT NULL DEFAULT 0, "
+                                           "latency_buckets TEXT, wait_sum_ms REAL NOT NULL DEFAULT 0, "
+                                           "prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
+                                           "cost_usd REAL NOT NULL DEFAULT 0, queue_depth INTEGER NOT NULL DEFAULT 0, "
+                                           "latency_min_ms REAL, latency_max_ms REAL, ");
+constexpr QLatin1String postgresStatsColumns("submitted BIGINT NOT NULL DEFAULT 0, succeeded BIGINT NOT NULL DEFAULT 0, "
+                                             "failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, "
+                                             "dead BIGINT NOT NULL DEFAULT 0, cancelled BIGINT NOT NULL DEFAULT 0, "
+                                             "latency_count BIGINT NOT NULL DEFAULT 0, latency_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                                             "latency_buckets TEXT, wait_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
+                                             "prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, "
+                                             "cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, queue_depth BIGINT NOT NULL DEFAULT 0, "
+                                             "latency_min_ms DOUBLE PRECISION, latency_max_ms DOUBLE PRECISION, ");
+
 const QList<Migration>& sqliteMigrations()
 {
     static const QList<Migration> all = {
@@ -90,28 +109,12 @@ const QList<Migration>& sqliteMigrations()
             {
                 // What each endpoint of a model ran, minute by minute (see
                 // ModelStats): the Statistics view's per-endpoint split.
-                QStringLiteral("CREATE TABLE stats_minute_endpoint (minute INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
-                               "submitted INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0, "
-                               "failed INTEGER NOT NULL DEFAULT 0, retried INTEGER NOT NULL DEFAULT 0, "
-                               "dead INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0, "
-                               "latency_count INTEGER NOT NULL DEFAULT 0, latency_sum_ms REAL NOT NULL DEFAULT 0, "
-                               "latency_buckets TEXT, wait_sum_ms REAL NOT NULL DEFAULT 0, "
-                               "prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
-                               "cost_usd REAL NOT NULL DEFAULT 0, queue_depth INTEGER NOT NULL DEFAULT 0, "
-                               "latency_min_ms REAL, latency_max_ms REAL, "
-                               "PRIMARY KEY (minute, model, endpoint)) WITHOUT ROWID"),
+                QStringLiteral("CREATE TABLE stats_minute_endpoint (minute INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, ")
+                    + sqliteStatsColumns + QStringLiteral("PRIMARY KEY (minute, model, endpoint)) WITHOUT ROWID"),
                 // The last two hours in 10-second slots, of models (endpoint '')
                 // and endpoints: the Statistics view's 15-minute range.
-                QStringLiteral("CREATE TABLE stats_slot (slot INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
-                               "submitted INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0, "
-                               "failed INTEGER NOT NULL DEFAULT 0, retried INTEGER NOT NULL DEFAULT 0, "
-                               "dead INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0, "
-                               "latency_count INTEGER NOT NULL DEFAULT 0, latency_sum_ms REAL NOT NULL DEFAULT 0, "
-                               "latency_buckets TEXT, wait_sum_ms REAL NOT NULL DEFAULT 0, "
-                               "prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
-                               "cost_usd REAL NOT NULL DEFAULT 0, queue_depth INTEGER NOT NULL DEFAULT 0, "
-                               "latency_min_ms REAL, latency_max_ms REAL, "
-                               "PRIMARY KEY (slot, model, endpoint)) WITHOUT ROWID"),
+                QStringLiteral("CREATE TABLE stats_slot (slot INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, ") + sqliteStatsColumns
+                    + QStringLiteral("PRIMARY KEY (slot, model, endpoint)) WITHOUT ROWID"),
             } },
     };
     return all;
@@ -184,26 +187,10 @@ const QList<Migration>& postgresMigrations()
             } },
         { 5, "statistics per endpoint and per 10 seconds",
             {
-                QStringLiteral("CREATE TABLE stats_minute_endpoint (minute BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
-                               "submitted BIGINT NOT NULL DEFAULT 0, succeeded BIGINT NOT NULL DEFAULT 0, "
-                               "failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, "
-                               "dead BIGINT NOT NULL DEFAULT 0, cancelled BIGINT NOT NULL DEFAULT 0, "
-                               "latency_count BIGINT NOT NULL DEFAULT 0, latency_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
-                               "latency_buckets TEXT, wait_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
-                               "prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, "
-                               "cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, queue_depth BIGINT NOT NULL DEFAULT 0, "
-                               "latency_min_ms DOUBLE PRECISION, latency_max_ms DOUBLE PRECISION, "
-                               "PRIMARY KEY (minute, model, endpoint))"),
-                QStringLiteral("CREATE TABLE stats_slot (slot BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
-                               "submitted BIGINT NOT NULL DEFAULT 0, succeeded BIGINT NOT NULL DEFAULT 0, "
-                               "failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, "
-                               "dead BIGINT NOT NULL DEFAULT 0, cancelled BIGINT NOT NULL DEFAULT 0, "
-                               "latency_count BIGINT NOT NULL DEFAULT 0, latency_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
-                               "latency_buckets TEXT, wait_sum_ms DOUBLE PRECISION NOT NULL DEFAULT 0, "
-                               "prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, "
-                               "cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, queue_depth BIGINT NOT NULL DEFAULT 0, "
-                               "latency_min_ms DOUBLE PRECISION, latency_max_ms DOUBLE PRECISION, "
-                               "PRIMARY KEY (slot, model, endpoint))"),
+                QStringLiteral("CREATE TABLE stats_minute_endpoint (minute BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, ")
+                    + postgresStatsColumns + QStringLiteral("PRIMARY KEY (minute, model, endpoint))"),
+                QStringLiteral("CREATE TABLE stats_slot (slot BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, ") + postgresStatsColumns
+                    + QStringLiteral("PRIMARY KEY (slot, model, endpoint))"),
             } },
     };
     return all;

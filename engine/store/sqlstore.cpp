@@ -175,7 +175,12 @@ QFuture<Result<qint64>> SqlStore::purgeTasks(TaskState state, const QString& mod
 
 void SqlStore::addStatsMinutes(std::vector<MinuteStats> rows)
 {
-    m_writer->exec([rows = std::move(rows)](QSqlDatabase& db) { return writes::addStatsMinutes(db, rows); });
+    // Nobody waits for a rollup, so its failure would go unseen: say it.
+    m_writer->exec([rows = std::move(rows)](QSqlDatabase& db) { return writes::addStatsMinutes(db, rows); },
+        [](const VoidResult& r) {
+            if (!r)
+                qCWarning(lcStore).noquote() << "statistics not written:" << r.error().message;
+        });
 }
 
 void SqlStore::heartbeat(const NodeInfo& node)

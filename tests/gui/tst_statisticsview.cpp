@@ -507,6 +507,11 @@ void TestStatisticsView::slotsFillTheQuarterHour()
     rolled.spanMs = kStatsSlotMs;
     s.addMinutes({ rolled });
     QCOMPARE(succeededIn(s.buckets(w)), 14); // nothing counted twice
+    // A minute (from a server that keeps no slots) is not taken for a slot.
+    StatsSeries fresh(kStatsSlotMs);
+    fresh.reset(w.bucketMs);
+    fresh.addMinutes({ minuteOf(sim, kNoon, 60) });
+    QCOMPARE(succeededIn(fresh.buckets(w)), 0);
 }
 
 void TestStatisticsView::liveEdgeGivesWayToRollups()

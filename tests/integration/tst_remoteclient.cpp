@@ -343,6 +343,7 @@ void TestRemoteClient::storedMinutesKeepTheSlowestCall()
     QCOMPARE(row.value(QLatin1String("latency_min_seconds")).toDouble(), 1.05);
     QVERIFY2(qFuzzyCompare(row.value(QLatin1String("latency_max_seconds")).toDouble(), 1.1), body.constData());
     QVERIFY(!row.contains(QLatin1String("endpoint")));
+    QCOMPARE(row.value(QLatin1String("span_seconds")).toInt(), 60);
 
     // The endpoint's rows, asked for apart (the Statistics view's Endpoint filter).
     const auto endpoints = await(c->statsMinutes({ minute, minute + 60'000, QStringLiteral("sim"), StatsRows::Endpoints }));

@@ -10,6 +10,7 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -98,7 +99,30 @@ private slots:
     void updatesAndLogsBoundDirectlyMatchQts();
     void storedMinutesKeepTheSlowestCall();
     void minutesStoredBeforeMigration3StillRead();
+    void failedStatisticsWriteIsLogged();
 };
+
+// Nobody waits for a rollup: when its write fails (here the slot table is
+// gone), the log says so, and the minutes of that write roll back with it.
+void TestStore::failedStatisticsWriteIsLogged()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("llm-scheduler.db"));
+    auto store = Store::open({ path, QStringLiteral("node"), 1 });
+    QVERIFY2(store, qPrintable(store ? QString() : store.error().message));
+    {
+        RawConnection raw(path);
+        QVERIFY(raw.isOpen());
+        QVERIFY(raw.exec(QStringLiteral("DROP TABLE stats_slot")));
+    }
+    const qint64 minute = 1'700'000'040'000;
+    MinuteStats slot = minuteOf(minute, { 0.5 });
+    slot.spanMs = kStatsSlotMs;
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^statistics not written: writing statistics")));
+    (*store)->addStatsMinutes({ minuteOf(minute, { 0.5 }), slot });
+    QVERIFY((*store)->flush());
+    QVERIFY(storedMinute(**store, minute).isEmpty());
+}
 
 // Issue 18: 8 calls whose slowest took 1.1 s read p99 2.48 s. Live
 // histograms know their slowest call; a stored minute keeps it too (migration
