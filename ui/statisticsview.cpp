@@ -130,6 +130,25 @@ QString rateText(double perSecond)
     return Text::rate(perSecond);
 }
 
+// Puts `names` after a filter box's first ("All ...") item, keeping the
+// choice while it is still there; `shown` is what the box holds. Returns
+// whether the choice was lost (the box went back to its first item).
+bool refillFilter(QComboBox* box, const QStringList& names, QStringList& shown)
+{
+    if (names == shown)
+        return false;
+    const QString current = box->currentData().toString();
+    const QSignalBlocker block(box);
+    while (box->count() > 1)
+        box->removeItem(1);
+    for (const QString& name : names)
+        box->addItem(name, name);
+    shown = names;
+    const int index = box->findData(current);
+    box->setCurrentIndex(std::max(index, 0));
+    return index < 0 && !current.isEmpty();
+}
+
 } // namespace
 
 StatisticsView::StatisticsView(LiveState& live, QWidget* parent)
@@ -625,20 +644,7 @@ void StatisticsView::updateModels()
                 names.append(m.name);
     }
     names.sort();
-    if (names == m_models) {
-        updateEndpoints();
-        return;
-    }
-    const QString current = model();
-    const QSignalBlocker block(m_modelBox);
-    while (m_modelBox->count() > 1)
-        m_modelBox->removeItem(1);
-    for (const QString& name : names)
-        m_modelBox->addItem(name, name);
-    m_models = names;
-    const int index = m_modelBox->findData(current);
-    m_modelBox->setCurrentIndex(std::max(index, 0));
-    if (index < 0 && !current.isEmpty())
+    if (refillFilter(m_modelBox, names, m_models))
         m_dirty = true; // the chosen model is gone: back to all
     updateEndpoints();
 }
@@ -657,18 +663,7 @@ void StatisticsView::updateEndpoints()
     names.sort();
     m_endpointBox->setEnabled(!model.isEmpty());
     m_endpointLabel->setEnabled(!model.isEmpty());
-    if (names == m_endpoints)
-        return;
-    const QString current = m_endpointBox->currentData().toString();
-    const QSignalBlocker block(m_endpointBox);
-    while (m_endpointBox->count() > 1)
-        m_endpointBox->removeItem(1);
-    for (const QString& name : names)
-        m_endpointBox->addItem(name, name);
-    m_endpoints = names;
-    const int index = m_endpointBox->findData(current);
-    m_endpointBox->setCurrentIndex(std::max(index, 0));
-    if (index < 0 && !current.isEmpty())
+    if (refillFilter(m_endpointBox, names, m_endpoints))
         m_dirty = true; // the chosen endpoint is gone: the whole model
 }
 
