@@ -79,6 +79,10 @@ int main(int argc, char** argv)
                        "postgresql://user:password@host:port/dbname. Default: $LLMSCHED_DATABASE_URL when set. The password may "
                        "instead be in $LLMSCHED_DATABASE_PASSWORD, $PGPASSWORD or ~/.pgpass."),
         QStringLiteral("file|url"));
+    const QCommandLineOption nodeId(QStringLiteral("node-id"),
+        QStringLiteral("This node's name among the nodes sharing a PostgreSQL database (default: host-pid). A node restarted with the same "
+                       "name takes back the tasks it held."),
+        QStringLiteral("name"));
     const QCommandLineOption config(
         { QStringLiteral("c"), QStringLiteral("config") }, QStringLiteral("JSON file with models to configure at start."), QStringLiteral("file"));
     const QCommandLineOption logLevel({ QStringLiteral("l"), QStringLiteral("log-level") },
@@ -139,9 +143,9 @@ int main(int argc, char** argv)
         QStringLiteral("url"));
     const QCommandLineOption migrateReplace(
         QStringLiteral("replace"), QStringLiteral("migrate: empty a target that already holds a store instead of refusing it."));
-    parser.addOptions({ dataDir, database, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert, tlsKey,
-        allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role, tokenName, migrateFrom,
-        migrateTo, migrateReplace });
+    parser.addOptions({ dataDir, database, nodeId, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert,
+        tlsKey, allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role, tokenName,
+        migrateFrom, migrateTo, migrateReplace });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID] | migrate"),
         QStringLiteral("[command]"));
     parser.process(app);
@@ -157,6 +161,7 @@ int main(int argc, char** argv)
     Daemon::Options options;
     options.engine.dataDir = parser.value(dataDir);
     options.engine.databasePath = parser.isSet(database) ? parser.value(database) : qEnvironmentVariable("LLMSCHED_DATABASE_URL");
+    options.engine.nodeId = parser.value(nodeId).trimmed();
     options.engine.simulate = parser.isSet(simulate);
     options.configFile = parser.value(config);
     static const QRegularExpression kEnvPattern(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*\\*?$"));

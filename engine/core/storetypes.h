@@ -4,6 +4,7 @@
 #include "task.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -18,6 +19,21 @@ namespace llmsched {
 // without seeing it.
 
 constexpr qint64 kDefaultWalRewindBytes = 64LL * 1024 * 1024;
+// Nodes sharing a database number their tasks from blocks this long, one
+// block per round trip (PostgreSQL's task_seq_blocks).
+constexpr qint64 kSeqBlock = 4096;
+
+// What nodes sharing a database tell each other (Store::notifyNodes): new
+// unowned tasks, changed models, pause or resume, or an operator action for
+// the node that owns a task ("cancel:<id>", "priority:<id>:<n>").
+namespace nodemsg {
+inline constexpr QLatin1String kTasksWaiting("tasks");
+inline constexpr QLatin1String kModelsChanged("models");
+inline constexpr QLatin1String kPaused("paused");
+inline constexpr QLatin1String kResumed("resumed");
+inline constexpr QLatin1String kCancelPrefix("cancel:");
+inline constexpr QLatin1String kPriorityPrefix("priority:");
+} // namespace nodemsg
 
 // A task row to insert at submit.
 struct NewTaskRow
@@ -30,6 +46,9 @@ struct NewTaskRow
     int timeoutMs = 0;
     qint64 createdMs = 0;
     qint64 queuedMs = 0;
+    // Nodes sharing a database: the submitting node keeps the task (it is
+    // stored with this node as its owner) or leaves it for any node to claim.
+    bool owned = true;
 };
 
 // What happened to each row of an insert: stored, or an existing task with the
@@ -106,6 +125,10 @@ struct NodeInfo
     qint64 leaseExpiresMs = 0;
     qint64 running = 0; // calls in flight at the heartbeat
     double tasksPerSecond = 0; // finished per second at the heartbeat
+    // Cluster-wide limits: how many nodes it shared them among, and its calls
+    // in flight per model ("model") and endpoint ("model/endpoint").
+    int members = 0;
+    QHash<QString, int> inflight;
     // Filled by the engine that reads the registry (by its clock), so a
     // remote client need not trust its own: the node reading, and whether
     // the node's lease still holds.
@@ -188,6 +211,27 @@ struct ActiveRow
     qint64 runAtMs = 0;
     qint64 deadlineMs = 0;
     QStringList dependsOn;
+};
+
+// A task a node claimed from the shared queue: its row and what a call needs.
+struct ClaimedRow
+{
+    ActiveRow row;
+    int timeoutMs = 0;
+    TaskKind kind = TaskKind::Chat;
+    QByteArray input;
+    QString sessionKey;
+};
+
+// Which unowned tasks a node claims (Store::claimTasks).
+struct ClaimRequest
+{
+    QString model;
+    int limit = 0;
+    // Queued tasks go in the ready queue's order: effective priority
+    // (priority less one level per aging interval waited), then age.
+    qint64 agingIntervalMs = 0;
+    qint64 nowMs = 0;
 };
 
 } // namespace llmsched

@@ -91,6 +91,7 @@ void EndpointPool::adoptStateFrom(EndpointPool& old)
             // Calls still running on the old runtime count against the new
             // limits until they end (release() walks the successors).
             mine->inflight = theirs->inflight;
+            mine->clusterCap = theirs->clusterCap;
             theirs->successor = mine;
         }
     }

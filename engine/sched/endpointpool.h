@@ -6,6 +6,7 @@
 #include "core/result.h"
 #include "providers/provider.h"
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -42,8 +43,14 @@ struct EndpointRuntime
     // The runtime that replaced this one when its model was edited: a call that
     // started here and ends after the edit is taken off its count too.
     std::weak_ptr<EndpointRuntime> successor;
+    // Nodes sharing a database: this node's share of max_concurrency (and 0
+    // when its share of rpm or tpm is none), and the rpm/tpm shares its
+    // limiters were built with (-1: the endpoint's own).
+    int clusterCap = std::numeric_limits<int>::max();
+    int rpmShare = -1;
+    int tpmShare = -1;
 
-    int limit() const { return adaptive.current(); }
+    int limit() const { return std::min(adaptive.current(), clusterCap); }
     // 0 when a call needing `tokens` may start now; else the earliest time one
     // may (kNever: only when a running call ends).
     qint64 availableAt(qint64 nowMs, qint64 tokens);

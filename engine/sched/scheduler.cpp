@@ -56,6 +56,7 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
     , m_eventTimer(this)
     , m_wakeTimer(this)
     , m_drainTimer(this)
+    , m_clusterTimer(this)
 {
     m_secrets->setPolicy(m_options.secrets);
     m_wakeTimer.setSingleShot(true);
@@ -96,6 +97,7 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
 
 Scheduler::~Scheduler()
 {
+    m_store.setNotificationListener({});
     m_store.setStatusListener({});
 }
 
@@ -107,6 +109,7 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
     m_startedMs = nowMs();
     m_paused = paused;
     m_lastSeq = lastSeq;
+    startCluster();
     for (const ModelConfig& m : models) {
         if (auto r = installModel(m); !r)
             qCWarning(lcSched) << "model" << m.name << "cannot run:" << r.error().toString();
@@ -185,6 +188,7 @@ Result<quint16> Scheduler::installModel(const ModelConfig& config)
         m.endpoints = std::move(*pool);
         if (config.dailyBudgetUsd <= 0 || m.spentTodayUsd < config.dailyBudgetUsd)
             m.budgetNotified = false;
+        applyShares();
         return it.value();
     }
     if (m_models.size() >= 0xFFFF)
@@ -194,9 +198,12 @@ Result<quint16> Scheduler::installModel(const ModelConfig& config)
     rt->endpoints = std::move(*pool);
     rt->stats = ModelStats(config.name);
     rt->budgetDayMs = utcDayStartMs(nowMs());
+    if (m_shared)
+        rt->clusterCap = 0; // until this node knows its share
     const auto index = static_cast<quint16>(m_models.size());
     m_models.push_back(std::move(rt));
     m_modelIndex.insert(config.name, index);
+    applyShares();
     return index;
 }
 
@@ -231,7 +238,7 @@ std::optional<Error> Scheduler::checkSubmit(const QList<TaskSpec>& specs) const
     }
     for (auto it = perModel.cbegin(); it != perModel.cend(); ++it) {
         const ModelRuntime& m = *m_models[it.key()];
-        const qint64 used = m.unfinished() + m.reserved;
+        const qint64 used = m.unfinished() + m.reserved + m.unowned;
         if (used + it.value() > m.config.capacity) {
             return Error { ErrorCode::CapacityExceeded,
                 QStringLiteral("the queue of model '%1' is full (%2 of %3 tasks); retry later or raise its capacity")
@@ -244,19 +251,20 @@ std::optional<Error> Scheduler::checkSubmit(const QList<TaskSpec>& specs) const
     return std::nullopt;
 }
 
-void Scheduler::makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows)
+void Scheduler::makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows, bool watch)
 {
     rows.reserve(rows.size() + static_cast<size_t>(specs.size()));
     for (TaskSpec& spec : specs) {
         ModelRuntime& m = *modelByName(spec.model);
         NewTaskRow row;
-        row.seq = ++m_lastSeq;
+        row.seq = nextSeq();
         row.id = UlidGenerator::next(now);
         row.state = !spec.dependsOn.isEmpty() ? TaskState::Blocked : spec.runAtMs > now ? TaskState::Scheduled : TaskState::Queued;
         row.maxAttempts = spec.maxAttempts > 0 ? spec.maxAttempts : m.config.retry.maxAttempts;
         row.timeoutMs = spec.timeoutMs > 0 ? spec.timeoutMs : m.config.timeoutMs;
         row.createdMs = now;
         row.queuedMs = row.state == TaskState::Queued ? now : 0;
+        row.owned = keepsNewTask(m, row.state, watch);
         row.spec = std::move(spec);
         m.reserved++; // counts against the capacity until the rows are committed
         rows.push_back(std::move(row));
@@ -268,7 +276,8 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
     if (auto refused = checkSubmit(specs))
         return resolve(reply, std::move(*refused));
     std::vector<NewTaskRow> rows;
-    makeRows(specs, nowMs(), rows);
+    makeRows(specs, nowMs(), rows, watch);
+    const bool wake = anyUnowned(rows);
     const bool anyKey = std::any_of(rows.cbegin(), rows.cend(), [](const NewTaskRow& r) { return !r.spec.idempotencyKey.isEmpty(); });
     if (watch && !anyKey)
         return submitWatchedEarly(std::move(rows), reply);
@@ -284,6 +293,8 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
             },
             Qt::QueuedConnection);
     });
+    if (wake)
+        wakeNodes();
 }
 
 // A watched submit (an OpenAI facade call) whose caller waits for the answer,
@@ -354,6 +365,7 @@ void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QLi
     }
     if (rows.empty())
         return resolve(reply, std::move(*results));
+    const bool wake = anyUnowned(rows);
     m_store.insertTasks(
         std::move(rows), [this, reply, results, ranges = std::move(ranges)](std::vector<NewTaskRow> done, InsertOutcome outcome) mutable {
             QMetaObject::invokeMethod(
@@ -368,13 +380,30 @@ void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QLi
                 },
                 Qt::QueuedConnection);
         });
+    if (wake)
+        wakeNodes();
 }
 
 void Scheduler::releaseReserved(const std::vector<NewTaskRow>& rows)
 {
-    for (const NewTaskRow& row : rows)
-        if (ModelRuntime* m = modelByName(row.spec.model))
+    for (const NewTaskRow& row : rows) {
+        if (ModelRuntime* m = modelByName(row.spec.model)) {
             m->reserved--;
+            if (row.owned && m->reservedOwned > 0)
+                m->reservedOwned--;
+        }
+    }
+}
+
+bool Scheduler::anyUnowned(const std::vector<NewTaskRow>& rows) const
+{
+    return m_shared && std::any_of(rows.cbegin(), rows.cend(), [](const NewTaskRow& r) { return !r.owned; });
+}
+
+void Scheduler::wakeNodes()
+{
+    // Queued after the insert: the nodes hear of the rows once they are committed.
+    m_store.notifyNodes(QString(nodemsg::kTasksWaiting));
 }
 
 void Scheduler::afterAccepting()
@@ -403,6 +432,22 @@ Result<QList<SubmitOutcome>> Scheduler::onInserted(
         ModelRuntime* m = modelByName(row.spec.model);
         if (!m)
             continue; // removed meanwhile; recovery will report it
+        if (!row.owned) {
+            // Stored for any node to claim (nodes sharing a database): not kept here.
+            m->stats.submitted();
+            m->unowned++;
+            TaskEvent ev;
+            ev.id = row.id;
+            ev.model = row.spec.model;
+            ev.state = row.state;
+            ev.previous = row.state;
+            ev.created = true;
+            ev.priority = row.spec.priority;
+            ev.timeMs = now;
+            m_gate.publishNow(std::move(ev));
+            out.append({ row.id, row.state, false });
+            continue;
+        }
         ActiveTask t;
         t.seq = row.seq;
         t.model = m_modelIndex.value(row.spec.model);
@@ -518,8 +563,13 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
         auto t = m_active.find(id);
         if (t == m_active.end() || t->state != TaskState::Blocked)
             return;
+        QStringList pending; // unfinished on another node (nodes sharing a database)
         for (const QString& dep : unknownIds) {
             auto s = states.constFind(dep);
+            if (s != states.constEnd() && m_shared && !isFinal(s.value())) {
+                pending << dep;
+                continue;
+            }
             if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
                 dependencyFailed(id, *t,
                     s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
@@ -528,6 +578,8 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
                 return;
             }
         }
+        if (!pending.isEmpty())
+            return awaitStoredDependencies(id, pending);
         if (--t->blockedOn == 0) {
             dependenciesDone(id, *t, nowMs());
             postDispatch();
@@ -574,7 +626,7 @@ void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
 
 bool Scheduler::canDispatch() const
 {
-    return m_options.dispatch && !m_paused && !m_stopping && m_storeHealthy;
+    return m_options.dispatch && !m_paused && !m_stopping && m_storeHealthy && !m_fenced;
 }
 
 void Scheduler::postDispatch()
@@ -598,7 +650,7 @@ void Scheduler::dispatch()
     while (progress && started < kDispatchBatch) {
         progress = false;
         for (auto& mp : m_models) {
-            if (!mp || mp->config.paused || mp->inflight >= mp->config.concurrency || mp->ready.empty())
+            if (!mp || mp->config.paused || mp->inflight >= mp->concurrencyLimit() || mp->ready.empty())
                 continue;
             ModelRuntime& m = *mp;
             if (budgetBlocked(m, now) || !m.endpoints->anyAvailable(now, &wakeAt))
@@ -637,6 +689,8 @@ void Scheduler::dispatch()
     if (wakeAt != kNever)
         noteWake(wakeAt);
     loadPayloads();
+    if (m_shared)
+        maybeClaim();
 }
 
 void Scheduler::noteWake(qint64 atMs)
@@ -1088,6 +1142,11 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     update.seq = t.seq;
     update.fields |= TaskUpdate::State;
     update.state = to;
+    if (m_shared) {
+        // An unfinished task stays this node's; a finished one is nobody's.
+        update.fields |= TaskUpdate::Lease;
+        update.leaseNode = isFinal(to) ? QString() : m_options.nodeId;
+    }
     std::optional<TaskOutcome> outcome;
     if (isFinal(to))
         m_streamedToCaller.remove(id);
@@ -1161,6 +1220,8 @@ void Scheduler::finalize(const Ulid& id, ActiveTask& t, TaskState state)
 void Scheduler::cancel(Ulid id, Reply<Result<TaskState>> reply)
 {
     auto it = m_active.find(id);
+    if (it == m_active.end() && m_shared)
+        return cancelElsewhere(id, reply);
     if (it == m_active.end()) {
         onResult(m_store.task(id.toString()), this, [reply](const Result<Task>& t) {
             if (!t)
@@ -1196,6 +1257,8 @@ void Scheduler::setPriority(Ulid id, int priority, Reply<VoidResult> reply)
     if (priority < kMinPriority || priority > kMaxPriority)
         return resolve(reply, Error::invalid(QStringLiteral("priority"), QStringLiteral("must be an integer 0..9")));
     auto it = m_active.find(id);
+    if (it == m_active.end() && m_shared)
+        return setPriorityElsewhere(id, priority, reply);
     if (it == m_active.end()) {
         onResult(m_store.task(id.toString()), this, [reply](const Result<Task>& t) {
             if (!t)
@@ -1287,6 +1350,10 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     u.fields = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::QueuedAt | TaskUpdate::FinishedAt | TaskUpdate::ErrorText | TaskUpdate::Output;
     u.state = TaskState::Queued;
     u.queuedMs = now;
+    if (m_shared) {
+        u.fields |= TaskUpdate::Lease;
+        u.leaseNode = m_options.nodeId;
+    }
     const quint64 ticket = m_store.updateWithLog(std::move(u), { task.seq, { now, LogLevel::Info, reason, {} } });
     m_gate.wrote(ticket);
     TaskEvent ev;
@@ -1361,7 +1428,11 @@ QList<ModelConfig> Scheduler::modelConfigs() const
 
 void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidResult)> done)
 {
-    onResult(m_store.upsertModel(config), this, [done = std::move(done)](const VoidResult& r) { done(r); });
+    onResult(m_store.upsertModel(config), this, [this, done = std::move(done)](const VoidResult& r) {
+        if (r && m_shared)
+            m_store.notifyNodes(QString(nodemsg::kModelsChanged));
+        done(r);
+    });
 }
 
 namespace {
@@ -1454,6 +1525,8 @@ void Scheduler::removeModel(QString name, Reply<VoidResult> reply)
             m_models[it.value()].reset();
             m_modelIndex.erase(it);
         }
+        if (m_shared)
+            m_store.notifyNodes(QString(nodemsg::kModelsChanged));
         publishSnapshot();
         resolve(reply, VoidResult {});
     });
@@ -1486,6 +1559,8 @@ void Scheduler::setPaused(bool paused, Reply<VoidResult> reply)
                 return resolve(reply, r);
             m_paused = paused;
             qCInfo(lcSched) << (paused ? "dispatch paused" : "dispatch resumed");
+            if (m_shared)
+                m_store.notifyNodes(paused ? QString(nodemsg::kPaused) : QString(nodemsg::kResumed));
             publishSnapshot();
             postDispatch();
             resolve(reply, VoidResult {});
@@ -1543,6 +1618,7 @@ void Scheduler::publishSnapshot()
         ms.inflight = m.inflight;
         ms.capacity = m.config.capacity;
         ms.states = m.states; // what the store holds in each state
+        ms.states[static_cast<size_t>(TaskState::Queued)] += m.unowned; // the shared queue waits too
         const StatCounters& c = m.stats.totals();
         ms.submittedTotal = c.submitted;
         ms.failedAttempts = c.failed;
@@ -1628,7 +1704,15 @@ void Scheduler::renewLease()
     for (const auto& m : m_models)
         if (m)
             n.tasksPerSecond += m->stats.ratePerSecond(now);
-    m_store.heartbeat(n);
+    n.members = m_appliedMembers;
+    for (const auto& m : m_models) {
+        if (!m || !m->endpoints)
+            continue;
+        n.inflight.insert(m->config.name, m->inflight);
+        for (int i = 0; i < m->endpoints->size(); ++i)
+            n.inflight.insert(m->config.name + QLatin1Char('/') + m->endpoints->at(i)->config.name, m->endpoints->at(i)->inflight);
+    }
+    onResult(m_store.heartbeat(n), this, [this, now](const VoidResult& r) { leaseRenewed(now, r); });
 }
 
 void Scheduler::setNodeAddress(QString address, Reply<VoidResult> reply)
@@ -1682,6 +1766,7 @@ void Scheduler::checkStopped()
     m_drainTimer.stop();
     m_leaseTimer.stop();
     m_rollupTimer.stop();
+    m_clusterTimer.stop();
     m_timer.stop();
     rollupStats(true);
     publishSnapshot();

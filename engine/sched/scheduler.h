@@ -27,8 +27,17 @@ namespace llmsched {
 
 constexpr qint64 kDefaultPayloadBudgetBytes = 64LL * 1024 * 1024;
 constexpr int kDispatchBatch = 2048;
-constexpr int kLeaseRenewMs = 10'000;
-constexpr int kLeaseMs = 30'000;
+// A node's registry lease (and with it the lease on every task it owns):
+// renewed every kLeaseRenewMs, held for kLeaseMs; a node whose renewals fail
+// stops its calls and drops its tasks kFenceMarginMs before the lease runs
+// out, when the leader may give them to others.
+constexpr int kLeaseRenewMs = 5'000;
+constexpr int kLeaseMs = 20'000;
+constexpr int kFenceMarginMs = 4'000;
+// Nodes sharing a database: how often a node looks for unowned work without
+// being woken, and the leader lease (leader duties: recovering lost nodes).
+constexpr int kClaimPollMs = 1'000;
+constexpr int kLeaderLeaseMs = 6'000;
 constexpr int kSnapshotIntervalMs = 200;
 constexpr int kEventFlushMs = 20;
 
@@ -143,6 +152,10 @@ private:
         ModelStats stats;
         std::array<qint64, kTaskStateCount> states {};
         qint64 reserved = 0; // submits accepted but not yet committed
+        qint64 reservedOwned = 0; // of those, the ones this node keeps (nodes sharing a database)
+        qint64 unowned = 0; // unfinished tasks no node owns, as last counted (nodes sharing a database)
+        int clusterCap = -1; // this node's share of concurrency (nodes sharing a database); -1: all of it
+        int concurrencyLimit() const { return clusterCap < 0 ? config.concurrency : std::min(config.concurrency, clusterCap); }
         int inflight = 0;
         double spentTodayUsd = 0; // since budgetDayMs (midnight UTC)
         qint64 budgetDayMs = 0;
@@ -169,7 +182,10 @@ private:
     // Why specs cannot be accepted now (unknown model, full queue, stopping), if so.
     std::optional<Error> checkSubmit(const QList<TaskSpec>& specs) const;
     // Appends rows for specs (moved from) and reserves their place in the queues.
-    void makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows);
+    void makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTaskRow>& rows, bool watch = false);
+    // Rows no node owns (nodes sharing a database) wake the nodes once stored.
+    bool anyUnowned(const std::vector<NewTaskRow>& rows) const;
+    void wakeNodes();
     // Takes rows [from, to) in once committed; their outcomes in order.
     // eventTicket: publish the tasks' creation once that store ticket commits
     // (for tasks taken in before their rows committed); 0: now.
@@ -231,6 +247,37 @@ private:
     void rollupStats(bool force);
     void renewLease();
 
+    // ---- nodes sharing one database (schedulercluster.cpp) ----
+    qint64 nextSeq();
+    void refillSeqBlocks(bool wait);
+    // Whether a task this node submits is stored as its own (else any node claims it).
+    bool keepsNewTask(ModelRuntime& m, TaskState state, bool watch);
+    // The queued tasks a node keeps of a model: what it claims up to.
+    qint64 claimTarget(const ModelRuntime& m) const;
+    void startCluster();
+    void clusterTick();
+    void maybeClaim();
+    void adoptClaimed(quint16 model, std::vector<ClaimedRow> rows);
+    void adopt(ClaimedRow& row);
+    void onNodeNotification(const QString& text);
+    void leaderDuties();
+    void readRegistry();
+    // Cluster-wide limits: this node's share of each model's concurrency and
+    // each endpoint's max_concurrency, rpm and tpm, from the registry (see
+    // docs/scaling.md).
+    void applyShares();
+    void leaseRenewed(qint64 sentMs, const VoidResult& r);
+    // Lost the lease: stop every call, forget every task (others may own them now).
+    void fence();
+    void reloadModels();
+    // An operator action on a task this node does not hold: done in the store
+    // when no node owns it, else sent to its owner.
+    void cancelElsewhere(Ulid id, Reply<Result<TaskState>> reply);
+    void setPriorityElsewhere(Ulid id, int priority, Reply<VoidResult> reply);
+    void awaitFinalState(Ulid id, QString node, qint64 untilMs, Reply<Result<TaskState>> reply);
+    // Dependencies another node still runs: looked up again until they end.
+    void awaitStoredDependencies(const Ulid& id, const QStringList& ids);
+
 public:
     // Where this node's REST API listens, for the node registry.
     void setNodeAddress(QString address, Reply<VoidResult> reply);
@@ -283,6 +330,22 @@ private:
     bool m_stopping = false;
     Reply<VoidResult> m_stopReply;
     QTimer m_drainTimer;
+
+    // Nodes sharing one database (Store::shared()).
+    bool m_shared = false;
+    std::vector<std::pair<qint64, qint64>> m_seqBlocks; // [next, end) of each block in hand
+    bool m_seqFetching = false;
+    QTimer m_clusterTimer;
+    QSet<quint16> m_claiming; // models with a claim in flight
+    QSet<quint16> m_drained; // models whose last claim found less than asked (until woken)
+    bool m_claimPosted = false;
+    qint64 m_leaseHeldUntilMs = 0; // by this node's clock
+    bool m_fenced = false;
+    bool m_reloading = false;
+    int m_clusterTicks = 0;
+    int m_liveNodes = 1;
+    QList<NodeInfo> m_registry; // online nodes at the last read
+    int m_appliedMembers = 0; // how many nodes the applied shares count
 };
 
 } // namespace llmsched

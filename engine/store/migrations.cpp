@@ -1,5 +1,6 @@
 #include "migrations.h"
 
+#include "core/storetypes.h"
 #include "core/logging.h"
 #include "core/timeutil.h"
 
@@ -116,6 +117,14 @@ const QList<Migration>& sqliteMigrations()
                 QStringLiteral("CREATE TABLE stats_slot (slot INTEGER NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, ") + sqliteStatsColumns
                     + QStringLiteral("PRIMARY KEY (slot, model, endpoint)) WITHOUT ROWID"),
             } },
+        { 6, "nodes share the queue",
+            {
+                // One file serves one process; the lease table and the
+                // registry's columns keep both schemas the same shape.
+                QStringLiteral("CREATE TABLE leases (name TEXT PRIMARY KEY, node_id TEXT NOT NULL, expires INTEGER NOT NULL)"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN members INTEGER"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN inflight TEXT"),
+            } },
     };
     return all;
 }
@@ -191,6 +200,22 @@ const QList<Migration>& postgresMigrations()
                     + postgresStatsColumns + QStringLiteral("PRIMARY KEY (minute, model, endpoint))"),
                 QStringLiteral("CREATE TABLE stats_slot (slot BIGINT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, ") + postgresStatsColumns
                     + QStringLiteral("PRIMARY KEY (slot, model, endpoint))"),
+            } },
+        { 6, "nodes share the queue",
+            {
+                // Task numbers in blocks of kSeqBlock, one block per nextval:
+                // nodes number their submits without asking each time.
+                QStringLiteral("CREATE SEQUENCE task_seq_blocks"),
+                QStringLiteral("SELECT setval('task_seq_blocks', (SELECT coalesce(max(seq), 0) FROM tasks) / %1 + 1)").arg(kSeqBlock),
+                // What a node claims: unfinished tasks no node owns (see docs/scaling.md).
+                QStringLiteral("CREATE INDEX tasks_unowned ON tasks (model, priority, queued_at, seq) WHERE lease_node IS NULL AND state < 5"),
+                // What a node owns: recovery of a lost node, release at stop.
+                QStringLiteral("CREATE INDEX tasks_owner ON tasks (lease_node) WHERE lease_node IS NOT NULL"),
+                // Duties that run on one node at a time (the leader).
+                QStringLiteral("CREATE TABLE leases (name TEXT PRIMARY KEY, node_id TEXT NOT NULL, expires BIGINT NOT NULL)"),
+                // Cluster-wide limits: how many nodes a node counts, and its calls in flight.
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN members BIGINT"),
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN inflight TEXT"),
             } },
     };
     return all;

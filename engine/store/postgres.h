@@ -8,10 +8,6 @@
 
 namespace llmsched {
 
-// Session advisory lock a node holds on its database while it runs (see
-// PostgresStore::holdDatabase); tools that must not run beside a node test it.
-constexpr qint64 kPostgresNodeLockKey = 0x4c4c4d534e4f4445; // "LLMSNODE"
-
 // Opens a connection of that name on the calling thread. A failure names the
 // server, the database and the user, never the password.
 Result<QSqlDatabase> openPostgres(const PostgresUrl& url, const QString& connectionName);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pglistener.h"
 #include "postgres.h"
 #include "sqlstore.h"
 
@@ -24,9 +25,22 @@ public:
     // The database's size as last measured (refreshed in the background).
     qint64 sizeBytes() const override;
 
+    bool shared() const override { return true; }
+    QFuture<Result<QList<qint64>>> takeSeqBlocks(int count) override;
+    QFuture<Result<std::vector<ClaimedRow>>> claimTasks(const ClaimRequest& request) override;
+    QFuture<Result<std::vector<ClaimedRow>>> ownedTasks() override;
+    QFuture<Result<bool>> takeLease(const QString& name, qint64 durationMs) override;
+    QFuture<Result<qint64>> recoverLostNodes() override;
+    QFuture<Result<QHash<QString, qint64>>> unownedCounts() override;
+    void notifyNodes(const QString& text) override;
+    void setNotificationListener(std::function<void(const QString& text)> listener) override;
+    QFuture<Result<bool>> updateUnowned(TaskUpdate update, TaskLogRow log) override;
+
 private:
     PostgresStore(const StoreOptions& options, const PostgresUrl& url);
-    VoidResult holdDatabase();
+
+    const PostgresUrl m_url;
+    std::unique_ptr<PgListener> m_listener;
 
     mutable std::atomic<qint64> m_size { 0 };
     mutable std::atomic<qint64> m_sizeCheckedMs { 0 };

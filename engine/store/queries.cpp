@@ -2,6 +2,7 @@
 
 #include "core/echolimits.h"
 
+#include "clusterqueries.h"
 #include "migrations.h"
 #include "sqlite.h"
 
@@ -13,6 +14,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThreadStorage>
@@ -49,6 +51,8 @@ std::pair<QVariant, QVariant> latencyExtremeColumns(const Histogram& h)
     return { QVariant(r->low * 1000.0), QVariant(r->high * 1000.0) };
 }
 
+} // namespace
+
 QStringList jsonStringList(const QVariant& v)
 {
     QStringList out;
@@ -60,6 +64,7 @@ QStringList jsonStringList(const QVariant& v)
     return out;
 }
 
+namespace {
 Task taskFromQuery(const QSqlQuery& q, bool withInput)
 {
     Task t;
@@ -97,12 +102,12 @@ Task taskFromQuery(const QSqlQuery& q, bool withInput)
         t.spec.input = q.value(kInputColumn).toByteArray();
     return t;
 }
+} // namespace
 
 Error queryError(const QSqlQuery& q, const QString& what)
 {
     return Error::store(QStringLiteral("%1: %2").arg(what, q.lastError().text()));
 }
-} // namespace
 
 namespace queries {
 
@@ -124,13 +129,19 @@ Result<QList<ModelConfig>> loadModels(QSqlDatabase& db)
     return out;
 }
 
-Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db)
+Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db, const QString& nodeId)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT seq, id, model, state, priority, attempts, max_attempts, queued_at, run_at, "
-                               "deadline, depends_on FROM tasks WHERE state < %1 ORDER BY state, seq")
-                    .arg(static_cast<int>(TaskState::Succeeded))))
+    // A shared database: only what this node owns (the rest is claimed as it runs).
+    const bool shared = dialectOf(db) == SqlDialect::Postgres;
+    q.prepare(QStringLiteral("SELECT seq, id, model, state, priority, attempts, max_attempts, queued_at, run_at, "
+                             "deadline, depends_on FROM tasks WHERE state < %1%2 ORDER BY state, seq")
+                  .arg(static_cast<int>(TaskState::Succeeded))
+                  .arg(shared ? QStringLiteral(" AND lease_node = ?") : QString()));
+    if (shared)
+        q.addBindValue(nodeId);
+    if (!q.exec())
         return queryError(q, QStringLiteral("loading unfinished tasks"));
     std::vector<ActiveRow> out;
     while (q.next()) {
@@ -462,8 +473,8 @@ Result<QList<MinuteStats>> statsMinutes(QSqlDatabase& db, const StatsQuery& quer
 Result<QList<NodeInfo>> nodes(QSqlDatabase& db)
 {
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT node_id, host, pid, address, version, started_at, heartbeat_at, lease_expires, running, tasks_per_s "
-                               "FROM nodes ORDER BY node_id")))
+    if (!q.exec(QStringLiteral("SELECT node_id, host, pid, address, version, started_at, heartbeat_at, lease_expires, running, tasks_per_s, "
+                               "members, inflight FROM nodes ORDER BY node_id")))
         return queryError(q, QStringLiteral("reading the node registry"));
     QList<NodeInfo> out;
     while (q.next()) {
@@ -478,6 +489,10 @@ Result<QList<NodeInfo>> nodes(QSqlDatabase& db)
         n.leaseExpiresMs = q.value(7).toLongLong();
         n.running = q.value(8).toLongLong();
         n.tasksPerSecond = q.value(9).toDouble();
+        n.members = q.value(10).toInt();
+        const QJsonObject inflight = QJsonDocument::fromJson(q.value(11).toString().toUtf8()).object();
+        for (auto it = inflight.constBegin(); it != inflight.constEnd(); ++it)
+            n.inflight.insert(it.key(), it.value().toInt());
         out.append(std::move(n));
     }
     return out;
@@ -588,13 +603,18 @@ VoidResult heartbeat(QSqlDatabase& db, const NodeInfo& n)
 {
     QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO nodes (node_id, host, pid, started_at, lease_expires, address, version, heartbeat_at, running, "
-                             "tasks_per_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
+                             "tasks_per_s, members, inflight) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
                              "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
                              "lease_expires = excluded.lease_expires, address = excluded.address, version = excluded.version, "
-                             "heartbeat_at = excluded.heartbeat_at, running = excluded.running, tasks_per_s = excluded.tasks_per_s"));
+                             "heartbeat_at = excluded.heartbeat_at, running = excluded.running, tasks_per_s = excluded.tasks_per_s, "
+                             "members = excluded.members, inflight = excluded.inflight"));
+    QJsonObject inflight;
+    for (auto it = n.inflight.constBegin(); it != n.inflight.constEnd(); ++it)
+        inflight.insert(it.key(), it.value());
     for (const QVariant& v : { QVariant(n.id), QVariant(n.host), QVariant(n.pid), QVariant(n.startedMs), QVariant(n.leaseExpiresMs),
              n.address.isEmpty() ? QVariant() : QVariant(n.address), QVariant(n.version), QVariant(n.heartbeatMs), QVariant(n.running),
-             QVariant(n.tasksPerSecond) })
+             QVariant(n.tasksPerSecond), QVariant(n.members),
+             inflight.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(QJsonDocument(inflight).toJson(QJsonDocument::Compact))) })
         q.addBindValue(v);
     if (!q.exec())
         return queryError(q, QStringLiteral("renewing the node lease"));
@@ -638,6 +658,9 @@ Result<qint64> purgeTasks(QSqlDatabase& db, TaskState state, const QString& mode
 
 VoidResult removeNode(QSqlDatabase& db, const QString& nodeId)
 {
+    if (dialectOf(db) == SqlDialect::Postgres)
+        if (auto r = cluster::releaseTasks(db, nodeId); !r)
+            return r;
     QSqlQuery q(db);
     q.prepare(QStringLiteral("DELETE FROM nodes WHERE node_id = ?"));
     q.addBindValue(nodeId);

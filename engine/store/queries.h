@@ -9,6 +9,7 @@
 
 #include <QHash>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QStringList>
 
 #include <vector>
@@ -19,10 +20,16 @@
 // through the Store interface (store.h).
 namespace llmsched {
 
+// A JSON array of strings stored in a column (NULL: empty).
+QStringList jsonStringList(const QVariant& v);
+// A failed statement's error, saying what it was doing.
+Error queryError(const QSqlQuery& q, const QString& what);
+
 namespace queries {
 // Start-up reads.
 Result<QList<ModelConfig>> loadModels(QSqlDatabase& db);
-Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db);
+// On a shared database (PostgreSQL), only the tasks nodeId owns.
+Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db, const QString& nodeId);
 Result<qint64> maxSeq(QSqlDatabase& db);
 Result<QString> setting(QSqlDatabase& db, const QString& key);
 Result<QHash<QString, double>> costSince(QSqlDatabase& db, qint64 sinceMs);

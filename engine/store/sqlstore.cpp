@@ -66,6 +66,8 @@ VoidResult SqlStore::startWriter()
     const Connector connect = m_connect;
     m_writer = std::make_unique<StoreWriter>(
         [connect](const QString& name) { return connect(name, false); }, m_options.databasePath, m_options.walRewindBytes);
+    if (shared())
+        m_writer->setOwner(m_options.nodeId);
     return m_writer->startWriter();
 }
 
@@ -95,7 +97,7 @@ Result<QList<ModelConfig>> SqlStore::loadModelsNow()
 
 Result<std::vector<ActiveRow>> SqlStore::loadActiveNow()
 {
-    return queries::loadActive(m_startup);
+    return queries::loadActive(m_startup, m_options.nodeId);
 }
 
 Result<qint64> SqlStore::maxSeqNow()
@@ -183,9 +185,9 @@ void SqlStore::addStatsMinutes(std::vector<MinuteStats> rows)
         });
 }
 
-void SqlStore::heartbeat(const NodeInfo& node)
+QFuture<VoidResult> SqlStore::heartbeat(const NodeInfo& node)
 {
-    m_writer->exec([node](QSqlDatabase& db) { return writes::heartbeat(db, node); });
+    return write<VoidResult>([node](QSqlDatabase& db) { return writes::heartbeat(db, node); });
 }
 
 QFuture<VoidResult> SqlStore::removeNode(const QString& nodeId)
@@ -269,6 +271,11 @@ QFuture<Result<QList<ApiToken>>> SqlStore::apiTokens()
 QFuture<Result<QHash<QByteArray, ApiToken>>> SqlStore::activeTokens()
 {
     return read([](QSqlDatabase& db) { return tokens::active(db); });
+}
+
+QFuture<Result<QList<ModelConfig>>> SqlStore::models()
+{
+    return read([](QSqlDatabase& db) { return queries::loadModels(db); });
 }
 
 QFuture<Result<QList<NodeInfo>>> SqlStore::nodes()

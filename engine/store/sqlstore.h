@@ -43,7 +43,7 @@ public:
     QFuture<Result<qint64>> recoverInterrupted(const QString& reason) override;
     QFuture<Result<qint64>> purgeTasks(TaskState state, const QString& model, qint64 olderThanMs) override;
     void addStatsMinutes(std::vector<MinuteStats> rows) override;
-    void heartbeat(const NodeInfo& node) override;
+    QFuture<VoidResult> heartbeat(const NodeInfo& node) override;
     QFuture<VoidResult> removeNode(const QString& nodeId) override;
 
     QFuture<Result<NewToken>> createToken(const QString& name, Role role) override;
@@ -52,6 +52,7 @@ public:
     void appendAudit(const QList<AuditEntry>& entries) override;
     QFuture<Result<QList<AuditEntry>>> auditLog(qint64 sinceMs, int limit) override;
 
+    QFuture<Result<QList<ModelConfig>>> models() override;
     QFuture<Result<Task>> task(const QString& id) override;
     QFuture<Result<QHash<QString, TaskState>>> taskStates(const QStringList& ids) override;
     QFuture<Result<QHash<qint64, Task>>> tasksBySeq(const QList<qint64>& seqs) override;

@@ -86,9 +86,45 @@ public:
     virtual QFuture<Result<qint64>> purgeTasks(TaskState state, const QString& model, qint64 olderThanMs) = 0;
     // Adds minute rollups; a minute already stored is added to, not replaced.
     virtual void addStatsMinutes(std::vector<MinuteStats> rows) = 0;
-    // The node registry: a node renews its lease while it runs and leaves at stop.
-    virtual void heartbeat(const NodeInfo& node) = 0;
+    // The node registry: a node renews its lease while it runs and leaves at
+    // stop. The answer says whether the lease was written (a node whose
+    // renewals fail stops running its tasks before others recover them).
+    virtual QFuture<VoidResult> heartbeat(const NodeInfo& node) = 0;
+    // Leaves the registry; on a shared database the node's unfinished tasks
+    // are left for the other nodes to claim.
     virtual QFuture<VoidResult> removeNode(const QString& nodeId) = 0;
+
+    // ---- nodes sharing one database (PostgreSQL) ----
+    // Whether other nodes may use this store at the same time. When they may,
+    // every unfinished task has one owner (lease_node) or none, a node keeps
+    // in memory only the tasks it owns, and its writes touch only those
+    // (updates of a task another node owns change nothing).
+    virtual bool shared() const { return false; }
+    // The first numbers of `count` blocks of kSeqBlock task numbers no other node gets.
+    virtual QFuture<Result<QList<qint64>>> takeSeqBlocks(int count);
+    // Marks up to request.limit unowned queued tasks of a model as this
+    // node's (best first), and unowned waiting ones (scheduled, blocked,
+    // retry_wait, of a lost node), and answers them.
+    virtual QFuture<Result<std::vector<ClaimedRow>>> claimTasks(const ClaimRequest& request);
+    // The unfinished tasks this node owns (after it lost and regained its lease).
+    virtual QFuture<Result<std::vector<ClaimedRow>>> ownedTasks();
+    // Takes or renews the lease `name` for durationMs when it is free, expired
+    // or already this node's; answers whether this node holds it.
+    virtual QFuture<Result<bool>> takeLease(const QString& name, qint64 durationMs);
+    // Leader duty: the tasks of nodes whose lease ran out go back to the
+    // queue (a running one with its attempt counted, or to the dead letters
+    // after its last), each with a log line naming the lost node; the others
+    // are woken. Answers how many.
+    virtual QFuture<Result<qint64>> recoverLostNodes();
+    // How many unfinished tasks of each model no node owns (the shared queue).
+    virtual QFuture<Result<QHash<QString, qint64>>> unownedCounts();
+    // Wakes the other nodes (and this one) with a short text, after the
+    // writes queued before it commit; listener gets every text sent to the
+    // database's nodes, on a thread of the store's (set once, before use).
+    virtual void notifyNodes(const QString& text);
+    virtual void setNotificationListener(std::function<void(const QString& text)> listener);
+    // Applies `update` only when no node owns the task; answers whether it did.
+    virtual QFuture<Result<bool>> updateUnowned(TaskUpdate update, TaskLogRow log);
 
     // API tokens and the audit log.
     virtual QFuture<Result<NewToken>> createToken(const QString& name, Role role) = 0;
@@ -99,6 +135,8 @@ public:
     virtual QFuture<Result<QList<AuditEntry>>> auditLog(qint64 sinceMs, int limit) = 0;
 
     // ---- reads ----
+    // The models as stored (another node may have changed them).
+    virtual QFuture<Result<QList<ModelConfig>>> models() = 0;
     virtual QFuture<Result<Task>> task(const QString& id) = 0;
     // States of the tasks that exist among ids.
     virtual QFuture<Result<QHash<QString, TaskState>>> taskStates(const QStringList& ids) = 0;

@@ -5,6 +5,8 @@
 #include "sqlite.h"
 #include "store.h"
 
+#include "core/timeutil.h"
+
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -142,9 +144,12 @@ Result<StoreCopyReport> copySqliteToPostgres(const QString& sqlitePath, const QS
     if (auto r = migrate(to.db); !r)
         return Error::store(QStringLiteral("%1: %2").arg(url->display(), r.error().message));
     QSqlQuery q(to.db);
-    if (!q.exec(QStringLiteral("SELECT pg_try_advisory_lock(%1)").arg(kPostgresNodeLockKey)) || !q.next())
+    // A node that runs on the target heartbeats: its lease holds.
+    q.prepare(QStringLiteral("SELECT count(*) FROM nodes WHERE lease_expires > ?"));
+    q.addBindValue(nowMs());
+    if (!q.exec() || !q.next())
         return sqlError(url->display(), q.lastError());
-    if (!q.value(0).toBool())
+    if (q.value(0).toLongLong() > 0)
         return Error::conflict(QStringLiteral("an llm-schedulerd node is running on %1; stop it before copying into it").arg(url->display()));
 
     if (!to.db.transaction())
@@ -180,9 +185,15 @@ Result<StoreCopyReport> copySqliteToPostgres(const QString& sqlitePath, const QS
     // The audit log's own numbering goes on after the copied rows.
     if (!q.exec(QStringLiteral("SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), coalesce(max(seq), 0) + 1, false) FROM audit_log")))
         return fail(sqlError(QStringLiteral("numbering the audit log"), q.lastError()));
+    // Task numbers of new submits go on after the copied ones, and the
+    // copied tasks belong to no node (a running one is recovered at start).
+    if (!q.exec(QStringLiteral("SELECT setval('task_seq_blocks', coalesce(max(seq), 0) / %1 + 1) FROM tasks").arg(kSeqBlock)))
+        return fail(sqlError(QStringLiteral("numbering tasks"), q.lastError()));
+    if (!q.exec(QStringLiteral("UPDATE tasks SET lease_node = NULL WHERE lease_node IS NOT NULL AND state <> %1")
+                    .arg(static_cast<int>(TaskState::Running))))
+        return fail(sqlError(QStringLiteral("releasing copied tasks"), q.lastError()));
     if (!to.db.commit())
         return fail(sqlError(QStringLiteral("%1: commit failed").arg(url->display()), to.db.lastError()));
-    q.exec(QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kPostgresNodeLockKey));
     return report;
 }
 

@@ -200,8 +200,27 @@ bool usesOptionalColumns(const NewTaskRow& row)
         || !s.dependsOn.isEmpty() || !s.sessionKey.isEmpty();
 }
 
-void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain, bool textBytes)
+// The same inserts with the owner column last, for a database nodes share.
+const QString kInsertOwnedTaskPrefix
+    = QStringLiteral("INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, "
+                     "queued_at, run_at, deadline, idempotency_key, tags, labels, parent, depends_on, session_key, lease_node)");
+const QString kInsertOwnedPlainTaskPrefix
+    = QStringLiteral("INSERT INTO tasks (seq, id, model, kind, state, priority, max_attempts, timeout_ms, input, created_at, queued_at, lease_node)");
+
+// SQL text for a node id (ids are host-pid or an operator's --node-id).
+QString sqlText(const QString& s)
 {
+    QString quoted = s;
+    quoted.replace(QLatin1Char('\''), QStringLiteral("''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain, bool textBytes, const QString& owner)
+{
+    const auto bindOwner = [&] {
+        if (!owner.isEmpty())
+            q.bindValue(pos++, row.owned ? QVariant(owner) : QVariant());
+    };
     const TaskSpec& s = row.spec;
     q.bindValue(pos++, row.seq);
     q.bindValue(pos++, row.id.toString());
@@ -215,7 +234,7 @@ void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain, bool te
     q.bindValue(pos++, row.createdMs);
     q.bindValue(pos++, nullIfZero(row.queuedMs));
     if (plain)
-        return;
+        return bindOwner();
     q.bindValue(pos++, nullIfZero(s.runAtMs));
     q.bindValue(pos++, nullIfZero(s.deadlineMs));
     q.bindValue(pos++, nullIfEmpty(s.idempotencyKey));
@@ -224,6 +243,7 @@ void bindTask(QSqlQuery& q, int& pos, const NewTaskRow& row, bool plain, bool te
     q.bindValue(pos++, nullIfEmpty(s.parentId));
     q.bindValue(pos++, listOrNull(s.dependsOn, textBytes));
     q.bindValue(pos++, nullIfEmpty(s.sessionKey));
+    bindOwner();
 }
 } // namespace
 
@@ -665,15 +685,19 @@ VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
         if (auto r = m_direct->insertRows(static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix, bind, "inserting tasks"); !r)
             return r;
     } else if (auto r = insertRowsChunked(
-                   m_db, static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix,
-                   [&plain, this](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true, m_textBytes); },
+                   m_db, static_cast<int>(plain.size()), kPlainTaskColumns + (m_owner.isEmpty() ? 0 : 1),
+                   m_owner.isEmpty() ? kInsertPlainTaskPrefix : kInsertOwnedPlainTaskPrefix,
+                   [&plain, this](
+                       QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *plain[static_cast<size_t>(row)], true, m_textBytes, m_owner); },
                    "inserting tasks");
                !r) {
         return r;
     }
     return insertRowsChunked(
-        m_db, static_cast<int>(full.size()), kTaskColumns, kInsertTaskPrefix,
-        [&full, this](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *full[static_cast<size_t>(row)], false, m_textBytes); }, "inserting tasks");
+        m_db, static_cast<int>(full.size()), kTaskColumns + (m_owner.isEmpty() ? 0 : 1),
+        m_owner.isEmpty() ? kInsertTaskPrefix : kInsertOwnedTaskPrefix,
+        [&full, this](QSqlQuery& q, int& pos, int row) { bindTask(q, pos, *full[static_cast<size_t>(row)], false, m_textBytes, m_owner); },
+        "inserting tasks");
 }
 
 VoidResult StoreWriter::insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item)
@@ -767,17 +791,23 @@ VoidResult StoreWriter::applyLogs(const std::vector<TaskLogRow>& logs)
         };
         return m_direct->insertRows(static_cast<int>(logs.size()), kLogColumns, kInsertLogPrefix, bind, "appending task logs");
     }
-    return insertRowsChunked(
-        m_db, static_cast<int>(logs.size()), kLogColumns, kInsertLogPrefix,
-        [&logs, this](QSqlQuery& q, int& pos, int row) {
-            const TaskLogRow& l = logs[static_cast<size_t>(row)];
-            q.bindValue(pos++, l.seq);
-            q.bindValue(pos++, l.entry.timeMs);
-            q.bindValue(pos++, static_cast<int>(l.entry.level));
-            q.bindValue(pos++, l.entry.message);
-            q.bindValue(pos++, jsonOrNull(l.entry.data, m_textBytes));
-        },
-        "appending task logs");
+    const auto bind = [&logs, this](QSqlQuery& q, int& pos, int row) {
+        const TaskLogRow& l = logs[static_cast<size_t>(row)];
+        q.bindValue(pos++, l.seq);
+        q.bindValue(pos++, l.entry.timeMs);
+        q.bindValue(pos++, static_cast<int>(l.entry.level));
+        q.bindValue(pos++, l.entry.message);
+        q.bindValue(pos++, jsonOrNull(l.entry.data, m_textBytes));
+    };
+    if (m_owner.isEmpty())
+        return insertRowsChunked(m_db, static_cast<int>(logs.size()), kLogColumns, kInsertLogPrefix, bind, "appending task logs");
+    // Only about tasks this node owns, or nobody does (see setOwner()).
+    return execRowsChunked(m_db, static_cast<int>(logs.size()), kInsertLogPrefix + QStringLiteral(" SELECT v.s, v.t, v.l, v.m, v.d FROM (VALUES "),
+        QStringLiteral("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT))"),
+        QStringLiteral(") AS v(s, t, l, m, d) WHERE EXISTS (SELECT 1 FROM tasks WHERE tasks.seq = v.s AND (tasks.lease_node IS NULL OR "
+                       "tasks.lease_node = %1))")
+            .arg(sqlText(m_owner)),
+        bind, "appending task logs");
 }
 
 VoidResult StoreWriter::applyUpdatesGrouped(const std::vector<TaskUpdate*>& merged)
@@ -810,7 +840,9 @@ VoidResult StoreWriter::applyUpdatesGrouped(const std::vector<TaskUpdate*>& merg
         const std::vector<const TaskUpdate*>& rows = groups[f];
         const QString head = QStringLiteral("UPDATE tasks AS t SET %1 FROM (VALUES ").arg(sets.join(QStringLiteral(", ")));
         const QString row = QLatin1Char('(') + casts.join(QLatin1Char(',')) + QLatin1Char(')');
-        const QString tail = QStringLiteral(") AS v(%1) WHERE t.seq = v.seq").arg(names.join(QLatin1Char(',')));
+        QString tail = QStringLiteral(") AS v(%1) WHERE t.seq = v.seq").arg(names.join(QLatin1Char(',')));
+        if (!m_owner.isEmpty())
+            tail += QStringLiteral(" AND (t.lease_node IS NULL OR t.lease_node = %1)").arg(sqlText(m_owner));
         const auto bind = [&rows, this](QSqlQuery& q, int& pos, int i) {
             QtBinder b { q, m_textBytes, pos };
             bindUpdate(b, *rows[static_cast<size_t>(i)]);

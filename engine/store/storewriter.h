@@ -77,6 +77,12 @@ public:
     // Whether plain task rows go through SQLite's C API (see DirectStatements);
     // known once startWriter() returned.
     bool bindsDirectly() const { return m_bindsDirectly; }
+    // A database other nodes share (PostgreSQL): rows are inserted with this
+    // node as their owner when NewTaskRow::owned, and updates and log lines
+    // touch only tasks this node owns or nobody does (fencing: a node whose
+    // tasks went to others while it was cut off writes nothing over theirs).
+    // Set before startWriter().
+    void setOwner(const QString& nodeId) { m_owner = nodeId; }
 
 protected:
     void run() override;
@@ -125,6 +131,7 @@ private:
     QSqlDatabase m_db; // writer thread only
     bool m_sqlite = true; // writer thread only: the connection is SQLite's
     bool m_textBytes = false; // writer thread only: bind byte arrays as text (PostgreSQL's TEXT columns)
+    QString m_owner; // see setOwner(); empty: a database of one process
     std::unique_ptr<DirectStatements> m_direct; // writer thread only; null: Qt Sql binds everything
     std::atomic<bool> m_bindsDirectly { false };
 

@@ -1,0 +1,245 @@
+// Several llm-schedulerd nodes on one PostgreSQL database, as real processes
+// with a fake upstream: they share the queue, a task submitted on one starts
+// on another, a node killed with SIGKILL loses nothing and runs nothing twice.
+// Runs only against the private PostgreSQL instance (integration.cluster_pg).
+
+#include "enginetestutil.h"
+#include "daemonnode.h"
+#include "fakellmserver.h"
+#include "sched/scheduler.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QProcess>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QtTest>
+
+#include <memory>
+
+using namespace llmsched;
+using namespace testutil;
+using llmsched::test::FakeLlmServer;
+using llmsched::test::FakeReply;
+
+using llmsched::test::DaemonNode;
+
+class TestCluster : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void nodesShareTheQueueAndSurviveAKill();
+    void submitOnOneNodeStartsOnAnIdleOther();
+    void cancelReachesTheNodeRunningTheTask();
+
+private:
+    bool writeConfig(int concurrency, int delayMs, int endpointMax = 0);
+    DaemonNode startNode(const QString& id);
+    qint64 count(const QString& where) const;
+    QByteArray http(const DaemonNode& node, const QByteArray& method, const QString& path, const QByteArray& body = {}, int* status = nullptr)
+    {
+        return node.http(m_token, method, path, body, status);
+    }
+
+    QTemporaryDir m_dir;
+    QString m_url;
+    QString m_config;
+    FakeLlmServer m_upstream;
+    std::vector<DaemonNode> m_nodes;
+    int m_round = 0;
+    QByteArray m_token;
+};
+
+void TestCluster::initTestCase()
+{
+    if (!testsOnPostgres())
+        QSKIP("nodes share only a PostgreSQL database: run as integration.cluster_pg");
+    QVERIFY(m_upstream.listen());
+}
+
+void TestCluster::init()
+{
+    // A database of its own per test function.
+    m_url = postgresDatabaseFor(m_dir.path() + QString::number(++m_round));
+    RawConnection raw(m_url);
+    QVERIFY(raw.isOpen());
+    for (const char* table : { "task_logs", "tasks", "nodes", "leases", "endpoints", "models" })
+        raw.exec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table))); // a database left by an earlier run
+    m_upstream.clear();
+    // One admin token in the shared database serves every node.
+    m_token = llmsched::test::createAdminToken(QStringLiteral(LLMSCHED_DAEMON_PATH), m_url, m_dir.filePath(QStringLiteral("cli")));
+    QVERIFY(m_token.startsWith("llms_"));
+}
+
+void TestCluster::cleanup()
+{
+    for (DaemonNode& n : m_nodes)
+        n.stop();
+    m_nodes.clear();
+}
+
+bool TestCluster::writeConfig(int concurrency, int delayMs, int endpointMax)
+{
+    FakeReply reply;
+    reply.delayMs = delayMs;
+    m_upstream.setDefaultReply(reply);
+    const QJsonObject endpoint { { QStringLiteral("name"), QStringLiteral("up") }, { QStringLiteral("provider"), QStringLiteral("openai") },
+        { QStringLiteral("base_url"), QStringLiteral("http://127.0.0.1:%1/v1").arg(m_upstream.port()) },
+        { QStringLiteral("health_check_interval_ms"), 0 }, { QStringLiteral("max_concurrency"), endpointMax } };
+    const QJsonObject model { { QStringLiteral("name"), QStringLiteral("m") }, { QStringLiteral("concurrency"), concurrency },
+        { QStringLiteral("retry"), QJsonObject { { QStringLiteral("max_attempts"), 5 }, { QStringLiteral("initial_delay_ms"), 10 } } },
+        { QStringLiteral("endpoints"), QJsonArray { endpoint } } };
+    m_config = m_dir.filePath(QStringLiteral("config-%1.json").arg(m_round));
+    QFile f(m_config);
+    if (!f.open(QIODevice::WriteOnly))
+        return false;
+    f.write(QJsonDocument(QJsonObject { { QStringLiteral("models"), QJsonArray { model } } }).toJson());
+    return true;
+}
+
+DaemonNode TestCluster::startNode(const QString& id)
+{
+    return DaemonNode::start(QStringLiteral(LLMSCHED_DAEMON_PATH), m_url, m_config, id, m_dir.filePath(id));
+}
+
+qint64 TestCluster::count(const QString& where) const
+{
+    RawConnection raw(m_url);
+    const QVariant n = raw.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE ") + where);
+    return n.isValid() ? n.toLongLong() : -1;
+}
+
+namespace {
+QByteArray tasksBody(int n, int from = 0)
+{
+    QJsonArray tasks;
+    for (int i = 0; i < n; ++i)
+        tasks.append(QJsonObject { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("priority"), (from + i) % 10 },
+            { QStringLiteral("input"),
+                QJsonObject { { QStringLiteral("messages"),
+                    QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                        { QStringLiteral("content"), QStringLiteral("task %1").arg(from + i) } } } } } } });
+    return QJsonDocument(QJsonObject { { QStringLiteral("tasks"), tasks } }).toJson(QJsonDocument::Compact);
+}
+} // namespace
+
+void TestCluster::nodesShareTheQueueAndSurviveAKill()
+{
+    constexpr int kTasks = 2000;
+    constexpr int kEndpointMax = 12; // the model's concurrency (64) is more: the endpoint's limit binds
+    QVERIFY(writeConfig(64, 60, kEndpointMax));
+    for (const char* id : { "node-a", "node-b", "node-c" })
+        m_nodes.push_back(startNode(QLatin1String(id)));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes")).toInt(), 3, 30'000);
+    // Every node counts the three (each wrote so at a heartbeat): A keeps only
+    // its share of what it is sent, and the limits are shared three ways.
+    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 3")).toInt(), 3, 3 * kLeaseRenewMs);
+
+    int status = 0;
+    for (int i = 0; i < kTasks; i += 500) {
+        http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(500, i), &status);
+        QCOMPARE(status, 201);
+    }
+    QCOMPARE(count(QStringLiteral("true")), qint64(kTasks));
+    // All three run tasks: each claims from the shared queue.
+    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(DISTINCT lease_node) FROM tasks WHERE state = 3")).toInt(), 3,
+        30'000);
+
+    // Kill node B while its calls run.
+    QTRY_VERIFY_WITH_TIMEOUT(count(QStringLiteral("state = 3 AND lease_node = 'node-b'")) > 0, 10'000);
+    m_nodes[1].process->kill();
+    QVERIFY(m_nodes[1].process->waitForFinished(10'000));
+    QElapsedTimer sinceKill;
+    sinceKill.start();
+    const qint64 ownedByB = count(QStringLiteral("lease_node = 'node-b' AND state < 5"));
+    const qint64 runningOnB = count(QStringLiteral("lease_node = 'node-b' AND state = 3"));
+    QVERIFY2(ownedByB > 0, "node B owned nothing when it was killed: the test proves nothing");
+
+    // Within one lease period (plus the leader's poll), B's tasks run elsewhere.
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("lease_node = 'node-b'")), qint64(0), kLeaseMs + 10'000);
+    const qint64 recoveredMs = sinceKill.elapsed();
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("state IN (5, 6, 7)")), qint64(kTasks), 120'000);
+    QCOMPARE(count(QStringLiteral("state = 5")), qint64(kTasks));
+
+    RawConnection raw(m_url);
+    // Exactly one success record per task, and B's interrupted calls are on record, naming B.
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE 'succeeded in %'")).toLongLong(),
+        qint64(kTasks));
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM (SELECT task_seq FROM task_logs WHERE message LIKE 'succeeded in %' "
+                                       "GROUP BY task_seq HAVING count(*) > 1) AS twice"))
+                 .toLongLong(),
+        qint64(0));
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE '%node node-b stopped renewing its lease%'"))
+                 .toLongLong(),
+        runningOnB);
+    // The survivors ran the rest; the registry shows B offline.
+    QTRY_VERIFY_WITH_TIMEOUT(http(m_nodes[0], "GET", QStringLiteral("/api/v1/nodes")).contains("\"node-b\""), 5'000);
+    // The endpoint's limit held across the nodes, and they used it.
+    QVERIFY2(m_upstream.maxInflight() <= kEndpointMax, qPrintable(QString::number(m_upstream.maxInflight())));
+    QVERIFY2(m_upstream.maxInflight() >= kEndpointMax - 2, qPrintable(QString::number(m_upstream.maxInflight())));
+    qInfo() << "node B owned" << ownedByB << "tasks (" << runningOnB << "running) at the kill; they were free again after" << recoveredMs << "ms";
+}
+
+void TestCluster::submitOnOneNodeStartsOnAnIdleOther()
+{
+    QVERIFY(writeConfig(4, 2'000));
+    for (const char* id : { "node-a", "node-b" })
+        m_nodes.push_back(startNode(QLatin1String(id)));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes")).toInt(), 2, 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 2")).toInt(), 2, 3 * kLeaseRenewMs);
+    // Node A's own queue is full (its claim target), so more tasks go to the shared queue.
+    int status = 0;
+    http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(300), &status);
+    QCOMPARE(status, 201);
+    // Node B, idle, claims some of them and starts them while A is still busy.
+    QTRY_VERIFY_WITH_TIMEOUT(count(QStringLiteral("lease_node = 'node-b' AND state = 3")) > 0, 5'000);
+    QTRY_VERIFY_WITH_TIMEOUT(count(QStringLiteral("lease_node = 'node-a' AND state = 3")) > 0, 5'000);
+    // The model's concurrency (4) is the cluster's, not each node's.
+    QTRY_COMPARE_WITH_TIMEOUT(m_upstream.inflight(), 4, 5'000);
+    QCOMPARE(m_upstream.maxInflight(), 4);
+}
+
+void TestCluster::cancelReachesTheNodeRunningTheTask()
+{
+    QVERIFY(writeConfig(2, 30'000));
+    for (const char* id : { "node-a", "node-b" })
+        m_nodes.push_back(startNode(QLatin1String(id)));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    int status = 0;
+    const QJsonObject made = QJsonDocument::fromJson(http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"),
+                                                         QJsonDocument(QJsonDocument::fromJson(tasksBody(1)).object()[QStringLiteral("tasks")]
+                                                                           .toArray()
+                                                                           .first()
+                                                                           .toObject())
+                                                             .toJson(QJsonDocument::Compact),
+                                                         &status))
+                                 .object();
+    QCOMPARE(status, 201);
+    const QString id = made.value(QStringLiteral("id")).toString();
+    QVERIFY(!id.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("id = '%1' AND state = 3").arg(id)), qint64(1), 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_upstream.inflight(), 1, 10'000);
+    const int abortsBefore = m_upstream.clientAborts();
+    // Cancelled through node B, which does not hold it: A stops the call.
+    QElapsedTimer took;
+    took.start();
+    const QByteArray answer = http(m_nodes[1], "DELETE", QStringLiteral("/api/v1/tasks/%1").arg(id), {}, &status);
+    QVERIFY2(status == 200, answer.constData());
+    qInfo() << "cancel through the other node answered in" << took.elapsed() << "ms";
+    QCOMPARE(count(QStringLiteral("id = '%1' AND state = 7").arg(id)), qint64(1));
+    QTRY_COMPARE_WITH_TIMEOUT(m_upstream.clientAborts(), abortsBefore + 1, 5'000);
+    QCOMPARE(m_upstream.inflight(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "tst_cluster.moc"
