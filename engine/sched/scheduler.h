@@ -338,6 +338,7 @@ private:
     QTimer m_clusterTimer;
     QSet<quint16> m_claiming; // models with a claim in flight
     QSet<quint16> m_drained; // models whose last claim found less than asked (until woken)
+    QSet<quint16> m_claimAgain; // woken while a claim was in flight: it may have missed the new rows
     bool m_claimPosted = false;
     qint64 m_leaseHeldUntilMs = 0; // by this node's clock
     bool m_fenced = false;

@@ -74,7 +74,10 @@ qint64 Scheduler::claimTarget(const ModelRuntime& m) const
     // SQLite loads it; beside others, enough to keep its calls busy.
     if (m_liveNodes <= 1)
         return kClaimAlone;
-    return std::clamp<qint64>(4LL * m.concurrencyLimit(), 256, 4096);
+    // Twice its calls: a claim (one round trip) refills the queue while half
+    // of it still runs, and what it holds beyond that is little enough that
+    // the last of a burst does not wait on one node while others idle.
+    return std::clamp<qint64>(2LL * m.concurrencyLimit(), 128, 4096);
 }
 
 bool Scheduler::keepsNewTask(ModelRuntime& m, TaskState state, bool watch)
@@ -150,16 +153,22 @@ void Scheduler::maybeClaim()
         request.agingIntervalMs = m->config.agingIntervalMs;
         request.nowMs = now;
         m_claiming.insert(index);
-        onResult(m_store.claimTasks(request), this, [this, index, asked = room](Result<std::vector<ClaimedRow>> rows) {
+        onResult(m_store.claimTasks(request), this, [this, index](Result<std::vector<ClaimedRow>> rows) {
             m_claiming.remove(index);
+            const bool again = m_claimAgain.remove(index);
             if (!rows) {
                 qCWarning(lcSched).noquote() << "claiming tasks failed:" << rows.error().message;
                 m_drained.insert(index); // until the next poll
                 return;
             }
-            if (static_cast<qint64>(rows->size()) < asked)
+            // Nothing left (or every row was being claimed by another node):
+            // wait for a wake-up or the poll. Fewer than asked is not
+            // "nothing": the next dispatch that finds the queue low asks again.
+            if (rows->empty() && !again)
                 m_drained.insert(index);
             adoptClaimed(index, std::move(*rows));
+            if (again)
+                maybeClaim();
         });
     }
 }
@@ -214,6 +223,7 @@ void Scheduler::onNodeNotification(const QString& text)
         return;
     if (text == nodemsg::kTasksWaiting) {
         m_drained.clear();
+        m_claimAgain.unite(m_claiming);
         maybeClaim();
     } else if (text == nodemsg::kModelsChanged) {
         reloadModels();

@@ -217,6 +217,8 @@ int runWake(Bench& b, int probes)
         RawConnection raw(b.url);
         const qint64 wait = raw.scalar(QStringLiteral("SELECT started_at - created_at FROM tasks WHERE id = '%1'").arg(id)).toLongLong();
         waits.append(wait);
+        if (qEnvironmentVariableIsSet("BENCH_VERBOSE"))
+            std::fprintf(stderr, "probe %d: %lld ms\n", i, static_cast<long long>(wait));
         QThread::msleep(100); // node-a idle again before the next probe
     }
     std::sort(waits.begin(), waits.end());
