@@ -18,6 +18,7 @@ constexpr int kRemoteCancelWaitMs = 10'000;
 constexpr int kRemoteCancelPollMs = 100;
 constexpr int kDependencyPollMs = 1'000;
 constexpr qint64 kClaimAlone = 50'000;
+constexpr int kClaimRetryMs = 100;
 } // namespace
 
 // ---- task numbers ---------------------------------------------------------------
@@ -101,7 +102,8 @@ void Scheduler::startCluster()
     m_lastSeq = 0; // numbers come from the database's blocks
     refillSeqBlocks(true);
     m_store.setNotificationListener([this](const QString& text) {
-        QMetaObject::invokeMethod(this, [this, text] { onNodeNotification(text); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, text] { onNodeNotification(text); }, Qt::QueuedConnection);
     });
     m_clusterTimer.setInterval(kClaimPollMs);
     connect(&m_clusterTimer, &QTimer::timeout, this, &Scheduler::clusterTick);
@@ -164,8 +166,15 @@ void Scheduler::maybeClaim()
             // Nothing left (or every row was being claimed by another node):
             // wait for a wake-up or the poll. Fewer than asked is not
             // "nothing": the next dispatch that finds the queue low asks again.
-            if (rows->empty() && !again)
+            if (rows->empty() && !again) {
                 m_drained.insert(index);
+                // Rows were left, but others had them locked: look again soon.
+                if (const ModelRuntime* claimed = m_models[index].get(); claimed && claimed->unowned > 0)
+                    QTimer::singleShot(kClaimRetryMs, this, [this, index] {
+                        m_drained.remove(index);
+                        maybeClaim();
+                    });
+            }
             adoptClaimed(index, std::move(*rows));
             if (again)
                 maybeClaim();
@@ -410,8 +419,8 @@ void Scheduler::applyShares()
         return;
     // A share grows only once every other node counts as many nodes (it has
     // shrunk its own), and only as far as their calls still running allow.
-    const bool acknowledged = std::all_of(m_registry.cbegin(), m_registry.cend(),
-        [this, count](const NodeInfo& n) { return n.id == m_options.nodeId || n.members == count; });
+    const bool acknowledged = std::all_of(
+        m_registry.cbegin(), m_registry.cend(), [this, count](const NodeInfo& n) { return n.id == m_options.nodeId || n.members == count; });
     const auto cap = [&](int limit, const QString& key, int current) {
         const int want = shareOf(limit, me, count);
         if (want <= current)
@@ -462,7 +471,8 @@ void Scheduler::applyShares()
         }
     }
     if (m_appliedMembers != count)
-        qCInfo(lcSched) << "this node is" << me + 1 << "of" << count << "sharing the database; limits are shared" << (acknowledged ? "" : "(growing once the others agree)");
+        qCInfo(lcSched) << "this node is" << me + 1 << "of" << count << "sharing the database; limits are shared"
+                        << (acknowledged ? "" : "(growing once the others agree)");
     m_appliedMembers = count;
     postDispatch();
 }

@@ -62,34 +62,40 @@ Result<QList<qint64>> takeSeqBlocks(QSqlDatabase& db, int count)
 
 Result<std::vector<ClaimedRow>> claimTasks(QSqlDatabase& db, const ClaimRequest& r, const QString& node)
 {
-    // Queued tasks: the first `limit` of each priority level by age (the
-    // partial index tasks_unowned serves each level), the best `limit` of
-    // those by the ready queue's rule, locked without waiting for rows another
-    // node is claiming, and marked ours. Waiting tasks (scheduled, blocked,
-    // retry_wait) have no owner only when their node was lost: taken too.
+    // Queued tasks: the first `pool` of each priority level by age (the
+    // partial index tasks_unowned serves each level), the best `pool` of
+    // those by the ready queue's rule, and of them the best `limit` not
+    // being claimed by another node right now (SKIP LOCKED: nodes claiming
+    // together do not wait on each other, and with twice the rows they
+    // seldom come away empty), marked ours. Waiting tasks (scheduled,
+    // blocked, retry_wait) have no owner only when their node was lost:
+    // taken too, first.
     const qint64 aging = std::max<qint64>(1, r.agingIntervalMs);
+    const int pool = 2 * r.limit;
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("WITH candidates AS (("
-                             " SELECT c.seq FROM generate_series(0, 9) AS l(p) CROSS JOIN LATERAL ("
-                             "  SELECT seq, priority, queued_at FROM tasks WHERE model = ? AND lease_node IS NULL AND state = %1 "
-                             "  AND priority = l.p ORDER BY queued_at, seq LIMIT ?) c"
-                             " ORDER BY GREATEST(0, c.priority - (CAST(? AS BIGINT) - c.queued_at) / CAST(? AS BIGINT)), c.queued_at, c.seq LIMIT ?"
-                             ") UNION ALL ("
-                             " SELECT seq FROM tasks WHERE model = ? AND lease_node IS NULL AND state < %2 AND state NOT IN (%1, %3)"
-                             " ORDER BY seq LIMIT ?)), "
-                             "picked AS (SELECT seq FROM tasks WHERE seq IN (SELECT seq FROM candidates) AND lease_node IS NULL "
-                             " AND state < %2 FOR UPDATE SKIP LOCKED) "
-                             "UPDATE tasks AS t SET lease_node = ? FROM picked WHERE t.seq = picked.seq RETURNING %4")
-                  .arg(kQueued)
-                  .arg(kFinal)
-                  .arg(kRunning)
-                  .arg(kClaimedColumns));
-    q.addBindValue(r.model);
-    q.addBindValue(r.limit);
+    q.prepare(
+        QStringLiteral("WITH candidates AS (("
+                       " SELECT c.seq, row_number() OVER (ORDER BY GREATEST(0, c.priority - (CAST(? AS BIGINT) - c.queued_at) / CAST(? AS BIGINT)),"
+                       "  c.queued_at, c.seq) AS rank FROM generate_series(0, 9) AS l(p) CROSS JOIN LATERAL ("
+                       "  SELECT seq, priority, queued_at FROM tasks WHERE model = ? AND lease_node IS NULL AND state = %1 "
+                       "  AND priority = l.p ORDER BY queued_at, seq LIMIT ?) c ORDER BY rank LIMIT ?"
+                       ") UNION ALL ("
+                       " SELECT seq, 0 FROM tasks WHERE model = ? AND lease_node IS NULL AND state < %2 AND state NOT IN (%1, %3)"
+                       " ORDER BY seq LIMIT ?)), "
+                       "picked AS (SELECT t.seq FROM tasks AS t JOIN candidates AS c ON c.seq = t.seq WHERE t.lease_node IS NULL "
+                       " AND t.state < %2 ORDER BY c.rank LIMIT ? FOR UPDATE OF t SKIP LOCKED) "
+                       "UPDATE tasks AS t SET lease_node = ? FROM picked WHERE t.seq = picked.seq RETURNING %4")
+            .arg(kQueued)
+            .arg(kFinal)
+            .arg(kRunning)
+            .arg(kClaimedColumns));
     q.addBindValue(r.nowMs);
     q.addBindValue(aging);
-    q.addBindValue(r.limit);
     q.addBindValue(r.model);
+    q.addBindValue(pool);
+    q.addBindValue(pool);
+    q.addBindValue(r.model);
+    q.addBindValue(r.limit);
     q.addBindValue(r.limit);
     q.addBindValue(node);
     if (!q.exec())
@@ -222,7 +228,8 @@ Result<bool> updateUnowned(QSqlDatabase& db, const TaskUpdate& u, const TaskLogR
     if (sets.isEmpty())
         return Error::invalid(QStringLiteral("update"), QStringLiteral("changes nothing"));
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("UPDATE tasks SET %1 WHERE seq = ? AND lease_node IS NULL AND state < %2").arg(sets.join(QStringLiteral(", "))).arg(kFinal));
+    q.prepare(
+        QStringLiteral("UPDATE tasks SET %1 WHERE seq = ? AND lease_node IS NULL AND state < %2").arg(sets.join(QStringLiteral(", "))).arg(kFinal));
     for (const QVariant& v : std::as_const(binds))
         q.addBindValue(v);
     q.addBindValue(u.seq);

@@ -77,7 +77,8 @@ struct Bench
     void reset() const
     {
         RawConnection raw(url);
-        for (const char* table : { "task_logs", "tasks", "nodes", "leases", "endpoints", "models", "stats_minute", "stats_minute_endpoint", "stats_slot" })
+        for (const char* table :
+            { "task_logs", "tasks", "nodes", "leases", "endpoints", "models", "stats_minute", "stats_minute_endpoint", "stats_slot" })
             raw.exec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table)));
     }
 
@@ -105,7 +106,8 @@ struct Bench
         const QString config = writeConfig(concurrency);
         for (int i = 0; i < count; ++i) {
             const QString id = QStringLiteral("node-%1").arg(QChar(u'a' + i));
-            nodes.push_back(DaemonNode::start(daemon, url, config, id, dir.filePath(id), { QStringLiteral("--log-level"), QStringLiteral("warning") }));
+            nodes.push_back(
+                DaemonNode::start(daemon, url, config, id, dir.filePath(id), { QStringLiteral("--log-level"), QStringLiteral("warning") }));
         }
         // Up, and every node counts all of them (so the limits are shared).
         QElapsedTimer waited;
@@ -139,9 +141,8 @@ struct Bench
                             QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
                                 { QStringLiteral("content"), QStringLiteral("task %1").arg(from + done + i) } } } } } } });
             int status = 0;
-            nodes[static_cast<size_t>(next++ % nodes.size())].http(
-                token, "POST", QStringLiteral("/api/v1/tasks"), QJsonDocument(QJsonObject { { QStringLiteral("tasks"), tasks } }).toJson(QJsonDocument::Compact),
-                &status);
+            nodes[static_cast<size_t>(next++ % nodes.size())].http(token, "POST", QStringLiteral("/api/v1/tasks"),
+                QJsonDocument(QJsonObject { { QStringLiteral("tasks"), tasks } }).toJson(QJsonDocument::Compact), &status);
             if (status != 201) {
                 std::fprintf(stderr, "bench_cluster: a submit was answered %d\n", status);
                 return false;
@@ -239,7 +240,8 @@ int runFailover(Bench& b, int tasks, int perNode, int latencyMs)
     // Kill node-b once it runs calls.
     QElapsedTimer waited;
     waited.start();
-    while (b.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE state = 3 AND lease_node = 'node-b'")) < perNode / 2 && waited.elapsed() < 60'000)
+    while (
+        b.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE state = 3 AND lease_node = 'node-b'")) < perNode / 2 && waited.elapsed() < 60'000)
         QThread::msleep(20);
     const qint64 owned = b.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE state < 5 AND lease_node = 'node-b'"));
     const qint64 running = b.scalar(QStringLiteral("SELECT count(*) FROM tasks WHERE state = 3 AND lease_node = 'node-b'"));
@@ -273,12 +275,18 @@ int main(int argc, char* argv[])
     QCommandLineParser p;
     p.addHelpOption();
     const QCommandLineOption mode(QStringLiteral("mode"), QStringLiteral("scale, wake or failover (default: all three)."), QStringLiteral("mode"));
-    const QCommandLineOption database(QStringLiteral("database"), QStringLiteral("postgresql:// URL of an existing database (emptied)."), QStringLiteral("url"));
-    const QCommandLineOption tasks(QStringLiteral("tasks"), QStringLiteral("Tasks per run (default 20000)."), QStringLiteral("n"), QStringLiteral("20000"));
-    const QCommandLineOption perNode(QStringLiteral("per-node"), QStringLiteral("Calls in flight per node (default 256)."), QStringLiteral("n"), QStringLiteral("256"));
-    const QCommandLineOption latency(QStringLiteral("latency-ms"), QStringLiteral("Upstream latency (default 200)."), QStringLiteral("ms"), QStringLiteral("200"));
-    const QCommandLineOption nodes(QStringLiteral("nodes"), QStringLiteral("Cluster sizes for scale (default 1,2,3)."), QStringLiteral("list"), QStringLiteral("1,2,3"));
-    const QCommandLineOption probes(QStringLiteral("probes"), QStringLiteral("Wake-up probes (default 30)."), QStringLiteral("n"), QStringLiteral("30"));
+    const QCommandLineOption database(
+        QStringLiteral("database"), QStringLiteral("postgresql:// URL of an existing database (emptied)."), QStringLiteral("url"));
+    const QCommandLineOption tasks(
+        QStringLiteral("tasks"), QStringLiteral("Tasks per run (default 20000)."), QStringLiteral("n"), QStringLiteral("20000"));
+    const QCommandLineOption perNode(
+        QStringLiteral("per-node"), QStringLiteral("Calls in flight per node (default 256)."), QStringLiteral("n"), QStringLiteral("256"));
+    const QCommandLineOption latency(
+        QStringLiteral("latency-ms"), QStringLiteral("Upstream latency (default 200)."), QStringLiteral("ms"), QStringLiteral("200"));
+    const QCommandLineOption nodes(
+        QStringLiteral("nodes"), QStringLiteral("Cluster sizes for scale (default 1,2,3)."), QStringLiteral("list"), QStringLiteral("1,2,3"));
+    const QCommandLineOption probes(
+        QStringLiteral("probes"), QStringLiteral("Wake-up probes (default 30)."), QStringLiteral("n"), QStringLiteral("30"));
     p.addOptions({ mode, database, tasks, perNode, latency, nodes, probes });
     p.process(app);
 

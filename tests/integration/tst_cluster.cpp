@@ -140,7 +140,8 @@ void TestCluster::nodesShareTheQueueAndSurviveAKill()
     QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes")).toInt(), 3, 30'000);
     // Every node counts the three (each wrote so at a heartbeat): A keeps only
     // its share of what it is sent, and the limits are shared three ways.
-    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 3")).toInt(), 3, 3 * kLeaseRenewMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 3")).toInt(), 3, 3 * kLeaseRenewMs);
 
     int status = 0;
     for (int i = 0; i < kTasks; i += 500) {
@@ -149,8 +150,8 @@ void TestCluster::nodesShareTheQueueAndSurviveAKill()
     }
     QCOMPARE(count(QStringLiteral("true")), qint64(kTasks));
     // All three run tasks: each claims from the shared queue.
-    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(DISTINCT lease_node) FROM tasks WHERE state = 3")).toInt(), 3,
-        30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        RawConnection(m_url).scalar(QStringLiteral("SELECT count(DISTINCT lease_node) FROM tasks WHERE state = 3")).toInt(), 3, 30'000);
 
     // Kill node B while its calls run.
     QTRY_VERIFY_WITH_TIMEOUT(count(QStringLiteral("state = 3 AND lease_node = 'node-b'")) > 0, 10'000);
@@ -176,8 +177,9 @@ void TestCluster::nodesShareTheQueueAndSurviveAKill()
                                        "GROUP BY task_seq HAVING count(*) > 1) AS twice"))
                  .toLongLong(),
         qint64(0));
-    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE '%node node-b stopped renewing its lease%'"))
-                 .toLongLong(),
+    QCOMPARE(
+        raw.scalar(QStringLiteral("SELECT count(DISTINCT task_seq) FROM task_logs WHERE message LIKE '%node node-b stopped renewing its lease%'"))
+            .toLongLong(),
         runningOnB);
     // The survivors ran the rest; the registry shows B offline.
     QTRY_VERIFY_WITH_TIMEOUT(http(m_nodes[0], "GET", QStringLiteral("/api/v1/nodes")).contains("\"node-b\""), 5'000);
@@ -195,7 +197,8 @@ void TestCluster::submitOnOneNodeStartsOnAnIdleOther()
     for (DaemonNode& n : m_nodes)
         QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
     QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes")).toInt(), 2, 30'000);
-    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 2")).toInt(), 2, 3 * kLeaseRenewMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 2")).toInt(), 2, 3 * kLeaseRenewMs);
     // Node A's own queue is full (its claim target), so more tasks go to the shared queue.
     int status = 0;
     http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(300), &status);
@@ -216,13 +219,11 @@ void TestCluster::cancelReachesTheNodeRunningTheTask()
     for (DaemonNode& n : m_nodes)
         QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
     int status = 0;
-    const QJsonObject made = QJsonDocument::fromJson(http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"),
-                                                         QJsonDocument(QJsonDocument::fromJson(tasksBody(1)).object()[QStringLiteral("tasks")]
-                                                                           .toArray()
-                                                                           .first()
-                                                                           .toObject())
-                                                             .toJson(QJsonDocument::Compact),
-                                                         &status))
+    const QJsonObject made = QJsonDocument::fromJson(
+        http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"),
+            QJsonDocument(QJsonDocument::fromJson(tasksBody(1)).object()[QStringLiteral("tasks")].toArray().first().toObject())
+                .toJson(QJsonDocument::Compact),
+            &status))
                                  .object();
     QCOMPARE(status, 201);
     const QString id = made.value(QStringLiteral("id")).toString();

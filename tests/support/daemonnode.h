@@ -30,8 +30,8 @@ struct DaemonNode
     QString id;
 
     // Starts `daemon` as node `id` on databaseUrl with the models of configFile.
-    static DaemonNode start(const QString& daemon, const QString& databaseUrl, const QString& configFile, const QString& id,
-        const QString& dataDir, const QStringList& extra = {})
+    static DaemonNode start(const QString& daemon, const QString& databaseUrl, const QString& configFile, const QString& id, const QString& dataDir,
+        const QStringList& extra = {})
     {
         DaemonNode n;
         n.id = id;
@@ -65,7 +65,8 @@ struct DaemonNode
         s.connectToHost(QHostAddress::LocalHost, port);
         if (!s.waitForConnected(5'000))
             return {};
-        QByteArray req = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " + token + "\r\n";
+        QByteArray req
+            = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " + token + "\r\n";
         if (!body.isEmpty())
             req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
         req += "\r\n" + body;
@@ -86,8 +87,8 @@ inline QByteArray createAdminToken(const QString& daemon, const QString& databas
 {
     QProcess create;
     create.start(daemon,
-        { QStringLiteral("--database"), databaseUrl, QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("--role"), QStringLiteral("admin"),
-            QStringLiteral("--name"), QStringLiteral("cluster"), QStringLiteral("--data-dir"), dataDir });
+        { QStringLiteral("--database"), databaseUrl, QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("--role"),
+            QStringLiteral("admin"), QStringLiteral("--name"), QStringLiteral("cluster"), QStringLiteral("--data-dir"), dataDir });
     if (!create.waitForFinished(30'000) || create.exitCode() != 0)
         return {};
     return create.readAllStandardOutput().trimmed();
