@@ -139,18 +139,7 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
             ++orphaned;
             continue;
         }
-        ActiveTask t;
-        t.seq = r.seq;
-        t.model = m_modelIndex.value(r.model);
-        t.state = r.state;
-        t.priority = static_cast<quint8>(r.priority);
-        t.attempts = static_cast<quint8>(std::min(r.attempts, 255));
-        t.maxAttempts = static_cast<quint8>(std::min(r.maxAttempts, 255));
-        t.deadlineMs = r.deadlineMs;
-        t.enqueuedMs = (r.state == TaskState::Scheduled || r.state == TaskState::RetryWait) ? r.runAtMs : r.queuedMs;
-        t.timeoutMs = m->config.timeoutMs;
-        m->states[static_cast<size_t>(r.state)]++;
-        auto it = m_active.insert(r.id, t);
+        auto it = m_active.insert(r.id, activeTaskFrom(r, m->config.timeoutMs));
         if (r.state == TaskState::Blocked)
             blocked.emplace_back(r.id, std::move(r.dependsOn));
         else
@@ -171,6 +160,22 @@ VoidResult Scheduler::restore(const QList<ModelConfig>& models, std::vector<Acti
     armTimer();
     postDispatch();
     return {};
+}
+
+Scheduler::ActiveTask Scheduler::activeTaskFrom(const ActiveRow& r, int timeoutMs)
+{
+    ActiveTask t;
+    t.seq = r.seq;
+    t.model = m_modelIndex.value(r.model);
+    t.state = r.state;
+    t.priority = static_cast<quint8>(r.priority);
+    t.attempts = static_cast<quint8>(std::min(r.attempts, 255));
+    t.maxAttempts = static_cast<quint8>(std::min(r.maxAttempts, 255));
+    t.deadlineMs = r.deadlineMs;
+    t.enqueuedMs = (r.state == TaskState::Scheduled || r.state == TaskState::RetryWait) ? r.runAtMs : r.queuedMs;
+    t.timeoutMs = timeoutMs;
+    modelAt(t.model).states[static_cast<size_t>(r.state)]++;
+    return t;
 }
 
 Result<quint16> Scheduler::installModel(const ModelConfig& config)
@@ -432,18 +437,18 @@ Result<QList<SubmitOutcome>> Scheduler::onInserted(
         ModelRuntime* m = modelByName(row.spec.model);
         if (!m)
             continue; // removed meanwhile; recovery will report it
+        m->stats.submitted();
+        TaskEvent ev;
+        ev.id = row.id;
+        ev.model = row.spec.model;
+        ev.state = row.state;
+        ev.previous = row.state;
+        ev.created = true;
+        ev.priority = row.spec.priority;
+        ev.timeMs = now;
         if (!row.owned) {
             // Stored for any node to claim (nodes sharing a database): not kept here.
-            m->stats.submitted();
             m->unowned++;
-            TaskEvent ev;
-            ev.id = row.id;
-            ev.model = row.spec.model;
-            ev.state = row.state;
-            ev.previous = row.state;
-            ev.created = true;
-            ev.priority = row.spec.priority;
-            ev.timeMs = now;
             m_gate.publishNow(std::move(ev));
             out.append({ row.id, row.state, false });
             continue;
@@ -458,18 +463,9 @@ Result<QList<SubmitOutcome>> Scheduler::onInserted(
         t.deadlineMs = row.spec.deadlineMs;
         t.enqueuedMs = row.state == TaskState::Queued ? row.queuedMs : row.spec.runAtMs;
         m->states[static_cast<size_t>(row.state)]++;
-        m->stats.submitted();
         auto it = m_active.insert(row.id, t);
         ActiveTask& at = it.value();
         at.payload = keepPayload(row.spec.kind, row.spec.input, row.spec.sessionKey);
-        TaskEvent ev;
-        ev.id = row.id;
-        ev.model = row.spec.model;
-        ev.state = row.state;
-        ev.previous = row.state;
-        ev.created = true;
-        ev.priority = row.spec.priority;
-        ev.timeMs = now;
         if (eventTicket)
             m_gate.publishAfter(eventTicket, std::move(ev));
         else

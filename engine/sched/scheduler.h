@@ -176,6 +176,8 @@ private:
     };
 
     ModelRuntime* modelByName(const QString& name);
+    // A stored unfinished task taken in (start-up, a claim), counted in its model's states.
+    ActiveTask activeTaskFrom(const ActiveRow& row, int timeoutMs);
     ModelRuntime& modelAt(quint16 index) { return *m_models[index]; }
     Result<quint16> installModel(const ModelConfig& config);
 

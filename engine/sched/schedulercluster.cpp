@@ -204,18 +204,8 @@ void Scheduler::adopt(ClaimedRow& c)
     ModelRuntime* m = modelByName(r.model);
     if (!m || m_active.contains(r.id))
         return;
-    ActiveTask t;
-    t.seq = r.seq;
-    t.model = m_modelIndex.value(r.model);
-    t.state = r.state;
-    t.priority = static_cast<quint8>(r.priority);
-    t.attempts = static_cast<quint8>(std::min(r.attempts, 255));
-    t.maxAttempts = static_cast<quint8>(std::min(r.maxAttempts, 255));
-    t.deadlineMs = r.deadlineMs;
-    t.enqueuedMs = (r.state == TaskState::Scheduled || r.state == TaskState::RetryWait) ? r.runAtMs : r.queuedMs;
-    t.timeoutMs = c.timeoutMs > 0 ? c.timeoutMs : m->config.timeoutMs;
+    ActiveTask t = activeTaskFrom(r, c.timeoutMs > 0 ? c.timeoutMs : m->config.timeoutMs);
     t.payload = keepPayload(c.kind, c.input, c.sessionKey);
-    m->states[static_cast<size_t>(r.state)]++;
     m->unowned = std::max<qint64>(0, m->unowned - 1); // until the next count
     auto it = m_active.insert(r.id, t);
     if (r.state == TaskState::Blocked)
@@ -343,6 +333,8 @@ void Scheduler::fence()
         for (const auto& reply : it.value())
             resolve(reply, Error::unavailable(QStringLiteral("the node lost its database lease; the task is left to the other nodes")));
     m_cancelWaiters.clear();
+    // What it had not written yet is no longer its to write.
+    m_store.dropTaskWrites();
     m_active.clear();
     m_calls.clear();
     m_dependents.clear();

@@ -15,7 +15,8 @@ constexpr int kQueued = static_cast<int>(TaskState::Queued);
 constexpr int kRunning = static_cast<int>(TaskState::Running);
 constexpr int kFinal = static_cast<int>(TaskState::Succeeded); // states below are unfinished
 
-// What a node needs of a claimed task, after "RETURNING " or "SELECT ".
+// What a node needs of a claimed task, after "RETURNING " or "SELECT ": the
+// columns activeRowFromQuery() reads, then the call's.
 const QString kClaimedColumns = QStringLiteral("t.seq, t.id, t.model, t.state, t.priority, t.attempts, t.max_attempts, t.queued_at, t.run_at, "
                                                "t.deadline, t.depends_on, t.timeout_ms, t.kind, t.input, t.session_key");
 
@@ -24,18 +25,7 @@ std::vector<ClaimedRow> claimedRows(QSqlQuery& q)
     std::vector<ClaimedRow> out;
     while (q.next()) {
         ClaimedRow c;
-        ActiveRow& r = c.row;
-        r.seq = q.value(0).toLongLong();
-        r.id = Ulid::fromString(q.value(1).toString()).value_or(Ulid {});
-        r.model = q.value(2).toString();
-        r.state = static_cast<TaskState>(q.value(3).toInt());
-        r.priority = q.value(4).toInt();
-        r.attempts = q.value(5).toInt();
-        r.maxAttempts = q.value(6).toInt();
-        r.queuedMs = q.value(7).toLongLong();
-        r.runAtMs = q.value(8).toLongLong();
-        r.deadlineMs = q.value(9).toLongLong();
-        r.dependsOn = jsonStringList(q.value(10));
+        c.row = activeRowFromQuery(q);
         c.timeoutMs = q.value(11).toInt();
         c.kind = static_cast<TaskKind>(q.value(12).toInt());
         c.input = q.value(13).toString().toUtf8();

@@ -35,6 +35,7 @@ public:
     void notifyNodes(const QString& text) override;
     void setNotificationListener(std::function<void(const QString& text)> listener) override;
     QFuture<Result<bool>> updateUnowned(TaskUpdate update, TaskLogRow log) override;
+    void dropTaskWrites() override { writer().dropTaskWrites(); }
 
 private:
     PostgresStore(const StoreOptions& options, const PostgresUrl& url);

@@ -104,6 +104,24 @@ Task taskFromQuery(const QSqlQuery& q, bool withInput)
 }
 } // namespace
 
+ActiveRow activeRowFromQuery(const QSqlQuery& q)
+{
+    ActiveRow r;
+    r.seq = q.value(0).toLongLong();
+    r.id = Ulid::fromString(q.value(1).toString()).value_or(Ulid {});
+    r.model = q.value(2).toString();
+    r.state = static_cast<TaskState>(q.value(3).toInt());
+    r.priority = q.value(4).toInt();
+    r.attempts = q.value(5).toInt();
+    r.maxAttempts = q.value(6).toInt();
+    r.queuedMs = q.value(7).toLongLong();
+    r.runAtMs = q.value(8).toLongLong();
+    r.deadlineMs = q.value(9).toLongLong();
+    if (r.state == TaskState::Blocked)
+        r.dependsOn = jsonStringList(q.value(10));
+    return r;
+}
+
 Error queryError(const QSqlQuery& q, const QString& what)
 {
     return Error::store(QStringLiteral("%1: %2").arg(what, q.lastError().text()));
@@ -144,22 +162,8 @@ Result<std::vector<ActiveRow>> loadActive(QSqlDatabase& db, const QString& nodeI
     if (!q.exec())
         return queryError(q, QStringLiteral("loading unfinished tasks"));
     std::vector<ActiveRow> out;
-    while (q.next()) {
-        ActiveRow r;
-        r.seq = q.value(0).toLongLong();
-        r.id = Ulid::fromString(q.value(1).toString()).value_or(Ulid {});
-        r.model = q.value(2).toString();
-        r.state = static_cast<TaskState>(q.value(3).toInt());
-        r.priority = q.value(4).toInt();
-        r.attempts = q.value(5).toInt();
-        r.maxAttempts = q.value(6).toInt();
-        r.queuedMs = q.value(7).toLongLong();
-        r.runAtMs = q.value(8).toLongLong();
-        r.deadlineMs = q.value(9).toLongLong();
-        if (r.state == TaskState::Blocked)
-            r.dependsOn = jsonStringList(q.value(10));
-        out.push_back(std::move(r));
-    }
+    while (q.next())
+        out.push_back(activeRowFromQuery(q));
     if (q.lastError().isValid())
         return queryError(q, QStringLiteral("loading unfinished tasks"));
     return out;

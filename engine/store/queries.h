@@ -22,6 +22,10 @@ namespace llmsched {
 
 // A JSON array of strings stored in a column (NULL: empty).
 QStringList jsonStringList(const QVariant& v);
+// An unfinished task's row from a query whose first columns are seq, id,
+// model, state, priority, attempts, max_attempts, queued_at, run_at,
+// deadline, depends_on.
+ActiveRow activeRowFromQuery(const QSqlQuery& q);
 // A failed statement's error, saying what it was doing.
 Error queryError(const QSqlQuery& q, const QString& what);
 

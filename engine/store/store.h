@@ -125,6 +125,9 @@ public:
     virtual void setNotificationListener(std::function<void(const QString& text)> listener);
     // Applies `update` only when no node owns the task; answers whether it did.
     virtual QFuture<Result<bool>> updateUnowned(TaskUpdate update, TaskLogRow log);
+    // A node that lost its lease: its task updates and log lines not yet
+    // written are dropped (see StoreWriter::dropTaskWrites).
+    virtual void dropTaskWrites() { }
 
     // API tokens and the audit log.
     virtual QFuture<Result<NewToken>> createToken(const QString& name, Role role) = 0;

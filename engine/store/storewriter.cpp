@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <future>
+#include <utility>
 
 namespace llmsched {
 
@@ -339,6 +340,17 @@ quint64 StoreWriter::exec(WriteFn fn, WriteDone done)
     return enqueue([&](Batch& b) { b.execs.push_back({ std::move(fn), std::move(done) }); });
 }
 
+void StoreWriter::dropTaskWrites()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_pending.updates.clear();
+        m_pending.logs.clear();
+        m_dropRetry = true;
+    }
+    m_wake.notify_one();
+}
+
 VoidResult StoreWriter::flush()
 {
     if (!isRunning())
@@ -390,6 +402,10 @@ void StoreWriter::run()
             m_waiting = false;
             std::swap(batch, m_pending);
             stopping = m_stop;
+            if (std::exchange(m_dropRetry, false)) {
+                m_retry.updates.clear();
+                m_retry.logs.clear();
+            }
         }
         if (!m_retry.empty()) {
             // Updates that failed to commit go first, so their order is kept.
@@ -413,7 +429,7 @@ void StoreWriter::run()
                                     << "task updates not written; they will be recovered at the next start";
                 break;
             }
-            m_wake.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stop; });
+            m_wake.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stop || m_dropRetry; });
             continue;
         }
         failures = 0;

@@ -83,6 +83,10 @@ public:
     // tasks went to others while it was cut off writes nothing over theirs).
     // Set before startWriter().
     void setOwner(const QString& nodeId) { m_owner = nodeId; }
+    // Forgets the task updates and log lines not yet committed, also those
+    // kept for a retry: a node that lost its lease no longer speaks for
+    // its tasks (others may have run them meanwhile).
+    void dropTaskWrites();
 
 protected:
     void run() override;
@@ -142,6 +146,7 @@ private:
     Batch m_retry; // updates of a failed batch, retried first (writer thread only)
     quint64 m_nextTicket = 0;
     bool m_stop = false;
+    bool m_dropRetry = false; // guarded by m_mutex: see dropTaskWrites()
     bool m_waiting = false;
     std::optional<VoidResult> m_openResult;
     std::mutex m_listenerMutex; // held while the listener runs, so resetting it waits for a call in progress

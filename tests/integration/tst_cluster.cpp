@@ -13,7 +13,9 @@
 #include <QJsonArray>
 #include <QProcess>
 #include <QSqlQuery>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 #include <memory>
@@ -24,6 +26,53 @@ using llmsched::test::FakeLlmServer;
 using llmsched::test::FakeReply;
 
 using llmsched::test::DaemonNode;
+
+namespace {
+// A TCP relay on 127.0.0.1 in front of PostgreSQL, which the test can cut:
+// the node behind it loses the database while the others keep it.
+class CuttableProxy : public QObject
+{
+public:
+    explicit CuttableProxy(quint16 target)
+        : m_target(target)
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* client = m_server.nextPendingConnection()) {
+                if (m_cut) {
+                    client->abort();
+                    client->deleteLater();
+                    continue;
+                }
+                auto* upstream = new QTcpSocket(client);
+                upstream->connectToHost(QHostAddress::LocalHost, m_target);
+                connect(client, &QTcpSocket::readyRead, upstream, [client, upstream] { upstream->write(client->readAll()); });
+                connect(upstream, &QTcpSocket::readyRead, client, [client, upstream] { client->write(upstream->readAll()); });
+                connect(client, &QTcpSocket::disconnected, client, &QObject::deleteLater);
+                connect(upstream, &QTcpSocket::disconnected, client, &QTcpSocket::disconnectFromHost);
+                m_clients.append(client);
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    // Drops every connection and refuses new ones until restore().
+    void cut()
+    {
+        m_cut = true;
+        for (const QPointer<QTcpSocket>& c : std::as_const(m_clients))
+            if (c)
+                c->abort();
+        m_clients.clear();
+    }
+    void restore() { m_cut = false; }
+
+private:
+    QTcpServer m_server;
+    quint16 m_target;
+    bool m_cut = false;
+    QList<QPointer<QTcpSocket>> m_clients;
+};
+} // namespace
 
 class TestCluster : public QObject
 {
@@ -36,6 +85,7 @@ private slots:
     void nodesShareTheQueueAndSurviveAKill();
     void submitOnOneNodeStartsOnAnIdleOther();
     void cancelReachesTheNodeRunningTheTask();
+    void partitionedNodeStopsAndRunsNothingTwice();
 
 private:
     bool writeConfig(int concurrency, int delayMs, int endpointMax = 0);
@@ -240,6 +290,51 @@ void TestCluster::cancelReachesTheNodeRunningTheTask()
     QCOMPARE(count(QStringLiteral("id = '%1' AND state = 7").arg(id)), qint64(1));
     QTRY_COMPARE_WITH_TIMEOUT(m_upstream.clientAborts(), abortsBefore + 1, 5'000);
     QCOMPARE(m_upstream.inflight(), 0);
+}
+
+void TestCluster::partitionedNodeStopsAndRunsNothingTwice()
+{
+    constexpr int kTasks = 1500;
+    QVERIFY(writeConfig(16, 100));
+    // node-c reaches the database through a relay the test cuts.
+    QUrl direct(m_url);
+    CuttableProxy proxy(static_cast<quint16>(direct.port()));
+    QUrl relayed = direct;
+    relayed.setPort(proxy.port());
+    m_nodes.push_back(startNode(QStringLiteral("node-a")));
+    m_nodes.push_back(DaemonNode::start(
+        QStringLiteral(LLMSCHED_DAEMON_PATH), relayed.toString(), m_config, QStringLiteral("node-c"), m_dir.filePath(QStringLiteral("node-c"))));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 2")).toInt(), 2, 3 * kLeaseRenewMs);
+    int status = 0;
+    for (int i = 0; i < kTasks; i += 500) {
+        http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(500, i), &status);
+        QCOMPARE(status, 201);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(count(QStringLiteral("state = 3 AND lease_node = 'node-c'")) > 0, 15'000);
+
+    // Cut node-c off. Within its lease it stops its calls; then node-a's
+    // leader duty frees its tasks and node-a runs them.
+    proxy.cut();
+    const qint64 heldByC = count(QStringLiteral("lease_node = 'node-c' AND state < 5"));
+    QVERIFY(heldByC > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("lease_node = 'node-c'")), qint64(0), kLeaseMs + 10'000);
+    // Node-c is back: it writes nothing over what node-a now owns or finished.
+    proxy.restore();
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("state IN (5, 6, 7)")), qint64(kTasks), 120'000);
+    QCOMPARE(count(QStringLiteral("state = 5")), qint64(kTasks));
+    RawConnection raw(m_url);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM (SELECT task_seq FROM task_logs WHERE message LIKE 'succeeded in %' "
+                                       "GROUP BY task_seq HAVING count(*) > 1) AS twice"))
+                 .toLongLong(),
+        qint64(0));
+    // Node-c heartbeats again and stays in the registry, online.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        raw.scalar(QStringLiteral("SELECT lease_expires FROM nodes WHERE node_id = 'node-c'")).toLongLong() > QDateTime::currentMSecsSinceEpoch(),
+        2 * kLeaseRenewMs + 5'000);
+    qInfo() << "node-c held" << heldByC << "tasks when it was cut off";
 }
 
 QTEST_GUILESS_MAIN(TestCluster)
