@@ -18,7 +18,7 @@
 namespace llmsched::ui {
 
 namespace {
-constexpr int kRefreshMs = 3000; // the nodes heartbeat every 10 s; a few looks per beat
+constexpr int kRefreshMs = 3000; // the nodes heartbeat every 5 s; about two looks per beat
 
 QString ago(qint64 thenMs, qint64 nowMs)
 {

@@ -5,6 +5,8 @@
 // with. Header-only; needs Qt Network.
 
 #include <QByteArray>
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QProcess>
 #include <QString>
@@ -46,13 +48,21 @@ struct DaemonNode
         return n;
     }
 
-    // Stops the node (SIGTERM, then SIGKILL after waitMs).
+    // Stops the node (SIGTERM, then SIGKILL after waitMs). The caller's
+    // events go on meanwhile: an upstream served in this process answers the
+    // calls the node drains.
     void stop(int waitMs = 20'000)
     {
         if (!process || process->state() == QProcess::NotRunning)
             return;
         process->terminate();
-        if (!process->waitForFinished(waitMs))
+        QElapsedTimer waited;
+        waited.start();
+        while (process->state() != QProcess::NotRunning && waited.elapsed() < waitMs) {
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+            process->waitForFinished(20);
+        }
+        if (process->state() != QProcess::NotRunning)
             process->kill();
         process->waitForFinished(5'000);
     }
