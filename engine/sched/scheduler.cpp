@@ -529,7 +529,6 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
     auto it = m_active.find(id);
     if (it == m_active.end())
         return;
-    QList<qint64> unknown;
     QStringList unknownIds;
     for (const QString& depText : dependsOn) {
         const auto dep = Ulid::fromString(depText);
@@ -549,38 +548,47 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
         }
         return;
     }
-    // Dependencies not in memory have finished (or never existed): ask the store how.
+    // Dependencies not in memory have finished (or never existed, or run on
+    // another node sharing the database): ask the store how.
     it->blockedOn++; // held until the answer arrives
-    onResult(m_store.taskStates(unknownIds), this, [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) {
-        // A failed read reads as "does not exist": the task is cancelled with the reason, not left blocked.
-        const QHash<QString, TaskState> states = found ? *found : QHash<QString, TaskState> {};
-        if (!found)
-            qCWarning(lcSched) << "reading the states of dependencies failed:" << found.error().message;
-        auto t = m_active.find(id);
-        if (t == m_active.end() || t->state != TaskState::Blocked)
+    onResult(m_store.taskStates(unknownIds), this,
+        [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) { storedDependenciesRead(id, unknownIds, found, false); });
+}
+
+void Scheduler::storedDependenciesRead(const Ulid& id, const QStringList& ids, const Result<QHash<QString, TaskState>>& found, bool again)
+{
+    auto t = m_active.find(id);
+    if (t == m_active.end() || t->state != TaskState::Blocked)
+        return;
+    if (!found) {
+        qCWarning(lcSched) << "reading the states of dependencies failed:" << found.error().message;
+        // Looked up again, it stays blocked; at first, it reads as "does not
+        // exist": the task is cancelled with the reason, not left blocked.
+        if (again)
+            return awaitStoredDependencies(id, ids);
+    }
+    const QHash<QString, TaskState> states = found ? *found : QHash<QString, TaskState> {};
+    QStringList pending; // unfinished on another node (nodes sharing a database)
+    for (const QString& dep : ids) {
+        auto s = states.constFind(dep);
+        if (s != states.constEnd() && m_shared && !isFinal(s.value())) {
+            pending << dep;
+            continue;
+        }
+        if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
+            dependencyFailed(id, *t,
+                s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
+                                       : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value())),
+                nowMs());
             return;
-        QStringList pending; // unfinished on another node (nodes sharing a database)
-        for (const QString& dep : unknownIds) {
-            auto s = states.constFind(dep);
-            if (s != states.constEnd() && m_shared && !isFinal(s.value())) {
-                pending << dep;
-                continue;
-            }
-            if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
-                dependencyFailed(id, *t,
-                    s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
-                                           : QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value())),
-                    nowMs());
-                return;
-            }
         }
-        if (!pending.isEmpty())
-            return awaitStoredDependencies(id, pending);
-        if (--t->blockedOn == 0) {
-            dependenciesDone(id, *t, nowMs());
-            postDispatch();
-        }
-    });
+    }
+    if (!pending.isEmpty())
+        return awaitStoredDependencies(id, pending);
+    if (--t->blockedOn == 0) {
+        dependenciesDone(id, *t, nowMs());
+        postDispatch();
+    }
 }
 
 void Scheduler::dependenciesDone(const Ulid& id, ActiveTask& t, qint64 now)

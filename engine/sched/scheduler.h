@@ -279,6 +279,9 @@ private:
     void awaitFinalState(Ulid id, QString node, qint64 untilMs, Reply<Result<TaskState>> reply);
     // Dependencies another node still runs: looked up again until they end.
     void awaitStoredDependencies(const Ulid& id, const QStringList& ids);
+    // The store's answer about dependencies not in memory; again: a look-up
+    // after a wait (a failed read then waits again).
+    void storedDependenciesRead(const Ulid& id, const QStringList& ids, const Result<QHash<QString, TaskState>>& found, bool again);
 
 public:
     // Where this node's REST API listens, for the node registry.

@@ -570,33 +570,8 @@ void Scheduler::setPriorityElsewhere(Ulid id, int priority, Reply<VoidResult> re
 void Scheduler::awaitStoredDependencies(const Ulid& id, const QStringList& ids)
 {
     QTimer::singleShot(kDependencyPollMs, this, [this, id, ids] {
-        onResult(m_store.taskStates(ids), this, [this, id, ids](const Result<QHash<QString, TaskState>>& found) {
-            auto t = m_active.find(id);
-            if (t == m_active.end() || t->state != TaskState::Blocked)
-                return;
-            if (!found)
-                return awaitStoredDependencies(id, ids);
-            QStringList pending;
-            for (const QString& dep : ids) {
-                auto s = found->constFind(dep);
-                if (s == found->constEnd()) {
-                    dependencyFailed(id, *t, QStringLiteral("dependency %1 does not exist").arg(dep), nowMs());
-                    return;
-                }
-                if (!isFinal(s.value())) {
-                    pending << dep;
-                } else if (s.value() != TaskState::Succeeded) {
-                    dependencyFailed(id, *t, QStringLiteral("dependency %1 ended %2").arg(dep, taskStateName(s.value())), nowMs());
-                    return;
-                }
-            }
-            if (!pending.isEmpty())
-                return awaitStoredDependencies(id, pending);
-            if (--t->blockedOn == 0) {
-                dependenciesDone(id, *t, nowMs());
-                postDispatch();
-            }
-        });
+        onResult(m_store.taskStates(ids), this,
+            [this, id, ids](const Result<QHash<QString, TaskState>>& found) { storedDependenciesRead(id, ids, found, true); });
     });
 }
 

@@ -86,6 +86,7 @@ private slots:
     void submitOnOneNodeStartsOnAnIdleOther();
     void cancelReachesTheNodeRunningTheTask();
     void partitionedNodeStopsAndRunsNothingTwice();
+    void dependencyOnAnotherNodesTaskWaitsForIt();
 
 private:
     bool writeConfig(int concurrency, int delayMs, int endpointMax = 0);
@@ -353,6 +354,37 @@ void TestCluster::partitionedNodeStopsAndRunsNothingTwice()
         raw.scalar(QStringLiteral("SELECT lease_expires FROM nodes WHERE node_id = 'node-c'")).toLongLong() > QDateTime::currentMSecsSinceEpoch(),
         2 * kLeaseRenewMs + 5'000);
     qInfo() << "node-c held" << heldByC << "tasks when it was cut off";
+}
+
+void TestCluster::dependencyOnAnotherNodesTaskWaitsForIt()
+{
+    QVERIFY(writeConfig(4, 1'500));
+    for (const char* id : { "node-a", "node-b" })
+        m_nodes.push_back(startNode(QLatin1String(id)));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    const auto submit = [this](const DaemonNode& node, const QJsonObject& task) {
+        int status = 0;
+        const QJsonObject made = QJsonDocument::fromJson(
+            http(node, "POST", QStringLiteral("/api/v1/tasks"), QJsonDocument(task).toJson(QJsonDocument::Compact), &status))
+                                     .object();
+        return status == 201 ? made.value(QStringLiteral("id")).toString() : QString();
+    };
+    const QJsonObject base = QJsonDocument::fromJson(tasksBody(1)).object()[QStringLiteral("tasks")].toArray().first().toObject();
+    // The first runs on node A; the second, held by node B, waits for it.
+    const QString first = submit(m_nodes[0], base);
+    QVERIFY(!first.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("id = '%1' AND state = 3").arg(first)), qint64(1), 10'000);
+    QJsonObject dependent = base;
+    dependent.insert(QStringLiteral("depends_on"), QJsonArray { first });
+    const QString second = submit(m_nodes[1], dependent);
+    QVERIFY(!second.isEmpty());
+    QCOMPARE(count(QStringLiteral("id = '%1' AND state = 2 AND lease_node = 'node-b'").arg(second)), qint64(1));
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("id IN ('%1', '%2') AND state = 5").arg(first, second)), qint64(2), 20'000);
+    RawConnection raw(m_url);
+    const qint64 firstDone = raw.scalar(QStringLiteral("SELECT finished_at FROM tasks WHERE id = '%1'").arg(first)).toLongLong();
+    const qint64 secondStarted = raw.scalar(QStringLiteral("SELECT started_at FROM tasks WHERE id = '%1'").arg(second)).toLongLong();
+    QVERIFY2(secondStarted >= firstDone, qPrintable(QStringLiteral("%1 < %2").arg(secondStarted).arg(firstDone)));
 }
 
 QTEST_GUILESS_MAIN(TestCluster)
