@@ -70,6 +70,10 @@ void PgListener::run()
     check.setSingleShot(true);
     QObject::connect(&check, &QTimer::timeout, &context, [&] {
         bool alive = m_listening.load(std::memory_order_relaxed) && QSqlQuery(db).exec(QStringLiteral("SELECT 1"));
+        // A notification that arrived while the check ran was read with its
+        // answer, and the socket will not say so again: hand it over now.
+        if (alive)
+            QMetaObject::invokeMethod(db.driver(), "_q_handleNotification", Qt::DirectConnection);
         if (!alive) {
             m_listening.store(false, std::memory_order_relaxed);
             if (connectNow()) {
