@@ -259,7 +259,7 @@ private:
     void startCluster();
     void clusterTick();
     void maybeClaim();
-    void adoptClaimed(quint16 model, std::vector<ClaimedRow> rows);
+    void adoptClaimed(std::vector<ClaimedRow> rows);
     void adopt(ClaimedRow& row);
     void onNodeNotification(const QString& text);
     void leaderDuties();

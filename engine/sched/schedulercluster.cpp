@@ -175,16 +175,15 @@ void Scheduler::maybeClaim()
                         maybeClaim();
                     });
             }
-            adoptClaimed(index, std::move(*rows));
+            adoptClaimed(std::move(*rows));
             if (again)
                 maybeClaim();
         });
     }
 }
 
-void Scheduler::adoptClaimed(quint16 model, std::vector<ClaimedRow> rows)
+void Scheduler::adoptClaimed(std::vector<ClaimedRow> rows)
 {
-    Q_UNUSED(model);
     if (rows.empty())
         return;
     if (m_fenced) {
