@@ -74,3 +74,118 @@ bool reconnectedPostgres(QSqlDatabase& db)
 }
 
 } // namespace llmsched
+
+namespace llmsched {
+
+PgArrays::PgArrays(int columns)
+    : m_columns(static_cast<size_t>(columns))
+{
+}
+
+QByteArray& PgArrays::next()
+{
+    QByteArray& c = m_columns[m_column];
+    c += c.isEmpty() ? '{' : ',';
+    if (++m_column == m_columns.size()) {
+        m_column = 0;
+        ++m_rows;
+    }
+    return c;
+}
+
+void PgArrays::null()
+{
+    next() += "NULL";
+}
+
+void PgArrays::integer(qint64 v)
+{
+    next() += QByteArray::number(v);
+}
+
+void PgArrays::real(double v)
+{
+    next() += QByteArray::number(v, 'g', 17);
+}
+
+void PgArrays::intOrNull(qint64 v)
+{
+    if (v == 0)
+        null();
+    else
+        integer(v);
+}
+
+void PgArrays::quoted(const char* data, qsizetype size)
+{
+    // An element in double quotes: only '"' and '\' need a backslash.
+    QByteArray& c = next();
+    c.reserve(c.size() + size + 8);
+    c += '"';
+    const char* end = data + size;
+    for (const char* run = data; run < end;) {
+        const char* p = run;
+        while (p < end && *p != '"' && *p != '\\')
+            ++p;
+        c.append(run, p - run);
+        if (p < end) {
+            c += '\\';
+            c += *p++;
+        }
+        run = p;
+    }
+    c += '"';
+    m_size += size;
+}
+
+void PgArrays::text(const QString& v)
+{
+    const QByteArray utf8 = v.toUtf8();
+    quoted(utf8.constData(), utf8.size());
+}
+
+void PgArrays::textOrNull(const QString& v)
+{
+    if (v.isEmpty())
+        null();
+    else
+        text(v);
+}
+
+void PgArrays::bytes(const QByteArray& utf8)
+{
+    quoted(utf8.constData(), utf8.size());
+}
+
+void PgArrays::blobOrNull(const QByteArray& utf8)
+{
+    if (utf8.isEmpty())
+        null();
+    else
+        bytes(utf8);
+}
+
+QList<QString> PgArrays::take()
+{
+    QList<QString> literals;
+    literals.reserve(static_cast<qsizetype>(m_columns.size()));
+    for (QByteArray& c : m_columns) {
+        c += c.isEmpty() ? "{}" : "}";
+        literals.append(QString::fromUtf8(c));
+        c.clear();
+    }
+    m_column = 0;
+    m_rows = 0;
+    m_size = 0;
+    return literals;
+}
+
+QString pgUnnest(const QList<QLatin1String>& types)
+{
+    QStringList casts;
+    for (const QLatin1String& t : types)
+        casts << QStringLiteral("CAST(? AS %1[])").arg(t);
+    return QStringLiteral("unnest(") + casts.join(QStringLiteral(", ")) + QLatin1Char(')');
+}
+
+} // namespace llmsched

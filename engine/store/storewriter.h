@@ -11,9 +11,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 namespace llmsched {
+
+class PgArrays;
 
 // Work run inside the writer's transaction (model changes, purges, rollups).
 using WriteFn = std::function<VoidResult(QSqlDatabase&)>;
@@ -121,6 +124,9 @@ private:
     VoidResult applyUpdates(std::vector<TaskUpdate>& updates);
     VoidResult applyUpdatesGrouped(const std::vector<TaskUpdate*>& merged);
     VoidResult applyLogs(const std::vector<TaskLogRow>& logs);
+    // PostgreSQL: sql (one "?" per column, see PgArrays) run over count rows
+    // that bind(arrays, row) adds, in statements of up to kArrayRows rows.
+    VoidResult execArrays(const QString& sql, int columns, int count, const std::function<void(PgArrays&, int)>& bind, const char* what);
     QSqlQuery& prepared(const QString& sql);
     VoidResult execPrepared(QSqlQuery& q, const char* what);
     void checkpointLoop();

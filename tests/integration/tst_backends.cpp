@@ -86,6 +86,7 @@ private slots:
     void filtersFindTheSameTasks();
     void idempotencyKeyFindsTheFirstTask();
     void updatesMergeAndLogsKeepTheirOrder();
+    void textWithQuotesBracesAndNullComesBackAsWritten();
     void modelsSettingsMinutesTokensAndAudit();
     void recoveryAndPurge();
     void nodeRegistryForgetsLongGoneNodes();
@@ -297,6 +298,58 @@ void TestBackends::updatesMergeAndLogsKeepTheirOrder()
     QCOMPARE(counts->value(QStringLiteral("m"))[static_cast<size_t>(TaskState::Succeeded)], qint64(100));
     QCOMPARE(counts->value(QStringLiteral("m"))[static_cast<size_t>(TaskState::Dead)], qint64(100));
     QVERIFY(store->loadActiveNow()->empty());
+}
+
+// PostgreSQL's writer sends a batch as array literals (PgArrays): every
+// character that means something inside one must come back as written, and a
+// batch larger than one statement's rows must arrive whole.
+void TestBackends::textWithQuotesBracesAndNullComesBackAsWritten()
+{
+    auto store = open(freshDatabase());
+    QVERIFY(store);
+    const QString tricky = QStringLiteral("say \"hi\", {x} \\ back\\slash, NULL, 'quote'\n\ttab 汉字 😀");
+    const QByteArray trickyJson = QJsonDocument(QJsonObject { { QStringLiteral("text"), tricky } }).toJson(QJsonDocument::Compact);
+    NewTaskRow plain = row(1, QStringLiteral("m"));
+    plain.spec.input = trickyJson;
+    NewTaskRow full = row(2, QStringLiteral("m"));
+    full.spec.input = trickyJson;
+    full.spec.tags = { QStringLiteral("a,b"), QStringLiteral("{c}"), QStringLiteral("NULL"), QStringLiteral("d\"e\\") };
+    full.spec.labels = QJsonObject { { QStringLiteral("k\"ey"), tricky } };
+    full.spec.sessionKey = QStringLiteral("NULL");
+    std::vector<NewTaskRow> rows { plain, full };
+    for (int i = 3; i <= 9000; ++i) // more than one statement's rows (kArrayRows)
+        rows.push_back(row(i, QStringLiteral("bulk")));
+    QVERIFY(insert(*store, std::move(rows)).status);
+
+    TaskUpdate done;
+    done.seq = 2;
+    done.fields = TaskUpdate::State | TaskUpdate::Output | TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+    done.state = TaskState::Dead;
+    done.output = trickyJson;
+    done.error = tricky;
+    done.finishedMs = 5000;
+    store->updateWithLog(done, { 2, { 5000, LogLevel::Error, tricky, QJsonObject { { QStringLiteral("why"), tricky } } } });
+    QVERIFY(store->flush());
+
+    const auto t = await(store->tasksBySeq({ 1, 2, 9000 }));
+    QVERIFY(t);
+    QCOMPARE(t->size(), 3);
+    QCOMPARE(t->value(1).spec.input, trickyJson);
+    const Task& two = t->value(2);
+    QCOMPARE(two.spec.input, trickyJson);
+    QCOMPARE(two.spec.tags, full.spec.tags);
+    QCOMPARE(two.spec.labels, full.spec.labels);
+    QCOMPARE(two.spec.sessionKey, QStringLiteral("NULL"));
+    QCOMPARE(two.output, trickyJson);
+    QCOMPARE(two.error, tricky);
+    QCOMPARE(two.state, TaskState::Dead);
+    QCOMPARE(t->value(9000).spec.input, row(9000, QStringLiteral("bulk")).spec.input);
+    const auto log = await(store->taskLog(two.id.toString()));
+    QVERIFY(log);
+    QCOMPARE(log->size(), 1);
+    QCOMPARE(log->at(0).message, tricky);
+    QCOMPARE(log->at(0).data.value(QLatin1String("why")).toString(), tricky);
+    QCOMPARE(store->loadActiveNow()->size(), size_t(8999));
 }
 
 void TestBackends::modelsSettingsMinutesTokensAndAudit()
