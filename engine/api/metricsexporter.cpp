@@ -50,8 +50,8 @@ void MetricsExporter::exportMetrics(const CallPtr& c)
         for (TaskState st : { TaskState::Succeeded, TaskState::Dead, TaskState::Cancelled })
             out += QStringLiteral("llmsched_tasks_finished_total{model=\"%1\",state=\"%2\"} %3\n")
                        .arg(label(m.name), taskStateName(st))
-                       .arg(m.states[static_cast<size_t>(st)]);
-    help("llmsched_queue_depth", "gauge", "Unfinished tasks by state.");
+                       .arg(m.finishedHere[static_cast<size_t>(st)]);
+    help("llmsched_queue_depth", "gauge", "Unfinished tasks by state (nodes sharing a database: the whole cluster's, alike on every node).");
     for (const ModelSnapshot& m : s->models)
         for (TaskState st : { TaskState::Queued, TaskState::Scheduled, TaskState::Blocked, TaskState::Running, TaskState::RetryWait })
             out += QStringLiteral("llmsched_queue_depth{model=\"%1\",state=\"%2\"} %3\n")

@@ -84,7 +84,13 @@ struct ModelSnapshot
     int concurrency = 0;
     int inflight = 0;
     qint64 capacity = 0;
-    std::array<qint64, kTaskStateCount> states {}; // unfinished: current; finished: since start
+    // What the store holds in each state: with nodes sharing a database, the
+    // whole cluster's (this node's, the shared queue's and the other nodes'
+    // as they last reported them).
+    std::array<qint64, kTaskStateCount> states {};
+    // The tasks this node finished since it started, by final state (for
+    // counters that add up across nodes, e.g. /metrics).
+    std::array<qint64, kTaskStateCount> finishedHere {};
     qint64 submittedTotal = 0;
     qint64 failedAttempts = 0;
     qint64 retried = 0;

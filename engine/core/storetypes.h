@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <array>
 #include <functional>
 #include <vector>
 
@@ -129,6 +130,9 @@ struct NodeInfo
     // in flight per model ("model") and endpoint ("model/endpoint").
     int members = 0;
     QHash<QString, int> inflight;
+    // Per model: the unfinished tasks it holds in each state, and the tasks it
+    // finished (succeeded, dead, cancelled) since it started.
+    QHash<QString, std::array<qint64, kTaskStateCount>> states;
     // Filled by the engine that reads the registry (by its clock), so a
     // remote client need not trust its own: the node reading, and whether
     // the node's lease still holds.

@@ -25,13 +25,25 @@ constexpr qint64 kDefaultCompletionEstimate = 256;
 const QString kPausedSetting = QStringLiteral("paused");
 } // namespace
 
-qint64 Scheduler::ModelRuntime::unfinished() const
+namespace {
+qint64 unfinishedOf(const std::array<qint64, kTaskStateCount>& states)
 {
     qint64 n = 0;
     for (int s = 0; s < kTaskStateCount; ++s)
         if (!isFinal(static_cast<TaskState>(s)))
             n += states[static_cast<size_t>(s)];
     return n;
+}
+} // namespace
+
+qint64 Scheduler::ModelRuntime::unfinished() const
+{
+    return unfinishedOf(states);
+}
+
+qint64 Scheduler::ModelRuntime::unfinishedElsewhere() const
+{
+    return unfinishedOf(elsewhere);
 }
 
 Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
@@ -243,7 +255,7 @@ std::optional<Error> Scheduler::checkSubmit(const QList<TaskSpec>& specs) const
     }
     for (auto it = perModel.cbegin(); it != perModel.cend(); ++it) {
         const ModelRuntime& m = *m_models[it.key()];
-        const qint64 used = m.unfinished() + m.reserved + m.unowned;
+        const qint64 used = m.unfinished() + m.reserved + m.unowned + m.unfinishedElsewhere();
         if (used + it.value() > m.config.capacity) {
             return Error { ErrorCode::CapacityExceeded,
                 QStringLiteral("the queue of model '%1' is full (%2 of %3 tasks); retry later or raise its capacity")
@@ -1140,6 +1152,8 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     const TaskState from = t.state;
     m.states[static_cast<size_t>(from)]--;
     m.states[static_cast<size_t>(to)]++;
+    if (isFinal(to))
+        m.finishedHere[static_cast<size_t>(to)]++;
     t.state = to;
     ++t.gen;
     const qint64 now = nowMs();
@@ -1346,6 +1360,7 @@ void Scheduler::readmit(const Task& task, const QString& reason)
     if (isFinal(task.state)) {
         qint64& was = m->states[static_cast<size_t>(task.state)];
         was = std::max<qint64>(0, was - 1);
+        m->finishedHere[static_cast<size_t>(task.state)]--;
     }
     m->states[static_cast<size_t>(TaskState::Queued)]++;
     auto it = m_active.insert(task.id, t);
@@ -1413,8 +1428,15 @@ void Scheduler::recountAfterPurge(TaskState state, const QString& model)
         f.states = { state };
         f.model = mp->config.name;
         onResult(m_store.countTasks(f), this, [this, state, name = f.model](const Result<qint64>& n) {
-            if (ModelRuntime* m = modelByName(name); m && n)
+            if (ModelRuntime* m = modelByName(name); m && n) {
                 m->states[static_cast<size_t>(state)] = *n;
+                // The count holds the other nodes' finishes so far too.
+                for (PeerCounts& p : m_peers)
+                    if (auto last = p.last.constFind(name); last != p.last.constEnd())
+                        p.offset[name][static_cast<size_t>(state)] = last->at(static_cast<size_t>(state));
+                m_retiredFinishes.remove(name);
+                m->elsewhere[static_cast<size_t>(state)] = 0;
+            }
         });
     }
 }
@@ -1623,6 +1645,9 @@ void Scheduler::publishSnapshot()
         ms.capacity = m.config.capacity;
         ms.states = m.states; // what the store holds in each state
         ms.states[static_cast<size_t>(TaskState::Queued)] += m.unowned; // the shared queue waits too
+        for (size_t i = 0; i < ms.states.size(); ++i)
+            ms.states[i] += m.elsewhere[i]; // and what the other nodes hold and finished
+        ms.finishedHere = m.finishedHere;
         const StatCounters& c = m.stats.totals();
         ms.submittedTotal = c.submitted;
         ms.failedAttempts = c.failed;
@@ -1685,7 +1710,7 @@ void Scheduler::rollupStats(bool force)
     for (auto& mp : m_models) {
         if (!mp)
             continue;
-        mp->stats.takePeriods(now, force, mp->unfinished(), rows);
+        mp->stats.takePeriods(now, force, mp->unfinished() + mp->unowned + mp->unfinishedElsewhere(), rows);
     }
     if (rows.empty())
         return;
@@ -1713,6 +1738,10 @@ void Scheduler::renewLease()
         if (!m || !m->endpoints)
             continue;
         n.inflight.insert(m->config.name, m->inflight);
+        std::array<qint64, kTaskStateCount>& states = n.states[m->config.name];
+        for (int i = 0; i < kTaskStateCount; ++i)
+            states[static_cast<size_t>(i)]
+                = isFinal(static_cast<TaskState>(i)) ? m->finishedHere[static_cast<size_t>(i)] : m->states[static_cast<size_t>(i)];
         for (int i = 0; i < m->endpoints->size(); ++i)
             n.inflight.insert(m->config.name + QLatin1Char('/') + m->endpoints->at(i)->config.name, m->endpoints->at(i)->inflight);
     }

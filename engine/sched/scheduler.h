@@ -151,6 +151,12 @@ private:
         ReadyQueue ready;
         ModelStats stats;
         std::array<qint64, kTaskStateCount> states {};
+        // Nodes sharing a database: tasks this node finished since it started
+        // (final states; a finished task run again counts -1), and the other
+        // nodes' part of the cluster's counts (see countElsewhere()).
+        std::array<qint64, kTaskStateCount> finishedHere {};
+        std::array<qint64, kTaskStateCount> elsewhere {};
+        qint64 unfinishedElsewhere() const;
         qint64 reserved = 0; // submits accepted but not yet committed
         qint64 reservedOwned = 0; // of those, the ones this node keeps (nodes sharing a database)
         qint64 unowned = 0; // unfinished tasks no node owns, as last counted (nodes sharing a database)
@@ -351,6 +357,20 @@ private:
     int m_clusterTicks = 0;
     int m_liveNodes = 1;
     QList<NodeInfo> m_registry; // online nodes at the last read
+    // What the other nodes reported of their tasks (NodeInfo::states), for
+    // counts of the whole cluster: the finishes they had reported when this
+    // node first saw them are in the store's counts it started from.
+    struct PeerCounts
+    {
+        qint64 startedMs = 0;
+        bool online = false;
+        QHash<QString, std::array<qint64, kTaskStateCount>> offset; // final states only
+        QHash<QString, std::array<qint64, kTaskStateCount>> last;
+    };
+    QHash<QString, PeerCounts> m_peers;
+    QHash<QString, std::array<qint64, kTaskStateCount>> m_retiredFinishes; // of nodes gone from the registry
+    void countElsewhere(const QList<NodeInfo>& nodes, qint64 now);
+    void retirePeer(const PeerCounts& p);
     int m_appliedMembers = 0; // how many nodes the applied shares count
 };
 

@@ -10,6 +10,8 @@
 #include "core/futures.h"
 #include "core/timeutil.h"
 
+#include <QSet>
+
 namespace llmsched {
 
 namespace {
@@ -365,11 +367,80 @@ void Scheduler::readRegistry()
             if (n.online(now) || n.id == m_options.nodeId)
                 m_registry.append(n);
         m_liveNodes = static_cast<int>(m_registry.size());
+        countElsewhere(*nodes, now);
         const int before = m_appliedMembers;
         applyShares();
         if (m_appliedMembers != before)
             renewLease(); // the others grow their shares once they read that this node counts them
     });
+}
+
+void Scheduler::countElsewhere(const QList<NodeInfo>& nodes, qint64 now)
+{
+    QSet<QString> listed;
+    for (const NodeInfo& n : nodes) {
+        if (n.id == m_options.nodeId)
+            continue;
+        listed.insert(n.id);
+        auto it = m_peers.find(n.id);
+        if (it != m_peers.end() && it->startedMs != n.startedMs) { // started again under the same id
+            retirePeer(*it);
+            m_peers.erase(it);
+            it = m_peers.end();
+        }
+        if (it == m_peers.end()) {
+            PeerCounts p;
+            p.startedMs = n.startedMs;
+            // What it finished before this node started is in the counts this
+            // node read from the store then (to within its last heartbeat).
+            if (n.startedMs < m_startedMs)
+                for (auto s = n.states.constBegin(); s != n.states.constEnd(); ++s)
+                    for (int i = 0; i < kTaskStateCount; ++i)
+                        if (isFinal(static_cast<TaskState>(i)))
+                            p.offset[s.key()][static_cast<size_t>(i)] = s.value()[static_cast<size_t>(i)];
+            it = m_peers.insert(n.id, p);
+        }
+        it->last = n.states;
+        it->online = n.online(now);
+    }
+    for (auto it = m_peers.begin(); it != m_peers.end();) {
+        if (listed.contains(it.key())) {
+            ++it;
+            continue;
+        }
+        retirePeer(*it);
+        it = m_peers.erase(it);
+    }
+    for (auto& mp : m_models) {
+        if (!mp)
+            continue;
+        mp->elsewhere = m_retiredFinishes.value(mp->config.name);
+    }
+    for (const PeerCounts& p : std::as_const(m_peers)) {
+        for (auto s = p.last.constBegin(); s != p.last.constEnd(); ++s) {
+            ModelRuntime* m = modelByName(s.key());
+            if (!m)
+                continue;
+            const std::array<qint64, kTaskStateCount> offset = p.offset.value(s.key());
+            for (size_t i = 0; i < s.value().size(); ++i) {
+                if (isFinal(static_cast<TaskState>(i)))
+                    m->elsewhere[i] += s.value()[i] - offset[i];
+                else if (p.online) // an offline node's tasks are being returned to the queue
+                    m->elsewhere[i] += s.value()[i];
+            }
+        }
+    }
+}
+
+void Scheduler::retirePeer(const PeerCounts& p)
+{
+    for (auto s = p.last.constBegin(); s != p.last.constEnd(); ++s) {
+        const std::array<qint64, kTaskStateCount> offset = p.offset.value(s.key());
+        std::array<qint64, kTaskStateCount>& retired = m_retiredFinishes[s.key()];
+        for (size_t i = 0; i < s.value().size(); ++i)
+            if (isFinal(static_cast<TaskState>(i)))
+                retired[i] += s.value()[i] - offset[i];
+    }
 }
 
 void Scheduler::leaderDuties()
@@ -497,6 +568,7 @@ void Scheduler::cancelElsewhere(Ulid id, Reply<Result<TaskState>> reply)
                     if (ModelRuntime* m = modelByName(model)) {
                         m->stats.finished(false, false, true, nowMs());
                         m->states[static_cast<size_t>(TaskState::Cancelled)]++;
+                        m->finishedHere[static_cast<size_t>(TaskState::Cancelled)]++;
                     }
                     TaskEvent ev;
                     ev.id = id;

@@ -125,6 +125,10 @@ const QList<Migration>& sqliteMigrations()
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN members INTEGER"),
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN inflight TEXT"),
             } },
+        { 7, "task counts per node",
+            {
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN states TEXT"),
+            } },
     };
     return all;
 }
@@ -216,6 +220,12 @@ const QList<Migration>& postgresMigrations()
                 // Cluster-wide limits: how many nodes a node counts, and its calls in flight.
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN members BIGINT"),
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN inflight TEXT"),
+            } },
+        { 7, "task counts per node",
+            {
+                // What each node holds and has finished, per model: every
+                // node's counters and views show the whole cluster.
+                QStringLiteral("ALTER TABLE nodes ADD COLUMN states TEXT"),
             } },
     };
     return all;

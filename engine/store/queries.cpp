@@ -478,7 +478,7 @@ Result<QList<NodeInfo>> nodes(QSqlDatabase& db)
 {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT node_id, host, pid, address, version, started_at, heartbeat_at, lease_expires, running, tasks_per_s, "
-                               "members, inflight FROM nodes ORDER BY node_id")))
+                               "members, inflight, states FROM nodes ORDER BY node_id")))
         return queryError(q, QStringLiteral("reading the node registry"));
     QList<NodeInfo> out;
     while (q.next()) {
@@ -497,6 +497,13 @@ Result<QList<NodeInfo>> nodes(QSqlDatabase& db)
         const QJsonObject inflight = QJsonDocument::fromJson(q.value(11).toString().toUtf8()).object();
         for (auto it = inflight.constBegin(); it != inflight.constEnd(); ++it)
             n.inflight.insert(it.key(), it.value().toInt());
+        const QJsonObject states = QJsonDocument::fromJson(q.value(12).toString().toUtf8()).object();
+        for (auto it = states.constBegin(); it != states.constEnd(); ++it) {
+            const QJsonArray counts = it.value().toArray();
+            std::array<qint64, kTaskStateCount>& to = n.states[it.key()];
+            for (qsizetype i = 0; i < std::min<qsizetype>(counts.size(), kTaskStateCount); ++i)
+                to[static_cast<size_t>(i)] = counts.at(i).toInteger();
+        }
         out.append(std::move(n));
     }
     return out;
@@ -606,19 +613,28 @@ Result<qint64> recoverInterrupted(QSqlDatabase& db, const QString& reason, const
 VoidResult heartbeat(QSqlDatabase& db, const NodeInfo& n)
 {
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO nodes (node_id, host, pid, started_at, lease_expires, address, version, heartbeat_at, running, "
-                             "tasks_per_s, members, inflight) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
-                             "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
-                             "lease_expires = excluded.lease_expires, address = excluded.address, version = excluded.version, "
-                             "heartbeat_at = excluded.heartbeat_at, running = excluded.running, tasks_per_s = excluded.tasks_per_s, "
-                             "members = excluded.members, inflight = excluded.inflight"));
+    q.prepare(
+        QStringLiteral("INSERT INTO nodes (node_id, host, pid, started_at, lease_expires, address, version, heartbeat_at, running, "
+                       "tasks_per_s, members, inflight, states) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
+                       "host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, "
+                       "lease_expires = excluded.lease_expires, address = excluded.address, version = excluded.version, "
+                       "heartbeat_at = excluded.heartbeat_at, running = excluded.running, tasks_per_s = excluded.tasks_per_s, "
+                       "members = excluded.members, inflight = excluded.inflight, states = excluded.states"));
     QJsonObject inflight;
     for (auto it = n.inflight.constBegin(); it != n.inflight.constEnd(); ++it)
         inflight.insert(it.key(), it.value());
+    QJsonObject states;
+    for (auto it = n.states.constBegin(); it != n.states.constEnd(); ++it) {
+        QJsonArray counts;
+        for (qint64 c : it.value())
+            counts.append(c);
+        states.insert(it.key(), counts);
+    }
     for (const QVariant& v : { QVariant(n.id), QVariant(n.host), QVariant(n.pid), QVariant(n.startedMs), QVariant(n.leaseExpiresMs),
              n.address.isEmpty() ? QVariant() : QVariant(n.address), QVariant(n.version), QVariant(n.heartbeatMs), QVariant(n.running),
              QVariant(n.tasksPerSecond), QVariant(n.members),
-             inflight.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(QJsonDocument(inflight).toJson(QJsonDocument::Compact))) })
+             inflight.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(QJsonDocument(inflight).toJson(QJsonDocument::Compact))),
+             states.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(QJsonDocument(states).toJson(QJsonDocument::Compact))) })
         q.addBindValue(v);
     if (!q.exec())
         return queryError(q, QStringLiteral("renewing the node lease"));

@@ -87,6 +87,7 @@ private slots:
     void cancelReachesTheNodeRunningTheTask();
     void partitionedNodeStopsAndRunsNothingTwice();
     void dependencyOnAnotherNodesTaskWaitsForIt();
+    void everyNodeCountsTheWholeCluster();
 
 private:
     bool writeConfig(int concurrency, int delayMs, int endpointMax = 0);
@@ -391,3 +392,53 @@ void TestCluster::dependencyOnAnotherNodesTaskWaitsForIt()
 
 QTEST_GUILESS_MAIN(TestCluster)
 #include "tst_cluster.moc"
+
+// The counters an operator watches (GET /api/v1/system/stats, the GUI's
+// counter strip, the Models view) are the cluster's on every node: the
+// tasks the other nodes hold and the ones they finished, as they reported
+// them with their last heartbeat.
+void TestCluster::everyNodeCountsTheWholeCluster()
+{
+    QVERIFY(writeConfig(8, 20));
+    for (const char* id : { "node-a", "node-b" })
+        m_nodes.push_back(startNode(QLatin1String(id)));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(RawConnection(m_url).scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = 2")).toInt(), 2, 30'000);
+    int status = 0;
+    http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(200), &status);
+    QCOMPARE(status, 201);
+    // Tasks for later, through node B: it keeps them (scheduled) in its own memory.
+    QJsonArray later;
+    for (int i = 0; i < 30; ++i)
+        later.append(QJsonObject { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("delay_ms"), 3'600'000 },
+            { QStringLiteral("input"),
+                QJsonObject { { QStringLiteral("messages"),
+                    QJsonArray { QJsonObject {
+                        { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("later") } } } } } } });
+    http(m_nodes[1], "POST", QStringLiteral("/api/v1/tasks"),
+        QJsonDocument(QJsonObject { { QStringLiteral("tasks"), later } }).toJson(QJsonDocument::Compact), &status);
+    QCOMPARE(status, 201);
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("state = %1").arg(static_cast<int>(TaskState::Succeeded))), qint64(200), 30'000);
+    QCOMPARE(count(QStringLiteral("state = %1 AND lease_node = 'node-b'").arg(static_cast<int>(TaskState::Scheduled))), qint64(30));
+
+    const auto states = [this](const DaemonNode& n) {
+        return QJsonDocument::fromJson(http(n, "GET", QStringLiteral("/api/v1/system/stats"))).object().value(QLatin1String("states")).toObject();
+    };
+    for (const DaemonNode& n : m_nodes) {
+        // Within a heartbeat or two of the last change on the other node.
+        QTRY_COMPARE_WITH_TIMEOUT(states(n).value(QLatin1String("succeeded")).toInteger(), qint64(200), 3 * kLeaseRenewMs);
+        QTRY_COMPARE_WITH_TIMEOUT(states(n).value(QLatin1String("scheduled")).toInteger(), qint64(30), 3 * kLeaseRenewMs);
+        QCOMPARE(states(n).value(QLatin1String("queued")).toInteger(), qint64(0));
+    }
+    // Prometheus counters stay each node's own, so that they add up.
+    qint64 finished = 0;
+    for (const DaemonNode& n : m_nodes) {
+        const QByteArray metrics = http(n, "GET", QStringLiteral("/metrics"));
+        const QByteArray key = "llmsched_tasks_finished_total{model=\"m\",state=\"succeeded\"} ";
+        const qsizetype at = metrics.indexOf(key);
+        QVERIFY2(at >= 0, metrics.left(400).constData());
+        finished += metrics.mid(at + key.size(), metrics.indexOf('\n', at) - at - key.size()).toLongLong();
+    }
+    QCOMPARE(finished, qint64(200));
+}
