@@ -6,6 +6,8 @@
 #   eval "$(bash scripts/start-postgres.sh)"        # start; exports LLMSCHED_TEST_PG_URL (also in DIR/url)
 #   bash scripts/start-postgres.sh --stop [DIR]     # stop it and delete its files
 #   bash scripts/start-postgres.sh --restart [DIR]  # restart it (tests: a server restart under load)
+#   bash scripts/start-postgres.sh --pause [DIR]    # stop the server, keeping its files (tests: an outage)
+#   bash scripts/start-postgres.sh --resume [DIR]   # start a paused server again
 #
 # The URL names role "llmsched" (allowed to create databases, so each test
 # makes its own) and database "llmsched". DIR defaults to /tmp/llmsched-pg;
@@ -16,11 +18,15 @@ set -euo pipefail
 dir=/tmp/llmsched-pg
 stop=0
 restart=0
+pause=0
+resume=0
 for arg in "$@"; do
   case "$arg" in
     --stop) stop=1 ;;
     --restart) restart=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --pause) pause=1 ;;
+    --resume) resume=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) dir="$arg" ;;
   esac
 done
@@ -50,6 +56,16 @@ fi
 
 if [ "$restart" = 1 ]; then
   "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+  exit 0
+fi
+
+if [ "$pause" = 1 ]; then
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+  exit 0
+fi
+
+if [ "$resume" = 1 ]; then
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
   exit 0
 fi
 

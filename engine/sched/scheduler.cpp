@@ -292,6 +292,8 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
 {
     if (auto refused = checkSubmit(specs))
         return resolve(reply, std::move(*refused));
+    if (auto refused = numbersFor(specs.size()))
+        return resolve(reply, std::move(*refused));
     std::vector<NewTaskRow> rows;
     makeRows(specs, nowMs(), rows, watch);
     const bool wake = anyUnowned(rows);
@@ -374,6 +376,8 @@ void Scheduler::submitEach(QList<QList<TaskSpec>> groups, Reply<QList<Result<QLi
         const size_t begin = rows.size();
         if (auto refused = checkSubmit(specs)) {
             results->append(std::move(*refused));
+        } else if (auto unnumbered = numbersFor(specs.size())) {
+            results->append(std::move(*unnumbered));
         } else {
             makeRows(specs, now, rows); // reserves, so the next group's capacity check sees these
             results->append(QList<SubmitOutcome> {});

@@ -257,6 +257,9 @@ private:
 
     // ---- nodes sharing one database (schedulercluster.cpp) ----
     qint64 nextSeq();
+    // Nodes sharing a database: task numbers for count new tasks in hand
+    // (fetched now if need be), or why not.
+    std::optional<Error> numbersFor(qsizetype count);
     void refillSeqBlocks(bool wait);
     // Whether a task this node submits is stored as its own (else any node claims it).
     bool keepsNewTask(ModelRuntime& m, TaskState state, bool watch);

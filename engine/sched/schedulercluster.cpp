@@ -45,6 +45,27 @@ qint64 Scheduler::nextSeq()
     return seq;
 }
 
+std::optional<Error> Scheduler::numbersFor(qsizetype count)
+{
+    if (!m_shared)
+        return std::nullopt;
+    qint64 have = 0;
+    for (const auto& [next, end] : m_seqBlocks)
+        have += end - next;
+    if (have >= count)
+        return std::nullopt;
+    // A burst beyond the blocks in hand, or the database was out of reach
+    // when they ran out: refused now, rather than accepted under numbers
+    // the store would not take.
+    const int blocks = static_cast<int>((count - have + kSeqBlock - 1) / kSeqBlock);
+    const Result<QList<qint64>> firsts = m_store.takeSeqBlocks(std::max(blocks, kSeqBlocksAhead)).result();
+    if (!firsts)
+        return Error::unavailable(QStringLiteral("cannot number new tasks: %1").arg(firsts.error().message));
+    for (qint64 first : *firsts)
+        m_seqBlocks.emplace_back(first, first + kSeqBlock);
+    return std::nullopt;
+}
+
 void Scheduler::refillSeqBlocks(bool wait)
 {
     if (m_seqFetching && !wait)
@@ -253,6 +274,20 @@ void Scheduler::reloadModels()
         if (!models) {
             qCWarning(lcSched).noquote() << "reading the models another node changed failed:" << models.error().message;
             return;
+        }
+        QSet<QString> stored;
+        for (const ModelConfig& config : *models)
+            stored.insert(config.name);
+        for (auto it = m_modelIndex.begin(); it != m_modelIndex.end();) {
+            const ModelRuntime* m = m_models[it.value()].get();
+            // Removed on another node (the store refuses while it has unfinished tasks).
+            if (stored.contains(it.key()) || (m && m->unfinished() + m->reserved > 0)) {
+                ++it;
+                continue;
+            }
+            qCInfo(lcSched) << "model" << it.key() << "was removed on another node";
+            m_models[it.value()].reset();
+            it = m_modelIndex.erase(it);
         }
         for (const ModelConfig& config : *models) {
             const ModelRuntime* m = modelByName(config.name);

@@ -543,6 +543,15 @@ VoidResult upsertModel(QSqlDatabase& db, const ModelConfig& model)
 VoidResult deleteModel(QSqlDatabase& db, const QString& name)
 {
     QSqlQuery q(db);
+    // The node removing it knows its own tasks; those of other nodes sharing
+    // the database (and the shared queue's) are only in the store.
+    q.prepare(QStringLiteral("SELECT count(*) FROM tasks WHERE state < %1 AND model = ?").arg(static_cast<int>(TaskState::Succeeded)));
+    q.addBindValue(name);
+    if (!q.exec() || !q.next())
+        return queryError(q, QStringLiteral("counting the unfinished tasks of model %1").arg(name));
+    if (const qint64 n = q.value(0).toLongLong(); n > 0)
+        return Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n));
+    q.finish();
     q.prepare(QStringLiteral("DELETE FROM models WHERE name = ?"));
     q.addBindValue(name);
     if (!q.exec())

@@ -56,6 +56,49 @@ QList<qint64> seqsOf(const Result<TaskPage>& page)
     return out;
 }
 
+// A PostgreSQL server of the test's own (scripts/start-postgres.sh), so the
+// other *_pg tests running beside it keep theirs: engines made while it lives
+// use it. run("--restart"), run("--pause"), run("--resume") act on it.
+class OwnServer
+{
+public:
+    OwnServer()
+        : m_dir(QStringLiteral("/tmp/llmsched-pg-own-XXXXXX"))
+        , m_shared(qgetenv("LLMSCHED_TEST_PG_DIR"))
+    {
+        m_ok = run({});
+        qputenv("LLMSCHED_TEST_PG_DIR", m_dir.path().toLocal8Bit());
+    }
+    ~OwnServer()
+    {
+        qputenv("LLMSCHED_TEST_PG_DIR", m_shared);
+        run(QStringLiteral("--stop"));
+    }
+    OwnServer(const OwnServer&) = delete;
+    OwnServer& operator=(const OwnServer&) = delete;
+
+    bool ok() const { return m_ok; }
+    QString path() const { return m_dir.path(); }
+    QStringList arguments(const QString& flag) const
+    {
+        QStringList args { QStringLiteral(LLMSCHED_SOURCE_DIR "/scripts/start-postgres.sh") };
+        if (!flag.isEmpty())
+            args << flag;
+        return args << m_dir.path();
+    }
+    bool run(const QString& flag) const
+    {
+        QProcess p;
+        p.start(QStringLiteral("bash"), arguments(flag));
+        return p.waitForFinished(120'000) && p.exitCode() == 0;
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QByteArray m_shared;
+    bool m_ok = false;
+};
+
 } // namespace
 
 class TestBackends : public QObject
@@ -94,6 +137,7 @@ private slots:
     void badUrlsAndServersAreNamedNotThePassword();
     void newerSchemaIsRefused();
     void serverRestartLosesNoAcknowledgedTask();
+    void submitsTheServerCannotNumberAreRefusedWhole();
     void migrateCopiesASqliteStoreAllOrNothing();
 };
 
@@ -629,22 +673,11 @@ void TestBackends::serverRestartLosesNoAcknowledgedTask()
     if (!testsOnPostgres())
         QSKIP("PostgreSQL only (integration.backends_pg)");
     // The server restarts while an engine submits and runs tasks: every
-    // acknowledged task still ends succeeded; the connections come back. A
-    // server of its own, so the other *_pg tests running beside it keep theirs.
-    QTemporaryDir serverDir(QStringLiteral("/tmp/llmsched-pg-restart-XXXXXX"));
-    const QString script = QStringLiteral(LLMSCHED_SOURCE_DIR "/scripts/start-postgres.sh");
-    const auto runScript = [&](const QStringList& args) {
-        QProcess p;
-        p.start(QStringLiteral("bash"), QStringList { script } + args + QStringList { serverDir.path() });
-        return p.waitForFinished(120'000) && p.exitCode() == 0;
-    };
-    QVERIFY(runScript({}));
-    const auto stopServer = qScopeGuard([&] { runScript({ QStringLiteral("--stop") }); });
-    const QByteArray sharedServer = qgetenv("LLMSCHED_TEST_PG_DIR");
-    qputenv("LLMSCHED_TEST_PG_DIR", serverDir.path().toLocal8Bit());
-    const auto backToShared = qScopeGuard([&] { qputenv("LLMSCHED_TEST_PG_DIR", sharedServer); });
+    // acknowledged task still ends succeeded; the connections come back.
+    OwnServer server;
+    QVERIFY(server.ok());
     EngineFixture f;
-    QFile port(serverDir.filePath(QStringLiteral("port")));
+    QFile port(server.path() + QStringLiteral("/port"));
     QVERIFY(port.open(QIODevice::ReadOnly));
     QCOMPARE(QUrl(f.dbPath()).port(), port.readAll().trimmed().toInt()); // on the server restarted below
     QVERIFY(f.start());
@@ -654,7 +687,7 @@ void TestBackends::serverRestartLosesNoAcknowledgedTask()
         for (const SubmitOutcome& o : f.submit({ spec(QStringLiteral("m")), spec(QStringLiteral("m")) }))
             acknowledged.append(o.id);
     QProcess restart;
-    restart.start(QStringLiteral("bash"), { script, QStringLiteral("--restart"), serverDir.path() });
+    restart.start(QStringLiteral("bash"), server.arguments(QStringLiteral("--restart")));
     // Submits while it restarts: refused (503) or acknowledged, never lost.
     while (restart.state() != QProcess::NotRunning) {
         const auto r = await(f.engine->submit({ spec(QStringLiteral("m")) }));
@@ -678,6 +711,46 @@ void TestBackends::serverRestartLosesNoAcknowledgedTask()
     QTRY_COMPARE_WITH_TIMEOUT(succeeded(), qint64(acknowledged.size()), 60000);
     for (const Ulid& id : std::as_const(acknowledged))
         QCOMPARE(await(f.engine->task(id.toString()))->state, TaskState::Succeeded);
+}
+
+void TestBackends::submitsTheServerCannotNumberAreRefusedWhole()
+{
+    if (!testsOnPostgres())
+        QSKIP("PostgreSQL only (integration.backends_pg)");
+    // Nodes sharing a database number tasks from blocks the server hands out.
+    // A burst larger than the blocks in hand while the server is down is
+    // refused before anything is numbered, and stores nothing.
+    OwnServer server;
+    QVERIFY(server.ok());
+    EngineFixture f;
+    QVERIFY(f.start());
+    QVERIFY(f.addModel(simModel(QStringLiteral("m"), 0, 8)));
+    QCOMPARE(f.submit({ spec(QStringLiteral("m")) }).size(), 1);
+    QVERIFY(server.run(QStringLiteral("--pause")));
+    const QList<TaskSpec> burst(9'000, spec(QStringLiteral("m"))); // more than the two blocks of 4,096 fetched ahead
+    const auto refused = await(f.engine->submit(burst));
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, ErrorCode::Unavailable);
+    QVERIFY2(refused.error().message.contains(QLatin1String("cannot number new tasks")), qPrintable(refused.error().message));
+    QVERIFY(server.run(QStringLiteral("--resume")));
+    // The connections come back: a submit may still meet a dead one first,
+    // and is then refused and stores nothing.
+    qint64 expected = 1;
+    if (const auto first = await(f.engine->submit(burst)); first)
+        expected += burst.size();
+    else
+        QVERIFY2(first.error().code == ErrorCode::StoreError, qPrintable(first.error().toString()));
+    QTRY_VERIFY_WITH_TIMEOUT(f.engine->snapshot()->storeHealthy, 30'000);
+    RawConnection counter(f.dbPath());
+    QCOMPARE(counter.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toLongLong(), expected);
+    if (expected == 1) {
+        QVERIFY(await(f.engine->submit(burst)).ok());
+        expected += burst.size();
+    }
+    RawConnection raw(f.dbPath());
+    QVERIFY(raw.isOpen());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toLongLong(), expected);
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT min(seq) FROM tasks")).toLongLong() > 0, true);
 }
 
 void TestBackends::migrateCopiesASqliteStoreAllOrNothing()

@@ -88,6 +88,7 @@ private slots:
     void partitionedNodeStopsAndRunsNothingTwice();
     void dependencyOnAnotherNodesTaskWaitsForIt();
     void everyNodeCountsTheWholeCluster();
+    void modelChangesReachEveryNode();
 
 private:
     bool writeConfig(int concurrency, int delayMs, int endpointMax = 0);
@@ -441,4 +442,51 @@ void TestCluster::everyNodeCountsTheWholeCluster()
         finished += metrics.mid(at + key.size(), metrics.indexOf('\n', at) - at - key.size()).toLongLong();
     }
     QCOMPARE(finished, qint64(200));
+}
+
+// A model added or removed through one node is added or removed on the
+// others; one whose tasks another node holds is not removed.
+void TestCluster::modelChangesReachEveryNode()
+{
+    QVERIFY(writeConfig(4, 20));
+    for (const char* id : { "node-a", "node-b" })
+        m_nodes.push_back(startNode(QLatin1String(id)));
+    for (DaemonNode& n : m_nodes)
+        QTRY_VERIFY_WITH_TIMEOUT(!http(n, "GET", QStringLiteral("/health")).isEmpty(), 30'000);
+    const auto names = [this](const DaemonNode& n) {
+        QStringList out;
+        for (const QJsonValue& v :
+            QJsonDocument::fromJson(http(n, "GET", QStringLiteral("/api/v1/models"))).object().value(QLatin1String("models")).toArray())
+            out << v.toObject().value(QLatin1String("name")).toString();
+        out.sort();
+        return out;
+    };
+    const QJsonObject extra { { QStringLiteral("name"), QStringLiteral("extra") }, { QStringLiteral("concurrency"), 2 },
+        { QStringLiteral("endpoints"),
+            QJsonArray {
+                QJsonObject { { QStringLiteral("name"), QStringLiteral("sim") }, { QStringLiteral("provider"), QStringLiteral("simulated") } } } } };
+    int status = 0;
+    http(m_nodes[0], "POST", QStringLiteral("/api/v1/models"), QJsonDocument(extra).toJson(QJsonDocument::Compact), &status);
+    QCOMPARE(status, 201);
+    QTRY_COMPARE_WITH_TIMEOUT(names(m_nodes[1]), QStringList({ QStringLiteral("extra"), QStringLiteral("m") }), 5'000);
+
+    // Node B holds tasks of "m" for later; node A holds none of them.
+    QJsonArray later;
+    for (int i = 0; i < 3; ++i)
+        later.append(QJsonObject { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("delay_ms"), 3'600'000 },
+            { QStringLiteral("input"),
+                QJsonObject { { QStringLiteral("messages"),
+                    QJsonArray { QJsonObject {
+                        { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("later") } } } } } } });
+    http(m_nodes[1], "POST", QStringLiteral("/api/v1/tasks"),
+        QJsonDocument(QJsonObject { { QStringLiteral("tasks"), later } }).toJson(QJsonDocument::Compact), &status);
+    QCOMPARE(status, 201);
+    const QByteArray refused = http(m_nodes[0], "DELETE", QStringLiteral("/api/v1/models/m"), {}, &status);
+    QCOMPARE(status, 409);
+    QVERIFY2(refused.contains("3 unfinished tasks"), refused.constData());
+
+    http(m_nodes[0], "DELETE", QStringLiteral("/api/v1/models/extra"), {}, &status);
+    QCOMPARE(status, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(names(m_nodes[1]), QStringList({ QStringLiteral("m") }), 5'000);
+    QCOMPARE(names(m_nodes[0]), QStringList({ QStringLiteral("m") }));
 }
