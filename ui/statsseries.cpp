@@ -394,8 +394,13 @@ std::optional<qint64> StatsSeries::tailQueryFrom(qint64 fromMs, qint64 nowMs, St
         if (!wanted || d.live.isEmpty())
             continue;
         const qint64 waiting = d.live.firstKey();
+        // Asked for once every node has written it: each writes its own part
+        // of a slot (they add up in the store) within its rollup check of
+        // the slot's end. A part written after the ask would be missed.
+        if (waiting + m_slotMs + kRollupLagMs > nowMs)
+            continue;
         // A minute whose rollup never came (its model was removed) is not worth asking for forever.
-        if (waiting >= current || waiting < current - kTailGiveUpMs)
+        if (waiting < current - kTailGiveUpMs)
             continue;
         const qint64 after = std::min(d.heldThrough, d.rolledUpThrough);
         const qint64 start = after < 0 ? fromMs : std::max(fromMs, after + m_slotMs);

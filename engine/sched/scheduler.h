@@ -360,6 +360,7 @@ private:
     int m_clusterTicks = 0;
     int m_liveNodes = 1;
     QList<NodeInfo> m_registry; // online nodes at the last read
+    qint64 m_leaseFailingSinceMs = 0; // the first failed renewal of an outage; 0: renewals succeed
     // What the other nodes reported of their tasks (NodeInfo::states), for
     // counts of the whole cluster: the finishes they had reported when this
     // node first saw them are in the store's counts it started from.

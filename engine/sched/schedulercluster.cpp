@@ -310,8 +310,17 @@ void Scheduler::reloadModels()
 void Scheduler::leaseRenewed(qint64 sentMs, const VoidResult& r)
 {
     if (!r) {
-        qCWarning(lcSched).noquote() << "renewing this node's lease failed:" << r.error().message;
+        // Once per outage, not at every attempt (every 5 s).
+        if (m_leaseFailingSinceMs == 0) {
+            m_leaseFailingSinceMs = sentMs;
+            qCWarning(lcSched).noquote() << "renewing this node's lease failed:" << r.error().message;
+        }
         return;
+    }
+    if (m_leaseFailingSinceMs != 0) {
+        qCInfo(lcSched).noquote()
+            << QStringLiteral("this node's lease is renewed again, after %1 s").arg((sentMs - m_leaseFailingSinceMs) / 1000.0, 0, 'f', 1);
+        m_leaseFailingSinceMs = 0;
     }
     m_leaseHeldUntilMs = std::max(m_leaseHeldUntilMs, sentMs + kLeaseMs);
     if (!m_shared)

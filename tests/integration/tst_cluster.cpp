@@ -432,6 +432,17 @@ void TestCluster::everyNodeCountsTheWholeCluster()
         QTRY_COMPARE_WITH_TIMEOUT(states(n).value(QLatin1String("scheduled")).toInteger(), qint64(30), 3 * kLeaseRenewMs);
         QCOMPARE(states(n).value(QLatin1String("queued")).toInteger(), qint64(0));
     }
+    // The Statistics view's history: each node adds its part of a 10-second
+    // slot to the same stored row, so either node's answer holds all 200.
+    const auto storedSucceeded = [this](const DaemonNode& n) {
+        qint64 sum = 0;
+        const QJsonObject o = QJsonDocument::fromJson(http(n, "GET", QStringLiteral("/api/v1/system/stats/minutes?step=10s"))).object();
+        for (const QJsonValue& v : o.value(QLatin1String("minutes")).toArray())
+            sum += v.toObject().value(QLatin1String("succeeded")).toInteger();
+        return sum;
+    };
+    for (const DaemonNode& n : m_nodes)
+        QTRY_COMPARE_WITH_TIMEOUT(storedSucceeded(n), qint64(200), 20'000); // once both rolled up the slot
     // Prometheus counters stay each node's own, so that they add up.
     qint64 finished = 0;
     for (const DaemonNode& n : m_nodes) {
