@@ -122,7 +122,7 @@ struct EngineSnapshot
     QString storeError;
     QString nodeId;
     std::array<qint64, kTaskStateCount> states {};
-    double tasksPerSecond = 0;
+    double tasksPerSecond = 0; // nodes sharing a database: the cluster's
     QList<ModelSnapshot> models;
 };
 

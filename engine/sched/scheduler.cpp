@@ -1703,6 +1703,7 @@ void Scheduler::publishSnapshot()
         snap->tasksPerSecond += ms.tasksPerSecond;
         snap->models.append(std::move(ms));
     }
+    snap->tasksPerSecond += m_rateElsewhere; // the cluster's, as the other nodes last reported theirs
     if (m_sink)
         m_sink(std::move(snap));
 }

@@ -373,6 +373,7 @@ private:
     };
     QHash<QString, PeerCounts> m_peers;
     QHash<QString, std::array<qint64, kTaskStateCount>> m_retiredFinishes; // of nodes gone from the registry
+    double m_rateElsewhere = 0; // tasks finished per second on the other online nodes
     void countElsewhere(const QList<NodeInfo>& nodes, qint64 now);
     void retirePeer(const PeerCounts& p);
     int m_appliedMembers = 0; // how many nodes the applied shares count

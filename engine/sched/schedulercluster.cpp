@@ -422,10 +422,13 @@ void Scheduler::readRegistry()
 void Scheduler::countElsewhere(const QList<NodeInfo>& nodes, qint64 now)
 {
     QSet<QString> listed;
+    m_rateElsewhere = 0;
     for (const NodeInfo& n : nodes) {
         if (n.id == m_options.nodeId)
             continue;
         listed.insert(n.id);
+        if (n.online(now))
+            m_rateElsewhere += n.tasksPerSecond;
         auto it = m_peers.find(n.id);
         if (it != m_peers.end() && it->startedMs != n.startedMs) { // started again under the same id
             retirePeer(*it);
