@@ -1438,7 +1438,8 @@ void Scheduler::recountAfterPurge(TaskState state, const QString& model)
                 for (PeerCounts& p : m_peers)
                     if (auto last = p.last.constFind(name); last != p.last.constEnd())
                         p.offset[name][static_cast<size_t>(state)] = last->at(static_cast<size_t>(state));
-                m_retiredFinishes.remove(name);
+                if (auto retired = m_retiredFinishes.find(name); retired != m_retiredFinishes.end())
+                    (*retired)[static_cast<size_t>(state)] = 0;
                 m->elsewhere[static_cast<size_t>(state)] = 0;
             }
         });
