@@ -19,22 +19,105 @@ QString finishReason(const QString& stopReason)
     return QStringLiteral("stop"); // end_turn, stop_sequence
 }
 
-// OpenAI content (string or parts) -> Anthropic content (string or blocks).
-QJsonValue contentOf(const QJsonValue& content)
+// An OpenAI image_url part -> an Anthropic image block (a data: URL becomes base64).
+QJsonObject imageBlock(const QJsonObject& part)
 {
-    if (!content.isArray())
-        return content.isString() ? content : QJsonValue(content.toString());
+    const QString url = part.value(QLatin1String("image_url")).toObject().value(QLatin1String("url")).toString();
+    QJsonObject source;
+    if (url.startsWith(QLatin1String("data:")) && url.contains(QLatin1String(";base64,"))) {
+        const qsizetype comma = url.indexOf(QLatin1Char(','));
+        source = { { QStringLiteral("type"), QStringLiteral("base64") },
+            { QStringLiteral("media_type"), url.mid(5, url.indexOf(QLatin1Char(';')) - 5) }, { QStringLiteral("data"), url.mid(comma + 1) } };
+    } else {
+        source = { { QStringLiteral("type"), QStringLiteral("url") }, { QStringLiteral("url"), url } };
+    }
+    return { { QStringLiteral("type"), QStringLiteral("image") }, { QStringLiteral("source"), source } };
+}
+
+// OpenAI content (string or parts) -> Anthropic content blocks.
+QJsonArray blocksOf(const QJsonValue& content)
+{
     QJsonArray blocks;
+    if (!content.isArray()) {
+        const QString text = content.toString();
+        if (!text.isEmpty())
+            blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), text } });
+        return blocks;
+    }
     for (const QJsonValue& pv : content.toArray()) {
         const QJsonObject part = pv.toObject();
         const QString type = part.value(QLatin1String("type")).toString();
         if (type == QLatin1String("text"))
             blocks.append(
                 QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), part.value(QLatin1String("text")) } });
+        else if (type == QLatin1String("image_url"))
+            blocks.append(imageBlock(part));
         else
             blocks.append(part); // already an Anthropic block (image, document, tool_result...)
     }
     return blocks;
+}
+
+// OpenAI content -> Anthropic content: a plain string stays one.
+QJsonValue contentOf(const QJsonValue& content)
+{
+    if (!content.isArray())
+        return content.isString() ? content : QJsonValue(content.toString());
+    return blocksOf(content);
+}
+
+// An assistant turn that called tools: its text, then a tool_use block per call.
+QJsonArray assistantBlocks(const QJsonObject& m)
+{
+    QJsonArray blocks = blocksOf(m.value(QLatin1String("content")));
+    for (const QJsonValue& cv : m.value(QLatin1String("tool_calls")).toArray()) {
+        const QJsonObject call = cv.toObject();
+        const QJsonObject function = call.value(QLatin1String("function")).toObject();
+        blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("tool_use") }, { QStringLiteral("id"), call.value(QLatin1String("id")) },
+            { QStringLiteral("name"), function.value(QLatin1String("name")) },
+            { QStringLiteral("input"), QJsonDocument::fromJson(function.value(QLatin1String("arguments")).toString().toUtf8()).object() } });
+    }
+    return blocks;
+}
+
+// OpenAI tools ({"type": "function", "function": {...}}) -> Anthropic tools;
+// tools already in Anthropic's shape pass as they are.
+QJsonArray toolsOf(const QJsonArray& tools)
+{
+    QJsonArray out;
+    for (const QJsonValue& tv : tools) {
+        const QJsonObject t = tv.toObject();
+        if (t.value(QLatin1String("type")).toString() != QLatin1String("function") || !t.contains(QLatin1String("function"))) {
+            out.append(t);
+            continue;
+        }
+        const QJsonObject f = t.value(QLatin1String("function")).toObject();
+        QJsonObject tool { { QStringLiteral("name"), f.value(QLatin1String("name")) },
+            { QStringLiteral("input_schema"),
+                f.contains(QLatin1String("parameters")) ? f.value(QLatin1String("parameters"))
+                                                        : QJsonValue(QJsonObject { { QStringLiteral("type"), QStringLiteral("object") } }) } };
+        if (f.contains(QLatin1String("description")))
+            tool.insert(QStringLiteral("description"), f.value(QLatin1String("description")));
+        out.append(tool);
+    }
+    return out;
+}
+
+// OpenAI tool_choice -> Anthropic's.
+QJsonValue toolChoiceOf(const QJsonValue& choice)
+{
+    if (choice.isString()) {
+        const QString c = choice.toString();
+        return QJsonObject { { QStringLiteral("type"),
+            c == QLatin1String("required")   ? QStringLiteral("any")
+                : c == QLatin1String("none") ? QStringLiteral("none")
+                                             : QStringLiteral("auto") } };
+    }
+    const QJsonObject o = choice.toObject();
+    if (o.value(QLatin1String("type")).toString() == QLatin1String("function"))
+        return QJsonObject { { QStringLiteral("type"), QStringLiteral("tool") },
+            { QStringLiteral("name"), o.value(QLatin1String("function")).toObject().value(QLatin1String("name")) } };
+    return choice; // already Anthropic's
 }
 
 Usage usageOf(const QJsonObject& u)
@@ -78,6 +161,30 @@ QJsonObject AnthropicProvider::translateRequest(const QJsonObject& in, TaskKind 
                 }
                 continue;
             }
+            if (role == QLatin1String("tool")) {
+                // A tool's answer is a tool_result block of a user turn; answers
+                // to several calls of one turn go together.
+                const QJsonObject result { { QStringLiteral("type"), QStringLiteral("tool_result") },
+                    { QStringLiteral("tool_use_id"), m.value(QLatin1String("tool_call_id")) },
+                    { QStringLiteral("content"), contentOf(m.value(QLatin1String("content"))) } };
+                QJsonObject last = messages.isEmpty() ? QJsonObject() : messages.last().toObject();
+                if (last.value(QLatin1String("role")).toString() == QLatin1String("user") && last.value(QLatin1String("content")).isArray()
+                    && last.value(QLatin1String("content")).toArray().last().toObject().value(QLatin1String("type")).toString()
+                        == QLatin1String("tool_result")) {
+                    QJsonArray blocks = last.value(QLatin1String("content")).toArray();
+                    blocks.append(result);
+                    last.insert(QStringLiteral("content"), blocks);
+                    messages[messages.size() - 1] = last;
+                } else {
+                    messages.append(
+                        QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QJsonArray { result } } });
+                }
+                continue;
+            }
+            if (role == QLatin1String("assistant") && m.value(QLatin1String("tool_calls")).isArray()) {
+                messages.append(QJsonObject { { QStringLiteral("role"), role }, { QStringLiteral("content"), assistantBlocks(m) } });
+                continue;
+            }
             messages.append(QJsonObject { { QStringLiteral("role"), role == QLatin1String("assistant") ? role : QStringLiteral("user") },
                 { QStringLiteral("content"), contentOf(m.value(QLatin1String("content"))) } });
         }
@@ -90,11 +197,14 @@ QJsonObject AnthropicProvider::translateRequest(const QJsonObject& in, TaskKind 
         if (in.value(k).isDouble())
             maxTokens = in.value(k).toInteger();
     out.insert(QStringLiteral("max_tokens"), maxTokens);
-    for (const QString& k :
-        { QStringLiteral("temperature"), QStringLiteral("top_p"), QStringLiteral("top_k"), QStringLiteral("stream"), QStringLiteral("tools"),
-            QStringLiteral("tool_choice"), QStringLiteral("metadata"), QStringLiteral("stop_sequences"), QStringLiteral("thinking") })
+    for (const QString& k : { QStringLiteral("temperature"), QStringLiteral("top_p"), QStringLiteral("top_k"), QStringLiteral("stream"),
+             QStringLiteral("metadata"), QStringLiteral("stop_sequences"), QStringLiteral("thinking") })
         if (in.contains(k))
             out.insert(k, in.value(k));
+    if (in.value(QLatin1String("tools")).isArray())
+        out.insert(QStringLiteral("tools"), toolsOf(in.value(QLatin1String("tools")).toArray()));
+    if (in.contains(QLatin1String("tool_choice")))
+        out.insert(QStringLiteral("tool_choice"), toolChoiceOf(in.value(QLatin1String("tool_choice"))));
     const QJsonValue stop = in.value(QLatin1String("stop"));
     if (stop.isString())
         out.insert(QStringLiteral("stop_sequences"), QJsonArray { stop });

@@ -116,6 +116,7 @@ private slots:
     void openAiStreamSplitAnywhere();
     void anthropicRoundTrip();
     void anthropicStream();
+    void anthropicToolsInOpenAiShape();
     void genericHttpTask();
     void httpTaskDestinationsRefused();
     void echoedKeyIsRedactedFromOutput();
@@ -315,6 +316,81 @@ void TestProviders::anthropicStream()
     QCOMPARE(firstContent(out), reply.text);
     QCOMPARE(task->usage.promptTokens, 30);
     QCOMPARE(task->usage.completionTokens, 5);
+}
+
+// An OpenAI client's tool calling through an Anthropic endpoint: tools,
+// tool_choice, the assistant's tool_calls, the tools' answers and images go
+// out in Anthropic's shape.
+void TestProviders::anthropicToolsInOpenAiShape()
+{
+    QVERIFY(m_f->addModel(model(QStringLiteral("claude"), { endpoint(QStringLiteral("claude"), QStringLiteral("anthropic"), *m_server) })));
+    const auto object = [](std::initializer_list<QPair<QString, QJsonValue>> fields) {
+        QJsonObject o;
+        for (const auto& [k, v] : fields)
+            o.insert(k, v);
+        return o;
+    };
+    const QJsonObject weather = object({ { QStringLiteral("type"), QStringLiteral("function") },
+        { QStringLiteral("function"),
+            object({ { QStringLiteral("name"), QStringLiteral("weather") }, { QStringLiteral("description"), QStringLiteral("Weather in a city") },
+                { QStringLiteral("parameters"),
+                    object({ { QStringLiteral("type"), QStringLiteral("object") },
+                        { QStringLiteral("properties"),
+                            object({ { QStringLiteral("city"), object({ { QStringLiteral("type"), QStringLiteral("string") } }) } }) } }) } }) } });
+    const QJsonArray messages {
+        object({ { QStringLiteral("role"), QStringLiteral("user") },
+            { QStringLiteral("content"),
+                QJsonArray {
+                    object({ { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), QStringLiteral("Paris and Rome?") } }),
+                    object({ { QStringLiteral("type"), QStringLiteral("image_url") },
+                        { QStringLiteral("image_url"),
+                            object({ { QStringLiteral("url"), QStringLiteral("data:image/png;base64,iVBORw0KGgo=") } }) } }) } } }),
+        object({ { QStringLiteral("role"), QStringLiteral("assistant") }, { QStringLiteral("content"), QJsonValue() },
+            { QStringLiteral("tool_calls"),
+                QJsonArray { object({ { QStringLiteral("id"), QStringLiteral("call_1") }, { QStringLiteral("type"), QStringLiteral("function") },
+                                 { QStringLiteral("function"),
+                                     object({ { QStringLiteral("name"), QStringLiteral("weather") },
+                                         { QStringLiteral("arguments"), QStringLiteral("{\"city\":\"Paris\"}") } }) } }),
+                    object({ { QStringLiteral("id"), QStringLiteral("call_2") }, { QStringLiteral("type"), QStringLiteral("function") },
+                        { QStringLiteral("function"),
+                            object({ { QStringLiteral("name"), QStringLiteral("weather") },
+                                { QStringLiteral("arguments"), QStringLiteral("{\"city\":\"Rome\"}") } }) } }) } } }),
+        object({ { QStringLiteral("role"), QStringLiteral("tool") }, { QStringLiteral("tool_call_id"), QStringLiteral("call_1") },
+            { QStringLiteral("content"), QStringLiteral("18 C") } }),
+        object({ { QStringLiteral("role"), QStringLiteral("tool") }, { QStringLiteral("tool_call_id"), QStringLiteral("call_2") },
+            { QStringLiteral("content"), QStringLiteral("24 C") } }),
+    };
+    const Ulid id = m_f->submitOne(chat(QStringLiteral("claude"),
+        { { QStringLiteral("messages"), messages }, { QStringLiteral("tools"), QJsonArray { weather } },
+            { QStringLiteral("tool_choice"), QStringLiteral("required") } }));
+    QTRY_COMPARE_WITH_TIMEOUT(m_f->lastState(id), TaskState::Succeeded, 10000);
+    const QJsonObject sent = m_server->requests().constFirst().json;
+
+    const QJsonObject tool = sent.value(QLatin1String("tools")).toArray().at(0).toObject();
+    QCOMPARE(tool.value(QLatin1String("name")).toString(), QStringLiteral("weather"));
+    QCOMPARE(tool.value(QLatin1String("description")).toString(), QStringLiteral("Weather in a city"));
+    QCOMPARE(tool.value(QLatin1String("input_schema")).toObject().value(QLatin1String("type")).toString(), QStringLiteral("object"));
+    QVERIFY(!tool.contains(QLatin1String("function")));
+    QCOMPARE(sent.value(QLatin1String("tool_choice")).toObject().value(QLatin1String("type")).toString(), QStringLiteral("any"));
+
+    const QJsonArray out = sent.value(QLatin1String("messages")).toArray();
+    QCOMPARE(out.size(), 3); // user, assistant, one user turn with both results
+    const QJsonObject image = out.at(0).toObject().value(QLatin1String("content")).toArray().at(1).toObject();
+    QCOMPARE(image.value(QLatin1String("type")).toString(), QStringLiteral("image"));
+    QCOMPARE(image.value(QLatin1String("source")).toObject().value(QLatin1String("media_type")).toString(), QStringLiteral("image/png"));
+    QCOMPARE(image.value(QLatin1String("source")).toObject().value(QLatin1String("data")).toString(), QStringLiteral("iVBORw0KGgo="));
+    const QJsonArray calls = out.at(1).toObject().value(QLatin1String("content")).toArray();
+    QCOMPARE(calls.size(), 2);
+    QCOMPARE(calls.at(0).toObject().value(QLatin1String("type")).toString(), QStringLiteral("tool_use"));
+    QCOMPARE(calls.at(0).toObject().value(QLatin1String("id")).toString(), QStringLiteral("call_1"));
+    QCOMPARE(calls.at(1).toObject().value(QLatin1String("input")).toObject().value(QLatin1String("city")).toString(), QStringLiteral("Rome"));
+    const QJsonObject results = out.at(2).toObject();
+    QCOMPARE(results.value(QLatin1String("role")).toString(), QStringLiteral("user"));
+    const QJsonArray answers = results.value(QLatin1String("content")).toArray();
+    QCOMPARE(answers.size(), 2);
+    QCOMPARE(answers.at(0).toObject().value(QLatin1String("type")).toString(), QStringLiteral("tool_result"));
+    QCOMPARE(answers.at(1).toObject().value(QLatin1String("tool_use_id")).toString(), QStringLiteral("call_2"));
+    QCOMPARE(answers.at(1).toObject().value(QLatin1String("content")).toString(), QStringLiteral("24 C"));
 }
 
 void TestProviders::genericHttpTask()
