@@ -1,5 +1,6 @@
 #include "anthropicprovider.h"
 
+#include "core/anthropicdialect.h"
 #include "core/secrets.h"
 
 #include "openaiprovider.h"
@@ -70,13 +71,8 @@ QJsonValue contentOf(const QJsonValue& content)
 QJsonArray assistantBlocks(const QJsonObject& m)
 {
     QJsonArray blocks = blocksOf(m.value(QLatin1String("content")));
-    for (const QJsonValue& cv : m.value(QLatin1String("tool_calls")).toArray()) {
-        const QJsonObject call = cv.toObject();
-        const QJsonObject function = call.value(QLatin1String("function")).toObject();
-        blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("tool_use") }, { QStringLiteral("id"), call.value(QLatin1String("id")) },
-            { QStringLiteral("name"), function.value(QLatin1String("name")) },
-            { QStringLiteral("input"), QJsonDocument::fromJson(function.value(QLatin1String("arguments")).toString().toUtf8()).object() } });
-    }
+    for (const QJsonValue& block : anthropic::toolUseBlocks(m.value(QLatin1String("tool_calls")).toArray()))
+        blocks.append(block);
     return blocks;
 }
 
