@@ -27,7 +27,8 @@ QJsonObject imagePart(const QJsonObject& block)
         ? QStringLiteral("data:%1;base64,%2")
               .arg(source.value(QLatin1String("media_type")).toString(), source.value(QLatin1String("data")).toString())
         : source.value(QLatin1String("url")).toString();
-    return { { QStringLiteral("type"), QStringLiteral("image_url") }, { QStringLiteral("image_url"), QJsonObject { { QStringLiteral("url"), url } } } };
+    return { { QStringLiteral("type"), QStringLiteral("image_url") },
+        { QStringLiteral("image_url"), QJsonObject { { QStringLiteral("url"), url } } } };
 }
 
 QJsonObject toolFrom(const QJsonObject& tool)
@@ -93,15 +94,18 @@ Result<QJsonObject> chatRequestFrom(const QJsonObject& request)
                 if (role == QLatin1String("assistant"))
                     assistantText += block.value(QLatin1String("text")).toString();
                 else
-                    parts.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), block.value(QLatin1String("text")) } });
+                    parts.append(QJsonObject {
+                        { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), block.value(QLatin1String("text")) } });
             } else if (type == QLatin1String("image") && role == QLatin1String("user")) {
                 parts.append(imagePart(block));
             } else if (type == QLatin1String("tool_use") && role == QLatin1String("assistant")) {
-                toolCalls.append(QJsonObject { { QStringLiteral("id"), block.value(QLatin1String("id")) }, { QStringLiteral("type"), QStringLiteral("function") },
-                    { QStringLiteral("function"),
-                        QJsonObject { { QStringLiteral("name"), block.value(QLatin1String("name")) },
-                            { QStringLiteral("arguments"),
-                                QString::fromUtf8(QJsonDocument(block.value(QLatin1String("input")).toObject()).toJson(QJsonDocument::Compact)) } } } });
+                toolCalls.append(
+                    QJsonObject { { QStringLiteral("id"), block.value(QLatin1String("id")) }, { QStringLiteral("type"), QStringLiteral("function") },
+                        { QStringLiteral("function"),
+                            QJsonObject { { QStringLiteral("name"), block.value(QLatin1String("name")) },
+                                { QStringLiteral("arguments"),
+                                    QString::fromUtf8(
+                                        QJsonDocument(block.value(QLatin1String("input")).toObject()).toJson(QJsonDocument::Compact)) } } } });
             } else if (type == QLatin1String("tool_result") && role == QLatin1String("user")) {
                 // The answer to a call of the turn before: a tool message of its own.
                 messages.append(QJsonObject { { QStringLiteral("role"), QStringLiteral("tool") },
@@ -115,7 +119,8 @@ Result<QJsonObject> chatRequestFrom(const QJsonObject& request)
             }
         }
         if (role == QLatin1String("assistant")) {
-            QJsonObject out { { QStringLiteral("role"), role }, { QStringLiteral("content"), assistantText.isEmpty() && !toolCalls.isEmpty() ? QJsonValue() : QJsonValue(assistantText) } };
+            QJsonObject out { { QStringLiteral("role"), role },
+                { QStringLiteral("content"), assistantText.isEmpty() && !toolCalls.isEmpty() ? QJsonValue() : QJsonValue(assistantText) } };
             if (!toolCalls.isEmpty())
                 out.insert(QStringLiteral("tool_calls"), toolCalls);
             messages.append(out);

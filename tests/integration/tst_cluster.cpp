@@ -168,15 +168,20 @@ qint64 TestCluster::count(const QString& where) const
 }
 
 namespace {
-QByteArray tasksBody(int n, int from = 0)
+// n tasks of model "m" (numbered from `from`), to start after delayMs when given.
+QByteArray tasksBody(int n, int from = 0, qint64 delayMs = 0)
 {
     QJsonArray tasks;
-    for (int i = 0; i < n; ++i)
-        tasks.append(QJsonObject { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("priority"), (from + i) % 10 },
+    for (int i = 0; i < n; ++i) {
+        QJsonObject task { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("priority"), (from + i) % 10 },
             { QStringLiteral("input"),
                 QJsonObject { { QStringLiteral("messages"),
                     QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
-                        { QStringLiteral("content"), QStringLiteral("task %1").arg(from + i) } } } } } } });
+                        { QStringLiteral("content"), QStringLiteral("task %1").arg(from + i) } } } } } } };
+        if (delayMs > 0)
+            task.insert(QStringLiteral("delay_ms"), delayMs);
+        tasks.append(task);
+    }
     return QJsonDocument(QJsonObject { { QStringLiteral("tasks"), tasks } }).toJson(QJsonDocument::Compact);
 }
 } // namespace
@@ -410,15 +415,7 @@ void TestCluster::everyNodeCountsTheWholeCluster()
     http(m_nodes[0], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(200), &status);
     QCOMPARE(status, 201);
     // Tasks for later, through node B: it keeps them (scheduled) in its own memory.
-    QJsonArray later;
-    for (int i = 0; i < 30; ++i)
-        later.append(QJsonObject { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("delay_ms"), 3'600'000 },
-            { QStringLiteral("input"),
-                QJsonObject { { QStringLiteral("messages"),
-                    QJsonArray { QJsonObject {
-                        { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("later") } } } } } } });
-    http(m_nodes[1], "POST", QStringLiteral("/api/v1/tasks"),
-        QJsonDocument(QJsonObject { { QStringLiteral("tasks"), later } }).toJson(QJsonDocument::Compact), &status);
+    http(m_nodes[1], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(30, 0, 3'600'000), &status);
     QCOMPARE(status, 201);
     QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("state = %1").arg(static_cast<int>(TaskState::Succeeded))), qint64(200), 30'000);
     QCOMPARE(count(QStringLiteral("state = %1 AND lease_node = 'node-b'").arg(static_cast<int>(TaskState::Scheduled))), qint64(30));
@@ -482,15 +479,7 @@ void TestCluster::modelChangesReachEveryNode()
     QTRY_COMPARE_WITH_TIMEOUT(names(m_nodes[1]), QStringList({ QStringLiteral("extra"), QStringLiteral("m") }), 5'000);
 
     // Node B holds tasks of "m" for later; node A holds none of them.
-    QJsonArray later;
-    for (int i = 0; i < 3; ++i)
-        later.append(QJsonObject { { QStringLiteral("model"), QStringLiteral("m") }, { QStringLiteral("delay_ms"), 3'600'000 },
-            { QStringLiteral("input"),
-                QJsonObject { { QStringLiteral("messages"),
-                    QJsonArray { QJsonObject {
-                        { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), QStringLiteral("later") } } } } } } });
-    http(m_nodes[1], "POST", QStringLiteral("/api/v1/tasks"),
-        QJsonDocument(QJsonObject { { QStringLiteral("tasks"), later } }).toJson(QJsonDocument::Compact), &status);
+    http(m_nodes[1], "POST", QStringLiteral("/api/v1/tasks"), tasksBody(3, 0, 3'600'000), &status);
     QCOMPARE(status, 201);
     const QByteArray refused = http(m_nodes[0], "DELETE", QStringLiteral("/api/v1/models/m"), {}, &status);
     QCOMPARE(status, 409);

@@ -49,8 +49,8 @@ private slots:
 
 void TestAnthropicDialect::plainRequest()
 {
-    const auto chat = anthropic::chatRequestFrom(
-        parse(R"({"model": "m", "max_tokens": 64, "system": [{"type": "text", "text": "Be brief."}], "stream": true,
+    const auto chat
+        = anthropic::chatRequestFrom(parse(R"({"model": "m", "max_tokens": 64, "system": [{"type": "text", "text": "Be brief."}], "stream": true,
                   "messages": [{"role": "user", "content": "Hello"}]})"));
     QVERIFY(chat);
     QCOMPARE(chat->value(QLatin1String("model")).toString(), QStringLiteral("m"));
@@ -113,10 +113,12 @@ void TestAnthropicDialect::throughTheProviderItComesBackAsWritten()
     QCOMPARE(sent.value(QLatin1String("metadata")).toObject().value(QLatin1String("user_id")).toString(), QStringLiteral("u-7"));
     const QJsonArray m = sent.value(QLatin1String("messages")).toArray();
     QCOMPARE(m.size(), 4); // user, assistant, the tool's answer, the next question
-    QCOMPARE(m.at(0).toObject().value(QLatin1String("content")), original.value(QLatin1String("messages")).toArray().at(0).toObject().value(QLatin1String("content")));
+    QCOMPARE(m.at(0).toObject().value(QLatin1String("content")),
+        original.value(QLatin1String("messages")).toArray().at(0).toObject().value(QLatin1String("content")));
     const QJsonArray assistant = m.at(1).toObject().value(QLatin1String("content")).toArray();
     QCOMPARE(assistant.size(), 2); // text and tool_use (the thinking block stays out)
-    QCOMPARE(assistant.at(1).toObject(), original.value(QLatin1String("messages")).toArray().at(1).toObject().value(QLatin1String("content")).toArray().at(2).toObject());
+    QCOMPARE(assistant.at(1).toObject(),
+        original.value(QLatin1String("messages")).toArray().at(1).toObject().value(QLatin1String("content")).toArray().at(2).toObject());
     const QJsonArray result = m.at(2).toObject().value(QLatin1String("content")).toArray();
     QCOMPARE(result.at(0).toObject().value(QLatin1String("type")).toString(), QStringLiteral("tool_result"));
     QCOMPARE(result.at(0).toObject().value(QLatin1String("tool_use_id")).toString(), QStringLiteral("toolu_1"));
