@@ -29,11 +29,9 @@ qint64 Scheduler::nextSeq()
 {
     if (!m_shared)
         return ++m_lastSeq;
-    if (m_seqBlocks.empty())
-        refillSeqBlocks(true);
     if (m_seqBlocks.empty()) {
-        // The database is unreachable; the insert will fail and say so. A
-        // number no block holds keeps the row apart meanwhile.
+        // Not reached: numbersFor() put enough in hand before rows are made.
+        // A number no block holds would keep the row apart.
         return -(++m_lastSeq);
     }
     auto& [next, end] = m_seqBlocks.front();
@@ -41,7 +39,7 @@ qint64 Scheduler::nextSeq()
     if (next >= end)
         m_seqBlocks.erase(m_seqBlocks.begin());
     if (m_seqBlocks.size() < kSeqBlocksAhead)
-        refillSeqBlocks(false);
+        refillSeqBlocks();
     return seq;
 }
 
@@ -66,27 +64,19 @@ std::optional<Error> Scheduler::numbersFor(qsizetype count)
     return std::nullopt;
 }
 
-void Scheduler::refillSeqBlocks(bool wait)
+void Scheduler::refillSeqBlocks()
 {
-    if (m_seqFetching && !wait)
+    if (m_seqFetching)
         return;
-    const auto take = [this](const Result<QList<qint64>>& firsts) {
+    m_seqFetching = true;
+    onResult(m_store.takeSeqBlocks(1), this, [this](const Result<QList<qint64>>& firsts) {
+        m_seqFetching = false;
         if (!firsts) {
             qCWarning(lcSched).noquote() << "cannot number new tasks:" << firsts.error().message;
-            return;
+            return; // numbersFor() tries again at the next submit
         }
         for (qint64 first : *firsts)
             m_seqBlocks.emplace_back(first, first + kSeqBlock);
-    };
-    if (wait) {
-        // Only when a burst used up the blocks in hand before the next came.
-        take(m_store.takeSeqBlocks(kSeqBlocksAhead).result());
-        return;
-    }
-    m_seqFetching = true;
-    onResult(m_store.takeSeqBlocks(1), this, [this, take](const Result<QList<qint64>>& firsts) {
-        m_seqFetching = false;
-        take(firsts);
     });
 }
 
@@ -123,7 +113,8 @@ void Scheduler::startCluster()
     if (!m_shared)
         return;
     m_lastSeq = 0; // numbers come from the database's blocks
-    refillSeqBlocks(true);
+    if (auto unnumbered = numbersFor(1))
+        qCWarning(lcSched).noquote() << unnumbered->message;
     m_store.setNotificationListener([this](const QString& text) {
         QMetaObject::invokeMethod(
             this, [this, text] { onNodeNotification(text); }, Qt::QueuedConnection);
