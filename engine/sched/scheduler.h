@@ -260,7 +260,7 @@ private:
     // Nodes sharing a database: task numbers for count new tasks in hand
     // (fetched now if need be), or why not.
     std::optional<Error> numbersFor(qsizetype count);
-    void refillSeqBlocks(); // one block more, in the background
+    void refillSeqBlocks(bool wait);
     // Whether a task this node submits is stored as its own (else any node claims it).
     bool keepsNewTask(ModelRuntime& m, TaskState state, bool watch);
     // The queued tasks a node keeps of a model: what it claims up to.

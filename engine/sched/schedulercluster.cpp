@@ -29,9 +29,11 @@ qint64 Scheduler::nextSeq()
 {
     if (!m_shared)
         return ++m_lastSeq;
+    if (m_seqBlocks.empty())
+        refillSeqBlocks(true);
     if (m_seqBlocks.empty()) {
-        // Not reached: numbersFor() put enough in hand before rows are made.
-        // A number no block holds would keep the row apart.
+        // The database is unreachable; the insert will fail and say so. A
+        // number no block holds keeps the row apart meanwhile.
         return -(++m_lastSeq);
     }
     auto& [next, end] = m_seqBlocks.front();
@@ -39,7 +41,7 @@ qint64 Scheduler::nextSeq()
     if (next >= end)
         m_seqBlocks.erase(m_seqBlocks.begin());
     if (m_seqBlocks.size() < kSeqBlocksAhead)
-        refillSeqBlocks();
+        refillSeqBlocks(false);
     return seq;
 }
 
@@ -64,19 +66,27 @@ std::optional<Error> Scheduler::numbersFor(qsizetype count)
     return std::nullopt;
 }
 
-void Scheduler::refillSeqBlocks()
+void Scheduler::refillSeqBlocks(bool wait)
 {
-    if (m_seqFetching)
+    if (m_seqFetching && !wait)
         return;
-    m_seqFetching = true;
-    onResult(m_store.takeSeqBlocks(1), this, [this](const Result<QList<qint64>>& firsts) {
-        m_seqFetching = false;
+    const auto take = [this](const Result<QList<qint64>>& firsts) {
         if (!firsts) {
             qCWarning(lcSched).noquote() << "cannot number new tasks:" << firsts.error().message;
-            return; // numbersFor() tries again at the next submit
+            return;
         }
         for (qint64 first : *firsts)
             m_seqBlocks.emplace_back(first, first + kSeqBlock);
+    };
+    if (wait) {
+        // Only when a burst used up the blocks in hand before the next came.
+        take(m_store.takeSeqBlocks(kSeqBlocksAhead).result());
+        return;
+    }
+    m_seqFetching = true;
+    onResult(m_store.takeSeqBlocks(1), this, [this, take](const Result<QList<qint64>>& firsts) {
+        m_seqFetching = false;
+        take(firsts);
     });
 }
 
@@ -113,8 +123,7 @@ void Scheduler::startCluster()
     if (!m_shared)
         return;
     m_lastSeq = 0; // numbers come from the database's blocks
-    if (auto unnumbered = numbersFor(1))
-        qCWarning(lcSched).noquote() << unnumbered->message;
+    refillSeqBlocks(true);
     m_store.setNotificationListener([this](const QString& text) {
         QMetaObject::invokeMethod(
             this, [this, text] { onNodeNotification(text); }, Qt::QueuedConnection);

@@ -45,6 +45,11 @@ QVariant bytesOrNull(const QByteArray& b, bool asText)
     return asText ? QVariant(QString::fromUtf8(b)) : QVariant(b);
 }
 
+QVariant jsonOrNull(const QJsonObject& o, bool asText)
+{
+    return o.isEmpty() ? QVariant() : bytesOrNull(QJsonDocument(o).toJson(QJsonDocument::Compact), asText);
+}
+
 // A list or an object as JSON text; empty (stored as NULL) when it is.
 QByteArray listJson(const QStringList& l)
 {
@@ -54,11 +59,6 @@ QByteArray listJson(const QStringList& l)
 QByteArray objectJson(const QJsonObject& o)
 {
     return o.isEmpty() ? QByteArray() : QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
-QVariant jsonOrNull(const QJsonObject& o, bool asText)
-{
-    return bytesOrNull(objectJson(o), asText);
 }
 
 const QString kInsertLogPrefix = QStringLiteral("INSERT INTO task_logs (task_seq, time, level, message, data)");
