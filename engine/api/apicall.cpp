@@ -4,6 +4,8 @@
 
 #include "apiserver.h"
 
+#include "core/anthropicdialect.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -59,10 +61,42 @@ void ApiCall::answerJson(int status, const QJsonValue& body, const HttpHeaders& 
     answer(status, compactJson(body), QByteArrayLiteral("application/json"), extra);
 }
 
+ErrorShape ApiCall::errorShape() const
+{
+    if (request.path.startsWith(QLatin1String("/v1/messages")))
+        return ErrorShape::Anthropic;
+    if (request.path.startsWith(QLatin1String("/v1/")))
+        return ErrorShape::OpenAi;
+    return ErrorShape::Native;
+}
+
+QString openAiErrorTypeFor(int status)
+{
+    if (status == http::Unauthorized)
+        return QStringLiteral("authentication_error");
+    if (status == http::Forbidden)
+        return QStringLiteral("permission_error");
+    if (status == http::TooManyRequests)
+        return QStringLiteral("rate_limit_error");
+    return status >= 500 ? QStringLiteral("server_error") : QStringLiteral("invalid_request_error");
+}
+
 void ApiCall::answerError(int status, const QString& code, const QString& message, const QString& field, const HttpHeaders& extra)
 {
-    const QJsonObject error { { QStringLiteral("code"), code }, { QStringLiteral("message"), message },
-        { QStringLiteral("field"), field.isEmpty() ? QJsonValue() : QJsonValue(field) } };
+    const QJsonValue fieldValue = field.isEmpty() ? QJsonValue() : QJsonValue(field);
+    switch (errorShape()) {
+    case ErrorShape::Anthropic:
+        return answerJson(status, anthropic::errorBody(status, message), extra);
+    case ErrorShape::OpenAi:
+        return answerJson(status,
+            QJsonObject { { QStringLiteral("error"),
+                QJsonObject { { QStringLiteral("message"), message }, { QStringLiteral("type"), openAiErrorTypeFor(status) },
+                    { QStringLiteral("param"), fieldValue }, { QStringLiteral("code"), code.isEmpty() ? QJsonValue() : QJsonValue(code) } } } },
+            extra);
+    case ErrorShape::Native:
+        break;
+    }
+    const QJsonObject error { { QStringLiteral("code"), code }, { QStringLiteral("message"), message }, { QStringLiteral("field"), fieldValue } };
     answerJson(status, QJsonObject { { QStringLiteral("error"), error } }, extra);
 }
 

@@ -23,6 +23,14 @@ int httpStatusFor(ErrorCode code);
 // JSON without whitespace, for answers and event-stream lines.
 QByteArray compactJson(const QJsonValue& value);
 
+// The shape errors take: {"error": {"code", "message", "field"}} on the
+// native API, OpenAI's {"error": {"message", "type", "param", "code"}} on /v1,
+// Anthropic's {"type": "error", "error": {"type", "message"}} on /v1/messages,
+// so each API's SDKs read them as they read the original's.
+enum class ErrorShape : quint8 { Native, OpenAi, Anthropic };
+// OpenAI's error type for a status (invalid_request_error, authentication_error, ...).
+QString openAiErrorTypeFor(int status);
+
 // One request from routing until it is answered. Handlers share it with the
 // continuations of the engine calls they make; whatever answers first wins,
 // later answers are dropped. Every answer is counted (and, on an audited
@@ -45,7 +53,8 @@ struct ApiCall
     void answer(
         int status, const QByteArray& body, const QByteArray& contentType = QByteArrayLiteral("application/json"), const HttpHeaders& extra = {});
     void answerJson(int status, const QJsonValue& body, const HttpHeaders& extra = {});
-    // {"error": {"code", "message", "field"}}
+    ErrorShape errorShape() const; // from the path
+    // An error in the shape of the API the path belongs to.
     void answerError(int status, const QString& code, const QString& message, const QString& field = {}, const HttpHeaders& extra = {});
     // An engine error with its status (and Retry-After when waiting helps).
     void answerError(const Error& e);

@@ -4,12 +4,14 @@
 
 #include "core/httpstatus.h"
 
+#include "anthropicfacade.h"
 #include "credentialscontroller.h"
 #include "deadletterscontroller.h"
 #include "eventscontroller.h"
 #include "metricsexporter.h"
 #include "modelscontroller.h"
 #include "openaifacade.h"
+#include "responsesfacade.h"
 #include "systemcontroller.h"
 #include "taskscontroller.h"
 
@@ -58,7 +60,11 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     add(new ModelsController(*this, engine));
     add(new CredentialsController(*this, engine));
     m_events = add(new EventsController(*this, engine));
-    add(new OpenAiFacade(*this, engine));
+    // The model-call APIs share one waiter: each task event crosses from the engine thread once.
+    m_waiter = new TaskWaiter(engine, this);
+    add(new OpenAiFacade(*this, engine, *m_waiter));
+    add(new AnthropicFacade(*this, engine, *m_waiter));
+    add(new ResponsesFacade(*this, engine, *m_waiter));
     connect(system, &SystemController::logged, m_events, &EventsController::sendNotification);
     connect(&engine, &Engine::tokensChanged, this, &ApiServer::refreshTokens);
     m_flushTimer.setInterval(kFlushMs);
@@ -69,6 +75,7 @@ ApiServer::~ApiServer()
 {
     flushAudit();
     qDeleteAll(m_controllers);
+    delete m_waiter; // after the facades, before the HTTP server: the calls it holds are answered while it can write
 }
 
 Result<quint16> ApiServer::start()
@@ -158,11 +165,16 @@ bool ApiServer::allowed(const QHostAddress& address) const
     return false;
 }
 
-QByteArray ApiServer::tokenHash(const QByteArray& header)
+QByteArray ApiServer::tokenHash(const QByteArray& authorization, const QByteArray& apiKey)
 {
-    if (header.size() < 7 || qstrnicmp(header.constData(), "bearer ", 7) != 0) // the scheme is case-insensitive (RFC 7235)
-        return {};
-    const QByteArray secret = header.mid(7).trimmed();
+    QByteArray secret;
+    if (!authorization.isEmpty()) {
+        if (authorization.size() < 7 || qstrnicmp(authorization.constData(), "bearer ", 7) != 0) // the scheme is case-insensitive (RFC 7235)
+            return {};
+        secret = authorization.mid(7).trimmed();
+    } else {
+        secret = apiKey.trimmed(); // Anthropic's SDKs send the key this way
+    }
     if (secret.isEmpty() || secret.size() > 256)
         return {};
     return hashTokenSecret(QString::fromLatin1(secret));
@@ -173,7 +185,7 @@ void ApiServer::admit(const std::shared_ptr<ApiCall>& c, const ApiRoute& route, 
     const auto it = hash.isEmpty() ? m_tokens.constEnd() : m_tokens.constFind(hash);
     if (it == m_tokens.constEnd())
         return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
-            QStringLiteral("the bearer token is not valid (unknown, malformed or revoked)"), {},
+            QStringLiteral("the token is not valid (unknown, malformed or revoked)"), {},
             { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer error=\"invalid_token\"") } });
     m_tokenUse.insert(it->id, nowMs());
     c->token = *it;
@@ -268,11 +280,12 @@ void ApiServer::handle(HttpRequest request, std::shared_ptr<HttpReply> reply)
     c->route = match;
     if (match->role) {
         const QByteArray auth = c->request.header("authorization");
-        if (auth.isEmpty())
+        const QByteArray apiKey = c->request.header("x-api-key");
+        if (auth.isEmpty() && apiKey.isEmpty())
             return c->answerError(http::Unauthorized, QStringLiteral("unauthorized"),
-                QStringLiteral("send a bearer token: Authorization: Bearer <token>"), {},
+                QStringLiteral("send a token: Authorization: Bearer <token> (or x-api-key: <token>)"), {},
                 { { QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") } });
-        const QByteArray hash = tokenHash(auth);
+        const QByteArray hash = tokenHash(auth, apiKey);
         if (!hash.isEmpty() && !m_tokens.contains(hash) && m_clock.elapsed() - m_tokensLoadedMs >= kTokenReloadMs) {
             // A token made elsewhere (the GUI, another engine client) since we
             // loaded them: reload, at most once a second so bad tokens cannot

@@ -24,6 +24,7 @@ namespace llmsched {
 class ApiController;
 class Engine;
 class EventsController;
+class TaskWaiter;
 
 struct ApiOptions
 {
@@ -113,8 +114,9 @@ private:
 
     void handle(HttpRequest request, std::shared_ptr<HttpReply> reply);
     void refreshTokens();
-    // The hash of a bearer token in an Authorization header; empty when malformed.
-    static QByteArray tokenHash(const QByteArray& header);
+    // The hash of the token in an Authorization: Bearer header or, without
+    // one, in an x-api-key header; empty when malformed.
+    static QByteArray tokenHash(const QByteArray& authorization, const QByteArray& apiKey);
     // Lets the call through to its route's handler when its token is known,
     // has the role and is within its rate; answers 401/403/429 otherwise.
     void admit(const std::shared_ptr<ApiCall>& c, const ApiRoute& route, const QByteArray& hash);
@@ -132,6 +134,7 @@ private:
     // can still write.
     QList<ApiController*> m_controllers;
     EventsController* m_events = nullptr;
+    TaskWaiter* m_waiter = nullptr;
     QHash<QByteArray, ApiToken> m_tokens; // by hash
     qint64 m_tokensLoadedMs = 0;
     QHash<QString, qint64> m_tokenUse; // id -> last use, flushed periodically

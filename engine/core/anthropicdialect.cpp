@@ -201,3 +201,122 @@ QJsonObject messageFrom(const QJsonObject& completion, const QString& model)
 }
 
 } // namespace llmsched::anthropic
+
+namespace llmsched::anthropic {
+
+QString errorTypeFor(int httpStatus)
+{
+    switch (httpStatus) {
+    case 401:
+        return QStringLiteral("authentication_error");
+    case 403:
+        return QStringLiteral("permission_error");
+    case 404:
+        return QStringLiteral("not_found_error");
+    case 413:
+        return QStringLiteral("request_too_large");
+    case 429:
+        return QStringLiteral("rate_limit_error");
+    case 503:
+    case 529:
+        return QStringLiteral("overloaded_error");
+    default:
+        return httpStatus >= 500 ? QStringLiteral("api_error") : QStringLiteral("invalid_request_error");
+    }
+}
+
+QJsonObject errorBody(int httpStatus, const QString& message)
+{
+    return { { QStringLiteral("type"), QStringLiteral("error") },
+        { QStringLiteral("error"), QJsonObject { { QStringLiteral("type"), errorTypeFor(httpStatus) }, { QStringLiteral("message"), message } } } };
+}
+
+MessageStream::MessageStream(QString id, QString model)
+    : m_id(std::move(id))
+    , m_model(std::move(model))
+{
+}
+
+QByteArray MessageStream::start()
+{
+    const QJsonObject message { { QStringLiteral("id"), m_id }, { QStringLiteral("type"), QStringLiteral("message") },
+        { QStringLiteral("role"), QStringLiteral("assistant") }, { QStringLiteral("model"), m_model }, { QStringLiteral("content"), QJsonArray {} },
+        { QStringLiteral("stop_reason"), QJsonValue() }, { QStringLiteral("stop_sequence"), QJsonValue() },
+        { QStringLiteral("usage"), QJsonObject { { QStringLiteral("input_tokens"), 0 }, { QStringLiteral("output_tokens"), 0 } } } };
+    emitEvent(
+        QStringLiteral("message_start"), { { QStringLiteral("type"), QStringLiteral("message_start") }, { QStringLiteral("message"), message } });
+    return takeOutput();
+}
+
+QByteArray MessageStream::fail(int httpStatus, const QString& message)
+{
+    emitEvent(QStringLiteral("error"), errorBody(httpStatus, message));
+    return takeOutput();
+}
+
+void MessageStream::openText()
+{
+    emitEvent(QStringLiteral("content_block_start"),
+        { { QStringLiteral("type"), QStringLiteral("content_block_start") }, { QStringLiteral("index"), blocksClosed() },
+            { QStringLiteral("content_block"),
+                QJsonObject { { QStringLiteral("type"), QStringLiteral("text") }, { QStringLiteral("text"), QString() } } } });
+}
+
+void MessageStream::textDelta(const QString& text)
+{
+    delta({ { QStringLiteral("type"), QStringLiteral("text_delta") }, { QStringLiteral("text"), text } });
+}
+
+void MessageStream::closeText(const QString&)
+{
+    stop();
+}
+
+void MessageStream::openTool(const QString& callId, const QString& name)
+{
+    emitEvent(QStringLiteral("content_block_start"),
+        { { QStringLiteral("type"), QStringLiteral("content_block_start") }, { QStringLiteral("index"), blocksClosed() },
+            { QStringLiteral("content_block"),
+                QJsonObject { { QStringLiteral("type"), QStringLiteral("tool_use") }, { QStringLiteral("id"), callId },
+                    { QStringLiteral("name"), name }, { QStringLiteral("input"), QJsonObject {} } } } });
+}
+
+void MessageStream::toolDelta(const QString& arguments)
+{
+    delta({ { QStringLiteral("type"), QStringLiteral("input_json_delta") }, { QStringLiteral("partial_json"), arguments } });
+}
+
+void MessageStream::closeTool(const QString&, const QString&, const QString&)
+{
+    stop();
+}
+
+void MessageStream::end(const QJsonObject& completion)
+{
+    const QJsonObject choice = completion.value(QLatin1String("choices")).toArray().at(0).toObject();
+    const QJsonObject usage = completion.value(QLatin1String("usage")).toObject();
+    emitEvent(QStringLiteral("message_delta"),
+        { { QStringLiteral("type"), QStringLiteral("message_delta") },
+            { QStringLiteral("delta"),
+                QJsonObject { { QStringLiteral("stop_reason"), stopReasonFrom(choice.value(QLatin1String("finish_reason")).toString()) },
+                    { QStringLiteral("stop_sequence"), QJsonValue() } } },
+            { QStringLiteral("usage"),
+                QJsonObject { { QStringLiteral("input_tokens"), usage.value(QLatin1String("prompt_tokens")).toInteger() },
+                    { QStringLiteral("output_tokens"), usage.value(QLatin1String("completion_tokens")).toInteger() } } } });
+    emitEvent(QStringLiteral("message_stop"), { { QStringLiteral("type"), QStringLiteral("message_stop") } });
+}
+
+void MessageStream::delta(const QJsonObject& delta)
+{
+    emitEvent(QStringLiteral("content_block_delta"),
+        { { QStringLiteral("type"), QStringLiteral("content_block_delta") }, { QStringLiteral("index"), blocksClosed() },
+            { QStringLiteral("delta"), delta } });
+}
+
+void MessageStream::stop()
+{
+    emitEvent(QStringLiteral("content_block_stop"),
+        { { QStringLiteral("type"), QStringLiteral("content_block_stop") }, { QStringLiteral("index"), blocksClosed() } });
+}
+
+} // namespace llmsched::anthropic

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chatstream.h"
 #include "result.h"
 
 #include <QJsonArray>
@@ -29,5 +30,39 @@ QJsonArray toolUseBlocks(const QJsonArray& toolCalls);
 
 // finish_reason -> stop_reason.
 QString stopReasonFrom(const QString& finishReason);
+
+// The error type Anthropic's API names for an HTTP status
+// (invalid_request_error, authentication_error, ..., overloaded_error).
+QString errorTypeFor(int httpStatus);
+// {"type": "error", "error": {"type", "message"}}
+QJsonObject errorBody(int httpStatus, const QString& message);
+
+// A streamed chat answer as a Messages event stream: message_start, then per
+// block content_block_start, content_block_delta (text_delta or
+// input_json_delta) ..., content_block_stop, then message_delta (stop_reason,
+// usage) and message_stop; a failure is an `error` event.
+class MessageStream final : public ChatStreamTranslator
+{
+public:
+    MessageStream(QString id, QString model);
+    QByteArray start() override;
+    QByteArray fail(int httpStatus, const QString& message) override;
+
+protected:
+    void openText() override;
+    void textDelta(const QString& text) override;
+    void closeText(const QString& text) override;
+    void openTool(const QString& callId, const QString& name) override;
+    void toolDelta(const QString& arguments) override;
+    void closeTool(const QString& callId, const QString& name, const QString& arguments) override;
+    void end(const QJsonObject& completion) override;
+
+private:
+    void delta(const QJsonObject& delta);
+    void stop();
+
+    QString m_id;
+    QString m_model;
+};
 
 } // namespace llmsched::anthropic

@@ -432,7 +432,7 @@ QByteArray mutateBytes(QByteArray b, JsonGen& g, Rng& r)
 // ---- routes -------------------------------------------------------------------------------
 
 enum class Need : quint8 { Public, Viewer, Operator, Admin };
-enum class BodyKind : quint8 { None, Task, Patch, Requeue, Purge, Model, Endpoint, Token, Secret, Chat, Completion, Embedding };
+enum class BodyKind : quint8 { None, Task, Patch, Requeue, Purge, Model, Endpoint, Token, Secret, Chat, Completion, Embedding, Responses, Messages };
 enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
 
 struct Route
@@ -490,6 +490,10 @@ const Route kRoutes[] = {
     { "POST", "/v1/chat/completions", Need::Operator, BodyKind::Chat, kFacade },
     { "POST", "/v1/completions", Need::Operator, BodyKind::Completion, kFacade },
     { "POST", "/v1/embeddings", Need::Operator, BodyKind::Embedding, kFacade },
+    { "POST", "/v1/responses", Need::Operator, BodyKind::Responses, kFacade },
+    { "GET", "/v1/responses/{id}", Need::Viewer, BodyKind::None },
+    { "POST", "/v1/responses/{id}/cancel", Need::Operator, BodyKind::None },
+    { "POST", "/v1/messages", Need::Operator, BodyKind::Messages, kFacade },
 };
 constexpr int kRouteCount = static_cast<int>(sizeof kRoutes / sizeof kRoutes[0]);
 
@@ -554,6 +558,7 @@ struct Pools
     QStringList models { QStringLiteral("fz-a"), QStringLiteral("fz-b"), QStringLiteral("fz-c") };
     QStringList endpoints { QStringLiteral("sim"), QStringLiteral("e2") };
     QStringList tokenIds;
+    QStringList responseIds; // resp_... of POST /v1/responses
     QList<QByteArray> tokenSecrets; // tokens created through the API (role unknown here, maybe revoked)
 
     void addTask(const QString& id)
@@ -584,6 +589,7 @@ struct Req
     bool stream = false; // an event stream: answered once its head and a chunk arrived
     bool expectContinue = false;
     bool facadeStream = false; // "stream": true on the facade: ends with data: [DONE]
+    bool namedEvents = false; // ... on /v1/messages or /v1/responses: named events instead
     bool pause = false; // may pause all dispatch
 };
 
@@ -659,6 +665,13 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
         if (roll < 75)
             return UlidGenerator::next().toString().toLatin1();
         return encoded(QString::fromUtf8(m_r.word(1, 40)));
+    }
+    if (name == "id" && pattern.startsWith("/v1/responses")) {
+        if (roll < 50 && !m_pools.responseIds.isEmpty())
+            return m_r.pick(m_pools.responseIds).toLatin1();
+        if (roll < 65 && !m_pools.taskIds.isEmpty())
+            return "resp_" + m_r.pick(m_pools.taskIds).toLatin1(); // a task, not a response: 404
+        return m_r.chance(0.5) ? "resp_" + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
     if (name == "id") // tokens
         return m_r.chance(0.6) && !m_pools.tokenIds.isEmpty() ? m_r.pick(m_pools.tokenIds).toLatin1() : "tok_" + m_r.word(0, 14);
@@ -908,6 +921,48 @@ QByteArray RequestGen::body(BodyKind kind, const Route& route, const QByteArray&
             put(f, "temperature", m_g.number());
         break;
     }
+    case BodyKind::Responses:
+    case BodyKind::Messages: {
+        const int roll = m_r.range(0, 19);
+        if (roll < 16)
+            put(f, "model", jsonString(kFacadeModel));
+        else if (roll < 19)
+            put(f, "model", jsonString(QString::fromUtf8("no-such-" + m_r.word(1, 16))));
+        const QByteArray text = m_g.text(80);
+        if (kind == BodyKind::Responses) {
+            static const QList<QByteArray> inputs = { "[{\"role\":\"user\",\"content\":%}]",
+                "[{\"type\":\"message\",\"role\":\"developer\",\"content\":[{\"type\":\"input_text\",\"text\":%}]}]",
+                "[{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"f\",\"arguments\":\"{}\"},"
+                "{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":%}]",
+                "[{\"type\":\"input_file\",\"file_id\":%}]", "[{\"role\":\"tool\",\"content\":%}]" };
+            put(f, "input", m_r.chance(0.4) ? text : QByteArray(m_r.pick(inputs)).replace("%", text));
+            if (m_r.chance(0.3))
+                put(f, "instructions", m_g.text(40));
+            if (m_r.chance(0.3))
+                put(f, "max_output_tokens", m_g.number());
+            if (m_r.chance(0.2))
+                put(f, "metadata", "{\"k\":" + m_g.text(20) + "}");
+            if (m_r.chance(0.15))
+                put(f, "background", "true");
+            if (m_r.chance(0.15) && !m_pools.responseIds.isEmpty())
+                put(f, "previous_response_id", jsonString(m_r.pick(m_pools.responseIds)));
+            if (m_r.chance(0.1))
+                put(f, "tools", "[{\"type\":\"function\",\"name\":\"f\",\"parameters\":{}},{\"type\":" + m_g.text(10) + "}]");
+        } else {
+            put(f, "max_tokens", m_r.chance(0.8) ? QByteArray::number(m_r.range(1, 4096)) : m_g.number());
+            put(f, "messages",
+                m_r.chance(0.7) ? QByteArray("[{\"role\":\"user\",\"content\":" + text + "}]")
+                                : QByteArray("[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"content\":" + text
+                                    + "}]},{\"role\":" + m_g.text(8) + ",\"content\":[{\"type\":" + m_g.text(8) + "}]}]"));
+            if (m_r.chance(0.3))
+                put(f, "system", m_g.text(40));
+            if (m_r.chance(0.2))
+                put(f, "stop_sequences", "[" + m_g.text(5) + "]");
+        }
+        if (m_r.chance(0.3))
+            put(f, "stream", "true");
+        break;
+    }
     }
     const int roll = m_r.range(0, 99);
     if (roll < 60)
@@ -1049,7 +1104,11 @@ Req RequestGen::route(int index)
     const QByteArray scheme = m_r.pick(QList<QByteArray> { "Bearer ", "Bearer ", "Bearer ", "bearer ", "BEARER " });
     switch (auth) {
     case Auth::Enough:
-        headers.append("Authorization: " + scheme + tokenFor(rt.need, true));
+        // Anthropic's SDKs send the token as x-api-key, which every route takes.
+        if (m_r.chance(0.15))
+            headers.append("x-api-key: " + tokenFor(rt.need, true));
+        else
+            headers.append("Authorization: " + scheme + tokenFor(rt.need, true));
         break;
     case Auth::TooLittle:
         headers.append("Authorization: " + scheme + tokenFor(rt.need, false));
@@ -1282,8 +1341,10 @@ Req RequestGen::route(int index)
     const int routed = matchRoute(upper, routedPath, &anyPath);
     if (routed >= 0 && (kRoutes[routed].flags & kEvents))
         q.stream = true;
-    if (routed >= 0 && (kRoutes[routed].flags & kFacade))
+    if (routed >= 0 && (kRoutes[routed].flags & kFacade)) {
         q.facadeStream = true; // checked when the answer is an event stream
+        q.namedEvents = kRoutes[routed].body == BodyKind::Responses || kRoutes[routed].body == BodyKind::Messages;
+    }
     // Refused while the head is read: answered and closed. Bytes the server
     // did not read (the body, the rest of a huge head) may turn the close
     // into a reset that takes the answer with it.
@@ -2277,7 +2338,19 @@ QString Driver::check(const Req& q, const Parsed& p)
     if (q.stream && p.status == 200 && !eventStream)
         return QStringLiteral("an event stream route answering 200 without text/event-stream");
     if (eventStream) {
-        if (q.facadeStream) {
+        if (q.facadeStream && q.namedEvents) {
+            // Named events; the last one ends the message or response.
+            QByteArray last;
+            for (const QByteArray& line : p.body.split('\n')) {
+                if (line.startsWith("event: "))
+                    last = line.mid(7);
+                else if (line.startsWith("data: ") && !QJsonDocument::fromJson(line.mid(6)).isObject())
+                    return QStringLiteral("a facade stream event that is not a JSON object");
+            }
+            static const QList<QByteArray> ends = { "message_stop", "error", "response.completed", "response.incomplete", "response.failed" };
+            if (!ends.contains(last))
+                return QStringLiteral("a facade stream whose last event (%1) ends nothing").arg(QString::fromLatin1(last));
+        } else if (q.facadeStream) {
             if (!p.body.endsWith("data: [DONE]\n\n"))
                 return QStringLiteral("a facade stream that does not end with data: [DONE]");
             for (const QByteArray& event : p.body.split('\n'))
@@ -2318,6 +2391,9 @@ void Driver::learn(const Req& q, const Parsed& p)
             m_pools.addTask(o.value(QLatin1String("id")).toString());
         for (const QJsonValue& t : o.value(QLatin1String("tasks")).toArray())
             m_pools.addTask(t.toObject().value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /v1/responses") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("resp_"))) {
+        if (m_pools.responseIds.size() < 500)
+            m_pools.responseIds.append(o.value(QLatin1String("id")).toString());
     } else if (q.label == QLatin1String("POST /api/v1/tokens") && p.status == 201) {
         m_pools.tokenIds.append(o.value(QLatin1String("id")).toString());
         m_pools.tokenSecrets.append(o.value(QLatin1String("token")).toString().toLatin1());

@@ -79,6 +79,10 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("POST /v1/chat/completions"),
     QStringLiteral("POST /v1/completions"),
     QStringLiteral("POST /v1/embeddings"),
+    QStringLiteral("POST /v1/responses"),
+    QStringLiteral("GET /v1/responses/{id}"),
+    QStringLiteral("POST /v1/responses/{id}/cancel"),
+    QStringLiteral("POST /v1/messages"),
 };
 
 QByteArray toBytes(const QJsonValue& v)
@@ -498,6 +502,12 @@ void TestApi::routesAnswer()
     const QString cancelled = submit(kModel, { { QStringLiteral("run_at"), kFarFuture } });
     QVERIFY(!held.isEmpty() && !toCancel.isEmpty() && !cancelled.isEmpty());
     QCOMPARE(call("DELETE", QStringLiteral("/api/v1/tasks/") + cancelled, m_operator.secret).status, 200);
+    const QString response = call(
+        "POST", QStringLiteral("/v1/responses"), m_operator.secret, QByteArrayLiteral("{\"model\":\"sim\",\"input\":\"hi\",\"background\":true}"))
+                                 .json()
+                                 .value(QLatin1String("id"))
+                                 .toString();
+    QVERIFY(response.startsWith(QLatin1String("resp_")));
     ModelConfig probe = simModel(QStringLiteral("probe"));
     EndpointConfig extraEndpoint = probe.endpoints.constFirst();
     extraEndpoint.name = QStringLiteral("extra");
@@ -566,6 +576,12 @@ void TestApi::routesAnswer()
                 QByteArrayLiteral("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}") } },
         { QStringLiteral("POST /v1/completions"), { QStringLiteral("/v1/completions"), QByteArrayLiteral("{\"model\":\"sim\",\"prompt\":\"hi\"}") } },
         { QStringLiteral("POST /v1/embeddings"), { QStringLiteral("/v1/embeddings"), QByteArrayLiteral("{\"model\":\"sim\",\"input\":\"hi\"}") } },
+        { QStringLiteral("POST /v1/responses"), { QStringLiteral("/v1/responses"), QByteArrayLiteral("{\"model\":\"sim\",\"input\":\"hi\"}") } },
+        { QStringLiteral("GET /v1/responses/{id}"), { QStringLiteral("/v1/responses/") + response, {} } },
+        { QStringLiteral("POST /v1/responses/{id}/cancel"), { QStringLiteral("/v1/responses/%1/cancel").arg(response), {} } },
+        { QStringLiteral("POST /v1/messages"),
+            { QStringLiteral("/v1/messages"),
+                QByteArrayLiteral("{\"model\":\"sim\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}") } },
     };
 
     for (const QString& route : routes) {

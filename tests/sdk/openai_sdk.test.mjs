@@ -39,6 +39,60 @@ assert.deepEqual(embeddings.data[0].embedding, embeddings.data[2].embedding, "eq
 const floats = await client.embeddings.create({ model: "demo", input: "vector", encoding_format: "float", dimensions: 4 });
 assert.equal(floats.data[0].embedding.length, 4);
 
+// The Responses API, served on the same (chat) model.
+const response = await client.responses.create({ model: "demo", input: "hello", instructions: "be brief", max_output_tokens: 64,
+  metadata: { run: "sdk" } });
+assert.equal(response.object, "response");
+assert.equal(response.status, "completed");
+assert.match(response.output_text, /Simulated answer/);
+assert.equal(response.instructions, "be brief");
+assert.equal(response.max_output_tokens, 64);
+assert.deepEqual(response.metadata, { run: "sdk" });
+assert.ok(response.usage.total_tokens > 0 && response.usage.input_tokens > 0);
+const again = await client.responses.retrieve(response.id);
+assert.equal(again.id, response.id);
+assert.equal(again.output_text, response.output_text);
+assert.deepEqual(again.metadata, { run: "sdk" });
+
+const events = [];
+let streamed = "";
+for await (const event of await client.responses.create({ model: "demo", input: [{ role: "user", content: "stream please" }], stream: true })) {
+  events.push(event.type);
+  if (event.type === "response.output_text.delta") streamed += event.delta;
+}
+assert.equal(events[0], "response.created");
+assert.equal(events.at(-1), "response.completed");
+assert.ok(events.includes("response.output_text.delta"));
+assert.match(streamed, /Simulated answer/);
+const helper = client.responses.stream({ model: "demo", input: "the helper" });
+const final = await helper.finalResponse();
+assert.equal(final.status, "completed");
+assert.match(final.output_text, /Simulated answer/);
+assert.ok(final.usage.output_tokens > 0, "usage arrives with response.completed");
+
+// A conversation continued from an earlier response.
+const followUp = await client.responses.create({ model: "demo", input: "and then?", previous_response_id: response.id });
+assert.equal(followUp.previous_response_id, response.id);
+assert.ok(followUp.usage.input_tokens > response.usage.input_tokens, "the earlier turns are sent again");
+
+// Background: answered at once, read back when done.
+const queued = await client.responses.create({ model: "demo", input: "later", background: true });
+assert.ok(["queued", "in_progress", "completed"].includes(queued.status));
+let polled = queued;
+for (let i = 0; i < 100 && polled.status !== "completed"; i++) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  polled = await client.responses.retrieve(queued.id);
+}
+assert.equal(polled.status, "completed");
+assert.match(polled.output_text, /Simulated answer/);
+
+await assert.rejects(client.responses.create({ model: "no-such-model", input: "x" }), (err) => err instanceof OpenAI.NotFoundError);
+await assert.rejects(client.responses.create({ model: "demo", input: [{ type: "bogus" }] }),
+  (err) => err instanceof OpenAI.BadRequestError && err.param === "input[0].type");
+await assert.rejects(client.responses.retrieve("resp_nothing"), (err) => err instanceof OpenAI.NotFoundError);
+await assert.rejects(new OpenAI({ baseURL: process.env.BASE, apiKey: "wrong", maxRetries: 0 }).responses.create({ model: "demo", input: "x" }),
+  (err) => err instanceof OpenAI.AuthenticationError);
+
 await assert.rejects(client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
   (err) => err instanceof OpenAI.NotFoundError && err.code === "model_not_found");
 await assert.rejects(new OpenAI({ baseURL: process.env.BASE, apiKey: "wrong", maxRetries: 0 }).models.list(),
