@@ -1,6 +1,8 @@
 // The OpenAI-compatible facade over real sockets, against an in-process fake
 // upstream: plain and streamed answers, errors, priorities, and a client that
-// leaves cancelling its task.
+// leaves cancelling its task; the Anthropic Messages and OpenAI Responses
+// APIs on the same (OpenAI-dialect) upstream, streamed in small pieces with
+// tool calls.
 
 #include "api/apiserver.h"
 #include "enginetestutil.h"
@@ -41,9 +43,17 @@ private slots:
     void clientLeavingCancelsTheTask();
     void callWhoseTaskIsNotStoredGetsAnError();
     void secretsAreWriteOnly();
+    void messagesStreamedWithToolCalls();
+    void messagesPlainAndErrors();
+    void responsesPlainStreamedAndReadBack();
+    void responsesErrorsAndCancel();
 
 private:
     Response post(const QString& path, const QJsonObject& body, const QByteArray& token, const QByteArray& priority = {});
+    // With these headers only (besides Content-Type).
+    Response postWith(const QString& path, const QJsonObject& body, const QList<QPair<QByteArray, QByteArray>>& headers);
+    Response get(const QString& path, const QByteArray& token);
+    FakeReply toolReply() const;
     std::unique_ptr<FakeLlmServer> m_upstream;
     std::unique_ptr<EngineFixture> m_f;
     std::unique_ptr<ApiHost> m_api;
@@ -107,6 +117,80 @@ Response TestFacade::post(const QString& path, const QJsonObject& body, const QB
     reply->deleteLater();
     return r;
 }
+
+Response TestFacade::postWith(const QString& path, const QJsonObject& body, const QList<QPair<QByteArray, QByteArray>>& headers)
+{
+    QNetworkRequest req(QUrl(m_base + path));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    for (const auto& [name, value] : headers)
+        req.setRawHeader(name, value);
+    QNetworkReply* reply = m_nam.post(req, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        done.wait(15000);
+    Response r;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    r.body = reply->readAll();
+    r.json = QJsonDocument::fromJson(r.body).object();
+    r.taskId = reply->rawHeader("X-Task-Id");
+    reply->deleteLater();
+    return r;
+}
+
+Response TestFacade::get(const QString& path, const QByteArray& token)
+{
+    QNetworkRequest req(QUrl(m_base + path));
+    req.setRawHeader("Authorization", "Bearer " + token);
+    QNetworkReply* reply = m_nam.get(req);
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        done.wait(15000);
+    Response r;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    r.body = reply->readAll();
+    r.json = QJsonDocument::fromJson(r.body).object();
+    reply->deleteLater();
+    return r;
+}
+
+// Text, then a tool call, streamed in 5-byte pieces (events split anywhere).
+FakeReply TestFacade::toolReply() const
+{
+    FakeReply reply;
+    reply.text = QStringLiteral("Let me look that up.");
+    reply.toolCalls = { { QStringLiteral("call_7"), QStringLiteral("get_weather"), QStringLiteral(R"({"city":"Paris","unit":"C"})") } };
+    reply.promptTokens = 31;
+    reply.completionTokens = 9;
+    reply.chunkBytes = 5;
+    reply.chunkDelayMs = 1;
+    return reply;
+}
+
+namespace {
+struct SseEvent
+{
+    QString name;
+    QJsonObject data;
+};
+QList<SseEvent> sseEvents(const QByteArray& body)
+{
+    QList<SseEvent> out;
+    for (const QByteArray& line : body.split('\n')) {
+        if (line.startsWith("event: "))
+            out.append({ QString::fromUtf8(line.mid(7)), {} });
+        else if (line.startsWith("data: ") && !out.isEmpty())
+            out.last().data = QJsonDocument::fromJson(line.mid(6)).object();
+    }
+    return out;
+}
+QStringList namesOf(const QList<SseEvent>& events)
+{
+    QStringList names;
+    for (const SseEvent& e : events)
+        names.append(e.name);
+    return names;
+}
+} // namespace
 
 static QJsonObject chatBody(bool stream = false)
 {
@@ -385,6 +469,253 @@ void TestFacade::secretsAreWriteOnly()
         QVERIFY2(r.body.contains("keychain"), r.body.constData());
     else
         QVERIFY(r.body.contains("keychain:openai"));
+}
+
+void TestFacade::messagesStreamedWithToolCalls()
+{
+    const FakeReply reply = toolReply();
+    m_upstream->setDefaultReply(reply);
+    const QJsonObject body = QJsonDocument::fromJson(R"({"model":"gpt-local","max_tokens":300,"system":"be brief","stream":true,
+        "stop_sequences":["END"],"messages":[{"role":"user","content":"Weather in Paris?"}],
+        "tools":[{"name":"get_weather","input_schema":{"type":"object"}}]})")
+                                 .object();
+    // The Anthropic SDK's way: x-api-key and anthropic-version.
+    const Response r = postWith(QStringLiteral("/v1/messages"), body, { { "x-api-key", m_operator }, { "anthropic-version", "2023-06-01" } });
+    QCOMPARE(r.status, 200);
+    const QList<SseEvent> events = sseEvents(r.body);
+    QStringList expected { QStringLiteral("message_start"), QStringLiteral("content_block_start") };
+    QString text;
+    QString json;
+    for (const SseEvent& e : events) {
+        QCOMPARE(e.data.value(QLatin1String("type")).toString(), e.name);
+        const QJsonObject delta = e.data.value(QLatin1String("delta")).toObject();
+        if (e.name == QLatin1String("content_block_delta") && e.data.value(QLatin1String("index")).toInt() == 0)
+            text += delta.value(QLatin1String("text")).toString();
+        if (e.name == QLatin1String("content_block_delta") && e.data.value(QLatin1String("index")).toInt() == 1)
+            json += delta.value(QLatin1String("partial_json")).toString();
+    }
+    // Relayed as it came: several deltas per block, blocks in turn.
+    QStringList names = namesOf(events);
+    names.removeDuplicates();
+    QCOMPARE(names,
+        (QStringList { QStringLiteral("message_start"), QStringLiteral("content_block_start"), QStringLiteral("content_block_delta"),
+            QStringLiteral("content_block_stop"), QStringLiteral("message_delta"), QStringLiteral("message_stop") }));
+    QVERIFY(namesOf(events).count(QStringLiteral("content_block_delta")) >= 4);
+    QCOMPARE(namesOf(events).count(QStringLiteral("content_block_start")), 2);
+    QCOMPARE(text, reply.text);
+    QCOMPARE(json, reply.toolCalls.first().arguments);
+    const SseEvent& toolStart = events.at(namesOf(events).lastIndexOf(QStringLiteral("content_block_start")));
+    QCOMPARE(toolStart.data.value(QLatin1String("content_block")).toObject().value(QLatin1String("name")).toString(), QStringLiteral("get_weather"));
+    QCOMPARE(toolStart.data.value(QLatin1String("content_block")).toObject().value(QLatin1String("id")).toString(), QStringLiteral("call_7"));
+    const SseEvent& end = events.at(events.size() - 2);
+    QCOMPARE(end.data.value(QLatin1String("delta")).toObject().value(QLatin1String("stop_reason")).toString(), QStringLiteral("tool_use"));
+    QCOMPARE(end.data.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(), 9);
+    QCOMPARE(end.data.value(QLatin1String("usage")).toObject().value(QLatin1String("input_tokens")).toInt(), 31);
+
+    // What went upstream: a chat request.
+    const QJsonObject sent = m_upstream->requests().last().json;
+    QCOMPARE(m_upstream->requests().last().path, QByteArrayLiteral("/v1/chat/completions"));
+    QCOMPARE(sent.value(QLatin1String("max_tokens")).toInt(), 300);
+    QCOMPARE(sent.value(QLatin1String("stop")).toArray().at(0).toString(), QStringLiteral("END"));
+    QCOMPARE(sent.value(QLatin1String("messages")).toArray().at(0).toObject().value(QLatin1String("role")).toString(), QStringLiteral("system"));
+    QCOMPARE(sent.value(QLatin1String("tools"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QLatin1String("function"))
+                 .toObject()
+                 .value(QLatin1String("name"))
+                 .toString(),
+        QStringLiteral("get_weather"));
+    // A queued task like any other, labelled with the API it came from.
+    const auto task = await(m_f->engine->task(QString::fromLatin1(r.taskId)));
+    QVERIFY(task);
+    QCOMPARE(task->state, TaskState::Succeeded);
+    QCOMPARE(task->spec.labels.value(QLatin1String("api")).toString(), QStringLiteral("messages"));
+}
+
+void TestFacade::messagesPlainAndErrors()
+{
+    m_upstream->setDefaultReply(toolReply());
+    const QJsonObject body = QJsonDocument::fromJson(R"({"model":"gpt-local","max_tokens":64,"messages":[{"role":"user","content":"hi"}]})").object();
+    Response r = postWith(QStringLiteral("/v1/messages"), body, { { "Authorization", "Bearer " + m_operator } });
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QLatin1String("type")).toString(), QStringLiteral("message"));
+    QCOMPARE(r.json.value(QLatin1String("id")).toString(), QStringLiteral("msg_") + QString::fromLatin1(r.taskId));
+    const QJsonArray content = r.json.value(QLatin1String("content")).toArray();
+    QCOMPARE(content.size(), 2);
+    QCOMPARE(content.at(0).toObject().value(QLatin1String("text")).toString(), QStringLiteral("Let me look that up."));
+    QCOMPARE(content.at(1).toObject().value(QLatin1String("input")).toObject().value(QLatin1String("unit")).toString(), QStringLiteral("C"));
+    QCOMPARE(r.json.value(QLatin1String("stop_reason")).toString(), QStringLiteral("tool_use"));
+
+    const auto anthropicError = [](const Response& a) {
+        return a.json.value(QLatin1String("type")).toString() == QLatin1String("error")
+            ? a.json.value(QLatin1String("error")).toObject().value(QLatin1String("type")).toString()
+            : QString();
+    };
+    r = postWith(QStringLiteral("/v1/messages"), body, { { "x-api-key", "llms_wrong" } });
+    QCOMPARE(r.status, 401);
+    QCOMPARE(anthropicError(r), QStringLiteral("authentication_error"));
+    r = postWith(QStringLiteral("/v1/messages"), body, { { "x-api-key", m_viewer } });
+    QCOMPARE(r.status, 403);
+    QCOMPARE(anthropicError(r), QStringLiteral("permission_error"));
+    QJsonObject unknown = body;
+    unknown.insert(QStringLiteral("model"), QStringLiteral("claude-nope"));
+    r = postWith(QStringLiteral("/v1/messages"), unknown, { { "x-api-key", m_operator } });
+    QCOMPARE(r.status, 404);
+    QCOMPARE(anthropicError(r), QStringLiteral("not_found_error"));
+    QJsonObject noMax = body;
+    noMax.remove(QStringLiteral("max_tokens"));
+    const int before = m_upstream->requestCount();
+    r = postWith(QStringLiteral("/v1/messages"), noMax, { { "x-api-key", m_operator } });
+    QCOMPARE(r.status, 400);
+    QCOMPARE(anthropicError(r), QStringLiteral("invalid_request_error"));
+    QCOMPARE(m_upstream->requestCount(), before); // nothing went upstream
+    // The upstream's own refusal comes back in Anthropic's shape.
+    FakeReply refuse;
+    refuse.status = 400;
+    refuse.body = R"({"error":{"message":"context too long","type":"invalid_request_error"}})";
+    m_upstream->setDefaultReply(refuse);
+    r = postWith(QStringLiteral("/v1/messages"), body, { { "x-api-key", m_operator } });
+    QCOMPARE(r.status, 400);
+    QCOMPARE(anthropicError(r), QStringLiteral("invalid_request_error"));
+    QVERIFY(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(QLatin1String("context too long")));
+    // A broken upstream while streaming: an error event ends the stream.
+    FakeReply broken;
+    broken.status = 500;
+    m_upstream->setDefaultReply(broken);
+    QJsonObject streamed = body;
+    streamed.insert(QStringLiteral("stream"), true);
+    r = postWith(QStringLiteral("/v1/messages"), streamed, { { "x-api-key", m_operator } });
+    QCOMPARE(r.status, 200);
+    const QList<SseEvent> events = sseEvents(r.body);
+    QCOMPARE(namesOf(events), (QStringList { QStringLiteral("message_start"), QStringLiteral("error") }));
+    QCOMPARE(events.last().data.value(QLatin1String("error")).toObject().value(QLatin1String("type")).toString(), QStringLiteral("api_error"));
+}
+
+void TestFacade::responsesPlainStreamedAndReadBack()
+{
+    m_upstream->setDefaultReply(toolReply());
+    const QJsonObject body = QJsonDocument::fromJson(R"({"model":"gpt-local","input":"Weather in Paris?","instructions":"be brief",
+        "max_output_tokens":200,"metadata":{"ticket":"42"},"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]})")
+                                 .object();
+    Response r = post(QStringLiteral("/v1/responses"), body, m_operator);
+    QCOMPARE(r.status, 200);
+    const QString id = r.json.value(QLatin1String("id")).toString();
+    QCOMPARE(id, QStringLiteral("resp_") + QString::fromLatin1(r.taskId));
+    QCOMPARE(r.json.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
+    const QJsonArray output = r.json.value(QLatin1String("output")).toArray();
+    QCOMPARE(output.size(), 2);
+    QCOMPARE(output.at(0).toObject().value(QLatin1String("content")).toArray().at(0).toObject().value(QLatin1String("text")).toString(),
+        QStringLiteral("Let me look that up."));
+    QCOMPARE(output.at(1).toObject().value(QLatin1String("type")).toString(), QStringLiteral("function_call"));
+    QCOMPARE(output.at(1).toObject().value(QLatin1String("call_id")).toString(), QStringLiteral("call_7"));
+    QCOMPARE(r.json.value(QLatin1String("usage")).toObject().value(QLatin1String("total_tokens")).toInt(), 40);
+    QCOMPARE(r.json.value(QLatin1String("metadata")).toObject().value(QLatin1String("ticket")).toString(), QStringLiteral("42"));
+    QCOMPARE(r.json.value(QLatin1String("tools")).toArray().at(0).toObject().value(QLatin1String("name")).toString(), QStringLiteral("get_weather"));
+    const QJsonObject sent = m_upstream->requests().last().json;
+    QCOMPARE(sent.value(QLatin1String("max_tokens")).toInt(), 200);
+    QCOMPARE(sent.value(QLatin1String("messages")).toArray().at(0).toObject().value(QLatin1String("content")).toString(), QStringLiteral("be brief"));
+
+    // Read back: the same response (but for created_at, which is the task's).
+    Response back = get(QStringLiteral("/v1/responses/") + id, m_viewer);
+    QCOMPARE(back.status, 200);
+    QJsonObject a = r.json;
+    QJsonObject b = back.json;
+    a.remove(QStringLiteral("created_at"));
+    b.remove(QStringLiteral("created_at"));
+    QCOMPARE(b, a);
+
+    // Streamed in 5-byte pieces: the official event sequence, adding up to the same output.
+    QJsonObject streamed = body;
+    streamed.insert(QStringLiteral("stream"), true);
+    r = post(QStringLiteral("/v1/responses"), streamed, m_operator);
+    QCOMPARE(r.status, 200);
+    const QList<SseEvent> events = sseEvents(r.body);
+    QStringList names = namesOf(events);
+    QCOMPARE(names.first(), QStringLiteral("response.created"));
+    QCOMPARE(names.at(1), QStringLiteral("response.in_progress"));
+    QCOMPARE(names.last(), QStringLiteral("response.completed"));
+    QVERIFY(names.count(QStringLiteral("response.output_text.delta")) >= 3);
+    QVERIFY(names.count(QStringLiteral("response.function_call_arguments.delta")) >= 2);
+    QString text;
+    QString args;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        QCOMPARE(events.at(i).data.value(QLatin1String("sequence_number")).toInt(), i);
+        if (events.at(i).name == QLatin1String("response.output_text.delta"))
+            text += events.at(i).data.value(QLatin1String("delta")).toString();
+        if (events.at(i).name == QLatin1String("response.function_call_arguments.delta"))
+            args += events.at(i).data.value(QLatin1String("delta")).toString();
+    }
+    QCOMPARE(text, QStringLiteral("Let me look that up."));
+    QCOMPARE(args, toolReply().toolCalls.first().arguments);
+    // Each item: added, its deltas, done; the text item before the call.
+    const qsizetype textDone = names.indexOf(QStringLiteral("response.output_text.done"));
+    const qsizetype callAdded = names.lastIndexOf(QStringLiteral("response.output_item.added"));
+    QVERIFY(textDone > 0 && callAdded > textDone);
+    QVERIFY(names.indexOf(QStringLiteral("response.function_call_arguments.done")) > callAdded);
+    const QJsonObject completed = events.last().data.value(QLatin1String("response")).toObject();
+    QCOMPARE(completed.value(QLatin1String("output")).toArray().size(), 2);
+    QCOMPARE(completed.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(), 9);
+
+    // previous_response_id: the earlier turns go upstream again, before the new input.
+    const QJsonObject next { { QStringLiteral("model"), QStringLiteral("gpt-local") }, { QStringLiteral("input"), QStringLiteral("Thanks!") },
+        { QStringLiteral("previous_response_id"), id } };
+    FakeReply plain;
+    plain.text = QStringLiteral("You're welcome.");
+    m_upstream->setDefaultReply(plain);
+    r = post(QStringLiteral("/v1/responses"), next, m_operator);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QLatin1String("previous_response_id")).toString(), id);
+    const QJsonArray history = m_upstream->requests().last().json.value(QLatin1String("messages")).toArray();
+    QCOMPARE(history.size(), 3); // the question, the answer with its call, the new input (no old instructions)
+    QCOMPARE(history.at(0).toObject().value(QLatin1String("content")).toString(), QStringLiteral("Weather in Paris?"));
+    QCOMPARE(history.at(1).toObject().value(QLatin1String("tool_calls")).toArray().size(), 1);
+    QCOMPARE(history.at(2).toObject().value(QLatin1String("content")).toString(), QStringLiteral("Thanks!"));
+}
+
+void TestFacade::responsesErrorsAndCancel()
+{
+    const auto param = [](const Response& a) { return a.json.value(QLatin1String("error")).toObject().value(QLatin1String("param")).toString(); };
+    QJsonObject body { { QStringLiteral("model"), QStringLiteral("gpt-nope") }, { QStringLiteral("input"), QStringLiteral("x") } };
+    Response r = post(QStringLiteral("/v1/responses"), body, m_operator);
+    QCOMPARE(r.status, 404);
+    QCOMPARE(param(r), QStringLiteral("model"));
+    body.insert(QStringLiteral("model"), QStringLiteral("gpt-local"));
+    body.insert(QStringLiteral("input"), QJsonArray { QJsonObject { { QStringLiteral("type"), QStringLiteral("input_file") } } });
+    r = post(QStringLiteral("/v1/responses"), body, m_operator);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(param(r), QStringLiteral("input[0].type"));
+    body.insert(QStringLiteral("input"), QStringLiteral("x"));
+    body.insert(QStringLiteral("previous_response_id"), QStringLiteral("resp_01ARZ3NDEKTSV4RRFFQ69G5FAV"));
+    r = post(QStringLiteral("/v1/responses"), body, m_operator);
+    QCOMPARE(r.status, 404);
+    QCOMPARE(param(r), QStringLiteral("previous_response_id"));
+    QCOMPARE(get(QStringLiteral("/v1/responses/resp_nothing"), m_viewer).status, 404);
+    // A task that is not a response is not one.
+    const Response chat = post(QStringLiteral("/v1/chat/completions"), chatBody(), m_operator);
+    QCOMPARE(get(QStringLiteral("/v1/responses/resp_") + QString::fromLatin1(chat.taskId), m_viewer).status, 404);
+
+    // Background: answered at once as queued; cancelled while its call hangs upstream.
+    FakeReply hang;
+    hang.action = FakeReply::Action::Hang;
+    m_upstream->setDefaultReply(hang);
+    QSignalSpy received(m_upstream.get(), &FakeLlmServer::requestReceived);
+    body.remove(QStringLiteral("previous_response_id"));
+    body.insert(QStringLiteral("background"), true);
+    r = post(QStringLiteral("/v1/responses"), body, m_operator);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QLatin1String("status")).toString(), QStringLiteral("queued"));
+    QCOMPARE(r.json.value(QLatin1String("background")).toBool(), true);
+    const QString id = r.json.value(QLatin1String("id")).toString();
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, 10000);
+    QCOMPARE(get(QStringLiteral("/v1/responses/") + id, m_viewer).json.value(QLatin1String("status")).toString(), QStringLiteral("in_progress"));
+    r = post(QStringLiteral("/v1/responses/%1/cancel").arg(id), {}, m_operator);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_upstream->clientAborts(), 1, 10000); // the upstream call was stopped
+    QCOMPARE(get(QStringLiteral("/v1/responses/") + id, m_viewer).json.value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(post(QStringLiteral("/v1/responses/%1/cancel").arg(id), {}, m_viewer).status, 403);
 }
 
 QTEST_GUILESS_MAIN(TestFacade)

@@ -566,7 +566,19 @@ QByteArray FakeLlmServer::Private::generatedBody(const PendingReply& p)
         out.append(p.modelJson);
         out.append(chat ? R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)" : R"(,"choices":[{"index":0,"text":)");
         out.append(escapedText(r.text));
-        out.append(chat ? R"(},"finish_reason":"stop"}],"usage":{"prompt_tokens":)" : R"(,"finish_reason":"stop"}],"usage":{"prompt_tokens":)");
+        if (chat && !r.toolCalls.isEmpty()) {
+            out.append(R"(,"tool_calls":[)");
+            for (qsizetype i = 0; i < r.toolCalls.size(); ++i) {
+                const FakeReply::ToolCall& t = r.toolCalls.at(i);
+                out.append(i ? "," : "");
+                out.append(R"({"id":)" + jsonString(t.id.toUtf8()) + R"(,"type":"function","function":{"name":)" + jsonString(t.name.toUtf8())
+                    + R"(,"arguments":)" + jsonString(t.arguments.toUtf8()) + "}}");
+            }
+            out.append("]");
+        }
+        const QByteArray finish = chat && !r.toolCalls.isEmpty() ? QByteArrayLiteral("tool_calls") : QByteArrayLiteral("stop");
+        out.append(chat ? R"(},"finish_reason":")" + finish + R"("}],"usage":{"prompt_tokens":)"
+                        : QByteArray(R"(,"finish_reason":"stop"}],"usage":{"prompt_tokens":)"));
         out.append(prompt);
         out.append(R"(,"completion_tokens":)");
         out.append(completion);
@@ -676,7 +688,18 @@ QByteArray FakeLlmServer::Private::streamBytes(const PendingReply& p, QList<QByt
             emitEvent(piece(QByteArrayLiteral(R"({"index":0,"text":)") + content + QByteArrayLiteral(R"(,"finish_reason":null})")));
         }
     }
-    emitEvent(piece(chat ? QByteArrayLiteral(R"({"index":0,"delta":{},"finish_reason":"stop"})")
+    for (qsizetype i = 0; chat && i < r.toolCalls.size(); ++i) {
+        const FakeReply::ToolCall& t = r.toolCalls.at(i);
+        const QByteArray index = QByteArray::number(i);
+        emitEvent(piece(R"({"index":0,"delta":{"tool_calls":[{"index":)" + index + R"(,"id":)" + jsonString(t.id.toUtf8())
+            + R"(,"type":"function","function":{"name":)" + jsonString(t.name.toUtf8()) + R"(,"arguments":""}}]},"finish_reason":null})"));
+        const qsizetype third = (t.arguments.size() + 2) / 3;
+        for (qsizetype from = 0; from < t.arguments.size(); from += third)
+            emitEvent(piece(R"({"index":0,"delta":{"tool_calls":[{"index":)" + index + R"(,"function":{"arguments":)"
+                + jsonString(t.arguments.mid(from, third).toUtf8()) + R"(}}]},"finish_reason":null})"));
+    }
+    emitEvent(piece(chat ? (r.toolCalls.isEmpty() ? QByteArrayLiteral(R"({"index":0,"delta":{},"finish_reason":"stop"})")
+                                                  : QByteArrayLiteral(R"({"index":0,"delta":{},"finish_reason":"tool_calls"})"))
                          : QByteArrayLiteral(R"({"index":0,"text":"","finish_reason":"stop"})")));
     if (p.includeUsage) {
         emitEvent(head + QByteArrayLiteral(R"(,"choices":[],"usage":{"prompt_tokens":)") + prompt + QByteArrayLiteral(R"(,"completion_tokens":)")

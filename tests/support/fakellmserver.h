@@ -51,6 +51,17 @@ struct FakeReply
     int promptTokens = 10; // usage reported
     int completionTokens = 20;
 
+    // Tool calls of a chat answer (after its text; finish_reason "tool_calls").
+    // Streamed as OpenAI does: a first chunk with id and name, then the
+    // arguments in three pieces.
+    struct ToolCall
+    {
+        QString id;
+        QString name;
+        QString arguments;
+    };
+    QList<ToolCall> toolCalls;
+
     // Streaming: used when the request JSON has "stream": true.
     int chunkBytes = 0; // > 0: cut the SSE byte stream into pieces of this size, regardless of event boundaries
     qint64 chunkDelayMs = 0; // pause between pieces (or between events when chunkBytes is 0)
