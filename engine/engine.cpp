@@ -1,12 +1,16 @@
 #include "engine.h"
 
+#include "batchmanager.h"
+
 #include "core/databaseurl.h"
 
 #include "core/echolimits.h"
 
+#include "core/futures.h"
 #include "core/logging.h"
 #include "core/threadpriority.h"
 #include "core/timeutil.h"
+#include "sched/reply.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
 
@@ -187,11 +191,15 @@ VoidResult Engine::start()
         m_store.reset();
         return restored;
     }
+    auto* batches = new BatchManager(*this, *m_store, m_options.batchWindowMs);
+    batches->moveToThread(&m_thread);
     {
         QWriteLocker life(&m_lifeLock);
         m_scheduler = scheduler;
+        m_batches = batches;
         m_open = true;
     }
+    QMetaObject::invokeMethod(batches, &BatchManager::start, Qt::QueuedConnection);
     qCInfo(lcCore) << "engine started on" << m_databasePath << "as node" << m_nodeId;
     return {};
 }
@@ -257,6 +265,10 @@ void Engine::shutdown(int drainMs)
     QMetaObject::invokeMethod(
         s, [s, reply, drainMs] { s->stop(drainMs, reply); }, Qt::QueuedConnection);
     stopped.waitForFinished();
+    BatchManager* batches = m_batches;
+    QMetaObject::invokeMethod(
+        batches, [batches] { delete batches; }, Qt::BlockingQueuedConnection);
+    m_batches = nullptr;
     QMetaObject::invokeMethod(
         s, [s] { delete s; }, Qt::BlockingQueuedConnection);
     m_scheduler = nullptr;
@@ -346,6 +358,78 @@ QFuture<Result<QList<TaskLogEntry>>> Engine::taskLog(const QString& id)
         return readyFuture(Result<QList<TaskLogEntry>>(badId(id)));
     const QString canonical = u->toString();
     return withStore<Result<QList<TaskLogEntry>>>([&](Store& store) { return store.taskLog(canonical); });
+}
+
+// ---- files and batches ----------------------------------------------------------------
+
+QFuture<Result<StoredFile>> Engine::putFile(StoredFile file, const QByteArray& content)
+{
+    file.id = QStringLiteral("file-") + UlidGenerator::next().toString();
+    file.bytes = content.size();
+    file.createdMs = nowMs();
+    return withStore<Result<StoredFile>>([&](Store& store) {
+        return store.putFile(file, content).then([file](const VoidResult& r) {
+            return r ? Result<StoredFile>(file) : Result<StoredFile>(r.error());
+        });
+    });
+}
+
+QFuture<Result<QList<StoredFile>>> Engine::files(const QStringList& purposes, int limit, const QString& after)
+{
+    return withStore<Result<QList<StoredFile>>>([&](Store& store) { return store.files(purposes, limit, after); });
+}
+
+QFuture<Result<StoredFile>> Engine::file(const QString& id)
+{
+    return withStore<Result<StoredFile>>([&](Store& store) { return store.file(id); });
+}
+
+QFuture<Result<QByteArray>> Engine::fileContent(const QString& id)
+{
+    return withStore<Result<QByteArray>>([&](Store& store) { return store.fileContent(id); });
+}
+
+QFuture<VoidResult> Engine::deleteFile(const QString& id)
+{
+    return withStore<VoidResult>([&](Store& store) { return store.deleteFile(id); });
+}
+
+QFuture<Result<BatchRecord>> Engine::createBatch(BatchRecord request)
+{
+    request.group = UlidGenerator::next().toString();
+    request.id = (request.api == QLatin1String("anthropic") ? QStringLiteral("msgbatch_") : QStringLiteral("batch_")) + request.group;
+    return onBatches([request](BatchManager& m) { return m.create(request); });
+}
+
+QFuture<Result<BatchRecord>> Engine::batch(const QString& id)
+{
+    return withStore<Result<BatchRecord>>([&](Store& store) { return store.batch(id); });
+}
+
+QFuture<Result<QList<BatchRecord>>> Engine::batches(const QString& api, int limit, const QString& after)
+{
+    return withStore<Result<QList<BatchRecord>>>([&](Store& store) { return store.batches(api, limit, after); });
+}
+
+QFuture<Result<BatchRecord>> Engine::cancelBatch(const QString& id)
+{
+    return onBatches([id](BatchManager& m) { return m.cancel(id); });
+}
+
+template <typename F> QFuture<Result<BatchRecord>> Engine::onBatches(F&& call)
+{
+    QReadLocker life(&m_lifeLock);
+    if (!m_open)
+        return readyFuture(Result<BatchRecord>(notRunning()));
+    auto reply = makeReply<Result<BatchRecord>>();
+    QFuture<Result<BatchRecord>> future = reply->future();
+    QMetaObject::invokeMethod(
+        m_batches,
+        [m = m_batches, reply, call = std::forward<F>(call)]() mutable {
+            onResult(call(*m), m, [reply](const Result<BatchRecord>& r) { resolve(reply, r); });
+        },
+        Qt::QueuedConnection);
+    return future;
 }
 
 QFuture<Result<QList<NodeInfo>>> Engine::nodes()

@@ -3,6 +3,7 @@
 #include "enginehost.h"
 
 #include "core/apitoken.h"
+#include "core/batchtypes.h"
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
 #include "core/modelconfig.h"
@@ -20,6 +21,7 @@
 
 namespace llmsched {
 
+class BatchManager;
 class Scheduler;
 class Store;
 
@@ -49,6 +51,9 @@ struct EngineOptions
     // The WAL is rewound (a short pause of the writer) once it holds this much;
     // smaller means less disk and more pauses (see StoreWriter).
     qint64 walRewindBytes = kDefaultWalRewindBytes;
+    // How long a batch has to finish its lines (the Batch APIs' "24h"
+    // completion window); tests shorten it.
+    qint64 batchWindowMs = 24LL * 3'600'000;
     // Where env: and file: key references may point. The database's directory
     // is added to fileDirs at start.
     SecretPolicy secrets { SecretPolicy::defaultEnvNames(), SecretPolicy::defaultFileDirs() };
@@ -138,6 +143,22 @@ public:
     QFuture<VoidResult> storeSecret(const QString& name, const QByteArray& value);
     QFuture<VoidResult> removeSecret(const QString& name);
 
+    // Files and batches: the OpenAI Files and Batch APIs and Anthropic's
+    // Message Batches (see batchmanager.h). A file's id, size and time are
+    // filled in; content is kept in the store.
+    QFuture<Result<StoredFile>> putFile(StoredFile file, const QByteArray& content);
+    // Newest first; purposes empty: any; after: the last id of the page before.
+    QFuture<Result<QList<StoredFile>>> files(const QStringList& purposes, int limit, const QString& after = {});
+    QFuture<Result<StoredFile>> file(const QString& id);
+    QFuture<Result<QByteArray>> fileContent(const QString& id);
+    QFuture<VoidResult> deleteFile(const QString& id);
+    // Stores a batch (api, endpoint, input file, metadata, priority set; id
+    // and group filled in here) and answers it validating; it runs on.
+    QFuture<Result<BatchRecord>> createBatch(BatchRecord request);
+    QFuture<Result<BatchRecord>> batch(const QString& id);
+    QFuture<Result<QList<BatchRecord>>> batches(const QString& api, int limit, const QString& after = {});
+    QFuture<Result<BatchRecord>> cancelBatch(const QString& id);
+
     // API access tokens and the audit log (the REST server's, kept in the store).
     QFuture<Result<NewToken>> createToken(const QString& name, Role role);
     QFuture<Result<QList<ApiToken>>> apiTokens();
@@ -165,6 +186,8 @@ private:
     template <typename R, typename F> QFuture<R> withStore(F&& fn) const;
     // fn(store) for a write nobody waits for (token use, audit rows); dropped once closed.
     template <typename F> void queueWrite(F&& fn);
+    // call(batchManager) on the engine thread; its future answered here.
+    template <typename F> QFuture<Result<BatchRecord>> onBatches(F&& call);
 
     EngineOptions m_options;
     EngineHost* m_host;
@@ -180,6 +203,7 @@ private:
     bool m_open = false; // guarded by m_lifeLock
     std::unique_ptr<Store> m_store; // set and reset while closed
     QThread m_thread;
+    BatchManager* m_batches = nullptr; // lives on m_thread, like the scheduler
     Scheduler* m_scheduler = nullptr; // lives on m_thread; set and reset while closed
 
     mutable QMutex m_snapshotMutex;

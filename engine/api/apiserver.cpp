@@ -5,6 +5,7 @@
 #include "core/httpstatus.h"
 
 #include "anthropicfacade.h"
+#include "batchapis.h"
 #include "credentialscontroller.h"
 #include "deadletterscontroller.h"
 #include "eventscontroller.h"
@@ -65,6 +66,8 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     add(new OpenAiFacade(*this, engine, *m_waiter));
     add(new AnthropicFacade(*this, engine, *m_waiter));
     add(new ResponsesFacade(*this, engine, *m_waiter));
+    add(new OpenAiBatches(*this, engine));
+    add(new AnthropicBatches(*this, engine));
     connect(system, &SystemController::logged, m_events, &EventsController::sendNotification);
     connect(&engine, &Engine::tokensChanged, this, &ApiServer::refreshTokens);
     m_flushTimer.setInterval(kFlushMs);

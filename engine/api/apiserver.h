@@ -94,6 +94,8 @@ public:
 
     // A request goes to the first route that matches its method and path.
     void addRoute(const char* method, const QString& pattern, std::optional<Role> role, Audit audit, ApiHandler handler);
+    // A body limit of its own for one route (uploads); others keep ApiOptions::maxBodyBytes.
+    void setBodyLimit(const QByteArray& method, const QString& path, qint64 bytes) { m_http->setBodyLimit(method, path, bytes); }
     // Counts an answer for /metrics and, on an audited route, queues its audit row.
     void recordRequest(const ApiCall& c, int status);
     // Hands queued audit rows and token use to the store now.

@@ -336,8 +336,8 @@ private:
             return false;
         }
         m_contentLength = contentLength.value_or(0);
-        if (m_contentLength > m_server->m_maxBodyBytes) {
-            reject(413, QByteArray("the body is larger than the limit of ") + QByteArray::number(m_server->m_maxBodyBytes) + " bytes");
+        if (const qint64 limit = m_server->bodyLimitFor(m_request.method, m_request.path); m_contentLength > limit) {
+            reject(413, QByteArray("the body is larger than the limit of ") + QByteArray::number(limit) + " bytes");
             return false;
         }
         return true;

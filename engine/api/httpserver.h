@@ -120,6 +120,12 @@ public:
     void setHandler(Handler handler) { m_handler = std::move(handler); }
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     qint64 maxBodyBytes() const { return m_maxBodyBytes; }
+    // A larger (or smaller) limit for the bodies of one method and path (file uploads).
+    void setBodyLimit(const QByteArray& method, const QString& path, qint64 bytes) { m_bodyLimits.insert(method + ' ' + path.toUtf8(), bytes); }
+    qint64 bodyLimitFor(const QByteArray& method, const QString& path) const
+    {
+        return m_bodyLimits.isEmpty() ? m_maxBodyBytes : m_bodyLimits.value(method + ' ' + path.toUtf8(), m_maxBodyBytes);
+    }
     // Connections beyond maxConnections (or beyond maxPerAddress from one
     // client address) get a 503 and are closed. maxConnections is lowered to
     // fit the open-file limit. A keep-alive connection with no request for
@@ -156,6 +162,7 @@ private:
     QTcpServer* m_server = nullptr;
     Handler m_handler;
     qint64 m_maxBodyBytes = 16LL * 1024 * 1024;
+    QHash<QByteArray, qint64> m_bodyLimits; // "METHOD /path" -> bytes
     int m_connections = 0;
     QHash<QHostAddress, int> m_perAddress;
     int m_requestedMaxConnections = 4096;

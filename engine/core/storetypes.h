@@ -179,6 +179,7 @@ struct TaskFilter
     QString model;
     int priority = -1;
     QString tag; // tasks carrying this tag
+    QString parent; // tasks of this group (the lines of a batch)
     QString label; // "key=value": tasks with that label; "key": with that key
     QString text; // substring of id, error, input, tags or labels
     qint64 fromMs = 0; // created_at >= from

@@ -129,6 +129,19 @@ const QList<Migration>& sqliteMigrations()
             {
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN states TEXT"),
             } },
+        { 8, "files and batches",
+            {
+                // The Files API's files (batch input and output) and the
+                // batches of both Batch APIs; see engine/batchmanager.h.
+                QStringLiteral("CREATE TABLE files (id TEXT PRIMARY KEY, purpose TEXT NOT NULL, filename TEXT NOT NULL, bytes INTEGER NOT NULL, "
+                               "created_at INTEGER NOT NULL, expires_at INTEGER, content BLOB NOT NULL)"),
+                QStringLiteral("CREATE INDEX files_created ON files (created_at)"),
+                QStringLiteral("CREATE TABLE batches (id TEXT PRIMARY KEY, api TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, "
+                               "doc TEXT NOT NULL)"),
+                QStringLiteral("CREATE INDEX batches_created ON batches (api, created_at)"),
+                // The lines of a batch are the tasks of its group.
+                QStringLiteral("CREATE INDEX tasks_parent ON tasks (parent, seq) WHERE parent IS NOT NULL"),
+            } },
     };
     return all;
 }
@@ -226,6 +239,17 @@ const QList<Migration>& postgresMigrations()
                 // What each node holds and has finished, per model: every
                 // node's counters and views show the whole cluster.
                 QStringLiteral("ALTER TABLE nodes ADD COLUMN states TEXT"),
+            } },
+        { 8, "files and batches",
+            {
+                QStringLiteral("CREATE TABLE files (id TEXT PRIMARY KEY, purpose TEXT NOT NULL, filename TEXT NOT NULL, bytes BIGINT NOT NULL, "
+                               "created_at BIGINT NOT NULL, expires_at BIGINT, content BYTEA NOT NULL)"),
+                QStringLiteral("CREATE INDEX files_created ON files (created_at)"),
+                QStringLiteral("CREATE TABLE batches (id TEXT PRIMARY KEY, api TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL, "
+                               "doc TEXT NOT NULL)"),
+                QStringLiteral("CREATE INDEX batches_created ON batches (api, created_at)"),
+                // The lines of a batch are the tasks of its group.
+                QStringLiteral("CREATE INDEX tasks_parent ON tasks (parent, seq) WHERE parent IS NOT NULL"),
             } },
     };
     return all;

@@ -276,6 +276,10 @@ TaskWhere taskWhere(const TaskFilter& f, SqlDialect dialect)
         w.where << QStringLiteral("priority = ?");
         w.binds << f.priority;
     }
+    if (!f.parent.isEmpty()) {
+        w.where << QStringLiteral("parent = ?");
+        w.binds << f.parent;
+    }
     if (!f.tag.isEmpty()) {
         w.where << (pg ? QStringLiteral("jsonb_exists(CAST(tags AS jsonb), ?)")
                        : QStringLiteral("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ?)"));

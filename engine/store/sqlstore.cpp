@@ -1,5 +1,7 @@
 #include "sqlstore.h"
 
+#include "batchqueries.h"
+
 #include "migrations.h"
 #include "postgres.h"
 #include "queries.h"
@@ -224,6 +226,63 @@ QFuture<Result<QList<AuditEntry>>> SqlStore::auditLog(qint64 sinceMs, int limit)
     // Through the writer, not a reader connection: appendAudit() only queues
     // its rows, and a reader could run before they commit.
     return write<Result<QList<AuditEntry>>>([sinceMs, limit](QSqlDatabase& db) { return tokens::auditLog(db, sinceMs, limit); });
+}
+
+// ---- files and batches ------------------------------------------------------
+
+QFuture<VoidResult> SqlStore::putFile(const StoredFile& file, const QByteArray& content)
+{
+    return write<VoidResult>([file, content](QSqlDatabase& db) { return batchdb::putFile(db, file, content); });
+}
+
+QFuture<VoidResult> SqlStore::deleteFile(const QString& id)
+{
+    return write<VoidResult>([id](QSqlDatabase& db) { return batchdb::deleteFile(db, id); });
+}
+
+QFuture<Result<qint64>> SqlStore::deleteFilesBefore(const QStringList& purposes, qint64 beforeMs)
+{
+    return write<Result<qint64>>([purposes, beforeMs](QSqlDatabase& db) { return batchdb::deleteFilesBefore(db, purposes, beforeMs); });
+}
+
+QFuture<VoidResult> SqlStore::putBatch(const BatchRecord& batch)
+{
+    return write<VoidResult>([batch](QSqlDatabase& db) { return batchdb::putBatch(db, batch); });
+}
+
+QFuture<Result<QList<StoredFile>>> SqlStore::files(const QStringList& purposes, int limit, const QString& after)
+{
+    return read([purposes, limit, after](QSqlDatabase& db) { return batchdb::files(db, purposes, limit, after); });
+}
+
+QFuture<Result<StoredFile>> SqlStore::file(const QString& id)
+{
+    return read([id](QSqlDatabase& db) { return batchdb::file(db, id); });
+}
+
+QFuture<Result<QByteArray>> SqlStore::fileContent(const QString& id)
+{
+    return read([id](QSqlDatabase& db) { return batchdb::fileContent(db, id); });
+}
+
+QFuture<Result<BatchRecord>> SqlStore::batch(const QString& id)
+{
+    return read([id](QSqlDatabase& db) { return batchdb::batch(db, id); });
+}
+
+QFuture<Result<QList<BatchRecord>>> SqlStore::batches(const QString& api, int limit, const QString& after)
+{
+    return read([api, limit, after](QSqlDatabase& db) { return batchdb::batches(db, api, limit, after); });
+}
+
+QFuture<Result<QList<BatchRecord>>> SqlStore::activeBatches()
+{
+    return read([](QSqlDatabase& db) { return batchdb::activeBatches(db); });
+}
+
+QFuture<Result<FinishedCounts>> SqlStore::groupCounts(const QString& group)
+{
+    return read([group](QSqlDatabase& db) { return batchdb::groupCounts(db, group); });
 }
 
 // ---- reads ------------------------------------------------------------------

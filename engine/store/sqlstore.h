@@ -52,6 +52,18 @@ public:
     void appendAudit(const QList<AuditEntry>& entries) override;
     QFuture<Result<QList<AuditEntry>>> auditLog(qint64 sinceMs, int limit) override;
 
+    QFuture<VoidResult> putFile(const StoredFile& file, const QByteArray& content) override;
+    QFuture<VoidResult> deleteFile(const QString& id) override;
+    QFuture<Result<qint64>> deleteFilesBefore(const QStringList& purposes, qint64 beforeMs) override;
+    QFuture<VoidResult> putBatch(const BatchRecord& batch) override;
+    QFuture<Result<QList<StoredFile>>> files(const QStringList& purposes, int limit, const QString& after) override;
+    QFuture<Result<StoredFile>> file(const QString& id) override;
+    QFuture<Result<QByteArray>> fileContent(const QString& id) override;
+    QFuture<Result<BatchRecord>> batch(const QString& id) override;
+    QFuture<Result<QList<BatchRecord>>> batches(const QString& api, int limit, const QString& after) override;
+    QFuture<Result<QList<BatchRecord>>> activeBatches() override;
+    QFuture<Result<FinishedCounts>> groupCounts(const QString& group) override;
+
     QFuture<Result<QList<ModelConfig>>> models() override;
     QFuture<Result<Task>> task(const QString& id) override;
     QFuture<Result<QHash<QString, TaskState>>> taskStates(const QStringList& ids) override;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/apitoken.h"
+#include "core/batchtypes.h"
 #include "core/minutestats.h"
 #include "core/modelconfig.h"
 #include "core/result.h"
@@ -137,7 +138,23 @@ public:
     // Ordered after the audit rows queued before it (read on the write path).
     virtual QFuture<Result<QList<AuditEntry>>> auditLog(qint64 sinceMs, int limit) = 0;
 
+    // Files and batches (the Batch APIs; see engine/batchmanager.h).
+    virtual QFuture<VoidResult> putFile(const StoredFile& file, const QByteArray& content) = 0;
+    virtual QFuture<VoidResult> deleteFile(const QString& id) = 0;
+    virtual QFuture<Result<qint64>> deleteFilesBefore(const QStringList& purposes, qint64 beforeMs) = 0;
+    virtual QFuture<VoidResult> putBatch(const BatchRecord& batch) = 0;
+
     // ---- reads ----
+    // Newest first; purposes empty: any; after: the last id of the page before.
+    virtual QFuture<Result<QList<StoredFile>>> files(const QStringList& purposes, int limit, const QString& after) = 0;
+    virtual QFuture<Result<StoredFile>> file(const QString& id) = 0;
+    virtual QFuture<Result<QByteArray>> fileContent(const QString& id) = 0;
+    virtual QFuture<Result<BatchRecord>> batch(const QString& id) = 0;
+    virtual QFuture<Result<QList<BatchRecord>>> batches(const QString& api, int limit, const QString& after) = 0;
+    // Batches not yet ended (validating, in_progress, finalizing, cancelling).
+    virtual QFuture<Result<QList<BatchRecord>>> activeBatches() = 0;
+    // The tasks of a group (a batch's lines) in each state.
+    virtual QFuture<Result<FinishedCounts>> groupCounts(const QString& group) = 0;
     // The models as stored (another node may have changed them).
     virtual QFuture<Result<QList<ModelConfig>>> models() = 0;
     virtual QFuture<Result<Task>> task(const QString& id) = 0;

@@ -34,6 +34,8 @@ constexpr CopiedTable kTables[] = {
     { QLatin1String("stats_slot"), QLatin1String("slot, model, endpoint") },
     { QLatin1String("api_tokens"), QLatin1String("created_at, id") },
     { QLatin1String("audit_log"), QLatin1String("seq") },
+    { QLatin1String("files"), QLatin1String("created_at, id") },
+    { QLatin1String("batches"), QLatin1String("created_at, id") },
 };
 constexpr int kReadChunk = 1024;
 
@@ -88,8 +90,9 @@ Result<qint64> copyTable(QSqlDatabase& from, QSqlDatabase& to, const CopiedTable
         values.reserve(columns.size());
         for (int c = 0; c < columns.size(); ++c) {
             QVariant v = read.value(c);
-            // SQLite keeps JSON as blobs where PostgreSQL has TEXT.
-            if (v.metaType().id() == QMetaType::QByteArray && !v.isNull())
+            // SQLite keeps JSON as blobs where PostgreSQL has TEXT (file
+            // contents are bytes on both).
+            if (v.metaType().id() == QMetaType::QByteArray && !v.isNull() && columns.at(c) != QLatin1String("content"))
                 v = QString::fromUtf8(v.toByteArray());
             values.append(std::move(v));
         }

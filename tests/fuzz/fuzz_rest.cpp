@@ -432,7 +432,25 @@ QByteArray mutateBytes(QByteArray b, JsonGen& g, Rng& r)
 // ---- routes -------------------------------------------------------------------------------
 
 enum class Need : quint8 { Public, Viewer, Operator, Admin };
-enum class BodyKind : quint8 { None, Task, Patch, Requeue, Purge, Model, Endpoint, Token, Secret, Chat, Completion, Embedding, Responses, Messages };
+enum class BodyKind : quint8 {
+    None,
+    Task,
+    Patch,
+    Requeue,
+    Purge,
+    Model,
+    Endpoint,
+    Token,
+    Secret,
+    Chat,
+    Completion,
+    Embedding,
+    Responses,
+    Messages,
+    Upload,
+    Batch,
+    MessageBatch
+};
 enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
 
 struct Route
@@ -494,6 +512,20 @@ const Route kRoutes[] = {
     { "GET", "/v1/responses/{id}", Need::Viewer, BodyKind::None },
     { "POST", "/v1/responses/{id}/cancel", Need::Operator, BodyKind::None },
     { "POST", "/v1/messages", Need::Operator, BodyKind::Messages, kFacade },
+    { "POST", "/v1/files", Need::Operator, BodyKind::Upload },
+    { "GET", "/v1/files", Need::Viewer, BodyKind::None },
+    { "GET", "/v1/files/{id}", Need::Viewer, BodyKind::None },
+    { "DELETE", "/v1/files/{id}", Need::Operator, BodyKind::None },
+    { "GET", "/v1/files/{id}/content", Need::Viewer, BodyKind::None },
+    { "POST", "/v1/batches", Need::Operator, BodyKind::Batch },
+    { "GET", "/v1/batches", Need::Viewer, BodyKind::None },
+    { "GET", "/v1/batches/{id}", Need::Viewer, BodyKind::None },
+    { "POST", "/v1/batches/{id}/cancel", Need::Operator, BodyKind::None },
+    { "POST", "/v1/messages/batches", Need::Operator, BodyKind::MessageBatch },
+    { "GET", "/v1/messages/batches", Need::Viewer, BodyKind::None },
+    { "GET", "/v1/messages/batches/{id}", Need::Viewer, BodyKind::None },
+    { "POST", "/v1/messages/batches/{id}/cancel", Need::Operator, BodyKind::None },
+    { "GET", "/v1/messages/batches/{id}/results", Need::Viewer, BodyKind::None },
 };
 constexpr int kRouteCount = static_cast<int>(sizeof kRoutes / sizeof kRoutes[0]);
 
@@ -559,6 +591,7 @@ struct Pools
     QStringList endpoints { QStringLiteral("sim"), QStringLiteral("e2") };
     QStringList tokenIds;
     QStringList responseIds; // resp_... of POST /v1/responses
+    QStringList fileIds, batchIds, messageBatchIds; // of the Files and Batch APIs
     QList<QByteArray> tokenSecrets; // tokens created through the API (role unknown here, maybe revoked)
 
     void addTask(const QString& id)
@@ -665,6 +698,15 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
         if (roll < 75)
             return UlidGenerator::next().toString().toLatin1();
         return encoded(QString::fromUtf8(m_r.word(1, 40)));
+    }
+    if (name == "id" && (pattern.startsWith("/v1/files") || pattern.startsWith("/v1/batches") || pattern.startsWith("/v1/messages/batches"))) {
+        const QStringList& pool = pattern.startsWith("/v1/files") ? m_pools.fileIds
+            : pattern.startsWith("/v1/batches")                   ? m_pools.batchIds
+                                                                  : m_pools.messageBatchIds;
+        if (roll < 60 && !pool.isEmpty())
+            return m_r.pick(pool).toLatin1();
+        const QByteArray prefix = pattern.startsWith("/v1/files") ? "file-" : pattern.startsWith("/v1/batches") ? "batch_" : "msgbatch_";
+        return m_r.chance(0.5) ? prefix + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
     if (name == "id" && pattern.startsWith("/v1/responses")) {
         if (roll < 50 && !m_pools.responseIds.isEmpty())
@@ -921,6 +963,43 @@ QByteArray RequestGen::body(BodyKind kind, const Route& route, const QByteArray&
             put(f, "temperature", m_g.number());
         break;
     }
+    case BodyKind::Upload: {
+        // A multipart form (boundary FzB, as the Content-Type names it): a
+        // purpose and a file of request lines, some valid, some not.
+        QByteArray lines;
+        const int n = m_r.range(0, 6);
+        for (int i = 0; i < n; ++i)
+            lines += m_r.chance(0.7) ? QByteArray("{\"custom_id\":\"l" + QByteArray::number(i)
+                         + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":" + jsonString(kFacadeModel)
+                         + ",\"messages\":[{\"role\":\"user\",\"content\":" + m_g.text(20) + "}]}}\n")
+                                     : QByteArray(m_g.text(40) + "\n");
+        QByteArray form = "--FzB\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n"
+            + (m_r.chance(0.85) ? QByteArray("batch") : m_r.word(0, 12)) + "\r\n";
+        if (m_r.chance(0.9))
+            form += "--FzB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + m_r.word(0, 20) + ".jsonl\"\r\n\r\n" + lines + "\r\n";
+        form += m_r.chance(0.9) ? QByteArray("--FzB--\r\n") : QByteArray();
+        return m_r.chance(0.85) ? form : mutateBytes(form, m_g, m_r);
+    }
+    case BodyKind::Batch:
+        put(f, "input_file_id", m_r.chance(0.8) && !m_pools.fileIds.isEmpty() ? jsonString(m_r.pick(m_pools.fileIds)) : m_g.text(20));
+        put(f, "endpoint",
+            m_r.chance(0.8) ? QByteArray("\"/v1/chat/completions\"")
+                            : m_r.pick(QList<QByteArray> { "\"/v1/embeddings\"", "\"/v1/nothing\"", "7", "null" }));
+        put(f, "completion_window", m_r.chance(0.9) ? QByteArray("\"24h\"") : m_g.text(5));
+        if (m_r.chance(0.3))
+            put(f, "metadata", "{\"k\":" + m_g.text(10) + "}");
+        break;
+    case BodyKind::MessageBatch: {
+        QByteArray requests;
+        const int n = m_r.range(0, 4);
+        for (int i = 0; i < n; ++i)
+            requests += QByteArray(i ? "," : "")
+                + "{\"custom_id\":" + (m_r.chance(0.8) ? QByteArray("\"r" + QByteArray::number(i) + "\"") : m_g.text(10))
+                + ",\"params\":{\"model\":" + jsonString(m_r.chance(0.8) ? kFacadeModel : QString::fromUtf8(m_r.word(1, 10))) + ",\"max_tokens\":"
+                + QByteArray::number(m_r.range(0, 64)) + ",\"messages\":[{\"role\":\"user\",\"content\":" + m_g.text(20) + "}]}}";
+        put(f, "requests", "[" + requests + "]");
+        break;
+    }
     case BodyKind::Responses:
     case BodyKind::Messages: {
         const int roll = m_r.range(0, 19);
@@ -1135,7 +1214,10 @@ Req RequestGen::route(int index)
     bool jsonType = false;
     if (!body.isEmpty() || m_r.chance(0.1)) {
         const int roll = m_r.range(0, 99);
-        if (roll < 85) {
+        if (roll < 85 && rt.body == BodyKind::Upload) {
+            headers.append("Content-Type: multipart/form-data; boundary=FzB");
+            jsonType = true; // the type the route wants
+        } else if (roll < 85) {
             headers.append("Content-Type: "
                 + m_r.pick(QList<QByteArray> { "application/json", "application/json", "application/json; charset=utf-8", "APPLICATION/JSON" }));
             jsonType = true;
@@ -1322,7 +1404,8 @@ Req RequestGen::route(int index)
                 q.expect = QSet<int> { 401, 403 } + handlerStatuses(m);
             } else {
                 q.expect = handlerStatuses(m);
-                if ((m.body != BodyKind::None && m.body != BodyKind::Requeue && m.body != BodyKind::Purge) && !jsonType && m.flags != kFacade) {
+                if ((m.body != BodyKind::None && m.body != BodyKind::Requeue && m.body != BodyKind::Purge && m.body != BodyKind::Upload) && !jsonType
+                    && m.flags != kFacade) {
                     // A body route without a JSON type: 415 (the facade: also 415, in OpenAI's shape).
                     q.expect = { 415 };
                     q.precise = true;
@@ -2391,6 +2474,16 @@ void Driver::learn(const Req& q, const Parsed& p)
             m_pools.addTask(o.value(QLatin1String("id")).toString());
         for (const QJsonValue& t : o.value(QLatin1String("tasks")).toArray())
             m_pools.addTask(t.toObject().value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /v1/files") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("file-"))) {
+        if (m_pools.fileIds.size() < 200)
+            m_pools.fileIds.append(o.value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /v1/batches") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("batch_"))) {
+        if (m_pools.batchIds.size() < 200)
+            m_pools.batchIds.append(o.value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /v1/messages/batches")
+        && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("msgbatch_"))) {
+        if (m_pools.messageBatchIds.size() < 200)
+            m_pools.messageBatchIds.append(o.value(QLatin1String("id")).toString());
     } else if (q.label == QLatin1String("POST /v1/responses") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("resp_"))) {
         if (m_pools.responseIds.size() < 500)
             m_pools.responseIds.append(o.value(QLatin1String("id")).toString());

@@ -212,6 +212,8 @@ public:
         o.dispatch = dispatch;
         if (walRewindBytes > 0)
             o.walRewindBytes = walRewindBytes;
+        if (batchWindowMs > 0)
+            o.batchWindowMs = batchWindowMs;
         o.secrets.fileDirs += keyDirs;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
@@ -293,6 +295,7 @@ public:
     std::unique_ptr<Engine> engine;
     TaskEvents events;
     qint64 walRewindBytes = 0; // set before start(); 0: the engine's default
+    qint64 batchWindowMs = 0; // set before start(); 0: the engine's default (24 h)
     QStringList keyDirs; // set before start(): more directories file: key references may name
 
 private:

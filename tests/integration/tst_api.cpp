@@ -83,6 +83,20 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("GET /v1/responses/{id}"),
     QStringLiteral("POST /v1/responses/{id}/cancel"),
     QStringLiteral("POST /v1/messages"),
+    QStringLiteral("POST /v1/files"),
+    QStringLiteral("GET /v1/files"),
+    QStringLiteral("GET /v1/files/{id}"),
+    QStringLiteral("DELETE /v1/files/{id}"),
+    QStringLiteral("GET /v1/files/{id}/content"),
+    QStringLiteral("POST /v1/batches"),
+    QStringLiteral("GET /v1/batches"),
+    QStringLiteral("GET /v1/batches/{id}"),
+    QStringLiteral("POST /v1/batches/{id}/cancel"),
+    QStringLiteral("POST /v1/messages/batches"),
+    QStringLiteral("GET /v1/messages/batches"),
+    QStringLiteral("GET /v1/messages/batches/{id}"),
+    QStringLiteral("POST /v1/messages/batches/{id}/cancel"),
+    QStringLiteral("GET /v1/messages/batches/{id}/results"),
 };
 
 QByteArray toBytes(const QJsonValue& v)
@@ -508,6 +522,38 @@ void TestApi::routesAnswer()
                                  .value(QLatin1String("id"))
                                  .toString();
     QVERIFY(response.startsWith(QLatin1String("resp_")));
+    // A batch input file, a batch held behind a far-off task (so it can be
+    // cancelled), and an Anthropic batch (its results are probed once it ends).
+    const QByteArray line
+        = R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"sim","messages":[{"role":"user","content":"hi"}]}})";
+    const QByteArray form = "--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--XyZ\r\nContent-Disposition: form-data; "
+                            "name=\"file\"; filename=\"in.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n"
+        + line + "\n\r\n--XyZ--\r\n";
+    const QString file = call("POST", QStringLiteral("/v1/files"), m_operator.secret, form, "multipart/form-data; boundary=XyZ")
+                             .json()
+                             .value(QLatin1String("id"))
+                             .toString();
+    const QString spareFile = call("POST", QStringLiteral("/v1/files"), m_operator.secret, form, "multipart/form-data; boundary=XyZ")
+                                  .json()
+                                  .value(QLatin1String("id"))
+                                  .toString();
+    QVERIFY(file.startsWith(QLatin1String("file-")) && spareFile.startsWith(QLatin1String("file-")));
+    const QByteArray batchBody
+        = "{\"input_file_id\":\"" + file.toLatin1() + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}";
+    const QString batch = call("POST", QStringLiteral("/v1/batches"), m_operator.secret, batchBody).json().value(QLatin1String("id")).toString();
+    QVERIFY(batch.startsWith(QLatin1String("batch_")));
+    const QByteArray messageBatchBody
+        = R"({"requests":[{"custom_id":"a","params":{"model":"sim","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}}]})";
+    const QString messageBatch
+        = call("POST", QStringLiteral("/v1/messages/batches"), m_operator.secret, messageBatchBody).json().value(QLatin1String("id")).toString();
+    QVERIFY(messageBatch.startsWith(QLatin1String("msgbatch_")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        call("GET", QStringLiteral("/v1/batches/") + batch, m_viewer.secret).json().value(QLatin1String("status")) == QLatin1String("completed"),
+        20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        call("GET", QStringLiteral("/v1/messages/batches/") + messageBatch, m_viewer.secret).json().value(QLatin1String("processing_status"))
+            == QLatin1String("ended"),
+        20000);
     ModelConfig probe = simModel(QStringLiteral("probe"));
     EndpointConfig extraEndpoint = probe.endpoints.constFirst();
     extraEndpoint.name = QStringLiteral("extra");
@@ -579,6 +625,20 @@ void TestApi::routesAnswer()
         { QStringLiteral("POST /v1/responses"), { QStringLiteral("/v1/responses"), QByteArrayLiteral("{\"model\":\"sim\",\"input\":\"hi\"}") } },
         { QStringLiteral("GET /v1/responses/{id}"), { QStringLiteral("/v1/responses/") + response, {} } },
         { QStringLiteral("POST /v1/responses/{id}/cancel"), { QStringLiteral("/v1/responses/%1/cancel").arg(response), {} } },
+        { QStringLiteral("POST /v1/files"), { QStringLiteral("/v1/files"), QByteArrayLiteral("{}"), 400 } }, // not multipart: refused, but routed
+        { QStringLiteral("GET /v1/files"), { QStringLiteral("/v1/files"), {} } },
+        { QStringLiteral("GET /v1/files/{id}"), { QStringLiteral("/v1/files/") + file, {} } },
+        { QStringLiteral("DELETE /v1/files/{id}"), { QStringLiteral("/v1/files/") + spareFile, {} } },
+        { QStringLiteral("GET /v1/files/{id}/content"), { QStringLiteral("/v1/files/%1/content").arg(file), {} } },
+        { QStringLiteral("POST /v1/batches"), { QStringLiteral("/v1/batches"), batchBody } },
+        { QStringLiteral("GET /v1/batches"), { QStringLiteral("/v1/batches"), {} } },
+        { QStringLiteral("GET /v1/batches/{id}"), { QStringLiteral("/v1/batches/") + batch, {} } },
+        { QStringLiteral("POST /v1/batches/{id}/cancel"), { QStringLiteral("/v1/batches/%1/cancel").arg(batch), {}, 409 } }, // it has ended
+        { QStringLiteral("POST /v1/messages/batches"), { QStringLiteral("/v1/messages/batches"), messageBatchBody } },
+        { QStringLiteral("GET /v1/messages/batches"), { QStringLiteral("/v1/messages/batches"), {} } },
+        { QStringLiteral("GET /v1/messages/batches/{id}"), { QStringLiteral("/v1/messages/batches/") + messageBatch, {} } },
+        { QStringLiteral("POST /v1/messages/batches/{id}/cancel"), { QStringLiteral("/v1/messages/batches/%1/cancel").arg(messageBatch), {} } },
+        { QStringLiteral("GET /v1/messages/batches/{id}/results"), { QStringLiteral("/v1/messages/batches/%1/results").arg(messageBatch), {} } },
         { QStringLiteral("POST /v1/messages"),
             { QStringLiteral("/v1/messages"),
                 QByteArrayLiteral("{\"model\":\"sim\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}") } },

@@ -53,6 +53,39 @@ assert.equal(withTools.type, "message");
 const bearer = new Anthropic({ baseURL: process.env.ROOT, authToken: process.env.TOKEN, apiKey: null, maxRetries: 0 });
 assert.equal((await bearer.messages.create({ model: "demo", max_tokens: 16, messages: [{ role: "user", content: "x" }] })).type, "message");
 
+// Message Batches: requests in, results out (one per request, in the SDK's JSONL stream).
+let batch = await client.messages.batches.create({ requests: [
+  { custom_id: "first", params: { model: "demo", max_tokens: 64, messages: [{ role: "user", content: "one" }] } },
+  { custom_id: "second", params: { model: "demo", max_tokens: 64, system: "brief", messages: [{ role: "user", content: "two" }] } },
+  { custom_id: "nowhere", params: { model: "no-such-model", max_tokens: 64, messages: [{ role: "user", content: "three" }] } },
+] });
+assert.equal(batch.type, "message_batch");
+assert.match(batch.id, /^msgbatch_/);
+for (let i = 0; i < 600 && batch.processing_status !== "ended"; i++) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  batch = await client.messages.batches.retrieve(batch.id);
+}
+assert.equal(batch.processing_status, "ended");
+assert.deepEqual(batch.request_counts, { processing: 0, succeeded: 2, errored: 1, canceled: 0, expired: 0 });
+assert.ok(batch.ended_at && batch.results_url);
+const results = {};
+for await (const line of await client.messages.batches.results(batch.id)) results[line.custom_id] = line.result;
+assert.deepEqual(Object.keys(results).sort(), ["first", "nowhere", "second"]);
+assert.equal(results.first.type, "succeeded");
+assert.match(results.first.message.content[0].text, /Simulated answer/);
+assert.equal(results.nowhere.type, "errored");
+assert.equal(results.nowhere.error.error.type, "not_found_error");
+const listed = [];
+for await (const b of client.messages.batches.list({ limit: 1 })) listed.push(b.id);
+assert.ok(listed.includes(batch.id));
+let canceled = await client.messages.batches.create({ requests: [
+  { custom_id: "c1", params: { model: "demo", max_tokens: 8, messages: [{ role: "user", content: "x" }] } }] });
+canceled = await client.messages.batches.cancel(canceled.id);
+assert.ok(["canceling", "ended"].includes(canceled.processing_status));
+await assert.rejects(client.messages.batches.retrieve("msgbatch_nothing"), (err) => err instanceof Anthropic.NotFoundError);
+await assert.rejects(client.messages.batches.create({ requests: [
+  { custom_id: "same", params: {} }, { custom_id: "same", params: {} }] }), (err) => err instanceof Anthropic.BadRequestError);
+
 await assert.rejects(client.messages.create({ model: "no-such-model", max_tokens: 16, messages: [{ role: "user", content: "x" }] }),
   (err) => err instanceof Anthropic.NotFoundError && err.error?.error?.type === "not_found_error");
 await assert.rejects(client.messages.create({ model: "demo", messages: [{ role: "user", content: "x" }] }),

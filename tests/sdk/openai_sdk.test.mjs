@@ -1,7 +1,7 @@
 // The official OpenAI Node SDK, unchanged, against llm-schedulerd's /v1 facade.
 // Env: BASE (http://127.0.0.1:PORT/v1), TOKEN (operator), VIEWER (viewer token).
 import assert from "node:assert/strict";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 
 const client = new OpenAI({ baseURL: process.env.BASE, apiKey: process.env.TOKEN, maxRetries: 0 });
 
@@ -92,6 +92,73 @@ await assert.rejects(client.responses.create({ model: "demo", input: [{ type: "b
 await assert.rejects(client.responses.retrieve("resp_nothing"), (err) => err instanceof OpenAI.NotFoundError);
 await assert.rejects(new OpenAI({ baseURL: process.env.BASE, apiKey: "wrong", maxRetries: 0 }).responses.create({ model: "demo", input: "x" }),
   (err) => err instanceof OpenAI.AuthenticationError);
+
+// Files and batches: a JSONL of requests in, an output file of answers out.
+const requests = ["alpha", "beta", "gamma", "delta"].map((word, i) => JSON.stringify({
+  custom_id: `req-${i}`, method: "POST", url: "/v1/chat/completions",
+  body: { model: "demo", messages: [{ role: "user", content: word }] },
+})).join("\n") + "\n";
+const file = await client.files.create({ file: await toFile(Buffer.from(requests), "batch.jsonl"), purpose: "batch" });
+assert.equal(file.purpose, "batch");
+assert.equal(file.bytes, Buffer.byteLength(requests));
+assert.equal((await client.files.retrieve(file.id)).filename, "batch.jsonl");
+assert.equal(await (await client.files.content(file.id)).text(), requests);
+const fileIds = [];
+for await (const f of client.files.list()) fileIds.push(f.id);
+assert.ok(fileIds.includes(file.id));
+
+let batch = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h",
+  metadata: { job: "sdk" } });
+assert.equal(batch.object, "batch");
+assert.ok(["validating", "in_progress"].includes(batch.status));
+assert.deepEqual(batch.metadata, { job: "sdk" });
+for (let i = 0; i < 600 && !["completed", "failed", "expired", "cancelled"].includes(batch.status); i++) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  batch = await client.batches.retrieve(batch.id);
+}
+assert.equal(batch.status, "completed");
+assert.deepEqual(batch.request_counts, { total: 4, completed: 4, failed: 0 });
+assert.ok(batch.in_progress_at && batch.finalizing_at && batch.completed_at && batch.expires_at);
+assert.equal(batch.error_file_id, null);
+const output = (await (await client.files.content(batch.output_file_id)).text()).trim().split("\n").map((line) => JSON.parse(line));
+assert.deepEqual(output.map((line) => line.custom_id).sort(), ["req-0", "req-1", "req-2", "req-3"]);
+for (const line of output) {
+  assert.equal(line.response.status_code, 200);
+  assert.match(line.response.body.choices[0].message.content, /Simulated answer/);
+  assert.equal(line.error, null);
+}
+const batchIds = [];
+for await (const b of client.batches.list({ limit: 1 })) batchIds.push(b.id);
+assert.ok(batchIds.includes(batch.id), "listed, page by page");
+
+// A batch that names another endpoint than its lines fails validation, naming the line.
+const wrong = await client.files.create({ file: await toFile(Buffer.from(requests), "wrong.jsonl"), purpose: "batch" });
+let failed = await client.batches.create({ input_file_id: wrong.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+for (let i = 0; i < 100 && failed.status === "validating"; i++) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  failed = await client.batches.retrieve(failed.id);
+}
+assert.equal(failed.status, "failed");
+assert.equal(failed.errors.data[0].line, 1);
+assert.equal(failed.errors.data[0].code, "mismatched_endpoint");
+
+// Cancelled as a whole.
+let cancelled = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+cancelled = await client.batches.cancel(cancelled.id);
+assert.ok(["cancelling", "cancelled", "completed"].includes(cancelled.status));
+for (let i = 0; i < 600 && cancelled.status === "cancelling"; i++) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  cancelled = await client.batches.retrieve(cancelled.id);
+}
+assert.ok(["cancelled", "completed"].includes(cancelled.status));
+
+assert.equal((await client.files.delete(wrong.id)).deleted, true);
+await assert.rejects(client.files.retrieve(wrong.id), (err) => err instanceof OpenAI.NotFoundError);
+await assert.rejects(client.batches.retrieve("batch_nothing"), (err) => err instanceof OpenAI.NotFoundError);
+await assert.rejects(client.batches.create({ input_file_id: file.id, endpoint: "/v1/nothing", completion_window: "24h" }),
+  (err) => err instanceof OpenAI.BadRequestError && err.param === "endpoint");
+await assert.rejects(client.files.create({ file: await toFile(Buffer.from("x"), "x.txt"), purpose: "fine-tune" }),
+  (err) => err instanceof OpenAI.BadRequestError && err.param === "purpose");
 
 await assert.rejects(client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
   (err) => err instanceof OpenAI.NotFoundError && err.code === "model_not_found");

@@ -1,0 +1,206 @@
+#include "batchqueries.h"
+
+#include "queries.h"
+
+#include <QJsonDocument>
+#include <QSqlQuery>
+
+namespace llmsched::batchdb {
+
+namespace {
+
+const QString kFileColumns = QStringLiteral("id, purpose, filename, bytes, created_at, expires_at");
+
+StoredFile fileFrom(const QSqlQuery& q)
+{
+    StoredFile f;
+    f.id = q.value(0).toString();
+    f.purpose = q.value(1).toString();
+    f.filename = q.value(2).toString();
+    f.bytes = q.value(3).toLongLong();
+    f.createdMs = q.value(4).toLongLong();
+    f.expiresMs = q.value(5).toLongLong();
+    return f;
+}
+
+QString placeholders(qsizetype n)
+{
+    QStringList marks;
+    for (qsizetype i = 0; i < n; ++i)
+        marks << QStringLiteral("?");
+    return marks.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+VoidResult putFile(QSqlDatabase& db, const StoredFile& f, const QByteArray& content)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO files (id, purpose, filename, bytes, created_at, expires_at, content) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.addBindValue(f.id);
+    q.addBindValue(f.purpose);
+    q.addBindValue(f.filename);
+    q.addBindValue(f.bytes);
+    q.addBindValue(f.createdMs);
+    q.addBindValue(f.expiresMs > 0 ? QVariant(f.expiresMs) : QVariant(QMetaType(QMetaType::LongLong)));
+    q.addBindValue(content);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("storing file %1").arg(f.id));
+    return {};
+}
+
+Result<QList<StoredFile>> files(QSqlDatabase& db, const QStringList& purposes, int limit, const QString& after)
+{
+    QStringList where;
+    QVariantList binds;
+    if (!purposes.isEmpty()) {
+        where << QStringLiteral("purpose IN (%1)").arg(placeholders(purposes.size()));
+        for (const QString& p : purposes)
+            binds << p;
+    }
+    if (!after.isEmpty()) {
+        where << QStringLiteral("(created_at, id) < (SELECT created_at, id FROM files WHERE id = ?)");
+        binds << after;
+    }
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT %1 FROM files%2 ORDER BY created_at DESC, id DESC LIMIT %3")
+                  .arg(kFileColumns, where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND ")))
+                  .arg(limit));
+    for (const QVariant& b : binds)
+        q.addBindValue(b);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("listing files"));
+    QList<StoredFile> out;
+    while (q.next())
+        out.append(fileFrom(q));
+    return out;
+}
+
+Result<StoredFile> file(QSqlDatabase& db, const QString& id)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT %1 FROM files WHERE id = ?").arg(kFileColumns));
+    q.addBindValue(id);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading file %1").arg(id));
+    if (!q.next())
+        return Error::notFound(QStringLiteral("No such File object: %1").arg(id.left(64)));
+    return fileFrom(q);
+}
+
+Result<QByteArray> fileContent(QSqlDatabase& db, const QString& id)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT content FROM files WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading file %1").arg(id));
+    if (!q.next())
+        return Error::notFound(QStringLiteral("No such File object: %1").arg(id.left(64)));
+    return q.value(0).toByteArray();
+}
+
+VoidResult deleteFile(QSqlDatabase& db, const QString& id)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM files WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("deleting file %1").arg(id));
+    if (q.numRowsAffected() == 0)
+        return Error::notFound(QStringLiteral("No such File object: %1").arg(id.left(64)));
+    return {};
+}
+
+Result<qint64> deleteFilesBefore(QSqlDatabase& db, const QStringList& purposes, qint64 beforeMs)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM files WHERE created_at < ? AND purpose IN (%1)").arg(placeholders(purposes.size())));
+    q.addBindValue(beforeMs);
+    for (const QString& p : purposes)
+        q.addBindValue(p);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("deleting old files"));
+    return q.numRowsAffected();
+}
+
+VoidResult putBatch(QSqlDatabase& db, const BatchRecord& b)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO batches (id, api, status, created_at, doc) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc"));
+    q.addBindValue(b.id);
+    q.addBindValue(b.api);
+    q.addBindValue(b.status);
+    q.addBindValue(b.createdMs);
+    q.addBindValue(QString::fromUtf8(QJsonDocument(b.toStored()).toJson(QJsonDocument::Compact)));
+    if (!q.exec())
+        return queryError(q, QStringLiteral("storing batch %1").arg(b.id));
+    return {};
+}
+
+namespace {
+Result<QList<BatchRecord>> batchesWhere(QSqlDatabase& db, const QString& where, const QVariantList& binds, int limit)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(
+        QStringLiteral("SELECT doc FROM batches%1 ORDER BY created_at DESC, id DESC%2")
+            .arg(where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where, limit > 0 ? QStringLiteral(" LIMIT %1").arg(limit) : QString()));
+    for (const QVariant& b : binds)
+        q.addBindValue(b);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading batches"));
+    QList<BatchRecord> out;
+    while (q.next())
+        out.append(BatchRecord::fromStored(QJsonDocument::fromJson(q.value(0).toByteArray()).object()));
+    return out;
+}
+} // namespace
+
+Result<BatchRecord> batch(QSqlDatabase& db, const QString& id)
+{
+    auto found = batchesWhere(db, QStringLiteral("id = ?"), { id }, 1);
+    if (!found)
+        return found.error();
+    if (found->isEmpty())
+        return Error::notFound(QStringLiteral("No batch found with id '%1'.").arg(id.left(64)));
+    return found->constFirst();
+}
+
+Result<QList<BatchRecord>> batches(QSqlDatabase& db, const QString& api, int limit, const QString& after)
+{
+    QString where = QStringLiteral("api = ?");
+    QVariantList binds { api };
+    if (!after.isEmpty()) {
+        where += QStringLiteral(" AND (created_at, id) < (SELECT created_at, id FROM batches WHERE id = ?)");
+        binds << after;
+    }
+    return batchesWhere(db, where, binds, limit);
+}
+
+Result<QList<BatchRecord>> activeBatches(QSqlDatabase& db)
+{
+    return batchesWhere(db, QStringLiteral("status IN ('validating', 'in_progress', 'finalizing', 'cancelling')"), {}, 0);
+}
+
+Result<FinishedCounts> groupCounts(QSqlDatabase& db, const QString& group)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT state, count(*) FROM tasks WHERE parent = ? GROUP BY state"));
+    q.addBindValue(group);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("counting the tasks of group %1").arg(group));
+    FinishedCounts counts {};
+    while (q.next()) {
+        const int state = q.value(0).toInt();
+        if (state >= 0 && state < kTaskStateCount)
+            counts[static_cast<size_t>(state)] = q.value(1).toLongLong();
+    }
+    return counts;
+}
+
+} // namespace llmsched::batchdb
