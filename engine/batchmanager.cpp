@@ -8,20 +8,30 @@
 #include "core/timeutil.h"
 #include "store/store.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSet>
+#include <QThread>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace llmsched {
 
 namespace {
 
-constexpr qsizetype kSubmitChunk = 4096;
-constexpr int kReadPage = 1000;
+constexpr qsizetype kSubmitChunk = 1024;
+constexpr int kSubmitsInFlight = 2;
+constexpr int kReadPage = 5000;
 constexpr int kRetryMs = 1000;
+constexpr int kNearEndPollMs = 25;
 constexpr qint64 kRetentionCheckMs = 3'600'000;
 constexpr qint64 kRetentionMs = 30LL * 24 * 3'600'000;
 constexpr int kMaxReportedErrors = 100;
+constexpr qsizetype kSliceBytes = 1024 * 1024; // a file larger than this is read by every core
+
+QByteArray jsonString(const QString& s)
+{
+    return QJsonDocument(QJsonArray { s }).toJson(QJsonDocument::Compact).mid(1).chopped(1);
+}
 
 std::optional<TaskKind> kindForEndpoint(const QString& endpoint)
 {
@@ -41,11 +51,18 @@ struct Parsed
     QList<BatchLineError> fatal; // OpenAI: the batch fails
     QList<BatchLineError> lineErrors; // Anthropic: these lines end as errored
     qint64 lines = 0;
+    // For the checks across slices: every custom_id with its line, and the
+    // first model with its line.
+    QList<std::pair<QString, qint64>> customIds;
+    QString model;
+    qint64 modelLine = 0;
 };
 
-// Reads a batch's input file (OpenAI's JSONL of requests, or Anthropic's
-// requests as {"custom_id", "params"} lines) into tasks. Runs on a worker thread.
-Parsed parseInput(const BatchRecord& b, const QByteArray& content, const QSet<QString>& models)
+// Reads the lines [from, to) of a batch's input file (OpenAI's JSONL of
+// requests, or Anthropic's requests as {"custom_id", "params"} lines), the
+// first being line firstLine, into tasks. Runs on a worker thread, one per slice.
+Parsed parseSlice(
+    const BatchRecord& b, const QByteArray& content, qsizetype sliceFrom, qsizetype sliceTo, qint64 firstLine, const QSet<QString>& models)
 {
     Parsed p;
     const bool openai = b.api == QLatin1String("openai");
@@ -55,12 +72,12 @@ Parsed parseInput(const BatchRecord& b, const QByteArray& content, const QSet<QS
     const auto error = [&p, openai](qint64 line, const QString& customId, const QString& code, const QString& message, const QString& param = {}) {
         (openai ? p.fatal : p.lineErrors).append({ line, customId, code, message, param });
     };
-    qint64 lineNo = 0;
-    qsizetype from = 0;
-    while (from < content.size()) {
+    qint64 lineNo = firstLine - 1;
+    qsizetype from = sliceFrom;
+    while (from < sliceTo) {
         qsizetype end = content.indexOf('\n', from);
-        if (end < 0)
-            end = content.size();
+        if (end < 0 || end > sliceTo)
+            end = sliceTo;
         const QByteArrayView line = QByteArrayView(content).sliced(from, end - from).trimmed();
         from = end + 1;
         ++lineNo;
@@ -69,8 +86,6 @@ Parsed parseInput(const BatchRecord& b, const QByteArray& content, const QSet<QS
         ++p.lines;
         if (p.fatal.size() >= kMaxReportedErrors)
             continue; // counted, not reported
-        if (p.lines > (openai ? BatchManager::kMaxOpenAiLines : BatchManager::kMaxAnthropicLines))
-            continue;
         QJsonParseError err {};
         const QJsonDocument doc = QJsonDocument::fromJson(line.toByteArray(), &err);
         if (err.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -93,6 +108,7 @@ Parsed parseInput(const BatchRecord& b, const QByteArray& content, const QSet<QS
             continue;
         }
         customIds.insert(customId);
+        p.customIds.append({ customId, lineNo });
         QJsonObject body;
         if (openai) {
             if (o.value(QLatin1String("method")).toString() != QLatin1String("POST")) {
@@ -130,6 +146,10 @@ Parsed parseInput(const BatchRecord& b, const QByteArray& content, const QSet<QS
                 QStringLiteral("body.model"));
             continue;
         }
+        if (batchModel.isEmpty()) {
+            p.model = model;
+            p.modelLine = lineNo;
+        }
         batchModel = model;
         if (!models.contains(model)) {
             error(lineNo, customId, openai ? QStringLiteral("model_not_found") : QStringLiteral("not_found_error"),
@@ -151,13 +171,50 @@ Parsed parseInput(const BatchRecord& b, const QByteArray& content, const QSet<QS
         }
         p.specs.append(std::move(*spec));
     }
-    const qint64 max = openai ? BatchManager::kMaxOpenAiLines : BatchManager::kMaxAnthropicLines;
-    if (p.lines > max)
-        p.fatal.prepend({ 0, {}, QStringLiteral("too_many_requests"),
-            QStringLiteral("The input holds %1 requests; a batch holds at most %2.").arg(p.lines).arg(max), {} });
-    if (p.lines == 0)
-        p.fatal.append({ 0, {}, QStringLiteral("empty_file"), QStringLiteral("The input file holds no requests."), {} });
     return p;
+}
+
+// The slices of a file as one: the checks that span slices (a custom_id used
+// in two, two models, too many lines, none at all).
+Parsed merge(const BatchRecord& b, QList<Parsed> slices)
+{
+    const bool openai = b.api == QLatin1String("openai");
+    Parsed all;
+    QHash<QString, qint64> seen;
+    for (Parsed& p : slices) {
+        all.lines += p.lines;
+        all.fatal += p.fatal;
+        all.lineErrors += p.lineErrors;
+        all.specs += std::move(p.specs);
+        if (openai && !p.model.isEmpty()) {
+            if (all.model.isEmpty()) {
+                all.model = p.model;
+            } else if (p.model != all.model) {
+                all.fatal.append({ p.modelLine, {}, QStringLiteral("mismatched_model"),
+                    QStringLiteral("The provided model '%1' does not match the model of the other requests in the batch, '%2'.")
+                        .arg(p.model.left(100), all.model),
+                    QStringLiteral("body.model") });
+            }
+        }
+        for (const auto& [customId, line] : p.customIds) {
+            if (seen.contains(customId))
+                all.fatal.append({ line, customId, QStringLiteral("duplicate_custom_id"),
+                    QStringLiteral("The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique "
+                                   "for each request in a batch."),
+                    QStringLiteral("custom_id") });
+            seen.insert(customId, line);
+        }
+    }
+    std::sort(all.fatal.begin(), all.fatal.end(), [](const BatchLineError& x, const BatchLineError& y) { return x.line < y.line; });
+    while (all.fatal.size() > kMaxReportedErrors)
+        all.fatal.removeLast();
+    const qint64 max = openai ? BatchManager::kMaxOpenAiLines : BatchManager::kMaxAnthropicLines;
+    if (all.lines > max)
+        all.fatal.prepend({ 0, {}, QStringLiteral("too_many_requests"),
+            QStringLiteral("The input holds %1 requests; a batch holds at most %2.").arg(all.lines).arg(max), {} });
+    if (all.lines == 0)
+        all.fatal.append({ 0, {}, QStringLiteral("empty_file"), QStringLiteral("The input file holds no requests."), {} });
+    return all;
 }
 
 } // namespace
@@ -187,6 +244,8 @@ void BatchManager::start()
             return;
         }
         for (const BatchRecord& b : *r) {
+            if (m_runs.contains(b.id))
+                continue; // created since this engine started: already running
             qCInfo(lcCore).noquote() << QStringLiteral("batches: resuming %1 (%2)").arg(b.id, b.status);
             Run run;
             run.record = b;
@@ -194,9 +253,12 @@ void BatchManager::start()
             const bool queued = b.submitted >= b.total - (b.api == QLatin1String("anthropic") ? b.errors.size() : 0);
             if (b.status == QLatin1String("finalizing"))
                 finalize(b.id);
-            else if (b.status == QLatin1String("validating") || (b.status == QLatin1String("in_progress") && !queued && !b.expiring))
-                validate(b.id); // queued again; the idempotency keys keep lines already queued from running twice
-            else if (b.status == QLatin1String("cancelling") || b.expiring)
+            else if (b.status == QLatin1String("validating") || (b.status == QLatin1String("in_progress") && !queued && !b.expiring)) {
+                // Queued again from the start; the idempotency keys keep lines
+                // already queued from running twice (and count them again).
+                m_runs[b.id].record.submitted = 0;
+                validate(b.id);
+            } else if (b.status == QLatin1String("cancelling") || b.expiring)
                 cancelRemaining(b.id);
         }
     });
@@ -257,28 +319,59 @@ void BatchManager::validate(const QString& id)
         for (const ModelConfig& m : m_engine.models())
             models.insert(m.name);
         const BatchRecord record = m_runs.value(id).record;
-        onResult(QtConcurrent::run(parseInput, record, *content, models), this, [this, id](const Parsed& parsed) {
-            auto it = m_runs.find(id);
-            if (it == m_runs.end())
-                return;
-            if (!parsed.fatal.isEmpty())
-                return fail(id, parsed.fatal);
-            BatchRecord& b = it->record;
-            b.total = parsed.lines;
-            b.errors = parsed.lineErrors;
-            if (b.status == QLatin1String("validating")) {
-                b.status = QStringLiteral("in_progress");
-                b.inProgressMs = nowMs();
-            }
-            save(b);
-            it->lines = std::make_shared<Lines>();
-            it->lines->specs = parsed.specs;
-            if (it->stopSubmitting || b.status == QLatin1String("cancelling"))
-                it->lines.reset();
-            else
-                submitNext(id);
-        });
+        // One slice per core for a large file, cut at line ends.
+        const QByteArray bytes = *content;
+        const int n = bytes.size() > kSliceBytes ? std::max(1, QThread::idealThreadCount()) : 1;
+        struct Slices
+        {
+            QList<Parsed> parsed;
+            int left = 0;
+        };
+        auto slices = std::make_shared<Slices>();
+        slices->parsed.resize(n);
+        slices->left = n;
+        qsizetype from = 0;
+        qint64 firstLine = 1;
+        for (int i = 0; i < n; ++i) {
+            qsizetype to = i == n - 1 ? bytes.size() : bytes.indexOf('\n', bytes.size() * (i + 1) / n);
+            to = to < 0 ? bytes.size() : (i == n - 1 ? to : to + 1);
+            const auto parsed = QtConcurrent::run(parseSlice, record, bytes, from, to, firstLine, models);
+            firstLine += QByteArrayView(bytes).sliced(from, to - from).count('\n');
+            from = to;
+            onResult(parsed, this, [this, id, record, slices, i](const Parsed& p) {
+                slices->parsed[i] = p;
+                if (--slices->left == 0) {
+                    Parsed all = merge(record, std::move(slices->parsed));
+                    onParsed(id, std::move(all.specs), all.fatal, all.lineErrors, all.lines);
+                }
+            });
+        }
     });
+}
+
+void BatchManager::onParsed(
+    const QString& id, QList<TaskSpec> specs, const QList<BatchLineError>& fatal, const QList<BatchLineError>& lineErrors, qint64 lines)
+{
+    auto it = m_runs.find(id);
+    if (it == m_runs.end())
+        return;
+    if (!fatal.isEmpty())
+        return fail(id, fatal);
+    BatchRecord& b = it->record;
+    b.total = lines;
+    b.errors = lineErrors;
+    if (b.status == QLatin1String("validating")) {
+        b.status = QStringLiteral("in_progress");
+        b.inProgressMs = nowMs();
+    }
+    save(b);
+    qCDebug(lcCore).noquote()
+        << QStringLiteral("batches: %1 read (%2 lines) %3 ms after its creation").arg(b.id).arg(b.total).arg(nowMs() - b.createdMs);
+    if (it->stopSubmitting || b.status == QLatin1String("cancelling"))
+        return;
+    it->lines = std::make_shared<Lines>();
+    it->lines->specs = std::move(specs);
+    submitNext(id);
 }
 
 void BatchManager::submitNext(const QString& id)
@@ -286,26 +379,43 @@ void BatchManager::submitNext(const QString& id)
     auto it = m_runs.find(id);
     if (it == m_runs.end() || !it->lines)
         return;
-    if (it->stopSubmitting || it->lines->next >= it->lines->specs.size()) {
-        it->lines.reset();
-        it->submitting = false;
-        return;
+    // Two chunks on their way at a time: the next is being stored while the
+    // engine takes in the one before.
+    while (it->inflight < kSubmitsInFlight && !it->stopSubmitting && it->lines->next < it->lines->specs.size()) {
+        const qsizetype from = it->lines->next;
+        const qsizetype n = std::min<qsizetype>(kSubmitChunk, it->lines->specs.size() - from);
+        it->lines->next += n;
+        ++it->inflight;
+        sendChunk(id, from, n);
     }
-    it->submitting = true;
-    const qsizetype from = it->lines->next;
-    const QList<TaskSpec> chunk = it->lines->specs.mid(from, kSubmitChunk);
-    onResult(m_engine.submit(chunk), this, [this, id, from, n = chunk.size()](const Result<QList<SubmitOutcome>>& r) {
+    it->submitting = it->inflight > 0 || (!it->stopSubmitting && it->lines->next < it->lines->specs.size());
+    if (!it->submitting) {
+        qCDebug(lcCore).noquote() << QStringLiteral("batches: %1 queued %2 ms after its creation").arg(id).arg(nowMs() - it->record.createdMs);
+        it->lines.reset();
+    }
+}
+
+void BatchManager::sendChunk(const QString& id, qsizetype from, qsizetype n)
+{
+    auto it = m_runs.find(id);
+    if (it == m_runs.end() || !it->lines)
+        return;
+    if (it->stopSubmitting) {
+        --it->inflight;
+        return submitNext(id);
+    }
+    onResult(m_engine.submit(it->lines->specs.mid(from, n)), this, [this, id, from, n](const Result<QList<SubmitOutcome>>& r) {
         auto run = m_runs.find(id);
         if (run == m_runs.end() || !run->lines)
             return;
         if (!r) {
-            // A full queue (or a store that is away) holds the rest back for
+            // A full queue (or a store that is away) holds the chunk back for
             // a while; the lines already queued run meanwhile.
-            QTimer::singleShot(kRetryMs, this, [this, id] { submitNext(id); });
+            QTimer::singleShot(kRetryMs, this, [this, id, from, n] { sendChunk(id, from, n); });
             return;
         }
-        run->lines->next = from + n;
-        run->record.submitted = run->lines->next;
+        --run->inflight;
+        run->record.submitted += n;
         save(run->record);
         submitNext(id);
     });
@@ -360,7 +470,24 @@ void BatchManager::pollOne(const QString& id)
             save(b);
         const bool ended = allQueued && succeeded + dead + cancelled >= b.submitted && (b.submitted >= runnable || run->stopSubmitting);
         if (ended)
-            finalize(id);
+            return finalize(id);
+        // The next look comes when the lines left should be done at the pace
+        // of the last half second (but not sooner than kNearEndPollMs): a
+        // batch ends within tens of milliseconds of its last line, not of the
+        // next poll.
+        const qint64 done = succeeded + dead + cancelled;
+        const qint64 now = nowMs();
+        const qint64 left = b.submitted - done;
+        const double rate = run->lastPollMs > 0 && now > run->lastPollMs ? double(done - run->lastDone) / double(now - run->lastPollMs) : 0;
+        run->lastDone = done;
+        run->lastPollMs = now;
+        const qint64 eta = rate > 0 ? qint64(double(left) / rate) : kPollMs;
+        if (allQueued && eta < kPollMs)
+            QTimer::singleShot(std::max<qint64>(kNearEndPollMs, eta), this, [this, id] {
+                auto again = m_runs.find(id);
+                if (again != m_runs.end() && !again->polling && !again->finalizing)
+                    pollOne(id);
+            });
     });
 }
 
@@ -425,6 +552,7 @@ void BatchManager::finalize(const QString& id)
         return;
     it->finalizing = true;
     BatchRecord& b = it->record;
+    qCDebug(lcCore).noquote() << QStringLiteral("batches: %1 finalizing %2 ms after its creation").arg(id).arg(nowMs() - b.createdMs);
     if (b.status != QLatin1String("finalizing")) {
         b.status = QStringLiteral("finalizing");
         b.finalizingMs = nowMs();
@@ -474,6 +602,14 @@ void BatchManager::finalize(const QString& id)
             for (const Task& t : page->tasks) {
                 const QString customId = t.spec.labels.value(QLatin1String("custom_id")).toString();
                 const QString taskId = t.id.toString();
+                if (openai && t.state == TaskState::Succeeded && t.output.startsWith('{')) {
+                    // Most lines: the stored answer goes in as it is, not parsed and written again.
+                    const QByteArray requestId = taskId.toLatin1();
+                    out->output += "{\"id\":\"batch_req_" + requestId + "\",\"custom_id\":" + jsonString(customId)
+                        + ",\"response\":{\"status_code\":200,\"request_id\":\"" + requestId + "\",\"body\":" + t.output + "},\"error\":null}\n";
+                    ++out->outputLines;
+                    continue;
+                }
                 QJsonObject line;
                 bool ok = false;
                 if (openai) {

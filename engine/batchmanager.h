@@ -58,13 +58,18 @@ private:
         BatchRecord record;
         std::shared_ptr<Lines> lines; // while lines remain to be queued
         bool submitting = false;
+        int inflight = 0; // chunks of lines being queued
         bool stopSubmitting = false; // cancelled or expired while being queued
         bool finalizing = false;
         bool polling = false;
+        qint64 lastDone = 0, lastPollMs = 0; // the pace of the lines, for the next poll
     };
 
     void validate(const QString& id);
+    void onParsed(
+        const QString& id, QList<TaskSpec> specs, const QList<BatchLineError>& fatal, const QList<BatchLineError>& lineErrors, qint64 lines);
     void submitNext(const QString& id);
+    void sendChunk(const QString& id, qsizetype from, qsizetype n);
     void poll();
     void pollOne(const QString& id);
     void cancelRemaining(const QString& id);

@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>llmsched::ui::BatchesView</name>
+    <message numerus="yes">
+        <source>%n batch(es), %1 running</source>
+        <translation>
+            <numerusform>%n batch, %1 running</numerusform>
+            <numerusform>%n batches, %1 running</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>llmsched::ui::DeadLettersView</name>
     <message numerus="yes">
         <source>%Ln dead task(s)</source>

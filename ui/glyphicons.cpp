@@ -107,6 +107,14 @@ QPainterPath strokes(Glyph g)
         line(5.5, 12, 5.5, 16.5);
         line(18.5, 12, 18.5, 16.5);
         break;
+    case Glyph::Batches: // a stack of sheets, lines on the top one
+        p.addRoundedRect(QRectF(7.5, 2.5, 13, 15), 1.5, 1.5);
+        line(5, 5.5, 5, 20);
+        line(5, 20, 17, 20);
+        line(10.5, 7, 17.5, 7);
+        line(10.5, 10, 17.5, 10);
+        line(10.5, 13, 15, 13);
+        break;
     }
     return p;
 }

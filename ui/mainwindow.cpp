@@ -7,6 +7,7 @@
 #include "livestate.h"
 #include "logsview.h"
 #include "nodesview.h"
+#include "batchesview.h"
 #include "modelsview.h"
 #include "queueview.h"
 #include "settingsdialog.h"
@@ -68,9 +69,11 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     m_dead = new DeadLettersView(live, m_stack);
     m_logs = new LogsView(&m_live, m_stack);
     m_nodes = new NodesView(live, m_stack);
-    const std::array<QWidget*, kViewCount> views = { m_queue, m_models, m_stats, m_dead, m_logs, m_nodes };
-    const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs"), tr("Nodes") };
-    const std::array<Glyph, kViewCount> icons = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs, Glyph::Nodes };
+    m_batches = new BatchesView(live, m_stack);
+    const std::array<QWidget*, kViewCount> views = { m_queue, m_models, m_stats, m_dead, m_logs, m_nodes, m_batches };
+    const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs"), tr("Nodes"), tr("Batches") };
+    const std::array<Glyph, kViewCount> icons
+        = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs, Glyph::Nodes, Glyph::Batches };
     for (int i = 0; i < kViewCount; ++i) {
         m_stack->addWidget(views.at(i));
         auto* item = new QListWidgetItem(glyphIcon(icons.at(i)), names.at(i), m_nav);
@@ -108,6 +111,10 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
         m_queue->showStates(key);
     });
     connect(m_queue, &QueueView::statusMessage, this, &MainWindow::deliverStatus);
+    connect(m_batches, &BatchesView::showLines, this, [this](const QString& batchId) {
+        showView(View::Queue);
+        m_queue->showBatch(batchId);
+    });
     connect(m_dead, &DeadLettersView::statusMessage, this, &MainWindow::deliverStatus);
     connect(m_queue, &QueueView::openTask, this, &MainWindow::openTask);
     connect(m_dead, &DeadLettersView::openTask, this, &MainWindow::openTask);
@@ -287,7 +294,7 @@ void MainWindow::buildMenus()
     }
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names = { tr("&Queue"), tr("&Models"), tr("&Statistics"), tr("&Dead letters"), tr("&Logs"), tr("&Nodes") };
+    const QStringList names = { tr("&Queue"), tr("&Models"), tr("&Statistics"), tr("&Dead letters"), tr("&Logs"), tr("&Nodes"), tr("&Batches") };
     for (int i = 0; i < names.size(); ++i) {
         QAction* a = view->addAction(names.at(i));
         a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
@@ -298,7 +305,7 @@ void MainWindow::buildMenus()
     help->addAction(tr("&Keyboard shortcuts"), this, [this] {
         QMessageBox::information(this, tr("Keyboard shortcuts"),
             tr("<table>"
-               "<tr><td><b>Ctrl+1…6</b></td><td>Queue, Models, Statistics, Dead letters, Logs, Nodes</td></tr>"
+               "<tr><td><b>Ctrl+1…7</b></td><td>Queue, Models, Statistics, Dead letters, Logs, Nodes, Batches</td></tr>"
                "<tr><td><b>Ctrl+N</b></td><td>Submit a task</td></tr>"
                "<tr><td><b>Ctrl+I</b></td><td>Import tasks from JSONL</td></tr>"
                "<tr><td><b>Ctrl+F</b></td><td>Search the queue</td></tr>"

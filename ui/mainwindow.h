@@ -25,6 +25,7 @@ class DeadLettersView;
 class LiveState;
 class LogsView;
 class NodesView;
+class BatchesView;
 class ModelsView;
 class QueueView;
 class StatisticsView;
@@ -39,8 +40,8 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    enum class View { Queue, Models, Statistics, DeadLetters, Logs, Nodes };
-    static constexpr int kViewCount = 6;
+    enum class View { Queue, Models, Statistics, DeadLetters, Logs, Nodes, Batches };
+    static constexpr int kViewCount = 7;
 
     struct Context
     {
@@ -63,6 +64,7 @@ public:
     DeadLettersView* deadLettersView() const { return m_dead; }
     LogsView* logsView() const { return m_logs; }
     NodesView* nodesView() const { return m_nodes; }
+    BatchesView* batchesView() const { return m_batches; }
     CounterStrip* counterStrip() const { return m_counters; }
 
     void openSubmitDialog();
@@ -109,6 +111,7 @@ private:
     DeadLettersView* m_dead = nullptr;
     LogsView* m_logs = nullptr;
     NodesView* m_nodes = nullptr;
+    BatchesView* m_batches = nullptr;
     QLabel* m_engineState = nullptr;
     QLabel* m_restState = nullptr;
     QLabel* m_storeSize = nullptr;

@@ -61,7 +61,7 @@ QueueView::QueueView(LiveState& live, QWidget* parent)
     for (int p = kMinPriority; p <= kMaxPriority; ++p)
         m_priority->addItem(tr("Priority %1").arg(Text::priority(p)), p);
     m_text = new QLineEdit(this);
-    m_text->setPlaceholderText(tr("Search ID, error, input, tags, labels; tag:name, label:key=value (Ctrl+F)"));
+    m_text->setPlaceholderText(tr("Search ID, error, input, tags, labels; tag:name, label:key=value, batch:id (Ctrl+F)"));
     m_text->setToolTip(tr("Words search the ID, error, input, tags and labels.\n"
                           "tag:name shows tasks with that tag; label:key=value (or label:key) those with that label."));
     m_text->setClearButtonEnabled(true);
@@ -213,6 +213,15 @@ void QueueView::showStates(const QString& key)
     }
 }
 
+void QueueView::showBatch(const QString& batchId)
+{
+    const int all = m_state->findData(QString());
+    if (all >= 0)
+        m_state->setCurrentIndex(all);
+    m_text->setText(QStringLiteral("batch:") + batchId);
+    applyFilter();
+}
+
 void QueueView::applyFilter()
 {
     m_textDebounce->stop();
@@ -225,12 +234,15 @@ void QueueView::applyFilter()
         f.states = { *s };
     f.model = m_modelFilter->currentData().toString();
     f.priority = m_priority->currentData().toInt();
-    // "tag:x" and "label:k=v" words filter on those; the rest is searched for.
+    // "tag:x", "label:k=v" and "batch:id" words filter on those; the rest is searched for.
     f.tag.clear();
     f.label.clear();
+    f.parent.clear();
     QStringList words;
     for (const QString& word : m_text->text().split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
-        if (word.startsWith(QLatin1String("tag:")) && word.size() > 4)
+        if (word.startsWith(QLatin1String("batch:")) && word.size() > 6)
+            f.parent = word.mid(6).section(QLatin1Char('_'), -1); // a batch's lines are the tasks of its group: the id after the prefix
+        else if (word.startsWith(QLatin1String("tag:")) && word.size() > 4)
             f.tag = word.mid(4);
         else if (word.startsWith(QLatin1String("label:")) && word.size() > 6)
             f.label = word.mid(6);

@@ -48,6 +48,8 @@ public:
     void exportTo(const QStringList& ids, const QString& path);
     // Sets the state filter by its combo index data (for the counter strip's shortcuts).
     void showStates(const QString& key);
+    // The lines of one batch (every state): the text filter "batch:<id>".
+    void showBatch(const QString& batchId);
 
     QByteArray saveHeaderState() const;
     void restoreHeaderState(const QByteArray& state);

@@ -66,6 +66,7 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     add(new OpenAiFacade(*this, engine, *m_waiter));
     add(new AnthropicFacade(*this, engine, *m_waiter));
     add(new ResponsesFacade(*this, engine, *m_waiter));
+    add(new BatchesController(*this, engine));
     add(new OpenAiBatches(*this, engine));
     add(new AnthropicBatches(*this, engine));
     connect(system, &SystemController::logged, m_events, &EventsController::sendNotification);

@@ -471,4 +471,62 @@ void AnthropicBatches::results(const CallPtr& c)
     });
 }
 
+// ---- native ----------------------------------------------------------------------------
+
+BatchesController::BatchesController(ApiServer& server, Engine& engine)
+    : ApiController(server, engine)
+{
+    addRoute("GET", QStringLiteral("/api/v1/batches"), Role::Viewer, Audit::No, [this](const CallPtr& c) { list(c); });
+    addRoute("GET", QStringLiteral("/api/v1/batches/{id}"), Role::Viewer, Audit::No, [this](const CallPtr& c) { get(c); });
+    addRoute("POST", QStringLiteral("/api/v1/batches/{id}/cancel"), Role::Operator, Audit::Yes, [this](const CallPtr& c) { cancel(c); });
+    addRoute("GET", QStringLiteral("/api/v1/files/{id}/content"), Role::Viewer, Audit::No, [this](const CallPtr& c) { content(c); });
+}
+
+void BatchesController::list(const CallPtr& c)
+{
+    const QString api = c->request.query.queryItemValue(QStringLiteral("api"));
+    if (!api.isEmpty() && api != QLatin1String("openai") && api != QLatin1String("anthropic"))
+        return c->answerError(
+            http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("api must be openai or anthropic"), QStringLiteral("api"));
+    const auto limit = limitOf(c, 100, 1000);
+    if (!limit)
+        return;
+    onResult(m_engine.batches(api, *limit, c->request.query.queryItemValue(QStringLiteral("after"))), this, [c](const Result<QList<BatchRecord>>& r) {
+        if (!r)
+            return c->answerError(r.error());
+        QJsonArray data;
+        for (const BatchRecord& b : *r)
+            data.append(b.toStored());
+        c->answerJson(http::Ok, QJsonObject { { QStringLiteral("batches"), data } });
+    });
+}
+
+void BatchesController::get(const CallPtr& c)
+{
+    onResult(m_engine.batch(c->param(0)), this, [c](const Result<BatchRecord>& r) {
+        if (!r)
+            return c->answerError(r.error());
+        c->answerJson(http::Ok, r->toStored());
+    });
+}
+
+void BatchesController::cancel(const CallPtr& c)
+{
+    onResult(m_engine.cancelBatch(c->param(0)), this, [c](const Result<BatchRecord>& r) {
+        if (!r)
+            return c->answerError(r.error());
+        c->summary = QStringLiteral("cancelled batch %1").arg(r->id);
+        c->answerJson(http::Ok, r->toStored());
+    });
+}
+
+void BatchesController::content(const CallPtr& c)
+{
+    onResult(m_engine.fileContent(c->param(0)), this, [c](const Result<QByteArray>& r) {
+        if (!r)
+            return c->answerError(r.error());
+        c->answer(http::Ok, *r, QByteArrayLiteral("application/octet-stream"));
+    });
+}
+
 } // namespace llmsched

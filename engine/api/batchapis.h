@@ -48,6 +48,24 @@ private:
     void results(const CallPtr& c);
 };
 
+// The batches of both APIs in the native API, for the GUI and scripts:
+// GET /api/v1/batches (newest first; ?api=openai|anthropic, ?limit, ?after),
+// GET /api/v1/batches/{id}, POST /api/v1/batches/{id}/cancel, and
+// GET /api/v1/files/{id}/content (any file a batch wrote, Anthropic results included).
+class BatchesController final : public ApiController
+{
+    Q_OBJECT
+
+public:
+    BatchesController(ApiServer& server, Engine& engine);
+
+private:
+    void list(const CallPtr& c);
+    void get(const CallPtr& c);
+    void cancel(const CallPtr& c);
+    void content(const CallPtr& c);
+};
+
 // The priority of a batch's lines: X-Priority (a number 0..9 or high,
 // medium, low), default low; nothing when the header is not one (answered 400).
 std::optional<int> batchPriority(const CallPtr& c);

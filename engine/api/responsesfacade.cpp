@@ -24,7 +24,9 @@ QString responseIdOf(const QString& taskId)
 // A stored task as a Response object.
 QJsonObject responseOf(const Task& t)
 {
-    const QJsonObject settings = QJsonDocument::fromJson(t.spec.labels.value(kSettingsLabel).toString().toUtf8()).object();
+    // Stored: the settings the request gave; the defaults are filled in here.
+    const QString given = t.spec.labels.value(kSettingsLabel).toString();
+    const QJsonObject settings = responses::settingsFrom(given.isEmpty() ? QJsonObject() : QJsonDocument::fromJson(given.toUtf8()).object());
     const QJsonObject input = QJsonDocument::fromJson(t.spec.input).object();
     QString status;
     switch (t.state) {
@@ -111,7 +113,14 @@ void ResponsesFacade::createAfter(const CallPtr& c, const QJsonObject& body, con
         return c->answerError(http::BadRequest, {},
             QStringLiteral("A background response cannot be streamed here: poll GET /v1/responses/{id} instead."), QStringLiteral("stream"));
     const QJsonObject settings = responses::settingsFrom(body);
-    const QJsonObject labels { { kApiLabel, kResponsesApi }, { kSettingsLabel, QString::fromUtf8(compactJson(settings)) } };
+    // The task keeps only the settings the request gave (most give none).
+    QJsonObject given;
+    for (auto it = settings.begin(); it != settings.end(); ++it)
+        if (body.contains(it.key()))
+            given.insert(it.key(), body.value(it.key()));
+    QJsonObject labels { { kApiLabel, kResponsesApi } };
+    if (!given.isEmpty())
+        labels.insert(kSettingsLabel, QString::fromUtf8(compactJson(given)));
     const auto spec = callTask(c, model, TaskKind::Chat, *chat, labels);
     if (!spec)
         return;

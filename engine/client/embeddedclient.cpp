@@ -91,6 +91,21 @@ QFuture<Result<QList<NodeInfo>>> EmbeddedClient::nodes()
     return m_engine.nodes();
 }
 
+QFuture<Result<QList<BatchRecord>>> EmbeddedClient::batches(int limit)
+{
+    return m_engine.batches({}, limit);
+}
+
+QFuture<Result<BatchRecord>> EmbeddedClient::cancelBatch(const QString& id)
+{
+    return m_engine.cancelBatch(id);
+}
+
+QFuture<Result<QByteArray>> EmbeddedClient::fileContent(const QString& id)
+{
+    return m_engine.fileContent(id);
+}
+
 QFuture<Result<QList<MinuteStats>>> EmbeddedClient::statsMinutes(const StatsQuery& query)
 {
     return m_engine.statsMinutes(query);

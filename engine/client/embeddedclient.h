@@ -42,6 +42,9 @@ public:
     QFuture<Result<QList<EndpointTestResult>>> testConnection(const ModelConfig& model) override;
     QFuture<VoidResult> storeSecret(const QString& name, const QByteArray& value) override;
 
+    QFuture<Result<QList<BatchRecord>>> batches(int limit) override;
+    QFuture<Result<BatchRecord>> cancelBatch(const QString& id) override;
+    QFuture<Result<QByteArray>> fileContent(const QString& id) override;
     QFuture<Result<NewToken>> createToken(const QString& name, Role role) override;
     QFuture<Result<QList<ApiToken>>> apiTokens() override;
     QFuture<VoidResult> revokeToken(const QString& id) override;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/apitoken.h"
+#include "core/batchtypes.h"
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
 #include "core/storetypes.h"
@@ -77,6 +78,12 @@ public:
     virtual QFuture<Result<QList<EndpointTestResult>>> testConnection(const ModelConfig& model) = 0;
     // A provider key into the engine's keychain as keychain:NAME (write-only).
     virtual QFuture<VoidResult> storeSecret(const QString& name, const QByteArray& value) = 0;
+
+    // Batches of both Batch APIs (newest first), cancel one as a whole, and
+    // the bytes of a file one wrote (output, errors, results).
+    virtual QFuture<Result<QList<BatchRecord>>> batches(int limit) = 0;
+    virtual QFuture<Result<BatchRecord>> cancelBatch(const QString& id) = 0;
+    virtual QFuture<Result<QByteArray>> fileContent(const QString& id) = 0;
 
     // API tokens.
     virtual QFuture<Result<NewToken>> createToken(const QString& name, Role role) = 0;

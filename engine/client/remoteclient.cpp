@@ -520,6 +520,51 @@ QFuture<Result<QList<NodeInfo>>> RemoteClient::nodes()
     });
 }
 
+QFuture<Result<QList<BatchRecord>>> RemoteClient::batches(int limit)
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("limit"), QString::number(limit));
+    return mapped<QList<BatchRecord>>(call("GET", QStringLiteral("/api/v1/batches"), q), [](const QJsonObject& o) -> Result<QList<BatchRecord>> {
+        QList<BatchRecord> out;
+        for (const QJsonValue& v : o.value(QLatin1String("batches")).toArray())
+            out.append(BatchRecord::fromStored(v.toObject()));
+        return out;
+    });
+}
+
+QFuture<Result<BatchRecord>> RemoteClient::cancelBatch(const QString& id)
+{
+    return mapped<BatchRecord>(call("POST", QStringLiteral("/api/v1/batches/%1/cancel").arg(pathPart(id))),
+        [](const QJsonObject& o) -> Result<BatchRecord> { return BatchRecord::fromStored(o); });
+}
+
+QFuture<Result<QByteArray>> RemoteClient::fileContent(const QString& id)
+{
+    // Bytes, not JSON: a request of its own.
+    auto promise = std::make_shared<QPromise<Result<QByteArray>>>();
+    promise->start();
+    QFuture<Result<QByteArray>> future = promise->future();
+    QMetaObject::invokeMethod(this, [this, id, promise] {
+        QNetworkRequest r = request(QStringLiteral("/api/v1/files/%1/content").arg(pathPart(id)));
+        r.setTransferTimeout(kCallTimeoutMs);
+        QNetworkReply* reply = m_net.get(r);
+        connect(reply, &QNetworkReply::finished, this, [this, reply, promise] {
+            reply->deleteLater();
+            m_requests.fetchAndAddRelaxed(1);
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray data = reply->readAll();
+            if (status == 0)
+                promise->addResult(Error::unavailable(QStringLiteral("cannot reach %1: %2").arg(m_base.toDisplayString(), reply->errorString())));
+            else if (status >= 200 && status < 300)
+                promise->addResult(data);
+            else
+                promise->addResult(errorFromJson(QJsonDocument::fromJson(data).object(), status));
+            promise->finish();
+        });
+    });
+    return future;
+}
+
 QFuture<Result<ModelConfig>> RemoteClient::upsertModel(const ModelConfig& model)
 {
     return mapped<ModelConfig>(call("PUT", QStringLiteral("/api/v1/models/") + pathPart(model.name), {}, modelBody(model)),

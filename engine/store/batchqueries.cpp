@@ -172,13 +172,17 @@ Result<BatchRecord> batch(QSqlDatabase& db, const QString& id)
 
 Result<QList<BatchRecord>> batches(QSqlDatabase& db, const QString& api, int limit, const QString& after)
 {
-    QString where = QStringLiteral("api = ?");
-    QVariantList binds { api };
+    QStringList where;
+    QVariantList binds;
+    if (!api.isEmpty()) {
+        where << QStringLiteral("api = ?");
+        binds << api;
+    }
     if (!after.isEmpty()) {
-        where += QStringLiteral(" AND (created_at, id) < (SELECT created_at, id FROM batches WHERE id = ?)");
+        where << QStringLiteral("(created_at, id) < (SELECT created_at, id FROM batches WHERE id = ?)");
         binds << after;
     }
-    return batchesWhere(db, where, binds, limit);
+    return batchesWhere(db, where.join(QStringLiteral(" AND ")), binds, limit);
 }
 
 Result<QList<BatchRecord>> activeBatches(QSqlDatabase& db)

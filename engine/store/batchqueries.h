@@ -22,7 +22,7 @@ Result<qint64> deleteFilesBefore(QSqlDatabase& db, const QStringList& purposes, 
 
 VoidResult putBatch(QSqlDatabase& db, const BatchRecord& batch);
 Result<BatchRecord> batch(QSqlDatabase& db, const QString& id);
-// Newest first, of one API; after: the id of the last batch of the page before.
+// Newest first, of one API (empty: both); after: the id of the last batch of the page before.
 Result<QList<BatchRecord>> batches(QSqlDatabase& db, const QString& api, int limit, const QString& after);
 Result<QList<BatchRecord>> activeBatches(QSqlDatabase& db);
 // The tasks of a group in each state.

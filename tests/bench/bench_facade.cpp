@@ -4,7 +4,11 @@
 // in this process (queued, stored, dispatched, answered). Sequential requests
 // over keep-alive connections; prints p50/p99 of both and of the difference.
 //
-//   bench_facade [--requests 5000] [--upstream PATH]
+// --api responses or messages sends the same question through
+// /v1/responses or /v1/messages instead (translated to a chat completion and
+// back).
+//
+//   bench_facade [--requests 5000] [--upstream PATH] [--api chat|responses|messages]
 
 #include "api/apiserver.h"
 #include "benchutil.h"
@@ -68,7 +72,9 @@ int main(int argc, char** argv)
     QCommandLineParser p;
     const QCommandLineOption reqOpt(QStringLiteral("requests"), QStringLiteral("requests each way"), QStringLiteral("n"), QStringLiteral("5000"));
     const QCommandLineOption upOpt(QStringLiteral("upstream"), QStringLiteral("fake_upstream binary"), QStringLiteral("path"));
-    p.addOptions({ reqOpt, upOpt });
+    const QCommandLineOption apiOpt(
+        QStringLiteral("api"), QStringLiteral("chat, responses or messages"), QStringLiteral("api"), QStringLiteral("chat"));
+    p.addOptions({ reqOpt, upOpt, apiOpt });
     p.addHelpOption();
     p.process(app);
     const int n = p.value(reqOpt).toInt();
@@ -117,6 +123,15 @@ int main(int argc, char** argv)
                                   .toJson(QJsonDocument::Compact);
     QJsonObject viaBody = QJsonDocument::fromJson(direct).object();
     viaBody.insert(QStringLiteral("model"), QStringLiteral("bench"));
+    const QString dialect = p.value(apiOpt);
+    QByteArray viaPath = "/v1/chat/completions";
+    if (dialect == QLatin1String("responses")) {
+        viaPath = "/v1/responses";
+        viaBody = { { QStringLiteral("model"), QStringLiteral("bench") }, { QStringLiteral("input"), QStringLiteral("hi") } };
+    } else if (dialect == QLatin1String("messages")) {
+        viaPath = "/v1/messages";
+        viaBody.insert(QStringLiteral("max_tokens"), 64);
+    }
     const QByteArray via = QJsonDocument(viaBody).toJson(QJsonDocument::Compact);
 
     Http1Pool pool;
@@ -124,11 +139,11 @@ int main(int argc, char** argv)
     int failures = 0;
     for (int i = 0; i < 200; ++i) { // warm both paths
         timedCall(pool, upstreamPort, "/v1/chat/completions", direct, {});
-        timedCall(pool, *apiPort, "/v1/chat/completions", via, secret);
+        timedCall(pool, *apiPort, viaPath, via, secret);
     }
     for (int i = 0; i < n; ++i) {
         const double d = timedCall(pool, upstreamPort, "/v1/chat/completions", direct, {});
-        const double f = timedCall(pool, *apiPort, "/v1/chat/completions", via, secret);
+        const double f = timedCall(pool, *apiPort, viaPath, via, secret);
         if (d < 0 || f < 0) {
             ++failures;
             continue;
@@ -143,8 +158,8 @@ int main(int argc, char** argv)
     const double d50 = percentile(directUs, 0.5), d99 = percentile(directUs, 0.99);
     const double f50 = percentile(facadeUs, 0.5), f99 = percentile(facadeUs, 0.99);
     QTextStream out(stdout);
-    out << "facade requests=" << n << " failures=" << failures << " direct_p50_ms=" << d50 / 1000 << " direct_p99_ms=" << d99 / 1000
-        << " facade_p50_ms=" << f50 / 1000 << " facade_p99_ms=" << f99 / 1000 << '\n';
+    out << "facade api=" << dialect << " requests=" << n << " failures=" << failures << " direct_p50_ms=" << d50 / 1000
+        << " direct_p99_ms=" << d99 / 1000 << " facade_p50_ms=" << f50 / 1000 << " facade_p99_ms=" << f99 / 1000 << '\n';
     out << "added_p50_ms=" << (f50 - d50) / 1000 << '\n';
     out << "added_p99_ms=" << (f99 - d99) / 1000 << '\n';
     return failures > 0 ? 1 : 0;

@@ -512,6 +512,10 @@ const Route kRoutes[] = {
     { "GET", "/v1/responses/{id}", Need::Viewer, BodyKind::None },
     { "POST", "/v1/responses/{id}/cancel", Need::Operator, BodyKind::None },
     { "POST", "/v1/messages", Need::Operator, BodyKind::Messages, kFacade },
+    { "GET", "/api/v1/batches", Need::Viewer, BodyKind::None, kList },
+    { "GET", "/api/v1/batches/{id}", Need::Viewer, BodyKind::None },
+    { "POST", "/api/v1/batches/{id}/cancel", Need::Operator, BodyKind::None },
+    { "GET", "/api/v1/files/{id}/content", Need::Viewer, BodyKind::None },
     { "POST", "/v1/files", Need::Operator, BodyKind::Upload },
     { "GET", "/v1/files", Need::Viewer, BodyKind::None },
     { "GET", "/v1/files/{id}", Need::Viewer, BodyKind::None },
@@ -699,13 +703,16 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
             return UlidGenerator::next().toString().toLatin1();
         return encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
-    if (name == "id" && (pattern.startsWith("/v1/files") || pattern.startsWith("/v1/batches") || pattern.startsWith("/v1/messages/batches"))) {
-        const QStringList& pool = pattern.startsWith("/v1/files") ? m_pools.fileIds
-            : pattern.startsWith("/v1/batches")                   ? m_pools.batchIds
-                                                                  : m_pools.messageBatchIds;
+    if (name == "id"
+        && (pattern.startsWith("/v1/files") || pattern.startsWith("/v1/batches") || pattern.startsWith("/v1/messages/batches")
+            || pattern.startsWith("/api/v1/batches") || pattern.startsWith("/api/v1/files"))) {
+        const bool files = pattern.startsWith("/v1/files") || pattern.startsWith("/api/v1/files");
+        const QStringList& pool = files                                                                       ? m_pools.fileIds
+            : pattern.startsWith("/v1/batches") || (pattern.startsWith("/api/v1/batches") && m_r.chance(0.5)) ? m_pools.batchIds
+                                                                                                              : m_pools.messageBatchIds;
         if (roll < 60 && !pool.isEmpty())
             return m_r.pick(pool).toLatin1();
-        const QByteArray prefix = pattern.startsWith("/v1/files") ? "file-" : pattern.startsWith("/v1/batches") ? "batch_" : "msgbatch_";
+        const QByteArray prefix = files ? "file-" : pattern.contains("/messages/") ? "msgbatch_" : "batch_";
         return m_r.chance(0.5) ? prefix + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
     if (name == "id" && pattern.startsWith("/v1/responses")) {

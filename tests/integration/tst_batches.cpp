@@ -181,6 +181,12 @@ void TestBatches::validationErrorsNameTheLine_data()
     QTest::newRow("unknown model") << requestLine(QStringLiteral("a"), QStringLiteral("x"), QStringLiteral("gpt-nope"))
                                    << QStringLiteral("model_not_found") << qint64(1);
     QTest::newRow("GET") << QByteArray(ok).replace("\"POST\"", "\"GET\"") << QStringLiteral("invalid_method") << qint64(1);
+    // A file over 1 MB is read in slices, one per core: the checks hold across them.
+    QTest::newRow("custom_id twice, slices apart") << QByteArray(requestLines(20'000) + requestLine(QStringLiteral("req-3"), QStringLiteral("again")))
+                                                   << QStringLiteral("duplicate_custom_id") << qint64(20'001);
+    QTest::newRow("another model, slices apart") << QByteArray(
+        requestLines(20'000) + requestLine(QStringLiteral("z"), QStringLiteral("y"), kOtherModel))
+                                                 << QStringLiteral("mismatched_model") << qint64(20'001);
     QTest::newRow("empty") << QByteArray("\n\n") << QStringLiteral("empty_file") << qint64(0);
     QTest::newRow("50,001 lines") << requestLines(50'001) << QStringLiteral("too_many_requests") << qint64(0);
 }
