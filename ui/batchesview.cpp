@@ -112,8 +112,14 @@ BatchesView::BatchesView(LiveState& live, QWidget* parent)
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setColumnWidth(Batch, 260);
-    m_table->setColumnWidth(Progress, 220);
+    m_table->setWordWrap(false);
+    m_table->setColumnWidth(Batch, 250);
+    m_table->setColumnWidth(Api, 80);
+    m_table->setColumnWidth(Status, 100);
+    m_table->setColumnWidth(Progress, 210);
+    for (int c : { Succeeded, Failed, Total })
+        m_table->setColumnWidth(c, 80);
+    m_table->setColumnWidth(Eta, 130);
     m_empty = new EmptyHint(m_table);
     connect(m_table, &QTableWidget::currentCellChanged, this, &BatchesView::updateActions);
     connect(m_table, &QTableWidget::cellDoubleClicked, m_showLines, &QAction::trigger);
@@ -208,6 +214,8 @@ void BatchesView::showBatches(const QList<BatchRecord>& batches)
             text += tr(", %1 cancelled").arg(Text::count(b.cancelled));
         if (b.expired > 0)
             text += tr(", %1 expired").arg(Text::count(b.expired));
+        if (b.status == QLatin1String("failed") && !b.errors.isEmpty())
+            text = b.errors.first().line > 0 ? tr("line %1: %2").arg(b.errors.first().line).arg(b.errors.first().code) : b.errors.first().code;
         bar->setFormat(text);
         set(Succeeded, Text::count(b.succeeded), right);
         set(Failed, Text::count(b.failed), right)->setForeground(b.failed > 0 ? QBrush(stateColor(TaskState::Dead)) : QBrush());
