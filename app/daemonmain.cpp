@@ -1,6 +1,8 @@
 // llm-schedulerd: the headless scheduler daemon.
 
+#include <cmath>
 #include <malloc.h>
+
 #include "commands.h"
 #include "daemon.h"
 #include "signalwatcher.h"
@@ -91,6 +93,9 @@ int main(int argc, char** argv)
         QStringLiteral("simulate"), QStringLiteral("Add the simulated 'demo' model and feed it demo tasks (no API key needed)."));
     const QCommandLineOption demoRate(QStringLiteral("demo-rate"), QStringLiteral("Demo tasks per second with --simulate (default 20; 0 for none)."),
         QStringLiteral("n"), QStringLiteral("20"));
+    const QCommandLineOption retention(QStringLiteral("file-retention-days"),
+        QStringLiteral("Days to keep batch files (inputs, outputs, results) before deleting them (default 30; 0 keeps them)."),
+        QStringLiteral("days"), QStringLiteral("30"));
     const QCommandLineOption drain(QStringLiteral("drain-timeout"), QStringLiteral("Seconds to let running calls finish on shutdown (default 30)."),
         QStringLiteral("s"), QStringLiteral("30"));
     const QCommandLineOption status(QStringLiteral("status-interval"), QStringLiteral("Seconds between status lines (default 10; 0 for none)."),
@@ -143,9 +148,9 @@ int main(int argc, char** argv)
         QStringLiteral("url"));
     const QCommandLineOption migrateReplace(
         QStringLiteral("replace"), QStringLiteral("migrate: empty a target that already holds a store instead of refusing it."));
-    parser.addOptions({ dataDir, database, nodeId, config, logLevel, simulate, demoRate, drain, status, exitAfter, listen, port, noApi, tlsCert,
-        tlsKey, allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role, tokenName,
-        migrateFrom, migrateTo, migrateReplace });
+    parser.addOptions({ dataDir, database, nodeId, config, logLevel, simulate, demoRate, retention, drain, status, exitAfter, listen, port, noApi,
+        tlsCert, tlsKey, allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role,
+        tokenName, migrateFrom, migrateTo, migrateReplace });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID] | migrate"),
         QStringLiteral("[command]"));
     parser.process(app);
@@ -191,6 +196,9 @@ int main(int argc, char** argv)
     if (!number(exitAfter, v))
         return commandFailed(QStringLiteral("--exit-after must be a number"));
     options.exitAfterTasks = static_cast<qint64>(v);
+    if (!number(retention, v) || v < 0 || v > 36500 || v != std::floor(v))
+        return commandFailed(QStringLiteral("--file-retention-days must be a whole number of days (0 keeps files)"));
+    options.engine.fileRetentionDays = static_cast<int>(v);
 
     if (!parser.isSet(noApi)) {
         ApiOptions api;

@@ -24,7 +24,6 @@ constexpr int kReadPage = 5000;
 constexpr int kRetryMs = 1000;
 constexpr int kNearEndPollMs = 25;
 constexpr qint64 kRetentionCheckMs = 3'600'000;
-constexpr qint64 kRetentionMs = 30LL * 24 * 3'600'000;
 constexpr int kMaxReportedErrors = 100;
 constexpr qsizetype kSliceBytes = 1024 * 1024; // a file larger than this is read by every core
 
@@ -225,12 +224,13 @@ struct BatchManager::Lines
     qsizetype next = 0;
 };
 
-BatchManager::BatchManager(Engine& engine, Store& store, qint64 windowMs, QObject* parent)
+BatchManager::BatchManager(Engine& engine, Store& store, qint64 windowMs, int retentionDays, QObject* parent)
     : QObject(parent)
     , m_engine(engine)
     , m_store(store)
     , m_timer(this)
     , m_windowMs(windowMs)
+    , m_retentionDays(retentionDays)
 {
     m_timer.setInterval(kPollMs);
     connect(&m_timer, &QTimer::timeout, this, &BatchManager::poll);
@@ -436,10 +436,13 @@ void BatchManager::poll()
         if ((b.status == QLatin1String("in_progress") || b.status == QLatin1String("cancelling")) && !it->polling && !it->finalizing)
             pollOne(b.id);
     }
-    if (now - m_lastRetentionMs >= kRetentionCheckMs) {
+    if (m_retentionDays > 0 && now - m_lastRetentionMs >= kRetentionCheckMs) {
+        // Every file a batch read or wrote, once older than the retention
+        // (at least a day, longer than any batch runs).
         m_lastRetentionMs = now;
         m_store.deleteFilesBefore(
-            { QStringLiteral("batch_output"), QStringLiteral("anthropic_batch"), QStringLiteral("anthropic_batch_results") }, now - kRetentionMs);
+            { QStringLiteral("batch"), QStringLiteral("batch_output"), QStringLiteral("anthropic_batch"), QStringLiteral("anthropic_batch_results") },
+            now - qint64(std::max(1, m_retentionDays)) * kDayMs);
     }
 }
 

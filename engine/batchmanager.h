@@ -39,7 +39,7 @@ class BatchManager final : public QObject
     Q_OBJECT
 
 public:
-    BatchManager(Engine& engine, Store& store, qint64 windowMs, QObject* parent = nullptr);
+    BatchManager(Engine& engine, Store& store, qint64 windowMs, int retentionDays, QObject* parent = nullptr);
 
     // Resumes the batches that had not ended, then keeps them moving.
     void start();
@@ -83,6 +83,7 @@ private:
     QHash<QString, Run> m_runs; // batches that have not ended, by id
     QTimer m_timer;
     qint64 m_windowMs;
+    int m_retentionDays; // 0: files are kept
     qint64 m_lastRetentionMs = 0;
 };
 

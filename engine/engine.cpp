@@ -191,7 +191,7 @@ VoidResult Engine::start()
         m_store.reset();
         return restored;
     }
-    auto* batches = new BatchManager(*this, *m_store, m_options.batchWindowMs);
+    auto* batches = new BatchManager(*this, *m_store, m_options.batchWindowMs, m_options.fileRetentionDays);
     batches->moveToThread(&m_thread);
     {
         QWriteLocker life(&m_lifeLock);

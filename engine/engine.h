@@ -54,6 +54,9 @@ struct EngineOptions
     // How long a batch has to finish its lines (the Batch APIs' "24h"
     // completion window); tests shorten it.
     qint64 batchWindowMs = 24LL * 3'600'000;
+    // Files (batch inputs, outputs, results) older than this many days are
+    // deleted; 0 keeps them until DELETE /v1/files/{id}.
+    int fileRetentionDays = 30;
     // Where env: and file: key references may point. The database's directory
     // is added to fileDirs at start.
     SecretPolicy secrets { SecretPolicy::defaultEnvNames(), SecretPolicy::defaultFileDirs() };

@@ -1,6 +1,7 @@
 #include "batchqueries.h"
 
 #include "queries.h"
+#include "sqlite.h"
 
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -21,14 +22,6 @@ StoredFile fileFrom(const QSqlQuery& q)
     f.createdMs = q.value(4).toLongLong();
     f.expiresMs = q.value(5).toLongLong();
     return f;
-}
-
-QString placeholders(qsizetype n)
-{
-    QStringList marks;
-    for (qsizetype i = 0; i < n; ++i)
-        marks << QStringLiteral("?");
-    return marks.join(QStringLiteral(", "));
 }
 
 } // namespace
@@ -54,7 +47,7 @@ Result<QList<StoredFile>> files(QSqlDatabase& db, const QStringList& purposes, i
     QStringList where;
     QVariantList binds;
     if (!purposes.isEmpty()) {
-        where << QStringLiteral("purpose IN (%1)").arg(placeholders(purposes.size()));
+        where << QStringLiteral("purpose IN %1").arg(valuesPlaceholders(1, static_cast<int>(purposes.size())));
         for (const QString& p : purposes)
             binds << p;
     }
@@ -117,7 +110,8 @@ VoidResult deleteFile(QSqlDatabase& db, const QString& id)
 Result<qint64> deleteFilesBefore(QSqlDatabase& db, const QStringList& purposes, qint64 beforeMs)
 {
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("DELETE FROM files WHERE created_at < ? AND purpose IN (%1)").arg(placeholders(purposes.size())));
+    q.prepare(
+        QStringLiteral("DELETE FROM files WHERE created_at < ? AND purpose IN %1").arg(valuesPlaceholders(1, static_cast<int>(purposes.size()))));
     q.addBindValue(beforeMs);
     for (const QString& p : purposes)
         q.addBindValue(p);

@@ -131,6 +131,7 @@ private slots:
     void updatesMergeAndLogsKeepTheirOrder();
     void textWithQuotesBracesAndNullComesBackAsWritten();
     void modelsSettingsMinutesTokensAndAudit();
+    void filesKeepTheirBytesAndAgeOut();
     void recoveryAndPurge();
     void nodeRegistryForgetsLongGoneNodes();
     void locationNeverShowsThePassword();
@@ -394,6 +395,58 @@ void TestBackends::textWithQuotesBracesAndNullComesBackAsWritten()
     QCOMPARE(log->at(0).message, tricky);
     QCOMPARE(log->at(0).data.value(QLatin1String("why")).toString(), tricky);
     QCOMPARE(store->loadActiveNow()->size(), size_t(8999));
+}
+
+// Batch files: every byte back (NUL, invalid UTF-8, CRLF), listed newest
+// first by purpose and page, deleted by id, and by age (the retention setting)
+// for the purposes named only.
+void TestBackends::filesKeepTheirBytesAndAgeOut()
+{
+    auto store = open(freshDatabase());
+    QVERIFY(store);
+    QByteArray bytes("line one\r\n\0\xff\xfe{\"a\":1}\n", 22);
+    bytes += QByteArray(300'000, 'x');
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto file = [](const QString& id, const QString& purpose, qint64 createdMs) {
+        StoredFile f;
+        f.id = id;
+        f.purpose = purpose;
+        f.filename = id + QStringLiteral(".jsonl");
+        f.createdMs = createdMs;
+        return f;
+    };
+    StoredFile old = file(QStringLiteral("file-old"), QStringLiteral("batch"), now - 40LL * 24 * 3'600'000);
+    old.bytes = bytes.size();
+    QVERIFY(await(store->putFile(old, bytes)));
+    QVERIFY(await(store->putFile(file(QStringLiteral("file-new"), QStringLiteral("batch"), now), "new")));
+    QVERIFY(await(store->putFile(file(QStringLiteral("file-out"), QStringLiteral("batch_output"), now - 40LL * 24 * 3'600'000), "out")));
+    QVERIFY(await(store->putFile(file(QStringLiteral("file-kept"), QStringLiteral("something_else"), now - 40LL * 24 * 3'600'000), "kept")));
+
+    const auto content = await(store->fileContent(QStringLiteral("file-old")));
+    QVERIFY(content);
+    QCOMPARE(*content, bytes);
+    const auto info = await(store->file(QStringLiteral("file-old")));
+    QVERIFY(info);
+    QCOMPARE(info->bytes, bytes.size());
+    QCOMPARE(info->createdMs, old.createdMs);
+
+    const auto batchFiles = await(store->files({ QStringLiteral("batch") }, 10, {}));
+    QVERIFY(batchFiles);
+    QCOMPARE(batchFiles->size(), 2);
+    QCOMPARE(batchFiles->first().id, QStringLiteral("file-new")); // newest first
+    const auto page2 = await(store->files({ QStringLiteral("batch") }, 10, QStringLiteral("file-new")));
+    QVERIFY(page2);
+    QCOMPARE(page2->size(), 1);
+    QCOMPARE(page2->first().id, QStringLiteral("file-old"));
+
+    const auto aged = await(store->deleteFilesBefore({ QStringLiteral("batch"), QStringLiteral("batch_output") }, now - 30LL * 24 * 3'600'000));
+    QVERIFY(aged);
+    QCOMPARE(*aged, 2); // file-old and file-out; file-new is young, file-kept of another purpose
+    QCOMPARE(await(store->file(QStringLiteral("file-old"))).error().code, ErrorCode::NotFound);
+    QVERIFY(await(store->file(QStringLiteral("file-new"))));
+    QVERIFY(await(store->file(QStringLiteral("file-kept"))));
+    QVERIFY(await(store->deleteFile(QStringLiteral("file-new"))));
+    QCOMPARE(await(store->deleteFile(QStringLiteral("file-new"))).error().code, ErrorCode::NotFound);
 }
 
 void TestBackends::modelsSettingsMinutesTokensAndAudit()
