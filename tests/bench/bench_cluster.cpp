@@ -112,12 +112,28 @@ struct Bench
         // Up, and every node counts all of them (so the limits are shared).
         QElapsedTimer waited;
         waited.start();
-        while (waited.elapsed() < 60'000) {
-            if (scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = %1").arg(count)) == count)
-                return true;
-            QThread::msleep(50);
+        bool counted = false;
+        while (!counted && waited.elapsed() < 60'000) {
+            counted = scalar(QStringLiteral("SELECT count(*) FROM nodes WHERE members = %1").arg(count)) == count;
+            if (!counted)
+                QThread::msleep(50);
         }
-        return false;
+        if (!counted)
+            return false;
+        // A node registers as its engine starts, a moment before its REST API
+        // listens: the first submit waits for every node's /health.
+        for (const DaemonNode& n : nodes) {
+            int status = 0;
+            while (waited.elapsed() < 60'000) {
+                n.http(token, "GET", QStringLiteral("/health"), {}, &status);
+                if (status == 200)
+                    break;
+                QThread::msleep(50);
+            }
+            if (status != 200)
+                return false;
+        }
+        return true;
     }
 
     void stopNodes()
