@@ -30,30 +30,14 @@ void AnthropicFacade::createMessage(const CallPtr& c)
     if (!spec)
         return;
     const bool stream = body->value(QLatin1String("stream")).toBool();
-    TaskWaiter::Handlers h;
-    h.refused = [c](const Error& e) { answerRefused(c, e); };
-    auto translator = std::make_shared<std::unique_ptr<anthropic::MessageStream>>();
-    if (stream) {
-        h.queued = [c, translator, model](const QString& id) {
-            *translator = std::make_unique<anthropic::MessageStream>(QStringLiteral("msg_") + id, model);
-            c->beginStream(http::Ok, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
-            c->reply->write((*translator)->start());
-        };
-        h.delta = [c, translator](const QByteArray& chunk) { c->reply->write((*translator)->chunk(chunk)); };
-    }
-    h.finished = [c, translator, model](const TaskOutcome& o) {
-        if (*translator) {
-            c->reply->write(o.state == TaskState::Succeeded ? (*translator)->finish(o.output) : (*translator)->fail(statusOf(o), messageOf(o)));
-            c->reply->end();
-            return;
-        }
-        if (o.state != TaskState::Succeeded)
-            return c->answerError(statusOf(o), {}, messageOf(o));
-        QJsonObject message = anthropic::messageFrom(QJsonDocument::fromJson(o.output).object(), model);
-        message.insert(QStringLiteral("id"), QString(QStringLiteral("msg_") + o.id));
-        c->answerJson(http::Ok, message, { { QByteArrayLiteral("X-Task-Id"), o.id.toLatin1() } });
-    };
-    m_waiter.submit(c, *spec, std::move(h));
+    m_waiter.submit(c, *spec,
+        translatedCall(
+            c, stream, [model](const QString& id) { return std::make_unique<anthropic::MessageStream>(QStringLiteral("msg_") + id, model); },
+            [model](const TaskOutcome& o) {
+                QJsonObject message = anthropic::messageFrom(QJsonDocument::fromJson(o.output).object(), model);
+                message.insert(QStringLiteral("id"), QString(QStringLiteral("msg_") + o.id));
+                return message;
+            }));
 }
 
 } // namespace llmsched

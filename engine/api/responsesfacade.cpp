@@ -138,30 +138,15 @@ void ResponsesFacade::createAfter(const CallPtr& c, const QJsonObject& body, con
         });
     }
 
-    TaskWaiter::Handlers h;
-    h.refused = [c](const Error& e) { answerRefused(c, e); };
-    auto translator = std::make_shared<std::unique_ptr<responses::ResponseStream>>();
+    // The Response as it was queued (its created_at), streamed or completed from there.
     auto response = std::make_shared<QJsonObject>();
-    h.queued = [c, stream, translator, response, shellFor](const QString& id) {
+    TaskWaiter::Handlers h = translatedCall(
+        c, stream, [response](const QString&) { return std::make_unique<responses::ResponseStream>(*response); },
+        [response](const TaskOutcome& o) { return responses::completed(*response, QJsonDocument::fromJson(o.output).object()); });
+    h.queued = [response, shellFor, beginStream = std::move(h.queued)](const QString& id) {
         *response = shellFor(id, QStringLiteral("in_progress"));
-        if (!stream)
-            return;
-        *translator = std::make_unique<responses::ResponseStream>(*response);
-        c->beginStream(http::Ok, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
-        c->reply->write((*translator)->start());
-    };
-    if (stream)
-        h.delta = [c, translator](const QByteArray& chunk) { c->reply->write((*translator)->chunk(chunk)); };
-    h.finished = [c, translator, response](const TaskOutcome& o) {
-        if (*translator) {
-            c->reply->write(o.state == TaskState::Succeeded ? (*translator)->finish(o.output) : (*translator)->fail(statusOf(o), messageOf(o)));
-            c->reply->end();
-            return;
-        }
-        if (o.state != TaskState::Succeeded)
-            return c->answerError(statusOf(o), {}, messageOf(o));
-        c->answerJson(http::Ok, responses::completed(*response, QJsonDocument::fromJson(o.output).object()),
-            { { QByteArrayLiteral("X-Task-Id"), o.id.toLatin1() } });
+        if (beginStream)
+            beginStream(id);
     };
     m_waiter.submit(c, *spec, std::move(h));
 }

@@ -1,6 +1,7 @@
 #include "taskwaiter.h"
 
 #include "engine.h"
+#include "core/chatstream.h"
 #include "core/echolimits.h"
 #include "core/futures.h"
 #include "core/httpstatus.h"
@@ -124,6 +125,34 @@ int statusOf(const TaskOutcome& o)
         return http::ServiceUnavailable;
     const bool callersFault = http::isClientError(o.httpStatus) && o.httpStatus != http::RequestTimeout && o.httpStatus != http::TooManyRequests;
     return callersFault ? o.httpStatus : http::BadGateway;
+}
+
+TaskWaiter::Handlers translatedCall(const CallPtr& c, bool stream,
+    std::function<std::unique_ptr<ChatStreamTranslator>(const QString& taskId)> makeStream,
+    std::function<QJsonObject(const TaskOutcome& outcome)> whole)
+{
+    TaskWaiter::Handlers h;
+    h.refused = [c](const Error& e) { answerRefused(c, e); };
+    auto translator = std::make_shared<std::unique_ptr<ChatStreamTranslator>>();
+    if (stream) {
+        h.queued = [c, translator, makeStream = std::move(makeStream)](const QString& id) {
+            *translator = makeStream(id);
+            c->beginStream(http::Ok, QByteArrayLiteral("text/event-stream"), { { QByteArrayLiteral("X-Task-Id"), id.toLatin1() } });
+            c->reply->write((*translator)->start());
+        };
+        h.delta = [c, translator](const QByteArray& chunk) { c->reply->write((*translator)->chunk(chunk)); };
+    }
+    h.finished = [c, translator, whole = std::move(whole)](const TaskOutcome& o) {
+        if (*translator) {
+            c->reply->write(o.state == TaskState::Succeeded ? (*translator)->finish(o.output) : (*translator)->fail(statusOf(o), messageOf(o)));
+            c->reply->end();
+            return;
+        }
+        if (o.state != TaskState::Succeeded)
+            return c->answerError(statusOf(o), {}, messageOf(o));
+        c->answerJson(http::Ok, whole(o), { { QByteArrayLiteral("X-Task-Id"), o.id.toLatin1() } });
+    };
+    return h;
 }
 
 QString messageOf(const TaskOutcome& o)

@@ -9,10 +9,12 @@
 #include <QObject>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace llmsched {
 
+class ChatStreamTranslator;
 class Engine;
 
 // Queues the task of an API call that answers when its task ends (the
@@ -84,5 +86,12 @@ void answerRefused(const CallPtr& c, const Error& e);
 // request was at fault, 502 for any other dead end, 503 when cancelled.
 int statusOf(const TaskOutcome& o);
 QString messageOf(const TaskOutcome& o);
+// The handlers of a call answered in another API's shape (Messages,
+// Responses): with stream, an event stream of the translator makeStream
+// builds for the task once it is queued; otherwise whole(outcome) once the
+// task succeeded. Failures: statusOf/messageOf, as an error answer or event.
+TaskWaiter::Handlers translatedCall(const CallPtr& c, bool stream,
+    std::function<std::unique_ptr<ChatStreamTranslator>(const QString& taskId)> makeStream,
+    std::function<QJsonObject(const TaskOutcome& outcome)> whole);
 
 } // namespace llmsched
