@@ -244,7 +244,7 @@ void BatchManager::start()
             return;
         }
         for (const BatchRecord& b : *r) {
-            if (m_runs.contains(b.id))
+            if (m_runs.contains(b.id) || m_created.contains(b.id))
                 continue; // created since this engine started: already running
             qCInfo(lcCore).noquote() << QStringLiteral("batches: resuming %1 (%2)").arg(b.id, b.status);
             Run run;
@@ -272,6 +272,9 @@ QFuture<Result<BatchRecord>> BatchManager::create(BatchRecord request)
     request.status = QStringLiteral("validating");
     request.createdMs = nowMs();
     request.expiresMs = request.createdMs + m_windowMs;
+    // start()'s read of the batches to resume may see this one before its
+    // write is answered here: it is not resumed, it runs from here.
+    m_created.insert(request.id);
     onResult(m_store.putBatch(request), this, [this, request, reply](const VoidResult& r) {
         if (!r) {
             reply->addResult(r.error());

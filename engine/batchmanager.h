@@ -7,6 +7,7 @@
 
 #include <QFuture>
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QTimer>
 
@@ -81,6 +82,7 @@ private:
     Engine& m_engine;
     Store& m_store;
     QHash<QString, Run> m_runs; // batches that have not ended, by id
+    QSet<QString> m_created; // batches created since start(): never resumed
     QTimer m_timer;
     qint64 m_windowMs;
     int m_retentionDays; // 0: files are kept

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "batchmanager.h"
+#include "workflowmanager.h"
 
 #include "core/databaseurl.h"
 
@@ -193,13 +194,20 @@ VoidResult Engine::start()
     }
     auto* batches = new BatchManager(*this, *m_store, m_options.batchWindowMs, m_options.fileRetentionDays);
     batches->moveToThread(&m_thread);
+    auto* workflows = new WorkflowManager(*this, *m_store);
+    workflows->moveToThread(&m_thread);
+    // On the engine thread, straight from the scheduler: a workflow's end is
+    // seen in the same turn as its last task's.
+    connect(scheduler, &Scheduler::taskEvents, workflows, &WorkflowManager::onTaskEvents, Qt::DirectConnection);
     {
         QWriteLocker life(&m_lifeLock);
         m_scheduler = scheduler;
         m_batches = batches;
+        m_workflows = workflows;
         m_open = true;
     }
     QMetaObject::invokeMethod(batches, &BatchManager::start, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(workflows, &WorkflowManager::start, Qt::QueuedConnection);
     qCInfo(lcCore) << "engine started on" << m_databasePath << "as node" << m_nodeId;
     return {};
 }
@@ -269,6 +277,10 @@ void Engine::shutdown(int drainMs)
     QMetaObject::invokeMethod(
         batches, [batches] { delete batches; }, Qt::BlockingQueuedConnection);
     m_batches = nullptr;
+    WorkflowManager* workflows = m_workflows;
+    QMetaObject::invokeMethod(
+        workflows, [workflows] { delete workflows; }, Qt::BlockingQueuedConnection);
+    m_workflows = nullptr;
     QMetaObject::invokeMethod(
         s, [s] { delete s; }, Qt::BlockingQueuedConnection);
     m_scheduler = nullptr;
@@ -414,6 +426,45 @@ QFuture<Result<QList<BatchRecord>>> Engine::batches(const QString& api, int limi
 QFuture<Result<BatchRecord>> Engine::cancelBatch(const QString& id)
 {
     return onBatches([id](BatchManager& m) { return m.cancel(id); });
+}
+
+QFuture<Result<WorkflowView>> Engine::createWorkflow(WorkflowPlan plan)
+{
+    return onWorkflows<Result<WorkflowView>>([plan = std::move(plan)](WorkflowManager& m) mutable { return m.create(std::move(plan)); });
+}
+
+QFuture<Result<WorkflowView>> Engine::workflow(const QString& id)
+{
+    return onWorkflows<Result<WorkflowView>>([id](WorkflowManager& m) { return m.view(id); });
+}
+
+QFuture<Result<QList<WorkflowView>>> Engine::workflows(const DocQuery& query)
+{
+    return onWorkflows<Result<QList<WorkflowView>>>([query](WorkflowManager& m) { return m.list(query); });
+}
+
+QFuture<Result<WorkflowView>> Engine::cancelWorkflow(const QString& id)
+{
+    return onWorkflows<Result<WorkflowView>>([id](WorkflowManager& m) { return m.cancel(id); });
+}
+
+QFuture<Result<QJsonObject>> Engine::workflowGraph(const QString& id)
+{
+    return onWorkflows<Result<QJsonObject>>([id](WorkflowManager& m) { return m.graph(id); });
+}
+
+template <typename T, typename F> QFuture<T> Engine::onWorkflows(F&& call)
+{
+    QReadLocker life(&m_lifeLock);
+    if (!m_open)
+        return readyFuture(T(notRunning()));
+    auto reply = makeReply<T>();
+    QFuture<T> future = reply->future();
+    QMetaObject::invokeMethod(
+        m_workflows,
+        [m = m_workflows, reply, call = std::forward<F>(call)]() mutable { onResult(call(*m), m, [reply](const T& r) { resolve(reply, r); }); },
+        Qt::QueuedConnection);
+    return future;
 }
 
 template <typename F> QFuture<Result<BatchRecord>> Engine::onBatches(F&& call)

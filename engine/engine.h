@@ -4,6 +4,7 @@
 
 #include "core/apitoken.h"
 #include "core/batchtypes.h"
+#include "core/workflow.h"
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
 #include "core/modelconfig.h"
@@ -22,6 +23,7 @@
 namespace llmsched {
 
 class BatchManager;
+class WorkflowManager;
 class Scheduler;
 class Store;
 
@@ -162,6 +164,15 @@ public:
     QFuture<Result<QList<BatchRecord>>> batches(const QString& api, int limit, const QString& after = {});
     QFuture<Result<BatchRecord>> cancelBatch(const QString& id);
 
+    // Workflows (core/workflow.h, workflowmanager.h): a graph of tasks
+    // submitted at once, with a state, counts and a cancel of their own.
+    QFuture<Result<WorkflowView>> createWorkflow(WorkflowPlan plan);
+    QFuture<Result<WorkflowView>> workflow(const QString& id);
+    QFuture<Result<QList<WorkflowView>>> workflows(const DocQuery& query);
+    QFuture<Result<WorkflowView>> cancelWorkflow(const QString& id);
+    // Its steps (key, task id, model, state) and edges, for the graph view.
+    QFuture<Result<QJsonObject>> workflowGraph(const QString& id);
+
     // API access tokens and the audit log (the REST server's, kept in the store).
     QFuture<Result<NewToken>> createToken(const QString& name, Role role);
     QFuture<Result<QList<ApiToken>>> apiTokens();
@@ -191,6 +202,8 @@ private:
     template <typename F> void queueWrite(F&& fn);
     // call(batchManager) on the engine thread; its future answered here.
     template <typename F> QFuture<Result<BatchRecord>> onBatches(F&& call);
+    // call(workflowManager) on the engine thread, answering a QFuture<T>.
+    template <typename T, typename F> QFuture<T> onWorkflows(F&& call);
 
     EngineOptions m_options;
     EngineHost* m_host;
@@ -207,6 +220,7 @@ private:
     std::unique_ptr<Store> m_store; // set and reset while closed
     QThread m_thread;
     BatchManager* m_batches = nullptr; // lives on m_thread, like the scheduler
+    WorkflowManager* m_workflows = nullptr; // the same
     Scheduler* m_scheduler = nullptr; // lives on m_thread; set and reset while closed
 
     mutable QMutex m_snapshotMutex;

@@ -153,4 +153,18 @@ std::optional<QJsonObject> ApiCall::optionalBodyObject()
     return request.body.isEmpty() ? std::optional<QJsonObject>(QJsonObject {}) : bodyObject();
 }
 
+std::optional<int> queryLimit(const CallPtr& c, int fallback, int max)
+{
+    const QString text = c->request.query.queryItemValue(QStringLiteral("limit"));
+    if (text.isEmpty())
+        return fallback;
+    bool ok = false;
+    const int limit = text.toInt(&ok);
+    if (!ok || limit < 1 || limit > max) {
+        c->answerError(http::BadRequest, {}, QStringLiteral("limit must be an integer 1..%1").arg(max), QStringLiteral("limit"));
+        return std::nullopt;
+    }
+    return limit;
+}
+
 } // namespace llmsched

@@ -83,6 +83,9 @@ template <typename T, typename ToJson> void answerResult(const CallPtr& c, const
         c->answerJson(status, toJson(*r));
 }
 
+// ?limit= of a list: fallback when absent; nothing (answered 400) when not 1..max.
+std::optional<int> queryLimit(const CallPtr& c, int fallback, int max);
+
 // Answers an engine call's result: its error, or 204 without a body.
 template <typename T> void answerNoContent(const CallPtr& c, const Result<T>& r)
 {

@@ -30,21 +30,6 @@ QJsonValue rfc3339(qint64 ms)
     return ms > 0 ? QJsonValue(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs)) : QJsonValue();
 }
 
-// limit from the query: default when absent; nothing (answered 400) when out of range.
-std::optional<int> limitOf(const CallPtr& c, int fallback, int max)
-{
-    const QString text = c->request.query.queryItemValue(QStringLiteral("limit"));
-    if (text.isEmpty())
-        return fallback;
-    bool ok = false;
-    const int limit = text.toInt(&ok);
-    if (!ok || limit < 1 || limit > max) {
-        c->answerError(http::BadRequest, {}, QStringLiteral("limit must be an integer 1..%1").arg(max), QStringLiteral("limit"));
-        return std::nullopt;
-    }
-    return limit;
-}
-
 QJsonObject listJson(const QJsonArray& data, bool hasMore)
 {
     return { { QStringLiteral("object"), QStringLiteral("list") }, { QStringLiteral("data"), data },
@@ -185,7 +170,7 @@ void OpenAiBatches::uploadFile(const CallPtr& c)
 
 void OpenAiBatches::listFiles(const CallPtr& c)
 {
-    const auto limit = limitOf(c, 10000, 10000);
+    const auto limit = queryLimit(c, 10000, 10000);
     if (!limit)
         return;
     const QString purpose = c->request.query.queryItemValue(QStringLiteral("purpose"));
@@ -304,7 +289,7 @@ void OpenAiBatches::getBatch(const CallPtr& c)
 
 void OpenAiBatches::listBatches(const CallPtr& c)
 {
-    const auto limit = limitOf(c, 20, 100);
+    const auto limit = queryLimit(c, 20, 100);
     if (!limit)
         return;
     onResult(m_engine.batches(QStringLiteral("openai"), *limit + 1, c->request.query.queryItemValue(QStringLiteral("after"))), this,
@@ -425,7 +410,7 @@ void AnthropicBatches::get(const CallPtr& c)
 
 void AnthropicBatches::list(const CallPtr& c)
 {
-    const auto limit = limitOf(c, 20, 1000);
+    const auto limit = queryLimit(c, 20, 1000);
     if (!limit)
         return;
     onResult(m_engine.batches(QStringLiteral("anthropic"), *limit + 1, c->request.query.queryItemValue(QStringLiteral("after_id"))), this,
@@ -488,7 +473,7 @@ void BatchesController::list(const CallPtr& c)
     if (!api.isEmpty() && api != QLatin1String("openai") && api != QLatin1String("anthropic"))
         return c->answerError(
             http::UnprocessableEntity, QStringLiteral("invalid_argument"), QStringLiteral("api must be openai or anthropic"), QStringLiteral("api"));
-    const auto limit = limitOf(c, 100, 1000);
+    const auto limit = queryLimit(c, 100, 1000);
     if (!limit)
         return;
     onResult(m_engine.batches(api, *limit, c->request.query.queryItemValue(QStringLiteral("after"))), this, [c](const Result<QList<BatchRecord>>& r) {

@@ -31,6 +31,8 @@ void TaskUpdate::merge(TaskUpdate&& later)
         endpoint = std::move(later.endpoint);
     if (f & Lease)
         leaseNode = std::move(later.leaseNode);
+    if (f & Input)
+        input = std::move(later.input);
     fields |= f;
 }
 

@@ -84,6 +84,7 @@ struct TaskUpdate
         UsageCost = 1u << 9,
         Endpoint = 1u << 10,
         Lease = 1u << 11,
+        Input = 1u << 12, // a workflow step's input once its parents' outputs are filled in
     };
 
     qint64 seq = 0;
@@ -101,6 +102,7 @@ struct TaskUpdate
     double costUsd = 0;
     QString endpoint;
     QString leaseNode; // empty clears the lease
+    QByteArray input;
 
     void merge(TaskUpdate&& later);
 };

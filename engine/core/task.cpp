@@ -162,6 +162,53 @@ std::optional<int> parsePriority(const QJsonValue& value)
     return std::nullopt;
 }
 
+std::optional<Dependency> parseDependency(QStringView entry)
+{
+    const bool soft = entry.startsWith(u'~');
+    auto id = Ulid::fromString(soft ? entry.mid(1) : entry);
+    if (!id)
+        return std::nullopt;
+    return Dependency { *id, soft };
+}
+
+QString dependencyEntry(const Ulid& id, bool continueOnFailure)
+{
+    return continueOnFailure ? QLatin1Char('~') + id.toString() : id.toString();
+}
+
+QJsonValue dependencyJson(const QString& entry)
+{
+    if (!entry.startsWith(u'~'))
+        return entry;
+    return QJsonObject { { QStringLiteral("id"), entry.mid(1) }, { QStringLiteral("on_failure"), QStringLiteral("continue") } };
+}
+
+QJsonArray dependenciesJson(const QStringList& entries)
+{
+    QJsonArray a;
+    for (const QString& e : entries)
+        a.append(dependencyJson(e));
+    return a;
+}
+
+QString dependencyFromJson(const QJsonValue& v)
+{
+    if (v.isString()) {
+        const auto id = Ulid::fromString(v.toString());
+        return id ? id->toString() : QString();
+    }
+    const QJsonObject o = v.toObject();
+    const auto id = Ulid::fromString(o.value(QLatin1String("id")).toString());
+    const QJsonValue onFailure = o.value(QLatin1String("on_failure"));
+    if (!id || o.size() > 2 || (o.size() == 2 && onFailure.isUndefined()))
+        return {};
+    if (onFailure.isUndefined() || onFailure == QLatin1String("cancel"))
+        return id->toString();
+    if (onFailure == QLatin1String("continue"))
+        return dependencyEntry(*id, true);
+    return {};
+}
+
 Result<TaskSpec> TaskSpec::fromJson(const QJsonObject& json, const QString& pathPrefix, const TaskLimits& limits)
 {
     ObjectReader r(json, pathPrefix);
@@ -217,12 +264,16 @@ Result<TaskSpec> TaskSpec::fromJson(const QJsonObject& json, const QString& path
     spec.parentId = r.string(QStringLiteral("parent"), {}, 26);
     if (!spec.parentId.isEmpty() && !Ulid::fromString(spec.parentId))
         r.fail(QStringLiteral("parent"), QStringLiteral("is not a task id"));
-    spec.dependsOn = r.stringList(QStringLiteral("depends_on"), 256, 26);
-    for (qsizetype i = 0; i < spec.dependsOn.size(); ++i) {
-        if (!Ulid::fromString(spec.dependsOn.at(i))) {
-            r.fail(QStringLiteral("depends_on[%1]").arg(i), QStringLiteral("is not a task id"));
-            break;
-        }
+    const QJsonArray deps = r.array(QStringLiteral("depends_on"));
+    if (deps.size() > 256)
+        r.fail(QStringLiteral("depends_on"), QStringLiteral("has %1 items; at most 256 (a workflow takes more)").arg(deps.size()));
+    for (qsizetype i = 0; i < deps.size() && !r.failed(); ++i) {
+        const QString entry = dependencyFromJson(deps.at(i));
+        if (entry.isEmpty())
+            r.fail(QStringLiteral("depends_on[%1]").arg(i),
+                QStringLiteral("must be a task id or {\"id\": task id, \"on_failure\": \"cancel\" or \"continue\"}"));
+        else
+            spec.dependsOn.append(entry);
     }
     spec.sessionKey = r.string(QStringLiteral("session_key"), {}, 256);
 
@@ -255,7 +306,7 @@ QJsonObject TaskSpec::toJson() const
     if (!parentId.isEmpty())
         o.insert(QStringLiteral("parent"), parentId);
     if (!dependsOn.isEmpty())
-        o.insert(QStringLiteral("depends_on"), QJsonArray::fromStringList(dependsOn));
+        o.insert(QStringLiteral("depends_on"), dependenciesJson(dependsOn));
     if (!sessionKey.isEmpty())
         o.insert(QStringLiteral("session_key"), sessionKey);
     return o;
@@ -287,7 +338,7 @@ QJsonObject Task::toJson(bool includeInput) const
     o.insert(QStringLiteral("tags"), QJsonArray::fromStringList(spec.tags));
     o.insert(QStringLiteral("labels"), spec.labels);
     o.insert(QStringLiteral("parent"), spec.parentId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(spec.parentId));
-    o.insert(QStringLiteral("depends_on"), QJsonArray::fromStringList(spec.dependsOn));
+    o.insert(QStringLiteral("depends_on"), dependenciesJson(spec.dependsOn));
     o.insert(QStringLiteral("endpoint"), endpoint.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(endpoint));
     o.insert(QStringLiteral("node"), node.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(node));
     o.insert(QStringLiteral("usage"),

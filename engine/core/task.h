@@ -4,6 +4,7 @@
 #include "ulid.h"
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -84,11 +85,29 @@ struct TaskSpec
     QString parentId;
     QStringList dependsOn;
     QString sessionKey; // for session-affinity balancing
+    Ulid presetId; // a workflow's step (its steps name each other); null: assigned at submit
 
     // Validates and reads a task object; errors name the field under pathPrefix.
     static Result<TaskSpec> fromJson(const QJsonObject& json, const QString& pathPrefix = {}, const TaskLimits& limits = {});
     QJsonObject toJson() const;
 };
+
+// One entry of TaskSpec::dependsOn: a task id, and whether the dependent runs
+// anyway when that task ends dead or cancelled ("on_failure": "continue")
+// instead of being cancelled with it. Stored as the id, with a leading '~'
+// when it continues.
+struct Dependency
+{
+    Ulid id;
+    bool continueOnFailure = false;
+};
+std::optional<Dependency> parseDependency(QStringView entry);
+QString dependencyEntry(const Ulid& id, bool continueOnFailure);
+// As the API shows it: "ID", or {"id": "ID", "on_failure": "continue"}.
+QJsonValue dependencyJson(const QString& entry);
+QJsonArray dependenciesJson(const QStringList& entries);
+// Reads an item of depends_on in either form; empty when it is neither.
+QString dependencyFromJson(const QJsonValue& v);
 
 // Token usage reported by the provider.
 struct Usage

@@ -250,7 +250,8 @@ Task taskFromJson(const QJsonObject& o)
     t.spec.tags = strings(o.value(QLatin1String("tags")));
     t.spec.labels = o.value(QLatin1String("labels")).toObject();
     t.spec.parentId = str(o, "parent");
-    t.spec.dependsOn = strings(o.value(QLatin1String("depends_on")));
+    for (const QJsonValue& d : o.value(QLatin1String("depends_on")).toArray())
+        t.spec.dependsOn.append(dependencyFromJson(d));
     t.state = taskStateFromName(str(o, "state")).value_or(TaskState::Queued);
     t.attempts = static_cast<int>(num(o, "attempts"));
     t.maxAttempts = static_cast<int>(num(o, "max_attempts"));

@@ -6,6 +6,7 @@
 #include "core/logging.h"
 #include "core/timeutil.h"
 #include "core/futures.h"
+#include "core/steptemplate.h"
 
 #include <QCoreApplication>
 #include <QFuture>
@@ -21,6 +22,8 @@ namespace {
 // How often the rollup looks whether a minute or 10-second slot is over: what
 // happens between its end and the check is counted in it.
 constexpr int kRollupCheckMs = 1000;
+// A failed store read a task waits on is tried again after this.
+constexpr int kStoreRetryMs = 1000;
 constexpr qint64 kDefaultCompletionEstimate = 256;
 const QString kPausedSetting = QStringLiteral("paused");
 } // namespace
@@ -275,7 +278,7 @@ void Scheduler::makeRows(QList<TaskSpec>& specs, qint64 now, std::vector<NewTask
         ModelRuntime& m = *modelByName(spec.model);
         NewTaskRow row;
         row.seq = nextSeq();
-        row.id = UlidGenerator::next(now);
+        row.id = spec.presetId.isNull() ? UlidGenerator::next(now) : spec.presetId;
         row.state = !spec.dependsOn.isEmpty() ? TaskState::Blocked : spec.runAtMs > now ? TaskState::Scheduled : TaskState::Queued;
         row.maxAttempts = spec.maxAttempts > 0 ? spec.maxAttempts : m.config.retry.maxAttempts;
         row.timeoutMs = spec.timeoutMs > 0 ? spec.timeoutMs : m.config.timeoutMs;
@@ -547,11 +550,11 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
         return;
     QStringList unknownIds;
     for (const QString& depText : dependsOn) {
-        const auto dep = Ulid::fromString(depText);
+        const auto dep = parseDependency(depText);
         if (!dep)
             continue;
-        if (m_active.contains(*dep)) {
-            m_dependents[*dep].append(id);
+        if (m_active.contains(dep->id)) {
+            m_dependents[dep->id].append({ id, dep->continueOnFailure });
             it->blockedOn++;
         } else {
             unknownIds.append(depText.toUpper());
@@ -567,8 +570,15 @@ void Scheduler::checkDependencies(const Ulid& id, const QStringList& dependsOn)
     // Dependencies not in memory have finished (or never existed, or run on
     // another node sharing the database): ask the store how.
     it->blockedOn++; // held until the answer arrives
-    onResult(m_store.taskStates(unknownIds), this,
-        [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) { storedDependenciesRead(id, unknownIds, found, false); });
+    QStringList plainIds;
+    for (const QString& dep : unknownIds)
+        plainIds << parseDependency(dep)->id.toString();
+    // Read once every write so far committed: a dependency that just ended
+    // here has its final state in the store by then, not the one before.
+    m_gate.afterLastWrite([this, id, unknownIds, plainIds] {
+        onResult(m_store.taskStates(plainIds), this,
+            [this, id, unknownIds](const Result<QHash<QString, TaskState>>& found) { storedDependenciesRead(id, unknownIds, found, false); });
+    });
 }
 
 void Scheduler::storedDependenciesRead(const Ulid& id, const QStringList& ids, const Result<QHash<QString, TaskState>>& found, bool again)
@@ -585,12 +595,16 @@ void Scheduler::storedDependenciesRead(const Ulid& id, const QStringList& ids, c
     }
     const QHash<QString, TaskState> states = found ? *found : QHash<QString, TaskState> {};
     QStringList pending; // unfinished on another node (nodes sharing a database)
-    for (const QString& dep : ids) {
+    for (const QString& entry : ids) {
+        const auto parsed = parseDependency(entry);
+        const QString dep = parsed->id.toString();
         auto s = states.constFind(dep);
         if (s != states.constEnd() && m_shared && !isFinal(s.value())) {
-            pending << dep;
+            pending << entry;
             continue;
         }
+        if (s != states.constEnd() && parsed->continueOnFailure && isFinal(s.value()))
+            continue; // on_failure: continue
         if (s == states.constEnd() || s.value() != TaskState::Succeeded) {
             dependencyFailed(id, *t,
                 s == states.constEnd() ? QStringLiteral("dependency %1 does not exist").arg(dep)
@@ -609,11 +623,120 @@ void Scheduler::storedDependenciesRead(const Ulid& id, const QStringList& ids, c
 
 void Scheduler::dependenciesDone(const Ulid& id, ActiveTask& t, qint64 now)
 {
-    TaskUpdate u;
-    u.fields = TaskUpdate::QueuedAt;
-    u.queuedMs = now;
-    transition(id, t, TaskState::Queued, u, LogLevel::Info, QStringLiteral("dependencies done; queued"));
+    if (t.payload && !t.payload->input.contains("{{")) {
+        TaskUpdate u;
+        u.fields = TaskUpdate::QueuedAt;
+        u.queuedMs = now;
+        return queueAfterDependencies(id, t, std::move(u), QStringLiteral("dependencies done; queued"));
+    }
+    // Its input may refer to its parents' results (or is not in memory to
+    // tell): it stays blocked while they are read.
+    t.blockedOn = 1;
+    fillInInputs(id);
+}
+
+void Scheduler::queueAfterDependencies(const Ulid& id, ActiveTask& t, TaskUpdate u, const QString& message)
+{
+    const qint64 now = u.queuedMs;
+    transition(id, t, TaskState::Queued, std::move(u), LogLevel::Info, message);
     enqueueReady(id, m_active[id], now); // transition() may have moved the entry
+}
+
+void Scheduler::fillInInputs(const Ulid& id)
+{
+    auto it = m_active.find(id);
+    if (it == m_active.end() || it->state != TaskState::Blocked)
+        return;
+    // Once every write so far committed: the parents' ends are in the store.
+    m_gate.afterLastWrite([this, id] { readInputs(id); });
+}
+
+void Scheduler::readInputs(const Ulid& id)
+{
+    onResult(m_store.task(id.toString()), this, [this, id](const Result<Task>& task) {
+        auto t = m_active.find(id);
+        if (t == m_active.end() || t->state != TaskState::Blocked)
+            return; // cancelled meanwhile
+        if (!task) {
+            qCWarning(lcSched).noquote() << "reading task" << id.toString() << "to fill in its input failed:" << task.error().message;
+            QTimer::singleShot(kStoreRetryMs, this, [this, id] { fillInInputs(id); });
+            return;
+        }
+        if (!task->spec.input.contains("{{")) {
+            if (!t->payload)
+                t->payload = keepPayload(task->spec.kind, task->spec.input, task->spec.sessionKey);
+            TaskUpdate u;
+            u.fields = TaskUpdate::QueuedAt;
+            u.queuedMs = nowMs();
+            queueAfterDependencies(id, *t, std::move(u), QStringLiteral("dependencies done; queued"));
+            return postDispatch();
+        }
+        // Which task each step key names: the workflow wrote them down
+        // ("key=ID,..."), so only the parents referred to are read.
+        QHash<QString, QString> refs;
+        const QStringList pairs = task->spec.labels.value(QLatin1String("step_refs")).toString().split(u',', Qt::SkipEmptyParts);
+        for (const QString& pair : pairs) {
+            const qsizetype eq = pair.indexOf(u'=');
+            if (eq > 0)
+                refs.insert(pair.left(eq), pair.mid(eq + 1));
+        }
+        QList<QFuture<Result<Task>>> reads;
+        for (const QString& parentId : std::as_const(refs))
+            reads.append(m_store.task(parentId));
+        if (reads.isEmpty())
+            return inputsRead(id, *task, refs, {});
+        onResult(QtFuture::whenAll(reads.begin(), reads.end()), this, [this, id, task = *task, refs](const QList<QFuture<Result<Task>>>& done) {
+            QList<Result<Task>> parents;
+            for (const auto& f : done)
+                parents.append(f.resultCount() > 0 ? f.result() : Result<Task>(Error::store(QStringLiteral("no answer"))));
+            inputsRead(id, task, refs, parents);
+        });
+    });
+}
+
+void Scheduler::inputsRead(const Ulid& id, const Task& task, const QHash<QString, QString>& refs, const QList<Result<Task>>& parents)
+{
+    auto t = m_active.find(id);
+    if (t == m_active.end() || t->state != TaskState::Blocked)
+        return;
+    QHash<QString, steptemplate::StepResult> steps;
+    for (const Result<Task>& p : parents) {
+        if (!p) {
+            qCWarning(lcSched).noquote() << "reading the parents of task" << id.toString() << "failed:" << p.error().message;
+            QTimer::singleShot(kStoreRetryMs, this, [this, id] { fillInInputs(id); });
+            return;
+        }
+        const QString pid = p->id.toString();
+        for (auto r = refs.cbegin(); r != refs.cend(); ++r) {
+            if (r.value() == pid)
+                steps.insert(r.key(), { pid, taskStateName(p->state), p->output, p->error });
+        }
+    }
+    const qint64 now = nowMs();
+    auto rendered = steptemplate::render(task.spec.input, steps);
+    if (!rendered) {
+        TaskUpdate u;
+        u.fields = TaskUpdate::ErrorText | TaskUpdate::FinishedAt;
+        u.error = QStringLiteral("cannot fill in the input: ") + rendered.error().message;
+        u.finishedMs = now;
+        modelAt(t->model).stats.finished(false, true, false, now);
+        transition(id, *t, TaskState::Dead, u, LogLevel::Error, u.error, u.error);
+        return postDispatch();
+    }
+    // Kept in memory whatever the budget: a read-back could overtake the write.
+    dropPayload(*t);
+    auto p = std::make_shared<TaskPayload>();
+    p->kind = task.spec.kind;
+    p->input = *rendered;
+    p->sessionKey = task.spec.sessionKey;
+    m_payloadBytes += p->bytes();
+    t->payload = std::move(p);
+    TaskUpdate u;
+    u.fields = TaskUpdate::QueuedAt | TaskUpdate::Input;
+    u.queuedMs = now;
+    u.input = *rendered;
+    queueAfterDependencies(id, *t, std::move(u), QStringLiteral("dependencies done; input filled in from %1 step(s); queued").arg(steps.size()));
+    postDispatch();
 }
 
 void Scheduler::dependencyFailed(const Ulid& id, ActiveTask& t, const QString& why, qint64 now)
@@ -627,16 +750,16 @@ void Scheduler::dependencyFailed(const Ulid& id, ActiveTask& t, const QString& w
 
 void Scheduler::releaseDependents(const Ulid& id, TaskState finalState)
 {
-    const QList<Ulid> dependents = m_dependents.take(id);
+    const QList<Dependent> dependents = m_dependents.take(id);
     const qint64 now = nowMs();
-    for (const Ulid& d : dependents) {
-        auto it = m_active.find(d);
+    for (const Dependent& d : dependents) {
+        auto it = m_active.find(d.id);
         if (it == m_active.end() || it->state != TaskState::Blocked)
             continue;
-        if (finalState != TaskState::Succeeded)
-            dependencyFailed(d, *it, QStringLiteral("dependency %1 ended %2").arg(id.toString(), taskStateName(finalState)), now);
+        if (finalState != TaskState::Succeeded && !d.continues)
+            dependencyFailed(d.id, *it, QStringLiteral("dependency %1 ended %2").arg(id.toString(), taskStateName(finalState)), now);
         else if (--it->blockedOn == 0)
-            dependenciesDone(d, *it, now);
+            dependenciesDone(d.id, *it, now);
     }
     if (!dependents.isEmpty())
         postDispatch();

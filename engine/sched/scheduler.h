@@ -247,6 +247,13 @@ private:
     // A blocked task whose dependencies all succeeded goes to its queue; one whose
     // dependency did not is cancelled with the reason.
     void dependenciesDone(const Ulid& id, ActiveTask& t, qint64 now);
+    // A step whose input refers to its parents' results (core/steptemplate.h):
+    // read them, fill them in, then queue it; a reference that leads nowhere
+    // ends it dead with the reason.
+    void fillInInputs(const Ulid& id);
+    void readInputs(const Ulid& id);
+    void inputsRead(const Ulid& id, const Task& task, const QHash<QString, QString>& refs, const QList<Result<Task>>& parents);
+    void queueAfterDependencies(const Ulid& id, ActiveTask& t, TaskUpdate u, const QString& message);
     void dependencyFailed(const Ulid& id, ActiveTask& t, const QString& why, qint64 now);
 
     void onWriterStatus(const WriterStatus& status);
@@ -313,7 +320,12 @@ private:
     QHash<QString, quint16> m_modelIndex;
     QHash<Ulid, ActiveTask> m_active;
     QHash<Ulid, RunningCall> m_calls; // running attempts
-    QHash<Ulid, QList<Ulid>> m_dependents; // unfinished task -> tasks blocked on it
+    struct Dependent
+    {
+        Ulid id;
+        bool continues = false; // on_failure: continue (it runs whatever the dependency's end)
+    };
+    QHash<Ulid, QList<Dependent>> m_dependents; // unfinished task -> tasks blocked on it
     QHash<Ulid, QList<Reply<Result<TaskState>>>> m_cancelWaiters;
     std::vector<Ulid> m_needPayload;
     TimerQueue m_timers; // run_at, retry back-off (tag = gen)

@@ -201,4 +201,106 @@ Result<FinishedCounts> groupCounts(QSqlDatabase& db, const QString& group)
     return counts;
 }
 
+Result<QHash<QString, TaskState>> groupStates(QSqlDatabase& db, const QString& group)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, state FROM tasks WHERE parent = ?"));
+    q.addBindValue(group);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading the tasks of group %1").arg(group));
+    QHash<QString, TaskState> states;
+    while (q.next()) {
+        const int state = q.value(1).toInt();
+        if (state >= 0 && state < kTaskStateCount)
+            states.insert(q.value(0).toString(), static_cast<TaskState>(state));
+    }
+    return states;
+}
+
 } // namespace llmsched::batchdb
+
+namespace llmsched::docdb {
+
+VoidResult putDoc(QSqlDatabase& db, const StoredDoc& d)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO documents (kind, id, status, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc"));
+    q.addBindValue(d.kind);
+    q.addBindValue(d.id);
+    q.addBindValue(d.status);
+    q.addBindValue(d.createdMs);
+    q.addBindValue(d.updatedMs);
+    q.addBindValue(QString::fromUtf8(QJsonDocument(d.doc).toJson(QJsonDocument::Compact)));
+    if (!q.exec())
+        return queryError(q, QStringLiteral("storing %1 %2").arg(d.kind, d.id));
+    return {};
+}
+
+namespace {
+Result<QList<StoredDoc>> docsWhere(QSqlDatabase& db, const QString& where, const QVariantList& binds, int limit)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT kind, id, status, created_at, updated_at, doc FROM documents WHERE %1 ORDER BY created_at DESC, id DESC%2")
+                  .arg(where, limit > 0 ? QStringLiteral(" LIMIT %1").arg(limit) : QString()));
+    for (const QVariant& b : binds)
+        q.addBindValue(b);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("reading documents"));
+    QList<StoredDoc> out;
+    while (q.next()) {
+        StoredDoc d;
+        d.kind = q.value(0).toString();
+        d.id = q.value(1).toString();
+        d.status = q.value(2).toString();
+        d.createdMs = q.value(3).toLongLong();
+        d.updatedMs = q.value(4).toLongLong();
+        d.doc = QJsonDocument::fromJson(q.value(5).toByteArray()).object();
+        out.append(std::move(d));
+    }
+    return out;
+}
+} // namespace
+
+Result<StoredDoc> doc(QSqlDatabase& db, const QString& kind, const QString& id)
+{
+    auto found = docsWhere(db, QStringLiteral("kind = ? AND id = ?"), { kind, id }, 1);
+    if (!found)
+        return found.error();
+    if (found->isEmpty())
+        return Error::notFound(QStringLiteral("no %1 '%2'").arg(kind, id.left(64)));
+    return found->constFirst();
+}
+
+Result<QList<StoredDoc>> docs(QSqlDatabase& db, const DocQuery& query)
+{
+    QString where = QStringLiteral("kind = ?");
+    QVariantList binds { query.kind };
+    if (!query.statuses.isEmpty()) {
+        where += QStringLiteral(" AND status IN %1").arg(valuesPlaceholders(1, static_cast<int>(query.statuses.size())));
+        for (const QString& s : query.statuses)
+            binds << s;
+    }
+    if (!query.after.isEmpty()) {
+        where += QStringLiteral(" AND (created_at, id) < (SELECT created_at, id FROM documents WHERE kind = ? AND id = ?)");
+        binds << query.kind << query.after;
+    }
+    return docsWhere(db, where, binds, query.limit);
+}
+
+VoidResult deleteDoc(QSqlDatabase& db, const QString& kind, const QString& id)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM documents WHERE kind = ? AND id = ?"));
+    q.addBindValue(kind);
+    q.addBindValue(id);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("deleting %1 %2").arg(kind, id));
+    if (q.numRowsAffected() == 0)
+        return Error::notFound(QStringLiteral("no %1 '%2'").arg(kind, id.left(64)));
+    return {};
+}
+
+} // namespace llmsched::docdb

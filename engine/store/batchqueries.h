@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/batchtypes.h"
+#include "core/documents.h"
 #include "core/result.h"
 #include "core/storetypes.h"
 
@@ -27,5 +28,20 @@ Result<QList<BatchRecord>> batches(QSqlDatabase& db, const QString& api, int lim
 Result<QList<BatchRecord>> activeBatches(QSqlDatabase& db);
 // The tasks of a group in each state.
 Result<FinishedCounts> groupCounts(QSqlDatabase& db, const QString& group);
+// The state of every task of a group, by id.
+Result<QHash<QString, TaskState>> groupStates(QSqlDatabase& db, const QString& group);
 
 } // namespace llmsched::batchdb
+
+// The documents table (migration 9): workflows and the other workflow
+// features' records (core/documents.h).
+namespace llmsched::docdb {
+
+// Inserts or replaces; created_at is kept from the first put.
+VoidResult putDoc(QSqlDatabase& db, const StoredDoc& doc);
+Result<StoredDoc> doc(QSqlDatabase& db, const QString& kind, const QString& id);
+Result<QList<StoredDoc>> docs(QSqlDatabase& db, const DocQuery& query);
+// NotFound when there is no such document.
+VoidResult deleteDoc(QSqlDatabase& db, const QString& kind, const QString& id);
+
+} // namespace llmsched::docdb

@@ -142,6 +142,14 @@ const QList<Migration>& sqliteMigrations()
                 // The lines of a batch are the tasks of its group.
                 QStringLiteral("CREATE INDEX tasks_parent ON tasks (parent, seq) WHERE parent IS NOT NULL"),
             } },
+        { 9, "workflow documents",
+            {
+                // Workflows, schedules, templates and webhook deliveries: a
+                // JSON document each, by kind (see core/documents.h).
+                QStringLiteral("CREATE TABLE documents (kind TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, "
+                               "updated_at INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id))"),
+                QStringLiteral("CREATE INDEX documents_created ON documents (kind, created_at)"),
+            } },
     };
     return all;
 }
@@ -250,6 +258,12 @@ const QList<Migration>& postgresMigrations()
                 QStringLiteral("CREATE INDEX batches_created ON batches (api, created_at)"),
                 // The lines of a batch are the tasks of its group.
                 QStringLiteral("CREATE INDEX tasks_parent ON tasks (parent, seq) WHERE parent IS NOT NULL"),
+            } },
+        { 9, "workflow documents",
+            {
+                QStringLiteral("CREATE TABLE documents (kind TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL, "
+                               "updated_at BIGINT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id))"),
+                QStringLiteral("CREATE INDEX documents_created ON documents (kind, created_at)"),
             } },
     };
     return all;

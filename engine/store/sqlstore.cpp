@@ -285,6 +285,33 @@ QFuture<Result<FinishedCounts>> SqlStore::groupCounts(const QString& group)
     return read([group](QSqlDatabase& db) { return batchdb::groupCounts(db, group); });
 }
 
+// ---- documents --------------------------------------------------------------
+
+QFuture<VoidResult> SqlStore::putDoc(const StoredDoc& doc)
+{
+    return write<VoidResult>([doc](QSqlDatabase& db) { return docdb::putDoc(db, doc); });
+}
+
+QFuture<VoidResult> SqlStore::deleteDoc(const QString& kind, const QString& id)
+{
+    return write<VoidResult>([kind, id](QSqlDatabase& db) { return docdb::deleteDoc(db, kind, id); });
+}
+
+QFuture<Result<QHash<QString, TaskState>>> SqlStore::groupStates(const QString& group)
+{
+    return read([group](QSqlDatabase& db) { return batchdb::groupStates(db, group); });
+}
+
+QFuture<Result<StoredDoc>> SqlStore::doc(const QString& kind, const QString& id)
+{
+    return read([kind, id](QSqlDatabase& db) { return docdb::doc(db, kind, id); });
+}
+
+QFuture<Result<QList<StoredDoc>>> SqlStore::docs(const DocQuery& query)
+{
+    return read([query](QSqlDatabase& db) { return docdb::docs(db, query); });
+}
+
 // ---- reads ------------------------------------------------------------------
 
 QFuture<Result<Task>> SqlStore::task(const QString& id)

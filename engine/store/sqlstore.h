@@ -56,6 +56,11 @@ public:
     QFuture<VoidResult> deleteFile(const QString& id) override;
     QFuture<Result<qint64>> deleteFilesBefore(const QStringList& purposes, qint64 beforeMs) override;
     QFuture<VoidResult> putBatch(const BatchRecord& batch) override;
+    QFuture<VoidResult> putDoc(const StoredDoc& doc) override;
+    QFuture<VoidResult> deleteDoc(const QString& kind, const QString& id) override;
+    QFuture<Result<QHash<QString, TaskState>>> groupStates(const QString& group) override;
+    QFuture<Result<StoredDoc>> doc(const QString& kind, const QString& id) override;
+    QFuture<Result<QList<StoredDoc>>> docs(const DocQuery& query) override;
     QFuture<Result<QList<StoredFile>>> files(const QStringList& purposes, int limit, const QString& after) override;
     QFuture<Result<StoredFile>> file(const QString& id) override;
     QFuture<Result<QByteArray>> fileContent(const QString& id) override;

@@ -2,6 +2,7 @@
 
 #include "core/apitoken.h"
 #include "core/batchtypes.h"
+#include "core/documents.h"
 #include "core/minutestats.h"
 #include "core/modelconfig.h"
 #include "core/result.h"
@@ -143,6 +144,9 @@ public:
     virtual QFuture<VoidResult> deleteFile(const QString& id) = 0;
     virtual QFuture<Result<qint64>> deleteFilesBefore(const QStringList& purposes, qint64 beforeMs) = 0;
     virtual QFuture<VoidResult> putBatch(const BatchRecord& batch) = 0;
+    // Documents of the workflow features (core/documents.h).
+    virtual QFuture<VoidResult> putDoc(const StoredDoc& doc) = 0;
+    virtual QFuture<VoidResult> deleteDoc(const QString& kind, const QString& id) = 0;
 
     // ---- reads ----
     // Newest first; purposes empty: any; after: the last id of the page before.
@@ -155,6 +159,9 @@ public:
     virtual QFuture<Result<QList<BatchRecord>>> activeBatches() = 0;
     // The tasks of a group (a batch's lines) in each state.
     virtual QFuture<Result<FinishedCounts>> groupCounts(const QString& group) = 0;
+    virtual QFuture<Result<QHash<QString, TaskState>>> groupStates(const QString& group) = 0;
+    virtual QFuture<Result<StoredDoc>> doc(const QString& kind, const QString& id) = 0;
+    virtual QFuture<Result<QList<StoredDoc>>> docs(const DocQuery& query) = 0;
     // The models as stored (another node may have changed them).
     virtual QFuture<Result<QList<ModelConfig>>> models() = 0;
     virtual QFuture<Result<Task>> task(const QString& id) = 0;

@@ -36,6 +36,7 @@ constexpr CopiedTable kTables[] = {
     { QLatin1String("audit_log"), QLatin1String("seq") },
     { QLatin1String("files"), QLatin1String("created_at, id") },
     { QLatin1String("batches"), QLatin1String("created_at, id") },
+    { QLatin1String("documents"), QLatin1String("kind, created_at, id") },
 };
 constexpr int kReadChunk = 1024;
 

@@ -67,7 +67,7 @@ constexpr int kLogColumns = 5;
 // The columns a TaskUpdate can set, and the statement that sets those of `fields`.
 constexpr quint32 kUpdateColumns = TaskUpdate::State | TaskUpdate::Attempts | TaskUpdate::Priority | TaskUpdate::Output | TaskUpdate::ErrorText
     | TaskUpdate::StartedAt | TaskUpdate::FinishedAt | TaskUpdate::QueuedAt | TaskUpdate::RunAt | TaskUpdate::UsageCost | TaskUpdate::Endpoint
-    | TaskUpdate::Lease;
+    | TaskUpdate::Lease | TaskUpdate::Input;
 
 // The columns a TaskUpdate with `fields` sets, with their PostgreSQL types, in
 // the order bindUpdate() binds them, seq last.
@@ -102,6 +102,8 @@ QList<std::pair<QLatin1String, QLatin1String>> updateColumns(quint32 f)
         c.append({ QLatin1String("endpoint"), text });
     if (f & TaskUpdate::Lease)
         c.append({ QLatin1String("lease_node"), text });
+    if (f & TaskUpdate::Input)
+        c.append({ QLatin1String("input"), text });
     c.append({ QLatin1String("seq"), bigint });
     return c;
 }
@@ -173,6 +175,8 @@ template <typename Binder> void bindUpdate(Binder& b, const TaskUpdate& u)
         b.textOrNull(u.endpoint);
     if (f & TaskUpdate::Lease)
         b.textOrNull(u.leaseNode);
+    if (f & TaskUpdate::Input)
+        b.blobOrNull(u.input);
     b.integer(u.seq);
 }
 

@@ -449,7 +449,8 @@ enum class BodyKind : quint8 {
     Messages,
     Upload,
     Batch,
-    MessageBatch
+    MessageBatch,
+    Workflow
 };
 enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
 
@@ -530,6 +531,11 @@ const Route kRoutes[] = {
     { "GET", "/v1/messages/batches/{id}", Need::Viewer, BodyKind::None },
     { "POST", "/v1/messages/batches/{id}/cancel", Need::Operator, BodyKind::None },
     { "GET", "/v1/messages/batches/{id}/results", Need::Viewer, BodyKind::None },
+    { "POST", "/api/v1/workflows", Need::Operator, BodyKind::Workflow },
+    { "GET", "/api/v1/workflows", Need::Viewer, BodyKind::None, kList },
+    { "GET", "/api/v1/workflows/{id}", Need::Viewer, BodyKind::None },
+    { "GET", "/api/v1/workflows/{id}/graph", Need::Viewer, BodyKind::None },
+    { "POST", "/api/v1/workflows/{id}/cancel", Need::Operator, BodyKind::None },
 };
 constexpr int kRouteCount = static_cast<int>(sizeof kRoutes / sizeof kRoutes[0]);
 
@@ -596,6 +602,7 @@ struct Pools
     QStringList tokenIds;
     QStringList responseIds; // resp_... of POST /v1/responses
     QStringList fileIds, batchIds, messageBatchIds; // of the Files and Batch APIs
+    QStringList workflowIds;
     QList<QByteArray> tokenSecrets; // tokens created through the API (role unknown here, maybe revoked)
 
     void addTask(const QString& id)
@@ -714,6 +721,11 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
             return m_r.pick(pool).toLatin1();
         const QByteArray prefix = files ? "file-" : pattern.contains("/messages/") ? "msgbatch_" : "batch_";
         return m_r.chance(0.5) ? prefix + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
+    }
+    if (name == "id" && pattern.startsWith("/api/v1/workflows")) {
+        if (roll < 60 && !m_pools.workflowIds.isEmpty())
+            return m_r.pick(m_pools.workflowIds).toLatin1();
+        return m_r.chance(0.5) ? "wf_" + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
     if (name == "id" && pattern.startsWith("/v1/responses")) {
         if (roll < 50 && !m_pools.responseIds.isEmpty())
@@ -996,6 +1008,34 @@ QByteArray RequestGen::body(BodyKind kind, const Route& route, const QByteArray&
         if (m_r.chance(0.3))
             put(f, "metadata", "{\"k\":" + m_g.text(10) + "}");
         break;
+    case BodyKind::Workflow: {
+        // A small graph: keys k0..kn, each depending on earlier keys (a cycle,
+        // an unknown key or a bad reference now and then), inputs that refer to
+        // parents' results by good and bad paths.
+        QByteArray tasks;
+        const int n = m_r.range(0, 5);
+        for (int i = 0; i < n; ++i) {
+            QByteArray deps;
+            for (int j = 0; j < i; ++j)
+                if (m_r.chance(0.4))
+                    deps += QByteArray(deps.isEmpty() ? "" : ",")
+                        + (m_r.chance(0.8) ? QByteArray("\"k" + QByteArray::number(j) + "\"")
+                                           : QByteArray("{\"key\":\"k" + QByteArray::number(j) + "\",\"on_failure\":\"continue\"}"));
+            if (m_r.chance(0.05))
+                deps += QByteArray(deps.isEmpty() ? "" : ",") + "\"k" + QByteArray::number(m_r.range(i, n + 1)) + "\""; // a cycle or unknown key
+            const QByteArray content = deps.isEmpty() || m_r.chance(0.5) ? m_g.text(20)
+                                                                         : QByteArray("\"{{steps.k0.")
+                    + m_r.pick(QList<QByteArray> { "output.choices[0].message.content", "output.nothing[3]", "state", "error" }) + "}}\"";
+            tasks += QByteArray(i ? "," : "") + "{\"key\":" + (m_r.chance(0.95) ? QByteArray("\"k" + QByteArray::number(i) + "\"") : m_g.text(8))
+                + ",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":" + content + "}]}"
+                + (deps.isEmpty() ? QByteArray() : ",\"depends_on\":[" + deps + "]") + "}";
+        }
+        put(f, "model", jsonString(m_r.chance(0.85) ? kFacadeModel : QString::fromUtf8(m_r.word(1, 10))));
+        if (m_r.chance(0.5))
+            put(f, "name", m_g.text(20));
+        put(f, "tasks", "[" + tasks + "]");
+        break;
+    }
     case BodyKind::MessageBatch: {
         QByteArray requests;
         const int n = m_r.range(0, 4);
@@ -2491,6 +2531,9 @@ void Driver::learn(const Req& q, const Parsed& p)
         && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("msgbatch_"))) {
         if (m_pools.messageBatchIds.size() < 200)
             m_pools.messageBatchIds.append(o.value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /api/v1/workflows") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("wf_"))) {
+        if (m_pools.workflowIds.size() < 200)
+            m_pools.workflowIds.append(o.value(QLatin1String("id")).toString());
     } else if (q.label == QLatin1String("POST /v1/responses") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("resp_"))) {
         if (m_pools.responseIds.size() < 500)
             m_pools.responseIds.append(o.value(QLatin1String("id")).toString());

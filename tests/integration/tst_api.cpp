@@ -86,6 +86,11 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("GET /api/v1/batches"),
     QStringLiteral("GET /api/v1/batches/{id}"),
     QStringLiteral("POST /api/v1/batches/{id}/cancel"),
+    QStringLiteral("POST /api/v1/workflows"),
+    QStringLiteral("GET /api/v1/workflows"),
+    QStringLiteral("GET /api/v1/workflows/{id}"),
+    QStringLiteral("GET /api/v1/workflows/{id}/graph"),
+    QStringLiteral("POST /api/v1/workflows/{id}/cancel"),
     QStringLiteral("GET /api/v1/files/{id}/content"),
     QStringLiteral("POST /v1/files"),
     QStringLiteral("GET /v1/files"),
@@ -558,6 +563,14 @@ void TestApi::routesAnswer()
         call("GET", QStringLiteral("/v1/messages/batches/") + messageBatch, m_viewer.secret).json().value(QLatin1String("processing_status"))
             == QLatin1String("ended"),
         20000);
+    // A workflow held behind a far-off task, so it can be cancelled.
+    const QByteArray workflowBody
+        = R"({"name":"probe","model":"sim","tasks":[{"key":"a","input":{"messages":[{"role":"user","content":"hi"}]},)"
+          R"("run_at":"2099-01-01T00:00:00Z"},{"key":"b","depends_on":["a"],"input":{"prompt":"{{steps.a.output}}"},"kind":"completion"}]})";
+    const Response createdWorkflow = call("POST", QStringLiteral("/api/v1/workflows"), m_operator.secret, workflowBody);
+    QCOMPARE(createdWorkflow.status, 201);
+    const QString workflow = createdWorkflow.json().value(QLatin1String("id")).toString();
+    QVERIFY(workflow.startsWith(QLatin1String("wf_")));
     ModelConfig probe = simModel(QStringLiteral("probe"));
     EndpointConfig extraEndpoint = probe.endpoints.constFirst();
     extraEndpoint.name = QStringLiteral("extra");
@@ -633,6 +646,11 @@ void TestApi::routesAnswer()
         { QStringLiteral("GET /api/v1/batches/{id}"), { QStringLiteral("/api/v1/batches/") + messageBatch, {} } },
         { QStringLiteral("POST /api/v1/batches/{id}/cancel"), { QStringLiteral("/api/v1/batches/%1/cancel").arg(messageBatch), {} } },
         { QStringLiteral("GET /api/v1/files/{id}/content"), { QStringLiteral("/api/v1/files/%1/content").arg(file), {} } },
+        { QStringLiteral("POST /api/v1/workflows"), { QStringLiteral("/api/v1/workflows"), workflowBody, 201 } },
+        { QStringLiteral("GET /api/v1/workflows"), { QStringLiteral("/api/v1/workflows?state=running"), {} } },
+        { QStringLiteral("GET /api/v1/workflows/{id}"), { QStringLiteral("/api/v1/workflows/") + workflow, {} } },
+        { QStringLiteral("GET /api/v1/workflows/{id}/graph"), { QStringLiteral("/api/v1/workflows/%1/graph").arg(workflow), {} } },
+        { QStringLiteral("POST /api/v1/workflows/{id}/cancel"), { QStringLiteral("/api/v1/workflows/%1/cancel").arg(workflow), {} } },
         { QStringLiteral("POST /v1/files"), { QStringLiteral("/v1/files"), QByteArrayLiteral("{}"), 400 } }, // not multipart: refused, but routed
         { QStringLiteral("GET /v1/files"), { QStringLiteral("/v1/files"), {} } },
         { QStringLiteral("GET /v1/files/{id}"), { QStringLiteral("/v1/files/") + file, {} } },

@@ -1,0 +1,421 @@
+#include "workflowmanager.h"
+
+#include "engine.h"
+#include "store/store.h"
+
+#include "core/futures.h"
+#include "core/logging.h"
+#include "core/timeutil.h"
+
+#include <QJsonArray>
+#include <QPromise>
+#include <QRegularExpression>
+
+namespace llmsched {
+
+namespace {
+
+template <typename T> QFuture<T> answered(T value)
+{
+    QPromise<T> p;
+    p.start();
+    p.addResult(std::move(value));
+    p.finish();
+    return p.future();
+}
+
+// The scheduler names a refused task by its place in the submit, which is
+// the plan's order (parents first), not the request's.
+Error inRequestTerms(Error e, const WorkflowPlan& plan)
+{
+    static const QRegularExpression at(QStringLiteral("^tasks\\[(\\d+)\\]"));
+    const auto m = at.match(e.field);
+    if (m.hasMatch()) {
+        const qsizetype k = m.captured(1).toLongLong();
+        if (k >= 0 && k < plan.steps.size())
+            e.field.replace(0, m.capturedLength(0), QStringLiteral("tasks[%1]").arg(plan.steps.at(k).requestIndex));
+    }
+    return e;
+}
+
+QJsonObject countsToJson(const FinishedCounts& counts)
+{
+    QJsonObject o;
+    for (int s = 0; s < kTaskStateCount; ++s)
+        o.insert(taskStateName(static_cast<TaskState>(s)), counts[static_cast<size_t>(s)]);
+    return o;
+}
+
+FinishedCounts countsFromJson(const QJsonObject& o)
+{
+    FinishedCounts c {};
+    for (int s = 0; s < kTaskStateCount; ++s)
+        c[static_cast<size_t>(s)] = o.value(taskStateName(static_cast<TaskState>(s))).toInteger();
+    return c;
+}
+
+} // namespace
+
+WorkflowManager::WorkflowManager(Engine& engine, Store& store, QObject* parent)
+    : QObject(parent)
+    , m_engine(engine)
+    , m_store(store)
+{
+}
+
+void WorkflowManager::start()
+{
+    DocQuery q;
+    q.kind = kDocWorkflow;
+    q.statuses = { workflowstate::kSubmitting, workflowstate::kRunning };
+    q.limit = 0;
+    onResult(m_store.docs(q), this, [this](const Result<QList<StoredDoc>>& docs) {
+        if (!docs) {
+            qCWarning(lcCore) << "workflows: reading the running workflows failed:" << docs.error().message;
+            return;
+        }
+        for (const StoredDoc& d : *docs)
+            resume(d);
+        if (!docs->isEmpty())
+            qCInfo(lcCore) << "workflows: following" << docs->size() << "running workflow(s)";
+    });
+}
+
+QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
+{
+    const qint64 now = nowMs();
+    const Ulid group = UlidGenerator::next(now);
+    const QString id = QStringLiteral("wf_") + group.toString();
+    const QString groupText = group.toString();
+
+    // Ids first, so steps can name their parents; then the document.
+    QList<Ulid> ids;
+    ids.reserve(plan.steps.size());
+    for (qsizetype i = 0; i < plan.steps.size(); ++i)
+        ids.append(UlidGenerator::next(now));
+    QList<bool> hasChildren(plan.steps.size(), false);
+    QJsonArray steps;
+    QList<TaskSpec> specs;
+    specs.reserve(plan.steps.size());
+    for (qsizetype i = 0; i < plan.steps.size(); ++i) {
+        WorkflowStep& s = plan.steps[i];
+        QJsonArray parents, soft;
+        QStringList refs;
+        s.spec.dependsOn.reserve(s.parents.size());
+        for (const WorkflowStep::Edge& e : s.parents) {
+            hasChildren[e.parent] = true;
+            parents.append(e.parent);
+            if (e.continueOnFailure)
+                soft.append(e.parent);
+            s.spec.dependsOn.append(dependencyEntry(ids.at(e.parent), e.continueOnFailure));
+        }
+        for (const QString& key : std::as_const(s.refs)) {
+            for (const WorkflowStep::Edge& e : s.parents)
+                if (plan.steps.at(e.parent).key == key)
+                    refs << key + QLatin1Char('=') + ids.at(e.parent).toString();
+        }
+        QJsonObject step { { QStringLiteral("key"), s.key }, { QStringLiteral("id"), ids.at(i).toString() },
+            { QStringLiteral("model"), s.spec.model } };
+        if (!parents.isEmpty())
+            step.insert(QStringLiteral("parents"), parents);
+        if (!soft.isEmpty())
+            step.insert(QStringLiteral("continue"), soft);
+        steps.append(step);
+        s.spec.presetId = ids.at(i);
+        s.spec.parentId = groupText;
+        s.spec.labels.insert(QStringLiteral("workflow"), id);
+        s.spec.labels.insert(QStringLiteral("step"), s.key);
+        if (!refs.isEmpty())
+            s.spec.labels.insert(QStringLiteral("step_refs"), refs.join(QLatin1Char(',')));
+        specs.append(s.spec);
+    }
+    StoredDoc doc;
+    doc.kind = kDocWorkflow;
+    doc.id = id;
+    doc.status = workflowstate::kSubmitting;
+    doc.createdMs = now;
+    doc.updatedMs = now;
+    doc.doc
+        = QJsonObject { { QStringLiteral("name"), plan.name }, { QStringLiteral("group"), groupText }, { QStringLiteral("metadata"), plan.metadata },
+              { QStringLiteral("total"), static_cast<qint64>(plan.steps.size()) }, { QStringLiteral("steps"), steps } };
+
+    Run run;
+    run.doc = doc;
+    run.doc.status = workflowstate::kRunning;
+    for (qsizetype i = 0; i < ids.size(); ++i)
+        if (!hasChildren.at(i))
+            run.sinks.insert(ids.at(i));
+
+    auto reply = std::make_shared<QPromise<Result<WorkflowView>>>();
+    reply->start();
+    const auto answer = [reply](Result<WorkflowView> r) {
+        reply->addResult(std::move(r));
+        reply->finish();
+    };
+    // Followed before the tasks exist: none of their ends can be missed.
+    for (const Ulid& t : std::as_const(ids)) {
+        run.unfinished.insert(t);
+        m_taskRun.insert(t, id);
+    }
+    m_runs.insert(id, run);
+    m_created.insert(id);
+    const auto forget = [this, id, ids] {
+        m_runs.remove(id);
+        for (const Ulid& t : ids)
+            m_taskRun.remove(t);
+    };
+    // The document goes first (as submitting): a crash before the tasks are
+    // stored leaves a workflow that a restart marks failed, not tasks that
+    // belong to nothing.
+    onResult(m_store.putDoc(doc), this, [this, id, doc, specs, plan = std::move(plan), answer, forget](const VoidResult& stored) mutable {
+        if (!stored) {
+            forget();
+            return answer(stored.error());
+        }
+        onResult(
+            m_engine.submit(std::move(specs)), this, [this, id, doc, plan, answer, forget](const Result<QList<SubmitOutcome>>& submitted) mutable {
+                if (!submitted) {
+                    forget();
+                    const Error e = inRequestTerms(submitted.error(), plan);
+                    doc.status = workflowstate::kFailed;
+                    doc.updatedMs = nowMs();
+                    doc.doc.insert(QStringLiteral("error"), e.toString());
+                    doc.doc.insert(QStringLiteral("finished_at"), doc.updatedMs);
+                    // Answered once stored: a read right after shows why it failed.
+                    onResult(m_store.putDoc(doc), this, [answer, e](const VoidResult&) { answer(e); });
+                    return;
+                }
+                WorkflowView view;
+                view.doc = doc;
+                view.doc.status = workflowstate::kRunning;
+                view.doc.updatedMs = nowMs();
+                for (const SubmitOutcome& o : *submitted)
+                    view.counts[static_cast<size_t>(o.state)]++;
+                qCInfo(lcCore).noquote() << "workflows:" << id << "submitted with" << submitted->size() << "tasks";
+                // Answered once stored as running (a read right after agrees);
+                // it may end only after that write.
+                onResult(m_store.putDoc(view.doc), this, [this, id, view, answer](const VoidResult&) {
+                    answer(view);
+                    auto following = m_runs.find(id);
+                    if (following == m_runs.end())
+                        return;
+                    following->doc.updatedMs = view.doc.updatedMs;
+                    following->submitted = true;
+                    if (following->unfinished.isEmpty())
+                        finish(id);
+                });
+            });
+    });
+    return reply->future();
+}
+
+void WorkflowManager::onTaskEvents(const TaskEvents& events)
+{
+    QSet<QString> ended;
+    for (const TaskEvent& ev : events) {
+        if (!isFinal(ev.state))
+            continue;
+        auto owner = m_taskRun.constFind(ev.id);
+        if (owner == m_taskRun.constEnd())
+            continue;
+        auto run = m_runs.find(owner.value());
+        if (run != m_runs.end()) {
+            run->unfinished.remove(ev.id);
+            if (ev.state != TaskState::Succeeded && run->sinks.contains(ev.id))
+                run->sinkFailed = true;
+            if (run->unfinished.isEmpty())
+                ended.insert(run.key());
+        }
+        m_taskRun.erase(owner);
+    }
+    for (const QString& id : ended)
+        finish(id);
+}
+
+void WorkflowManager::finish(const QString& id)
+{
+    auto run = m_runs.find(id);
+    if (run == m_runs.end() || !run->submitted)
+        return; // its submit is answered first; that looks again
+    Run r = m_runs.take(id);
+    r.doc.status = r.cancelRequested ? workflowstate::kCancelled : r.sinkFailed ? workflowstate::kFailed : workflowstate::kSucceeded;
+    r.doc.updatedMs = nowMs();
+    r.doc.doc.insert(QStringLiteral("finished_at"), r.doc.updatedMs);
+    qCInfo(lcCore).noquote() << "workflows:" << id << r.doc.status;
+    // Its counts are kept with it: reading an ended workflow is one row.
+    onResult(m_store.groupCounts(r.doc.doc.value(QLatin1String("group")).toString()), this,
+        [this, doc = r.doc](const Result<FinishedCounts>& counts) mutable {
+            if (counts)
+                doc.doc.insert(QStringLiteral("counts"), countsToJson(*counts));
+            m_store.putDoc(doc);
+        });
+}
+
+QFuture<Result<WorkflowView>> WorkflowManager::view(const QString& id)
+{
+    auto reply = std::make_shared<QPromise<Result<WorkflowView>>>();
+    reply->start();
+    onResult(m_store.doc(kDocWorkflow, id), this, [this, reply](const Result<StoredDoc>& d) {
+        if (!d) {
+            reply->addResult(d.error());
+            return reply->finish();
+        }
+        withCounts({ *d }, [reply](Result<QList<WorkflowView>> views) {
+            reply->addResult(views ? Result<WorkflowView>(views->constFirst()) : Result<WorkflowView>(views.error()));
+            reply->finish();
+        });
+    });
+    return reply->future();
+}
+
+QFuture<Result<QList<WorkflowView>>> WorkflowManager::list(const DocQuery& query)
+{
+    auto reply = std::make_shared<QPromise<Result<QList<WorkflowView>>>>();
+    reply->start();
+    onResult(m_store.docs(query), this, [this, reply](const Result<QList<StoredDoc>>& docs) {
+        if (!docs) {
+            reply->addResult(docs.error());
+            return reply->finish();
+        }
+        withCounts(*docs, [reply](Result<QList<WorkflowView>> views) {
+            reply->addResult(std::move(views));
+            reply->finish();
+        });
+    });
+    return reply->future();
+}
+
+void WorkflowManager::withCounts(const QList<StoredDoc>& docs, std::function<void(Result<QList<WorkflowView>>)> done)
+{
+    auto views = std::make_shared<QList<WorkflowView>>();
+    QList<QFuture<Result<FinishedCounts>>> reads;
+    QList<qsizetype> live;
+    for (const StoredDoc& d : docs) {
+        WorkflowView v;
+        v.doc = d;
+        if (workflowstate::isFinal(d.status) && d.doc.contains(QLatin1String("counts"))) {
+            v.counts = countsFromJson(d.doc.value(QLatin1String("counts")).toObject());
+        } else {
+            live.append(views->size());
+            reads.append(m_store.groupCounts(d.doc.value(QLatin1String("group")).toString()));
+        }
+        views->append(v);
+    }
+    if (reads.isEmpty())
+        return done(*views);
+    onResult(QtFuture::whenAll(reads.begin(), reads.end()), this, [views, live, done](const QList<QFuture<Result<FinishedCounts>>>& counted) {
+        for (qsizetype i = 0; i < counted.size(); ++i) {
+            const auto& f = counted.at(i);
+            if (f.resultCount() == 0 || !f.result())
+                return done(f.resultCount() ? f.result().error() : Error::store(QStringLiteral("no answer")));
+            (*views)[live.at(i)].counts = f.result().value();
+        }
+        done(*views);
+    });
+}
+
+QFuture<Result<QJsonObject>> WorkflowManager::graph(const QString& id)
+{
+    auto reply = std::make_shared<QPromise<Result<QJsonObject>>>();
+    reply->start();
+    onResult(m_store.doc(kDocWorkflow, id), this, [this, reply](const Result<StoredDoc>& d) {
+        if (!d) {
+            reply->addResult(d.error());
+            return reply->finish();
+        }
+        onResult(m_store.groupStates(d->doc.value(QLatin1String("group")).toString()), this,
+            [reply, doc = *d](const Result<QHash<QString, TaskState>>& states) {
+                reply->addResult(states ? Result<QJsonObject>(workflowGraphJson(doc, *states)) : Result<QJsonObject>(states.error()));
+                reply->finish();
+            });
+    });
+    return reply->future();
+}
+
+void WorkflowManager::resume(const StoredDoc& doc)
+{
+    if (m_runs.contains(doc.id) || m_created.contains(doc.id))
+        return; // created since start(): followed from its submit
+    const QString group = doc.doc.value(QLatin1String("group")).toString();
+    onResult(m_store.groupStates(group), this, [this, doc](const Result<QHash<QString, TaskState>>& states) {
+        if (m_runs.contains(doc.id) || m_created.contains(doc.id))
+            return;
+        if (!states) {
+            qCWarning(lcCore).noquote() << "workflows: reading the tasks of" << doc.id << "failed:" << states.error().message;
+            return;
+        }
+        Run run;
+        run.doc = doc;
+        const QJsonArray steps = doc.doc.value(QLatin1String("steps")).toArray();
+        if (doc.status == workflowstate::kSubmitting) {
+            if (states->isEmpty()) {
+                // Stopped before its tasks were stored: they never will be.
+                run.doc.status = workflowstate::kFailed;
+                run.doc.updatedMs = nowMs();
+                run.doc.doc.insert(
+                    QStringLiteral("error"), QStringLiteral("the engine stopped before the workflow's tasks were stored; submit it again"));
+                run.doc.doc.insert(QStringLiteral("finished_at"), run.doc.updatedMs);
+                m_store.putDoc(run.doc);
+                return;
+            }
+            run.doc.status = workflowstate::kRunning;
+            m_store.putDoc(run.doc);
+        }
+        run.cancelRequested = doc.doc.value(QLatin1String("cancel_requested")).toBool();
+        run.submitted = true;
+        QList<bool> hasChildren(steps.size(), false);
+        for (const QJsonValue& s : steps)
+            for (const QJsonValue& p : s.toObject().value(QLatin1String("parents")).toArray())
+                if (p.toInteger() >= 0 && p.toInteger() < steps.size())
+                    hasChildren[p.toInteger()] = true;
+        for (qsizetype i = 0; i < steps.size(); ++i) {
+            const QString tid = steps.at(i).toObject().value(QLatin1String("id")).toString();
+            const auto ulid = Ulid::fromString(tid);
+            if (!ulid)
+                continue;
+            auto st = states->constFind(tid);
+            const bool sink = !hasChildren.at(i);
+            if (st == states->constEnd() || !isFinal(st.value())) {
+                run.unfinished.insert(*ulid);
+                m_taskRun.insert(*ulid, doc.id);
+                if (sink)
+                    run.sinks.insert(*ulid);
+            } else if (sink && st.value() != TaskState::Succeeded) {
+                run.sinkFailed = true;
+            }
+        }
+        m_runs.insert(doc.id, run);
+        if (run.unfinished.isEmpty())
+            finish(doc.id);
+    });
+}
+
+QFuture<Result<WorkflowView>> WorkflowManager::cancel(const QString& id)
+{
+    auto run = m_runs.find(id);
+    if (run == m_runs.end()) {
+        // Ended (or never was): answer what it is.
+        auto reply = std::make_shared<QPromise<Result<WorkflowView>>>();
+        reply->start();
+        onResult(m_store.doc(kDocWorkflow, id), this, [reply](const Result<StoredDoc>& d) {
+            if (!d)
+                reply->addResult(d.error());
+            else
+                reply->addResult(Error::conflict(QStringLiteral("workflow %1 has ended (%2); there is nothing to cancel").arg(d->id, d->status)));
+            reply->finish();
+        });
+        return reply->future();
+    }
+    run->cancelRequested = true;
+    run->doc.doc.insert(QStringLiteral("cancel_requested"), true);
+    run->doc.updatedMs = nowMs();
+    m_store.putDoc(run->doc);
+    qCInfo(lcCore).noquote() << "workflows: cancelling" << id << "(" << run->unfinished.size() << "unfinished tasks)";
+    for (const Ulid& t : std::as_const(run->unfinished))
+        m_engine.cancel(t.toString());
+    WorkflowView view;
+    view.doc = run->doc;
+    return answered(Result<WorkflowView>(view));
+}
+
+} // namespace llmsched

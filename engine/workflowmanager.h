@@ -1,0 +1,64 @@
+#pragma once
+
+#include "core/documents.h"
+#include "core/enginetypes.h"
+#include "core/result.h"
+#include "core/workflow.h"
+
+#include <QFuture>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+
+#include <functional>
+
+namespace llmsched {
+
+class Engine;
+class Store;
+
+// Runs workflows (core/workflow.h): gives each step a task id, stores the
+// workflow's document, submits its tasks in one piece (parents first), then
+// follows their committed state changes to tell when the workflow ended and
+// how. A restarted engine reads the workflows still running and the states
+// of their tasks, and follows them on. Lives on the engine thread.
+class WorkflowManager final : public QObject
+{
+    Q_OBJECT
+
+public:
+    WorkflowManager(Engine& engine, Store& store, QObject* parent = nullptr);
+
+    void start();
+    QFuture<Result<WorkflowView>> create(WorkflowPlan plan);
+    QFuture<Result<WorkflowView>> cancel(const QString& id);
+    // Reads: a running workflow's counts are read live, an ended one's were
+    // kept when it ended.
+    QFuture<Result<WorkflowView>> view(const QString& id);
+    QFuture<Result<QList<WorkflowView>>> list(const DocQuery& query);
+    QFuture<Result<QJsonObject>> graph(const QString& id);
+    void onTaskEvents(const TaskEvents& events);
+
+private:
+    struct Run
+    {
+        StoredDoc doc;
+        QSet<Ulid> unfinished;
+        QSet<Ulid> sinks; // steps no other step depends on: the workflow's results
+        bool sinkFailed = false;
+        bool cancelRequested = false;
+        bool submitted = false; // its submit was answered: it may end
+    };
+    void follow(Run run, const QList<Ulid>& ids, const QHash<QString, TaskState>& states);
+    void finish(const QString& id);
+    void resume(const StoredDoc& doc);
+    void withCounts(const QList<StoredDoc>& docs, std::function<void(Result<QList<WorkflowView>>)> done);
+
+    Engine& m_engine;
+    Store& m_store;
+    QHash<QString, Run> m_runs; // running workflows, by id
+    QHash<Ulid, QString> m_taskRun; // their unfinished tasks -> workflow id
+    QSet<QString> m_created; // since start(): followed from their submit, never resumed
+};
+
+} // namespace llmsched
