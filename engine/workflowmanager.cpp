@@ -67,7 +67,7 @@ void WorkflowManager::start()
 {
     DocQuery q;
     q.kind = kDocWorkflow;
-    q.statuses = { workflowstate::kSubmitting, workflowstate::kRunning };
+    q.statuses = { workflowstate::kRunning };
     q.limit = 0;
     onResult(m_store.docs(q), this, [this](const Result<QList<StoredDoc>>& docs) {
         if (!docs) {
@@ -93,8 +93,12 @@ QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
     ids.reserve(plan.steps.size());
     for (qsizetype i = 0; i < plan.steps.size(); ++i)
         ids.append(UlidGenerator::next(now));
+    // The document keeps the steps as parallel arrays (key, task id, model,
+    // parents, and the parents whose failure the step ignores): quick to
+    // write for 100,000 steps, and all a restart or the graph needs.
     QList<bool> hasChildren(plan.steps.size(), false);
-    QJsonArray steps;
+    QJsonArray keys, taskIds, models, parentLists, softLists;
+    bool anySoft = false;
     QList<TaskSpec> specs;
     specs.reserve(plan.steps.size());
     for (qsizetype i = 0; i < plan.steps.size(); ++i) {
@@ -114,34 +118,36 @@ QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
                 if (plan.steps.at(e.parent).key == key)
                     refs << key + QLatin1Char('=') + ids.at(e.parent).toString();
         }
-        QJsonObject step { { QStringLiteral("key"), s.key }, { QStringLiteral("id"), ids.at(i).toString() },
-            { QStringLiteral("model"), s.spec.model } };
-        if (!parents.isEmpty())
-            step.insert(QStringLiteral("parents"), parents);
-        if (!soft.isEmpty())
-            step.insert(QStringLiteral("continue"), soft);
-        steps.append(step);
+        const QString idText = ids.at(i).toString();
+        keys.append(s.key);
+        taskIds.append(idText);
+        models.append(s.spec.model);
+        parentLists.append(parents);
+        anySoft = anySoft || !soft.isEmpty();
+        softLists.append(soft);
         s.spec.presetId = ids.at(i);
         s.spec.parentId = groupText;
         s.spec.labels.insert(QStringLiteral("workflow"), id);
         s.spec.labels.insert(QStringLiteral("step"), s.key);
         if (!refs.isEmpty())
             s.spec.labels.insert(QStringLiteral("step_refs"), refs.join(QLatin1Char(',')));
-        specs.append(s.spec);
+        specs.append(std::move(s.spec));
     }
     StoredDoc doc;
     doc.kind = kDocWorkflow;
     doc.id = id;
-    doc.status = workflowstate::kSubmitting;
+    doc.status = workflowstate::kRunning;
     doc.createdMs = now;
     doc.updatedMs = now;
     doc.doc
         = QJsonObject { { QStringLiteral("name"), plan.name }, { QStringLiteral("group"), groupText }, { QStringLiteral("metadata"), plan.metadata },
-              { QStringLiteral("total"), static_cast<qint64>(plan.steps.size()) }, { QStringLiteral("steps"), steps } };
+              { QStringLiteral("total"), static_cast<qint64>(plan.steps.size()) }, { QStringLiteral("keys"), keys },
+              { QStringLiteral("ids"), taskIds }, { QStringLiteral("models"), models }, { QStringLiteral("parents"), parentLists } };
+    if (anySoft)
+        doc.doc.insert(QStringLiteral("continue"), softLists);
 
     Run run;
     run.doc = doc;
-    run.doc.status = workflowstate::kRunning;
     for (qsizetype i = 0; i < ids.size(); ++i)
         if (!hasChildren.at(i))
             run.sinks.insert(ids.at(i));
@@ -153,6 +159,8 @@ QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
         reply->finish();
     };
     // Followed before the tasks exist: none of their ends can be missed.
+    run.unfinished.reserve(ids.size());
+    m_taskRun.reserve(m_taskRun.size() + ids.size());
     for (const Ulid& t : std::as_const(ids)) {
         run.unfinished.insert(t);
         m_taskRun.insert(t, id);
@@ -164,48 +172,36 @@ QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
         for (const Ulid& t : ids)
             m_taskRun.remove(t);
     };
-    // The document goes first (as submitting): a crash before the tasks are
-    // stored leaves a workflow that a restart marks failed, not tasks that
-    // belong to nothing.
-    onResult(m_store.putDoc(doc), this, [this, id, doc, specs, plan = std::move(plan), answer, forget](const VoidResult& stored) mutable {
-        if (!stored) {
-            forget();
-            return answer(stored.error());
-        }
-        onResult(
-            m_engine.submit(std::move(specs)), this, [this, id, doc, plan, answer, forget](const Result<QList<SubmitOutcome>>& submitted) mutable {
-                if (!submitted) {
-                    forget();
-                    const Error e = inRequestTerms(submitted.error(), plan);
-                    doc.status = workflowstate::kFailed;
-                    doc.updatedMs = nowMs();
-                    doc.doc.insert(QStringLiteral("error"), e.toString());
-                    doc.doc.insert(QStringLiteral("finished_at"), doc.updatedMs);
-                    // Answered once stored: a read right after shows why it failed.
-                    onResult(m_store.putDoc(doc), this, [answer, e](const VoidResult&) { answer(e); });
-                    return;
-                }
-                WorkflowView view;
-                view.doc = doc;
-                view.doc.status = workflowstate::kRunning;
-                view.doc.updatedMs = nowMs();
-                for (const SubmitOutcome& o : *submitted)
-                    view.counts[static_cast<size_t>(o.state)]++;
-                qCInfo(lcCore).noquote() << "workflows:" << id << "submitted with" << submitted->size() << "tasks";
-                // Answered once stored as running (a read right after agrees);
-                // it may end only after that write.
-                onResult(m_store.putDoc(view.doc), this, [this, id, view, answer](const VoidResult&) {
-                    answer(view);
-                    auto following = m_runs.find(id);
-                    if (following == m_runs.end())
-                        return;
-                    following->doc.updatedMs = view.doc.updatedMs;
-                    following->submitted = true;
-                    if (following->unfinished.isEmpty())
-                        finish(id);
-                });
-            });
-    });
+    // The document is queued before the tasks, on the same writer: a crash
+    // between the two leaves a workflow without tasks, which a restart marks
+    // failed, never tasks that belong to nothing.
+    m_store.putDoc(doc);
+    onResult(m_engine.submit(std::move(specs)), this,
+        [this, id, doc, plan = std::move(plan), answer, forget](const Result<QList<SubmitOutcome>>& submitted) mutable {
+            if (!submitted) {
+                forget();
+                const Error e = inRequestTerms(submitted.error(), plan);
+                doc.status = workflowstate::kFailed;
+                doc.updatedMs = nowMs();
+                doc.doc.insert(QStringLiteral("error"), e.toString());
+                doc.doc.insert(QStringLiteral("finished_at"), doc.updatedMs);
+                // Answered once stored: a read right after shows why it failed.
+                onResult(m_store.putDoc(doc), this, [answer, e](const VoidResult&) { answer(e); });
+                return;
+            }
+            WorkflowView view;
+            view.doc = doc;
+            for (const SubmitOutcome& o : *submitted)
+                view.counts[static_cast<size_t>(o.state)]++;
+            qCInfo(lcCore).noquote() << "workflows:" << id << "submitted with" << submitted->size() << "tasks";
+            answer(view);
+            auto following = m_runs.find(id);
+            if (following == m_runs.end())
+                return;
+            following->submitted = true;
+            if (following->unfinished.isEmpty())
+                finish(id);
+        });
     return reply->future();
 }
 
@@ -346,30 +342,27 @@ void WorkflowManager::resume(const StoredDoc& doc)
         }
         Run run;
         run.doc = doc;
-        const QJsonArray steps = doc.doc.value(QLatin1String("steps")).toArray();
-        if (doc.status == workflowstate::kSubmitting) {
-            if (states->isEmpty()) {
-                // Stopped before its tasks were stored: they never will be.
-                run.doc.status = workflowstate::kFailed;
-                run.doc.updatedMs = nowMs();
-                run.doc.doc.insert(
-                    QStringLiteral("error"), QStringLiteral("the engine stopped before the workflow's tasks were stored; submit it again"));
-                run.doc.doc.insert(QStringLiteral("finished_at"), run.doc.updatedMs);
-                m_store.putDoc(run.doc);
-                return;
-            }
-            run.doc.status = workflowstate::kRunning;
+        if (states->isEmpty()) {
+            // Stopped between its document and its tasks: they never came.
+            run.doc.status = workflowstate::kFailed;
+            run.doc.updatedMs = nowMs();
+            run.doc.doc.insert(
+                QStringLiteral("error"), QStringLiteral("the engine stopped before the workflow's tasks were stored; submit it again"));
+            run.doc.doc.insert(QStringLiteral("finished_at"), run.doc.updatedMs);
             m_store.putDoc(run.doc);
+            return;
         }
         run.cancelRequested = doc.doc.value(QLatin1String("cancel_requested")).toBool();
         run.submitted = true;
-        QList<bool> hasChildren(steps.size(), false);
-        for (const QJsonValue& s : steps)
-            for (const QJsonValue& p : s.toObject().value(QLatin1String("parents")).toArray())
-                if (p.toInteger() >= 0 && p.toInteger() < steps.size())
+        const QJsonArray ids = doc.doc.value(QLatin1String("ids")).toArray();
+        const QJsonArray parents = doc.doc.value(QLatin1String("parents")).toArray();
+        QList<bool> hasChildren(ids.size(), false);
+        for (const QJsonValue& list : parents)
+            for (const QJsonValue& p : list.toArray())
+                if (p.toInteger() >= 0 && p.toInteger() < ids.size())
                     hasChildren[p.toInteger()] = true;
-        for (qsizetype i = 0; i < steps.size(); ++i) {
-            const QString tid = steps.at(i).toObject().value(QLatin1String("id")).toString();
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            const QString tid = ids.at(i).toString();
             const auto ulid = Ulid::fromString(tid);
             if (!ulid)
                 continue;

@@ -57,8 +57,6 @@ void WorkflowsController::list(const CallPtr& c)
                 return c->answerError(http::UnprocessableEntity, QStringLiteral("invalid_argument"),
                     QStringLiteral("state must be running, succeeded, failed or cancelled (comma-separated)"), QStringLiteral("state"));
             q.statuses << s;
-            if (s == workflowstate::kRunning)
-                q.statuses << workflowstate::kSubmitting;
         }
     }
     onResult(m_engine.workflows(q), this, [c](const Result<QList<WorkflowView>>& r) {

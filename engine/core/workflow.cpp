@@ -5,8 +5,10 @@
 #include "timeutil.h"
 
 #include <QJsonArray>
+#include <QThread>
 
 #include <algorithm>
+#include <future>
 
 namespace llmsched {
 
@@ -73,6 +75,7 @@ Result<WorkflowPlan> WorkflowPlan::fromJson(const QJsonObject& json, const TaskL
     byKey.reserve(n);
     QList<WorkflowStep> steps(n);
     QList<QJsonArray> deps(n);
+    QList<QJsonObject> objects(n);
     for (qsizetype i = 0; i < n; ++i) {
         if (!tasks.at(i).isObject())
             return Error::invalid(stepField(i, {}), QStringLiteral("must be an object"));
@@ -99,16 +102,36 @@ Result<WorkflowPlan> WorkflowPlan::fromJson(const QJsonObject& json, const TaskL
             o.insert(QStringLiteral("model"), defaultModel);
         if (!o.contains(QLatin1String("priority")) && !defaultPriority.isUndefined())
             o.insert(QStringLiteral("priority"), defaultPriority);
-        auto spec = TaskSpec::fromJson(o, stepField(i, {}), limits);
-        if (!spec)
-            return spec.error();
-        for (auto it = spec->labels.constBegin(); it != spec->labels.constEnd(); ++it)
-            if (it.key() == QLatin1String("workflow") || it.key() == QLatin1String("step") || it.key() == QLatin1String("step_refs"))
-                return Error::invalid(stepField(i, QStringLiteral("labels.") + it.key()), QStringLiteral("is set by the workflow"));
+        objects[i] = std::move(o);
         steps[i].key = keys[i];
-        steps[i].spec = std::move(*spec);
         steps[i].requestIndex = i;
     }
+    // The tasks themselves, read in slices on every core: a large workflow's
+    // submit is mostly this. The first error by position wins, as in one pass.
+    const auto readSlice = [&objects, &steps, &limits](qsizetype from, qsizetype to) -> std::optional<Error> {
+        for (qsizetype i = from; i < to; ++i) {
+            auto spec = TaskSpec::fromJson(objects.at(i), stepField(i, {}), limits);
+            if (!spec)
+                return spec.error();
+            for (auto it = spec->labels.constBegin(); it != spec->labels.constEnd(); ++it)
+                if (it.key() == QLatin1String("workflow") || it.key() == QLatin1String("step") || it.key() == QLatin1String("step_refs"))
+                    return Error::invalid(stepField(i, QStringLiteral("labels.") + it.key()), QStringLiteral("is set by the workflow"));
+            steps[i].spec = std::move(*spec);
+        }
+        return std::nullopt;
+    };
+    const qsizetype slices = std::clamp<qsizetype>(n / 2000, 1, std::max(1, QThread::idealThreadCount()));
+    std::vector<std::future<std::optional<Error>>> others;
+    for (qsizetype k = 1; k < slices; ++k)
+        others.push_back(std::async(std::launch::async, readSlice, n * k / slices, n * (k + 1) / slices));
+    std::optional<Error> failed = readSlice(0, n / slices);
+    for (auto& f : others) {
+        std::optional<Error> e = f.get();
+        if (!failed && e)
+            failed = std::move(e);
+    }
+    if (failed)
+        return *failed;
 
     // Edges, by key.
     QList<QList<qsizetype>> parentsOf(n);
@@ -228,7 +251,7 @@ QJsonObject WorkflowView::toJson(bool includeTasks) const
         known += c;
     FinishedCounts shown = counts;
     // Read before its tasks were stored: they are waiting to be.
-    if (known < total && doc.status == workflowstate::kSubmitting)
+    if (known < total && doc.status == workflowstate::kRunning)
         shown[static_cast<size_t>(TaskState::Blocked)] += total - known;
     o.insert(QStringLiteral("counts"), countsJson(shown, total));
     qint64 finished = 0;
@@ -238,11 +261,19 @@ QJsonObject WorkflowView::toJson(bool includeTasks) const
     const QString error = d.value(QLatin1String("error")).toString();
     o.insert(QStringLiteral("error"), error.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(error));
     if (includeTasks) {
+        // Inserted in key order: QJsonObject keeps its keys sorted, and an
+        // insert in the middle moves every key after it (10,000 keys in
+        // another order cost a second).
+        const QJsonArray keys = d.value(QLatin1String("keys")).toArray();
+        const QJsonArray ids = d.value(QLatin1String("ids")).toArray();
+        QList<std::pair<QString, qsizetype>> order;
+        order.reserve(keys.size());
+        for (qsizetype i = 0; i < keys.size() && i < ids.size(); ++i)
+            order.append({ keys.at(i).toString(), i });
+        std::sort(order.begin(), order.end());
         QJsonObject tasks;
-        for (const QJsonValue& s : d.value(QLatin1String("steps")).toArray()) {
-            const QJsonObject step = s.toObject();
-            tasks.insert(step.value(QLatin1String("key")).toString(), step.value(QLatin1String("id")));
-        }
+        for (const auto& [key, i] : order)
+            tasks.insert(key, ids.at(i));
         o.insert(QStringLiteral("tasks"), tasks);
     }
     return o;
@@ -250,26 +281,28 @@ QJsonObject WorkflowView::toJson(bool includeTasks) const
 
 QJsonObject workflowGraphJson(const StoredDoc& doc, const QHash<QString, TaskState>& states)
 {
-    const QJsonArray steps = doc.doc.value(QLatin1String("steps")).toArray();
+    const QJsonObject& d = doc.doc;
+    const QJsonArray keys = d.value(QLatin1String("keys")).toArray();
+    const QJsonArray ids = d.value(QLatin1String("ids")).toArray();
+    const QJsonArray models = d.value(QLatin1String("models")).toArray();
+    const QJsonArray parents = d.value(QLatin1String("parents")).toArray();
+    const QJsonArray soft = d.value(QLatin1String("continue")).toArray();
     QJsonArray nodes;
     QJsonArray edges;
-    for (const QJsonValue& v : steps) {
-        const QJsonObject s = v.toObject();
-        const QString id = s.value(QLatin1String("id")).toString();
+    for (qsizetype i = 0; i < keys.size() && i < ids.size(); ++i) {
+        const QString id = ids.at(i).toString();
         auto st = states.constFind(id);
-        nodes.append(QJsonObject { { QStringLiteral("key"), s.value(QLatin1String("key")) }, { QStringLiteral("id"), id },
-            { QStringLiteral("model"), s.value(QLatin1String("model")) },
+        nodes.append(QJsonObject { { QStringLiteral("key"), keys.at(i) }, { QStringLiteral("id"), id }, { QStringLiteral("model"), models.at(i) },
             { QStringLiteral("state"), st == states.constEnd() ? QJsonValue(QJsonValue::Null) : QJsonValue(taskStateName(st.value())) } });
-        QSet<qint64> soft;
-        for (const QJsonValue& c : s.value(QLatin1String("continue")).toArray())
-            soft.insert(c.toInteger());
-        for (const QJsonValue& p : s.value(QLatin1String("parents")).toArray()) {
+        QSet<qint64> continues;
+        for (const QJsonValue& c : soft.at(i).toArray())
+            continues.insert(c.toInteger());
+        for (const QJsonValue& p : parents.at(i).toArray()) {
             const qsizetype pi = p.toInteger();
-            if (pi < 0 || pi >= steps.size())
+            if (pi < 0 || pi >= keys.size())
                 continue;
-            edges.append(QJsonObject { { QStringLiteral("from"), steps.at(pi).toObject().value(QLatin1String("key")) },
-                { QStringLiteral("to"), s.value(QLatin1String("key")) },
-                { QStringLiteral("on_failure"), soft.contains(pi) ? QStringLiteral("continue") : QStringLiteral("cancel") } });
+            edges.append(QJsonObject { { QStringLiteral("from"), keys.at(pi) }, { QStringLiteral("to"), keys.at(i) },
+                { QStringLiteral("on_failure"), continues.contains(pi) ? QStringLiteral("continue") : QStringLiteral("cancel") } });
         }
     }
     return QJsonObject { { QStringLiteral("id"), doc.id }, { QStringLiteral("state"), doc.status }, { QStringLiteral("nodes"), nodes },

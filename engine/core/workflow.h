@@ -57,7 +57,6 @@ struct WorkflowPlan
 // every task without dependents (its results) succeeded, cancelled when an
 // operator cancelled it, else failed.
 namespace workflowstate {
-inline constexpr QLatin1String kSubmitting("submitting"); // document stored, tasks not yet
 inline constexpr QLatin1String kRunning("running");
 inline constexpr QLatin1String kSucceeded("succeeded");
 inline constexpr QLatin1String kFailed("failed");

@@ -1,5 +1,7 @@
 #include "commitgate.h"
 
+#include <algorithm>
+
 #include <iterator>
 
 namespace llmsched {
@@ -61,7 +63,11 @@ bool CommitGate::committed(quint64 ticket, const std::function<void(const TaskOu
         released = true;
     }
     if (const size_t k = releasedCount(m_events, ticket); k > 0) {
-        m_ready.reserve(m_ready.size() + static_cast<qsizetype>(k));
+        // Grown geometrically: many commits between two flushes must not
+        // copy the batch each time (an exact reserve would).
+        const qsizetype needed = m_ready.size() + static_cast<qsizetype>(k);
+        if (m_ready.capacity() < needed)
+            m_ready.reserve(std::max(needed, 2 * m_ready.capacity()));
         for (size_t i = 0; i < k; ++i)
             m_ready.append(std::move(m_events[i].value));
         dropFront(m_events, k);
