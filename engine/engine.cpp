@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "batchmanager.h"
+#include "schedulemanager.h"
 #include "workflowmanager.h"
 
 #include "core/databaseurl.h"
@@ -199,15 +200,19 @@ VoidResult Engine::start()
     // On the engine thread, straight from the scheduler: a workflow's end is
     // seen in the same turn as its last task's.
     connect(scheduler, &Scheduler::taskEvents, workflows, &WorkflowManager::onTaskEvents, Qt::DirectConnection);
+    auto* schedules = new ScheduleManager(*this, *m_store, m_options.clock, m_store->shared());
+    schedules->moveToThread(&m_thread);
     {
         QWriteLocker life(&m_lifeLock);
         m_scheduler = scheduler;
         m_batches = batches;
         m_workflows = workflows;
+        m_schedules = schedules;
         m_open = true;
     }
     QMetaObject::invokeMethod(batches, &BatchManager::start, Qt::QueuedConnection);
     QMetaObject::invokeMethod(workflows, &WorkflowManager::start, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(schedules, &ScheduleManager::start, Qt::QueuedConnection);
     qCInfo(lcCore) << "engine started on" << m_databasePath << "as node" << m_nodeId;
     return {};
 }
@@ -277,6 +282,10 @@ void Engine::shutdown(int drainMs)
     QMetaObject::invokeMethod(
         batches, [batches] { delete batches; }, Qt::BlockingQueuedConnection);
     m_batches = nullptr;
+    ScheduleManager* schedules = m_schedules;
+    QMetaObject::invokeMethod(
+        schedules, [schedules] { delete schedules; }, Qt::BlockingQueuedConnection);
+    m_schedules = nullptr;
     WorkflowManager* workflows = m_workflows;
     QMetaObject::invokeMethod(
         workflows, [workflows] { delete workflows; }, Qt::BlockingQueuedConnection);
@@ -430,39 +439,77 @@ QFuture<Result<BatchRecord>> Engine::cancelBatch(const QString& id)
 
 QFuture<Result<WorkflowView>> Engine::createWorkflow(WorkflowPlan plan)
 {
-    return onWorkflows<Result<WorkflowView>>([plan = std::move(plan)](WorkflowManager& m) mutable { return m.create(std::move(plan)); });
+    return onManager<Result<WorkflowView>>(
+        &Engine::m_workflows, [plan = std::move(plan)](WorkflowManager& m) mutable { return m.create(std::move(plan)); });
 }
 
 QFuture<Result<WorkflowView>> Engine::workflow(const QString& id)
 {
-    return onWorkflows<Result<WorkflowView>>([id](WorkflowManager& m) { return m.view(id); });
+    return onManager<Result<WorkflowView>>(&Engine::m_workflows, [id](WorkflowManager& m) { return m.view(id); });
 }
 
 QFuture<Result<QList<WorkflowView>>> Engine::workflows(const DocQuery& query)
 {
-    return onWorkflows<Result<QList<WorkflowView>>>([query](WorkflowManager& m) { return m.list(query); });
+    return onManager<Result<QList<WorkflowView>>>(&Engine::m_workflows, [query](WorkflowManager& m) { return m.list(query); });
 }
 
 QFuture<Result<WorkflowView>> Engine::cancelWorkflow(const QString& id)
 {
-    return onWorkflows<Result<WorkflowView>>([id](WorkflowManager& m) { return m.cancel(id); });
+    return onManager<Result<WorkflowView>>(&Engine::m_workflows, [id](WorkflowManager& m) { return m.cancel(id); });
 }
 
 QFuture<Result<QJsonObject>> Engine::workflowGraph(const QString& id)
 {
-    return onWorkflows<Result<QJsonObject>>([id](WorkflowManager& m) { return m.graph(id); });
+    return onManager<Result<QJsonObject>>(&Engine::m_workflows, [id](WorkflowManager& m) { return m.graph(id); });
 }
 
-template <typename T, typename F> QFuture<T> Engine::onWorkflows(F&& call)
+QFuture<Result<QJsonObject>> Engine::createSchedule(ScheduleSpec spec)
+{
+    return onManager<Result<QJsonObject>>(
+        &Engine::m_schedules, [spec = std::move(spec)](ScheduleManager& m) mutable { return m.create(std::move(spec)); });
+}
+
+QFuture<Result<QJsonObject>> Engine::schedule(const QString& id)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_schedules, [id](ScheduleManager& m) { return m.get(id); });
+}
+
+QFuture<Result<QJsonArray>> Engine::schedules(const DocQuery& query)
+{
+    return onManager<Result<QJsonArray>>(&Engine::m_schedules, [query](ScheduleManager& m) { return m.list(query); });
+}
+
+QFuture<Result<QJsonObject>> Engine::replaceSchedule(const QString& id, ScheduleSpec spec)
+{
+    return onManager<Result<QJsonObject>>(
+        &Engine::m_schedules, [id, spec = std::move(spec)](ScheduleManager& m) mutable { return m.replace(id, std::move(spec)); });
+}
+
+QFuture<Result<QJsonObject>> Engine::pauseSchedule(const QString& id, bool paused)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_schedules, [id, paused](ScheduleManager& m) { return m.setPaused(id, paused); });
+}
+
+QFuture<VoidResult> Engine::deleteSchedule(const QString& id)
+{
+    return onManager<VoidResult>(&Engine::m_schedules, [id](ScheduleManager& m) { return m.remove(id); });
+}
+
+QFuture<Result<QJsonObject>> Engine::runSchedule(const QString& id)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_schedules, [id](ScheduleManager& m) { return m.runNow(id); });
+}
+
+template <typename T, typename M, typename F> QFuture<T> Engine::onManager(M* Engine::*manager, F&& call)
 {
     QReadLocker life(&m_lifeLock);
     if (!m_open)
         return readyFuture(T(notRunning()));
+    M* m = this->*manager;
     auto reply = makeReply<T>();
     QFuture<T> future = reply->future();
     QMetaObject::invokeMethod(
-        m_workflows,
-        [m = m_workflows, reply, call = std::forward<F>(call)]() mutable { onResult(call(*m), m, [reply](const T& r) { resolve(reply, r); }); },
+        m, [m, reply, call = std::forward<F>(call)]() mutable { onResult(call(*m), m, [reply](const T& r) { resolve(reply, r); }); },
         Qt::QueuedConnection);
     return future;
 }

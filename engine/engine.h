@@ -4,6 +4,7 @@
 
 #include "core/apitoken.h"
 #include "core/batchtypes.h"
+#include "core/schedule.h"
 #include "core/workflow.h"
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
@@ -24,6 +25,7 @@ namespace llmsched {
 
 class BatchManager;
 class WorkflowManager;
+class ScheduleManager;
 class Scheduler;
 class Store;
 
@@ -62,6 +64,8 @@ struct EngineOptions
     // Where env: and file: key references may point. The database's directory
     // is added to fileDirs at start.
     SecretPolicy secrets { SecretPolicy::defaultEnvNames(), SecretPolicy::defaultFileDirs() };
+    // The wall clock schedules fire by (UTC epoch ms); tests move it. Empty: nowMs().
+    std::function<qint64()> clock;
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every
@@ -173,6 +177,17 @@ public:
     // Its steps (key, task id, model, state) and edges, for the graph view.
     QFuture<Result<QJsonObject>> workflowGraph(const QString& id);
 
+    // Schedules (core/schedule.h, schedulemanager.h): a cron expression or an
+    // interval that submits a task or a workflow. Answered as the API shows
+    // them (scheduleJson), next fire times included.
+    QFuture<Result<QJsonObject>> createSchedule(ScheduleSpec spec);
+    QFuture<Result<QJsonObject>> schedule(const QString& id);
+    QFuture<Result<QJsonArray>> schedules(const DocQuery& query);
+    QFuture<Result<QJsonObject>> replaceSchedule(const QString& id, ScheduleSpec spec);
+    QFuture<Result<QJsonObject>> pauseSchedule(const QString& id, bool paused);
+    QFuture<VoidResult> deleteSchedule(const QString& id);
+    QFuture<Result<QJsonObject>> runSchedule(const QString& id);
+
     // API access tokens and the audit log (the REST server's, kept in the store).
     QFuture<Result<NewToken>> createToken(const QString& name, Role role);
     QFuture<Result<QList<ApiToken>>> apiTokens();
@@ -202,8 +217,8 @@ private:
     template <typename F> void queueWrite(F&& fn);
     // call(batchManager) on the engine thread; its future answered here.
     template <typename F> QFuture<Result<BatchRecord>> onBatches(F&& call);
-    // call(workflowManager) on the engine thread, answering a QFuture<T>.
-    template <typename T, typename F> QFuture<T> onWorkflows(F&& call);
+    // call(*(this->*manager)) on the engine thread, answering a QFuture<T>.
+    template <typename T, typename M, typename F> QFuture<T> onManager(M* Engine::*manager, F&& call);
 
     EngineOptions m_options;
     EngineHost* m_host;
@@ -221,6 +236,7 @@ private:
     QThread m_thread;
     BatchManager* m_batches = nullptr; // lives on m_thread, like the scheduler
     WorkflowManager* m_workflows = nullptr; // the same
+    ScheduleManager* m_schedules = nullptr; // the same
     Scheduler* m_scheduler = nullptr; // lives on m_thread; set and reset while closed
 
     mutable QMutex m_snapshotMutex;

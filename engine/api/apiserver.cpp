@@ -15,6 +15,7 @@
 #include "responsesfacade.h"
 #include "systemcontroller.h"
 #include "taskscontroller.h"
+#include "schedulescontroller.h"
 #include "workflowscontroller.h"
 
 #include "engine.h"
@@ -71,6 +72,7 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     add(new OpenAiBatches(*this, engine));
     add(new AnthropicBatches(*this, engine));
     add(new WorkflowsController(*this, engine));
+    add(new SchedulesController(*this, engine));
     connect(system, &SystemController::logged, m_events, &EventsController::sendNotification);
     connect(&engine, &Engine::tokensChanged, this, &ApiServer::refreshTokens);
     m_flushTimer.setInterval(kFlushMs);

@@ -290,6 +290,21 @@ Result<QList<StoredDoc>> docs(QSqlDatabase& db, const DocQuery& query)
     return docsWhere(db, where, binds, query.limit);
 }
 
+Result<bool> casDoc(QSqlDatabase& db, const StoredDoc& d, qint64 expectedUpdatedMs)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE documents SET status = ?, updated_at = ?, doc = ? WHERE kind = ? AND id = ? AND updated_at = ?"));
+    q.addBindValue(d.status);
+    q.addBindValue(d.updatedMs);
+    q.addBindValue(QString::fromUtf8(QJsonDocument(d.doc).toJson(QJsonDocument::Compact)));
+    q.addBindValue(d.kind);
+    q.addBindValue(d.id);
+    q.addBindValue(expectedUpdatedMs);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("storing %1 %2").arg(d.kind, d.id));
+    return q.numRowsAffected() == 1;
+}
+
 VoidResult deleteDoc(QSqlDatabase& db, const QString& kind, const QString& id)
 {
     QSqlQuery q(db);

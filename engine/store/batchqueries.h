@@ -41,6 +41,9 @@ namespace llmsched::docdb {
 VoidResult putDoc(QSqlDatabase& db, const StoredDoc& doc);
 Result<StoredDoc> doc(QSqlDatabase& db, const QString& kind, const QString& id);
 Result<QList<StoredDoc>> docs(QSqlDatabase& db, const DocQuery& query);
+// Replaces the document only if it is still as it was written at
+// expectedUpdatedMs (one node of several wins a schedule's fire); whether it did.
+Result<bool> casDoc(QSqlDatabase& db, const StoredDoc& doc, qint64 expectedUpdatedMs);
 // NotFound when there is no such document.
 VoidResult deleteDoc(QSqlDatabase& db, const QString& kind, const QString& id);
 

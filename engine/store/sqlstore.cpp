@@ -302,6 +302,11 @@ QFuture<Result<QHash<QString, TaskState>>> SqlStore::groupStates(const QString& 
     return read([group](QSqlDatabase& db) { return batchdb::groupStates(db, group); });
 }
 
+QFuture<Result<bool>> SqlStore::casDoc(const StoredDoc& doc, qint64 expectedUpdatedMs)
+{
+    return write<Result<bool>>([doc, expectedUpdatedMs](QSqlDatabase& db) { return docdb::casDoc(db, doc, expectedUpdatedMs); });
+}
+
 QFuture<Result<StoredDoc>> SqlStore::doc(const QString& kind, const QString& id)
 {
     return read([kind, id](QSqlDatabase& db) { return docdb::doc(db, kind, id); });

@@ -147,6 +147,8 @@ public:
     // Documents of the workflow features (core/documents.h).
     virtual QFuture<VoidResult> putDoc(const StoredDoc& doc) = 0;
     virtual QFuture<VoidResult> deleteDoc(const QString& kind, const QString& id) = 0;
+    // Replaces doc only if its stored updated time is still expectedUpdatedMs; whether it did.
+    virtual QFuture<Result<bool>> casDoc(const StoredDoc& doc, qint64 expectedUpdatedMs) = 0;
 
     // ---- reads ----
     // Newest first; purposes empty: any; after: the last id of the page before.

@@ -450,7 +450,8 @@ enum class BodyKind : quint8 {
     Upload,
     Batch,
     MessageBatch,
-    Workflow
+    Workflow,
+    Schedule
 };
 enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
 
@@ -536,6 +537,15 @@ const Route kRoutes[] = {
     { "GET", "/api/v1/workflows/{id}", Need::Viewer, BodyKind::None },
     { "GET", "/api/v1/workflows/{id}/graph", Need::Viewer, BodyKind::None },
     { "POST", "/api/v1/workflows/{id}/cancel", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/schedules/preview", Need::Viewer, BodyKind::Schedule },
+    { "POST", "/api/v1/schedules", Need::Operator, BodyKind::Schedule },
+    { "GET", "/api/v1/schedules", Need::Viewer, BodyKind::None, kList },
+    { "GET", "/api/v1/schedules/{id}", Need::Viewer, BodyKind::None },
+    { "PUT", "/api/v1/schedules/{id}", Need::Operator, BodyKind::Schedule },
+    { "DELETE", "/api/v1/schedules/{id}", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/schedules/{id}/pause", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/schedules/{id}/resume", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/schedules/{id}/run", Need::Operator, BodyKind::None },
 };
 constexpr int kRouteCount = static_cast<int>(sizeof kRoutes / sizeof kRoutes[0]);
 
@@ -602,7 +612,7 @@ struct Pools
     QStringList tokenIds;
     QStringList responseIds; // resp_... of POST /v1/responses
     QStringList fileIds, batchIds, messageBatchIds; // of the Files and Batch APIs
-    QStringList workflowIds;
+    QStringList workflowIds, scheduleIds;
     QList<QByteArray> tokenSecrets; // tokens created through the API (role unknown here, maybe revoked)
 
     void addTask(const QString& id)
@@ -721,6 +731,11 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
             return m_r.pick(pool).toLatin1();
         const QByteArray prefix = files ? "file-" : pattern.contains("/messages/") ? "msgbatch_" : "batch_";
         return m_r.chance(0.5) ? prefix + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
+    }
+    if (name == "id" && pattern.startsWith("/api/v1/schedules")) {
+        if (roll < 60 && !m_pools.scheduleIds.isEmpty())
+            return m_r.pick(m_pools.scheduleIds).toLatin1();
+        return m_r.chance(0.5) ? "sch_" + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
     if (name == "id" && pattern.startsWith("/api/v1/workflows")) {
         if (roll < 60 && !m_pools.workflowIds.isEmpty())
@@ -1034,6 +1049,28 @@ QByteArray RequestGen::body(BodyKind kind, const Route& route, const QByteArray&
         if (m_r.chance(0.5))
             put(f, "name", m_g.text(20));
         put(f, "tasks", "[" + tasks + "]");
+        break;
+    }
+    case BodyKind::Schedule: {
+        // Cron or interval (sometimes both, sometimes broken), a zone, a task.
+        static const QList<QByteArray> crons
+            = { "\"*/5 * * * *\"", "\"0 3 * * MON-FRI\"", "\"* * * * * *\"", "\"@daily\"", "\"61 * * * *\"", "\"0 0 30 2 *\"", "\"* * *\"", "7" };
+        put(f, "name", m_r.chance(0.9) ? jsonString(QString::fromUtf8(m_r.word(1, 20))) : m_g.text(10));
+        if (m_r.chance(0.7))
+            put(f, "cron", m_r.pick(crons));
+        if (m_r.chance(0.35))
+            put(f, "interval_ms", m_r.chance(0.8) ? QByteArray::number(m_r.range(1000, 86400000)) : m_g.number());
+        if (m_r.chance(0.4))
+            put(f, "timezone",
+                m_r.pick(QList<QByteArray> { "\"Europe/Berlin\"", "\"America/New_York\"", "\"UTC\"", "\"Nowhere/Land\"", "\"../etc\"" }));
+        if (m_r.chance(0.2))
+            put(f, "missed", m_r.chance(0.7) ? QByteArray("\"run_once\"") : m_g.text(8));
+        if (m_r.chance(0.85))
+            put(f, "task",
+                "{\"model\":" + jsonString(m_r.chance(0.8) ? kFacadeModel : QString::fromUtf8(m_r.word(1, 10)))
+                    + ",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":" + m_g.text(20) + "}]}}");
+        if (m_r.chance(0.2))
+            put(f, "paused", m_r.chance(0.5) ? "true" : "false");
         break;
     }
     case BodyKind::MessageBatch: {
@@ -2531,6 +2568,9 @@ void Driver::learn(const Req& q, const Parsed& p)
         && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("msgbatch_"))) {
         if (m_pools.messageBatchIds.size() < 200)
             m_pools.messageBatchIds.append(o.value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /api/v1/schedules") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("sch_"))) {
+        if (m_pools.scheduleIds.size() < 200)
+            m_pools.scheduleIds.append(o.value(QLatin1String("id")).toString());
     } else if (q.label == QLatin1String("POST /api/v1/workflows") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("wf_"))) {
         if (m_pools.workflowIds.size() < 200)
             m_pools.workflowIds.append(o.value(QLatin1String("id")).toString());

@@ -23,6 +23,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <functional>
+
 namespace testutil {
 
 using namespace llmsched;
@@ -214,6 +216,7 @@ public:
             o.walRewindBytes = walRewindBytes;
         if (batchWindowMs > 0)
             o.batchWindowMs = batchWindowMs;
+        o.clock = clock;
         o.secrets.fileDirs += keyDirs;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
@@ -296,6 +299,7 @@ public:
     TaskEvents events;
     qint64 walRewindBytes = 0; // set before start(); 0: the engine's default
     qint64 batchWindowMs = 0; // set before start(); 0: the engine's default (24 h)
+    std::function<qint64()> clock; // set before start(): the schedules' wall clock; empty: the real one
     QStringList keyDirs; // set before start(): more directories file: key references may name
 
 private:

@@ -91,6 +91,15 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("GET /api/v1/workflows/{id}"),
     QStringLiteral("GET /api/v1/workflows/{id}/graph"),
     QStringLiteral("POST /api/v1/workflows/{id}/cancel"),
+    QStringLiteral("POST /api/v1/schedules/preview"),
+    QStringLiteral("POST /api/v1/schedules"),
+    QStringLiteral("GET /api/v1/schedules"),
+    QStringLiteral("GET /api/v1/schedules/{id}"),
+    QStringLiteral("PUT /api/v1/schedules/{id}"),
+    QStringLiteral("DELETE /api/v1/schedules/{id}"),
+    QStringLiteral("POST /api/v1/schedules/{id}/pause"),
+    QStringLiteral("POST /api/v1/schedules/{id}/resume"),
+    QStringLiteral("POST /api/v1/schedules/{id}/run"),
     QStringLiteral("GET /api/v1/files/{id}/content"),
     QStringLiteral("POST /v1/files"),
     QStringLiteral("GET /v1/files"),
@@ -571,6 +580,14 @@ void TestApi::routesAnswer()
     QCOMPARE(createdWorkflow.status, 201);
     const QString workflow = createdWorkflow.json().value(QLatin1String("id")).toString();
     QVERIFY(workflow.startsWith(QLatin1String("wf_")));
+    const QByteArray scheduleBody
+        = R"({"name":"probe","cron":"0 3 * * *","timezone":"Europe/Berlin","task":{"model":"sim","input":{"prompt":"hi"},"kind":"completion"}})";
+    const Response createdSchedule = call("POST", QStringLiteral("/api/v1/schedules"), m_operator.secret, scheduleBody);
+    QCOMPARE(createdSchedule.status, 201);
+    const QString schedule = createdSchedule.json().value(QLatin1String("id")).toString();
+    const QString spareSchedule
+        = call("POST", QStringLiteral("/api/v1/schedules"), m_operator.secret, scheduleBody).json().value(QLatin1String("id")).toString();
+    QVERIFY(schedule.startsWith(QLatin1String("sch_")) && spareSchedule.startsWith(QLatin1String("sch_")));
     ModelConfig probe = simModel(QStringLiteral("probe"));
     EndpointConfig extraEndpoint = probe.endpoints.constFirst();
     extraEndpoint.name = QStringLiteral("extra");
@@ -651,6 +668,16 @@ void TestApi::routesAnswer()
         { QStringLiteral("GET /api/v1/workflows/{id}"), { QStringLiteral("/api/v1/workflows/") + workflow, {} } },
         { QStringLiteral("GET /api/v1/workflows/{id}/graph"), { QStringLiteral("/api/v1/workflows/%1/graph").arg(workflow), {} } },
         { QStringLiteral("POST /api/v1/workflows/{id}/cancel"), { QStringLiteral("/api/v1/workflows/%1/cancel").arg(workflow), {} } },
+        { QStringLiteral("POST /api/v1/schedules/preview"),
+            { QStringLiteral("/api/v1/schedules/preview"), QByteArrayLiteral("{\"cron\":\"*/5 * * * *\",\"count\":3}") } },
+        { QStringLiteral("POST /api/v1/schedules"), { QStringLiteral("/api/v1/schedules"), scheduleBody, 201 } },
+        { QStringLiteral("GET /api/v1/schedules"), { QStringLiteral("/api/v1/schedules"), {} } },
+        { QStringLiteral("GET /api/v1/schedules/{id}"), { QStringLiteral("/api/v1/schedules/") + schedule, {} } },
+        { QStringLiteral("PUT /api/v1/schedules/{id}"), { QStringLiteral("/api/v1/schedules/") + schedule, scheduleBody } },
+        { QStringLiteral("DELETE /api/v1/schedules/{id}"), { QStringLiteral("/api/v1/schedules/") + spareSchedule, {}, 204 } },
+        { QStringLiteral("POST /api/v1/schedules/{id}/pause"), { QStringLiteral("/api/v1/schedules/%1/pause").arg(schedule), {} } },
+        { QStringLiteral("POST /api/v1/schedules/{id}/resume"), { QStringLiteral("/api/v1/schedules/%1/resume").arg(schedule), {} } },
+        { QStringLiteral("POST /api/v1/schedules/{id}/run"), { QStringLiteral("/api/v1/schedules/%1/run").arg(schedule), {} } },
         { QStringLiteral("POST /v1/files"), { QStringLiteral("/v1/files"), QByteArrayLiteral("{}"), 400 } }, // not multipart: refused, but routed
         { QStringLiteral("GET /v1/files"), { QStringLiteral("/v1/files"), {} } },
         { QStringLiteral("GET /v1/files/{id}"), { QStringLiteral("/v1/files/") + file, {} } },
