@@ -500,6 +500,27 @@ QFuture<Result<QJsonObject>> Engine::runSchedule(const QString& id)
     return onManager<Result<QJsonObject>>(&Engine::m_schedules, [id](ScheduleManager& m) { return m.runNow(id); });
 }
 
+QFuture<Result<StoredDoc>> Engine::putTemplate(const QString& name, TemplateVersion version)
+{
+    return onManager<Result<StoredDoc>>(&Engine::m_workflows,
+        [name, version = std::move(version)](WorkflowManager& m) mutable { return m.addTemplateVersion(name, std::move(version)); });
+}
+
+QFuture<Result<StoredDoc>> Engine::templateDoc(const QString& name)
+{
+    return withStore<Result<StoredDoc>>([&](Store& store) { return store.doc(kDocTemplate, name); });
+}
+
+QFuture<Result<QList<StoredDoc>>> Engine::templates(const DocQuery& query)
+{
+    return withStore<Result<QList<StoredDoc>>>([&](Store& store) { return store.docs(query); });
+}
+
+QFuture<VoidResult> Engine::deleteTemplate(const QString& name)
+{
+    return withStore<VoidResult>([&](Store& store) { return store.deleteDoc(kDocTemplate, name); });
+}
+
 template <typename T, typename M, typename F> QFuture<T> Engine::onManager(M* Engine::*manager, F&& call)
 {
     QReadLocker life(&m_lifeLock);

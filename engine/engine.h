@@ -5,6 +5,7 @@
 #include "core/apitoken.h"
 #include "core/batchtypes.h"
 #include "core/schedule.h"
+#include "core/tasktemplate.h"
 #include "core/workflow.h"
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
@@ -187,6 +188,13 @@ public:
     QFuture<Result<QJsonObject>> pauseSchedule(const QString& id, bool paused);
     QFuture<VoidResult> deleteSchedule(const QString& id);
     QFuture<Result<QJsonObject>> runSchedule(const QString& id);
+
+    // Templates (core/tasktemplate.h): named, versioned task and workflow
+    // bodies with typed variables. A put adds a version.
+    QFuture<Result<StoredDoc>> putTemplate(const QString& name, TemplateVersion version);
+    QFuture<Result<StoredDoc>> templateDoc(const QString& name);
+    QFuture<Result<QList<StoredDoc>>> templates(const DocQuery& query);
+    QFuture<VoidResult> deleteTemplate(const QString& name);
 
     // API access tokens and the audit log (the REST server's, kept in the store).
     QFuture<Result<NewToken>> createToken(const QString& name, Role role);

@@ -310,6 +310,66 @@ void WorkflowManager::withCounts(const QList<StoredDoc>& docs, std::function<voi
     });
 }
 
+QFuture<Result<StoredDoc>> WorkflowManager::addTemplateVersion(const QString& name, TemplateVersion version)
+{
+    auto reply = std::make_shared<QPromise<Result<StoredDoc>>>();
+    reply->start();
+    tryAddVersion(name, version, 0, reply);
+    return reply->future();
+}
+
+void WorkflowManager::tryAddVersion(
+    const QString& name, const TemplateVersion& version, int attempt, std::shared_ptr<QPromise<Result<StoredDoc>>> reply)
+{
+    onResult(m_store.doc(kDocTemplate, name), this, [this, name, version, attempt, reply](const Result<StoredDoc>& found) {
+        if (!found && found.error().code != ErrorCode::NotFound) {
+            reply->addResult(found.error());
+            return reply->finish();
+        }
+        const qint64 now = nowMs();
+        StoredDoc doc;
+        if (found) {
+            doc = *found;
+        } else {
+            doc.kind = kDocTemplate;
+            doc.id = name;
+            doc.status = QStringLiteral("active");
+            doc.createdMs = now;
+        }
+        const qint64 expected = found ? found->updatedMs : -1;
+        doc.updatedMs = std::max(now, doc.updatedMs + 1);
+        QJsonArray versions = doc.doc.value(QLatin1String("versions")).toArray();
+        TemplateVersion v = version;
+        v.version = versions.isEmpty() ? 1 : versions.last().toObject().value(QLatin1String("version")).toInt() + 1;
+        v.createdMs = now;
+        QJsonObject stored = v.toJson();
+        stored.remove(QStringLiteral("created_at"));
+        stored.insert(QStringLiteral("created_ms"), now);
+        versions.append(stored);
+        doc.doc.insert(QStringLiteral("versions"), versions);
+        const auto written = [reply, doc](bool ok, const Error& e) {
+            if (ok)
+                reply->addResult(doc);
+            else
+                reply->addResult(e);
+            reply->finish();
+        };
+        if (!found) {
+            onResult(m_store.putDoc(doc), this, [written](const VoidResult& r) { written(r.ok(), r ? Error {} : r.error()); });
+            return;
+        }
+        onResult(m_store.casDoc(doc, expected), this, [this, name, version, attempt, reply, written](const Result<bool>& won) {
+            if (!won)
+                return written(false, won.error());
+            if (*won)
+                return written(true, {});
+            if (attempt >= 5)
+                return written(false, Error::conflict(QStringLiteral("template '%1' changed while a version was added; try again").arg(name)));
+            tryAddVersion(name, version, attempt + 1, reply);
+        });
+    });
+}
+
 QFuture<Result<QJsonObject>> WorkflowManager::graph(const QString& id)
 {
     auto reply = std::make_shared<QPromise<Result<QJsonObject>>>();

@@ -3,11 +3,13 @@
 #include "core/documents.h"
 #include "core/enginetypes.h"
 #include "core/result.h"
+#include "core/tasktemplate.h"
 #include "core/workflow.h"
 
 #include <QFuture>
 #include <QHash>
 #include <QObject>
+#include <QPromise>
 #include <QSet>
 
 #include <functional>
@@ -37,6 +39,11 @@ public:
     QFuture<Result<WorkflowView>> view(const QString& id);
     QFuture<Result<QList<WorkflowView>>> list(const DocQuery& query);
     QFuture<Result<QJsonObject>> graph(const QString& id);
+
+    // Templates (core/tasktemplate.h): adds a version to the template of that
+    // name (its first when new), with a compare-and-set so two writers both
+    // get a version of their own. Answers the stored document.
+    QFuture<Result<StoredDoc>> addTemplateVersion(const QString& name, TemplateVersion version);
     void onTaskEvents(const TaskEvents& events);
 
 private:
@@ -52,6 +59,7 @@ private:
     void follow(Run run, const QList<Ulid>& ids, const QHash<QString, TaskState>& states);
     void finish(const QString& id);
     void resume(const StoredDoc& doc);
+    void tryAddVersion(const QString& name, const TemplateVersion& version, int attempt, std::shared_ptr<QPromise<Result<StoredDoc>>> reply);
     void withCounts(const QList<StoredDoc>& docs, std::function<void(Result<QList<WorkflowView>>)> done);
 
     Engine& m_engine;

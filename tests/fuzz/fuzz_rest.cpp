@@ -451,7 +451,10 @@ enum class BodyKind : quint8 {
     Batch,
     MessageBatch,
     Workflow,
-    Schedule
+    Schedule,
+    Template,
+    TemplateValues,
+    TemplateRows
 };
 enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
 
@@ -546,6 +549,12 @@ const Route kRoutes[] = {
     { "POST", "/api/v1/schedules/{id}/pause", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/schedules/{id}/resume", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/schedules/{id}/run", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/templates", Need::Operator, BodyKind::Template },
+    { "GET", "/api/v1/templates", Need::Viewer, BodyKind::None, kList },
+    { "GET", "/api/v1/templates/{name}", Need::Viewer, BodyKind::None },
+    { "DELETE", "/api/v1/templates/{name}", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/templates/{name}/submit", Need::Operator, BodyKind::TemplateValues },
+    { "POST", "/api/v1/templates/{name}/batch", Need::Operator, BodyKind::TemplateRows },
 };
 constexpr int kRouteCount = static_cast<int>(sizeof kRoutes / sizeof kRoutes[0]);
 
@@ -732,6 +741,8 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
         const QByteArray prefix = files ? "file-" : pattern.contains("/messages/") ? "msgbatch_" : "batch_";
         return m_r.chance(0.5) ? prefix + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     }
+    if (name == "name" && pattern.startsWith("/api/v1/templates"))
+        return roll < 70 ? QStringLiteral("fz-t%1").arg(m_r.range(0, 5)).toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
     if (name == "id" && pattern.startsWith("/api/v1/schedules")) {
         if (roll < 60 && !m_pools.scheduleIds.isEmpty())
             return m_r.pick(m_pools.scheduleIds).toLatin1();
@@ -1051,6 +1062,29 @@ QByteArray RequestGen::body(BodyKind kind, const Route& route, const QByteArray&
         put(f, "tasks", "[" + tasks + "]");
         break;
     }
+    case BodyKind::Template: {
+        // Names from a small pool (so versions pile up), typed variables,
+        // references to declared and undeclared ones.
+        put(f, "name", jsonString(QStringLiteral("fz-t%1").arg(m_r.range(0, 5))));
+        if (m_r.chance(0.2))
+            put(f, "kind", m_r.chance(0.5) ? QByteArray("\"workflow\"") : m_g.text(8));
+        put(f, "variables",
+            m_r.pick(QList<QByteArray> { "{\"topic\":{\"type\":\"string\"},\"n\":{\"type\":\"integer\",\"default\":3}}", "{\"topic\":{}}",
+                "{\"n\":{\"type\":\"integer\",\"default\":\"x\"}}", "{\"9bad\":{}}", "{}" }));
+        put(f, "body",
+            "{\"model\":" + jsonString(kFacadeModel) + ",\"input\":{\"messages\":[{\"role\":\"user\",\"content\":"
+                + (m_r.chance(0.7) ? QByteArray("\"about {{vars.topic}}\"") : m_g.text(20)) + "}]}}");
+        break;
+    }
+    case BodyKind::TemplateValues:
+        put(f, "values",
+            m_r.pick(QList<QByteArray> { "{\"topic\":\"cats\"}", "{\"topic\":\"cats\",\"n\":2}", "{\"n\":\"x\"}", "{\"other\":1}", "{}" }));
+        if (m_r.chance(0.2))
+            put(f, "version", m_g.number());
+        break;
+    case BodyKind::TemplateRows:
+        return m_r.chance(0.5) ? QByteArray("topic,n\ncats,2\ndogs," + m_r.word(0, 3) + "\n\"quoted, topic\",1\n")
+                               : QByteArray("{\"topic\":\"a\"}\n" + m_g.text(20) + "\n{\"topic\":\"b\",\"n\":4}\n");
     case BodyKind::Schedule: {
         // Cron or interval (sometimes both, sometimes broken), a zone, a task.
         static const QList<QByteArray> crons
@@ -1301,6 +1335,9 @@ Req RequestGen::route(int index)
         if (roll < 85 && rt.body == BodyKind::Upload) {
             headers.append("Content-Type: multipart/form-data; boundary=FzB");
             jsonType = true; // the type the route wants
+        } else if (roll < 85 && rt.body == BodyKind::TemplateRows) {
+            headers.append(m_r.chance(0.5) ? QByteArray("Content-Type: text/csv") : QByteArray("Content-Type: application/jsonl"));
+            jsonType = true;
         } else if (roll < 85) {
             headers.append("Content-Type: "
                 + m_r.pick(QList<QByteArray> { "application/json", "application/json", "application/json; charset=utf-8", "APPLICATION/JSON" }));

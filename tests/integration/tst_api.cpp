@@ -100,6 +100,12 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("POST /api/v1/schedules/{id}/pause"),
     QStringLiteral("POST /api/v1/schedules/{id}/resume"),
     QStringLiteral("POST /api/v1/schedules/{id}/run"),
+    QStringLiteral("POST /api/v1/templates"),
+    QStringLiteral("GET /api/v1/templates"),
+    QStringLiteral("GET /api/v1/templates/{name}"),
+    QStringLiteral("DELETE /api/v1/templates/{name}"),
+    QStringLiteral("POST /api/v1/templates/{name}/submit"),
+    QStringLiteral("POST /api/v1/templates/{name}/batch"),
     QStringLiteral("GET /api/v1/files/{id}/content"),
     QStringLiteral("POST /v1/files"),
     QStringLiteral("GET /v1/files"),
@@ -359,6 +365,7 @@ private slots:
     void cleanup();
 
     void routesAnswer();
+    void templatesOverRest();
     void authMatrix_data();
     void authMatrix();
     void revokedTokenStopsAtOnce();
@@ -588,6 +595,10 @@ void TestApi::routesAnswer()
     const QString spareSchedule
         = call("POST", QStringLiteral("/api/v1/schedules"), m_operator.secret, scheduleBody).json().value(QLatin1String("id")).toString();
     QVERIFY(schedule.startsWith(QLatin1String("sch_")) && spareSchedule.startsWith(QLatin1String("sch_")));
+    const QByteArray templateBody = R"({"name":"greet","variables":{"who":{"type":"string","default":"world"}},)"
+                                    R"("body":{"model":"sim","kind":"completion","input":{"prompt":"hello {{vars.who}}"}}})";
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/templates"), m_operator.secret, templateBody).status, 201);
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/templates"), m_operator.secret, QByteArray(templateBody).replace("greet", "spare")).status, 201);
     ModelConfig probe = simModel(QStringLiteral("probe"));
     EndpointConfig extraEndpoint = probe.endpoints.constFirst();
     extraEndpoint.name = QStringLiteral("extra");
@@ -678,6 +689,15 @@ void TestApi::routesAnswer()
         { QStringLiteral("POST /api/v1/schedules/{id}/pause"), { QStringLiteral("/api/v1/schedules/%1/pause").arg(schedule), {} } },
         { QStringLiteral("POST /api/v1/schedules/{id}/resume"), { QStringLiteral("/api/v1/schedules/%1/resume").arg(schedule), {} } },
         { QStringLiteral("POST /api/v1/schedules/{id}/run"), { QStringLiteral("/api/v1/schedules/%1/run").arg(schedule), {} } },
+        { QStringLiteral("POST /api/v1/templates"), { QStringLiteral("/api/v1/templates"), templateBody, 201 } },
+        { QStringLiteral("GET /api/v1/templates"), { QStringLiteral("/api/v1/templates"), {} } },
+        { QStringLiteral("GET /api/v1/templates/{name}"), { QStringLiteral("/api/v1/templates/greet?version=1"), {} } },
+        { QStringLiteral("DELETE /api/v1/templates/{name}"), { QStringLiteral("/api/v1/templates/spare"), {}, 204 } },
+        { QStringLiteral("POST /api/v1/templates/{name}/submit"),
+            { QStringLiteral("/api/v1/templates/greet/submit"), QByteArrayLiteral("{\"values\":{\"who\":\"you\"}}"), 201 } },
+        // JSON lines: application/json is taken as one object per line.
+        { QStringLiteral("POST /api/v1/templates/{name}/batch"),
+            { QStringLiteral("/api/v1/templates/greet/batch"), QByteArrayLiteral("{\"who\":\"a\"}\n{\"who\":\"b\"}\n"), 201 } },
         { QStringLiteral("POST /v1/files"), { QStringLiteral("/v1/files"), QByteArrayLiteral("{}"), 400 } }, // not multipart: refused, but routed
         { QStringLiteral("GET /v1/files"), { QStringLiteral("/v1/files"), {} } },
         { QStringLiteral("GET /v1/files/{id}"), { QStringLiteral("/v1/files/") + file, {} } },
@@ -720,6 +740,93 @@ void TestApi::routesAnswer()
         QVERIFY2(
             p.status ? status == p.status : status >= 200 && status < 300, qPrintable(route + QStringLiteral(" -> ") + QString::fromLatin1(detail)));
     }
+}
+
+void TestApi::templatesOverRest()
+{
+    const auto post = [this](const QString& path, const QByteArray& body, const QByteArray& type = "application/json") {
+        return call("POST", path, m_operator.secret, body, type);
+    };
+    // Refused: a reference to an undeclared variable, a default of the wrong type.
+    Response r = post(QStringLiteral("/api/v1/templates"),
+        R"({"name":"t","body":{"model":"sim","input":{"messages":[{"role":"user","content":"{{vars.nope}}"}]}}})");
+    QCOMPARE(r.status, 422);
+    QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("field")).toString(), QStringLiteral("body"));
+    r = post(QStringLiteral("/api/v1/templates"),
+        R"({"name":"t","variables":{"n":{"type":"integer","default":"x"}},"body":{"model":"sim","input":{"messages":[{"role":"user","content":"{{vars.n}}"}]}}})");
+    QCOMPARE(r.status, 422);
+    QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("field")).toString(), QStringLiteral("variables.n.default"));
+
+    // Two versions; the latest is used unless one is named.
+    const QByteArray v1
+        = R"({"name":"lines","variables":{"topic":{"type":"string"},"n":{"type":"integer","default":2}},)"
+          R"("body":{"model":"sim","max_attempts":"{{vars.n}}","input":{"messages":[{"role":"user","content":"v1 {{vars.n}} lines on {{vars.topic}}"}]}}})";
+    QCOMPARE(post(QStringLiteral("/api/v1/templates"), v1).status, 201);
+    r = post(QStringLiteral("/api/v1/templates"), QByteArray(v1).replace("v1 ", "v2 "));
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json().value(QLatin1String("version")).toInt(), 2);
+    QCOMPARE(r.json().value(QLatin1String("versions")).toArray().size(), 2);
+    r = call("GET", QStringLiteral("/api/v1/templates/lines?version=1"), m_viewer.secret);
+    QCOMPARE(r.status, 200);
+    QVERIFY(QJsonDocument(r.json().value(QLatin1String("body")).toObject()).toJson().contains("v1 "));
+
+    // Submit with values: typed where a string is exactly one reference.
+    r = post(QStringLiteral("/api/v1/templates/lines/submit"), R"({"values":{"topic":"cats","n":3}})");
+    QCOMPARE(r.status, 201);
+    const auto task = await(m_f->engine->task(r.json().value(QLatin1String("id")).toString()));
+    QVERIFY(task);
+    QCOMPARE(task->maxAttempts, 3);
+    QVERIFY(task->spec.input.contains("v2 3 lines on cats"));
+    QCOMPARE(task->spec.labels.value(QLatin1String("template")).toString(), QStringLiteral("lines@2"));
+    r = post(QStringLiteral("/api/v1/templates/lines/submit"), R"({"values":{"topic":"cats"},"version":1})");
+    QCOMPARE(r.status, 201);
+    QVERIFY(await(m_f->engine->task(r.json().value(QLatin1String("id")).toString()))->spec.input.contains("v1 2 lines on cats"));
+    // Missing, mistyped and unknown values name the variable; nothing is queued.
+    const qsizetype before = taskCount();
+    for (const auto& [values, field] : { std::pair { QByteArray(R"({"values":{}})"), QStringLiteral("values.topic") },
+             std::pair { QByteArray(R"({"values":{"topic":"x","n":"two"}})"), QStringLiteral("values.n") },
+             std::pair { QByteArray(R"({"values":{"topic":"x","colour":"red"}})"), QStringLiteral("values.colour") } }) {
+        r = post(QStringLiteral("/api/v1/templates/lines/submit"), values);
+        QCOMPARE(r.status, 422);
+        QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("field")).toString(), field);
+    }
+    QCOMPARE(taskCount(), before);
+
+    // A CSV batch with a bad row: nothing, with the row named; then the others with skip_invalid.
+    const QByteArray csv = "topic,n\ncats,2\n\"dogs, big ones\",x\nbirds,\n";
+    r = post(QStringLiteral("/api/v1/templates/lines/batch"), csv, "text/csv");
+    QCOMPARE(r.status, 422);
+    QCOMPARE(r.json().value(QLatin1String("errors")).toArray().size(), 1);
+    QCOMPARE(r.json().value(QLatin1String("errors")).toArray().at(0).toObject().value(QLatin1String("row")).toInt(), 2);
+    QCOMPARE(taskCount(), before);
+    r = post(QStringLiteral("/api/v1/templates/lines/batch?skip_invalid=true"), csv, "text/csv");
+    QCOMPARE(r.status, 201);
+    const QJsonArray submitted = r.json().value(QLatin1String("submitted")).toArray();
+    QCOMPARE(submitted.size(), 2);
+    QCOMPARE(submitted.at(1).toObject().value(QLatin1String("row")).toInt(), 3);
+    const auto birds = await(m_f->engine->task(submitted.at(1).toObject().value(QLatin1String("id")).toString()));
+    QVERIFY(birds && birds->spec.input.contains("v2 2 lines on birds")); // empty cell: the default
+    QCOMPARE(taskCount(), before + 2);
+    r = post(QStringLiteral("/api/v1/templates/lines/batch"), "{\"topic\":\"a\"}\n{\"topic\":\"b\",\"n\":5}\n", "application/jsonl");
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json().value(QLatin1String("submitted")).toArray().size(), 2);
+
+    // A workflow template: {{steps...}} stays for the workflow.
+    const QByteArray wf = R"({"name":"pipe","kind":"workflow","variables":{"topic":{"type":"string"}},"body":{"model":"sim","tasks":[)"
+                          R"({"key":"a","input":{"messages":[{"role":"user","content":"about {{vars.topic}}"}]}},)"
+                          R"({"key":"b","depends_on":["a"],"input":{"messages":[{"role":"user","content":"{{vars.topic}}: {{steps.a.state}}"}]}}]}})";
+    QCOMPARE(post(QStringLiteral("/api/v1/templates"), wf).status, 201);
+    r = post(QStringLiteral("/api/v1/templates/pipe/submit"), R"({"values":{"topic":"owls"}})");
+    QCOMPARE(r.status, 201);
+    const QString workflowId = r.json().value(QLatin1String("id")).toString();
+    const QString stepB = r.json().value(QLatin1String("tasks")).toObject().value(QLatin1String("b")).toString();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        call("GET", QStringLiteral("/api/v1/workflows/") + workflowId, m_viewer.secret).json().value(QLatin1String("state")).toString(),
+        QStringLiteral("succeeded"), 10000);
+    QVERIFY(await(m_f->engine->task(stepB))->spec.input.contains("owls: succeeded"));
+
+    QCOMPARE(call("DELETE", QStringLiteral("/api/v1/templates/pipe"), m_operator.secret).status, 204);
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/templates/pipe"), m_viewer.secret).status, 404);
 }
 
 void TestApi::authMatrix_data()
