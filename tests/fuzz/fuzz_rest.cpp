@@ -39,6 +39,8 @@
 #include "engine.h"
 
 #include "api/apiserver.h"
+#include "api/batchapis.h"
+#include "api/workflowscontroller.h"
 #include "core/futures.h"
 #include "core/jsonl.h"
 #include "core/task.h"
@@ -609,6 +611,22 @@ QSet<int> handlerStatuses(const Route& route)
 }
 
 // Statuses any request may get before it is routed (framing, Host, Origin, auth).
+// The body limit the server applies to a route: its own (uploads, batches,
+// workflows) or the run's.
+qint64 routeBodyLimit(const Route& rt)
+{
+    const QByteArray method(rt.method), pattern(rt.pattern);
+    if (method != "POST")
+        return kMaxBodyBytes;
+    if (pattern == "/v1/files")
+        return OpenAiBatches::kMaxFileBytes + 64 * 1024;
+    if (pattern == "/v1/messages/batches")
+        return AnthropicBatches::kMaxBodyBytes;
+    if (pattern == "/api/v1/workflows")
+        return WorkflowsController::kMaxBodyBytes;
+    return kMaxBodyBytes;
+}
+
 const QSet<int> kBeforeRouting { 400, 401, 403, 404, 405, 408, 411, 413, 421, 431, 501, 505 };
 
 // ---- what the fuzzer learns from answers -------------------------------------------------
@@ -1376,7 +1394,7 @@ Req RequestGen::route(int index)
         framing = 400;
         break;
     case Oversize:
-        headers.append("Content-Length: " + QByteArray::number(kMaxBodyBytes + 1 + m_r.range(0, 1'000'000'000)));
+        headers.append("Content-Length: " + QByteArray::number(routeBodyLimit(rt) + 1 + m_r.range(0, 1'000'000'000)));
         framing = 413;
         break;
     default:
