@@ -124,13 +124,7 @@ int main(int argc, char** argv)
         QTextStream(stderr) << "cannot start: " << r.error().message << '\n';
         return 2;
     }
-    ModelConfig model;
-    model.name = QStringLiteral("bench");
-    model.concurrency = p.value(concOpt).toInt();
-    model.capacity = lines + 10'000;
-    EndpointConfig e;
-    e.name = QStringLiteral("sim");
-    model.endpoints.append(e);
+    const ModelConfig model = benchModel(p.value(concOpt).toInt(), lines + 10'000);
     auto saved = engine.upsertModel(model);
     saved.waitForFinished();
     auto token = engine.createToken(QStringLiteral("bench"), Role::Operator);

@@ -6,6 +6,7 @@
 //
 //   bench_schedules [--schedules 1000] [--seconds 30]
 
+#include "benchutil.h"
 #include "engine.h"
 
 #include <QCommandLineParser>
@@ -67,12 +68,7 @@ int main(int argc, char** argv)
         QTextStream(stderr) << "cannot start: " << r.error().message << '\n';
         return 2;
     }
-    ModelConfig model;
-    model.name = QStringLiteral("bench");
-    EndpointConfig e;
-    e.name = QStringLiteral("sim");
-    model.endpoints.append(e);
-    wait(engine.upsertModel(model));
+    wait(engine.upsertModel(benchModel(0, 0)));
     const QJsonObject task { { QStringLiteral("model"), QStringLiteral("bench") }, { QStringLiteral("kind"), QStringLiteral("completion") },
         { QStringLiteral("input"), QJsonObject { { QStringLiteral("prompt"), QStringLiteral("tick") } } } };
     const QStringList zones { QStringLiteral("UTC"), QStringLiteral("Europe/Berlin"), QStringLiteral("America/New_York"),

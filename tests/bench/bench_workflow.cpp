@@ -7,6 +7,7 @@
 //
 //   bench_workflow [--width 10000] [--runs 3] [--concurrency 256]
 
+#include "benchutil.h"
 #include "engine.h"
 
 #include "api/apiserver.h"
@@ -76,13 +77,7 @@ int main(int argc, char** argv)
         QTextStream(stderr) << "cannot start: " << r.error().message << '\n';
         return 2;
     }
-    ModelConfig model;
-    model.name = QStringLiteral("bench");
-    model.concurrency = p.value(concOpt).toInt();
-    model.capacity = (width + 2) * runs + 10'000;
-    EndpointConfig e;
-    e.name = QStringLiteral("sim");
-    model.endpoints.append(e);
+    const ModelConfig model = benchModel(p.value(concOpt).toInt(), (width + 2) * runs + 10'000);
     auto saved = engine.upsertModel(model);
     saved.waitForFinished();
     auto token = engine.createToken(QStringLiteral("bench"), Role::Operator);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/modelconfig.h"
 #include "core/task.h"
 
 #include <QByteArray>
@@ -44,4 +45,20 @@ inline QList<QList<llmsched::TaskSpec>> chatBatches(
         batches.append(std::move(specs));
     }
     return batches;
+}
+
+// The model the end-to-end benchmarks run on: "bench", one zero-latency
+// simulated endpoint.
+inline llmsched::ModelConfig benchModel(int concurrency, qint64 capacity)
+{
+    llmsched::ModelConfig model;
+    model.name = QStringLiteral("bench");
+    if (concurrency > 0)
+        model.concurrency = concurrency;
+    if (capacity > 0)
+        model.capacity = capacity;
+    llmsched::EndpointConfig e;
+    e.name = QStringLiteral("sim");
+    model.endpoints.append(e);
+    return model;
 }
