@@ -29,6 +29,8 @@ template <typename T> QFuture<T> answered(T value)
 Error inRequestTerms(Error e, const WorkflowPlan& plan)
 {
     static const QRegularExpression at(QStringLiteral("^tasks\\[(\\d+)\\]"));
+    if (plan.steps.size() == 1 && !e.field.isEmpty() && !e.field.startsWith(QLatin1String("tasks[")))
+        e.field = QStringLiteral("tasks[0].") + e.field; // a submit of one names no index
     const auto m = at.match(e.field);
     if (m.hasMatch()) {
         const qsizetype k = m.captured(1).toLongLong();

@@ -327,6 +327,11 @@ void TestWorkflows::unknownModelNamesTheTaskAsGiven()
     QCOMPARE(list->size(), 1);
     QCOMPARE(list->constFirst().doc.status, QStringLiteral("failed"));
     QVERIFY(list->constFirst().doc.doc.value(QLatin1String("error")).toString().contains(QLatin1String("tasks[0].model")));
+    // A workflow of one task is named the same way.
+    auto single
+        = await(m_f->engine->createWorkflow(plan({ step(QStringLiteral("only"), {}, QStringLiteral("x"), QStringLiteral("no-such-model")) })));
+    QVERIFY(!single);
+    QCOMPARE(single.error().field, QStringLiteral("tasks[0].model"));
 }
 
 QTEST_GUILESS_MAIN(TestWorkflows)
