@@ -39,6 +39,16 @@ using guitest::EngineFixture;
 
 namespace {
 
+// The live state lists a model (its figures) before a remote client has read
+// its settings: an editor opened in between has no endpoints to show. Waits
+// until every listed model's settings are there.
+void waitForConfigs(const EngineFixture& f)
+{
+    QTRY_VERIFY(f.live->snapshot() && std::all_of(f.live->snapshot()->models.cbegin(), f.live->snapshot()->models.cend(), [](const ModelSnapshot& m) {
+        return !m.config.endpoints.isEmpty();
+    }));
+}
+
 // Stands in for the Chinese translation until the .ts files are filled: every
 // English word becomes as many CJK characters (about twice as wide), keeping
 // placeholders, so a label that only fits in English shows up as clipped.
@@ -299,6 +309,7 @@ void TestModelsView::pauseAndResume()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     QVERIFY(!view.pauseAction()->isEnabled());
     view.selectModel(QStringLiteral("sim"));
     QVERIFY(view.pauseAction()->isEnabled());
@@ -324,6 +335,7 @@ void TestModelsView::keyboardDrivesTheActions()
     view.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&view));
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     view.tree()->setFocus();
     view.selectModel(QStringLiteral("pair"));
 
@@ -368,6 +380,7 @@ void TestModelsView::deleteRefusedWithUnfinishedTasks()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     QVERIFY(testutil::await(f.engine->setModelPaused(QStringLiteral("sim"), true)).ok());
     QVERIFY(testutil::await(f.engine->submit({ testutil::spec(QStringLiteral("sim")) })).ok());
     view.selectModel(QStringLiteral("sim"));
@@ -411,6 +424,7 @@ void TestModelsView::badUrlIsRefused()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     const QJsonObject before = configJson(*f.engine, QStringLiteral("sim"));
 
     QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("sim"), QStringLiteral("sim"));
@@ -447,6 +461,7 @@ void TestModelsView::invalidFieldsAreRefused()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
 
     QPointer<ModelEditorDialog> dialog = view.openEditor();
     QVERIFY(dialog && dialog->isNewModel());
@@ -507,6 +522,7 @@ void TestModelsView::validEditSavesAndShows()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     view.selectModel(QStringLiteral("sim"));
     view.editAction()->trigger();
     QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
@@ -546,6 +562,7 @@ void TestModelsView::newModelSavesAndShows()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     view.addModelAction()->trigger();
     QPointer<ModelEditorDialog> dialog = view.findChild<ModelEditorDialog*>();
     QVERIFY(dialog && dialog->isNewModel());
@@ -587,6 +604,7 @@ void TestModelsView::keyToNewServerNeedsConfirmation()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
 
     QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("keyed"), QStringLiteral("oa"));
     QVERIFY(dialog);
@@ -632,6 +650,7 @@ void TestModelsView::allowedHostsLoadAndSave()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
 
     QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("hooks"), QStringLiteral("hook"));
     QVERIFY(dialog);
@@ -710,6 +729,7 @@ void TestModelsView::badAllowedHostIsRefused()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     const QJsonObject before = configJson(*f.engine, QStringLiteral("hooks"));
 
     QPointer<ModelEditorDialog> dialog = view.openEditor(QStringLiteral("hooks"), QStringLiteral("hook"));
@@ -821,6 +841,7 @@ void TestModelsView::neverShowsStoredKey()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
 
     ModelEditorDialog* dialog = view.openEditor(QStringLiteral("keyed"), QStringLiteral("sim"));
     QVERIFY(QTest::qWaitForWindowExposed(dialog));
@@ -861,6 +882,7 @@ void TestModelsView::typedKeyGoesToKeychainOrIsExplained()
     ModelsView view(*f.live);
     view.show();
     QTRY_COMPARE(view.tree()->model()->rowCount(), 1);
+    waitForConfigs(f);
     QPointer<ModelEditorDialog> dialog = view.openEditor();
     child<QLineEdit>(dialog, "modelName")->setText(QStringLiteral("keyed"));
     child<QLineEdit>(dialog, "baseUrl")->setText(QStringLiteral("https://api.example.com/v1"));
