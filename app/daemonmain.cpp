@@ -126,6 +126,10 @@ int main(int argc, char** argv)
     const QCommandLineOption corsOrigin(QStringLiteral("cors-origin"),
         QStringLiteral("A web origin whose pages may call the REST API, e.g. http://localhost:3000 (repeatable; default none)."),
         QStringLiteral("origin"));
+    const QCommandLineOption webhookHost(QStringLiteral("webhook-allow-host"),
+        QStringLiteral("A host webhooks may reach at a loopback, private or link-local address: host, host:port, *.domain, or * for any "
+                       "(repeatable; default none: webhooks reach public addresses only)."),
+        QStringLiteral("host"));
     const QCommandLineOption maxBody(
         QStringLiteral("max-body-mb"), QStringLiteral("Largest request body in MiB (default 16)."), QStringLiteral("n"), QStringLiteral("16"));
     const QCommandLineOption secretEnv(QStringLiteral("secret-env"),
@@ -149,8 +153,8 @@ int main(int argc, char** argv)
     const QCommandLineOption migrateReplace(
         QStringLiteral("replace"), QStringLiteral("migrate: empty a target that already holds a store instead of refusing it."));
     parser.addOptions({ dataDir, database, nodeId, config, logLevel, simulate, demoRate, retention, drain, status, exitAfter, listen, port, noApi,
-        tlsCert, tlsKey, allow, allowedHost, corsOrigin, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir, role,
-        tokenName, migrateFrom, migrateTo, migrateReplace });
+        tlsCert, tlsKey, allow, allowedHost, corsOrigin, webhookHost, rateLimit, maxBody, maxConnections, maxConnectionsPerIp, secretEnv, secretDir,
+        role, tokenName, migrateFrom, migrateTo, migrateReplace });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("Optional: submit FILE.jsonl | token create|list|revoke [ID] | migrate"),
         QStringLiteral("[command]"));
     parser.process(app);
@@ -168,6 +172,7 @@ int main(int argc, char** argv)
     options.engine.databasePath = parser.isSet(database) ? parser.value(database) : qEnvironmentVariable("LLMSCHED_DATABASE_URL");
     options.engine.nodeId = parser.value(nodeId).trimmed();
     options.engine.simulate = parser.isSet(simulate);
+    options.engine.webhookPrivateHosts = parser.values(webhookHost);
     options.configFile = parser.value(config);
     static const QRegularExpression kEnvPattern(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*\\*?$"));
     for (const QString& name : parser.values(secretEnv)) {

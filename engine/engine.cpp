@@ -2,6 +2,7 @@
 
 #include "batchmanager.h"
 #include "schedulemanager.h"
+#include "webhookmanager.h"
 #include "workflowmanager.h"
 
 #include "core/databaseurl.h"
@@ -202,17 +203,24 @@ VoidResult Engine::start()
     connect(scheduler, &Scheduler::taskEvents, workflows, &WorkflowManager::onTaskEvents, Qt::DirectConnection);
     auto* schedules = new ScheduleManager(*this, *m_store, m_options.clock, m_store->shared());
     schedules->moveToThread(&m_thread);
+    auto* webhooks = new WebhookManager(*m_store,
+        WebhookOptions { m_options.webhookPrivateHosts, m_options.webhookRetryBaseMs, m_options.webhookTimeoutMs, 32, m_store->shared(), m_nodeId });
+    webhooks->moveToThread(&m_thread);
+    connect(scheduler, &Scheduler::taskEvents, webhooks, &WebhookManager::onTaskEvents, Qt::DirectConnection);
+    connect(workflows, &WorkflowManager::ended, webhooks, &WebhookManager::onWorkflowEnded, Qt::DirectConnection);
     {
         QWriteLocker life(&m_lifeLock);
         m_scheduler = scheduler;
         m_batches = batches;
         m_workflows = workflows;
         m_schedules = schedules;
+        m_webhooks = webhooks;
         m_open = true;
     }
     QMetaObject::invokeMethod(batches, &BatchManager::start, Qt::QueuedConnection);
     QMetaObject::invokeMethod(workflows, &WorkflowManager::start, Qt::QueuedConnection);
     QMetaObject::invokeMethod(schedules, &ScheduleManager::start, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(webhooks, &WebhookManager::start, Qt::QueuedConnection);
     qCInfo(lcCore) << "engine started on" << m_databasePath << "as node" << m_nodeId;
     return {};
 }
@@ -290,6 +298,10 @@ void Engine::shutdown(int drainMs)
     QMetaObject::invokeMethod(
         workflows, [workflows] { delete workflows; }, Qt::BlockingQueuedConnection);
     m_workflows = nullptr;
+    WebhookManager* webhooks = m_webhooks;
+    QMetaObject::invokeMethod(
+        webhooks, [webhooks] { delete webhooks; }, Qt::BlockingQueuedConnection);
+    m_webhooks = nullptr;
     QMetaObject::invokeMethod(
         s, [s] { delete s; }, Qt::BlockingQueuedConnection);
     m_scheduler = nullptr;
@@ -519,6 +531,52 @@ QFuture<Result<QList<StoredDoc>>> Engine::templates(const DocQuery& query)
 QFuture<VoidResult> Engine::deleteTemplate(const QString& name)
 {
     return withStore<VoidResult>([&](Store& store) { return store.deleteDoc(kDocTemplate, name); });
+}
+
+QFuture<Result<QJsonObject>> Engine::createWebhook(WebhookSpec spec)
+{
+    return onManager<Result<QJsonObject>>(
+        &Engine::m_webhooks, [spec = std::move(spec)](WebhookManager& m) mutable { return m.create(std::move(spec)); });
+}
+
+QFuture<Result<QJsonObject>> Engine::webhook(const QString& id)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_webhooks, [id](WebhookManager& m) { return m.get(id); });
+}
+
+QFuture<Result<QJsonArray>> Engine::webhooks()
+{
+    return onManager<Result<QJsonArray>>(&Engine::m_webhooks, [](WebhookManager& m) { return m.list(); });
+}
+
+QFuture<Result<QJsonObject>> Engine::pauseWebhook(const QString& id, bool paused)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_webhooks, [id, paused](WebhookManager& m) { return m.setPaused(id, paused); });
+}
+
+QFuture<VoidResult> Engine::deleteWebhook(const QString& id)
+{
+    return onManager<VoidResult>(&Engine::m_webhooks, [id](WebhookManager& m) { return m.remove(id); });
+}
+
+QFuture<Result<QJsonArray>> Engine::webhookDeliveries(const QString& id, const DocQuery& query)
+{
+    return onManager<Result<QJsonArray>>(&Engine::m_webhooks, [id, query](WebhookManager& m) { return m.deliveries(id, query); });
+}
+
+QFuture<Result<QJsonObject>> Engine::webhookDelivery(const QString& id, const QString& deliveryId)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_webhooks, [id, deliveryId](WebhookManager& m) { return m.delivery(id, deliveryId); });
+}
+
+QFuture<Result<QJsonObject>> Engine::redeliverWebhook(const QString& id, const QString& deliveryId)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_webhooks, [id, deliveryId](WebhookManager& m) { return m.redeliver(id, deliveryId); });
+}
+
+QFuture<Result<QJsonObject>> Engine::pingWebhook(const QString& id)
+{
+    return onManager<Result<QJsonObject>>(&Engine::m_webhooks, [id](WebhookManager& m) { return m.ping(id); });
 }
 
 template <typename T, typename M, typename F> QFuture<T> Engine::onManager(M* Engine::*manager, F&& call)

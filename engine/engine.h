@@ -6,6 +6,7 @@
 #include "core/batchtypes.h"
 #include "core/schedule.h"
 #include "core/tasktemplate.h"
+#include "core/webhook.h"
 #include "core/workflow.h"
 #include "core/enginetypes.h"
 #include "core/minutestats.h"
@@ -28,6 +29,7 @@ class BatchManager;
 class WorkflowManager;
 class ScheduleManager;
 class Scheduler;
+class WebhookManager;
 class Store;
 
 constexpr int kDefaultDrainMs = 30'000;
@@ -67,6 +69,12 @@ struct EngineOptions
     SecretPolicy secrets { SecretPolicy::defaultEnvNames(), SecretPolicy::defaultFileDirs() };
     // The wall clock schedules fire by (UTC epoch ms); tests move it. Empty: nowMs().
     std::function<qint64()> clock;
+    // Webhooks: hosts they may reach at non-public addresses ("host",
+    // "host:port", "*.domain", "*"), the first retry's wait (doubling), and
+    // how long one POST may take.
+    QStringList webhookPrivateHosts;
+    qint64 webhookRetryBaseMs = 2000;
+    int webhookTimeoutMs = 10'000;
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every
@@ -196,6 +204,18 @@ public:
     QFuture<Result<QList<StoredDoc>>> templates(const DocQuery& query);
     QFuture<VoidResult> deleteTemplate(const QString& name);
 
+    // Webhooks (core/webhook.h, webhookmanager.h): signed POSTs of task and
+    // workflow events, retried with backoff, with a log of deliveries.
+    QFuture<Result<QJsonObject>> createWebhook(WebhookSpec spec); // with its secret, this once
+    QFuture<Result<QJsonObject>> webhook(const QString& id);
+    QFuture<Result<QJsonArray>> webhooks();
+    QFuture<Result<QJsonObject>> pauseWebhook(const QString& id, bool paused);
+    QFuture<VoidResult> deleteWebhook(const QString& id);
+    QFuture<Result<QJsonArray>> webhookDeliveries(const QString& id, const DocQuery& query);
+    QFuture<Result<QJsonObject>> webhookDelivery(const QString& id, const QString& deliveryId);
+    QFuture<Result<QJsonObject>> redeliverWebhook(const QString& id, const QString& deliveryId);
+    QFuture<Result<QJsonObject>> pingWebhook(const QString& id);
+
     // API access tokens and the audit log (the REST server's, kept in the store).
     QFuture<Result<NewToken>> createToken(const QString& name, Role role);
     QFuture<Result<QList<ApiToken>>> apiTokens();
@@ -245,6 +265,7 @@ private:
     BatchManager* m_batches = nullptr; // lives on m_thread, like the scheduler
     WorkflowManager* m_workflows = nullptr; // the same
     ScheduleManager* m_schedules = nullptr; // the same
+    WebhookManager* m_webhooks = nullptr; // the same
     Scheduler* m_scheduler = nullptr; // lives on m_thread; set and reset while closed
 
     mutable QMutex m_snapshotMutex;

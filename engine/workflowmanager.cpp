@@ -133,6 +133,8 @@ QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
         s.spec.labels.insert(QStringLiteral("step"), s.key);
         if (!refs.isEmpty())
             s.spec.labels.insert(QStringLiteral("step_refs"), refs.join(QLatin1Char(',')));
+        if (!plan.webhook.isEmpty() && !s.spec.labels.contains(QLatin1String("webhook")))
+            s.spec.labels.insert(QStringLiteral("webhook"), plan.webhook);
         specs.append(std::move(s.spec));
     }
     StoredDoc doc;
@@ -147,6 +149,8 @@ QFuture<Result<WorkflowView>> WorkflowManager::create(WorkflowPlan plan)
               { QStringLiteral("ids"), taskIds }, { QStringLiteral("models"), models }, { QStringLiteral("parents"), parentLists } };
     if (anySoft)
         doc.doc.insert(QStringLiteral("continue"), softLists);
+    if (!plan.webhook.isEmpty())
+        doc.doc.insert(QStringLiteral("webhook"), plan.webhook);
 
     Run run;
     run.doc = doc;
@@ -246,6 +250,7 @@ void WorkflowManager::finish(const QString& id)
             if (counts)
                 doc.doc.insert(QStringLiteral("counts"), countsToJson(*counts));
             m_store.putDoc(doc);
+            emit ended(doc, WorkflowView { doc, counts ? *counts : FinishedCounts {} }.toJson(false));
         });
 }
 

@@ -46,6 +46,10 @@ public:
     QFuture<Result<StoredDoc>> addTemplateVersion(const QString& name, TemplateVersion version);
     void onTaskEvents(const TaskEvents& events);
 
+signals:
+    // A workflow ended: its document (with its counts) and what the API shows of it.
+    void ended(const llmsched::StoredDoc& doc, const QJsonObject& view);
+
 private:
     struct Run
     {

@@ -37,7 +37,7 @@ layer_of_include() {
     store/*) echo 1 ;;
     sched/* | providers/* | stats/*) echo 2 ;;
     api/* | client/*) echo 4 ;;
-    engine.h | enginehost.h | demofeeder.h | batchmanager.h | workflowmanager.h | schedulemanager.h) echo 3 ;;
+    engine.h | enginehost.h | demofeeder.h | batchmanager.h | workflowmanager.h | schedulemanager.h | webhookmanager.h) echo 3 ;;
     */*) echo "" ;;
     *) layer_of_dir "$dir" ;; # a header beside the file
     esac

@@ -16,6 +16,7 @@
 #include "systemcontroller.h"
 #include "taskscontroller.h"
 #include "schedulescontroller.h"
+#include "webhookscontroller.h"
 #include "templatescontroller.h"
 #include "workflowscontroller.h"
 
@@ -74,6 +75,7 @@ ApiServer::ApiServer(Engine& engine, ApiOptions options, QObject* parent)
     add(new AnthropicBatches(*this, engine));
     add(new WorkflowsController(*this, engine));
     add(new SchedulesController(*this, engine));
+    add(new WebhooksController(*this, engine));
     add(new TemplatesController(*this, engine));
     connect(system, &SystemController::logged, m_events, &EventsController::sendNotification);
     connect(&engine, &Engine::tokensChanged, this, &ApiServer::refreshTokens);

@@ -6,6 +6,7 @@ namespace llmsched::http {
 enum Status : int {
     Ok = 200,
     Created = 201,
+    Accepted = 202,
     NoContent = 204,
     BadRequest = 400,
     Unauthorized = 401,

@@ -58,6 +58,7 @@ Result<WorkflowPlan> WorkflowPlan::fromJson(const QJsonObject& json, const TaskL
     WorkflowPlan plan;
     plan.name = r.string(QStringLiteral("name"), {}, 200);
     plan.metadata = r.object(QStringLiteral("metadata"));
+    plan.webhook = r.string(QStringLiteral("webhook"), {}, 200);
     const QString defaultModel = r.string(QStringLiteral("model"), {}, 128);
     const QJsonValue defaultPriority = r.value(QStringLiteral("priority"));
     const QJsonArray tasks = r.array(QStringLiteral("tasks"));
@@ -245,6 +246,8 @@ QJsonObject WorkflowView::toJson(bool includeTasks) const
     o.insert(QStringLiteral("created_at"), timeOrNull(doc.createdMs));
     o.insert(QStringLiteral("finished_at"), timeOrNull(d.value(QLatin1String("finished_at")).toInteger()));
     o.insert(QStringLiteral("metadata"), d.value(QLatin1String("metadata")).toObject());
+    if (d.contains(QLatin1String("webhook")))
+        o.insert(QStringLiteral("webhook"), d.value(QLatin1String("webhook")));
     const qint64 total = d.value(QLatin1String("total")).toInteger();
     qint64 known = 0;
     for (qint64 c : counts)

@@ -45,6 +45,8 @@ struct WorkflowPlan
 {
     QString name;
     QJsonObject metadata;
+    QString webhook; // webhook ids (comma-separated) told of its end and, as label "webhook", of its tasks'
+
     QList<WorkflowStep> steps;
 
     // Refuses cycles (naming the keys around one), keys nobody has, twice

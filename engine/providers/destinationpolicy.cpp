@@ -118,11 +118,17 @@ bool DestinationPolicy::sameOrigin(const QUrl& a, const QUrl& b)
     return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0 && defaultPort(a) == defaultPort(b);
 }
 
-bool DestinationPolicy::allowlisted(const QUrl& url) const
+void DestinationPolicy::allowNonPublic(QStringList hosts, QString hint)
+{
+    m_nonPublicHosts = std::move(hosts);
+    m_refusalHint = std::move(hint);
+}
+
+bool DestinationPolicy::listed(const QStringList& entries, const QUrl& url)
 {
     const QString host = url.host().toLower();
     const int port = defaultPort(url);
-    for (const QString& entry : m_allowedHosts) {
+    for (const QString& entry : entries) {
         const bool wildcard = entry.startsWith(QLatin1String("*."));
         const QUrl parsed(QStringLiteral("http://") + entry.mid(wildcard ? 2 : 0).toLower());
         if (parsed.port(-1) >= 0 && parsed.port(-1) != port)
@@ -199,12 +205,15 @@ QCoro::Task<Result<QHostAddress>> DestinationPolicy::resolve(QUrl url, std::shar
             baseIsNonPublic = base && anyNonPublic(*base);
         }
     }
+    const bool nonPublicAllowed = baseIsNonPublic || m_nonPublicHosts.contains(QLatin1String("*")) || listed(m_nonPublicHosts, url);
     for (const QHostAddress& a : *addresses) {
         const Scope scope = scopeOf(a);
-        if (scope != Scope::Public && !baseIsNonPublic)
+        if (scope != Scope::Public && !nonPublicAllowed)
             co_return Error::invalid(QStringLiteral("input.url"),
-                QStringLiteral("%1 resolves to %2, a %3 address; http tasks reach such addresses only on an endpoint whose own base_url is one")
-                    .arg(url.host(), a.toString(), scopeName(scope)));
+                QStringLiteral("%1 resolves to %2, a %3 address; %4")
+                    .arg(url.host(), a.toString(), scopeName(scope),
+                        m_refusalHint.isEmpty() ? QStringLiteral("http tasks reach such addresses only on an endpoint whose own base_url is one")
+                                                : m_refusalHint));
     }
     co_return addresses->constFirst();
 }

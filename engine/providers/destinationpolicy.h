@@ -39,6 +39,12 @@ public:
 
     DestinationPolicy(QUrl base, QStringList allowedHosts);
 
+    // For senders that may reach any origin (webhooks): hosts in this list
+    // ("host", "host:port", "*.domain", or "*" for every host) may resolve
+    // to non-public addresses too; refusals of others end with hint (where
+    // an operator allows such a host).
+    void allowNonPublic(QStringList hosts, QString hint);
+
     // nullopt when url's origin is allowed, else why not.
     std::optional<QString> checkOrigin(const QUrl& url) const;
     // Resolves url's host and checks its addresses; the address to connect to.
@@ -50,11 +56,14 @@ public:
     static bool sameOrigin(const QUrl& a, const QUrl& b);
 
 private:
-    bool allowlisted(const QUrl& url) const;
+    static bool listed(const QStringList& entries, const QUrl& url);
+    bool allowlisted(const QUrl& url) const { return listed(m_allowedHosts, url); }
     QCoro::Task<Result<QList<QHostAddress>>> addressesOf(QString host, std::shared_ptr<CallControl> control) const;
 
     QUrl m_base;
     QStringList m_allowedHosts;
+    QStringList m_nonPublicHosts;
+    QString m_refusalHint;
 };
 
 } // namespace llmsched

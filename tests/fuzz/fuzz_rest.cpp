@@ -456,7 +456,8 @@ enum class BodyKind : quint8 {
     Schedule,
     Template,
     TemplateValues,
-    TemplateRows
+    TemplateRows,
+    Webhook
 };
 enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
 
@@ -551,6 +552,16 @@ const Route kRoutes[] = {
     { "POST", "/api/v1/schedules/{id}/pause", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/schedules/{id}/resume", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/schedules/{id}/run", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/webhooks", Need::Operator, BodyKind::Webhook },
+    { "GET", "/api/v1/webhooks", Need::Viewer, BodyKind::None },
+    { "GET", "/api/v1/webhooks/{id}", Need::Viewer, BodyKind::None },
+    { "DELETE", "/api/v1/webhooks/{id}", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/webhooks/{id}/pause", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/webhooks/{id}/resume", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/webhooks/{id}/ping", Need::Operator, BodyKind::None },
+    { "GET", "/api/v1/webhooks/{id}/deliveries", Need::Viewer, BodyKind::None, kList },
+    { "GET", "/api/v1/webhooks/{id}/deliveries/{delivery}", Need::Viewer, BodyKind::None },
+    { "POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/templates", Need::Operator, BodyKind::Template },
     { "GET", "/api/v1/templates", Need::Viewer, BodyKind::None, kList },
     { "GET", "/api/v1/templates/{name}", Need::Viewer, BodyKind::None },
@@ -639,7 +650,7 @@ struct Pools
     QStringList tokenIds;
     QStringList responseIds; // resp_... of POST /v1/responses
     QStringList fileIds, batchIds, messageBatchIds; // of the Files and Batch APIs
-    QStringList workflowIds, scheduleIds;
+    QStringList workflowIds, scheduleIds, webhookIds, deliveryIds;
     QList<QByteArray> tokenSecrets; // tokens created through the API (role unknown here, maybe revoked)
 
     void addTask(const QString& id)
@@ -761,6 +772,16 @@ QByteArray RequestGen::param(const QByteArray& name, const Route& route, bool* c
     }
     if (name == "name" && pattern.startsWith("/api/v1/templates"))
         return roll < 70 ? QStringLiteral("fz-t%1").arg(m_r.range(0, 5)).toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
+    if (name == "id" && pattern.startsWith("/api/v1/webhooks")) {
+        if (roll < 60 && !m_pools.webhookIds.isEmpty())
+            return m_r.pick(m_pools.webhookIds).toLatin1();
+        return m_r.chance(0.5) ? "wh_" + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
+    }
+    if (name == "delivery") {
+        if (roll < 60 && !m_pools.deliveryIds.isEmpty())
+            return m_r.pick(m_pools.deliveryIds).toLatin1();
+        return m_r.chance(0.5) ? "dlv_" + UlidGenerator::next().toString().toLatin1() : encoded(QString::fromUtf8(m_r.word(1, 40)));
+    }
     if (name == "id" && pattern.startsWith("/api/v1/schedules")) {
         if (roll < 60 && !m_pools.scheduleIds.isEmpty())
             return m_r.pick(m_pools.scheduleIds).toLatin1();
@@ -1078,6 +1099,26 @@ QByteArray RequestGen::body(BodyKind kind, const Route& route, const QByteArray&
         if (m_r.chance(0.5))
             put(f, "name", m_g.text(20));
         put(f, "tasks", "[" + tasks + "]");
+        break;
+    }
+    case BodyKind::Webhook: {
+        // Addresses that are refused at once or do not resolve: the fuzzer reaches nothing.
+        static const QList<QByteArray> urls = { "\"http://192.0.2.1/hook\"", "\"https://hooks.example.invalid/x?y=1\"", "\"http://127.0.0.1:1/\"",
+            "\"http://169.254.169.254/latest\"", "\"ftp://example.com/\"", "\"https://u:p@example.com/\"", "\"/relative\"", "7" };
+        static const QList<QByteArray> scopes = { "\"named\"", "\"all\"", "\"model\"", "\"workflow\"", "\"schedule\"", "\"task\"", "\"nope\"" };
+        if (m_r.chance(0.9))
+            put(f, "url", m_r.pick(urls));
+        if (m_r.chance(0.5))
+            put(f, "events",
+                m_r.pick(QList<QByteArray> { "[\"task.finished\"]", "[\"task.state\",\"workflow.finished\"]", "[]", "[\"task.nope\"]", "\"x\"" }));
+        if (m_r.chance(0.5))
+            put(f, "scope", m_r.pick(scopes));
+        if (m_r.chance(0.4))
+            put(f, "target", jsonString(QString::fromUtf8(modelName(0.7))));
+        if (m_r.chance(0.2))
+            put(f, "secret", m_r.chance(0.5) ? jsonString(QString::fromUtf8(m_r.word(16, 40))) : m_g.text(10));
+        if (m_r.chance(0.2))
+            put(f, "max_attempts", m_r.chance(0.7) ? QByteArray::number(m_r.range(1, 30)) : m_g.number());
         break;
     }
     case BodyKind::Template: {
@@ -2623,6 +2664,13 @@ void Driver::learn(const Req& q, const Parsed& p)
         && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("msgbatch_"))) {
         if (m_pools.messageBatchIds.size() < 200)
             m_pools.messageBatchIds.append(o.value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /api/v1/webhooks") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("wh_"))) {
+        if (m_pools.webhookIds.size() < 100)
+            m_pools.webhookIds.append(o.value(QLatin1String("id")).toString());
+    } else if (q.label == QLatin1String("POST /api/v1/webhooks/{id}/ping")
+        && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("dlv_"))) {
+        if (m_pools.deliveryIds.size() < 200)
+            m_pools.deliveryIds.append(o.value(QLatin1String("id")).toString());
     } else if (q.label == QLatin1String("POST /api/v1/schedules") && o.value(QLatin1String("id")).toString().startsWith(QLatin1String("sch_"))) {
         if (m_pools.scheduleIds.size() < 200)
             m_pools.scheduleIds.append(o.value(QLatin1String("id")).toString());

@@ -218,6 +218,9 @@ public:
             o.batchWindowMs = batchWindowMs;
         o.clock = clock;
         o.secrets.fileDirs += keyDirs;
+        o.webhookPrivateHosts = webhookPrivateHosts;
+        if (webhookRetryBaseMs > 0)
+            o.webhookRetryBaseMs = webhookRetryBaseMs;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
         const VoidResult r = engine->start();
@@ -301,6 +304,8 @@ public:
     qint64 batchWindowMs = 0; // set before start(); 0: the engine's default (24 h)
     std::function<qint64()> clock; // set before start(): the schedules' wall clock; empty: the real one
     QStringList keyDirs; // set before start(): more directories file: key references may name
+    QStringList webhookPrivateHosts; // set before start(): hosts webhooks may reach on non-public addresses
+    qint64 webhookRetryBaseMs = 0; // set before start(): the first webhook retry's wait; 0: the engine's default
 
 private:
     QTemporaryDir m_dir;

@@ -106,6 +106,16 @@ const QStringList kExpectedRoutes = {
     QStringLiteral("DELETE /api/v1/templates/{name}"),
     QStringLiteral("POST /api/v1/templates/{name}/submit"),
     QStringLiteral("POST /api/v1/templates/{name}/batch"),
+    QStringLiteral("POST /api/v1/webhooks"),
+    QStringLiteral("GET /api/v1/webhooks"),
+    QStringLiteral("GET /api/v1/webhooks/{id}"),
+    QStringLiteral("DELETE /api/v1/webhooks/{id}"),
+    QStringLiteral("POST /api/v1/webhooks/{id}/pause"),
+    QStringLiteral("POST /api/v1/webhooks/{id}/resume"),
+    QStringLiteral("POST /api/v1/webhooks/{id}/ping"),
+    QStringLiteral("GET /api/v1/webhooks/{id}/deliveries"),
+    QStringLiteral("GET /api/v1/webhooks/{id}/deliveries/{delivery}"),
+    QStringLiteral("POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver"),
     QStringLiteral("GET /api/v1/files/{id}/content"),
     QStringLiteral("POST /v1/files"),
     QStringLiteral("GET /v1/files"),
@@ -366,6 +376,7 @@ private slots:
 
     void routesAnswer();
     void templatesOverRest();
+    void webhooksOverRest();
     void authMatrix_data();
     void authMatrix();
     void revokedTokenStopsAtOnce();
@@ -599,6 +610,21 @@ void TestApi::routesAnswer()
                                     R"("body":{"model":"sim","kind":"completion","input":{"prompt":"hello {{vars.who}}"}}})";
     QCOMPARE(call("POST", QStringLiteral("/api/v1/templates"), m_operator.secret, templateBody).status, 201);
     QCOMPARE(call("POST", QStringLiteral("/api/v1/templates"), m_operator.secret, QByteArray(templateBody).replace("greet", "spare")).status, 201);
+    // A webhook to a documentation address: refused at once, never contacted.
+    const QByteArray webhookBody = R"({"url":"http://192.0.2.1/hook","scope":"all","events":["workflow.finished"]})";
+    const QString webhook
+        = call("POST", QStringLiteral("/api/v1/webhooks"), m_operator.secret, webhookBody).json().value(QLatin1String("id")).toString();
+    const QString spareWebhook
+        = call("POST", QStringLiteral("/api/v1/webhooks"), m_operator.secret, webhookBody).json().value(QLatin1String("id")).toString();
+    QVERIFY(!webhook.isEmpty() && !spareWebhook.isEmpty());
+    const QString delivery
+        = call("POST", QStringLiteral("/api/v1/webhooks/%1/ping").arg(webhook), m_operator.secret).json().value(QLatin1String("id")).toString();
+    QVERIFY(!delivery.isEmpty());
+    QTRY_COMPARE(call("GET", QStringLiteral("/api/v1/webhooks/%1/deliveries/%2").arg(webhook, delivery), m_viewer.secret)
+                     .json()
+                     .value(QLatin1String("status"))
+                     .toString(),
+        QStringLiteral("failed"));
     ModelConfig probe = simModel(QStringLiteral("probe"));
     EndpointConfig extraEndpoint = probe.endpoints.constFirst();
     extraEndpoint.name = QStringLiteral("extra");
@@ -698,6 +724,19 @@ void TestApi::routesAnswer()
         // JSON lines: application/json is taken as one object per line.
         { QStringLiteral("POST /api/v1/templates/{name}/batch"),
             { QStringLiteral("/api/v1/templates/greet/batch"), QByteArrayLiteral("{\"who\":\"a\"}\n{\"who\":\"b\"}\n"), 201 } },
+        { QStringLiteral("POST /api/v1/webhooks"), { QStringLiteral("/api/v1/webhooks"), webhookBody, 201 } },
+        { QStringLiteral("GET /api/v1/webhooks"), { QStringLiteral("/api/v1/webhooks"), {} } },
+        { QStringLiteral("GET /api/v1/webhooks/{id}"), { QStringLiteral("/api/v1/webhooks/") + webhook, {} } },
+        { QStringLiteral("DELETE /api/v1/webhooks/{id}"), { QStringLiteral("/api/v1/webhooks/") + spareWebhook, {}, 204 } },
+        { QStringLiteral("POST /api/v1/webhooks/{id}/pause"), { QStringLiteral("/api/v1/webhooks/%1/pause").arg(webhook), {} } },
+        { QStringLiteral("POST /api/v1/webhooks/{id}/resume"), { QStringLiteral("/api/v1/webhooks/%1/resume").arg(webhook), {} } },
+        { QStringLiteral("POST /api/v1/webhooks/{id}/ping"), { QStringLiteral("/api/v1/webhooks/%1/ping").arg(webhook), {}, 202 } },
+        { QStringLiteral("GET /api/v1/webhooks/{id}/deliveries"),
+            { QStringLiteral("/api/v1/webhooks/%1/deliveries?status=failed").arg(webhook), {} } },
+        { QStringLiteral("GET /api/v1/webhooks/{id}/deliveries/{delivery}"),
+            { QStringLiteral("/api/v1/webhooks/%1/deliveries/%2").arg(webhook, delivery), {} } },
+        { QStringLiteral("POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver"),
+            { QStringLiteral("/api/v1/webhooks/%1/deliveries/%2/redeliver").arg(webhook, delivery), {}, 202 } },
         { QStringLiteral("POST /v1/files"), { QStringLiteral("/v1/files"), QByteArrayLiteral("{}"), 400 } }, // not multipart: refused, but routed
         { QStringLiteral("GET /v1/files"), { QStringLiteral("/v1/files"), {} } },
         { QStringLiteral("GET /v1/files/{id}"), { QStringLiteral("/v1/files/") + file, {} } },
@@ -740,6 +779,46 @@ void TestApi::routesAnswer()
         QVERIFY2(
             p.status ? status == p.status : status >= 200 && status < 300, qPrintable(route + QStringLiteral(" -> ") + QString::fromLatin1(detail)));
     }
+}
+
+void TestApi::webhooksOverRest()
+{
+    const QByteArray body = R"({"url":"http://192.0.2.1/hook","scope":"model","target":"sim","description":"billing"})";
+    // Only operators may make the engine POST somewhere.
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/webhooks"), m_viewer.secret, body).status, 403);
+    // Bad bodies name the field; nothing is stored.
+    for (const auto& [bad, field] : { std::pair { QByteArray(R"({"url":"file:///etc/passwd"})"), QStringLiteral("url") },
+             std::pair { QByteArray(R"({"url":"https://example.com","scope":"model"})"), QStringLiteral("target") },
+             std::pair { QByteArray(R"({"url":"https://example.com","events":["task.nope"]})"), QStringLiteral("events[0]") },
+             std::pair { QByteArray(R"({"url":"https://example.com","secret":"short"})"), QStringLiteral("secret") } }) {
+        const Response r = call("POST", QStringLiteral("/api/v1/webhooks"), m_operator.secret, bad);
+        QCOMPARE(r.status, 422);
+        QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("field")).toString(), field);
+    }
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/webhooks"), m_operator.secret, "{\"url\":").status, 400);
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/webhooks"), m_viewer.secret).json().value(QLatin1String("webhooks")).toArray().size(), 0);
+
+    // Created: the secret is in this answer and in no other.
+    Response r = call("POST", QStringLiteral("/api/v1/webhooks"), m_operator.secret, body);
+    QCOMPARE(r.status, 201);
+    const QString id = r.json().value(QLatin1String("id")).toString();
+    const QString secret = r.json().value(QLatin1String("secret")).toString();
+    QVERIFY(secret.startsWith(QLatin1String("whsec_")));
+    QCOMPARE(
+        r.json().value(QLatin1String("events")).toArray(), (QJsonArray { QStringLiteral("task.finished"), QStringLiteral("workflow.finished") }));
+    for (const QString& path :
+        QStringList { QStringLiteral("/api/v1/webhooks"), QStringLiteral("/api/v1/webhooks/") + id, QStringLiteral("/api/v1/system/audit") }) {
+        r = call("GET", path, m_admin.secret);
+        QCOMPARE(r.status, 200);
+        QVERIFY2(!r.body.contains(secret.toUtf8()), qPrintable(path));
+    }
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/webhooks/") + id, m_viewer.secret).json().value(QLatin1String("description")).toString(),
+        QStringLiteral("billing"));
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/webhooks/%1/deliveries?status=lost").arg(id), m_viewer.secret).status, 422);
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/webhooks/nope/deliveries"), m_viewer.secret).status, 404);
+    QCOMPARE(call("POST", QStringLiteral("/api/v1/webhooks/nope/ping"), m_operator.secret).status, 404);
+    QCOMPARE(call("DELETE", QStringLiteral("/api/v1/webhooks/") + id, m_operator.secret).status, 204);
+    QCOMPARE(call("GET", QStringLiteral("/api/v1/webhooks/") + id, m_viewer.secret).status, 404);
 }
 
 void TestApi::templatesOverRest()
