@@ -533,6 +533,15 @@ QFuture<VoidResult> Engine::deleteTemplate(const QString& name)
     return withStore<VoidResult>([&](Store& store) { return store.deleteDoc(kDocTemplate, name); });
 }
 
+QFuture<Result<TemplateSubmission>> Engine::submitFromTemplate(
+    const QString& name, int version, QList<TemplateRow> rows, bool skipInvalid, bool single)
+{
+    return onManager<Result<TemplateSubmission>>(
+        &Engine::m_workflows, [name, version, rows = std::move(rows), skipInvalid, single](WorkflowManager& m) mutable {
+            return m.submitFromTemplate(name, version, std::move(rows), skipInvalid, single);
+        });
+}
+
 QFuture<Result<QJsonObject>> Engine::createWebhook(WebhookSpec spec)
 {
     return onManager<Result<QJsonObject>>(

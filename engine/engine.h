@@ -203,6 +203,9 @@ public:
     QFuture<Result<StoredDoc>> templateDoc(const QString& name);
     QFuture<Result<QList<StoredDoc>>> templates(const DocQuery& query);
     QFuture<VoidResult> deleteTemplate(const QString& name);
+    // Submits a template (version 0: the latest) once per row of values; see
+    // WorkflowManager::submitFromTemplate.
+    QFuture<Result<TemplateSubmission>> submitFromTemplate(const QString& name, int version, QList<TemplateRow> rows, bool skipInvalid, bool single);
 
     // Webhooks (core/webhook.h, webhookmanager.h): signed POSTs of task and
     // workflow events, retried with backoff, with a log of deliveries.

@@ -478,4 +478,124 @@ QFuture<Result<WorkflowView>> WorkflowManager::cancel(const QString& id)
     return answered(Result<WorkflowView>(view));
 }
 
+QFuture<Result<TemplateSubmission>> WorkflowManager::submitFromTemplate(
+    const QString& name, int version, QList<TemplateRow> rows, bool skipInvalid, bool single)
+{
+    auto reply = std::make_shared<QPromise<Result<TemplateSubmission>>>();
+    reply->start();
+    const auto answer = [reply](Result<TemplateSubmission> r) {
+        reply->addResult(std::move(r));
+        reply->finish();
+    };
+    onResult(m_store.doc(kDocTemplate, name), this, [this, answer, version, rows, skipInvalid, single](const Result<StoredDoc>& doc) {
+        if (!doc)
+            return answer(doc.error());
+        const auto tmpl = templateVersion(*doc, version);
+        if (!tmpl) {
+            const QString message = QStringLiteral("template '%1' has no version %2").arg(doc->id).arg(version);
+            return answer(single ? Error::invalid(QStringLiteral("version"), message) : Error::notFound(message));
+        }
+        const bool workflows = tmpl->kind == QLatin1String("workflow");
+        const int maxRows = workflows ? TemplateSubmission::kMaxWorkflowRows : TemplateSubmission::kMaxTaskRows;
+        if (rows.isEmpty())
+            return answer(Error::invalid(QStringLiteral("body"), QStringLiteral("holds no rows")));
+        if (rows.size() > maxRows)
+            return answer(Error { ErrorCode::PayloadTooLarge,
+                QStringLiteral("%1 rows; a batch of %2 templates takes at most %3").arg(rows.size()).arg(tmpl->kind).arg(maxRows),
+                QStringLiteral("body") });
+        TemplateSubmission out;
+        out.tag = QStringLiteral("%1@%2").arg(doc->id).arg(tmpl->version);
+        out.rows = static_cast<int>(rows.size());
+        QList<TaskSpec> specs;
+        QList<WorkflowPlan> plans;
+        QList<int> rowOf;
+        std::optional<Error> firstError;
+        for (const TemplateRow& row : rows) {
+            const auto fail = [&out, &row, &firstError](const Error& e) {
+                out.errors.append(QJsonObject {
+                    { QStringLiteral("row"), row.row }, { QStringLiteral("field"), e.field }, { QStringLiteral("message"), e.message } });
+                if (!firstError)
+                    firstError = e;
+            };
+            if (!row.error.isEmpty()) {
+                fail(Error::invalid({}, row.error));
+                continue;
+            }
+            auto rendered = tmpl->render(row.values);
+            if (!rendered) {
+                fail(rendered.error());
+                continue;
+            }
+            if (workflows) {
+                auto plan = WorkflowPlan::fromJson(*rendered);
+                if (!plan) {
+                    fail(plan.error());
+                    continue;
+                }
+                plan->metadata.insert(QStringLiteral("template"), out.tag);
+                plans.append(std::move(*plan));
+            } else {
+                auto task = TaskSpec::fromJson(*rendered);
+                if (!task) {
+                    fail(task.error());
+                    continue;
+                }
+                task->labels.insert(QStringLiteral("template"), out.tag);
+                specs.append(std::move(*task));
+            }
+            rowOf.append(row.row);
+        }
+        if (single && firstError)
+            return answer(*firstError);
+        if (!out.errors.isEmpty() && !skipInvalid) {
+            out.refused = true;
+            return answer(out);
+        }
+        if (!workflows) {
+            if (specs.isEmpty())
+                return answer(out);
+            onResult(m_engine.submit(std::move(specs)), this, [answer, out, rowOf](const Result<QList<SubmitOutcome>>& r) mutable {
+                if (!r)
+                    return answer(r.error());
+                for (qsizetype i = 0; i < r->size() && i < rowOf.size(); ++i)
+                    out.submitted.append(QJsonObject { { QStringLiteral("row"), rowOf.at(i) }, { QStringLiteral("id"), r->at(i).id.toString() } });
+                if (!r->isEmpty())
+                    out.single = QJsonObject { { QStringLiteral("id"), r->constFirst().id.toString() },
+                        { QStringLiteral("state"), taskStateName(r->constFirst().state) } };
+                answer(out);
+            });
+            return;
+        }
+        // Workflows one after another; a refused one is an error of its row
+        // (of the answer, when it is the only one).
+        auto state = std::make_shared<TemplateSubmission>(out);
+        auto next = std::make_shared<std::function<void(qsizetype)>>();
+        *next = [this, state, next, answer, plans, rowOf, single](qsizetype i) {
+            if (i >= plans.size()) {
+                answer(*state);
+                *next = nullptr;
+                return;
+            }
+            onResult(m_engine.createWorkflow(plans.at(i)), this, [state, next, answer, i, rowOf, single](const Result<WorkflowView>& r) {
+                if (!r && single) {
+                    *next = nullptr;
+                    return answer(r.error());
+                }
+                if (r) {
+                    state->submitted.append(QJsonObject { { QStringLiteral("row"), rowOf.at(i) }, { QStringLiteral("id"), r->doc.id } });
+                    if (state->single.isEmpty())
+                        state->single = r->toJson(true);
+                } else {
+                    state->errors.append(QJsonObject { { QStringLiteral("row"), rowOf.at(i) }, { QStringLiteral("field"), r.error().field },
+                        { QStringLiteral("message"), r.error().message } });
+                }
+                if (*next)
+                    (*next)(i + 1);
+            });
+        };
+        (*next)(0);
+    });
+    return reply->future();
+}
+
 } // namespace llmsched

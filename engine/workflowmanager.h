@@ -44,6 +44,12 @@ public:
     // name (its first when new), with a compare-and-set so two writers both
     // get a version of their own. Answers the stored document.
     QFuture<Result<StoredDoc>> addTemplateVersion(const QString& name, TemplateVersion version);
+    // Submits the template `name` (version 0: its latest) once per row of
+    // values: tasks in one submit, workflows one after another. Wrong rows are
+    // listed; unless skipInvalid, then nothing is submitted (refused). single:
+    // one row from a submit with values, whose error is the answer's.
+    QFuture<Result<TemplateSubmission>> submitFromTemplate(const QString& name, int version, QList<TemplateRow> rows, bool skipInvalid, bool single);
+
     void onTaskEvents(const TaskEvents& events);
 
 signals:

@@ -214,4 +214,79 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>llmsched::ui::SchedulesPanel</name>
+    <message numerus="yes">
+        <source>workflow %1 (%n task(s))</source>
+        <translation>
+            <numerusform>workflow %1 (%n task)</numerusform>
+            <numerusform>workflow %1 (%n tasks)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n schedule(s)</source>
+        <translation>
+            <numerusform>%n schedule</numerusform>
+            <numerusform>%n schedules</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>llmsched::ui::TemplatesPanel</name>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… and %n more</numerusform>
+            <numerusform>… and %n more</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing was submitted: %n row(s) are wrong.</source>
+        <translation>
+            <numerusform>Nothing was submitted: %n row is wrong.</numerusform>
+            <numerusform>Nothing was submitted: %n rows are wrong.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Submitted %n row(s) of %1.</source>
+        <translation>
+            <numerusform>Submitted %n row of %1.</numerusform>
+            <numerusform>Submitted %n rows of %1.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) were wrong.</source>
+        <translation>
+            <numerusform>%n row was wrong.</numerusform>
+            <numerusform>%n rows were wrong.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>llmsched::ui::WebhooksPanel</name>
+    <message numerus="yes">
+        <source>%n webhook(s)</source>
+        <translation>
+            <numerusform>%n webhook</numerusform>
+            <numerusform>%n webhooks</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>llmsched::ui::WorkflowsView</name>
+    <message numerus="yes">
+        <source>%n workflow(s)</source>
+        <translation>
+            <numerusform>%n workflow</numerusform>
+            <numerusform>%n workflows</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n running</source>
+        <translation>
+            <numerusform>%n running</numerusform>
+            <numerusform>%n running</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -115,6 +115,16 @@ QPainterPath strokes(Glyph g)
         line(10.5, 10, 17.5, 10);
         line(10.5, 13, 15, 13);
         break;
+    case Glyph::Workflows: // a graph left to right: one node fans out to two, which join
+        p.addEllipse(QRectF(1.5, 9.5, 5, 5));
+        p.addEllipse(QRectF(9.5, 3.5, 5, 5));
+        p.addEllipse(QRectF(9.5, 15.5, 5, 5));
+        p.addEllipse(QRectF(17.5, 9.5, 5, 5));
+        line(6.5, 11, 9.5, 6.5);
+        line(6.5, 13, 9.5, 17.5);
+        line(14.5, 6.5, 17.5, 11);
+        line(14.5, 17.5, 17.5, 13);
+        break;
     }
     return p;
 }

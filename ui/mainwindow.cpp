@@ -10,6 +10,7 @@
 #include "batchesview.h"
 #include "modelsview.h"
 #include "queueview.h"
+#include "workflowsview.h"
 #include "settingsdialog.h"
 #include "statisticsview.h"
 #include "submitdialog.h"
@@ -70,10 +71,12 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     m_logs = new LogsView(&m_live, m_stack);
     m_nodes = new NodesView(live, m_stack);
     m_batches = new BatchesView(live, m_stack);
-    const std::array<QWidget*, kViewCount> views = { m_queue, m_models, m_stats, m_dead, m_logs, m_nodes, m_batches };
-    const QStringList names = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs"), tr("Nodes"), tr("Batches") };
+    m_workflows = new WorkflowsView(live, m_stack);
+    const std::array<QWidget*, kViewCount> views = { m_queue, m_models, m_stats, m_dead, m_logs, m_nodes, m_batches, m_workflows };
+    const QStringList names
+        = { tr("Queue"), tr("Models"), tr("Statistics"), tr("Dead letters"), tr("Logs"), tr("Nodes"), tr("Batches"), tr("Workflows") };
     const std::array<Glyph, kViewCount> icons
-        = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs, Glyph::Nodes, Glyph::Batches };
+        = { Glyph::Queue, Glyph::Models, Glyph::Statistics, Glyph::DeadLetters, Glyph::Logs, Glyph::Nodes, Glyph::Batches, Glyph::Workflows };
     for (int i = 0; i < kViewCount; ++i) {
         m_stack->addWidget(views.at(i));
         auto* item = new QListWidgetItem(glyphIcon(icons.at(i)), names.at(i), m_nav);
@@ -118,6 +121,7 @@ MainWindow::MainWindow(LiveState& live, Context context, QWidget* parent)
     connect(m_dead, &DeadLettersView::statusMessage, this, &MainWindow::deliverStatus);
     connect(m_queue, &QueueView::openTask, this, &MainWindow::openTask);
     connect(m_dead, &DeadLettersView::openTask, this, &MainWindow::openTask);
+    connect(m_workflows, &WorkflowsView::openTask, this, &MainWindow::openTask);
 
     m_engineState = new QLabel(this);
     m_restState = new QLabel(this);
@@ -294,7 +298,8 @@ void MainWindow::buildMenus()
     }
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names = { tr("&Queue"), tr("&Models"), tr("&Statistics"), tr("&Dead letters"), tr("&Logs"), tr("&Nodes"), tr("&Batches") };
+    const QStringList names
+        = { tr("&Queue"), tr("&Models"), tr("&Statistics"), tr("&Dead letters"), tr("&Logs"), tr("&Nodes"), tr("&Batches"), tr("&Workflows") };
     for (int i = 0; i < names.size(); ++i) {
         QAction* a = view->addAction(names.at(i));
         a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
@@ -305,7 +310,7 @@ void MainWindow::buildMenus()
     help->addAction(tr("&Keyboard shortcuts"), this, [this] {
         QMessageBox::information(this, tr("Keyboard shortcuts"),
             tr("<table>"
-               "<tr><td><b>Ctrl+1…7</b></td><td>Queue, Models, Statistics, Dead letters, Logs, Nodes, Batches</td></tr>"
+               "<tr><td><b>Ctrl+1…8</b></td><td>Queue, Models, Statistics, Dead letters, Logs, Nodes, Batches, Workflows</td></tr>"
                "<tr><td><b>Ctrl+N</b></td><td>Submit a task</td></tr>"
                "<tr><td><b>Ctrl+I</b></td><td>Import tasks from JSONL</td></tr>"
                "<tr><td><b>Ctrl+F</b></td><td>Search the queue</td></tr>"
@@ -315,6 +320,15 @@ void MainWindow::buildMenus()
                "<tr><td><b>Ctrl+E</b></td><td>Export the selected tasks</td></tr>"
                "<tr><td><b>F5</b></td><td>Refresh the queue</td></tr>"
                "<tr><td><b>Ctrl+Shift+P</b></td><td>Pause or resume all dispatching</td></tr>"
+               "<tr><th colspan=2 align=left>Workflows</th></tr>"
+               "<tr><td><b>Ctrl+Tab</b></td><td>Runs, Schedules, Templates, Webhooks</td></tr>"
+               "<tr><td><b>Insert</b></td><td>A new schedule, template or webhook</td></tr>"
+               "<tr><td><b>Enter</b></td><td>Edit the schedule; submit the template</td></tr>"
+               "<tr><td><b>Ctrl+P</b></td><td>Pause or resume the schedule or webhook</td></tr>"
+               "<tr><td><b>Ctrl+Shift+R</b></td><td>Run the schedule now</td></tr>"
+               "<tr><td><b>Ctrl+Shift+I</b></td><td>Submit the template once per row of a CSV or JSONL file</td></tr>"
+               "<tr><td><b>Wheel, Ctrl++ / Ctrl+-</b></td><td>Zoom the graph; drag to pan</td></tr>"
+               "<tr><td><b>F, Ctrl+0</b></td><td>Fit the graph</td></tr>"
                "</table>"));
     });
     help->addAction(tr("&About LLM Scheduler"), this, [this] {

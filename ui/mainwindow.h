@@ -28,6 +28,7 @@ class NodesView;
 class BatchesView;
 class ModelsView;
 class QueueView;
+class WorkflowsView;
 class StatisticsView;
 
 // The control center's main window: the counter strip over a navigation list
@@ -40,8 +41,8 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    enum class View { Queue, Models, Statistics, DeadLetters, Logs, Nodes, Batches };
-    static constexpr int kViewCount = 7;
+    enum class View { Queue, Models, Statistics, DeadLetters, Logs, Nodes, Batches, Workflows };
+    static constexpr int kViewCount = 8;
 
     struct Context
     {
@@ -112,6 +113,7 @@ private:
     LogsView* m_logs = nullptr;
     NodesView* m_nodes = nullptr;
     BatchesView* m_batches = nullptr;
+    WorkflowsView* m_workflows = nullptr;
     QLabel* m_engineState = nullptr;
     QLabel* m_restState = nullptr;
     QLabel* m_storeSize = nullptr;

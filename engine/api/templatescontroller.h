@@ -19,9 +19,6 @@ class TemplatesController final : public ApiController
 public:
     TemplatesController(ApiServer& server, Engine& engine);
 
-    static constexpr int kMaxTaskRows = 50'000;
-    static constexpr int kMaxWorkflowRows = 1'000;
-
 private:
     void create(const CallPtr& c);
     void list(const CallPtr& c);

@@ -7,6 +7,8 @@
 #include "core/storetypes.h"
 
 #include <QFuture>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QObject>
 
 #include <memory>
@@ -84,6 +86,36 @@ public:
     virtual QFuture<Result<QList<BatchRecord>>> batches(int limit) = 0;
     virtual QFuture<Result<BatchRecord>> cancelBatch(const QString& id) = 0;
     virtual QFuture<Result<QByteArray>> fileContent(const QString& id) = 0;
+
+    // The workflow features (docs/workflows.md), answered as the REST API
+    // shows them, so a view reads the same JSON from either engine.
+    virtual QFuture<Result<QJsonArray>> workflows(int limit) = 0; // newest first
+    virtual QFuture<Result<QJsonObject>> workflowGraph(const QString& id) = 0;
+    virtual QFuture<Result<QJsonObject>> cancelWorkflow(const QString& id) = 0;
+    virtual QFuture<Result<QJsonArray>> schedules() = 0;
+    // id empty: a new schedule; body as POST /api/v1/schedules takes it.
+    virtual QFuture<Result<QJsonObject>> saveSchedule(const QString& id, const QJsonObject& body) = 0;
+    virtual QFuture<VoidResult> deleteSchedule(const QString& id) = 0;
+    enum class ScheduleAction { Pause, Resume, Run };
+    virtual QFuture<Result<QJsonObject>> scheduleAction(const QString& id, ScheduleAction action) = 0;
+    virtual QFuture<Result<QJsonArray>> templates() = 0; // latest versions, without bodies
+    virtual QFuture<Result<QJsonObject>> templateVersion(const QString& name, int version) = 0; // 0: the latest
+    virtual QFuture<Result<QJsonObject>> putTemplate(const QJsonObject& body) = 0; // adds a version
+    virtual QFuture<VoidResult> deleteTemplate(const QString& name) = 0;
+    // Values for one task or workflow: its id ({id, state} or the workflow).
+    virtual QFuture<Result<QJsonObject>> submitTemplate(const QString& name, const QJsonObject& values, int version) = 0;
+    // A CSV (header of variable names) or JSONL file of values, one submit per
+    // row: {submitted: [{row, id}], errors: [{row, field, message}], refused}.
+    virtual QFuture<Result<QJsonObject>> submitTemplateRows(const QString& name, const QByteArray& content, bool csv, bool skipInvalid) = 0;
+    virtual QFuture<Result<QJsonArray>> webhooks() = 0;
+    virtual QFuture<Result<QJsonObject>> createWebhook(const QJsonObject& body) = 0; // with its secret, this once
+    virtual QFuture<VoidResult> deleteWebhook(const QString& id) = 0;
+    enum class WebhookAction { Pause, Resume, Ping };
+    virtual QFuture<Result<QJsonObject>> webhookAction(const QString& id, WebhookAction action) = 0;
+    // status empty: any.
+    virtual QFuture<Result<QJsonArray>> webhookDeliveries(const QString& id, const QString& status, int limit) = 0;
+    virtual QFuture<Result<QJsonObject>> webhookDelivery(const QString& id, const QString& deliveryId) = 0;
+    virtual QFuture<Result<QJsonObject>> redeliverWebhook(const QString& id, const QString& deliveryId) = 0;
 
     // API tokens.
     virtual QFuture<Result<NewToken>> createToken(const QString& name, Role role) = 0;

@@ -614,6 +614,177 @@ QFuture<VoidResult> RemoteClient::storeSecret(const QString& name, const QByteAr
         call("PUT", QStringLiteral("/api/v1/secrets/") + pathPart(name), {}, QJsonObject { { QStringLiteral("value"), QString::fromUtf8(value) } }));
 }
 
+namespace {
+
+// The array under key of an answer.
+QFuture<Result<QJsonArray>> listOf(QFuture<Result<QJsonObject>> f, const QString& key)
+{
+    return mapped<QJsonArray>(std::move(f), [key](const QJsonObject& o) -> Result<QJsonArray> { return o.value(key).toArray(); });
+}
+
+QJsonObject same(const QJsonObject& o)
+{
+    return o;
+}
+
+QUrlQuery allOf()
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("limit"), QStringLiteral("1000"));
+    return q;
+}
+
+} // namespace
+
+QFuture<Result<QJsonArray>> RemoteClient::workflows(int limit)
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("limit"), QString::number(limit));
+    return listOf(call("GET", QStringLiteral("/api/v1/workflows"), q), QStringLiteral("workflows"));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::workflowGraph(const QString& id)
+{
+    return call("GET", QStringLiteral("/api/v1/workflows/%1/graph").arg(pathPart(id)));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::cancelWorkflow(const QString& id)
+{
+    return call("POST", QStringLiteral("/api/v1/workflows/%1/cancel").arg(pathPart(id)));
+}
+
+QFuture<Result<QJsonArray>> RemoteClient::schedules()
+{
+    return listOf(call("GET", QStringLiteral("/api/v1/schedules"), allOf()), QStringLiteral("schedules"));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::saveSchedule(const QString& id, const QJsonObject& body)
+{
+    if (id.isEmpty())
+        return call("POST", QStringLiteral("/api/v1/schedules"), {}, QJsonValue(body));
+    return call("PUT", QStringLiteral("/api/v1/schedules/") + pathPart(id), {}, QJsonValue(body));
+}
+
+QFuture<VoidResult> RemoteClient::deleteSchedule(const QString& id)
+{
+    return done(call("DELETE", QStringLiteral("/api/v1/schedules/") + pathPart(id)));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::scheduleAction(const QString& id, ScheduleAction action)
+{
+    const QString verb = action == ScheduleAction::Run ? QStringLiteral("run")
+        : action == ScheduleAction::Pause              ? QStringLiteral("pause")
+                                                       : QStringLiteral("resume");
+    return call("POST", QStringLiteral("/api/v1/schedules/%1/%2").arg(pathPart(id), verb));
+}
+
+QFuture<Result<QJsonArray>> RemoteClient::templates()
+{
+    return listOf(call("GET", QStringLiteral("/api/v1/templates"), allOf()), QStringLiteral("templates"));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::templateVersion(const QString& name, int version)
+{
+    QUrlQuery q;
+    if (version > 0)
+        q.addQueryItem(QStringLiteral("version"), QString::number(version));
+    return call("GET", QStringLiteral("/api/v1/templates/") + pathPart(name), q);
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::putTemplate(const QJsonObject& body)
+{
+    return call("POST", QStringLiteral("/api/v1/templates"), {}, QJsonValue(body));
+}
+
+QFuture<VoidResult> RemoteClient::deleteTemplate(const QString& name)
+{
+    return done(call("DELETE", QStringLiteral("/api/v1/templates/") + pathPart(name)));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::submitTemplate(const QString& name, const QJsonObject& values, int version)
+{
+    QJsonObject body { { QStringLiteral("values"), values } };
+    if (version > 0)
+        body.insert(QStringLiteral("version"), version);
+    return call("POST", QStringLiteral("/api/v1/templates/%1/submit").arg(pathPart(name)), {}, QJsonValue(body));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::submitTemplateRows(const QString& name, const QByteArray& content, bool csv, bool skipInvalid)
+{
+    // Not JSON, and a 422 carries the rows' errors: a request of its own.
+    auto promise = std::make_shared<QPromise<Result<QJsonObject>>>();
+    promise->start();
+    QFuture<Result<QJsonObject>> future = promise->future();
+    QMetaObject::invokeMethod(this, [this, name, content, csv, skipInvalid, promise] {
+        QUrlQuery q;
+        if (skipInvalid)
+            q.addQueryItem(QStringLiteral("skip_invalid"), QStringLiteral("true"));
+        QNetworkRequest r = request(QStringLiteral("/api/v1/templates/%1/batch").arg(pathPart(name)), q);
+        r.setTransferTimeout(kCallTimeoutMs);
+        r.setHeader(QNetworkRequest::ContentTypeHeader, csv ? QByteArrayLiteral("text/csv") : QByteArrayLiteral("application/jsonl"));
+        QNetworkReply* reply = m_net.post(r, content);
+        connect(reply, &QNetworkReply::finished, this, [this, reply, promise] {
+            reply->deleteLater();
+            m_requests.fetchAndAddRelaxed(1);
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();
+            Result<QJsonObject> out = json;
+            if (status == 0)
+                out = Error::unavailable(QStringLiteral("cannot reach %1: %2").arg(m_base.toDisplayString(), reply->errorString()));
+            else if (status == 422 && json.contains(QLatin1String("errors")))
+                out = QJsonObject { { QStringLiteral("submitted"), QJsonArray() }, { QStringLiteral("errors"), json.value(QLatin1String("errors")) },
+                    { QStringLiteral("refused"), true } };
+            else if (status < 200 || status >= 300)
+                out = errorFromJson(json, status);
+            promise->addResult(std::move(out));
+            promise->finish();
+        });
+    });
+    return future;
+}
+
+QFuture<Result<QJsonArray>> RemoteClient::webhooks()
+{
+    return listOf(call("GET", QStringLiteral("/api/v1/webhooks")), QStringLiteral("webhooks"));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::createWebhook(const QJsonObject& body)
+{
+    return call("POST", QStringLiteral("/api/v1/webhooks"), {}, QJsonValue(body));
+}
+
+QFuture<VoidResult> RemoteClient::deleteWebhook(const QString& id)
+{
+    return done(call("DELETE", QStringLiteral("/api/v1/webhooks/") + pathPart(id)));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::webhookAction(const QString& id, WebhookAction action)
+{
+    const QString verb = action == WebhookAction::Ping ? QStringLiteral("ping")
+        : action == WebhookAction::Pause               ? QStringLiteral("pause")
+                                                       : QStringLiteral("resume");
+    return call("POST", QStringLiteral("/api/v1/webhooks/%1/%2").arg(pathPart(id), verb));
+}
+
+QFuture<Result<QJsonArray>> RemoteClient::webhookDeliveries(const QString& id, const QString& status, int limit)
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("limit"), QString::number(limit));
+    if (!status.isEmpty())
+        q.addQueryItem(QStringLiteral("status"), status);
+    return listOf(call("GET", QStringLiteral("/api/v1/webhooks/%1/deliveries").arg(pathPart(id)), q), QStringLiteral("deliveries"));
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::webhookDelivery(const QString& id, const QString& deliveryId)
+{
+    return mapped<QJsonObject>(call("GET", QStringLiteral("/api/v1/webhooks/%1/deliveries/%2").arg(pathPart(id), pathPart(deliveryId))), same);
+}
+
+QFuture<Result<QJsonObject>> RemoteClient::redeliverWebhook(const QString& id, const QString& deliveryId)
+{
+    return call("POST", QStringLiteral("/api/v1/webhooks/%1/deliveries/%2/redeliver").arg(pathPart(id), pathPart(deliveryId)));
+}
+
 QFuture<Result<NewToken>> RemoteClient::createToken(const QString& name, Role role)
 {
     return mapped<NewToken>(call("POST", QStringLiteral("/api/v1/tokens"), {},

@@ -375,4 +375,12 @@ QJsonObject templateJson(const StoredDoc& doc, int version)
     return o;
 }
 
+std::optional<QString> templateNameProblem(const QString& name)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"));
+    if (re.match(name).hasMatch())
+        return std::nullopt;
+    return QStringLiteral("is required: 1-128 letters, digits, _, . or -, starting with a letter or digit");
+}
+
 } // namespace llmsched

@@ -4,6 +4,7 @@
 #include "result.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 
@@ -48,6 +49,25 @@ struct TemplateRow
 };
 QList<TemplateRow> templateRowsFromCsv(const QByteArray& csv, const QJsonObject& variables);
 QList<TemplateRow> templateRowsFromJsonl(const QByteArray& jsonl);
+
+// nullopt when name is a valid template name (1-128 letters, digits, _, . or
+// -, starting with a letter or digit), else why not.
+std::optional<QString> templateNameProblem(const QString& name);
+
+// What a submit from a template did (WorkflowManager::submitFromTemplate):
+// per row, the task or workflow id it made or what was wrong with it.
+struct TemplateSubmission
+{
+    static constexpr int kMaxTaskRows = 50'000;
+    static constexpr int kMaxWorkflowRows = 1'000;
+
+    QString tag; // "name@version", the label (tasks) or metadata (workflows) of what it made
+    int rows = 0;
+    bool refused = false; // rows were wrong and skip_invalid was not set: nothing was submitted
+    QJsonArray submitted; // [{row, id}]
+    QJsonArray errors; // [{row, field, message}]
+    QJsonObject single; // a submit of one: the task ({id, state}) or the workflow as the API shows it
+};
 
 // What the API shows: the latest (or the given) version and the list of versions.
 QJsonObject templateJson(const StoredDoc& doc, int version = 0);
