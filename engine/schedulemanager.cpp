@@ -52,8 +52,13 @@ void ScheduleManager::start()
         if (!docs) {
             qCWarning(lcCore) << "schedules: reading them failed:" << docs.error().message;
         } else {
+            // Those created, changed or removed since start() are known better
+            // than this read, which may be older than their writes.
             for (const StoredDoc& d : *docs)
-                adopt(d, true);
+                if (!m_entries.contains(d.id) && !m_removedSinceStart.contains(d.id))
+                    adopt(d, true);
+            m_removedSinceStart.clear();
+            m_loaded = true;
             if (!docs->isEmpty())
                 qCInfo(lcCore) << "schedules:" << docs->size() << "loaded";
         }
@@ -316,8 +321,11 @@ QFuture<VoidResult> ScheduleManager::remove(const QString& id)
     auto reply = std::make_shared<QPromise<VoidResult>>();
     reply->start();
     onResult(m_store.deleteDoc(kDocSchedule, id), this, [this, id, reply](const VoidResult& r) {
-        if (r || r.error().code == ErrorCode::NotFound)
+        if (r || r.error().code == ErrorCode::NotFound) {
             m_entries.remove(id);
+            if (!m_loaded)
+                m_removedSinceStart.insert(id);
+        }
         reply->addResult(r ? r : VoidResult(r.error().code == ErrorCode::NotFound ? noSchedule(id) : r.error()));
         reply->finish();
     });

@@ -6,6 +6,7 @@
 
 #include <QFuture>
 #include <QHash>
+#include <QSet>
 #include <QJsonArray>
 #include <QObject>
 #include <QTimer>
@@ -69,6 +70,8 @@ private:
     QHash<QString, Entry> m_entries;
     QTimer m_timer;
     qint64 m_lastReloadMs = 0;
+    bool m_loaded = false; // start()'s read has been taken in
+    QSet<QString> m_removedSinceStart; // until then: not to be taken from it
 };
 
 } // namespace llmsched

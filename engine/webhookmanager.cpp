@@ -100,6 +100,14 @@ void WebhookManager::loadHooks(bool takeOverDeliveries)
         QHash<QString, WebhookSpec> hooks;
         for (const StoredDoc& d : *docs)
             hooks.insert(d.id, WebhookSpec::fromDoc(d));
+        // Changes made here while the read was out are newer than it.
+        for (const QString& id : std::as_const(m_changedSinceRead)) {
+            if (m_hooks.contains(id))
+                hooks.insert(id, m_hooks.value(id));
+            else
+                hooks.remove(id);
+        }
+        m_changedSinceRead.clear();
         const bool first = m_hooks.isEmpty() && !hooks.isEmpty();
         m_hooks = std::move(hooks);
         if (takeOverDeliveries || first)
@@ -150,6 +158,7 @@ QFuture<Result<QJsonObject>> WebhookManager::create(WebhookSpec spec)
         if (!r)
             return answer(reply, r.error());
         m_hooks.insert(spec.id, spec);
+        m_changedSinceRead.insert(spec.id);
         qCInfo(lcCore).noquote() << "webhooks: created" << spec.id << "for" << spec.url;
         answer(reply, spec.toJson(true));
     });
@@ -196,6 +205,7 @@ QFuture<Result<QJsonObject>> WebhookManager::setPaused(const QString& id, bool p
             if (!*won)
                 return answer(reply, Error::conflict(QStringLiteral("webhook %1 was changed at the same time; try again").arg(id)));
             m_hooks.insert(id, spec);
+            m_changedSinceRead.insert(id);
             if (!paused) // what waited while it was paused goes now
                 for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
                     if (!it->inFlight && hookOf(it->doc) == id)
@@ -216,6 +226,7 @@ QFuture<VoidResult> WebhookManager::remove(const QString& id)
             if (!r)
                 return answer(reply, r.error());
             m_hooks.remove(id);
+            m_changedSinceRead.insert(id);
             // Its deliveries stay as its log; none is sent any more.
             for (auto it = m_pending.begin(); it != m_pending.end();) {
                 if (hookOf(it->doc) == id) {

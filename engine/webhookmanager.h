@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <qcoro/qcorotask.h>
@@ -105,6 +106,7 @@ private:
     QTimer m_reload;
     int m_inFlight = 0;
     int m_reloads = 0;
+    QSet<QString> m_changedSinceRead; // webhooks created, changed or removed here since the last read was answered
 };
 
 } // namespace llmsched

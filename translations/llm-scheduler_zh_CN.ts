@@ -1125,20 +1125,16 @@ Program log: the engine, store, providers and REST server of this program, and a
         <translation>批次(&amp;B)</translation>
     </message>
     <message>
-        <source>&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+1…7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Queue, Models, Statistics, Dead letters, Logs, Nodes, Batches&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+N&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Submit a task&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Import tasks from JSONL&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Search the queue&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Open the selected task&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Delete&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Cancel the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Retry / requeue the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+E&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Export the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Refresh the queue&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Pause or resume all dispatching&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation type="vanished">&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+1…7&lt;/b&gt;&lt;/td&gt;&lt;td&gt;队列、模型、统计、死信、日志、节点、批次&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+N&lt;/b&gt;&lt;/td&gt;&lt;td&gt;提交任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从 JSONL 导入任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;搜索队列&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;打开所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Delete&lt;/b&gt;&lt;/td&gt;&lt;td&gt;取消所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;重试/重新入队所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+E&lt;/b&gt;&lt;/td&gt;&lt;td&gt;导出所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;刷新队列&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;暂停或恢复全部调度&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
-    </message>
-    <message>
         <source>Workflows</source>
-        <translation type="unfinished"></translation>
+        <translation>工作流</translation>
     </message>
     <message>
         <source>&amp;Workflows</source>
-        <translation type="unfinished"></translation>
+        <translation>工作流(&amp;W)</translation>
     </message>
     <message>
         <source>&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+1…8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Queue, Models, Statistics, Dead letters, Logs, Nodes, Batches, Workflows&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+N&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Submit a task&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Import tasks from JSONL&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Search the queue&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Open the selected task&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Delete&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Cancel the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Retry / requeue the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+E&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Export the selected tasks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Refresh the queue&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Pause or resume all dispatching&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;th colspan=2 align=left&gt;Workflows&lt;/th&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Tab&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Runs, Schedules, Templates, Webhooks&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Insert&lt;/b&gt;&lt;/td&gt;&lt;td&gt;A new schedule, template or webhook&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Edit the schedule; submit the template&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Pause or resume the schedule or webhook&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Run the schedule now&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Submit the template once per row of a CSV or JSONL file&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Wheel, Ctrl++ / Ctrl+-&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Zoom the graph; drag to pan&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F, Ctrl+0&lt;/b&gt;&lt;/td&gt;&lt;td&gt;Fit the graph&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;table&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+1…8&lt;/b&gt;&lt;/td&gt;&lt;td&gt;队列、模型、统计、死信、日志、节点、批次、工作流&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+N&lt;/b&gt;&lt;/td&gt;&lt;td&gt;提交任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;从 JSONL 导入任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+F&lt;/b&gt;&lt;/td&gt;&lt;td&gt;搜索队列&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;打开所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Delete&lt;/b&gt;&lt;/td&gt;&lt;td&gt;取消所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;重试/重新入队所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+E&lt;/b&gt;&lt;/td&gt;&lt;td&gt;导出所选任务&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F5&lt;/b&gt;&lt;/td&gt;&lt;td&gt;刷新队列&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;暂停或恢复全部调度&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;th colspan=2 align=left&gt;工作流&lt;/th&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Tab&lt;/b&gt;&lt;/td&gt;&lt;td&gt;运行、定时计划、模板、Webhook&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Insert&lt;/b&gt;&lt;/td&gt;&lt;td&gt;新建定时计划、模板或 Webhook&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Enter&lt;/b&gt;&lt;/td&gt;&lt;td&gt;编辑定时计划；提交模板&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+P&lt;/b&gt;&lt;/td&gt;&lt;td&gt;暂停或恢复定时计划或 Webhook&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+R&lt;/b&gt;&lt;/td&gt;&lt;td&gt;立即运行定时计划&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Ctrl+Shift+I&lt;/b&gt;&lt;/td&gt;&lt;td&gt;对 CSV 或 JSONL 文件的每一行提交一次模板&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;Wheel, Ctrl++ / Ctrl+-&lt;/b&gt;&lt;/td&gt;&lt;td&gt;缩放图；拖动可平移&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;&lt;b&gt;F, Ctrl+0&lt;/b&gt;&lt;/td&gt;&lt;td&gt;使图适应窗口&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
     </message>
 </context>
 <context>
@@ -2164,218 +2160,218 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
     <name>llmsched::ui::ScheduleEditor</name>
     <message>
         <source>New schedule</source>
-        <translation type="unfinished"></translation>
+        <translation>新建定时计划</translation>
     </message>
     <message>
         <source>Edit schedule %1</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑定时计划 %1</translation>
     </message>
     <message>
         <source>&amp;Cron</source>
-        <translation type="unfinished"></translation>
+        <translation>Cron(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Every</source>
-        <translation type="unfinished"></translation>
+        <translation>每隔(&amp;E)</translation>
     </message>
     <message>
         <source>minute hour day month weekday, e.g. 0 2 * * MON-FRI (a 6th field first: seconds)</source>
-        <translation type="unfinished"></translation>
+        <translation>分 时 日 月 星期，例如 0 2 * * MON-FRI（如有第 6 个字段，放在最前：秒）</translation>
     </message>
     <message>
         <source> s</source>
-        <translation type="unfinished"></translation>
+        <translation> 秒</translation>
     </message>
     <message>
         <source>Skip runs missed while stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>跳过停止期间错过的运行</translation>
     </message>
     <message>
         <source>Run once for runs missed while stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>为停止期间错过的运行补跑一次</translation>
     </message>
     <message>
         <source>&amp;Paused</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停(&amp;P)</translation>
     </message>
     <message>
         <source>A task</source>
-        <translation type="unfinished"></translation>
+        <translation>一个任务</translation>
     </message>
     <message>
         <source>A workflow</source>
-        <translation type="unfinished"></translation>
+        <translation>一个工作流</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished">名称(&amp;N)：</translation>
+        <translation>名称(&amp;N)：</translation>
     </message>
     <message>
         <source>When:</source>
-        <translation type="unfinished"></translation>
+        <translation>触发时间：</translation>
     </message>
     <message>
         <source>&amp;Time zone:</source>
-        <translation type="unfinished"></translation>
+        <translation>时区(&amp;T)：</translation>
     </message>
     <message>
         <source>&amp;Missed runs:</source>
-        <translation type="unfinished"></translation>
+        <translation>错过的运行(&amp;M)：</translation>
     </message>
     <message>
         <source>&amp;Submits:</source>
-        <translation type="unfinished"></translation>
+        <translation>提交内容(&amp;S)：</translation>
     </message>
     <message>
         <source>Its body (as POST /api/v1/tasks or /api/v1/workflows takes it):</source>
-        <translation type="unfinished"></translation>
+        <translation>主体（格式与 POST /api/v1/tasks 或 /api/v1/workflows 接受的相同）：</translation>
     </message>
     <message>
         <source>Next fire times:</source>
-        <translation type="unfinished"></translation>
+        <translation>接下来的触发时间：</translation>
     </message>
     <message>
         <source>The body is not JSON: %1 (at character %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>主体不是有效的 JSON：%1（位于第 %2 个字符）</translation>
     </message>
     <message>
         <source>It never fires.</source>
-        <translation type="unfinished"></translation>
+        <translation>它永远不会触发。</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::SchedulesPanel</name>
     <message>
         <source>every %1</source>
-        <translation type="unfinished"></translation>
+        <translation>每隔 %1</translation>
     </message>
     <message numerus="yes">
         <source>workflow %1 (%n task(s))</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>工作流 %1（%n 个任务）</numerusform>
         </translation>
     </message>
     <message>
         <source>task on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>任务（模型 %1）</translation>
     </message>
     <message>
         <source>refused: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>被拒绝：%1</translation>
     </message>
     <message>
         <source>task %1</source>
-        <translation type="unfinished"></translation>
+        <translation>任务 %1</translation>
     </message>
     <message>
         <source>workflow %1</source>
-        <translation type="unfinished"></translation>
+        <translation>工作流 %1</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">刷新(&amp;R)</translation>
+        <translation>刷新(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;New schedule…</source>
-        <translation type="unfinished"></translation>
+        <translation>新建定时计划(&amp;N)…</translation>
     </message>
     <message>
         <source>&amp;Edit…</source>
-        <translation type="unfinished">编辑(&amp;E)…</translation>
+        <translation>编辑(&amp;E)…</translation>
     </message>
     <message>
         <source>&amp;Pause</source>
-        <translation type="unfinished">暂停(&amp;P)</translation>
+        <translation>暂停(&amp;P)</translation>
     </message>
     <message>
         <source>Run &amp;now</source>
-        <translation type="unfinished"></translation>
+        <translation>立即运行(&amp;N)</translation>
     </message>
     <message>
         <source>&amp;Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除(&amp;D)</translation>
     </message>
     <message>
         <source>Schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>定时计划</translation>
     </message>
     <message>
         <source>Run now</source>
-        <translation type="unfinished"></translation>
+        <translation>立即运行</translation>
     </message>
     <message>
         <source>Delete schedule</source>
-        <translation type="unfinished"></translation>
+        <translation>删除定时计划</translation>
     </message>
     <message>
         <source>Delete the schedule %1? What it submitted stays.</source>
-        <translation type="unfinished"></translation>
+        <translation>要删除定时计划 %1 吗？它已提交的内容将保留。</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">名称</translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>触发时间</translation>
     </message>
     <message>
         <source>Time zone</source>
-        <translation type="unfinished"></translation>
+        <translation>时区</translation>
     </message>
     <message>
         <source>Submits</source>
-        <translation type="unfinished"></translation>
+        <translation>提交内容</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Next fire</source>
-        <translation type="unfinished"></translation>
+        <translation>下次触发</translation>
     </message>
     <message>
         <source>Last fire</source>
-        <translation type="unfinished"></translation>
+        <translation>最近触发</translation>
     </message>
     <message>
         <source>Last result</source>
-        <translation type="unfinished"></translation>
+        <translation>最近结果</translation>
     </message>
     <message>
         <source>Fires</source>
-        <translation type="unfinished"></translation>
+        <translation>触发次数</translation>
     </message>
     <message>
         <source>Cannot read the schedules: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取定时计划：%1</translation>
     </message>
     <message>
         <source>paused</source>
-        <translation type="unfinished">已暂停</translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>活动</translation>
     </message>
     <message numerus="yes">
         <source>%n schedule(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个定时计划</numerusform>
         </translation>
     </message>
     <message>
         <source>No schedules yet. New schedule (Insert) runs a task or a workflow on a cron or an interval.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无定时计划。新建定时计划（Insert）可按 cron 表达式或固定间隔运行任务或工作流。</translation>
     </message>
     <message>
         <source>&amp;Resume</source>
-        <translation type="unfinished">恢复(&amp;R)</translation>
+        <translation>恢复(&amp;R)</translation>
     </message>
     <message>
         <source>Save schedule</source>
-        <translation type="unfinished"></translation>
+        <translation>保存定时计划</translation>
     </message>
 </context>
 <context>
@@ -3001,248 +2997,248 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
     <name>llmsched::ui::TemplateEditor</name>
     <message>
         <source>New template</source>
-        <translation type="unfinished"></translation>
+        <translation>新建模板</translation>
     </message>
     <message>
         <source>New version of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 的新版本</translation>
     </message>
     <message>
         <source>A task</source>
-        <translation type="unfinished"></translation>
+        <translation>一个任务</translation>
     </message>
     <message>
         <source>A workflow</source>
-        <translation type="unfinished"></translation>
+        <translation>一个工作流</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished">名称(&amp;N)：</translation>
+        <translation>名称(&amp;N)：</translation>
     </message>
     <message>
         <source>&amp;Makes:</source>
-        <translation type="unfinished"></translation>
+        <translation>生成(&amp;M)：</translation>
     </message>
     <message>
         <source>&amp;Description:</source>
-        <translation type="unfinished">描述(&amp;D)：</translation>
+        <translation>描述(&amp;D)：</translation>
     </message>
     <message>
         <source>Variables ({&quot;name&quot;: {&quot;type&quot;: &quot;string|integer|number|boolean&quot;, &quot;default&quot;: …}}):</source>
-        <translation type="unfinished"></translation>
+        <translation>变量（{&quot;name&quot;: {&quot;type&quot;: &quot;string|integer|number|boolean&quot;, &quot;default&quot;: …}}）：</translation>
     </message>
     <message>
         <source>Body (a task or workflow; strings may hold {{vars.name}}):</source>
-        <translation type="unfinished"></translation>
+        <translation>主体（任务或工作流；字符串中可使用 {{vars.name}}）：</translation>
     </message>
     <message>
         <source>The variables</source>
-        <translation type="unfinished"></translation>
+        <translation>变量</translation>
     </message>
     <message>
         <source>The body</source>
-        <translation type="unfinished"></translation>
+        <translation>主体</translation>
     </message>
     <message>
         <source>%1 is not JSON: %2 (at character %3)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1不是有效的 JSON：%2（位于第 %3 个字符）</translation>
     </message>
     <message>
         <source>%1 must be a JSON object</source>
-        <translation type="unfinished"></translation>
+        <translation>%1必须是 JSON 对象</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::TemplateValuesDialog</name>
     <message>
         <source>Submit %1</source>
-        <translation type="unfinished"></translation>
+        <translation>提交 %1</translation>
     </message>
     <message>
         <source>required</source>
-        <translation type="unfinished"></translation>
+        <translation>必填</translation>
     </message>
     <message>
         <source>default: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>默认：%1</translation>
     </message>
     <message>
         <source>This template has no variables.</source>
-        <translation type="unfinished"></translation>
+        <translation>此模板没有变量。</translation>
     </message>
     <message>
         <source>&amp;Submit</source>
-        <translation type="unfinished">提交(&amp;S)</translation>
+        <translation>提交(&amp;S)</translation>
     </message>
     <message>
         <source>must be a whole number</source>
-        <translation type="unfinished"></translation>
+        <translation>必须是整数</translation>
     </message>
     <message>
         <source>must be a number</source>
-        <translation type="unfinished"></translation>
+        <translation>必须是数字</translation>
     </message>
     <message>
         <source>must be true or false</source>
-        <translation type="unfinished"></translation>
+        <translation>必须是 true 或 false</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::TemplatesPanel</name>
     <message>
         <source>workflow</source>
-        <translation type="unfinished"></translation>
+        <translation>工作流</translation>
     </message>
     <message>
         <source>task</source>
-        <translation type="unfinished"></translation>
+        <translation>任务</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">刷新(&amp;R)</translation>
+        <translation>刷新(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;New template…</source>
-        <translation type="unfinished"></translation>
+        <translation>新建模板(&amp;N)…</translation>
     </message>
     <message>
         <source>&amp;Edit…</source>
-        <translation type="unfinished">编辑(&amp;E)…</translation>
+        <translation>编辑(&amp;E)…</translation>
     </message>
     <message>
         <source>&amp;Submit…</source>
-        <translation type="unfinished"></translation>
+        <translation>提交(&amp;S)…</translation>
     </message>
     <message>
         <source>Submit &amp;from file…</source>
-        <translation type="unfinished"></translation>
+        <translation>从文件提交(&amp;F)…</translation>
     </message>
     <message>
         <source>&amp;Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除(&amp;D)</translation>
     </message>
     <message>
         <source>Submit</source>
-        <translation type="unfinished"></translation>
+        <translation>提交</translation>
     </message>
     <message>
         <source>Submit %1 once per row</source>
-        <translation type="unfinished"></translation>
+        <translation>为每一行提交一次 %1</translation>
     </message>
     <message>
         <source>Values (*.csv *.jsonl *.ndjson);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>变量值 (*.csv *.jsonl *.ndjson);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Submit from file</source>
-        <translation type="unfinished"></translation>
+        <translation>从文件提交</translation>
     </message>
     <message>
         <source>When some rows are wrong, submit the others anyway? (No: submit nothing and list what is wrong.)</source>
-        <translation type="unfinished"></translation>
+        <translation>部分行有错误时，仍然提交其余的行吗？（选“否”：不提交任何内容，并列出错误。）</translation>
     </message>
     <message>
         <source>Delete template</source>
-        <translation type="unfinished"></translation>
+        <translation>删除模板</translation>
     </message>
     <message>
         <source>Delete the template %1 and all its versions?</source>
-        <translation type="unfinished"></translation>
+        <translation>要删除模板 %1 及其所有版本吗？</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">名称</translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Makes</source>
-        <translation type="unfinished"></translation>
+        <translation>生成</translation>
     </message>
     <message>
         <source>Version</source>
-        <translation type="unfinished">版本</translation>
+        <translation>版本</translation>
     </message>
     <message>
         <source>Variables</source>
-        <translation type="unfinished"></translation>
+        <translation>变量</translation>
     </message>
     <message>
         <source>Description</source>
-        <translation type="unfinished"></translation>
+        <translation>描述</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished">创建时间</translation>
+        <translation>创建时间</translation>
     </message>
     <message>
         <source>Cannot read the templates: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取模板：%1</translation>
     </message>
     <message>
         <source>No templates yet. New template (Insert) saves a task or workflow with {{vars.name}} to fill in.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无模板。新建模板（Insert）可保存一个含待填写 {{vars.name}} 的任务或工作流。</translation>
     </message>
     <message>
         <source>Templates</source>
-        <translation type="unfinished"></translation>
+        <translation>模板</translation>
     </message>
     <message>
         <source>Save template</source>
-        <translation type="unfinished"></translation>
+        <translation>保存模板</translation>
     </message>
     <message>
         <source>Saved %1 version %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存 %1 的版本 %2。</translation>
     </message>
     <message>
         <source>Submit %1</source>
-        <translation type="unfinished"></translation>
+        <translation>提交 %1</translation>
     </message>
     <message>
         <source>Submitted workflow %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>已提交工作流 %1。</translation>
     </message>
     <message>
         <source>Submitted task %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>已提交任务 %1。</translation>
     </message>
     <message>
         <source>Cannot read %1: %2</source>
-        <translation type="unfinished">无法读取 %1：%2</translation>
+        <translation>无法读取 %1：%2</translation>
     </message>
     <message>
         <source>%1 is %2; at most %3 are read.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 大小为 %2；最多读取 %3。</translation>
     </message>
     <message>
         <source>Submitting %1 once per row of %2…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在为 %2 的每一行提交一次 %1…</translation>
     </message>
     <message>
         <source>row %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>第 %1 行：%2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>…另有 %n 行</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Nothing was submitted: %n row(s) are wrong.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>未提交任何内容：%n 行有错误。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Submitted %n row(s) of %1.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已为 %n 行提交 %1。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n row(s) were wrong.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 行有错误。</numerusform>
         </translation>
     </message>
 </context>
@@ -3250,389 +3246,404 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
     <name>llmsched::ui::WebhookEditor</name>
     <message>
         <source>New webhook</source>
-        <translation type="unfinished"></translation>
+        <translation>新建 Webhook</translation>
     </message>
     <message>
         <source>Tasks and workflows that name it (label webhook)</source>
-        <translation type="unfinished"></translation>
+        <translation>指定它的任务和工作流（webhook 标注）</translation>
     </message>
     <message>
         <source>Everything</source>
-        <translation type="unfinished"></translation>
+        <translation>全部</translation>
     </message>
     <message>
         <source>One model&apos;s tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>某个模型的任务</translation>
     </message>
     <message>
         <source>One workflow</source>
-        <translation type="unfinished"></translation>
+        <translation>某个工作流</translation>
     </message>
     <message>
         <source>One schedule&apos;s runs</source>
-        <translation type="unfinished"></translation>
+        <translation>某个定时计划的运行</translation>
     </message>
     <message>
         <source>One task</source>
-        <translation type="unfinished"></translation>
+        <translation>某个任务</translation>
     </message>
     <message>
         <source>A task &amp;finished (succeeded, dead or cancelled)</source>
-        <translation type="unfinished"></translation>
+        <translation>任务结束（成功、死信或已取消）(&amp;F)</translation>
     </message>
     <message>
         <source>Every task &amp;state change</source>
-        <translation type="unfinished"></translation>
+        <translation>每次任务状态变化(&amp;S)</translation>
     </message>
     <message>
         <source>A &amp;workflow finished</source>
-        <translation type="unfinished"></translation>
+        <translation>工作流结束(&amp;W)</translation>
     </message>
     <message>
         <source>&amp;URL:</source>
-        <translation type="unfinished">地址(&amp;U)：</translation>
+        <translation>地址(&amp;U)：</translation>
     </message>
     <message>
         <source>&amp;Hears of:</source>
-        <translation type="unfinished"></translation>
+        <translation>监听范围(&amp;H)：</translation>
     </message>
     <message>
         <source>&amp;Target:</source>
-        <translation type="unfinished"></translation>
+        <translation>目标(&amp;T)：</translation>
     </message>
     <message>
         <source>Events:</source>
-        <translation type="unfinished"></translation>
+        <translation>事件：</translation>
     </message>
     <message>
         <source>&amp;Attempts:</source>
-        <translation type="unfinished"></translation>
+        <translation>尝试次数(&amp;A)：</translation>
     </message>
     <message>
         <source>&amp;Description:</source>
-        <translation type="unfinished">描述(&amp;D)：</translation>
+        <translation>描述(&amp;D)：</translation>
     </message>
     <message>
         <source>Each POST is signed (X-LLMSched-Signature, HMAC-SHA256); the secret is shown once, after saving.</source>
-        <translation type="unfinished"></translation>
+        <translation>每个 POST 请求都带有签名（X-LLMSched-Signature，HMAC-SHA256）；密钥仅在保存后显示一次。</translation>
     </message>
     <message>
-        <source>the %1&apos;s name or id</source>
-        <translation type="unfinished"></translation>
+        <source>the model&apos;s name</source>
+        <translation>模型的名称</translation>
+    </message>
+    <message>
+        <source>the workflow&apos;s id (wf_…)</source>
+        <translation>工作流的 ID（wf_…）</translation>
+    </message>
+    <message>
+        <source>the schedule&apos;s id (sch_…)</source>
+        <translation>定时计划的 ID（sch_…）</translation>
+    </message>
+    <message>
+        <source>the task&apos;s id</source>
+        <translation>任务的 ID</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::WebhooksPanel</name>
     <message>
         <source>tasks and workflows naming it</source>
-        <translation type="unfinished"></translation>
+        <translation>指定它的任务和工作流</translation>
     </message>
     <message>
         <source>everything</source>
-        <translation type="unfinished"></translation>
+        <translation>全部</translation>
     </message>
     <message>
         <source>model %1</source>
-        <translation type="unfinished"></translation>
+        <translation>模型 %1</translation>
     </message>
     <message>
         <source>workflow %1</source>
-        <translation type="unfinished"></translation>
+        <translation>工作流 %1</translation>
     </message>
     <message>
         <source>schedule %1</source>
-        <translation type="unfinished"></translation>
+        <translation>定时计划 %1</translation>
     </message>
     <message>
         <source>task %1</source>
-        <translation type="unfinished"></translation>
+        <translation>任务 %1</translation>
     </message>
     <message>
         <source>pending</source>
-        <translation type="unfinished"></translation>
+        <translation>待投递</translation>
     </message>
     <message>
         <source>delivered</source>
-        <translation type="unfinished"></translation>
+        <translation>已投递</translation>
     </message>
     <message>
         <source>failed</source>
-        <translation type="unfinished">失败</translation>
+        <translation>失败</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">刷新(&amp;R)</translation>
+        <translation>刷新(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;New webhook…</source>
-        <translation type="unfinished"></translation>
+        <translation>新建 Webhook(&amp;N)…</translation>
     </message>
     <message>
         <source>&amp;Pause</source>
-        <translation type="unfinished">暂停(&amp;P)</translation>
+        <translation>暂停(&amp;P)</translation>
     </message>
     <message>
         <source>P&amp;ing</source>
-        <translation type="unfinished"></translation>
+        <translation>测试投递(&amp;I)</translation>
     </message>
     <message>
         <source>&amp;Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除(&amp;D)</translation>
     </message>
     <message>
         <source>&amp;Redeliver</source>
-        <translation type="unfinished"></translation>
+        <translation>重新投递(&amp;R)</translation>
     </message>
     <message>
         <source>Delete webhook</source>
-        <translation type="unfinished"></translation>
+        <translation>删除 Webhook</translation>
     </message>
     <message>
         <source>Delete the webhook to %1? Nothing more is sent to it.</source>
-        <translation type="unfinished"></translation>
+        <translation>要删除发往 %1 的 Webhook 吗？之后不会再向它发送任何内容。</translation>
     </message>
     <message>
         <source>Redeliver</source>
-        <translation type="unfinished"></translation>
+        <translation>重新投递</translation>
     </message>
     <message>
         <source>URL</source>
-        <translation type="unfinished"></translation>
+        <translation>URL</translation>
     </message>
     <message>
         <source>Hears of</source>
-        <translation type="unfinished"></translation>
+        <translation>监听范围</translation>
     </message>
     <message>
         <source>Events</source>
-        <translation type="unfinished"></translation>
+        <translation>事件</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Description</source>
-        <translation type="unfinished"></translation>
+        <translation>描述</translation>
     </message>
     <message>
         <source>All deliveries</source>
-        <translation type="unfinished"></translation>
+        <translation>全部投递</translation>
     </message>
     <message>
         <source>Pending</source>
-        <translation type="unfinished"></translation>
+        <translation>待投递</translation>
     </message>
     <message>
         <source>Delivered</source>
-        <translation type="unfinished"></translation>
+        <translation>已投递</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished">失败</translation>
+        <translation>失败</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished">时间</translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Event</source>
-        <translation type="unfinished">事件</translation>
+        <translation>事件</translation>
     </message>
     <message>
         <source>Subject</source>
-        <translation type="unfinished"></translation>
+        <translation>对象</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Attempts</source>
-        <translation type="unfinished">尝试次数</translation>
+        <translation>尝试次数</translation>
     </message>
     <message>
         <source>Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>响应</translation>
     </message>
     <message>
         <source>Last error</source>
-        <translation type="unfinished">最近错误</translation>
+        <translation>最近错误</translation>
     </message>
     <message>
         <source>Next attempt</source>
-        <translation type="unfinished"></translation>
+        <translation>下次尝试</translation>
     </message>
     <message>
         <source>Deliveries of the selected webhook:</source>
-        <translation type="unfinished"></translation>
+        <translation>所选 Webhook 的投递：</translation>
     </message>
     <message>
         <source>Cannot read the webhooks: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取 Webhook：%1</translation>
     </message>
     <message>
         <source>paused</source>
-        <translation type="unfinished">已暂停</translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>活动</translation>
     </message>
     <message numerus="yes">
         <source>%n webhook(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个 Webhook</numerusform>
         </translation>
     </message>
     <message>
         <source>No webhooks yet. New webhook (Insert) POSTs signed results to a URL of yours.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无 Webhook。新建 Webhook（Insert）会将签名的结果 POST 到您指定的 URL。</translation>
     </message>
     <message>
         <source>&amp;Resume</source>
-        <translation type="unfinished">恢复(&amp;R)</translation>
+        <translation>恢复(&amp;R)</translation>
     </message>
     <message>
         <source>Webhooks</source>
-        <translation type="unfinished"></translation>
+        <translation>Webhook</translation>
     </message>
     <message>
         <source>New webhook</source>
-        <translation type="unfinished"></translation>
+        <translation>新建 Webhook</translation>
     </message>
     <message>
         <source>Webhook %1 created. Its signing secret, shown only now: &lt;b&gt;%2&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>已创建 Webhook %1。其签名密钥仅在此时显示：&lt;b&gt;%2&lt;/b&gt;</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::WorkflowGraphView</name>
     <message>
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>未知</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished">无</translation>
+        <translation>无</translation>
     </message>
     <message>
         <source>%1
 Task: %2
 Model: %3
 State: %4</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+任务：%2
+模型：%3
+状态：%4</translation>
     </message>
 </context>
 <context>
     <name>llmsched::ui::WorkflowsView</name>
     <message>
         <source>running</source>
-        <translation type="unfinished">运行中</translation>
+        <translation>运行中</translation>
     </message>
     <message>
         <source>succeeded</source>
-        <translation type="unfinished">成功</translation>
+        <translation>成功</translation>
     </message>
     <message>
         <source>failed</source>
-        <translation type="unfinished">失败</translation>
+        <translation>失败</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished">已取消</translation>
+        <translation>已取消</translation>
     </message>
     <message>
         <source>%1 / %2 succeeded</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 / %2 成功</translation>
     </message>
     <message>
         <source>%1 failed or cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 个失败或已取消</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">刷新(&amp;R)</translation>
+        <translation>刷新(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;Cancel workflow</source>
-        <translation type="unfinished"></translation>
+        <translation>取消工作流(&amp;C)</translation>
     </message>
     <message>
         <source>Cancel workflow</source>
-        <translation type="unfinished"></translation>
+        <translation>取消工作流</translation>
     </message>
     <message>
         <source>Cancel %1? Its tasks that have not ended are cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>取消 %1？其尚未结束的任务将被取消。</translation>
     </message>
     <message>
         <source>&amp;Fit graph</source>
-        <translation type="unfinished"></translation>
+        <translation>使图适应窗口(&amp;F)</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">名称</translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished">进度</translation>
+        <translation>进度</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished">创建时间</translation>
+        <translation>创建时间</translation>
     </message>
     <message>
         <source>Finished</source>
-        <translation type="unfinished"></translation>
+        <translation>完成时间</translation>
     </message>
     <message>
         <source>Id</source>
-        <translation type="unfinished"></translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>&amp;Runs</source>
-        <translation type="unfinished"></translation>
+        <translation>运行(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;Schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>定时计划(&amp;S)</translation>
     </message>
     <message>
         <source>&amp;Templates</source>
-        <translation type="unfinished"></translation>
+        <translation>模板(&amp;T)</translation>
     </message>
     <message>
         <source>&amp;Webhooks</source>
-        <translation type="unfinished"></translation>
+        <translation>Webhook(&amp;W)</translation>
     </message>
     <message>
         <source>Cannot read the workflows: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取工作流：%1</translation>
     </message>
     <message numerus="yes">
         <source>%n workflow(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个工作流</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n running</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个运行中</numerusform>
         </translation>
     </message>
     <message>
         <source>No workflows yet. Submit one with POST /api/v1/workflows, from a template, or on a schedule.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无工作流。可通过 POST /api/v1/workflows、模板或定时计划提交。</translation>
     </message>
     <message>
         <source>Cannot read the graph of %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取 %1 的图：%2</translation>
     </message>
 </context>
 </TS>

@@ -334,6 +334,8 @@ void SchedulesPanel::reload()
         m_summary->setText(tr("%n schedule(s)", nullptr, static_cast<int>(r->size())));
         m_empty->setHint(
             r->isEmpty() ? tr("No schedules yet. New schedule (Insert) runs a task or a workflow on a cron or an interval.") : QString());
+        if (m_table->currentRow() < 0 && m_table->rowCount() > 0)
+            m_table->selectRow(0);
         updateActions();
         emit loaded();
     });

@@ -316,6 +316,8 @@ void TemplatesPanel::reload()
             QStringLiteral("name"));
         m_empty->setHint(
             r->isEmpty() ? tr("No templates yet. New template (Insert) saves a task or workflow with {{vars.name}} to fill in.") : QString());
+        if (m_table->currentRow() < 0 && m_table->rowCount() > 0)
+            m_table->selectRow(0);
         updateActions();
         emit loaded();
     });

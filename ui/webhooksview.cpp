@@ -141,7 +141,12 @@ void WebhookEditor::check()
 {
     const QString scope = m_scope->currentData().toString();
     m_target->setEnabled(scope != QLatin1String("named") && scope != QLatin1String("all"));
-    m_target->setPlaceholderText(m_target->isEnabled() ? tr("the %1's name or id").arg(scope) : QString());
+    const QString hint = scope == QLatin1String("model") ? tr("the model's name")
+        : scope == QLatin1String("workflow")             ? tr("the workflow's id (wf_…)")
+        : scope == QLatin1String("schedule")             ? tr("the schedule's id (sch_…)")
+        : scope == QLatin1String("task")                 ? tr("the task's id")
+                                                         : QString();
+    m_target->setPlaceholderText(hint);
     auto spec = WebhookSpec::fromJson(body());
     m_valid = spec.ok();
     m_problem->setText(m_valid ? QString() : QStringLiteral("%1: %2").arg(spec.error().field, spec.error().message));

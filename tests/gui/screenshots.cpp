@@ -7,11 +7,13 @@
 #include "mainwindow.h"
 #include "modeleditordialog.h"
 #include "queueview.h"
+#include "schedulesview.h"
 #include "settingsdialog.h"
 #include "statisticsview.h"
 #include "submitdialog.h"
 #include "taskdetaildialog.h"
 #include "tasktablemodel.h"
+#include "workflowsview.h"
 
 #include "enginetestutil.h"
 
@@ -24,6 +26,9 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QJsonArray>
+#include <QTabWidget>
+#include <QLineEdit>
 #include <QTemporaryDir>
 
 using namespace llmsched;
@@ -87,6 +92,54 @@ int main(int argc, char** argv)
     for (int i = 0; i < 3000; ++i)
         specs.append(testutil::spec(QStringLiteral("gpt-4o-mini"), i % 10, QStringLiteral("Summarise ticket #%1").arg(i)));
     testutil::await(center.engine()->submit(specs));
+    // The Workflows view's content: a map-reduce workflow (running), a
+    // schedule, a template and a webhook (to a documentation address, so its
+    // deliveries fail and say why).
+    {
+        QJsonArray tasks { QJsonObject { { QStringLiteral("key"), QStringLiteral("split") },
+            { QStringLiteral("input"), QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Split the report") } } },
+            { QStringLiteral("kind"), QStringLiteral("completion") } } };
+        QJsonArray parents;
+        for (int i = 0; i < 12; ++i) {
+            const QString key = QStringLiteral("summarise-%1").arg(i + 1);
+            tasks.append(QJsonObject { { QStringLiteral("key"), key }, { QStringLiteral("depends_on"), QJsonArray { QStringLiteral("split") } },
+                { QStringLiteral("input"), QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Summarise part %1").arg(i + 1) } } },
+                { QStringLiteral("kind"), QStringLiteral("completion") } });
+            parents.append(QJsonObject { { QStringLiteral("key"), key }, { QStringLiteral("on_failure"), QStringLiteral("continue") } });
+        }
+        tasks.append(QJsonObject { { QStringLiteral("key"), QStringLiteral("digest") }, { QStringLiteral("depends_on"), parents },
+            { QStringLiteral("input"), QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Write the digest") } } },
+            { QStringLiteral("kind"), QStringLiteral("completion") } });
+        tasks.append(QJsonObject { { QStringLiteral("key"), QStringLiteral("publish") },
+            { QStringLiteral("depends_on"), QJsonArray { QStringLiteral("digest") } },
+            { QStringLiteral("input"), QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Publish") } } },
+            { QStringLiteral("kind"), QStringLiteral("completion") } });
+        auto plan = WorkflowPlan::fromJson(QJsonObject { { QStringLiteral("name"), QStringLiteral("weekly-report") },
+            { QStringLiteral("model"), QStringLiteral("gpt-4o-mini") }, { QStringLiteral("tasks"), tasks } });
+        if (plan)
+            testutil::await(center.engine()->createWorkflow(*plan));
+        auto schedule = ScheduleSpec::fromJson(QJsonObject { { QStringLiteral("name"), QStringLiteral("nightly digest") },
+            { QStringLiteral("cron"), QStringLiteral("0 2 * * MON-FRI") }, { QStringLiteral("timezone"), QStringLiteral("Europe/Berlin") },
+            { QStringLiteral("task"),
+                QJsonObject { { QStringLiteral("model"), QStringLiteral("gpt-4o-mini") }, { QStringLiteral("kind"), QStringLiteral("completion") },
+                    { QStringLiteral("input"), QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Digest") } } } } } });
+        if (schedule)
+            testutil::await(center.engine()->createSchedule(*schedule));
+        auto version = TemplateVersion::fromJson(QJsonObject { { QStringLiteral("description"), QStringLiteral("A summary of one ticket") },
+            { QStringLiteral("variables"),
+                QJsonObject { { QStringLiteral("ticket"), QJsonObject { { QStringLiteral("type"), QStringLiteral("integer") } } } } },
+            { QStringLiteral("body"),
+                QJsonObject { { QStringLiteral("model"), QStringLiteral("gpt-4o-mini") }, { QStringLiteral("kind"), QStringLiteral("completion") },
+                    { QStringLiteral("input"),
+                        QJsonObject { { QStringLiteral("prompt"), QStringLiteral("Summarise ticket {{vars.ticket}}") } } } } } });
+        if (version)
+            testutil::await(center.engine()->putTemplate(QStringLiteral("ticket-summary"), *version));
+        auto hook = WebhookSpec::fromJson(QJsonObject { { QStringLiteral("url"), QStringLiteral("https://192.0.2.10/hooks/llm") },
+            { QStringLiteral("scope"), QStringLiteral("model") }, { QStringLiteral("target"), QStringLiteral("gpt-4o-mini") },
+            { QStringLiteral("description"), QStringLiteral("billing") } });
+        if (hook)
+            testutil::await(center.engine()->createWebhook(*hook));
+    }
 
     ui::MainWindow* w = center.window();
     w->resize(1360, 840);
@@ -105,6 +158,22 @@ int main(int argc, char** argv)
     }
 
     // One endpoint of a model over the last 15 minutes, in 10-second buckets.
+    w->showView(ui::MainWindow::View::Workflows);
+    if (auto* workflows = w->findChild<ui::WorkflowsView*>()) {
+        const QStringList tabs
+            = { QStringLiteral("workflows"), QStringLiteral("schedules"), QStringLiteral("templates"), QStringLiteral("webhooks") };
+        for (int t = 0; t < tabs.size(); ++t) {
+            workflows->tabs()->setCurrentIndex(t);
+            pump(1500);
+            ok &= save(w, QStringLiteral("%1/%2%3.png").arg(out, tabs.at(t), suffix));
+        }
+        ui::ScheduleEditor editor({});
+        editor.nameEdit()->setText(QStringLiteral("nightly digest"));
+        editor.cronEdit()->setText(QStringLiteral("0 30 2 * * MON-FRI"));
+        editor.show();
+        pump(300);
+        ok &= save(&editor, QStringLiteral("%1/schedule-editor%2.png").arg(out, suffix));
+    }
     w->showView(ui::MainWindow::View::Statistics);
     if (auto* stats = w->findChild<ui::StatisticsView*>()) {
         stats->setRange(ui::StatsRange::Minutes15);
