@@ -6,7 +6,11 @@
 #include "client/engineclient.h"
 #include "core/jsonl.h"
 
+#include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -182,8 +186,22 @@ ImportDialog::ImportDialog(LiveState& live, const QString& path, QWidget* parent
         *m_cancel = true;
         m_buttons->setEnabled(false);
     });
+    m_as = new QComboBox(this);
+    m_as->setObjectName(QStringLiteral("importAs"));
+    m_as->addItem(tr("A task, as one JSON object"), QString());
+    connect(m_as, &QComboBox::currentIndexChanged, this, &ImportDialog::updateImport);
+    onResult(m_live.client().templates(), this, [this](const Result<QJsonArray>& r) {
+        if (r)
+            for (const QJsonValue& t : *r)
+                m_as->addItem(tr("Values for the template %1").arg(t.toObject().value(QLatin1String("name")).toString()),
+                    t.toObject().value(QLatin1String("name")).toString());
+        emit templatesListed();
+    });
+    auto* asForm = new QFormLayout;
+    asForm->addRow(tr("Each &line is:"), m_as);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_label);
+    layout->addLayout(asForm);
     layout->addWidget(m_lines, 1);
     layout->addWidget(m_progress);
     layout->addWidget(m_errors, 1);
@@ -237,17 +255,34 @@ void ImportDialog::showPreview()
                     .arg(Text::count(m_preview.invalid), Text::count(m_preview.linesRead));
     if (tasks == 0 && m_preview.whole)
         text << tr("There is nothing to import.");
-    m_label->setText(text.join(QLatin1Char('\n')));
+    m_previewText = text.join(QLatin1Char('\n'));
     m_lines->setPlainText(m_preview.firstLines.join(QLatin1Char('\n')));
-    m_import->setEnabled(tasks > 0);
+    updateImport();
     m_import->setDefault(true);
     emit previewReady();
+}
+
+void ImportDialog::updateImport()
+{
+    if (m_started)
+        return;
+    const QString name = m_as->currentData().toString();
+    const bool values = !name.isEmpty();
+    if (m_preview.error.isEmpty() && m_preview.linesRead > 0)
+        m_label->setText(values ? tr("Each line holds values for the template %1 (a CSV: its first line names the variables). "
+                                     "Every line is checked when it is submitted; the wrong ones are listed and the others submitted.")
+                                      .arg(name)
+                                : m_previewText);
+    // Values are checked by the engine, row by row, when they are submitted.
+    m_import->setEnabled(m_preview.error.isEmpty() && (values ? m_preview.linesRead > 0 : m_preview.estimatedTasks() > 0));
 }
 
 void ImportDialog::start()
 {
     if (m_started)
         return;
+    if (const QString name = m_as->currentData().toString(); !name.isEmpty())
+        return startFromTemplate(name);
     m_started = true;
     m_import->setEnabled(false);
     m_lines->hide();
@@ -257,11 +292,68 @@ void ImportDialog::start()
     m_watcher.setFuture(QtConcurrent::run(runImport, &m_live.client(), m_path, m_cancel));
 }
 
+void ImportDialog::startFromTemplate(const QString& name)
+{
+    m_started = true;
+    m_import->setEnabled(false);
+    m_as->setEnabled(false);
+    m_lines->hide();
+    m_progress->setRange(0, 0); // one request: no steps to show
+    m_progress->show();
+    m_errors->show();
+    m_label->setText(tr("Submitting the template %1 once per line of %2…").arg(name, QDir::toNativeSeparators(m_path)));
+    const QString path = m_path;
+    auto* reader = new QFutureWatcher<QByteArray>(this);
+    connect(reader, &QFutureWatcher<QByteArray>::finished, this, [this, reader, name] {
+        reader->deleteLater();
+        const QByteArray content = reader->result();
+        if (content.isNull()) {
+            m_report.fatal = tr("cannot read %1 (or it is over 64 MB)").arg(QDir::toNativeSeparators(m_path));
+            return showReport();
+        }
+        const bool csv = QFileInfo(m_path).suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0;
+        onResult(m_live.client().submitTemplateRows(name, content, csv, true), this, [this, csv](const Result<QJsonObject>& r) {
+            if (!r) {
+                m_report.fatal = r.error().toString();
+                return showReport();
+            }
+            m_report.imported = r->value(QLatin1String("submitted")).toArray().size();
+            for (const QJsonValue& v : r->value(QLatin1String("errors")).toArray()) {
+                const QJsonObject e = v.toObject();
+                const int row = e.value(QLatin1String("row")).toInt();
+                const QString field = e.value(QLatin1String("field")).toString();
+                ++m_report.rejected;
+                if (m_report.errors.size() < 5000)
+                    m_report.errors << tr("line %1: %2")
+                                           .arg(csv ? row + 1 : row)
+                                           .arg(field.isEmpty() ? e.value(QLatin1String("message")).toString()
+                                                                : field + QStringLiteral(": ") + e.value(QLatin1String("message")).toString());
+                if (!csv)
+                    m_report.rejectedLines << row; // a JSONL row is its line
+            }
+            showReport();
+        });
+    });
+    reader->setFuture(QtConcurrent::run([path]() -> QByteArray {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly) || f.size() > 64LL * 1024 * 1024)
+            return QByteArray();
+        QByteArray all = f.readAll();
+        return all.isNull() ? QByteArray("") : all;
+    }));
+}
+
 void ImportDialog::onFinished()
 {
-    m_done = true;
     const QFuture<ImportReport> f = m_watcher.future();
     m_report = f.resultCount() > 0 ? f.result() : ImportReport {};
+    showReport();
+}
+
+void ImportDialog::showReport()
+{
+    m_done = true;
+    m_progress->setRange(0, 1000);
     m_progress->setValue(m_report.fatal.isEmpty() && !m_report.cancelled ? 1000 : m_progress->value());
     QString text = tr("Imported %Ln task(s)", nullptr, clampInt(m_report.imported)) + QStringLiteral(", ")
         + tr("%Ln duplicate(s) skipped", nullptr, clampInt(m_report.duplicates)) + QStringLiteral(", ")

@@ -4,6 +4,7 @@
 #include <QFutureWatcher>
 #include <QMap>
 
+class QComboBox;
 class QDialogButtonBox;
 class QLabel;
 class QPlainTextEdit;
@@ -62,15 +63,24 @@ public:
     ImportReport report() const { return m_report; }
     ImportPreview preview() const { return m_preview; }
     void saveRejected(const QString& to); // copies the rejected lines of the file there
+    // "Each line is": tasks (data empty), or values for a template (data: its
+    // name; a CSV's header names the variables). Listed once the templates are read.
+    QComboBox* asCombo() const { return m_as; }
 
 signals:
     void previewReady();
     void finished(const llmsched::ui::ImportReport& report);
     void rejectedSaved(const QString& path, const QString& error); // error empty: saved
 
+signals:
+    void templatesListed();
+
 private:
     void showPreview();
     void onFinished();
+    void showReport();
+    void updateImport();
+    void startFromTemplate(const QString& name);
 
     LiveState& m_live;
     QString m_path;
@@ -88,6 +98,8 @@ private:
     QDialogButtonBox* m_buttons = nullptr;
     QPushButton* m_import = nullptr;
     QPushButton* m_save = nullptr;
+    QComboBox* m_as = nullptr;
+    QString m_previewText; // what the preview says of the file as tasks
 };
 
 } // namespace llmsched::ui

@@ -466,9 +466,9 @@ void MainWindow::openSubmitDialog()
 
 void MainWindow::openImport(const QString& given)
 {
-    const QString path = given.isEmpty()
-        ? QFileDialog::getOpenFileName(this, tr("Import tasks"), Settings::importFolder(), tr("JSON Lines (*.jsonl *.ndjson *.json);;All files (*)"))
-        : given;
+    const QString path = given.isEmpty() ? QFileDialog::getOpenFileName(this, tr("Import tasks"), Settings::importFolder(),
+                             tr("Tasks or template values (*.jsonl *.ndjson *.json *.csv);;All files (*)"))
+                                         : given;
     if (path.isEmpty())
         return;
     Settings::setImportFolder(QFileInfo(path).absolutePath());

@@ -26,6 +26,7 @@
 #include <QAction>
 #include <QDateTime>
 #include <QFile>
+#include <QJsonDocument>
 #include <QMessageBox>
 #include <QScopeGuard>
 #include <QTcpServer>
@@ -244,6 +245,49 @@ private slots:
         QFile back(rejectedPath);
         QVERIFY(back.open(QIODevice::ReadOnly));
         QCOMPARE(back.readAll(), unknown + "\n{broken\n" + unknown + "\n");
+    }
+
+    // "Each line is: values for the template": a CSV whose header names the
+    // variables; each row is one task, the wrong rows listed by line.
+    void importFromATemplate()
+    {
+        EngineFixture f({ testutil::simModel(QStringLiteral("sim")) }, false);
+        auto version = TemplateVersion::fromJson(
+            QJsonDocument::fromJson(R"({"variables": {"topic": {"type": "string"}, "n": {"type": "integer", "default": 2}},
+            "body": {"model": "sim", "input": {"messages": [{"role": "user", "content": "{{vars.n}} lines on {{vars.topic}}"}]}}})")
+                .object());
+        QVERIFY2(version, version ? "" : qPrintable(version.error().toString()));
+        QVERIFY(await(f.engine->putTemplate(QStringLiteral("lines"), *version)));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("values.csv"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("topic,n\ncats,3\ndogs,many\nbirds,\n");
+        file.close();
+
+        ui::ImportDialog dialog(*f.live, path);
+        QSignalSpy previewed(&dialog, &ui::ImportDialog::previewReady);
+        QSignalSpy listed(&dialog, &ui::ImportDialog::templatesListed);
+        QSignalSpy finished(&dialog, &ui::ImportDialog::finished);
+        dialog.show();
+        QVERIFY(previewed.count() > 0 || previewed.wait());
+        QVERIFY(listed.count() > 0 || listed.wait());
+        QComboBox* as = dialog.asCombo();
+        QVERIFY(!child<QPushButton>(&dialog, "import")->isEnabled()); // as tasks, a CSV holds none
+        as->setCurrentIndex(as->findData(QStringLiteral("lines")));
+        QVERIFY(child<QLabel>(&dialog, "summary")->text().contains(QStringLiteral("template lines")));
+        QVERIFY(child<QPushButton>(&dialog, "import")->isEnabled());
+        child<QPushButton>(&dialog, "import")->click();
+        QVERIFY(finished.wait());
+        const ui::ImportReport r = dialog.report();
+        QCOMPARE(r.imported, 2);
+        QCOMPARE(r.rejected, 1);
+        QVERIFY2(r.errors.value(0).startsWith(QStringLiteral("line 3: ")) && r.errors.value(0).contains(QStringLiteral("many")),
+            qPrintable(r.errors.value(0)));
+        QCOMPARE(*await(f.engine->countTasks({})), 2);
+        TaskFilter byTemplate;
+        byTemplate.label = QStringLiteral("template=lines@1");
+        QCOMPARE(*await(f.engine->countTasks(byTemplate)), 2);
     }
 
     void importOfAMissingFileSaysSo()

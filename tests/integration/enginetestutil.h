@@ -212,6 +212,8 @@ public:
             o.databasePath = dbPath();
         o.randomSeed = 42;
         o.dispatch = dispatch;
+        if (!nodeId.isEmpty())
+            o.nodeId = nodeId;
         if (walRewindBytes > 0)
             o.walRewindBytes = walRewindBytes;
         if (batchWindowMs > 0)
@@ -305,6 +307,7 @@ public:
     std::function<qint64()> clock; // set before start(): the schedules' wall clock; empty: the real one
     QStringList keyDirs; // set before start(): more directories file: key references may name
     QStringList webhookPrivateHosts; // set before start(): hosts webhooks may reach on non-public addresses
+    QString nodeId; // set before start(); empty: the engine's default (host-pid)
     qint64 webhookRetryBaseMs = 0; // set before start(): the first webhook retry's wait; 0: the engine's default
 
 private:

@@ -63,6 +63,7 @@ private slots:
     void missedRunWhileStopped();
     void pauseAndResume();
     void workflowAsTarget();
+    void twoNodesFireOncePerDueTime();
     void refusalsNameTheField_data();
     void refusalsNameTheField();
 
@@ -229,6 +230,40 @@ void TestSchedules::pauseAndResume()
     QVERIFY(await(m_f->engine->deleteSchedule(id)));
     QCOMPARE(await(m_f->engine->schedule(id)).error().code, ErrorCode::NotFound);
     QCOMPARE(await(m_f->engine->deleteSchedule(id)).error().code, ErrorCode::NotFound);
+}
+
+void TestSchedules::twoNodesFireOncePerDueTime()
+{
+    if (!testsOnPostgres())
+        QSKIP("nodes share a store on PostgreSQL only (the *_pg run)");
+    const qint64 t0 = utc("2026-12-01T10:00:00Z");
+    m_f->nodeId = QStringLiteral("node-a");
+    startAt(t0);
+    const QString id = await(m_f->engine->createSchedule(spec({ { QStringLiteral("name"), QStringLiteral("both") },
+                                 { QStringLiteral("interval_ms"), 60000 }, { QStringLiteral("task"), taskBody() } })))
+                           ->value(QLatin1String("id"))
+                           .toString();
+    // A second node on the same database, on the same clock: it reads the schedule as it starts.
+    EngineFixture other(m_f->dir());
+    other.nodeId = QStringLiteral("node-b");
+    auto clock = m_clock;
+    other.clock = [clock] { return clock->load(); };
+    QVERIFY(other.start());
+    QCOMPARE(await(other.engine->schedule(id))->value(QLatin1String("name")).toString(), QStringLiteral("both"));
+
+    // Three due times, each seen by both nodes: one fire each.
+    for (int n = 1; n <= 3; ++n) {
+        m_clock->store(t0 + n * 60'000 + 500);
+        QTRY_COMPARE_WITH_TIMEOUT(tasksOf(id).size(), n, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(read(id).value(QLatin1String("fires")).toInteger(), n, 10000);
+    }
+    QSet<QString> keys;
+    for (const Task& t : tasksOf(id))
+        keys.insert(t.spec.idempotencyKey);
+    QCOMPARE(keys.size(), 3);
+    // Both nodes' view of it agrees: the next due time after the last fire.
+    QTRY_COMPARE_WITH_TIMEOUT(nextTimes(*await(other.engine->schedule(id))).value(0), QStringLiteral("2026-12-01T10:04:00.000Z"), 10000);
+    QCOMPARE(tasksOf(id).size(), 3);
 }
 
 void TestSchedules::workflowAsTarget()
