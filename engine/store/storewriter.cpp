@@ -726,9 +726,8 @@ VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
     if (m_direct) {
         QByteArray id;
         id.reserve(32);
-        const auto bind = [&plain, &id](DirectSqlite& s, int& pos, int i) {
-            // The same values and storage classes as bindTask(..., plain = true).
-            const NewTaskRow& row = *plain[static_cast<size_t>(i)];
+        // The same values and storage classes as bindTask(): the plain columns ...
+        const auto bindPlain = [&id](DirectSqlite& s, int& pos, const NewTaskRow& row) {
             const TaskSpec& spec = row.spec;
             s.bindInt64(pos++, row.seq);
             id.resize(0);
@@ -747,9 +746,31 @@ VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
             else
                 s.bindInt64(pos++, row.queuedMs);
         };
+        const auto bind = [&plain, &bindPlain](DirectSqlite& s, int& pos, int i) { bindPlain(s, pos, *plain[static_cast<size_t>(i)]); };
         if (auto r = m_direct->insertRows(static_cast<int>(plain.size()), kPlainTaskColumns, kInsertPlainTaskPrefix, bind, "inserting tasks"); !r)
             return r;
-        plain.clear(); // the others through Qt Sql below
+        // ... and the optional ones after them, for rows that use them (a
+        // workflow's steps: labels, parent, dependencies); Qt Sql binds them
+        // at several times the cost.
+        const auto bindFull = [&full, &bindPlain](DirectSqlite& s, int& pos, int i) {
+            const NewTaskRow& row = *full[static_cast<size_t>(i)];
+            const TaskSpec& spec = row.spec;
+            const auto intOrNull = [&s, &pos](qint64 v) { v == 0 ? s.bindNull(pos++) : s.bindInt64(pos++, v); };
+            const auto textOrNull = [&s, &pos](const QString& v) { v.isEmpty() ? s.bindNull(pos++) : s.bindText(pos++, v); };
+            const auto blobOrNull = [&s, &pos](const QByteArray& v) { v.isEmpty() ? s.bindNull(pos++) : s.bindBlobCopy(pos++, v); };
+            bindPlain(s, pos, row);
+            intOrNull(spec.runAtMs);
+            intOrNull(spec.deadlineMs);
+            textOrNull(spec.idempotencyKey);
+            blobOrNull(listJson(spec.tags));
+            blobOrNull(objectJson(spec.labels));
+            textOrNull(spec.parentId);
+            blobOrNull(listJson(spec.dependsOn));
+            textOrNull(spec.sessionKey);
+        };
+        if (auto r = m_direct->insertRows(static_cast<int>(full.size()), kTaskColumns, kInsertTaskPrefix, bindFull, "inserting tasks"); !r)
+            return r;
+        return {};
     }
     if (!m_sqlite) {
         const bool owned = !m_owner.isEmpty();
