@@ -4,6 +4,9 @@
 
 #include <QAction>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QPushButton>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -86,6 +89,25 @@ QHBoxLayout* actionBar(QWidget* parent, QLabel* summary, const QList<QAction*>& 
         bar->addWidget(button);
     }
     return bar;
+}
+
+void EditorChecks::attach(QDialog* dialog, const QString& problemName)
+{
+    m_problem = new QLabel(dialog);
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, dialog);
+    m_problem->setObjectName(problemName);
+    m_problem->setWordWrap(true);
+    m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QObject::connect(m_buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    QObject::connect(m_buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+}
+
+void EditorChecks::show(const QString& problem)
+{
+    m_problemText = problem;
+    m_problem->setText(problem);
+    m_problem->setVisible(!problem.isEmpty());
+    m_buttons->button(QDialogButtonBox::Save)->setEnabled(problem.isEmpty());
 }
 
 void warn(QWidget* parent, const QString& title, const QString& text)

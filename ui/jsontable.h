@@ -8,6 +8,8 @@
 #include <functional>
 
 class QAction;
+class QDialog;
+class QDialogButtonBox;
 class QHBoxLayout;
 class QLabel;
 class QTableWidget;
@@ -32,6 +34,25 @@ QHBoxLayout* actionBar(QWidget* parent, QLabel* summary, const QList<QAction*>& 
 
 // A warning that does not block: an open (window-modal) message box.
 void warn(QWidget* parent, const QString& title, const QString& text);
+
+// What the editors (schedule, template, webhook) share: a line saying what
+// is wrong, and Save/Cancel buttons with Save enabled only when nothing is.
+class EditorChecks
+{
+public:
+    // Made after the editor's own fields, so they come first in the tab order.
+    void attach(QDialog* dialog, const QString& problemName);
+    QLabel* problemLabel() const { return m_problem; }
+    QDialogButtonBox* buttons() const { return m_buttons; }
+    void show(const QString& problem); // empty: all is well
+    bool valid() const { return m_problemText.isEmpty(); }
+    QString problem() const { return m_problemText; }
+
+private:
+    QLabel* m_problem = nullptr;
+    QDialogButtonBox* m_buttons = nullptr;
+    QString m_problemText = QStringLiteral("-"); // until the first check
+};
 
 // "2026-12-06T23:50:01.120Z" as local date and time; "—" when empty.
 QString isoTime(const QJsonValue& iso);

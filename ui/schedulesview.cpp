@@ -114,10 +114,6 @@ ScheduleEditor::ScheduleEditor(const QJsonObject& schedule, QWidget* parent)
     const QJsonObject target
         = workflow ? schedule.value(QLatin1String("workflow")).toObject() : schedule.value(QLatin1String("task")).toObject(sampleTask());
     m_target->setPlainText(QString::fromUtf8(QJsonDocument(target.isEmpty() ? sampleTask() : target).toJson(QJsonDocument::Indented)));
-    m_problem = new QLabel(this);
-    m_problem->setObjectName(QStringLiteral("scheduleProblem"));
-    m_problem->setWordWrap(true);
-    m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_next = new QListWidget(this);
     m_next->setObjectName(QStringLiteral("scheduleNext"));
     m_next->setMaximumHeight(m_next->fontMetrics().height() * 6 + 12);
@@ -134,17 +130,15 @@ ScheduleEditor::ScheduleEditor(const QJsonObject& schedule, QWidget* parent)
     form->addRow(tr("&Missed runs:"), m_missed);
     form->addRow(tr("&Submits:"), m_targetKind);
     form->addRow(QString(), m_paused);
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_checks.attach(this, QStringLiteral("scheduleProblem"));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(new QLabel(tr("Its body (as POST /api/v1/tasks or /api/v1/workflows takes it):"), this));
     layout->addWidget(m_target, 1);
-    layout->addWidget(m_problem);
+    layout->addWidget(m_checks.problemLabel());
     layout->addWidget(new QLabel(tr("Next fire times:"), this));
     layout->addWidget(m_next);
-    layout->addWidget(m_buttons);
+    layout->addWidget(m_checks.buttons());
     resize(640, 620);
 
     for (QLineEdit* e : { m_name, m_cron })
@@ -173,7 +167,7 @@ QJsonObject ScheduleEditor::body() const
 
 QString ScheduleEditor::problem() const
 {
-    return m_valid ? QString() : m_problem->text();
+    return m_checks.problem();
 }
 
 QStringList ScheduleEditor::nextFireTimes() const
@@ -212,10 +206,7 @@ void ScheduleEditor::check()
                 problem = tr("It never fires.");
         }
     }
-    m_valid = problem.isEmpty();
-    m_problem->setText(problem);
-    m_problem->setVisible(!m_valid);
-    m_buttons->button(QDialogButtonBox::Save)->setEnabled(m_valid);
+    m_checks.show(problem);
 }
 
 SchedulesPanel::SchedulesPanel(LiveState& live, QWidget* parent)

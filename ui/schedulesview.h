@@ -1,5 +1,7 @@
 #pragma once
 
+#include "jsontable.h"
+
 #include <QDialog>
 #include <QJsonObject>
 #include <QTimer>
@@ -37,7 +39,7 @@ public:
 
     // The body to send; valid() when it passed the check.
     QJsonObject body() const;
-    bool valid() const { return m_valid; }
+    bool valid() const { return m_checks.valid(); }
     QString problem() const; // empty when valid
     QStringList nextFireTimes() const; // as shown
 
@@ -58,10 +60,8 @@ private:
     QComboBox* m_targetKind = nullptr;
     QCheckBox* m_paused = nullptr;
     QPlainTextEdit* m_target = nullptr;
-    QLabel* m_problem = nullptr;
     QListWidget* m_next = nullptr;
-    QDialogButtonBox* m_buttons = nullptr;
-    bool m_valid = false;
+    EditorChecks m_checks;
 };
 
 // The schedules: what each runs and when, its next and last fire and what

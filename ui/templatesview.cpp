@@ -79,26 +79,20 @@ TemplateEditor::TemplateEditor(const QJsonObject& tmpl, QWidget* parent)
     m_body = new QPlainTextEdit(json(fresh ? sampleBody() : tmpl.value(QLatin1String("body")).toObject()), this);
     m_body->setObjectName(QStringLiteral("templateBody"));
     m_body->setTabChangesFocus(true);
-    m_problem = new QLabel(this);
-    m_problem->setObjectName(QStringLiteral("templateProblem"));
-    m_problem->setWordWrap(true);
-    m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto* form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("&Makes:"), m_kind);
     form->addRow(tr("&Description:"), m_description);
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_checks.attach(this, QStringLiteral("templateProblem"));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(new QLabel(tr("Variables ({\"name\": {\"type\": \"string|integer|number|boolean\", \"default\": …}}):"), this));
     layout->addWidget(m_variables, 1);
     layout->addWidget(new QLabel(tr("Body (a task or workflow; strings may hold {{vars.name}}):"), this));
     layout->addWidget(m_body, 2);
-    layout->addWidget(m_problem);
-    layout->addWidget(m_buttons);
+    layout->addWidget(m_checks.problemLabel());
+    layout->addWidget(m_checks.buttons());
     resize(640, 640);
 
     connect(m_name, &QLineEdit::textChanged, this, &TemplateEditor::check);
@@ -120,7 +114,7 @@ QJsonObject TemplateEditor::body() const
 
 QString TemplateEditor::problem() const
 {
-    return m_valid ? QString() : m_problem->text();
+    return m_checks.problem();
 }
 
 void TemplateEditor::check()
@@ -145,10 +139,7 @@ void TemplateEditor::check()
                 problem = v.error().field.isEmpty() ? v.error().message : QStringLiteral("%1: %2").arg(v.error().field, v.error().message);
         }
     }
-    m_valid = problem.isEmpty();
-    m_problem->setText(problem);
-    m_problem->setVisible(!m_valid);
-    m_buttons->button(QDialogButtonBox::Save)->setEnabled(m_valid);
+    m_checks.show(problem);
 }
 
 TemplateValuesDialog::TemplateValuesDialog(const QJsonObject& tmpl, QWidget* parent)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "jsontable.h"
+
 #include "core/result.h"
 
 #include <QDialog>
@@ -36,7 +38,7 @@ public:
     TemplateEditor(const QJsonObject& tmpl, QWidget* parent = nullptr);
 
     QJsonObject body() const;
-    bool valid() const { return m_valid; }
+    bool valid() const { return m_checks.valid(); }
     QString problem() const;
 
     QLineEdit* nameEdit() const { return m_name; }
@@ -51,9 +53,7 @@ private:
     QLineEdit* m_description = nullptr;
     QPlainTextEdit* m_variables = nullptr;
     QPlainTextEdit* m_body = nullptr;
-    QLabel* m_problem = nullptr;
-    QDialogButtonBox* m_buttons = nullptr;
-    bool m_valid = false;
+    EditorChecks m_checks;
 };
 
 // Values for one submit of a template: a field per variable, typed, with

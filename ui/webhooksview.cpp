@@ -85,9 +85,6 @@ WebhookEditor::WebhookEditor(QWidget* parent)
     m_attempts->setRange(1, WebhookSpec::kMaxMaxAttempts);
     m_attempts->setValue(WebhookSpec::kDefaultMaxAttempts);
     m_description = new QLineEdit(this);
-    m_problem = new QLabel(this);
-    m_problem->setObjectName(QStringLiteral("webhookProblem"));
-    m_problem->setWordWrap(true);
     auto* events = new QVBoxLayout;
     for (QCheckBox* c : { m_finished, m_state, m_workflow })
         events->addWidget(c);
@@ -98,14 +95,12 @@ WebhookEditor::WebhookEditor(QWidget* parent)
     form->addRow(tr("Events:"), events);
     form->addRow(tr("&Attempts:"), m_attempts);
     form->addRow(tr("&Description:"), m_description);
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_checks.attach(this, QStringLiteral("webhookProblem"));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(new QLabel(tr("Each POST is signed (X-LLMSched-Signature, HMAC-SHA256); the secret is shown once, after saving."), this));
-    layout->addWidget(m_problem);
-    layout->addWidget(m_buttons);
+    layout->addWidget(m_checks.problemLabel());
+    layout->addWidget(m_checks.buttons());
     for (QLineEdit* e : { m_url, m_target })
         connect(e, &QLineEdit::textChanged, this, &WebhookEditor::check);
     connect(m_scope, &QComboBox::currentIndexChanged, this, &WebhookEditor::check);
@@ -134,7 +129,7 @@ QJsonObject WebhookEditor::body() const
 
 QString WebhookEditor::problem() const
 {
-    return m_valid ? QString() : m_problem->text();
+    return m_checks.problem();
 }
 
 void WebhookEditor::check()
@@ -148,10 +143,7 @@ void WebhookEditor::check()
                                                          : QString();
     m_target->setPlaceholderText(hint);
     auto spec = WebhookSpec::fromJson(body());
-    m_valid = spec.ok();
-    m_problem->setText(m_valid ? QString() : QStringLiteral("%1: %2").arg(spec.error().field, spec.error().message));
-    m_problem->setVisible(!m_valid);
-    m_buttons->button(QDialogButtonBox::Save)->setEnabled(m_valid);
+    m_checks.show(spec ? QString() : QStringLiteral("%1: %2").arg(spec.error().field, spec.error().message));
 }
 
 WebhooksPanel::WebhooksPanel(LiveState& live, QWidget* parent)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "jsontable.h"
+
 #include <QDialog>
 #include <QJsonObject>
 #include <QTimer>
@@ -29,7 +31,7 @@ class WebhookEditor final : public QDialog
 public:
     explicit WebhookEditor(QWidget* parent = nullptr);
     QJsonObject body() const;
-    bool valid() const { return m_valid; }
+    bool valid() const { return m_checks.valid(); }
     QString problem() const;
     QLineEdit* urlEdit() const { return m_url; }
     QComboBox* scopeCombo() const { return m_scope; }
@@ -46,9 +48,7 @@ private:
     QCheckBox* m_workflow = nullptr;
     QSpinBox* m_attempts = nullptr;
     QLineEdit* m_description = nullptr;
-    QLabel* m_problem = nullptr;
-    QDialogButtonBox* m_buttons = nullptr;
-    bool m_valid = false;
+    EditorChecks m_checks;
 };
 
 // The webhooks, and below them the delivery log of the selected one (status,
