@@ -227,16 +227,21 @@ QFuture<VoidResult> WebhookManager::remove(const QString& id)
                 return answer(reply, r.error());
             m_hooks.remove(id);
             m_changedSinceRead.insert(id);
-            // Its deliveries stay as its log; none is sent any more.
+            // Its deliveries stay as its log; none is sent any more. Calls in
+            // flight are aborted once they are forgotten: an abort may end
+            // its send (and touch m_pending) before abort() returns.
+            QList<std::shared_ptr<CallControl>> inFlight;
             for (auto it = m_pending.begin(); it != m_pending.end();) {
                 if (hookOf(it->doc) == id) {
                     if (auto call = m_calls.value(it.key()))
-                        call->abort(FailureKind::Cancelled);
+                        inFlight.append(call);
                     it = m_pending.erase(it);
                 } else {
                     ++it;
                 }
             }
+            for (const auto& call : std::as_const(inFlight))
+                call->abort(FailureKind::Cancelled);
             qCInfo(lcCore).noquote() << "webhooks: removed" << id;
             answer(reply, VoidResult {});
         });

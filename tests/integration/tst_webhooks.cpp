@@ -43,6 +43,7 @@ private slots:
     void restartInTheMiddleOfARetry();
     void scopesPickTheirTasksAndWorkflows();
     void stateChangesAndPause();
+    void removedWhileAPostIsInFlight();
     void refusalsNameTheField_data();
     void refusalsNameTheField();
 
@@ -384,6 +385,29 @@ void TestWebhooks::stateChangesAndPause()
     const Ulid after = m_fx->submitOne(spec(QStringLiteral("m"), 5, QStringLiteral("after removal")));
     QTRY_COMPARE_WITH_TIMEOUT(m_fx->lastState(after), TaskState::Succeeded, 10000);
     QCOMPARE(m_receiver->requestCount(), 3);
+}
+
+void TestWebhooks::removedWhileAPostIsInFlight()
+{
+    start();
+    FakeReply hang;
+    hang.action = FakeReply::Action::Hang;
+    m_receiver->setDefaultReply(hang);
+    const QString hookId = create(QJsonObject { { QStringLiteral("url"), m_url }, { QStringLiteral("scope"), QStringLiteral("all") } })
+                               .value(QLatin1String("id"))
+                               .toString();
+    m_fx->submitOne(spec(QStringLiteral("m"), 5, QStringLiteral("the receiver never answers")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_receiver->requestCount(), 1, 10000);
+    QCOMPARE(m_receiver->inflight(), 1);
+    // Removed with its POST open: the call is dropped, nothing more is sent.
+    QVERIFY(await(m_fx->engine->deleteWebhook(hookId)));
+    QTRY_COMPARE_WITH_TIMEOUT(m_receiver->clientAborts(), 1, 10000);
+    const Ulid after = m_fx->submitOne(spec(QStringLiteral("m"), 5, QStringLiteral("after removal")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_fx->lastState(after), TaskState::Succeeded, 10000);
+    QCOMPARE(m_receiver->requestCount(), 1);
+    // The delivery is still in the store, readable by its id.
+    const QString deliveryId = QString::fromLatin1(hooksReceived().constFirst().headers.value("x-llmsched-delivery"));
+    QCOMPARE(deliveryOf(hookId, deliveryId).value(QLatin1String("event")).toString(), QStringLiteral("task.finished"));
 }
 
 void TestWebhooks::refusalsNameTheField_data()
