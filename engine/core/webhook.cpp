@@ -1,6 +1,7 @@
 #include "webhook.h"
 
 #include "jsonreader.h"
+#include "timeutil.h"
 
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
@@ -136,7 +137,7 @@ QJsonObject WebhookSpec::toJson(bool withSecret) const
 {
     QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("url"), url }, { QStringLiteral("events"), QJsonArray::fromStringList(events) },
         { QStringLiteral("scope"), webhookScopeName(scope) }, { QStringLiteral("max_attempts"), maxAttempts },
-        { QStringLiteral("description"), description }, { QStringLiteral("paused"), paused }, { QStringLiteral("created_at"), createdMs } };
+        { QStringLiteral("description"), description }, { QStringLiteral("paused"), paused }, { QStringLiteral("created_at"), msToIso(createdMs) } };
     if (!target.isEmpty())
         o.insert(QStringLiteral("target"), target);
     if (withSecret)
