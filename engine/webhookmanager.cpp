@@ -622,7 +622,7 @@ void WebhookManager::recordAttempt(
         doc.status = deliverystatus::kFailed;
         m_pending.erase(it);
         qCWarning(lcCore).noquote() << "webhooks: delivery" << deliveryId << "to" << hookOf(doc) << "failed after" << attempts
-                                    << "attempts:" << error;
+                                    << (attempts == 1 ? "attempt:" : "attempts:") << error;
     } else {
         const qint64 next = now + webhookRetryDelayMs(attempts, m_options.retryBaseMs, retryAfterMs);
         doc.doc.insert(QStringLiteral("next_at"), next);
