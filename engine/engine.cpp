@@ -205,19 +205,9 @@ VoidResult Engine::start()
     schedules->moveToThread(&m_thread);
     auto* webhooks = new WebhookManager(*m_store,
         WebhookOptions { m_options.webhookPrivateHosts, m_options.webhookRetryBaseMs, m_options.webhookTimeoutMs, 32, m_store->shared(), m_nodeId });
-    // On a thread of their own: matching, storing and POSTing deliveries
-    // takes as long as the tasks themselves (see docs/benchmarks.md).
-    m_webhookThread.setObjectName(QStringLiteral("webhooks"));
-    webhooks->moveToThread(&m_webhookThread);
-    m_webhookThread.start();
-    connect(scheduler, &Scheduler::taskEvents, webhooks, &WebhookManager::onTaskEvents, Qt::QueuedConnection);
-    connect(
-        workflows, &WorkflowManager::ended, webhooks,
-        [webhooks](const StoredDoc& doc, const QJsonObject& view) {
-            QMetaObject::invokeMethod(
-                webhooks, [webhooks, doc, view] { webhooks->onWorkflowEnded(doc, view); }, Qt::QueuedConnection);
-        },
-        Qt::DirectConnection);
+    webhooks->moveToThread(&m_thread);
+    connect(scheduler, &Scheduler::taskEvents, webhooks, &WebhookManager::onTaskEvents, Qt::DirectConnection);
+    connect(workflows, &WorkflowManager::ended, webhooks, &WebhookManager::onWorkflowEnded, Qt::DirectConnection);
     {
         QWriteLocker life(&m_lifeLock);
         m_scheduler = scheduler;
@@ -310,15 +300,8 @@ void Engine::shutdown(int drainMs)
     m_workflows = nullptr;
     WebhookManager* webhooks = m_webhooks;
     QMetaObject::invokeMethod(
-        webhooks,
-        [webhooks] {
-            delete webhooks;
-            QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete); // its HTTP pool
-        },
-        Qt::BlockingQueuedConnection);
+        webhooks, [webhooks] { delete webhooks; }, Qt::BlockingQueuedConnection);
     m_webhooks = nullptr;
-    m_webhookThread.quit();
-    m_webhookThread.wait();
     QMetaObject::invokeMethod(
         s, [s] { delete s; }, Qt::BlockingQueuedConnection);
     m_scheduler = nullptr;

@@ -265,7 +265,6 @@ private:
     bool m_open = false; // guarded by m_lifeLock
     std::unique_ptr<Store> m_store; // set and reset while closed
     QThread m_thread;
-    QThread m_webhookThread; // webhooks' POSTs and their bookkeeping: never on the scheduler's thread
     BatchManager* m_batches = nullptr; // lives on m_thread, like the scheduler
     WorkflowManager* m_workflows = nullptr; // the same
     ScheduleManager* m_schedules = nullptr; // the same

@@ -43,8 +43,7 @@ struct WebhookOptions
 // exponential backoff until it is delivered or out of attempts (failed).
 // Deliveries outlive restarts: a starting engine takes up the pending ones,
 // and on a shared store a node takes over those whose owner stopped renewing
-// their lease. Lives on a thread of its own (Engine starts it), so the
-// scheduler never waits on webhook work.
+// their lease. Lives on the engine thread.
 class WebhookManager final : public QObject
 {
     Q_OBJECT
