@@ -158,11 +158,6 @@ template <typename T, typename U, typename F> QFuture<Result<T>> mapResult(QFutu
     });
 }
 
-QJsonObject same(const QJsonObject& o)
-{
-    return o;
-}
-
 } // namespace
 
 QFuture<Result<QJsonArray>> EmbeddedClient::workflows(int limit)
@@ -307,7 +302,7 @@ QFuture<Result<QJsonArray>> EmbeddedClient::webhookDeliveries(const QString& id,
 
 QFuture<Result<QJsonObject>> EmbeddedClient::webhookDelivery(const QString& id, const QString& deliveryId)
 {
-    return mapResult<QJsonObject>(m_engine.webhookDelivery(id, deliveryId), same);
+    return m_engine.webhookDelivery(id, deliveryId);
 }
 
 QFuture<Result<QJsonObject>> EmbeddedClient::redeliverWebhook(const QString& id, const QString& deliveryId)

@@ -622,11 +622,6 @@ QFuture<Result<QJsonArray>> listOf(QFuture<Result<QJsonObject>> f, const QString
     return mapped<QJsonArray>(std::move(f), [key](const QJsonObject& o) -> Result<QJsonArray> { return o.value(key).toArray(); });
 }
 
-QJsonObject same(const QJsonObject& o)
-{
-    return o;
-}
-
 QUrlQuery allOf()
 {
     QUrlQuery q;
@@ -777,7 +772,7 @@ QFuture<Result<QJsonArray>> RemoteClient::webhookDeliveries(const QString& id, c
 
 QFuture<Result<QJsonObject>> RemoteClient::webhookDelivery(const QString& id, const QString& deliveryId)
 {
-    return mapped<QJsonObject>(call("GET", QStringLiteral("/api/v1/webhooks/%1/deliveries/%2").arg(pathPart(id), pathPart(deliveryId))), same);
+    return call("GET", QStringLiteral("/api/v1/webhooks/%1/deliveries/%2").arg(pathPart(id), pathPart(deliveryId)));
 }
 
 QFuture<Result<QJsonObject>> RemoteClient::redeliverWebhook(const QString& id, const QString& deliveryId)
