@@ -459,7 +459,7 @@ enum class BodyKind : quint8 {
     TemplateRows,
     Webhook
 };
-enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32 };
+enum RouteFlag : quint8 { kList = 1, kEvents = 2, kFacade = 4, kSecret = 8, kPause = 16, kHealth = 32, kAccepted = 64 };
 
 struct Route
 {
@@ -558,10 +558,10 @@ const Route kRoutes[] = {
     { "DELETE", "/api/v1/webhooks/{id}", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/webhooks/{id}/pause", Need::Operator, BodyKind::None },
     { "POST", "/api/v1/webhooks/{id}/resume", Need::Operator, BodyKind::None },
-    { "POST", "/api/v1/webhooks/{id}/ping", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/webhooks/{id}/ping", Need::Operator, BodyKind::None, kAccepted },
     { "GET", "/api/v1/webhooks/{id}/deliveries", Need::Viewer, BodyKind::None, kList },
     { "GET", "/api/v1/webhooks/{id}/deliveries/{delivery}", Need::Viewer, BodyKind::None },
-    { "POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", Need::Operator, BodyKind::None },
+    { "POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", Need::Operator, BodyKind::None, kAccepted },
     { "POST", "/api/v1/templates", Need::Operator, BodyKind::Template },
     { "GET", "/api/v1/templates", Need::Viewer, BodyKind::None, kList },
     { "GET", "/api/v1/templates/{name}", Need::Viewer, BodyKind::None },
@@ -618,6 +618,8 @@ QSet<int> handlerStatuses(const Route& route)
         s += { 502, 503 }; // a dead upstream call, a cancelled task
     if (route.flags & kSecret)
         s += { 503 }; // no keychain on this host (on purpose: see main)
+    if (route.flags & kAccepted)
+        s += { 202 }; // a delivery queued (ping, redeliver)
     return s;
 }
 
@@ -2646,7 +2648,7 @@ QString Driver::check(const Req& q, const Parsed& p)
 
 void Driver::learn(const Req& q, const Parsed& p)
 {
-    if (p.status != 201 && p.status != 200)
+    if (p.status != 201 && p.status != 200 && p.status != 202)
         return;
     const QJsonObject o = QJsonDocument::fromJson(p.body).object();
     if (q.label == QLatin1String("POST /api/v1/tasks")) {
