@@ -350,6 +350,9 @@ void Scheduler::submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QL
     releaseReserved(mine);
     resolve(reply, std::move(r));
     afterAccepting();
+    // A caller waits: the call starts in this turn if a slot is free, not
+    // after whatever the engine thread has queued meanwhile.
+    dispatch();
 }
 
 void Scheduler::abandonUnstored(const Ulid& id, const Error& error)
@@ -805,6 +808,14 @@ void Scheduler::dispatch()
             if (!entry)
                 continue;
             ActiveTask& t = m_active[entry->id];
+            if (ReadyQueue::effectivePriority(t.priority, entry->enqueuedMs, now, m.config.agingIntervalMs) < kLowPriority) {
+                m.urgentStartedMs = now;
+            } else if (const int reserve = m.reservedSlots(now); reserve > 0 && m.inflight >= m.concurrencyLimit() - reserve) {
+                // The slots left are kept for urgent work until the hold lapses.
+                m.ready.pushFront(t.priority, *entry);
+                wakeAt = std::min(wakeAt, m.urgentStartedMs + kReserveHoldMs);
+                continue;
+            }
             if (t.deadlineMs > 0 && now > t.deadlineMs) {
                 progress = true;
                 TaskUpdate u;

@@ -20,6 +20,7 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -27,6 +28,12 @@ namespace llmsched {
 
 constexpr qint64 kDefaultPayloadBudgetBytes = 64LL * 1024 * 1024;
 constexpr int kDispatchBatch = 2048;
+// While a model has run urgent work (effective priority above low) within
+// kReserveHoldMs, low-priority tasks (batch lines, bulk imports) leave
+// reservedSlots() of its concurrency free, so the next interactive call starts
+// at once instead of waiting for a low task's call to end. With no urgent work
+// in that window, low tasks use every slot.
+constexpr qint64 kReserveHoldMs = 10'000;
 // A node's registry lease (and with it the lease on every task it owns):
 // renewed every kLeaseRenewMs, held for kLeaseMs; a node whose renewals fail
 // stops its calls and drops its tasks kFenceMarginMs before the lease runs
@@ -163,6 +170,16 @@ private:
         int clusterCap = -1; // this node's share of concurrency (nodes sharing a database); -1: all of it
         int concurrencyLimit() const { return clusterCap < 0 ? config.concurrency : std::min(config.concurrency, clusterCap); }
         int inflight = 0;
+        qint64 urgentStartedMs = 0; // the last start of a task above low priority (see kReserveHoldMs)
+        // The slots low-priority tasks leave free at nowMs: 1 in 16 (at least
+        // one from 4 slots up) while urgent work ran within kReserveHoldMs.
+        int reservedSlots(qint64 nowMs) const
+        {
+            const int limit = concurrencyLimit();
+            if (urgentStartedMs == 0 || nowMs - urgentStartedMs >= kReserveHoldMs || limit < 4)
+                return 0;
+            return std::max(1, limit / 16);
+        }
         double spentTodayUsd = 0; // since budgetDayMs (midnight UTC)
         qint64 budgetDayMs = 0;
         bool budgetNotified = false;

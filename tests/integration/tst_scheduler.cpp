@@ -67,6 +67,7 @@ private slots:
     void cancelFinishedTaskIsConflict();
     void idempotentResubmit();
     void concurrencyNeverAboveLimit();
+    void lowPriorityWorkLeavesASlotForUrgentWork();
     void editingAModelKeepsItsCallsCounted();
     void pauseAndResumeModel();
     void deadLettersRequeueAndPurge();
@@ -513,6 +514,55 @@ void TestScheduler::concurrencyNeverAboveLimit()
     QVERIFY2(p.running <= 4, qPrintable(QString::number(p.running)));
     QVERIFY(p.running >= 2); // it did run in parallel
     QVERIFY(p.inflight <= 4);
+}
+
+// Batch lines (low priority) fill every slot while nothing urgent runs; once
+// urgent work has run they leave one slot in 16 free, so the next interactive
+// call starts at once instead of waiting for a batch line's call to end.
+void TestScheduler::lowPriorityWorkLeavesASlotForUrgentWork()
+{
+    EngineFixture f;
+    QVERIFY(f.start());
+    // Calls take long enough that none ends while the test looks.
+    QVERIFY(f.addModel(simModel(QStringLiteral("bulk"), 20'000, 16)));
+    QVERIFY(f.addModel(simModel(QStringLiteral("mixed"), 20'000, 16)));
+    const auto inflight = [&f](const QString& model) {
+        for (const ModelSnapshot& m : f.engine->snapshot()->models)
+            if (m.config.name == model)
+                return m.inflight;
+        return -1;
+    };
+    const auto lowTasks = [](const QString& model) {
+        QList<TaskSpec> specs;
+        for (int i = 0; i < 40; ++i)
+            specs.append(spec(model, kLowPriority));
+        return specs;
+    };
+
+    // Nothing urgent: low work takes all 16 slots.
+    QCOMPARE(f.submit(lowTasks(QStringLiteral("bulk"))).size(), 40);
+    QTRY_COMPARE_WITH_TIMEOUT(inflight(QStringLiteral("bulk")), 16, 10'000);
+
+    // An urgent call ran: low work stops one slot short of the limit.
+    const Ulid first = f.submitOne(spec(QStringLiteral("mixed"), kHighPriority));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(first), TaskState::Running, 10'000);
+    QCOMPARE(f.submit(lowTasks(QStringLiteral("mixed"))).size(), 40);
+    QTRY_COMPARE_WITH_TIMEOUT(inflight(QStringLiteral("mixed")), 15, 10'000); // 1 urgent + 14 low
+    const auto queued = [&f] {
+        for (const ModelSnapshot& m : f.engine->snapshot()->models)
+            if (m.config.name == QLatin1String("mixed"))
+                return m.states[static_cast<size_t>(TaskState::Queued)];
+        return qint64(-1);
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(queued(), qint64(26), 10'000);
+
+    // The next urgent call takes the free slot at once: no low call has ended.
+    const Ulid second = f.submitOne(spec(QStringLiteral("mixed"), kHighPriority));
+    QTRY_COMPARE_WITH_TIMEOUT(f.lastState(second), TaskState::Running, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(inflight(QStringLiteral("mixed")), 16, 10'000); // as the next snapshot shows it
+    QCOMPARE(queued(), qint64(26));
+    QCOMPARE(f.countFinal(), qint64(0));
+    QCOMPARE(inflight(QStringLiteral("bulk")), 16);
 }
 
 void TestScheduler::editingAModelKeepsItsCallsCounted()
