@@ -1,13 +1,18 @@
 // A batch of the OpenAI Batch API end to end, over the REST API: upload an
 // N-line file (POST /v1/files), create the batch, poll it until completed,
 // download the output file; against a zero-latency simulated model on a
-// durable SQLite store. Prints lines_per_s and peak RSS.
+// durable SQLite store. Prints lines_per_s and the server's peak RSS.
+//
+// The server (engine and REST API) runs in this process; the HTTP client runs
+// in a child process (this program again, with --client-of), as a user's
+// client would, so the server's peak RSS is its own and not the client's
+// copies of the file, the form and the output.
 //
 // With --interactive K, K chat calls go through /v1/chat/completions one
 // after another while the batch runs (and, for comparison, K more with no
-// batch running first), and their queue waits (started - queued, from the
-// stored tasks) are reported as p50/p99: interactive work must not wait
-// behind a batch.
+// batch running first). Reported as p50/p99: their queue waits (started -
+// queued, from the stored tasks) and their round trips as the client saw
+// them. Interactive work must not wait behind a batch.
 //
 //   bench_batch [--lines 50000] [--concurrency 256] [--interactive 200]
 
@@ -25,6 +30,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTextStream>
 #include <QTimer>
@@ -42,7 +48,7 @@ struct Http
     QByteArray token;
 
     QByteArray send(const QByteArray& method, const QString& path, const QByteArray& body = {}, const QByteArray& type = "application/json",
-        int* status = nullptr)
+        QNetworkReply** kept = nullptr)
     {
         QNetworkRequest r(QUrl(base + path));
         r.setRawHeader("Authorization", "Bearer " + token);
@@ -53,10 +59,11 @@ struct Http
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         if (!reply->isFinished())
             loop.exec();
-        if (status)
-            *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray out = reply->readAll();
-        reply->deleteLater();
+        if (kept)
+            *kept = reply;
+        else
+            reply->deleteLater();
         return out;
     }
     QJsonObject json(const QByteArray& method, const QString& path, const QByteArray& body = {}, const QByteArray& type = "application/json")
@@ -73,31 +80,99 @@ double percentile(QList<double> v, double p)
     return v.at(std::min<qsizetype>(v.size() - 1, static_cast<qsizetype>(p * static_cast<double>(v.size()))));
 }
 
-// K chat calls one after another; their queue waits in ms, from the stored tasks.
-QList<double> interactiveWaits(Engine& engine, Http& http, int k, const std::function<bool()>& keepGoing)
+void pause(int ms)
 {
-    QList<double> waits;
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+// Client side: K chat calls one after another, 50 a second as a person's tools
+// would send them, while keepGoing(). Prints "call <phase> <task id> <round trip ms>".
+void interactiveCalls(QTextStream& out, const char* phase, Http& http, int k, const std::function<bool()>& keepGoing)
+{
     const QByteArray body = R"({"model":"bench","messages":[{"role":"user","content":"interactive"}]})";
     for (int i = 0; i < k && keepGoing(); ++i) {
-        QNetworkRequest r(QUrl(http.base + QStringLiteral("/v1/chat/completions")));
-        r.setRawHeader("Authorization", "Bearer " + http.token);
-        r.setRawHeader("Content-Type", "application/json");
-        QNetworkReply* reply = http.nam.post(r, body);
-        QEventLoop loop;
-        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        if (!reply->isFinished())
-            loop.exec();
-        const QString id = QString::fromLatin1(reply->rawHeader("X-Task-Id"));
+        QElapsedTimer roundTrip;
+        roundTrip.start();
+        QNetworkReply* reply = nullptr;
+        http.send("POST", QStringLiteral("/v1/chat/completions"), body, "application/json", &reply);
+        out << "call " << phase << ' ' << reply->rawHeader("X-Task-Id") << ' ' << static_cast<double>(roundTrip.nsecsElapsed()) / 1e6 << '\n';
         reply->deleteLater();
-        auto t = engine.task(id);
-        t.waitForFinished();
-        if (t.result() && t.result()->startedMs > 0)
-            waits.append(static_cast<double>(t.result()->startedMs - t.result()->queuedMs));
-        QEventLoop pause; // 50 calls a second, as a person's tools would send them
-        QTimer::singleShot(20, &pause, &QEventLoop::quit);
-        pause.exec();
+        pause(20);
     }
-    return waits;
+}
+
+// The client process: everything a user's program would do, timed.
+int runClient(const QString& base, const QByteArray& token, int lines, int interactive)
+{
+    QTextStream out(stdout);
+    Http http;
+    http.base = base;
+    http.token = token;
+    if (interactive > 0)
+        interactiveCalls(out, "idle", http, interactive, [] { return true; });
+
+    // The input, built before the clock starts.
+    QByteArray content;
+    content.reserve(static_cast<qsizetype>(lines) * 150);
+    for (int i = 0; i < lines; ++i)
+        content += R"({"custom_id":"line-)" + QByteArray::number(i)
+            + R"(","method":"POST","url":"/v1/chat/completions","body":{"model":"bench","messages":[{"role":"user","content":"question )"
+            + QByteArray::number(i) + R"("}]}})" + '\n';
+    QByteArray form = "--B\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; "
+                      "filename=\"in.jsonl\"\r\n\r\n"
+        + content + "\r\n--B--\r\n";
+    content = {};
+
+    QElapsedTimer clock;
+    clock.start();
+    const QJsonObject file = http.json("POST", QStringLiteral("/v1/files"), form, "multipart/form-data; boundary=B");
+    form = {};
+    out << "upload_s " << static_cast<double>(clock.nsecsElapsed()) / 1e9 << '\n';
+    const QByteArray create = "{\"input_file_id\":\"" + file.value(QLatin1String("id")).toString().toLatin1()
+        + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}";
+    const QString batchId = http.json("POST", QStringLiteral("/v1/batches"), create).value(QLatin1String("id")).toString();
+    if (batchId.isEmpty()) {
+        QTextStream(stderr) << "the batch was not created\n";
+        return 2;
+    }
+    if (interactive > 0)
+        interactiveCalls(out, "busy", http, interactive, [&] {
+            const QString status = http.json("GET", QStringLiteral("/v1/batches/") + batchId).value(QLatin1String("status")).toString();
+            return status == QLatin1String("validating") || status == QLatin1String("in_progress");
+        });
+    QJsonObject batch;
+    for (bool done = false; !done;) {
+        batch = http.json("GET", QStringLiteral("/v1/batches/") + batchId);
+        const QString status = batch.value(QLatin1String("status")).toString();
+        done = status == QLatin1String("completed") || status == QLatin1String("failed") || status == QLatin1String("cancelled")
+            || status == QLatin1String("expired");
+        if (!done)
+            pause(20);
+    }
+    const QByteArray output = http.send("GET", QStringLiteral("/v1/files/%1/content").arg(batch.value(QLatin1String("output_file_id")).toString()));
+    const double seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+    const QJsonObject counts = batch.value(QLatin1String("request_counts")).toObject();
+    out << "status " << batch.value(QLatin1String("status")).toString() << '\n'
+        << "completed " << counts.value(QLatin1String("completed")).toInteger() << '\n'
+        << "failed " << counts.value(QLatin1String("failed")).toInteger() << '\n'
+        << "output_lines " << output.count('\n') << '\n'
+        << "seconds " << seconds << '\n'
+        << "client_peak_rss_mb " << procStatusKb("VmHWM:") / 1024 << '\n';
+    return 0;
+}
+
+struct Calls
+{
+    QList<double> waits, roundTrips;
+};
+
+void report(QTextStream& out, const char* name, const Calls& calls)
+{
+    out << name << " calls=" << calls.roundTrips.size() << " wait_p50_ms=" << percentile(calls.waits, 0.5)
+        << " wait_p99_ms=" << percentile(calls.waits, 0.99) << " round_trip_p50_ms=" << percentile(calls.roundTrips, 0.5)
+        << " round_trip_p99_ms=" << percentile(calls.roundTrips, 0.99) << '\n';
 }
 
 } // namespace
@@ -110,11 +185,15 @@ int main(int argc, char** argv)
     const QCommandLineOption concOpt(QStringLiteral("concurrency"), QStringLiteral("model concurrency"), QStringLiteral("n"), QStringLiteral("256"));
     const QCommandLineOption interOpt(
         QStringLiteral("interactive"), QStringLiteral("chat calls during the batch (and as many without)"), QStringLiteral("n"), QStringLiteral("0"));
-    p.addOptions({ linesOpt, concOpt, interOpt });
+    const QCommandLineOption clientOpt(QStringLiteral("client-of"), QStringLiteral("run as the client of this server"), QStringLiteral("url"));
+    const QCommandLineOption tokenOpt(QStringLiteral("token"), QStringLiteral("the client's API token"), QStringLiteral("token"));
+    p.addOptions({ linesOpt, concOpt, interOpt, clientOpt, tokenOpt });
     p.addHelpOption();
     p.process(app);
     const int lines = p.value(linesOpt).toInt();
     const int interactive = p.value(interOpt).toInt();
+    if (p.isSet(clientOpt))
+        return runClient(p.value(clientOpt), p.value(tokenOpt).toLatin1(), lines, interactive);
 
     QTemporaryDir tmp;
     EngineOptions options;
@@ -137,74 +216,49 @@ int main(int argc, char** argv)
         QTextStream(stderr) << "cannot set up the model, token or API\n";
         return 2;
     }
-    Http http;
-    http.base = QStringLiteral("http://127.0.0.1:%1").arg(*port);
-    http.token = token.result()->secret.toLatin1();
 
-    QTextStream out(stdout);
-    QList<double> idleWaits;
-    if (interactive > 0) {
-        idleWaits = interactiveWaits(engine, http, interactive, [] { return true; });
-        out << "interactive_without_batch calls=" << idleWaits.size() << " wait_p50_ms=" << percentile(idleWaits, 0.5)
-            << " wait_p99_ms=" << percentile(idleWaits, 0.99) << '\n';
-    }
-
-    // The input, built before the clock starts.
-    QByteArray content;
-    content.reserve(static_cast<qsizetype>(lines) * 150);
-    for (int i = 0; i < lines; ++i)
-        content += R"({"custom_id":"line-)" + QByteArray::number(i)
-            + R"(","method":"POST","url":"/v1/chat/completions","body":{"model":"bench","messages":[{"role":"user","content":"question )"
-            + QByteArray::number(i) + R"("}]}})" + '\n';
-    const QByteArray form
-        = "--B\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; "
-          "filename=\"in.jsonl\"\r\n\r\n"
-        + content + "\r\n--B--\r\n";
-
-    QElapsedTimer clock;
-    clock.start();
-    const QJsonObject file = http.json("POST", QStringLiteral("/v1/files"), form, "multipart/form-data; boundary=B");
-    const double uploadS = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-    const QByteArray create = "{\"input_file_id\":\"" + file.value(QLatin1String("id")).toString().toLatin1()
-        + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}";
-    const QString batchId = http.json("POST", QStringLiteral("/v1/batches"), create).value(QLatin1String("id")).toString();
-    if (batchId.isEmpty()) {
-        QTextStream(stderr) << "the batch was not created\n";
+    QProcess client;
+    client.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    client.start(QCoreApplication::applicationFilePath(),
+        { QStringLiteral("--client-of"), QStringLiteral("http://127.0.0.1:%1").arg(*port), QStringLiteral("--token"), token.result()->secret,
+            QStringLiteral("--lines"), QString::number(lines), QStringLiteral("--interactive"), QString::number(interactive) });
+    QEventLoop loop;
+    QObject::connect(&client, &QProcess::finished, &loop, &QEventLoop::quit);
+    if (client.state() != QProcess::NotRunning)
+        loop.exec();
+    if (client.exitStatus() != QProcess::NormalExit || client.exitCode() != 0) {
+        QTextStream(stderr) << "the client failed (exit code " << client.exitCode() << ")\n";
         return 2;
     }
-    QJsonObject batch;
-    bool done = false;
-    QList<double> busyWaits;
-    if (interactive > 0)
-        busyWaits = interactiveWaits(engine, http, interactive, [&] {
-            const QString status = http.json("GET", QStringLiteral("/v1/batches/") + batchId).value(QLatin1String("status")).toString();
-            return status == QLatin1String("validating") || status == QLatin1String("in_progress");
-        });
-    while (!done) {
-        batch = http.json("GET", QStringLiteral("/v1/batches/") + batchId);
-        const QString status = batch.value(QLatin1String("status")).toString();
-        done = status == QLatin1String("completed") || status == QLatin1String("failed") || status == QLatin1String("cancelled")
-            || status == QLatin1String("expired");
-        if (!done) {
-            QEventLoop pause;
-            QTimer::singleShot(20, &pause, &QEventLoop::quit);
-            pause.exec();
+
+    QHash<QByteArray, QByteArray> figures;
+    Calls idle, busy;
+    for (const QByteArray& line : client.readAllStandardOutput().split('\n')) {
+        const QList<QByteArray> words = line.split(' ');
+        if (words.size() == 4 && words[0] == "call") {
+            Calls& calls = words[1] == "idle" ? idle : busy;
+            calls.roundTrips.append(words[3].toDouble());
+            auto t = engine.task(QString::fromLatin1(words[2]));
+            t.waitForFinished();
+            if (t.result() && t.result()->startedMs > 0)
+                calls.waits.append(static_cast<double>(t.result()->startedMs - t.result()->queuedMs));
+        } else if (words.size() == 2) {
+            figures.insert(words[0], words[1]);
         }
     }
-    const QByteArray output = http.send("GET", QStringLiteral("/v1/files/%1/content").arg(batch.value(QLatin1String("output_file_id")).toString()));
-    const double seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-    const qint64 outputLines = output.count('\n');
     api.stop();
     engine.shutdown(0);
 
-    const QJsonObject counts = batch.value(QLatin1String("request_counts")).toObject();
-    out << "batch lines=" << lines << " status=" << batch.value(QLatin1String("status")).toString()
-        << " completed=" << counts.value(QLatin1String("completed")).toInteger() << " failed=" << counts.value(QLatin1String("failed")).toInteger()
-        << " output_lines=" << outputLines << " upload_s=" << uploadS << " seconds=" << seconds << " peak_rss_mb=" << procStatusKb("VmHWM:") / 1024
+    QTextStream out(stdout);
+    const double seconds = figures.value("seconds").toDouble();
+    if (interactive > 0)
+        report(out, "interactive_without_batch", idle);
+    out << "batch lines=" << lines << " status=" << figures.value("status") << " completed=" << figures.value("completed")
+        << " failed=" << figures.value("failed") << " output_lines=" << figures.value("output_lines") << " upload_s=" << figures.value("upload_s")
+        << " seconds=" << seconds << " peak_rss_mb=" << procStatusKb("VmHWM:") / 1024 << " client_peak_rss_mb=" << figures.value("client_peak_rss_mb")
         << '\n';
     if (interactive > 0)
-        out << "interactive_during_batch calls=" << busyWaits.size() << " wait_p50_ms=" << percentile(busyWaits, 0.5)
-            << " wait_p99_ms=" << percentile(busyWaits, 0.99) << '\n';
-    out << "lines_per_s=" << qRound64(lines / seconds) << '\n';
-    return outputLines == lines ? 0 : 1;
+        report(out, "interactive_during_batch", busy);
+    out << "lines_per_s=" << (seconds > 0 ? qRound64(lines / seconds) : 0) << '\n';
+    return figures.value("output_lines").toLongLong() == lines ? 0 : 1;
 }
