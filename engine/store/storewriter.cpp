@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSqlError>
 #include <QStorageInfo>
 
@@ -23,6 +24,7 @@ constexpr int kTaskColumns = 19;
 constexpr int kPlainTaskColumns = 11;
 constexpr int kRetryDelaysMs[] = { 50, 200, 1000, 5000 };
 constexpr int kCheckpointPaceMs = 100;
+constexpr int kKeyLookupChunk = 256; // idempotency keys looked up in one statement
 
 constexpr int kFallbackAutoCheckpoint = 4000;
 
@@ -694,27 +696,87 @@ VoidResult StoreWriter::execPrepared(QSqlQuery& q, const char* what)
 
 VoidResult StoreWriter::applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes)
 {
-    // Rows with an idempotency key go alone, in order, so a duplicate (also one
-    // within this batch) can be told apart and reported. All other rows of all
-    // the batch's operations go together in multi-row statements: a thousand
-    // single submits cost a handful of statements, not a thousand.
+    // All rows of all the batch's operations go together in multi-row
+    // statements: a thousand single submits cost a handful of statements, not
+    // a thousand. Rows with an idempotency key are looked up first, a few
+    // hundred keys a statement; a duplicate (also of a row earlier in this
+    // batch) is reported and not inserted.
     std::vector<const NewTaskRow*> plain;
+    std::vector<std::pair<size_t, size_t>> keyed; // (operation, row)
     for (size_t o = 0; o < ops.size(); ++o) {
         std::vector<NewTaskRow>& rows = ops[o].rows;
         InsertOutcome& outcome = outcomes[o];
         outcome.items.resize(rows.size());
         for (size_t i = 0; i < rows.size(); ++i) {
-            if (rows[i].spec.idempotencyKey.isEmpty()) {
-                plain.push_back(&rows[i]);
-                outcome.items[i].seq = rows[i].seq;
-                outcome.items[i].id = rows[i].id;
-                outcome.items[i].state = rows[i].state;
-            } else if (auto r = insertWithKey(rows[i], outcome.items[i]); !r) {
-                return r;
+            if (!rows[i].spec.idempotencyKey.isEmpty()) {
+                keyed.emplace_back(o, i);
+                continue;
             }
+            plain.push_back(&rows[i]);
+            outcome.items[i] = { false, rows[i].seq, rows[i].id, rows[i].state };
+        }
+    }
+    if (!keyed.empty()) {
+        const auto keyOf = [](const NewTaskRow& row) -> QString { return row.spec.model + QChar(0) + row.spec.idempotencyKey; };
+        QHash<QString, QStringList> keysByModel;
+        QSet<QString> asked;
+        for (const auto& [o, i] : keyed) {
+            const NewTaskRow& row = ops[o].rows[i];
+            if (!asked.contains(keyOf(row))) {
+                asked.insert(keyOf(row));
+                keysByModel[row.spec.model].append(row.spec.idempotencyKey);
+            }
+        }
+        QHash<QString, InsertOutcome::Item> existing; // by keyOf()
+        for (auto it = keysByModel.cbegin(); it != keysByModel.cend(); ++it)
+            if (auto r = findKeys(it.key(), it.value(), existing); !r)
+                return r;
+        for (const auto& [o, i] : keyed) {
+            const NewTaskRow& row = ops[o].rows[i];
+            const QString key = keyOf(row);
+            if (auto found = existing.constFind(key); found != existing.constEnd()) {
+                outcomes[o].items[i] = *found;
+                continue;
+            }
+            plain.push_back(&row);
+            outcomes[o].items[i] = { false, row.seq, row.id, row.state };
+            existing.insert(key, { true, row.seq, row.id, row.state }); // a later row with this key is its duplicate
         }
     }
     return insertRows(plain.data(), static_cast<int>(plain.size()));
+}
+
+VoidResult StoreWriter::findKeys(const QString& model, const QStringList& keys, QHash<QString, InsertOutcome::Item>& found)
+{
+    // One statement for every chunk (the unused places bind NULL, which
+    // matches nothing), so it is prepared once.
+    static const QString sql = [] {
+        QString s = QStringLiteral("SELECT idempotency_key, seq, id, state FROM tasks WHERE model = ? AND idempotency_key IN (?");
+        for (int i = 1; i < kKeyLookupChunk; ++i)
+            s += QStringLiteral(",?");
+        s += QLatin1Char(')');
+        return s;
+    }();
+    QSqlQuery& q = prepared(sql);
+    for (qsizetype from = 0; from < keys.size(); from += kKeyLookupChunk) {
+        q.bindValue(0, model);
+        for (int i = 0; i < kKeyLookupChunk; ++i) {
+            const qsizetype k = from + i;
+            q.bindValue(i + 1, k < keys.size() ? QVariant(keys.at(k)) : QVariant(QMetaType(QMetaType::QString)));
+        }
+        if (auto r = execPrepared(q, "looking up idempotency keys"); !r)
+            return r;
+        while (q.next()) {
+            InsertOutcome::Item item;
+            item.duplicate = true;
+            item.seq = q.value(1).toLongLong();
+            item.id = Ulid::fromString(q.value(2).toString()).value_or(Ulid {});
+            item.state = static_cast<TaskState>(q.value(3).toInt());
+            found.insert(model + QChar(0) + q.value(0).toString(), item);
+        }
+        q.finish();
+    }
+    return {};
 }
 
 VoidResult StoreWriter::insertRows(const NewTaskRow* const* rows, int count)
@@ -818,31 +880,6 @@ VoidResult StoreWriter::execArrays(const QString& sql, int columns, int count, c
         if (auto r = execPrepared(q, what); !r)
             return r;
     }
-    return {};
-}
-
-VoidResult StoreWriter::insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item)
-{
-    QSqlQuery& find = prepared(QStringLiteral("SELECT seq, id, state FROM tasks WHERE model = ? AND idempotency_key = ?"));
-    find.bindValue(0, row.spec.model);
-    find.bindValue(1, row.spec.idempotencyKey);
-    if (auto r = execPrepared(find, "looking up an idempotency key"); !r)
-        return r;
-    if (find.next()) {
-        item.duplicate = true;
-        item.seq = find.value(0).toLongLong();
-        item.id = Ulid::fromString(find.value(1).toString()).value_or(Ulid {});
-        item.state = static_cast<TaskState>(find.value(2).toInt());
-        find.finish();
-        return {};
-    }
-    find.finish();
-    const NewTaskRow* one = &row;
-    if (auto r = insertRows(&one, 1); !r)
-        return r;
-    item.seq = row.seq;
-    item.id = row.id;
-    item.state = row.state;
     return {};
 }
 

@@ -120,7 +120,8 @@ private:
     void processBatch(Batch& batch);
     VoidResult applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes);
     VoidResult insertRows(const NewTaskRow* const* rows, int count);
-    VoidResult insertWithKey(const NewTaskRow& row, InsertOutcome::Item& item);
+    // The tasks of model among keys (idempotency keys), by model + '\0' + key.
+    VoidResult findKeys(const QString& model, const QStringList& keys, QHash<QString, InsertOutcome::Item>& found);
     VoidResult applyUpdates(std::vector<TaskUpdate>& updates);
     VoidResult applyUpdatesGrouped(const std::vector<TaskUpdate*>& merged);
     VoidResult applyLogs(const std::vector<TaskLogRow>& logs);

@@ -486,10 +486,48 @@ void TestScheduler::idempotentResubmit()
     QVERIFY(mixed[1].duplicate);
     QCOMPARE(mixed[1].id, first[0].id);
     QCOMPARE(await(f.engine->tasks(TaskFilter {}))->tasks.size(), 2);
+    // A key twice in one submit: the second is the first's duplicate.
+    TaskSpec twice = spec(m.name);
+    twice.idempotencyKey = QStringLiteral("order-43");
+    const auto pair = f.submit({ twice, twice });
+    QVERIFY(!pair[0].duplicate);
+    QVERIFY(pair[1].duplicate);
+    QCOMPARE(pair[1].id, pair[0].id);
     // The same key on another model is another task.
     QVERIFY(f.addModel(simModel(QStringLiteral("other"))));
     s.model = QStringLiteral("other");
     QVERIFY(!f.submit({ s })[0].duplicate);
+
+    // Keys are looked up a few hundred at a time: 600 stored, then the same
+    // 600 again among 10 new ones (some of them on the other model).
+    QList<TaskSpec> many;
+    for (int i = 0; i < 600; ++i) {
+        TaskSpec k = spec(m.name);
+        k.idempotencyKey = QStringLiteral("line-%1").arg(i);
+        many.append(k);
+    }
+    const auto stored = f.submit(many);
+    QCOMPARE(stored.size(), 600);
+    QVERIFY(std::none_of(stored.cbegin(), stored.cend(), [](const SubmitOutcome& o) { return o.duplicate; }));
+    QList<TaskSpec> again600 = many;
+    for (int i = 0; i < 10; ++i) {
+        TaskSpec k = spec(i % 2 ? m.name : QStringLiteral("other"));
+        k.idempotencyKey = QStringLiteral("line-%1").arg(i % 2 ? 600 + i : i); // "other" has no line-0..9 yet
+        again600.insert(i * 60, k);
+    }
+    const auto resubmitted = f.submit(again600);
+    QCOMPARE(resubmitted.size(), 610);
+    qsizetype duplicates = 0;
+    for (qsizetype i = 0; i < again600.size(); ++i) {
+        if (!resubmitted[i].duplicate)
+            continue;
+        ++duplicates;
+        const qsizetype original = again600[i].idempotencyKey.mid(5).toInt();
+        QCOMPARE(again600[i].model, m.name);
+        QCOMPARE(resubmitted[i].id, stored[original].id);
+    }
+    QCOMPARE(duplicates, qsizetype(600));
+    QCOMPARE(*await(f.engine->countTasks(TaskFilter {})), qint64(2 + 1 + 1 + 600 + 10));
 }
 
 void TestScheduler::concurrencyNeverAboveLimit()
