@@ -37,6 +37,9 @@
 
 #include <algorithm>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 using namespace llmsched;
 
 namespace {
@@ -106,6 +109,7 @@ void interactiveCalls(QTextStream& out, const char* phase, Http& http, int k, co
 // The client process: everything a user's program would do, timed.
 int runClient(const QString& base, const QByteArray& token, int lines, int interactive)
 {
+    prctl(PR_SET_PDEATHSIG, SIGKILL); // a server that crashed leaves no client waiting on it
     QTextStream out(stdout);
     Http http;
     http.base = base;

@@ -878,8 +878,13 @@ void TestProviders::tpmNeverExceededUnderConcurrency()
     QVERIFY2(started * 100 <= 3000, qPrintable(QString::number(started)));
     QVERIFY2(started >= 15, qPrintable(QString::number(started))); // estimates are ~130 tokens: about 22 fit
     QCOMPARE(maxSeen, started);
-    const ModelSnapshot* ms = modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"));
-    QCOMPARE(ms->states[static_cast<int>(TaskState::Queued)], 60 - started);
+    // The counts come with the snapshot after the last finished call's commit.
+    const auto queued = [this] { return modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"))->states[static_cast<int>(TaskState::Queued)]; };
+    QTRY_COMPARE_WITH_TIMEOUT(queued(), qint64(60 - started), 5000);
+    const auto snapshot = m_f->engine->snapshot(); // keeps what ms points into
+    const ModelSnapshot* ms = modelSnap(snapshot, QStringLiteral("gpt"));
+    QCOMPARE(ms->states[static_cast<int>(TaskState::Queued)], qint64(60 - started));
+    QCOMPARE(m_server->requestCount(), started); // nothing more started meanwhile
     QVERIFY(ms->endpoints.constFirst().tpmUsed <= 3000);
 }
 
@@ -946,7 +951,9 @@ void TestProviders::dailyBudgetPausesDispatch()
     QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(),
         [](const QList<QVariant>& args) { return args.at(0).value<Notification>().title == QLatin1String("Daily budget reached"); }));
     QCOMPARE(m_server->requestCount(), 3);
-    const ModelSnapshot* ms = modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"));
+    QTRY_COMPARE_WITH_TIMEOUT(modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"))->states[static_cast<int>(TaskState::Queued)], 3, 5000);
+    const auto snapshot = m_f->engine->snapshot(); // keeps what ms points into
+    const ModelSnapshot* ms = modelSnap(snapshot, QStringLiteral("gpt"));
     QCOMPARE(ms->states[static_cast<int>(TaskState::Queued)], 3); // waiting, not dropped
     QVERIFY(qAbs(ms->spentTodayUsd - 0.03) < 1e-9);
     // The operator raises the budget: the rest runs.
@@ -961,7 +968,8 @@ void TestProviders::dailyBudgetPausesDispatch()
     first->stop();
     m_f = std::make_unique<EngineFixture>(first->dir());
     QVERIFY(m_f->start());
-    const ModelSnapshot* again = modelSnap(m_f->engine->snapshot(), QStringLiteral("gpt"));
+    const auto restarted = m_f->engine->snapshot();
+    const ModelSnapshot* again = modelSnap(restarted, QStringLiteral("gpt"));
     QVERIFY(again);
     const double spent = again->spentTodayUsd;
     m_f.reset();
