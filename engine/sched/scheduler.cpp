@@ -10,6 +10,7 @@
 
 #include <QCoreApplication>
 #include <QFuture>
+#include <QScopeGuard>
 #include <QSysInfo>
 #include <QJsonDocument>
 #include <QUrl>
@@ -329,6 +330,9 @@ void Scheduler::submit(QList<TaskSpec> specs, Reply<Result<QList<SubmitOutcome>>
 // ordinary path: only the store can tell a duplicate.
 void Scheduler::submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QList<SubmitOutcome>>> reply)
 {
+    // The row and its attempt's start (dispatch() below) commit together.
+    m_store.holdWrites();
+    const auto release = qScopeGuard([this] { m_store.releaseWrites(); });
     std::vector<NewTaskRow> mine = rows; // the specs share their data
     InsertOutcome assumed;
     assumed.items.reserve(mine.size());

@@ -144,6 +144,16 @@ VoidResult SqlStore::flush()
     return m_writer->flush();
 }
 
+void SqlStore::holdWrites()
+{
+    m_writer->hold();
+}
+
+void SqlStore::releaseWrites()
+{
+    m_writer->release();
+}
+
 void SqlStore::lowerWriterPriority(int niceDelta)
 {
     m_writer->exec([niceDelta](QSqlDatabase&) {

@@ -36,6 +36,8 @@ public:
     quint64 updateWithLog(TaskUpdate update, TaskLogRow log) override;
     VoidResult flush() override;
     void lowerWriterPriority(int niceDelta) override;
+    void holdWrites() override;
+    void releaseWrites() override;
 
     QFuture<VoidResult> upsertModel(const ModelConfig& model) override;
     QFuture<VoidResult> deleteModel(const QString& name) override;

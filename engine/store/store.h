@@ -75,6 +75,12 @@ public:
     virtual VoidResult flush() = 0;
     // Adds niceDelta to the nice value of the writer's thread (Linux; see EngineOptions::workerNice).
     virtual void lowerWriterPriority(int niceDelta) = 0;
+    // Between holdWrites() and releaseWrites() the writer starts no commit,
+    // so writes queued meanwhile commit together (a facade call's row and
+    // the start of its attempt: one commit on the caller's path, not two).
+    // Hold only for the few microseconds it takes to queue them.
+    virtual void holdWrites() { }
+    virtual void releaseWrites() { }
 
     virtual QFuture<VoidResult> upsertModel(const ModelConfig& model) = 0;
     virtual QFuture<VoidResult> deleteModel(const QString& name) = 0;

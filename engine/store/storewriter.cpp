@@ -344,8 +344,9 @@ quint64 StoreWriter::enqueue(const std::function<void(Batch&)>& add)
         add(m_pending);
         ticket = ++m_nextTicket;
         m_pending.lastTicket = ticket;
-        wake = m_waiting;
-        m_waiting = false;
+        wake = m_waiting && m_holds == 0;
+        if (wake)
+            m_waiting = false;
     }
     if (wake)
         m_wake.notify_one();
@@ -368,6 +369,27 @@ quint64 StoreWriter::updateWithLog(TaskUpdate update, TaskLogRow log)
 quint64 StoreWriter::exec(WriteFn fn, WriteDone done)
 {
     return enqueue([&](Batch& b) { b.execs.push_back({ std::move(fn), std::move(done) }); });
+}
+
+void StoreWriter::hold()
+{
+    std::lock_guard lock(m_mutex);
+    ++m_holds;
+}
+
+void StoreWriter::release()
+{
+    bool wake = false;
+    {
+        std::lock_guard lock(m_mutex);
+        // Whether or not m_waiting says so: a writer woken while held went
+        // back to sleep inside wait() with m_waiting already cleared.
+        wake = --m_holds == 0 && !m_pending.empty();
+        if (wake)
+            m_waiting = false;
+    }
+    if (wake)
+        m_wake.notify_one();
 }
 
 void StoreWriter::dropTaskWrites()
@@ -424,7 +446,7 @@ void StoreWriter::run()
         bool stopping = false;
         {
             std::unique_lock lock(m_mutex);
-            const auto hasWork = [&] { return m_stop || !m_pending.empty() || !m_retry.empty(); };
+            const auto hasWork = [&] { return m_stop || !m_retry.empty() || (m_holds == 0 && !m_pending.empty()); };
             if (!hasWork()) {
                 m_waiting = true;
                 m_wake.wait(lock, hasWork);
@@ -477,8 +499,15 @@ void StoreWriter::run()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
+static std::atomic<long> g_passes { 0 }, g_ops { 0 };
+struct PassReport
+{
+    ~PassReport() { fprintf(stderr, "PASSES %ld OPS %ld\n", g_passes.load(), g_ops.load()); }
+} g_passReport;
 void StoreWriter::processBatch(Batch& batch)
 {
+    g_passes++;
+    g_ops += batch.size();
     QElapsedTimer timer;
     timer.start();
     const qint64 ops = batch.size();

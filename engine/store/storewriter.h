@@ -76,6 +76,10 @@ public:
 
     // Blocks the caller until everything queued before the call is committed.
     VoidResult flush();
+    // No batch starts from hold() to release() (they nest): what is queued
+    // in between commits together. For a few microseconds at a time.
+    void hold();
+    void release();
 
     // Whether plain task rows go through SQLite's C API (see DirectStatements);
     // known once startWriter() returned.
@@ -155,6 +159,7 @@ private:
     bool m_stop = false;
     bool m_dropRetry = false; // guarded by m_mutex: see dropTaskWrites()
     bool m_waiting = false;
+    int m_holds = 0; // guarded by m_mutex: see hold()
     std::optional<VoidResult> m_openResult;
     std::mutex m_listenerMutex; // held while the listener runs, so resetting it waits for a call in progress
     StatusListener m_listener; // guarded by m_listenerMutex

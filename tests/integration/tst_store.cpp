@@ -17,6 +17,8 @@
 #include <QtTest>
 
 #include <atomic>
+#include <future>
+#include <mutex>
 #include <thread>
 
 using namespace llmsched;
@@ -96,6 +98,7 @@ private slots:
     void fullDiskAndForeignLockAreNamed();
     void checkpointsKeepTheWalBounded();
     void rowsBoundDirectlyMatchQtsRows();
+    void heldWritesCommitTogether();
     void updatesAndLogsBoundDirectlyMatchQts();
     void storedMinutesKeepTheSlowestCall();
     void minutesStoredBeforeMigration3StillRead();
@@ -431,6 +434,61 @@ void TestStore::fullDiskAndForeignLockAreNamed()
     RawConnection raw(path);
     QVERIFY(raw.isOpen());
     QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM tasks")).toInt(), 10 + 50 + 1); // nothing refused was stored
+}
+
+// What is queued between hold() and release() commits in one pass (a facade
+// call's row and its attempt's start), and the writer never sleeps through
+// work queued meanwhile, also while another thread keeps waking it.
+void TestStore::heldWritesCommitTogether()
+{
+    QTemporaryDir dir;
+    {
+        EngineFixture f(dir.path());
+        QVERIFY(f.start()); // creates and migrates the file
+    }
+    StoreWriter writer(dir.filePath(QStringLiteral("llm-scheduler.db")));
+    std::mutex mutex;
+    QList<quint64> committed; // the last ticket of each pass, in order
+    writer.setStatusListener([&](const WriterStatus& s) {
+        std::lock_guard lock(mutex);
+        if (s.committedTicket > 0)
+            committed.append(s.committedTicket);
+    });
+    QVERIFY(writer.startWriter().ok());
+    const auto noop = [](QSqlDatabase&) { return VoidResult {}; };
+
+    std::atomic<bool> stop { false };
+    std::thread waker([&] { // others' writes wake the writer at any moment (one at a time: bounded)
+        while (!stop) {
+            auto done = std::make_shared<std::promise<void>>();
+            auto committedOrRefused = done->get_future();
+            writer.exec(noop, [done](const VoidResult&) { done->set_value(); });
+            if (committedOrRefused.wait_for(std::chrono::seconds(20)) != std::future_status::ready)
+                break; // the writer stalled (and stopped): the main loop says so
+        }
+    });
+    QList<std::pair<quint64, quint64>> pairs;
+    bool allFlushed = true;
+    for (int i = 0; i < 1000 && allFlushed; ++i) {
+        writer.hold();
+        const quint64 first = writer.exec(noop);
+        const quint64 second = writer.exec(noop);
+        writer.release();
+        pairs.append({ first, second });
+        auto flushed = std::async(std::launch::async, [&writer] { return writer.flush(); });
+        allFlushed = flushed.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+        if (!allFlushed)
+            writer.stopWriter(); // wakes it: the flushes end, and the test with them
+    }
+    stop = true;
+    waker.join();
+    QVERIFY2(allFlushed, "the writer slept with work queued");
+    writer.stopWriter();
+
+    std::lock_guard lock(mutex);
+    for (const auto& [first, second] : pairs)
+        for (quint64 c : committed)
+            QVERIFY2(c < first || c >= second, qPrintable(QStringLiteral("a pass ended at %1, between %2 and %3").arg(c).arg(first).arg(second)));
 }
 
 void TestStore::rowsBoundDirectlyMatchQtsRows()
