@@ -499,15 +499,8 @@ void StoreWriter::run()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-static std::atomic<long> g_passes { 0 }, g_ops { 0 };
-struct PassReport
-{
-    ~PassReport() { fprintf(stderr, "PASSES %ld OPS %ld\n", g_passes.load(), g_ops.load()); }
-} g_passReport;
 void StoreWriter::processBatch(Batch& batch)
 {
-    g_passes++;
-    g_ops += batch.size();
     QElapsedTimer timer;
     timer.start();
     const qint64 ops = batch.size();
