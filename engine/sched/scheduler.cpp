@@ -1597,10 +1597,12 @@ QList<ModelConfig> Scheduler::modelConfigs() const
 
 void Scheduler::persistModel(const ModelConfig& config, std::function<void(VoidResult)> done)
 {
-    onResult(m_store.upsertModel(config), this, [this, done = std::move(done)](const VoidResult& r) {
+    modelWriteStarted(config.name);
+    onResult(m_store.upsertModel(config), this, [this, name = config.name, done = std::move(done)](const VoidResult& r) {
         if (r && m_shared)
             m_store.notifyNodes(QString(nodemsg::kModelsChanged));
         done(r);
+        modelWriteEnded(name);
     });
 }
 
@@ -1683,7 +1685,9 @@ void Scheduler::removeModel(QString name, Reply<VoidResult> reply)
     if (const qint64 n = m->unfinished() + m->reserved; n > 0)
         return resolve(
             reply, Error::conflict(QStringLiteral("model '%1' has %2 unfinished tasks; cancel them or let them finish first").arg(name).arg(n)));
+    modelWriteStarted(name);
     onResult(m_store.deleteModel(name), this, [this, name, reply](const VoidResult& r) {
+        const auto ended = qScopeGuard([this, name] { modelWriteEnded(name); });
         if (!r)
             return resolve(reply, r);
         auto it = m_modelIndex.find(name);

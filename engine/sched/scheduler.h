@@ -323,6 +323,24 @@ public:
 private:
     void checkStopped();
     void persistModel(const ModelConfig& config, std::function<void(VoidResult)> done);
+    // This node's own model writes, so that reloadModels() never takes a
+    // read that may predate one of them for another node's change: the
+    // models-changed notice of a write comes back here too, and its read
+    // could land after the next local edit (an endpoint deleted came back).
+    void modelWriteStarted(const QString& name) { ++m_modelWritesPending[name]; }
+    void modelWriteEnded(const QString& name)
+    {
+        if (--m_modelWritesPending[name] <= 0)
+            m_modelWritesPending.remove(name);
+        m_modelChangedAt.insert(name, ++m_modelChangeSeq);
+    }
+    bool changedHereSince(const QString& name, quint64 seq) const
+    {
+        return m_modelWritesPending.contains(name) || m_modelChangedAt.value(name) > seq;
+    }
+    quint64 m_modelChangeSeq = 0;
+    QHash<QString, quint64> m_modelChangedAt; // by model: m_modelChangeSeq when its last local write ended
+    QHash<QString, int> m_modelWritesPending; // by model: local writes not yet answered
 
     Store& m_store;
     SchedulerOptions m_options;

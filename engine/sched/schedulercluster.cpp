@@ -270,7 +270,8 @@ void Scheduler::onNodeNotification(const QString& text)
 
 void Scheduler::reloadModels()
 {
-    onResult(m_store.models(), this, [this](const Result<QList<ModelConfig>>& models) {
+    const quint64 asked = m_modelChangeSeq;
+    onResult(m_store.models(), this, [this, asked](const Result<QList<ModelConfig>>& models) {
         if (!models) {
             qCWarning(lcSched).noquote() << "reading the models another node changed failed:" << models.error().message;
             return;
@@ -281,7 +282,7 @@ void Scheduler::reloadModels()
         for (auto it = m_modelIndex.begin(); it != m_modelIndex.end();) {
             const ModelRuntime* m = m_models[it.value()].get();
             // Removed on another node (the store refuses while it has unfinished tasks).
-            if (stored.contains(it.key()) || (m && m->unfinished() + m->reserved > 0)) {
+            if (stored.contains(it.key()) || (m && m->unfinished() + m->reserved > 0) || changedHereSince(it.key(), asked)) {
                 ++it;
                 continue;
             }
@@ -291,8 +292,8 @@ void Scheduler::reloadModels()
         }
         for (const ModelConfig& config : *models) {
             const ModelRuntime* m = modelByName(config.name);
-            if (m && m->config.toJson() == config.toJson())
-                continue;
+            if ((m && m->config.toJson() == config.toJson()) || changedHereSince(config.name, asked))
+                continue; // unchanged, or this read may predate what this node wrote since
             if (auto r = installModel(config); !r)
                 qCWarning(lcSched) << "model" << config.name << "cannot run:" << r.error().toString();
             else
