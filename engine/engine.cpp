@@ -80,7 +80,6 @@ Engine::Engine(EngineOptions options, EngineHost* host, QObject* parent)
     qRegisterMetaType<EngineSnapshot>();
     qRegisterMetaType<TaskOutcome>();
     m_thread.setObjectName(QStringLiteral("engine"));
-    m_batchThread.setObjectName(QStringLiteral("batches"));
     m_snapshot = std::make_shared<EngineSnapshot>();
     m_databasePath = m_options.databasePath;
     m_databaseTarget = m_databasePath;
@@ -196,8 +195,7 @@ VoidResult Engine::start()
         return restored;
     }
     auto* batches = new BatchManager(*this, *m_store, m_options.batchWindowMs, m_options.fileRetentionDays);
-    batches->moveToThread(&m_batchThread);
-    m_batchThread.start();
+    batches->moveToThread(&m_thread);
     auto* workflows = new WorkflowManager(*this, *m_store);
     workflows->moveToThread(&m_thread);
     // On the engine thread, straight from the scheduler: a workflow's end is
@@ -292,8 +290,6 @@ void Engine::shutdown(int drainMs)
     QMetaObject::invokeMethod(
         batches, [batches] { delete batches; }, Qt::BlockingQueuedConnection);
     m_batches = nullptr;
-    m_batchThread.quit();
-    m_batchThread.wait();
     ScheduleManager* schedules = m_schedules;
     QMetaObject::invokeMethod(
         schedules, [schedules] { delete schedules; }, Qt::BlockingQueuedConnection);

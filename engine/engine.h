@@ -265,12 +265,8 @@ private:
     bool m_open = false; // guarded by m_lifeLock
     std::unique_ptr<Store> m_store; // set and reset while closed
     QThread m_thread;
-    // The Batch APIs' bookkeeping (parsing and merging 50,000-line files,
-    // writing output files) runs on a thread of its own: on the engine thread
-    // one such step held interactive calls up to 80 ms.
-    QThread m_batchThread;
-    BatchManager* m_batches = nullptr; // lives on m_batchThread
-    WorkflowManager* m_workflows = nullptr; // lives on m_thread, like the scheduler
+    BatchManager* m_batches = nullptr; // lives on m_thread, like the scheduler
+    WorkflowManager* m_workflows = nullptr; // the same
     ScheduleManager* m_schedules = nullptr; // the same
     WebhookManager* m_webhooks = nullptr; // the same
     Scheduler* m_scheduler = nullptr; // lives on m_thread; set and reset while closed
