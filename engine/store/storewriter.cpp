@@ -26,6 +26,12 @@ constexpr int kRetryDelaysMs[] = { 50, 200, 1000, 5000 };
 constexpr int kCheckpointPaceMs = 100;
 constexpr int kKeyLookupChunk = 256; // idempotency keys looked up in one statement
 
+// An idempotency key is unique per model: how applyInserts() and findKeys() name one.
+QString modelKey(const QString& model, const QString& key)
+{
+    return model + QChar(0) + key;
+}
+
 constexpr int kFallbackAutoCheckpoint = 4000;
 
 QVariant nullIfEmpty(const QString& s)
@@ -739,7 +745,7 @@ VoidResult StoreWriter::applyInserts(std::vector<InsertOp>& ops, std::vector<Ins
         }
     }
     if (!keyed.empty()) {
-        const auto keyOf = [](const NewTaskRow& row) -> QString { return row.spec.model + QChar(0) + row.spec.idempotencyKey; };
+        const auto keyOf = [](const NewTaskRow& row) { return modelKey(row.spec.model, row.spec.idempotencyKey); };
         QHash<QString, QStringList> keysByModel;
         QSet<QString> asked;
         for (const auto& [o, i] : keyed) {
@@ -794,7 +800,7 @@ VoidResult StoreWriter::findKeys(const QString& model, const QStringList& keys, 
             item.seq = q.value(1).toLongLong();
             item.id = Ulid::fromString(q.value(2).toString()).value_or(Ulid {});
             item.state = static_cast<TaskState>(q.value(3).toInt());
-            found.insert(model + QChar(0) + q.value(0).toString(), item);
+            found.insert(modelKey(model, q.value(0).toString()), item);
         }
         q.finish();
     }

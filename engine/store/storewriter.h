@@ -124,7 +124,7 @@ private:
     void processBatch(Batch& batch);
     VoidResult applyInserts(std::vector<InsertOp>& ops, std::vector<InsertOutcome>& outcomes);
     VoidResult insertRows(const NewTaskRow* const* rows, int count);
-    // The tasks of model among keys (idempotency keys), by model + '\0' + key.
+    // The tasks of model among keys (idempotency keys), by modelKey().
     VoidResult findKeys(const QString& model, const QStringList& keys, QHash<QString, InsertOutcome::Item>& found);
     VoidResult applyUpdates(std::vector<TaskUpdate>& updates);
     VoidResult applyUpdatesGrouped(const std::vector<TaskUpdate*>& merged);
