@@ -111,8 +111,8 @@ public:
 
     // Tasks. A submit is answered after its rows are committed.
     // watch: the engine emits taskDelta for the tasks' streamed chunks and
-    // taskFinished once their final state is committed (the OpenAI facade's
-    // callers wait on these).
+    // taskFinished once their final state is committed (the facades' callers
+    // wait on these). taskFinished comes from the store writer's thread.
     QFuture<Result<QList<SubmitOutcome>>> submit(QList<TaskSpec> specs, bool watch = false);
     // Several independent submissions in one store transaction; each group is
     // accepted or refused on its own (one result per group, in order).

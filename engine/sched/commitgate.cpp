@@ -29,11 +29,6 @@ void CommitGate::publishAfter(quint64 ticket, TaskEvent event)
     m_events.push_back({ ticket, std::move(event) });
 }
 
-void CommitGate::finishAfter(quint64 ticket, TaskOutcome outcome)
-{
-    m_outcomes.push_back({ ticket, std::move(outcome) });
-}
-
 void CommitGate::afterLastWrite(std::function<void()> fn)
 {
     if (m_lastTicket <= m_committedTicket)
@@ -41,7 +36,7 @@ void CommitGate::afterLastWrite(std::function<void()> fn)
     m_callbacks.push_back({ m_lastTicket, std::move(fn) });
 }
 
-bool CommitGate::committed(quint64 ticket, const std::function<void(const TaskOutcome&)>& finished)
+bool CommitGate::committed(quint64 ticket)
 {
     if (ticket <= m_committedTicket)
         return false;
@@ -56,12 +51,6 @@ bool CommitGate::committed(quint64 ticket, const std::function<void(const TaskOu
             w.value();
         released = true;
     }
-    if (const size_t k = releasedCount(m_outcomes, ticket); k > 0) {
-        for (size_t i = 0; i < k; ++i)
-            finished(m_outcomes[i].value);
-        dropFront(m_outcomes, k);
-        released = true;
-    }
     if (const size_t k = releasedCount(m_events, ticket); k > 0) {
         // Grown geometrically: many commits between two flushes must not
         // copy the batch each time (an exact reserve would).
@@ -73,6 +62,29 @@ bool CommitGate::committed(quint64 ticket, const std::function<void(const TaskOu
         dropFront(m_events, k);
         released = true;
     }
+    return released;
+}
+
+std::optional<TaskOutcome> OutcomeLane::add(quint64 ticket, TaskOutcome outcome)
+{
+    std::lock_guard lock(m_mutex);
+    if (ticket <= m_committed)
+        return outcome;
+    m_waiting.emplace_back(ticket, std::move(outcome));
+    return std::nullopt;
+}
+
+std::vector<TaskOutcome> OutcomeLane::committed(quint64 ticket)
+{
+    std::vector<TaskOutcome> released;
+    std::lock_guard lock(m_mutex);
+    m_committed = std::max(m_committed, ticket);
+    // Added in ticket order (one engine thread), but not relied on: a stray
+    // later ticket never holds back the ones behind it.
+    const auto kept = std::stable_partition(m_waiting.begin(), m_waiting.end(), [ticket](const auto& w) { return w.first > ticket; });
+    for (auto it = kept; it != m_waiting.end(); ++it)
+        released.push_back(std::move(it->second));
+    m_waiting.erase(kept, m_waiting.end());
     return released;
 }
 

@@ -106,6 +106,11 @@ Scheduler::Scheduler(Store& store, SchedulerOptions options, SnapshotSink sink)
         checkStopped();
     });
     m_store.setStatusListener([this](const WriterStatus& status) {
+        // Writer thread: a watched task's caller hears of its outcome from
+        // here (see OutcomeLane); the rest of the status goes through the
+        // engine thread. The destructor waits for this to end.
+        for (const TaskOutcome& outcome : m_outcomes.committed(status.committedTicket))
+            emit taskFinished(outcome);
         QMetaObject::invokeMethod(
             this, [this, status] { onWriterStatus(status); }, Qt::QueuedConnection);
     });
@@ -356,7 +361,14 @@ void Scheduler::submitWatchedEarly(std::vector<NewTaskRow> rows, Reply<Result<QL
     afterAccepting();
     // A caller waits: the call starts in this turn if a slot is free, not
     // after whatever the engine thread has queued meanwhile.
+    for (const NewTaskRow& row : mine)
+        m_heldRows.insert(row.id);
     dispatch();
+    m_heldRows.clear();
+    std::vector<std::pair<Ulid, quint32>> now;
+    now.swap(m_launchNow);
+    for (const auto& [id, gen] : now)
+        attemptRecorded(id, gen);
 }
 
 void Scheduler::abandonUnstored(const Ulid& id, const Error& error)
@@ -942,7 +954,13 @@ void Scheduler::beginAttempt(const Ulid& id, ActiveTask& t, ModelRuntime& m, std
     // number: unlogged, uncosted, and not counted against max_attempts (a task
     // whose call brings the process down could loop for ever). The payload is
     // read meanwhile if it is not in memory.
-    m_gate.afterLastWrite([this, id, gen = at.gen] { attemptRecorded(id, gen); });
+    // A watched task's row that is not stored yet is the exception: its row and
+    // this record are in the same held write and commit together (or not at
+    // all), so it leaves as soon as the dispatch round is over.
+    if (m_heldRows.contains(id) && at.payload)
+        m_launchNow.emplace_back(id, at.gen);
+    else
+        m_gate.afterLastWrite([this, id, gen = at.gen] { attemptRecorded(id, gen); });
     if (!at.payload)
         m_needPayload.push_back(id);
 }
@@ -1332,7 +1350,8 @@ void Scheduler::transition(const Ulid& id, ActiveTask& t, TaskState to, TaskUpda
     const quint64 ticket = m_store.updateWithLog(std::move(update), { t.seq, { now, level, std::move(message), {} } });
     m_gate.wrote(ticket);
     if (outcome)
-        m_gate.finishAfter(ticket, std::move(*outcome));
+        if (auto committed = m_outcomes.add(ticket, std::move(*outcome)))
+            emit taskFinished(*committed);
     ev.id = id;
     ev.model = m.config.name;
     ev.state = to;
@@ -1757,7 +1776,7 @@ void Scheduler::onWriterStatus(const WriterStatus& status)
             postDispatch();
         }
     }
-    m_gate.committed(status.committedTicket, [this](const TaskOutcome& outcome) { emit taskFinished(outcome); });
+    m_gate.committed(status.committedTicket);
     if (m_gate.hasReadyEvents() && !m_eventTimer.isActive())
         m_eventTimer.start();
     checkStopped();

@@ -363,6 +363,11 @@ private:
     QHash<Ulid, QList<Dependent>> m_dependents; // unfinished task -> tasks blocked on it
     QHash<Ulid, QList<Reply<Result<TaskState>>>> m_cancelWaiters;
     std::vector<Ulid> m_needPayload;
+    // Watched submits (submitWatchedEarly): the rows inserted in the current
+    // held write, and those of them started by its dispatch round, which leave
+    // at once: their record commits with their row (see beginAttempt).
+    QSet<Ulid> m_heldRows;
+    std::vector<std::pair<Ulid, quint32>> m_launchNow;
     TimerQueue m_timers; // run_at, retry back-off (tag = gen)
     TimerQueue m_timeouts; // attempt timeouts (tag = gen)
     QTimer m_timer;
@@ -381,9 +386,10 @@ private:
     bool m_dispatchPosted = false;
     bool m_storeHealthy = true;
     QString m_storeError;
-    // Events, watched outcomes and operator answers wait here until what they
-    // report is committed.
+    // Events and operator answers wait here until what they report is
+    // committed; watched tasks' outcomes wait in m_outcomes.
     CommitGate m_gate;
+    OutcomeLane m_outcomes;
     int m_lastHttpStatus = 0; // of the attempt being finished, for TaskOutcome
     QSet<Ulid> m_watched; // tasks whose deltas and outcome someone waits for
     QSet<Ulid> m_streamedToCaller; // watched tasks whose current attempt sent deltas: never retried

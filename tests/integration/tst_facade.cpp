@@ -42,6 +42,7 @@ private slots:
     void priorityHeader();
     void clientLeavingCancelsTheTask();
     void callWhoseTaskIsNotStoredGetsAnError();
+    void callLeavesBeforeItsRowCommits();
     void secretsAreWriteOnly();
     void messagesStreamedWithToolCalls();
     void messagesPlainAndErrors();
@@ -436,6 +437,38 @@ void TestFacade::callWhoseTaskIsNotStoredGetsAnError()
     TaskFilter f;
     f.states = { TaskState::Succeeded };
     QTRY_COMPARE_WITH_TIMEOUT(await(m_f->engine->tasks(f))->tasks.size(), 1, 10000);
+}
+
+void TestFacade::callLeavesBeforeItsRowCommits()
+{
+    // A facade call's upstream request does not wait for its row to be stored
+    // (the row and its attempt commit together while the call runs), but its
+    // answer waits for that commit. Here another connection holds the
+    // database's write lock until the upstream has the request.
+    RawConnection raw(m_f->dbPath());
+    QVERIFY(raw.isOpen());
+    if (raw.isPostgres())
+        QVERIFY(raw.exec(QStringLiteral("BEGIN")) && raw.exec(QStringLiteral("LOCK TABLE tasks IN SHARE ROW EXCLUSIVE MODE")));
+    else
+        QVERIFY(raw.exec(QStringLiteral("BEGIN IMMEDIATE"))); // the engine waits up to 2 s for it
+    QNetworkRequest req(QUrl(m_base + QStringLiteral("/v1/chat/completions")));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    req.setRawHeader("Authorization", "Bearer " + m_operator);
+    QNetworkReply* reply = m_nam.post(req, QJsonDocument(chatBody()).toJson(QJsonDocument::Compact));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    QTRY_COMPARE_WITH_TIMEOUT(m_upstream->requestCount(), 1, 1500);
+    QVERIFY(!reply->isFinished()); // answered by the upstream, not yet to the caller
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT COUNT(*) FROM tasks")).toInt(), 0);
+    QVERIFY(raw.exec(QStringLiteral("COMMIT")));
+    QVERIFY(reply->isFinished() || done.wait(15000));
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    const QByteArray id = reply->rawHeader("X-Task-Id");
+    reply->deleteLater();
+    const auto task = await(m_f->engine->task(QString::fromLatin1(id)));
+    QVERIFY(task);
+    QCOMPARE(task->state, TaskState::Succeeded);
+    QCOMPARE(task->attempts, 1);
+    QCOMPARE(m_upstream->requestCount(), 1);
 }
 
 void TestFacade::secretsAreWriteOnly()
