@@ -605,6 +605,11 @@ void BatchManager::finalize(const QString& id)
                 *next = nullptr;
                 return;
             }
+            // The next page is read while this one is written out (pages
+            // still come back, and are written, in order).
+            const bool last = page->nextCursor <= 0;
+            if (!last)
+                (*next)(page->nextCursor);
             for (const Task& t : page->tasks) {
                 const QString customId = t.spec.labels.value(QLatin1String("custom_id")).toString();
                 const QString taskId = t.id.toString();
@@ -670,10 +675,8 @@ void BatchManager::finalize(const QString& id)
                     ++out->errorLines;
                 }
             }
-            if (page->nextCursor > 0) {
-                (*next)(page->nextCursor);
+            if (!last)
                 return;
-            }
             *next = nullptr;
             finish(id, out->output, out->errors, out->outputLines, out->errorLines);
         });

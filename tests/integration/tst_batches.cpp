@@ -62,6 +62,7 @@ private slots:
     void validationErrorsNameTheLine_data();
     void validationErrorsNameTheLine();
     void batchRunsAtLowPriorityIntoOutputAndErrorFiles();
+    void outputOfManyPagesKeepsTheLineOrder();
     void cancelInTheMiddle();
     void linesNotRunWithinTheWindowExpire();
     void restartInTheMiddleLosesAndRepeatsNothing();
@@ -281,6 +282,33 @@ void TestBatches::batchRunsAtLowPriorityIntoOutputAndErrorFiles()
     QVERIFY(outputFile);
     QCOMPARE(outputFile->purpose, QStringLiteral("batch_output"));
     QCOMPARE(outputFile->bytes, output->size());
+}
+
+void TestBatches::outputOfManyPagesKeepsTheLineOrder()
+{
+    // The output file is written a page of tasks at a time while the next page
+    // is read: 12,001 lines (three pages) come out once each, in line order.
+    ModelConfig m;
+    m.name = QStringLiteral("sim-batch");
+    m.concurrency = 64;
+    EndpointConfig sim; // simulated, answering at once
+    sim.name = QStringLiteral("sim");
+    m.endpoints.append(sim);
+    QVERIFY(m_f->addModel(m));
+    constexpr int kLines = 12'001;
+    QByteArray content;
+    for (int i = 0; i < kLines; ++i)
+        content += requestLine(QStringLiteral("line-%1").arg(i), QStringLiteral("q"), m.name);
+    const BatchRecord created = createBatch(upload(content));
+    const BatchRecord b = waitFor(created.id, { QStringLiteral("completed") }, 120000);
+    QCOMPARE(b.status, QStringLiteral("completed"));
+    QCOMPARE(b.succeeded, kLines);
+    const auto output = await(m_f->engine->fileContent(b.outputFileId));
+    QVERIFY(output);
+    const QList<QJsonObject> lines = jsonLines(*output);
+    QCOMPARE(lines.size(), kLines);
+    for (int i = 0; i < kLines; ++i)
+        QCOMPARE(lines.at(i).value(QLatin1String("custom_id")).toString(), QStringLiteral("line-%1").arg(i));
 }
 
 void TestBatches::cancelInTheMiddle()
