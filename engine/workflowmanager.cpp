@@ -361,10 +361,8 @@ void WorkflowManager::tryAddVersion(
                 reply->addResult(e);
             reply->finish();
         };
-        if (!found) {
-            onResult(m_store.putDoc(doc), this, [written](const VoidResult& r) { written(r.ok(), r ? Error {} : r.error()); });
-            return;
-        }
+        // A first version is created only if no one else created the name
+        // meanwhile (expected -1); either way a lost race reads again.
         onResult(m_store.casDoc(doc, expected), this, [this, name, version, attempt, reply, written](const Result<bool>& won) {
             if (!won)
                 return written(false, won.error());

@@ -222,18 +222,27 @@ Result<QHash<QString, TaskState>> groupStates(QSqlDatabase& db, const QString& g
 
 namespace llmsched::docdb {
 
-VoidResult putDoc(QSqlDatabase& db, const StoredDoc& d)
+namespace {
+// Inserts d; onConflict says what an existing row of the same kind and id gets.
+bool insertDoc(QSqlQuery& q, const StoredDoc& d, QLatin1String onConflict)
 {
-    QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO documents (kind, id, status, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?) "
-                             "ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc"));
+                             "ON CONFLICT (kind, id) ")
+        + onConflict);
     q.addBindValue(d.kind);
     q.addBindValue(d.id);
     q.addBindValue(d.status);
     q.addBindValue(d.createdMs);
     q.addBindValue(d.updatedMs);
     q.addBindValue(QString::fromUtf8(QJsonDocument(d.doc).toJson(QJsonDocument::Compact)));
-    if (!q.exec())
+    return q.exec();
+}
+} // namespace
+
+VoidResult putDoc(QSqlDatabase& db, const StoredDoc& d)
+{
+    QSqlQuery q(db);
+    if (!insertDoc(q, d, QLatin1String("DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc")))
         return queryError(q, QStringLiteral("storing %1 %2").arg(d.kind, d.id));
     return {};
 }
@@ -293,6 +302,11 @@ Result<QList<StoredDoc>> docs(QSqlDatabase& db, const DocQuery& query)
 Result<bool> casDoc(QSqlDatabase& db, const StoredDoc& d, qint64 expectedUpdatedMs)
 {
     QSqlQuery q(db);
+    if (expectedUpdatedMs < 0) {
+        if (!insertDoc(q, d, QLatin1String("DO NOTHING")))
+            return queryError(q, QStringLiteral("storing %1 %2").arg(d.kind, d.id));
+        return q.numRowsAffected() == 1;
+    }
     q.prepare(QStringLiteral("UPDATE documents SET status = ?, updated_at = ?, doc = ? WHERE kind = ? AND id = ? AND updated_at = ?"));
     q.addBindValue(d.status);
     q.addBindValue(d.updatedMs);

@@ -153,7 +153,8 @@ public:
     // Documents of the workflow features (core/documents.h).
     virtual QFuture<VoidResult> putDoc(const StoredDoc& doc) = 0;
     virtual QFuture<VoidResult> deleteDoc(const QString& kind, const QString& id) = 0;
-    // Replaces doc only if its stored updated time is still expectedUpdatedMs; whether it did.
+    // Replaces doc only if its stored updated time is still expectedUpdatedMs
+    // (negative: creates it only if there is none); whether it did.
     virtual QFuture<Result<bool>> casDoc(const StoredDoc& doc, qint64 expectedUpdatedMs) = 0;
 
     // ---- reads ----

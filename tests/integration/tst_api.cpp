@@ -376,6 +376,7 @@ private slots:
 
     void routesAnswer();
     void templatesOverRest();
+    void firstVersionsOfANewTemplateAtOnce();
     void webhooksOverRest();
     void authMatrix_data();
     void authMatrix();
@@ -819,6 +820,36 @@ void TestApi::webhooksOverRest()
     QCOMPARE(call("POST", QStringLiteral("/api/v1/webhooks/nope/ping"), m_operator.secret).status, 404);
     QCOMPARE(call("DELETE", QStringLiteral("/api/v1/webhooks/") + id, m_operator.secret).status, 204);
     QCOMPARE(call("GET", QStringLiteral("/api/v1/webhooks/") + id, m_viewer.secret).status, 404);
+}
+
+void TestApi::firstVersionsOfANewTemplateAtOnce()
+{
+    // Two clients add a template of the same new name at once: each gets a
+    // version of its own (1 and 2) and both are kept, not two "version 1"s
+    // with the second overwriting the first.
+    const auto version = [](const QString& text) {
+        return *TemplateVersion::fromJson(QJsonObject { { QStringLiteral("body"),
+            QJsonObject { { QStringLiteral("model"), QStringLiteral("sim") },
+                { QStringLiteral("input"),
+                    QJsonObject { { QStringLiteral("messages"),
+                        QJsonArray {
+                            QJsonObject { { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), text } } } } } } } } });
+    };
+    auto first = m_f->engine->putTemplate(QStringLiteral("raced"), version(QStringLiteral("one")));
+    auto second = m_f->engine->putTemplate(QStringLiteral("raced"), version(QStringLiteral("two")));
+    const auto a = await(first);
+    const auto b = await(second);
+    QVERIFY2(a && b, qPrintable(!a ? a.error().message : (!b ? b.error().message : QString())));
+    const auto stored = await(m_f->engine->templateDoc(QStringLiteral("raced")));
+    QVERIFY(stored);
+    const QJsonArray versions = stored->doc.value(QLatin1String("versions")).toArray();
+    QCOMPARE(versions.size(), 2);
+    QCOMPARE(versions.at(0).toObject().value(QLatin1String("version")).toInt(), 1);
+    QCOMPARE(versions.at(1).toObject().value(QLatin1String("version")).toInt(), 2);
+    QStringList texts;
+    for (const QJsonValue& v : versions)
+        texts.append(QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact)));
+    QVERIFY(texts.join(QString()).contains(QLatin1String("one")) && texts.join(QString()).contains(QLatin1String("two")));
 }
 
 void TestApi::templatesOverRest()
