@@ -204,7 +204,8 @@ VoidResult Engine::start()
     auto* schedules = new ScheduleManager(*this, *m_store, m_options.clock, m_store->shared());
     schedules->moveToThread(&m_thread);
     auto* webhooks = new WebhookManager(*m_store,
-        WebhookOptions { m_options.webhookPrivateHosts, m_options.webhookRetryBaseMs, m_options.webhookTimeoutMs, 32, m_store->shared(), m_nodeId });
+        WebhookOptions { m_options.webhookPrivateHosts, m_options.webhookRetryBaseMs, m_options.webhookTimeoutMs, 32, m_store->shared(), m_nodeId,
+            m_options.webhookDeliveryRetentionMs });
     webhooks->moveToThread(&m_thread);
     connect(scheduler, &Scheduler::taskEvents, webhooks, &WebhookManager::onTaskEvents, Qt::DirectConnection);
     connect(workflows, &WorkflowManager::ended, webhooks, &WebhookManager::onWorkflowEnded, Qt::DirectConnection);

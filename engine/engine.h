@@ -75,6 +75,9 @@ struct EngineOptions
     QStringList webhookPrivateHosts;
     qint64 webhookRetryBaseMs = 2000;
     int webhookTimeoutMs = 10'000;
+    // Delivered and failed webhook deliveries are deleted this long after
+    // their last attempt (removed webhooks' too); 0 keeps them.
+    qint64 webhookDeliveryRetentionMs = 30LL * 24 * 3600 * 1000;
 };
 
 // The engine as its clients (GUI, REST server, daemon, tests) see it. Every

@@ -22,6 +22,7 @@ namespace llmsched {
 namespace {
 
 constexpr int kReloadMs = 5000;
+constexpr int kPurgeEveryMs = 3'600'000;
 constexpr int kTakeOverEvery = 6; // reloads: a lost node's deliveries are looked for every 30 s
 constexpr qint64 kLeaseSlackMs = 60'000;
 constexpr int kLogEntries = 10;
@@ -63,12 +64,15 @@ WebhookManager::WebhookManager(Store& store, WebhookOptions options, QObject* pa
     , m_options(std::move(options))
     , m_timer(this) // children: they move to the engine thread with it
     , m_reload(this)
+    , m_purge(this)
 {
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &WebhookManager::pump);
     m_reload.setInterval(kReloadMs);
     connect(&m_reload, &QTimer::timeout, this, [this] { loadHooks(++m_reloads % kTakeOverEvery == 0); });
+    m_purge.setInterval(kPurgeEveryMs);
+    connect(&m_purge, &QTimer::timeout, this, &WebhookManager::purgeOldDeliveries);
 }
 
 WebhookManager::~WebhookManager()
@@ -88,6 +92,22 @@ void WebhookManager::start()
     loadHooks(true);
     if (m_options.sharedStore)
         m_reload.start();
+    if (m_options.deliveryRetentionMs > 0) {
+        purgeOldDeliveries();
+        m_purge.start();
+    }
+}
+
+void WebhookManager::purgeOldDeliveries()
+{
+    const qint64 before = nowMs() - m_options.deliveryRetentionMs;
+    onResult(m_store.deleteDocsBefore(deliveryKind(QString()), { deliverystatus::kDelivered, deliverystatus::kFailed }, before), this,
+        [](const Result<qint64>& n) {
+            if (!n)
+                qCWarning(lcCore).noquote() << "webhooks: cannot delete old deliveries:" << n.error().toString();
+            else if (*n > 0)
+                qCInfo(lcCore).noquote() << "webhooks: deleted" << *n << "deliveries past their retention";
+        });
 }
 
 void WebhookManager::loadHooks(bool takeOverDeliveries)
@@ -227,7 +247,8 @@ QFuture<VoidResult> WebhookManager::remove(const QString& id)
                 return answer(reply, r.error());
             m_hooks.remove(id);
             m_changedSinceRead.insert(id);
-            // Its deliveries stay as its log; none is sent any more. Calls in
+            // Its deliveries stay as its log until their retention ends; none
+            // is sent any more. Calls in
             // flight are aborted once they are forgotten: an abort may end
             // its send (and touch m_pending) before abort() returns.
             QList<std::shared_ptr<CallControl>> inFlight;

@@ -35,6 +35,9 @@ struct WebhookOptions
     int maxInFlight = 32; // POSTs at once, over all webhooks
     bool sharedStore = false; // other nodes share the store: reload webhooks, take over their deliveries
     QString nodeId;
+    // Delivered and failed deliveries (of any webhook, removed ones too) are
+    // deleted this long after their last attempt; 0 keeps them.
+    qint64 deliveryRetentionMs = 30LL * 24 * 3600 * 1000;
 };
 
 // Webhooks (core/webhook.h): matches committed task changes and workflow
@@ -82,6 +85,7 @@ private:
         bool inFlight = false;
     };
     void loadHooks(bool takeOver);
+    void purgeOldDeliveries();
     void takeOver(const WebhookSpec& hook, bool all);
     void deliverTask(const TaskEvent& e, const std::optional<Task>& task, const QList<QString>& hooks);
     bool matchesTask(const WebhookSpec& hook, const TaskEvent& e, const QJsonObject& labels) const;
@@ -104,6 +108,7 @@ private:
     QHash<QString, std::shared_ptr<CallControl>> m_calls; // POSTs in flight
     QTimer m_timer;
     QTimer m_reload;
+    QTimer m_purge;
     int m_inFlight = 0;
     int m_reloads = 0;
     QSet<QString> m_changedSinceRead; // webhooks created, changed or removed here since the last read was answered

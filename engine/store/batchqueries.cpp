@@ -1,5 +1,6 @@
 #include "batchqueries.h"
 
+#include "migrations.h"
 #include "queries.h"
 #include "sqlite.h"
 
@@ -317,6 +318,28 @@ Result<bool> casDoc(QSqlDatabase& db, const StoredDoc& d, qint64 expectedUpdated
     if (!q.exec())
         return queryError(q, QStringLiteral("storing %1 %2").arg(d.kind, d.id));
     return q.numRowsAffected() == 1;
+}
+
+Result<qint64> deleteDocsBefore(QSqlDatabase& db, const QString& kindPrefix, const QStringList& statuses, qint64 updatedBeforeMs)
+{
+    if (kindPrefix.isEmpty() || statuses.isEmpty())
+        return qint64(0);
+    // The prefix as a key range, which the primary key's index serves. In
+    // byte order: PostgreSQL's default collation may ignore punctuation.
+    QString upper = kindPrefix;
+    upper.back() = QChar(upper.back().unicode() + 1);
+    const QLatin1String kind = dialectOf(db) == SqlDialect::Postgres ? QLatin1String("kind COLLATE \"C\"") : QLatin1String("kind");
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM documents WHERE %1 >= ? AND %1 < ? AND updated_at < ? AND status IN %2")
+                  .arg(kind, valuesPlaceholders(1, static_cast<int>(statuses.size()))));
+    q.addBindValue(kindPrefix);
+    q.addBindValue(upper);
+    q.addBindValue(updatedBeforeMs);
+    for (const QString& s : statuses)
+        q.addBindValue(s);
+    if (!q.exec())
+        return queryError(q, QStringLiteral("deleting old %1 documents").arg(kindPrefix));
+    return q.numRowsAffected();
 }
 
 VoidResult deleteDoc(QSqlDatabase& db, const QString& kind, const QString& id)

@@ -44,6 +44,7 @@ Result<QList<StoredDoc>> docs(QSqlDatabase& db, const DocQuery& query);
 // Replaces the document only if it is still as it was written at
 // expectedUpdatedMs (one node of several wins a schedule's fire); whether it did.
 Result<bool> casDoc(QSqlDatabase& db, const StoredDoc& doc, qint64 expectedUpdatedMs);
+Result<qint64> deleteDocsBefore(QSqlDatabase& db, const QString& kindPrefix, const QStringList& statuses, qint64 updatedBeforeMs);
 // NotFound when there is no such document.
 VoidResult deleteDoc(QSqlDatabase& db, const QString& kind, const QString& id);
 

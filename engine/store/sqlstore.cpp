@@ -302,6 +302,12 @@ QFuture<VoidResult> SqlStore::putDoc(const StoredDoc& doc)
     return write<VoidResult>([doc](QSqlDatabase& db) { return docdb::putDoc(db, doc); });
 }
 
+QFuture<Result<qint64>> SqlStore::deleteDocsBefore(const QString& kindPrefix, const QStringList& statuses, qint64 updatedBeforeMs)
+{
+    return write<Result<qint64>>(
+        [kindPrefix, statuses, updatedBeforeMs](QSqlDatabase& db) { return docdb::deleteDocsBefore(db, kindPrefix, statuses, updatedBeforeMs); });
+}
+
 QFuture<VoidResult> SqlStore::deleteDoc(const QString& kind, const QString& id)
 {
     return write<VoidResult>([kind, id](QSqlDatabase& db) { return docdb::deleteDoc(db, kind, id); });

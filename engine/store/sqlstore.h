@@ -60,6 +60,7 @@ public:
     QFuture<VoidResult> putBatch(const BatchRecord& batch) override;
     QFuture<VoidResult> putDoc(const StoredDoc& doc) override;
     QFuture<VoidResult> deleteDoc(const QString& kind, const QString& id) override;
+    QFuture<Result<qint64>> deleteDocsBefore(const QString& kindPrefix, const QStringList& statuses, qint64 updatedBeforeMs) override;
     QFuture<Result<bool>> casDoc(const StoredDoc& doc, qint64 expectedUpdatedMs) override;
     QFuture<Result<QHash<QString, TaskState>>> groupStates(const QString& group) override;
     QFuture<Result<StoredDoc>> doc(const QString& kind, const QString& id) override;

@@ -153,6 +153,9 @@ public:
     // Documents of the workflow features (core/documents.h).
     virtual QFuture<VoidResult> putDoc(const StoredDoc& doc) = 0;
     virtual QFuture<VoidResult> deleteDoc(const QString& kind, const QString& id) = 0;
+    // Deletes the documents whose kind starts with kindPrefix, in one of
+    // statuses, last written before updatedBeforeMs; how many.
+    virtual QFuture<Result<qint64>> deleteDocsBefore(const QString& kindPrefix, const QStringList& statuses, qint64 updatedBeforeMs) = 0;
     // Replaces doc only if its stored updated time is still expectedUpdatedMs
     // (negative: creates it only if there is none); whether it did.
     virtual QFuture<Result<bool>> casDoc(const StoredDoc& doc, qint64 expectedUpdatedMs) = 0;

@@ -223,6 +223,8 @@ public:
         o.webhookPrivateHosts = webhookPrivateHosts;
         if (webhookRetryBaseMs > 0)
             o.webhookRetryBaseMs = webhookRetryBaseMs;
+        if (webhookDeliveryRetentionMs >= 0)
+            o.webhookDeliveryRetentionMs = webhookDeliveryRetentionMs;
         engine = std::make_unique<Engine>(o);
         QObject::connect(engine.get(), &Engine::taskEvents, engine.get(), [this](const TaskEvents& evs) { events += evs; });
         const VoidResult r = engine->start();
@@ -309,6 +311,7 @@ public:
     QStringList webhookPrivateHosts; // set before start(): hosts webhooks may reach on non-public addresses
     QString nodeId; // set before start(); empty: the engine's default (host-pid)
     qint64 webhookRetryBaseMs = 0; // set before start(): the first webhook retry's wait; 0: the engine's default
+    qint64 webhookDeliveryRetentionMs = -1; // set before start(): how long ended deliveries are kept; -1: the engine's default
 
 private:
     QTemporaryDir m_dir;

@@ -44,6 +44,7 @@ private slots:
     void scopesPickTheirTasksAndWorkflows();
     void stateChangesAndPause();
     void removedWhileAPostIsInFlight();
+    void endedDeliveriesGoAfterTheirRetention();
     void refusalsNameTheField_data();
     void refusalsNameTheField();
 
@@ -408,6 +409,54 @@ void TestWebhooks::removedWhileAPostIsInFlight()
     // The delivery is still in the store, readable by its id.
     const QString deliveryId = QString::fromLatin1(hooksReceived().constFirst().headers.value("x-llmsched-delivery"));
     QCOMPARE(deliveryOf(hookId, deliveryId).value(QLatin1String("event")).toString(), QStringLiteral("task.finished"));
+}
+
+void TestWebhooks::endedDeliveriesGoAfterTheirRetention()
+{
+    // Ended deliveries (delivered or failed) are deleted once their retention
+    // is over, those of a removed webhook too; a pending one is kept. Here
+    // the engine restarts with a retention of 1 ms and purges as it starts.
+    start();
+    const auto hookFor = [this](const QString& url, const QString& model) {
+        return create(QJsonObject { { QStringLiteral("url"), url }, { QStringLiteral("scope"), QStringLiteral("model") },
+                          { QStringLiteral("target"), model }, { QStringLiteral("events"), QJsonArray { QStringLiteral("task.finished") } } })
+            .value(QLatin1String("id"))
+            .toString();
+    };
+    FakeLlmServer hanging;
+    QVERIFY(hanging.listen());
+    FakeReply hang;
+    hang.action = FakeReply::Action::Hang;
+    hanging.setDefaultReply(hang);
+    const QString kept = hookFor(m_url, QStringLiteral("m"));
+    const QString pending = hookFor(hanging.baseUrl() + QStringLiteral("/hooks/never"), QStringLiteral("other"));
+    m_fx->submitOne(spec(QStringLiteral("m"), 5, QStringLiteral("one")));
+    m_fx->submitOne(spec(QStringLiteral("other"), 5, QStringLiteral("two")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_receiver->requestCount(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(hanging.requestCount(), 1, 10000);
+    const auto statusOf = [this](const QString& hook) {
+        const QJsonArray d = deliveries(hook);
+        return d.size() == 1 ? d.at(0).toObject().value(QLatin1String("status")).toString() : QString::number(d.size());
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(kept), QStringLiteral("delivered"), 10000);
+    QCOMPARE(statusOf(pending), QStringLiteral("pending"));
+    const QString deliveredId = deliveries(kept).at(0).toObject().value(QLatin1String("id")).toString();
+    // A removed webhook's delivery: readable by its id until its retention ends.
+    const QString removed = hookFor(m_url, QStringLiteral("m"));
+    m_fx->submitOne(spec(QStringLiteral("m"), 5, QStringLiteral("three")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_receiver->requestCount(), 3, 10000); // "three" to both hooks on m
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(removed), QStringLiteral("delivered"), 10000);
+    const QString removedDelivery = deliveries(removed).at(0).toObject().value(QLatin1String("id")).toString();
+    QVERIFY(await(m_fx->engine->deleteWebhook(removed)));
+    QCOMPARE(deliveryOf(removed, removedDelivery).value(QLatin1String("status")).toString(), QStringLiteral("delivered"));
+
+    m_fx->stop();
+    m_fx->webhookDeliveryRetentionMs = 1;
+    QVERIFY(m_fx->start());
+    QTRY_VERIFY_WITH_TIMEOUT(deliveries(kept).isEmpty(), 10000);
+    QVERIFY(deliveryOf(kept, deliveredId).isEmpty());
+    QVERIFY(deliveryOf(removed, removedDelivery).isEmpty());
+    QCOMPARE(statusOf(pending), QStringLiteral("pending"));
 }
 
 void TestWebhooks::refusalsNameTheField_data()
