@@ -82,21 +82,8 @@ qint64 pack(int high, int low)
 class WorkflowGraphItem final : public QGraphicsItem
 {
 public:
-    struct Node
-    {
-        QString key;
-        QString id;
-        QString model;
-        qint8 state = kUnknownState;
-        int layer = 0;
-        int row = 0;
-    };
-    struct Edge
-    {
-        int from = 0;
-        int to = 0;
-        bool dashed = false;
-    };
+    using Node = WorkflowGraphData::Node;
+    using Edge = WorkflowGraphData::Edge;
 
     explicit WorkflowGraphItem(const QWidget* view)
         : m_view(view)
@@ -494,45 +481,49 @@ WorkflowGraphView::WorkflowGraphView(QWidget* parent)
 
 WorkflowGraphView::~WorkflowGraphView() = default;
 
-void WorkflowGraphView::setGraph(const QJsonObject& graph)
+WorkflowGraphData WorkflowGraphData::fromJson(const QJsonObject& graph)
 {
+    WorkflowGraphData g;
     const QJsonArray nodesJson = graph.value(QLatin1String("nodes")).toArray();
     const QJsonArray edgesJson = graph.value(QLatin1String("edges")).toArray();
-    QList<WorkflowGraphItem::Node> nodes;
-    nodes.reserve(nodesJson.size());
+    g.id = graph.value(QLatin1String("id")).toString();
+    g.nodes.reserve(nodesJson.size());
     for (const QJsonValue& v : nodesJson) {
         const QJsonObject o = v.toObject();
-        WorkflowGraphItem::Node n;
+        Node n;
         n.key = o.value(QLatin1String("key")).toString();
         n.id = o.value(QLatin1String("id")).toString();
         n.model = o.value(QLatin1String("model")).toString();
         n.state = stateCode(o.value(QLatin1String("state")));
-        nodes.append(std::move(n));
+        g.nodes.append(std::move(n));
     }
-    const QString id = graph.value(QLatin1String("id")).toString();
-    if (!id.isEmpty() && id == m_workflowId && m_item->sameTasks(nodes, edgesJson.size())) {
-        // The same workflow again: its states, repainting the boxes that changed.
-        for (int i = 0; i < nodes.size(); ++i)
-            m_item->setState(i, nodes.at(i).state);
-        return;
-    }
-
     QHash<QString, int> byKey;
-    byKey.reserve(nodes.size());
-    for (int i = 0; i < nodes.size(); ++i)
-        byKey.insert(nodes.at(i).key, i); // a repeated key names its last node
-    QList<WorkflowGraphItem::Edge> edges;
-    edges.reserve(edgesJson.size());
+    byKey.reserve(g.nodes.size());
+    for (int i = 0; i < g.nodes.size(); ++i)
+        byKey.insert(g.nodes.at(i).key, i); // a repeated key names its last node
+    g.edgesNamed = edgesJson.size();
+    g.edges.reserve(edgesJson.size());
     for (const QJsonValue& v : edgesJson) {
         const QJsonObject o = v.toObject();
         const int from = byKey.value(o.value(QLatin1String("from")).toString(), -1);
         const int to = byKey.value(o.value(QLatin1String("to")).toString(), -1);
         if (from < 0 || to < 0 || from == to)
             continue; // names no node of the graph
-        edges.append({ from, to, o.value(QLatin1String("on_failure")).toString() == QLatin1String("continue") });
+        g.edges.append({ from, to, o.value(QLatin1String("on_failure")).toString() == QLatin1String("continue") });
     }
-    m_workflowId = id;
-    m_item->setGraph(std::move(nodes), edges, edgesJson.size());
+    return g;
+}
+
+void WorkflowGraphView::setGraph(WorkflowGraphData graph)
+{
+    if (!graph.id.isEmpty() && graph.id == m_workflowId && m_item->sameTasks(graph.nodes, graph.edgesNamed)) {
+        // The same workflow again: its states, repainting the boxes that changed.
+        for (int i = 0; i < graph.nodes.size(); ++i)
+            m_item->setState(i, graph.nodes.at(i).state);
+        return;
+    }
+    m_workflowId = graph.id;
+    m_item->setGraph(std::move(graph.nodes), graph.edges, graph.edgesNamed);
     resetCachedContent(); // the edges
     m_scene->setSceneRect(m_item->boundingRect().adjusted(-kSceneMargin, -kSceneMargin, kSceneMargin, kSceneMargin));
     fitAll();

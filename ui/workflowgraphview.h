@@ -13,6 +13,36 @@ namespace llmsched::ui {
 
 class WorkflowGraphItem;
 
+// The graph of GET /api/v1/workflows/{id}/graph: {"id", "state", "nodes":
+// [{"key", "id", "model", "state"}], "edges": [{"from", "to", "on_failure"}]}
+// (edges name node keys), read out of its JSON. A state that is null or not a
+// task state's name reads as -1 (drawn neutral). Reading 100,000 tasks takes
+// a few hundred ms, so WorkflowsView does it on a worker thread; any thread.
+struct WorkflowGraphData
+{
+    struct Node
+    {
+        QString key;
+        QString id;
+        QString model;
+        qint8 state = -1;
+        int layer = 0; // set by the layout
+        int row = 0;
+    };
+    struct Edge
+    {
+        int from = 0;
+        int to = 0;
+        bool dashed = false; // the child runs on the parent's failure too
+    };
+    QString id;
+    QList<Node> nodes;
+    QList<Edge> edges; // the edges between two nodes of the graph
+    qsizetype edgesNamed = 0; // all the edges the graph named, drawn or not
+
+    static WorkflowGraphData fromJson(const QJsonObject& graph);
+};
+
 // The graph of one workflow, laid out left to right (graphlayout.h): a box
 // per task, filled with the colour of its state, with its key and its model;
 // an edge per dependency, dashed when the child runs on the parent's failure
@@ -36,15 +66,13 @@ public:
     explicit WorkflowGraphView(QWidget* parent = nullptr);
     ~WorkflowGraphView() override;
 
-    // Shows the graph of GET /api/v1/workflows/{id}/graph: {"id", "state",
-    // "nodes": [{"key", "id", "model", "state"}], "edges": [{"from", "to",
-    // "on_failure"}]} (edges name node keys). A state that is null or not a
-    // task state's name is drawn neutral. A new graph is laid out and fitted
-    // to the view (on the GUI thread: 1,000 tasks ~2 ms, 100,000 ~180 ms);
-    // the same workflow's graph again (the same tasks in the same order) only
-    // takes the states and keeps the zoom (100,000 tasks ~65 ms). Between
-    // two, follow the tasks with setStates.
-    void setGraph(const QJsonObject& graph);
+    // Shows a workflow's graph. A new graph is laid out and fitted to the
+    // view (on the GUI thread: 100,000 tasks ~25 ms); the same workflow's
+    // graph again (the same tasks in the same order) only takes the states
+    // and keeps the zoom. Between two, follow the tasks with setStates.
+    void setGraph(WorkflowGraphData graph);
+    // The same from the graph's JSON, read here (see WorkflowGraphData).
+    void setGraph(const QJsonObject& graph) { setGraph(WorkflowGraphData::fromJson(graph)); }
     // Live updates by task id; tasks not in the graph are skipped and only the
     // tasks whose state changed are repainted.
     void setStates(const QHash<QString, TaskState>& byTaskId);

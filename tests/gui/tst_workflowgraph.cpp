@@ -273,7 +273,7 @@ void TestWorkflowGraph::fanOutFanInNodeCount()
     QVERIFY(view.nodeRect(QStringLiteral("t-nothing")).isEmpty());
     QCOMPARE(view.stateOf(QStringLiteral("t-reduce")), std::optional<TaskState>(TaskState::Blocked));
 
-    view.setGraph({});
+    view.setGraph(QJsonObject {});
     QCOMPARE(view.nodeCount(), 0);
 }
 
