@@ -215,6 +215,10 @@ void ScheduleManager::submitTarget(const QString& id, const ScheduleSpec& spec, 
         return record(QJsonObject { { QStringLiteral("error"), plan.error().toString() } });
     }
     plan->metadata.insert(QStringLiteral("schedule"), id);
+    // Its tasks carry the schedule as a task it fires does, so that a
+    // schedule-scope webhook (and a label filter) finds them.
+    for (WorkflowStep& step : plan->steps)
+        step.spec.labels.insert(QStringLiteral("schedule"), id);
     onResult(m_engine.createWorkflow(std::move(*plan)), this, [id, when, record](const Result<WorkflowView>& r) {
         if (!r) {
             qCWarning(lcCore).noquote() << "schedules:" << id << "fire of" << when << "was refused:" << r.error().toString();

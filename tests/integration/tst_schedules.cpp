@@ -288,6 +288,12 @@ void TestSchedules::workflowAsTarget()
     QCOMPARE(
         await(m_f->engine->workflow(workflowId))->doc.doc.value(QLatin1String("metadata")).toObject().value(QLatin1String("schedule")).toString(),
         id);
+    // Its tasks carry the schedule's label, as a task it fires does (a
+    // schedule-scope webhook hears them by it).
+    const QList<Task> tasks = tasksOf(id);
+    QCOMPARE(tasks.size(), 2);
+    for (const Task& t : tasks)
+        QCOMPARE(t.spec.labels.value(QLatin1String("workflow")).toString(), workflowId);
     // Run by hand: the next fire time did not move.
     QCOMPARE(nextTimes(read(id)).value(0), QStringLiteral("2026-12-02T03:00:00.000Z"));
 }
