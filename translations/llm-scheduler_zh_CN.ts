@@ -2441,10 +2441,6 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
         <translation>失败及死信增加时发出通知</translation>
     </message>
     <message>
-        <source>The data directory and language take effect after a restart.</source>
-        <translation>数据目录和语言在重启后生效。</translation>
-    </message>
-    <message>
         <source>&amp;Data directory:</source>
         <translation>数据目录(&amp;D)：</translation>
     </message>
@@ -2575,6 +2571,22 @@ tag:名称 显示带有该标签的任务；label:键=值（或 label:键）显�
     <message>
         <source>Not serving now (turned off, or --no-api).</source>
         <translation>当前未在服务（已关闭，或使用了 --no-api）。</translation>
+    </message>
+    <message>
+        <source>none: public addresses only</source>
+        <translation>无：仅公网地址</translation>
+    </message>
+    <message>
+        <source>Webhooks reach loopback, private and link-local addresses only for these hosts: host, host:port, *.domain or *, separated by commas.</source>
+        <translation>Webhook 仅对这些主机可访问回环、私有和链路本地地址：host、host:port、*.domain 或 *，以逗号分隔。</translation>
+    </message>
+    <message>
+        <source>The data directory, the language and the webhook hosts take effect after a restart.</source>
+        <translation>数据目录、语言和 Webhook 主机在重启后生效。</translation>
+    </message>
+    <message>
+        <source>&amp;Webhooks may reach:</source>
+        <translation>Webhook 可访问(&amp;W)：</translation>
     </message>
 </context>
 <context>

@@ -41,6 +41,7 @@ VoidResult ControlCenter::start()
     // so a new user sees work flowing before configuring a real endpoint.
     const bool demo = m_options.forceDemo || s.firstRun || s.demoFeed;
     eo.simulate = demo;
+    eo.webhookPrivateHosts = s.webhookPrivateHosts;
     // The window's event loop comes first when the engine saturates the CPU.
     eo.workerNice = 5;
     m_engine = std::make_unique<Engine>(eo, this);

@@ -24,6 +24,7 @@ Settings Settings::load()
     o.demoFeed = s.value(QStringLiteral("demo/feed"), o.demoFeed).toBool();
     o.demoRate = s.value(QStringLiteral("demo/rate"), o.demoRate).toDouble();
     o.trayNotifications = s.value(QStringLiteral("ui/trayNotifications"), o.trayNotifications).toBool();
+    o.webhookPrivateHosts = s.value(QStringLiteral("engine/webhookPrivateHosts")).toStringList();
     o.firstRun = !s.value(QStringLiteral("engine/started")).toBool();
     o.connectUrl = s.value(QStringLiteral("connection/url")).toString();
     o.serviceOffered = s.value(QStringLiteral("connection/serviceOffered"), false).toBool();
@@ -42,6 +43,7 @@ void Settings::save() const
     s.setValue(QStringLiteral("demo/feed"), demoFeed);
     s.setValue(QStringLiteral("demo/rate"), demoRate);
     s.setValue(QStringLiteral("ui/trayNotifications"), trayNotifications);
+    s.setValue(QStringLiteral("engine/webhookPrivateHosts"), webhookPrivateHosts);
     s.setValue(QStringLiteral("engine/started"), !firstRun);
     s.setValue(QStringLiteral("connection/url"), connectUrl);
     s.setValue(QStringLiteral("connection/serviceOffered"), serviceOffered);

@@ -19,6 +19,9 @@ struct Settings
     bool demoFeed = true; // feed the simulated demo model (on until turned off)
     double demoRate = 8;
     bool trayNotifications = true;
+    // Hosts webhooks may reach at loopback or private addresses ("host",
+    // "host:port", "*.domain", "*"): EngineOptions::webhookPrivateHosts.
+    QStringList webhookPrivateHosts;
     bool firstRun = true;
     // The server the window showed last (empty: this computer's engine);
     // started connected to it again. Its token is in the keychain.

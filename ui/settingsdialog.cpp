@@ -18,6 +18,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
@@ -68,7 +69,12 @@ SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const 
     m_demoRate->setValue(settings.demoRate);
     m_tray = new QCheckBox(tr("Notify about failures and dead-letter growth"), general);
     m_tray->setChecked(settings.trayNotifications);
-    auto* restart = new QLabel(tr("The data directory and language take effect after a restart."), general);
+    m_webhookHosts = new QLineEdit(settings.webhookPrivateHosts.join(QStringLiteral(", ")), general);
+    m_webhookHosts->setObjectName(QStringLiteral("webhookHosts"));
+    m_webhookHosts->setPlaceholderText(tr("none: public addresses only"));
+    m_webhookHosts->setToolTip(tr("Webhooks reach loopback, private and link-local addresses only for these hosts: host, host:port, "
+                                  "*.domain or *, separated by commas."));
+    auto* restart = new QLabel(tr("The data directory, the language and the webhook hosts take effect after a restart."), general);
     restart->setWordWrap(true);
     restart->setEnabled(false);
     auto* gf = new QFormLayout(general);
@@ -82,6 +88,7 @@ SettingsDialog::SettingsDialog(LiveState& live, const Settings& settings, const 
     gf->addRow(tr("Demo:"), m_demo);
     gf->addRow(tr("Demo &rate:"), m_demoRate);
     gf->addRow(tr("Notifications:"), m_tray);
+    gf->addRow(tr("&Webhooks may reach:"), m_webhookHosts);
     gf->addRow(restart);
     tabs->addTab(general, tr("General"));
 
@@ -166,6 +173,9 @@ Settings SettingsDialog::settings() const
     s.demoFeed = m_demo->isChecked();
     s.demoRate = m_demoRate->value();
     s.trayNotifications = m_tray->isChecked();
+    s.webhookPrivateHosts.clear();
+    for (const QString& host : m_webhookHosts->text().split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts))
+        s.webhookPrivateHosts.append(host);
     s.apiEnabled = m_api->isChecked();
     s.apiAddress = m_apiAddress->text().trimmed();
     s.apiPort = m_apiPort->value();

@@ -46,6 +46,7 @@ private:
     QCheckBox* m_demo = nullptr;
     QDoubleSpinBox* m_demoRate = nullptr;
     QCheckBox* m_tray = nullptr;
+    QLineEdit* m_webhookHosts = nullptr;
     QCheckBox* m_api = nullptr;
     QLineEdit* m_apiAddress = nullptr;
     QSpinBox* m_apiPort = nullptr;

@@ -718,6 +718,46 @@ private slots:
         d->close();
     }
 
+    void webhookHostsSettingReachesTheEngine()
+    {
+        // Settings > General > "Webhooks may reach": the hosts come back as a
+        // list, and the engine started with them delivers to a private
+        // (here loopback) address it would otherwise refuse.
+        {
+            EngineFixture f;
+            ui::Settings given;
+            given.webhookPrivateHosts = { QStringLiteral("a.internal") };
+            ui::SettingsDialog d(*f.live, given, QString());
+            auto* field = child<QLineEdit>(&d, "webhookHosts");
+            QCOMPARE(field->text(), QStringLiteral("a.internal"));
+            field->setText(QStringLiteral(" hooks.corp, 127.0.0.1:8080  *.lan,"));
+            QCOMPARE(d.settings().webhookPrivateHosts,
+                (QStringList { QStringLiteral("hooks.corp"), QStringLiteral("127.0.0.1:8080"), QStringLiteral("*.lan") }));
+        }
+        QTcpServer receiver;
+        QVERIFY(receiver.listen(QHostAddress::LocalHost));
+        QTemporaryDir dir;
+        ui::ControlCenter::Options o;
+        o.dataDirOverride = dir.path();
+        o.noApi = true;
+        o.settings.demoFeed = false;
+        o.settings.serviceOffered = true;
+        o.settings.webhookPrivateHosts = { QStringLiteral("127.0.0.1") };
+        ui::ControlCenter c(o);
+        QVERIFY(c.start());
+        QVERIFY(await(c.engine()->upsertModel(testutil::simModel(QStringLiteral("m")))));
+        auto spec = WebhookSpec::fromJson(QJsonObject { { QStringLiteral("url"), QStringLiteral("http://127.0.0.1:%1/h").arg(receiver.serverPort()) },
+            { QStringLiteral("scope"), QStringLiteral("all") } });
+        QVERIFY(spec);
+        QVERIFY(await(c.engine()->createWebhook(*spec)));
+        TaskSpec task;
+        task.model = QStringLiteral("m");
+        task.input = R"({"messages":[{"role":"user","content":"hi"}]})";
+        QVERIFY(await(c.engine()->submit({ task })));
+        QTRY_VERIFY_WITH_TIMEOUT(receiver.hasPendingConnections(), 10000);
+        c.shutdown();
+    }
+
     void viewsFitTheirTextInEnglishAndChinese_data()
     {
         QTest::addColumn<QString>("language");
