@@ -173,9 +173,7 @@ Settings SettingsDialog::settings() const
     s.demoFeed = m_demo->isChecked();
     s.demoRate = m_demoRate->value();
     s.trayNotifications = m_tray->isChecked();
-    s.webhookPrivateHosts.clear();
-    for (const QString& host : m_webhookHosts->text().split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts))
-        s.webhookPrivateHosts.append(host);
+    s.webhookPrivateHosts = m_webhookHosts->text().split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts);
     s.apiEnabled = m_api->isChecked();
     s.apiAddress = m_apiAddress->text().trimmed();
     s.apiPort = m_apiPort->value();

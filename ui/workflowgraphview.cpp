@@ -53,7 +53,7 @@ constexpr double kWheelZoomPerDegree = 1.0015; // per 1/8 degree of angleDelta: 
 constexpr double kModelFontScale = 0.85;
 constexpr int kEdgeAlpha = 110;
 constexpr int kBorderDarker = 140;
-constexpr qint8 kUnknownState = -1;
+constexpr qint8 kUnknownState = WorkflowGraphData::kUnknownState;
 
 QColor textOn(const QColor& fill)
 {

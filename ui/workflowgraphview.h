@@ -16,16 +16,17 @@ class WorkflowGraphItem;
 // The graph of GET /api/v1/workflows/{id}/graph: {"id", "state", "nodes":
 // [{"key", "id", "model", "state"}], "edges": [{"from", "to", "on_failure"}]}
 // (edges name node keys), read out of its JSON. A state that is null or not a
-// task state's name reads as -1 (drawn neutral). Reading 100,000 tasks takes
+// task state's name reads as kUnknownState (drawn neutral). Reading 100,000 tasks takes
 // a few hundred ms, so WorkflowsView does it on a worker thread; any thread.
 struct WorkflowGraphData
 {
+    static constexpr qint8 kUnknownState = -1;
     struct Node
     {
         QString key;
         QString id;
         QString model;
-        qint8 state = -1;
+        qint8 state = kUnknownState;
         int layer = 0; // set by the layout
         int row = 0;
     };
@@ -67,7 +68,7 @@ public:
     ~WorkflowGraphView() override;
 
     // Shows a workflow's graph. A new graph is laid out and fitted to the
-    // view (on the GUI thread: 100,000 tasks ~25 ms); the same workflow's
+    // view (on the GUI thread: 100,000 tasks ~75 ms); the same workflow's
     // graph again (the same tasks in the same order) only takes the states
     // and keeps the zoom. Between two, follow the tasks with setStates.
     void setGraph(WorkflowGraphData graph);
